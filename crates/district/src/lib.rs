@@ -1,0 +1,169 @@
+//! Loads the district's data from a config folder:
+//!
+//! ```text
+//! bureaus.toml                 [[bureau]] code, name, name_en, kind, area
+//! categories.toml              [[category]] code, name, name_en, kind, description, keywords
+//! areas/*.geojson              one FeatureCollection per file; properties code, name, name_en, level, default_owner
+//! areas/gazetteer.toml         [[place]] area, keywords
+//! rules/*.toml                 [[rule]] id, categories, lead, assists, note
+//! ```
+//!
+//! Parsing is strict (unknown keys are errors) and every error names its file and, where it can,
+//! its line, so `jiesu check-config` can point an editor at it. The sample district is also built
+//! into the binary, so `jiesu serve` works from any directory.
+
+mod geojson;
+mod raw;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use jiesu_domain::district::{District, DistrictParts, Subject};
+
+/// One problem found in the config, located as precisely as we can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// Every problem found, not just the first: fixing a config file should take one round.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A config file's path (as shown in errors) and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// The sample district (Pingshan), compiled in from `config/`.
+pub fn sample_sources() -> Vec<SourceFile> {
+    macro_rules! embedded {
+        ($($path:literal),* $(,)?) => {
+            vec![$(SourceFile {
+                path: PathBuf::from(concat!("config/", $path)),
+                text: include_str!(concat!("../../../config/", $path)).to_owned(),
+            }),*]
+        };
+    }
+    embedded!(
+        "bureaus.toml",
+        "categories.toml",
+        "areas/pingshan.geojson",
+        "areas/gazetteer.toml",
+        "rules/responsibility-list.toml",
+    )
+}
+
+/// Reads the district files under `dir`. Missing required files are errors like any other.
+pub fn read_sources(dir: &Path) -> Result<Vec<SourceFile>, ConfigErrors> {
+    let mut paths =
+        vec![dir.join("bureaus.toml"), dir.join("categories.toml"), dir.join("areas/gazetteer.toml")];
+    let mut errors = Vec::new();
+    for (sub, ext) in [("areas", "geojson"), ("rules", "toml")] {
+        let message = match list(&dir.join(sub), ext) {
+            Ok(found) if !found.is_empty() => {
+                paths.extend(found);
+                continue;
+            }
+            Ok(_) => format!("no *.{ext} file found"),
+            Err(e) => format!("cannot list: {e}"),
+        };
+        errors.push(ConfigError { file: dir.join(sub), line: None, message });
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => files.push(SourceFile { path, text }),
+            Err(e) => {
+                errors.push(ConfigError { file: path, line: None, message: format!("cannot read: {e}") })
+            }
+        }
+    }
+    if errors.is_empty() { Ok(files) } else { Err(ConfigErrors(errors)) }
+}
+
+fn list(dir: &Path, ext: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Loads the district from its folder on disk.
+pub fn load_dir(dir: &Path) -> Result<District, ConfigErrors> {
+    load(&read_sources(dir)?)
+}
+
+/// Parses and cross-checks the district from its files.
+pub fn load(sources: &[SourceFile]) -> Result<District, ConfigErrors> {
+    let mut parts = DistrictParts::default();
+    let mut origins: HashMap<Subject, (PathBuf, Option<usize>)> = HashMap::new();
+    let mut errors = Vec::new();
+    for src in sources {
+        let name = src.path.to_string_lossy();
+        let result = if name.ends_with(".geojson") {
+            geojson::parse_areas(src, &mut parts, &mut origins)
+        } else if name.ends_with("bureaus.toml") {
+            raw::parse_bureaus(src, &mut parts, &mut origins)
+        } else if name.ends_with("categories.toml") {
+            raw::parse_categories(src, &mut parts, &mut origins)
+        } else if name.ends_with("gazetteer.toml") {
+            raw::parse_gazetteer(src, &mut parts, &mut origins)
+        } else {
+            raw::parse_rules(src, &mut parts, &mut origins)
+        };
+        if let Err(mut e) = result {
+            errors.append(&mut e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    District::assemble(parts).map_err(|errs| {
+        ConfigErrors(
+            errs.into_iter()
+                .map(|e| {
+                    let (file, line) =
+                        origins.get(&e.subject).cloned().unwrap_or_else(|| (PathBuf::from("config"), None));
+                    ConfigError { file, line, message: e.message }
+                })
+                .collect(),
+        )
+    })
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests;

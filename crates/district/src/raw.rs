@@ -1,0 +1,230 @@
+//! The TOML files: wire structs (strict, spanned) and their conversion into domain types.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use jiesu_domain::ValidationError;
+use jiesu_domain::area::AreaCode;
+use jiesu_domain::bureau::{Bureau, BureauCode, BureauKind};
+use jiesu_domain::category::{Category, CategoryCode};
+use jiesu_domain::district::{DistrictParts, Subject};
+use jiesu_domain::request::Kind;
+use jiesu_domain::routing::{Rule, RuleId};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use crate::{ConfigError, SourceFile, line_of};
+
+pub(crate) type Origins = HashMap<Subject, (PathBuf, Option<usize>)>;
+
+/// Collects the errors of one file, each at a line.
+pub(crate) struct FileErrors<'a> {
+    src: &'a SourceFile,
+    pub(crate) errors: Vec<ConfigError>,
+}
+
+impl<'a> FileErrors<'a> {
+    pub(crate) fn new(src: &'a SourceFile) -> Self {
+        Self { src, errors: Vec::new() }
+    }
+
+    pub(crate) fn at(&mut self, line: Option<usize>, message: impl Into<String>) {
+        self.errors.push(ConfigError { file: self.src.path.clone(), line, message: message.into() });
+    }
+
+    /// Keeps the value, or records the error at `line` and gives `None`.
+    pub(crate) fn check<T>(&mut self, line: usize, r: Result<T, ValidationError>) -> Option<T> {
+        r.map_err(|e| self.at(Some(line), e.to_string())).ok()
+    }
+
+    pub(crate) fn finish(self) -> Result<(), Vec<ConfigError>> {
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+    }
+}
+
+fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigError>> {
+    toml::from_str(&src.text).map_err(|e| {
+        vec![ConfigError {
+            file: src.path.clone(),
+            line: e.span().map(|s| line_of(&src.text, s.start)),
+            message: e.message().trim().to_owned(),
+        }]
+    })
+}
+
+fn line<T>(src: &SourceFile, item: &Spanned<T>) -> usize {
+    line_of(&src.text, item.span().start)
+}
+
+fn optional<T>(
+    raw: Option<String>,
+    parse: impl Fn(&str) -> Result<T, ValidationError>,
+) -> Result<Option<T>, ValidationError> {
+    raw.map(|s| parse(&s)).transpose()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BureauFile {
+    #[serde(default)]
+    bureau: Vec<Spanned<RawBureau>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBureau {
+    code: String,
+    name: String,
+    name_en: Option<String>,
+    kind: BureauKind,
+    area: Option<String>,
+}
+
+pub(crate) fn parse_bureaus(
+    src: &SourceFile,
+    parts: &mut DistrictParts,
+    origins: &mut Origins,
+) -> Result<(), Vec<ConfigError>> {
+    let file: BureauFile = parse_toml(src)?;
+    let mut errs = FileErrors::new(src);
+    for item in file.bureau {
+        let at = line(src, &item);
+        let raw = item.into_inner();
+        let code = errs.check(at, BureauCode::parse(&raw.code));
+        let area = errs.check(at, optional(raw.area, AreaCode::parse));
+        if let (Some(code), Some(area)) = (code, area) {
+            origins.entry(Subject::Bureau(code.clone())).or_insert((src.path.clone(), Some(at)));
+            parts.bureaus.push(Bureau { code, name: raw.name, name_en: raw.name_en, kind: raw.kind, area });
+        }
+    }
+    errs.finish()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryFile {
+    #[serde(default)]
+    category: Vec<Spanned<RawCategory>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    code: String,
+    name: String,
+    name_en: Option<String>,
+    kind: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
+pub(crate) fn parse_categories(
+    src: &SourceFile,
+    parts: &mut DistrictParts,
+    origins: &mut Origins,
+) -> Result<(), Vec<ConfigError>> {
+    let file: CategoryFile = parse_toml(src)?;
+    let mut errs = FileErrors::new(src);
+    for item in file.category {
+        let at = line(src, &item);
+        let raw = item.into_inner();
+        let code = errs.check(at, CategoryCode::parse(&raw.code));
+        let kind = match raw.kind.as_deref().map(|k| (k, Kind::parse(k))) {
+            Some((k, None)) => {
+                errs.at(Some(at), format!("unknown kind `{k}` (expected one of consultation, help, complaint, report, suggestion, praise)"));
+                continue;
+            }
+            Some((_, kind)) => kind,
+            None => None,
+        };
+        if let Some(code) = code {
+            origins.entry(Subject::Category(code.clone())).or_insert((src.path.clone(), Some(at)));
+            parts.categories.push(Category {
+                code,
+                name: raw.name,
+                name_en: raw.name_en,
+                kind,
+                description: raw.description,
+                keywords: raw.keywords,
+            });
+        }
+    }
+    errs.finish()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GazetteerFile {
+    #[serde(default)]
+    place: Vec<Spanned<RawPlace>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlace {
+    area: String,
+    keywords: Vec<String>,
+}
+
+pub(crate) fn parse_gazetteer(
+    src: &SourceFile,
+    parts: &mut DistrictParts,
+    origins: &mut Origins,
+) -> Result<(), Vec<ConfigError>> {
+    let file: GazetteerFile = parse_toml(src)?;
+    let mut errs = FileErrors::new(src);
+    for item in file.place {
+        let at = line(src, &item);
+        let raw = item.into_inner();
+        if let Some(area) = errs.check(at, AreaCode::parse(&raw.area)) {
+            for k in raw.keywords {
+                origins.entry(Subject::Place(k.clone())).or_insert((src.path.clone(), Some(at)));
+                parts.gazetteer.push((k, area.clone()));
+            }
+        }
+    }
+    errs.finish()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    categories: Vec<String>,
+    lead: String,
+    #[serde(default)]
+    assists: Vec<String>,
+    note: Option<String>,
+}
+
+pub(crate) fn parse_rules(
+    src: &SourceFile,
+    parts: &mut DistrictParts,
+    origins: &mut Origins,
+) -> Result<(), Vec<ConfigError>> {
+    let file: RuleFile = parse_toml(src)?;
+    let mut errs = FileErrors::new(src);
+    for item in file.rule {
+        let at = line(src, &item);
+        let raw = item.into_inner();
+        let id = errs.check(at, RuleId::parse(&raw.id));
+        let categories = errs.check(at, raw.categories.iter().map(|c| CategoryCode::parse(c)).collect());
+        let lead = errs.check(at, BureauCode::parse(&raw.lead));
+        let assists = errs.check(at, raw.assists.iter().map(|b| BureauCode::parse(b)).collect());
+        if let (Some(id), Some(categories), Some(lead), Some(assists)) = (id, categories, lead, assists) {
+            // A duplicated id is reported at its second definition, so keep the last origin.
+            origins.insert(Subject::Rule(id.clone()), (src.path.clone(), Some(at)));
+            parts.rules.push(Rule { id, categories, lead, assists, note: raw.note });
+        }
+    }
+    errs.finish()
+}

@@ -1,0 +1,223 @@
+//! Areas: district > street > community > grid, each optionally with a boundary and a default
+//! owner (兜底单位). A request is placed in the deepest area that covers its point, or, with only an
+//! address, by the gazetteer's keywords.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ValidationError;
+use crate::bureau::{BureauCode, slug};
+use crate::geo::{Boundary, GeoPoint};
+
+/// A dotted path of slugs naming an area and, by its prefix, every ancestor:
+/// `pingshan.kengzi.jinsha` is a community of the street `pingshan.kengzi`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AreaCode(String);
+
+impl AreaCode {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        if raw.split('.').count() > 4 {
+            return Err(ValidationError::invalid(
+                "area",
+                "at most four levels (district.street.community.grid)",
+            ));
+        }
+        for segment in raw.split('.') {
+            slug(segment, "area", 64)?;
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The enclosing area's code, `None` for the district.
+    pub fn parent(&self) -> Option<AreaCode> {
+        self.0.rsplit_once('.').map(|(p, _)| AreaCode(p.to_owned()))
+    }
+
+    /// 0 for the district, 1 for a street, and so on.
+    pub fn depth(&self) -> usize {
+        self.0.matches('.').count()
+    }
+}
+
+impl TryFrom<String> for AreaCode {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<AreaCode> for String {
+    fn from(c: AreaCode) -> String {
+        c.0
+    }
+}
+
+impl std::fmt::Display for AreaCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaLevel {
+    District,
+    Street,
+    Community,
+    Grid,
+}
+
+impl AreaLevel {
+    /// The level an area code of this depth must have.
+    pub fn for_depth(depth: usize) -> Option<Self> {
+        [Self::District, Self::Street, Self::Community, Self::Grid].get(depth).copied()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Area {
+    pub code: AreaCode,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub level: AreaLevel,
+    pub default_owner: Option<BureauCode>,
+    pub boundary: Option<Boundary>,
+}
+
+/// How a request was placed in its area: recorded so routing can be explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Placement {
+    /// The request's point lies in the area's boundary.
+    Point { area: AreaCode },
+    /// The request's address text contains a gazetteer keyword of the area.
+    Address { area: AreaCode, keyword: String },
+}
+
+impl Placement {
+    pub fn area(&self) -> &AreaCode {
+        match self {
+            Self::Point { area } | Self::Address { area, .. } => area,
+        }
+    }
+}
+
+/// Every area of the district, checked to form one tree under a single district root.
+#[derive(Debug, Clone)]
+pub struct AreaTree {
+    areas: BTreeMap<AreaCode, Area>,
+    root: AreaCode,
+    /// Areas with a boundary, deepest first, so the first cover found is the most specific.
+    by_depth: Vec<AreaCode>,
+}
+
+impl AreaTree {
+    /// Builds the tree. Callers validate (see `district`); this only needs a root to exist.
+    pub(crate) fn new(areas: BTreeMap<AreaCode, Area>, root: AreaCode) -> Self {
+        let mut by_depth: Vec<AreaCode> =
+            areas.values().filter(|a| a.boundary.is_some()).map(|a| a.code.clone()).collect();
+        // Deepest first; among equals, code order makes the choice on a shared edge deterministic.
+        by_depth.sort_by(|a, b| b.depth().cmp(&a.depth()).then_with(|| a.cmp(b)));
+        Self { areas, root, by_depth }
+    }
+
+    pub fn get(&self, code: &AreaCode) -> Option<&Area> {
+        self.areas.get(code)
+    }
+
+    pub fn root(&self) -> &Area {
+        &self.areas[&self.root]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Area> {
+        self.areas.values()
+    }
+
+    /// The area and its ancestors, innermost first, ending at the district.
+    pub fn ancestry(&self, code: &AreaCode) -> Vec<&Area> {
+        let mut out = Vec::new();
+        let mut next = Some(code.clone());
+        while let Some(c) = next {
+            if let Some(a) = self.areas.get(&c) {
+                out.push(a);
+            }
+            next = c.parent();
+        }
+        out
+    }
+
+    /// The deepest area whose boundary covers the point.
+    pub fn locate(&self, p: GeoPoint) -> Option<&Area> {
+        self.by_depth
+            .iter()
+            .filter_map(|c| self.areas.get(c))
+            .find(|a| a.boundary.as_ref().is_some_and(|b| b.covers(p)))
+    }
+}
+
+/// Address keywords → area, for requests that come with an address but no point.
+#[derive(Debug, Clone, Default)]
+pub struct Gazetteer {
+    entries: Vec<(String, AreaCode)>,
+}
+
+impl Gazetteer {
+    pub fn new(entries: Vec<(String, AreaCode)>) -> Self {
+        Self { entries }
+    }
+
+    pub fn entries(&self) -> &[(String, AreaCode)] {
+        &self.entries
+    }
+
+    /// The area named by the longest keyword found in the address (the longest is the most
+    /// specific: "金沙社区" beats "坑梓"); among equally long ones, the deeper area wins.
+    pub fn lookup(&self, address: &str) -> Option<(&str, &AreaCode)> {
+        self.entries
+            .iter()
+            .filter(|(k, _)| address.contains(k.as_str()))
+            .max_by(|(ka, aa), (kb, ab)| {
+                ka.chars().count().cmp(&kb.chars().count()).then(aa.depth().cmp(&ab.depth()))
+            })
+            .map(|(k, a)| (k.as_str(), a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> AreaCode {
+        AreaCode::parse(s).expect("valid code")
+    }
+
+    #[test]
+    fn codes_know_their_parents() {
+        let c = code("pingshan.kengzi.jinsha");
+        assert_eq!(c.depth(), 2);
+        assert_eq!(c.parent(), Some(code("pingshan.kengzi")));
+        assert_eq!(code("pingshan").parent(), None);
+        assert!(AreaCode::parse("a.b.c.d.e").is_err());
+        assert!(AreaCode::parse("a..b").is_err());
+    }
+
+    #[test]
+    fn gazetteer_prefers_the_longest_keyword() {
+        let g = Gazetteer::new(vec![
+            ("坑梓".into(), code("pingshan.kengzi")),
+            ("金沙社区".into(), code("pingshan.kengzi.jinsha")),
+        ]);
+        assert_eq!(
+            g.lookup("坑梓街道金沙社区金沙路1号").map(|(_, a)| a.as_str()),
+            Some("pingshan.kengzi.jinsha")
+        );
+        assert_eq!(g.lookup("坑梓人民医院").map(|(_, a)| a.as_str()), Some("pingshan.kengzi"));
+        assert_eq!(g.lookup("福田区"), None);
+    }
+}

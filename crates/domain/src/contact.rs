@@ -1,0 +1,241 @@
+//! How to reach the citizen back. Phone numbers and WeChat OpenIDs are personal data: their
+//! `Debug` output is masked and they have no `Display`, so neither can slip into a log line by
+//! accident; code that needs the real value calls `expose()` on purpose.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ValidationError;
+use crate::text::PersonName;
+
+/// A phone number, normalised: mainland mobiles as 11 digits, landlines as digits with the area
+/// code (`075512345678`), other countries as `+` and digits.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let invalid = |why: &str| ValidationError::invalid("phone", why.to_owned());
+        let compact: String =
+            raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '\u{3000}')).collect();
+        if compact.is_empty() {
+            return Err(ValidationError::Missing { field: "phone" });
+        }
+        let domestic =
+            compact.strip_prefix("+86").or_else(|| compact.strip_prefix("0086")).map(str::to_owned);
+        if domestic.is_none() && compact.starts_with('+') {
+            let digits = &compact[1..];
+            if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Ok(Self(compact));
+            }
+            return Err(invalid("international numbers need 7 to 15 digits after +"));
+        }
+        let n = domestic.unwrap_or(compact);
+        if !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("only digits, spaces, dashes and a leading + are allowed"));
+        }
+        let mobile = n.len() == 11 && n.starts_with('1') && matches!(n.as_bytes()[1], b'3'..=b'9');
+        let landline = (10..=12).contains(&n.len()) && n.starts_with('0') && !n.starts_with("00");
+        if mobile || landline {
+            Ok(Self(n))
+        } else {
+            Err(invalid("expected a mobile number (11 digits) or a landline with its area code"))
+        }
+    }
+
+    /// The real number, for sending SMS or for a staff member who calls back. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `138****5678`: what staff pages and logs may show.
+    pub fn masked(&self) -> String {
+        let n = &self.0;
+        let keep_tail = 4.min(n.len());
+        let keep_head = if n.len() >= 11 { 3 } else { 0 };
+        let hidden = n.len() - keep_head - keep_tail;
+        format!("{}{}{}", &n[..keep_head], "*".repeat(hidden), &n[n.len() - keep_tail..])
+    }
+
+    /// The last four digits, which a citizen gives on the tracking page to prove the request is theirs.
+    pub fn last_four(&self) -> &str {
+        &self.0[self.0.len().saturating_sub(4)..]
+    }
+}
+
+impl std::fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(p: PhoneNumber) -> String {
+        p.0
+    }
+}
+
+/// An e-mail address, checked only for shape: the real test is whether mail arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.trim();
+        let invalid = || ValidationError::invalid("email", "expected name@domain");
+        if s.is_empty() {
+            return Err(ValidationError::Missing { field: "email" });
+        }
+        if s.len() > 254 {
+            return Err(ValidationError::TooLong { field: "email", max: 254 });
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(invalid)?;
+        let shape_ok = !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && !s.chars().any(char::is_whitespace);
+        if shape_ok { Ok(Self(s.to_owned())) } else { Err(invalid()) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+/// A WeChat user's OpenID for our official account: lets us reply to them, so it is personal data.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OpenId(String);
+
+impl OpenId {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValidationError::Missing { field: "openid" });
+        }
+        if s.len() > 64 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(ValidationError::invalid("openid", "expected up to 64 letters, digits, _ or -"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The real OpenID, for calling WeChat's APIs. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn masked(&self) -> String {
+        let head: String = self.0.chars().take(4).collect();
+        format!("{head}****")
+    }
+}
+
+impl std::fmt::Debug for OpenId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OpenId({})", self.masked())
+    }
+}
+
+impl TryFrom<String> for OpenId {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<OpenId> for String {
+    fn from(o: OpenId) -> String {
+        o.0
+    }
+}
+
+/// Everything a citizen left for us to reach them. All optional: anonymous requests are allowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PersonName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<OpenId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mainland_mobiles_and_landlines_are_normalised() {
+        for (raw, want) in [
+            ("138 1234 5678", "13812345678"),
+            ("+86 138-1234-5678", "13812345678"),
+            ("008613812345678", "13812345678"),
+            ("0755-2833 1234", "075528331234"),
+            ("(010) 6512 3456", "01065123456"),
+            ("+852 9123 4567", "+85291234567"),
+        ] {
+            assert_eq!(PhoneNumber::parse(raw).map(String::from), Ok(want.to_owned()), "{raw}");
+        }
+    }
+
+    #[test]
+    fn implausible_numbers_are_refused() {
+        for raw in ["", "12345", "12812345678", "1381234567x", "+1", "00755123456", "138123456789"] {
+            assert!(PhoneNumber::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_full_number_or_openid() {
+        let p = PhoneNumber::parse("13812345678").expect("valid");
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("13812345678"));
+        assert!(shown.contains("138****5678"));
+        assert_eq!(p.last_four(), "5678");
+
+        let o = OpenId::parse("oAbCdEfGhIjKlMnOpQrStUvWxYz0").expect("valid");
+        let contact = Contact { openid: Some(o), phone: Some(p), ..Contact::default() };
+        let shown = format!("{contact:?}");
+        assert!(!shown.contains("oAbCdEfGhIjK"), "{shown}");
+        assert!(!shown.contains("13812345678"), "{shown}");
+    }
+
+    #[test]
+    fn landlines_are_masked_too() {
+        let p = PhoneNumber::parse("0755-28331234").expect("valid");
+        assert_eq!(p.masked(), "075*****1234");
+    }
+
+    #[test]
+    fn email_shape_is_checked() {
+        assert!(Email::parse("li.lei@example.cn").is_ok());
+        for raw in ["", "no-at", "@x.cn", "a@nodot", "a@.cn", "a b@x.cn", "a@x.cn."] {
+            assert!(Email::parse(raw).is_err(), "{raw}");
+        }
+    }
+}

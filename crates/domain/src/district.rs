@@ -1,0 +1,242 @@
+//! The district: its areas, bureaus, taxonomy, rules and gazetteer, checked as a whole so that a
+//! rule never names a bureau that does not exist. Loading the files is the `district` crate's job;
+//! this module only validates and answers questions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::area::{Area, AreaCode, AreaLevel, AreaTree, Gazetteer, Placement};
+use crate::bureau::{Bureau, BureauCode, BureauKind};
+use crate::category::{Category, CategoryCode, Taxonomy};
+use crate::request::Location;
+use crate::routing::{Routing, Rule, RuleId, RuleSet, route};
+
+/// What a validation error is about, so a loader can point at the file and line that defined it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Bureau(BureauCode),
+    Area(AreaCode),
+    Category(CategoryCode),
+    Rule(RuleId),
+    /// A gazetteer entry, by its keyword.
+    Place(String),
+    /// The district as a whole (e.g. no district area at all).
+    District,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DistrictError {
+    pub subject: Subject,
+    pub message: String,
+}
+
+/// The district's data as read from its files, before cross-checking.
+#[derive(Debug, Clone, Default)]
+pub struct DistrictParts {
+    pub bureaus: Vec<Bureau>,
+    pub areas: Vec<Area>,
+    pub categories: Vec<Category>,
+    pub rules: Vec<Rule>,
+    pub gazetteer: Vec<(String, AreaCode)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct District {
+    bureaus: BTreeMap<BureauCode, Bureau>,
+    areas: AreaTree,
+    taxonomy: Taxonomy,
+    rules: RuleSet,
+    gazetteer: Gazetteer,
+}
+
+struct Errors(Vec<DistrictError>);
+
+impl Errors {
+    fn push(&mut self, subject: Subject, message: impl Into<String>) {
+        self.0.push(DistrictError { subject, message: message.into() });
+    }
+}
+
+impl District {
+    /// Cross-checks everything and reports every problem found, not just the first.
+    pub fn assemble(parts: DistrictParts) -> Result<Self, Vec<DistrictError>> {
+        let mut errs = Errors(Vec::new());
+        let bureaus = unique(parts.bureaus, |b| b.code.clone(), Subject::Bureau, "bureau", &mut errs);
+        let areas = unique(parts.areas, |a| a.code.clone(), Subject::Area, "area", &mut errs);
+        let categories =
+            unique(parts.categories, |c| c.code.clone(), Subject::Category, "category", &mut errs);
+        let bureau_known = |code: &BureauCode| bureaus.contains_key(code);
+
+        for b in bureaus.values() {
+            let needs_area = matches!(b.kind, BureauKind::StreetOffice | BureauKind::Community);
+            match &b.area {
+                Some(a) if !areas.contains_key(a) => errs.push(
+                    Subject::Bureau(b.code.clone()),
+                    format!("bureau `{}` serves unknown area `{a}`", b.code),
+                ),
+                None if needs_area => errs.push(
+                    Subject::Bureau(b.code.clone()),
+                    format!("bureau `{}` is a street office or community and needs an `area`", b.code),
+                ),
+                _ => {}
+            }
+        }
+
+        let roots: Vec<&AreaCode> = areas.keys().filter(|c| c.depth() == 0).collect();
+        if roots.len() != 1 {
+            errs.push(
+                Subject::District,
+                format!("expected exactly one district area, found {}", roots.len()),
+            );
+        }
+        for a in areas.values() {
+            let subject = || Subject::Area(a.code.clone());
+            if AreaLevel::for_depth(a.code.depth()) != Some(a.level) {
+                errs.push(
+                    subject(),
+                    format!(
+                        "area `{}` has level {:?}, but its code has depth {}",
+                        a.code,
+                        a.level,
+                        a.code.depth()
+                    ),
+                );
+            }
+            if let Some(p) = a.code.parent().filter(|p| !areas.contains_key(p)) {
+                errs.push(subject(), format!("area `{}` has no parent area `{p}`", a.code));
+            }
+            match &a.default_owner {
+                Some(o) if !bureau_known(o) => {
+                    errs.push(subject(), format!("area `{}` names unknown default owner `{o}`", a.code))
+                }
+                None if a.code.depth() == 0 => errs.push(
+                    subject(),
+                    format!("the district area `{}` needs a default owner: the owner of last resort", a.code),
+                ),
+                _ => {}
+            }
+        }
+
+        for c in categories.values() {
+            if let Some(p) = c.code.parent().filter(|p| !categories.contains_key(p)) {
+                errs.push(
+                    Subject::Category(c.code.clone()),
+                    format!("category {} has no parent category {p}", c.code),
+                );
+            }
+        }
+
+        for r in &parts.rules {
+            let subject = || Subject::Rule(r.id.clone());
+            if r.categories.is_empty() {
+                errs.push(subject(), format!("rule `{}` names no category", r.id));
+            }
+            for c in r.categories.iter().filter(|c| !categories.contains_key(*c)) {
+                errs.push(subject(), format!("rule `{}` names unknown category {c}", r.id));
+            }
+            for b in std::iter::once(&r.lead).chain(&r.assists).filter(|b| !bureau_known(b)) {
+                errs.push(subject(), format!("rule `{}` names unknown bureau `{b}`", r.id));
+            }
+            if r.assists.contains(&r.lead) {
+                errs.push(
+                    subject(),
+                    format!("rule `{}` lists its lead `{}` among the assists", r.id, r.lead),
+                );
+            }
+        }
+        let rules = RuleSet::new(parts.rules).unwrap_or_else(|rule_errs| {
+            for (id, message) in rule_errs {
+                errs.push(Subject::Rule(id), message);
+            }
+            RuleSet::default()
+        });
+
+        for (keyword, area) in &parts.gazetteer {
+            if keyword.trim().is_empty() {
+                errs.push(Subject::Place(keyword.clone()), "a gazetteer keyword is empty");
+            }
+            if !areas.contains_key(area) {
+                errs.push(
+                    Subject::Place(keyword.clone()),
+                    format!("place `{keyword}` names unknown area `{area}`"),
+                );
+            }
+        }
+
+        if !errs.0.is_empty() {
+            return Err(errs.0);
+        }
+        let root = roots[0].clone();
+        Ok(Self {
+            bureaus,
+            areas: AreaTree::new(areas, root),
+            taxonomy: Taxonomy::new(categories),
+            rules,
+            gazetteer: Gazetteer::new(parts.gazetteer),
+        })
+    }
+
+    pub fn bureau(&self, code: &BureauCode) -> Option<&Bureau> {
+        self.bureaus.get(code)
+    }
+
+    pub fn bureaus(&self) -> impl Iterator<Item = &Bureau> {
+        self.bureaus.values()
+    }
+
+    pub fn areas(&self) -> &AreaTree {
+        &self.areas
+    }
+
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// Places a request: by its point when it has one inside the district, else by its address.
+    pub fn place(&self, location: &Location) -> Option<Placement> {
+        if let Some(area) = location.point().and_then(|p| self.areas.locate(p)) {
+            return Some(Placement::Point { area: area.code.clone() });
+        }
+        let address = location.address()?;
+        self.gazetteer
+            .lookup(address.as_str())
+            .map(|(keyword, area)| Placement::Address { area: area.clone(), keyword: keyword.to_owned() })
+    }
+
+    pub fn route(&self, category: Option<&CategoryCode>, area: Option<&AreaCode>) -> Routing {
+        route(&self.rules, &self.areas, category, area)
+    }
+}
+
+/// Collects items by key, reporting duplicates.
+fn unique<K: Ord + Clone + std::fmt::Display, T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> K,
+    subject: impl Fn(K) -> Subject,
+    what: &str,
+    errs: &mut Errors,
+) -> BTreeMap<K, T> {
+    let mut seen = BTreeSet::new();
+    let mut out = BTreeMap::new();
+    for item in items {
+        let k = key(&item);
+        if !seen.insert(k.clone()) {
+            errs.push(subject(k.clone()), format!("{what} `{k}` is defined twice"));
+            continue;
+        }
+        out.insert(k, item);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "district_tests.rs"]
+mod tests;

@@ -1,0 +1,23 @@
+//! The Jiesu domain: what a citizen's request is, who may handle it, how it moves through its
+//! lifecycle, and the ports (traits) that storage and queue adapters implement.
+//!
+//! Nothing here performs IO: no database, broker, network or file access. Adapters live in their
+//! own crates and convert their wire formats into these types at the edge ("parse, don't validate").
+
+pub mod admission;
+pub mod api_client;
+pub mod area;
+pub mod bureau;
+pub mod category;
+pub mod contact;
+pub mod district;
+pub mod event;
+pub mod geo;
+pub mod ids;
+pub mod ports;
+pub mod request;
+pub mod routing;
+pub mod task;
+pub mod text;
+
+pub use text::ValidationError;

@@ -1,0 +1,9 @@
+//! Ports: the traits the domain needs from the outside world. Adapters implement them in their
+//! own crates (SQLite and PostgreSQL stores; RabbitMQ and local queues) and are chosen once, at
+//! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
+
+pub mod queue;
+pub mod store;
+
+pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
+pub use store::{IngestOutcome, OutboxEvent, RequestView, Store, StoreError};

@@ -1,0 +1,100 @@
+//! The store port: use-case-shaped operations, each one transaction, each state change written
+//! together with its events (the outbox).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::admission::Admission;
+use crate::api_client::{ApiClient, ApiKeyHash};
+use crate::event::Event;
+use crate::ids::{RequestId, TrackingNumber};
+use crate::request::Request;
+use crate::task::Task;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write (e.g. an API client name already taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached or is shutting down; retrying later may work.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("unexpected database error: {0}")]
+    Unexpected(String),
+}
+
+/// What happened to one admission of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Stored,
+    /// The same channel reference was stored before (a redelivery or a resent request): nothing
+    /// was written.
+    Duplicate {
+        tracking: TrackingNumber,
+    },
+    /// Another request already holds this tracking number (a 60-bit hash collision): nothing was
+    /// written; the dispatcher gives the request a new number.
+    TrackingTaken,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestView {
+    pub request: Request,
+    /// Every task of the request, oldest first.
+    pub tasks: Vec<Task>,
+}
+
+/// An event waiting in the outbox, with its position in the append order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub seq: i64,
+    pub event: Event,
+}
+
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Stores new requests with their tasks and events, all in one transaction, skipping any whose
+    /// `(channel, channel_ref)` is already stored. Outcomes come back in input order.
+    fn ingest(
+        &self,
+        batch: &[Admission],
+    ) -> impl Future<Output = Result<Vec<IngestOutcome>, StoreError>> + Send;
+
+    fn request_by_tracking(
+        &self,
+        tracking: &TrackingNumber,
+    ) -> impl Future<Output = Result<Option<RequestView>, StoreError>> + Send;
+
+    /// The request's history, in the order it happened.
+    fn request_events(&self, id: RequestId) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    fn insert_api_client(
+        &self,
+        client: &ApiClient,
+        key: &ApiKeyHash,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn api_client_by_key(
+        &self,
+        key: &ApiKeyHash,
+    ) -> impl Future<Output = Result<Option<ApiClient>, StoreError>> + Send;
+
+    /// Takes up to `limit` unpublished events, oldest first, and leases them until `lease_until`
+    /// so that concurrent relays take different ones. An event whose lease ran out (its relay
+    /// died) is offered again.
+    fn lease_outbox(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<OutboxEvent>, StoreError>> + Send;
+
+    fn mark_published(
+        &self,
+        seqs: &[i64],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Cheap liveness check for readiness probes.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

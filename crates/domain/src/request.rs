@@ -1,0 +1,477 @@
+//! The citizen's request (诉求): what arrives from a channel (`NewRequest`), what is stored
+//! (`Request`), and the request lifecycle as an explicit state machine.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ValidationError;
+use crate::area::AreaCode;
+use crate::category::CategoryCode;
+use crate::contact::Contact;
+use crate::geo::GeoPoint;
+use crate::ids::{RequestId, TrackingNumber};
+use crate::text::{AddressText, Description, bounded};
+
+/// Where a request came from (渠道).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Wechat,
+    Hotline,
+    Open311,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Self::Web, Self::Wechat, Self::Hotline, Self::Open311];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Wechat => "wechat",
+            Self::Hotline => "hotline",
+            Self::Open311 => "open311",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+/// The channel's own reference for a request (a WeChat `MsgId`, a hotline order number, an
+/// Open311 client's idempotency key). Unique per channel: a message seen twice is stored once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ChannelRef(String);
+
+impl ChannelRef {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        bounded(raw, "channel_ref", true, 200).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ChannelRef {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<ChannelRef> for String {
+    fn from(r: ChannelRef) -> String {
+        r.0
+    }
+}
+
+/// The kind of request (诉求类型).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Consultation,
+    Help,
+    Complaint,
+    Report,
+    Suggestion,
+    Praise,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] =
+        [Self::Consultation, Self::Help, Self::Complaint, Self::Report, Self::Suggestion, Self::Praise];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Consultation => "consultation",
+            Self::Help => "help",
+            Self::Complaint => "complaint",
+            Self::Report => "report",
+            Self::Suggestion => "suggestion",
+            Self::Praise => "praise",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Consultation => "咨询",
+            Self::Help => "求助",
+            Self::Complaint => "投诉",
+            Self::Report => "举报",
+            Self::Suggestion => "建议",
+            Self::Praise => "表扬",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw || k.name_zh() == raw)
+    }
+}
+
+/// Where the problem is: a point, an address, or both. At least one is always present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawLocation")]
+pub struct Location {
+    point: Option<GeoPoint>,
+    address: Option<AddressText>,
+}
+
+#[derive(Deserialize)]
+struct RawLocation {
+    point: Option<GeoPoint>,
+    address: Option<AddressText>,
+}
+
+impl TryFrom<RawLocation> for Location {
+    type Error = ValidationError;
+    fn try_from(l: RawLocation) -> Result<Self, Self::Error> {
+        Self::new(l.point, l.address)
+    }
+}
+
+impl Location {
+    pub fn new(point: Option<GeoPoint>, address: Option<AddressText>) -> Result<Self, ValidationError> {
+        if point.is_none() && address.is_none() {
+            return Err(ValidationError::Missing { field: "location" });
+        }
+        Ok(Self { point, address })
+    }
+
+    pub fn point(&self) -> Option<GeoPoint> {
+        self.point
+    }
+
+    pub fn address(&self) -> Option<&AddressText> {
+        self.address.as_ref()
+    }
+}
+
+/// Extra answers to a category's questions (Open311 `attribute[CODE]`), possibly several values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BTreeMap<String, Vec<String>>", into = "BTreeMap<String, Vec<String>>")]
+pub struct Attributes(BTreeMap<String, Vec<String>>);
+
+impl Attributes {
+    pub const MAX_KEYS: usize = 50;
+
+    pub fn new(map: BTreeMap<String, Vec<String>>) -> Result<Self, ValidationError> {
+        if map.len() > Self::MAX_KEYS {
+            return Err(ValidationError::invalid("attribute", "too many attributes"));
+        }
+        for (k, values) in &map {
+            let key_ok = !k.is_empty()
+                && k.len() <= 64
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !key_ok {
+                return Err(ValidationError::invalid("attribute", format!("bad attribute code `{k}`")));
+            }
+            if values.len() > 20 || values.iter().any(|v| v.chars().count() > 1000) {
+                return Err(ValidationError::invalid("attribute", format!("attribute `{k}` is too long")));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    pub fn get(&self, code: &str) -> Option<&[String]> {
+        self.0.get(code).map(Vec::as_slice)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
+        self.0.iter()
+    }
+}
+
+impl TryFrom<BTreeMap<String, Vec<String>>> for Attributes {
+    type Error = ValidationError;
+    fn try_from(m: BTreeMap<String, Vec<String>>) -> Result<Self, Self::Error> {
+        Self::new(m)
+    }
+}
+
+impl From<Attributes> for BTreeMap<String, Vec<String>> {
+    fn from(a: Attributes) -> Self {
+        a.0
+    }
+}
+
+/// A link to a photo or other media about the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MediaUrl(String);
+
+impl MediaUrl {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.trim();
+        let ok = (s.starts_with("https://") || s.starts_with("http://"))
+            && s.len() <= 2048
+            && s.len() > "https://".len()
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError::invalid("media_url", "expected an http(s) URL"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MediaUrl {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<MediaUrl> for String {
+    fn from(m: MediaUrl) -> String {
+        m.0
+    }
+}
+
+/// A request as an intake adapter normalised it, before it is stored. This is the message on the
+/// intake queue: every field is already validated, so the dispatcher only has to place and route it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRequest {
+    pub id: RequestId,
+    pub tracking: TrackingNumber,
+    pub channel: Channel,
+    pub channel_ref: ChannelRef,
+    pub kind: Kind,
+    /// `None` when the channel gave no code (a hotline's free-text category); routing then falls
+    /// back to the area's default owner.
+    pub category: Option<CategoryCode>,
+    pub description: Description,
+    pub location: Location,
+    #[serde(default)]
+    pub contact: Contact,
+    #[serde(default)]
+    pub attributes: Attributes,
+    #[serde(default)]
+    pub media: Vec<MediaUrl>,
+    /// When the channel accepted it: the start of every clock that runs on the request.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A stored request: what was submitted, where it was placed, and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub submitted: NewRequest,
+    pub area: Option<AreaCode>,
+    pub status: RequestStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where a request stands. Derived from what happens to its tasks, but kept explicitly so that
+/// illegal jumps (closing a request nobody resolved) are refused in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Stored, not yet routed.
+    Received,
+    /// Waiting for a dispatch-desk operator (分拨员): the rules could not place it, or a disclaim
+    /// waits for review.
+    AwaitingDispatch,
+    /// A lead bureau has the task but has not claimed it.
+    Dispatched,
+    /// The lead bureau claimed it (签收) and is working on it.
+    InProgress,
+    /// Every candidate disclaimed it: a coordination meeting must decide.
+    Escalated,
+    /// The lead bureau reports it done (办结); closure review pending.
+    Resolved,
+    /// Reviewed and closed (结案).
+    Closed,
+}
+
+/// What can happen to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestTransition {
+    /// A lead task was created (first dispatch, or after an operator or a meeting decided).
+    Dispatch,
+    /// The lead disclaimed and the request went to the next candidate.
+    Redispatch,
+    /// Needs an operator.
+    AwaitOperator,
+    LeadClaimed,
+    Escalate,
+    LeadResolved,
+    /// Closure review sent it back to the lead.
+    ResolutionRejected,
+    Close,
+    /// The citizen said "not solved" (重办).
+    Reopen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a request that is {from:?} cannot take the transition {transition:?}")]
+pub struct IllegalRequestTransition {
+    pub from: RequestStatus,
+    pub transition: RequestTransition,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 7] = [
+        Self::Received,
+        Self::AwaitingDispatch,
+        Self::Dispatched,
+        Self::InProgress,
+        Self::Escalated,
+        Self::Resolved,
+        Self::Closed,
+    ];
+
+    /// The lifecycle table: every legal (state, transition) pair and where it leads.
+    pub fn apply(self, t: RequestTransition) -> Result<Self, IllegalRequestTransition> {
+        use RequestStatus as S;
+        use RequestTransition as T;
+        let next = match (self, t) {
+            (S::Received | S::AwaitingDispatch | S::Escalated, T::Dispatch) => S::Dispatched,
+            (S::Dispatched | S::InProgress, T::Redispatch) => S::Dispatched,
+            (S::Received | S::Dispatched | S::InProgress, T::AwaitOperator) => S::AwaitingDispatch,
+            (S::Dispatched, T::LeadClaimed) => S::InProgress,
+            (S::AwaitingDispatch | S::Dispatched | S::InProgress, T::Escalate) => S::Escalated,
+            (S::InProgress, T::LeadResolved) => S::Resolved,
+            (S::Resolved, T::ResolutionRejected) => S::InProgress,
+            (S::Resolved, T::Close) => S::Closed,
+            (S::Resolved | S::Closed, T::Reopen) => S::Dispatched,
+            (from, transition) => return Err(IllegalRequestTransition { from, transition }),
+        };
+        Ok(next)
+    }
+
+    /// Open311 collapses every state into open/closed.
+    pub fn is_open(self) -> bool {
+        self != Self::Closed
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::AwaitingDispatch => "awaiting_dispatch",
+            Self::Dispatched => "dispatched",
+            Self::InProgress => "in_progress",
+            Self::Escalated => "escalated",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Received => "已受理",
+            Self::AwaitingDispatch => "待分拨",
+            Self::Dispatched => "已派单",
+            Self::InProgress => "办理中",
+            Self::Escalated => "协调中",
+            Self::Resolved => "已办结",
+            Self::Closed => "已结案",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RequestStatus as S;
+    use RequestTransition as T;
+    use proptest::prelude::*;
+
+    const TRANSITIONS: [T; 9] = [
+        T::Dispatch,
+        T::Redispatch,
+        T::AwaitOperator,
+        T::LeadClaimed,
+        T::Escalate,
+        T::LeadResolved,
+        T::ResolutionRejected,
+        T::Close,
+        T::Reopen,
+    ];
+
+    #[test]
+    fn the_ordinary_path_reaches_closed() {
+        let mut s = S::Received;
+        for t in [T::Dispatch, T::LeadClaimed, T::LeadResolved, T::Close] {
+            s = s.apply(t).expect("legal");
+        }
+        assert_eq!(s, S::Closed);
+        assert!(!s.is_open());
+    }
+
+    #[test]
+    fn a_request_nobody_resolved_cannot_be_closed() {
+        for from in [S::Received, S::Dispatched, S::InProgress, S::Escalated, S::AwaitingDispatch] {
+            assert_eq!(from.apply(T::Close), Err(IllegalRequestTransition { from, transition: T::Close }));
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+
+    proptest! {
+        /// Whatever happens, a request only becomes closed straight from resolved, and a closed
+        /// request only moves again by being reopened.
+        #[test]
+        fn closing_only_follows_resolution(steps in proptest::collection::vec(0..TRANSITIONS.len(), 0..40)) {
+            let mut s = S::Received;
+            for i in steps {
+                let t = TRANSITIONS[i];
+                match s.apply(t) {
+                    Ok(next) => {
+                        if next == S::Closed { prop_assert_eq!(s, S::Resolved); }
+                        if s == S::Closed { prop_assert_eq!(t, T::Reopen); }
+                        s = next;
+                    }
+                    Err(e) => prop_assert_eq!(e.from, s),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn location_needs_a_point_or_an_address() {
+        assert!(Location::new(None, None).is_err());
+        let addr = AddressText::parse("坪山大道").expect("valid");
+        assert!(Location::new(None, Some(addr)).is_ok());
+        assert!(serde_json::from_str::<Location>(r#"{"point": null, "address": null}"#).is_err());
+    }
+
+    #[test]
+    fn attributes_and_media_are_bounded() {
+        let mut m = BTreeMap::new();
+        m.insert("lamps_out".to_owned(), vec!["3".to_owned()]);
+        assert!(Attributes::new(m.clone()).is_ok());
+        m.insert("bad key".to_owned(), vec![]);
+        assert!(Attributes::new(m).is_err());
+        assert!(MediaUrl::parse("https://example.cn/a.jpg").is_ok());
+        assert!(MediaUrl::parse("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn kinds_parse_from_english_or_chinese() {
+        assert_eq!(Kind::parse("complaint"), Some(Kind::Complaint));
+        assert_eq!(Kind::parse("投诉"), Some(Kind::Complaint));
+        assert_eq!(Kind::parse("grumble"), None);
+    }
+}
