@@ -15,9 +15,11 @@ pub mod event;
 pub mod geo;
 pub mod ids;
 pub mod ports;
+pub mod records;
 pub mod request;
 pub mod routing;
 pub mod task;
 pub mod text;
+pub mod time;
 
 pub use text::ValidationError;

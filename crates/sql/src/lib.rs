@@ -1,0 +1,66 @@
+//! What the two SQL adapters share: the schema of each backend, embedded at compile time from
+//! `migrations/<backend>/`, and the mapping of driver errors onto the store port's errors.
+//!
+//! Migrations are append-only: a released migration is never edited, a new one is added. One
+//! migrator per backend covers every table, the local queue's included, so one `jiesu migrate`
+//! brings a database fully up to date.
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::event::Event;
+use jiesu_domain::ports::{OutboxEvent, StoreError};
+use jiesu_domain::records::CorruptRow;
+use sqlx::migrate::Migrator;
+
+pub static SQLITE: Migrator = sqlx::migrate!("../../migrations/sqlite");
+pub static POSTGRES: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Maps a driver error onto the outcomes a caller can act on: a uniqueness conflict, a database
+/// that cannot be reached (retry later), or anything else.
+pub fn store_error(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.message().to_owned())
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => StoreError::Unavailable(e.to_string()),
+        // SQLITE_BUSY / SQLITE_LOCKED: another process holds the write lock for too long.
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6")) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        // PostgreSQL classes 08 (connection) and 57 (operator intervention, e.g. shutdown).
+        sqlx::Error::Database(db)
+            if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Unexpected(e.to_string()),
+    }
+}
+
+pub fn corrupt(e: CorruptRow) -> StoreError {
+    StoreError::Unexpected(e.to_string())
+}
+
+/// SQLite keeps times as INTEGER microseconds since the epoch: comparable in SQL, exact, compact.
+pub fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub fn from_micros(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+/// Events are stored whole, as JSON; a payload that no longer decodes is corrupt data.
+pub fn decode_event(payload: &str) -> Result<Event, StoreError> {
+    serde_json::from_str(payload).map_err(|e| StoreError::Unexpected(format!("corrupt event payload: {e}")))
+}
+
+/// Rows leased from the outbox, oldest first (`RETURNING` gives no order guarantee).
+pub fn outbox_events(mut rows: Vec<(i64, String)>) -> Result<Vec<OutboxEvent>, StoreError> {
+    rows.sort_by_key(|(seq, _)| *seq);
+    rows.into_iter().map(|(seq, p)| Ok(OutboxEvent { seq, event: decode_event(&p)? })).collect()
+}

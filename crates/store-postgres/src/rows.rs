@@ -1,0 +1,99 @@
+//! Reading rows back into domain types through the shared records.
+
+use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
+use jiesu_domain::event::Event;
+use jiesu_domain::ids::RequestId;
+use jiesu_domain::ports::{RequestView, StoreError};
+use jiesu_domain::records::{RequestRecord, TaskRecord};
+use jiesu_domain::request::Request;
+use jiesu_domain::task::Task;
+use jiesu_sql::{corrupt, decode_event, store_error};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+const REQUEST_COLUMNS: &str =
+    "id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
+    contact_name, contact_phone, contact_email, contact_openid, attributes::text AS attributes,
+    media::text AS media, area, status, received_at, updated_at";
+
+fn request_record(row: &PgRow) -> Result<RequestRecord, sqlx::Error> {
+    Ok(RequestRecord {
+        id: row.try_get("id")?,
+        tracking: row.try_get("tracking")?,
+        channel: row.try_get("channel")?,
+        channel_ref: row.try_get("channel_ref")?,
+        kind: row.try_get("kind")?,
+        category: row.try_get("category")?,
+        description: row.try_get("description")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        address: row.try_get("address")?,
+        contact_name: row.try_get("contact_name")?,
+        contact_phone: row.try_get("contact_phone")?,
+        contact_email: row.try_get("contact_email")?,
+        contact_openid: row.try_get("contact_openid")?,
+        attributes: row.try_get("attributes")?,
+        media: row.try_get("media")?,
+        area: row.try_get("area")?,
+        status: row.try_get("status")?,
+        received_at: row.try_get("received_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn task_record(row: &PgRow) -> Result<TaskRecord, sqlx::Error> {
+    Ok(TaskRecord {
+        id: row.try_get("id")?,
+        request_id: row.try_get("request_id")?,
+        bureau: row.try_get("bureau")?,
+        role: row.try_get("role")?,
+        state: row.try_get("state")?,
+        binding: row.try_get("binding")?,
+        dispatched_at: row.try_get("dispatched_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(crate) async fn request_view(pool: &PgPool, tracking: &str) -> Result<Option<RequestView>, StoreError> {
+    let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE tracking = $1");
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tracking)
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?
+    else {
+        return Ok(None);
+    };
+    let request = Request::try_from(request_record(&row).map_err(store_error)?).map_err(corrupt)?;
+    let task_rows = sqlx::query("SELECT * FROM tasks WHERE request_id = $1 ORDER BY dispatched_at, id")
+        .bind(request.submitted.id.as_uuid())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let tasks = task_rows
+        .iter()
+        .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(RequestView { request, tasks }))
+}
+
+pub(crate) async fn events_of(pool: &PgPool, id: RequestId) -> Result<Vec<Event>, StoreError> {
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload::text FROM events WHERE request_id = $1 ORDER BY seq")
+            .bind(id.as_uuid())
+            .fetch_all(pool)
+            .await
+            .map_err(store_error)?;
+    payloads.iter().map(|p| decode_event(p)).collect()
+}
+
+pub(crate) async fn api_client(pool: &PgPool, key: &ApiKeyHash) -> Result<Option<ApiClient>, StoreError> {
+    let row: Option<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT id, name, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(key.as_bytes().as_slice())
+    .fetch_optional(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(row.map(|(id, name, created_at)| ApiClient { id, name, created_at }))
+}

@@ -1,0 +1,2 @@
+//! The store contract on PostgreSQL, one fresh database per test.
+jiesu_testkit::store_contract!(jiesu_testkit::pg_store);

@@ -1,0 +1,96 @@
+//! Reading rows back into domain types through the shared records.
+
+use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
+use jiesu_domain::event::Event;
+use jiesu_domain::ids::RequestId;
+use jiesu_domain::ports::{RequestView, StoreError};
+use jiesu_domain::records::{RequestRecord, TaskRecord};
+use jiesu_domain::request::Request;
+use jiesu_domain::task::Task;
+use jiesu_sql::{corrupt, decode_event, from_micros, store_error};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+fn request_record(row: &SqliteRow) -> Result<RequestRecord, sqlx::Error> {
+    Ok(RequestRecord {
+        id: row.try_get("id")?,
+        tracking: row.try_get("tracking")?,
+        channel: row.try_get("channel")?,
+        channel_ref: row.try_get("channel_ref")?,
+        kind: row.try_get("kind")?,
+        category: row.try_get("category")?,
+        description: row.try_get("description")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        address: row.try_get("address")?,
+        contact_name: row.try_get("contact_name")?,
+        contact_phone: row.try_get("contact_phone")?,
+        contact_email: row.try_get("contact_email")?,
+        contact_openid: row.try_get("contact_openid")?,
+        attributes: row.try_get("attributes")?,
+        media: row.try_get("media")?,
+        area: row.try_get("area")?,
+        status: row.try_get("status")?,
+        received_at: from_micros(row.try_get("received_at")?),
+        updated_at: from_micros(row.try_get("updated_at")?),
+    })
+}
+
+fn task_record(row: &SqliteRow) -> Result<TaskRecord, sqlx::Error> {
+    Ok(TaskRecord {
+        id: row.try_get("id")?,
+        request_id: row.try_get("request_id")?,
+        bureau: row.try_get("bureau")?,
+        role: row.try_get("role")?,
+        state: row.try_get("state")?,
+        binding: row.try_get("binding")?,
+        dispatched_at: from_micros(row.try_get("dispatched_at")?),
+        updated_at: from_micros(row.try_get("updated_at")?),
+    })
+}
+
+pub(crate) async fn request_view(
+    pool: &SqlitePool,
+    tracking: &str,
+) -> Result<Option<RequestView>, StoreError> {
+    let Some(row) = sqlx::query("SELECT * FROM requests WHERE tracking = $1")
+        .bind(tracking)
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?
+    else {
+        return Ok(None);
+    };
+    let request = Request::try_from(request_record(&row).map_err(store_error)?).map_err(corrupt)?;
+    let task_rows = sqlx::query("SELECT * FROM tasks WHERE request_id = $1 ORDER BY dispatched_at, id")
+        .bind(request.submitted.id.as_uuid())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let tasks = task_rows
+        .iter()
+        .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(RequestView { request, tasks }))
+}
+
+pub(crate) async fn events_of(pool: &SqlitePool, id: RequestId) -> Result<Vec<Event>, StoreError> {
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM events WHERE request_id = $1 ORDER BY seq")
+            .bind(id.as_uuid())
+            .fetch_all(pool)
+            .await
+            .map_err(store_error)?;
+    payloads.iter().map(|p| decode_event(p)).collect()
+}
+
+pub(crate) async fn api_client(pool: &SqlitePool, key: &ApiKeyHash) -> Result<Option<ApiClient>, StoreError> {
+    let row: Option<(uuid::Uuid, String, i64)> = sqlx::query_as(
+        "SELECT id, name, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(key.as_bytes().as_slice())
+    .fetch_optional(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(row.map(|(id, name, created)| ApiClient { id, name, created_at: from_micros(created) }))
+}

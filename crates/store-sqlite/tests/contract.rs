@@ -1,0 +1,2 @@
+//! The store contract on SQLite.
+jiesu_testkit::store_contract!(jiesu_testkit::sqlite_store);

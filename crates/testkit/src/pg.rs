@@ -1,0 +1,59 @@
+//! One fresh PostgreSQL database per test, so tests can run in parallel and never see each
+//! other's rows.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{AssertSqlSafe, ConnectOptions};
+
+pub fn admin_url() -> String {
+    std::env::var("JIESU_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let admin = admin_url();
+        let name = format!("jiesu_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = connect(&admin).await;
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Self { url: format!("{base}/{name}"), name }
+    }
+}
+
+async fn connect(url: &str) -> PgConnection {
+    PgConnectOptions::from_str(url)
+        .expect("a valid PostgreSQL URL in JIESU_TEST_POSTGRES_URL")
+        .connect()
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot reach PostgreSQL at {url} (is it running? scripts/test starts it): {e}")
+        })
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs outside any runtime guarantee, so clean up on a thread with its own runtime.
+        let name = self.name.clone();
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async {
+                let mut conn = connect(&admin_url()).await;
+                let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await;
+            });
+        });
+        let _ = cleanup.join();
+    }
+}

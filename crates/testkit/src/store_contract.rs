@@ -1,0 +1,191 @@
+//! The store port's contract. Every adapter runs every case through `store_contract!`.
+
+use chrono::Duration;
+use jiesu_domain::api_client::{ApiClient, ApiKey};
+use jiesu_domain::ids::{RequestId, TrackingNumber};
+use jiesu_domain::ports::{IngestOutcome, Store, StoreError};
+use jiesu_domain::request::RequestStatus;
+use jiesu_domain::task::{TaskRole, TaskState};
+
+use crate::fixtures::{admission, anonymous_request_by_address, new_request};
+
+/// Instantiates the contract for an adapter: `store_contract!(jiesu_testkit::sqlite_store);`
+/// where the argument is an async fn returning `(store, guard)`.
+#[macro_export]
+macro_rules! store_contract {
+    ($factory:path) => {
+        $crate::store_contract!(@cases $factory;
+            ingest_stores_a_request_with_its_tasks_and_events,
+            a_request_with_only_an_address_and_no_contact_round_trips,
+            the_same_channel_reference_is_stored_once,
+            a_batch_with_a_repeat_inside_stores_it_once,
+            a_tracking_number_taken_by_another_request_is_reported,
+            an_unknown_tracking_number_is_not_found,
+            api_clients_are_found_by_key_hash_and_names_are_unique,
+            the_outbox_leases_oldest_first_and_not_twice,
+            an_expired_outbox_lease_is_offered_again,
+            published_events_leave_the_outbox,
+            concurrent_outbox_leases_do_not_overlap,
+            ping_answers,
+        );
+    };
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, _guard) = $factory().await;
+                $crate::store_contract::$case(store).await;
+            }
+        )*
+    };
+}
+
+pub async fn ingest_stores_a_request_with_its_tasks_and_events(store: impl Store) {
+    let a = admission(new_request());
+    assert_eq!(store.ingest(std::slice::from_ref(&a)).await.expect("ingest"), [IngestOutcome::Stored]);
+
+    let view = store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
+    assert_eq!(view.request, a.request, "the request reads back exactly as stored");
+    assert_eq!(view.request.status, RequestStatus::Dispatched);
+    assert_eq!(view.tasks, a.tasks);
+    assert_eq!(view.tasks[0].role, TaskRole::Lead);
+    assert_eq!(view.tasks[0].state, TaskState::Dispatched);
+
+    let events = store.request_events(a.request.submitted.id).await.expect("events");
+    assert_eq!(events, a.events, "every event, in order");
+}
+
+pub async fn a_request_with_only_an_address_and_no_contact_round_trips(store: impl Store) {
+    let a = admission(anonymous_request_by_address());
+    store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+    let view = store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
+    assert_eq!(view.request, a.request);
+    assert_eq!(view.request.submitted.location.point(), None);
+}
+
+pub async fn the_same_channel_reference_is_stored_once(store: impl Store) {
+    let first = admission(new_request());
+    // A resend: new id and tracking number, same channel reference.
+    let mut again = new_request();
+    again.channel_ref = first.request.submitted.channel_ref.clone();
+    let again = admission(again);
+
+    assert_eq!(store.ingest(std::slice::from_ref(&first)).await.expect("first"), [IngestOutcome::Stored]);
+    let outcome = store.ingest(std::slice::from_ref(&again)).await.expect("second");
+    assert_eq!(outcome, [IngestOutcome::Duplicate { tracking: first.request.submitted.tracking.clone() }]);
+    assert_eq!(store.request_by_tracking(&again.request.submitted.tracking).await.expect("read"), None);
+    // Redelivery of the very same admission is a duplicate too.
+    let outcome = store.ingest(std::slice::from_ref(&first)).await.expect("redelivery");
+    assert!(matches!(outcome[0], IngestOutcome::Duplicate { .. }));
+    let events = store.request_events(first.request.submitted.id).await.expect("events");
+    assert_eq!(events.len(), first.events.len(), "no event was written twice");
+}
+
+pub async fn a_batch_with_a_repeat_inside_stores_it_once(store: impl Store) {
+    let a = admission(new_request());
+    let b = admission(new_request());
+    let outcomes = store.ingest(&[a.clone(), b.clone(), a.clone()]).await.expect("ingest");
+    assert_eq!(outcomes[0], IngestOutcome::Stored);
+    assert_eq!(outcomes[1], IngestOutcome::Stored);
+    assert_eq!(outcomes[2], IngestOutcome::Duplicate { tracking: a.request.submitted.tracking.clone() });
+}
+
+pub async fn a_tracking_number_taken_by_another_request_is_reported(store: impl Store) {
+    let first = admission(new_request());
+    let mut clash = new_request();
+    clash.tracking = first.request.submitted.tracking.clone();
+    let clash = admission(clash);
+    store.ingest(std::slice::from_ref(&first)).await.expect("first");
+    let outcome = store.ingest(std::slice::from_ref(&clash)).await.expect("clash");
+    assert_eq!(outcome, [IngestOutcome::TrackingTaken]);
+    let view =
+        store.request_by_tracking(&first.request.submitted.tracking).await.expect("read").expect("first");
+    assert_eq!(view.request.submitted.id, first.request.submitted.id, "the first holder keeps its number");
+}
+
+pub async fn an_unknown_tracking_number_is_not_found(store: impl Store) {
+    let unknown = TrackingNumber::for_request(RequestId::generate());
+    assert_eq!(store.request_by_tracking(&unknown).await.expect("read"), None);
+    assert_eq!(store.request_events(RequestId::generate()).await.expect("events"), []);
+}
+
+pub async fn api_clients_are_found_by_key_hash_and_names_are_unique(store: impl Store) {
+    let client = ApiClient::new("坪山 app", jiesu_domain::time::now()).expect("valid");
+    let key = ApiKey::from_random([42; 20]);
+    store.insert_api_client(&client, &key.hash()).await.expect("insert");
+    let found = store.api_client_by_key(&key.hash()).await.expect("lookup").expect("found");
+    assert_eq!((found.id, found.name.as_str()), (client.id, "坪山 app"));
+
+    let other = ApiKey::from_random([7; 20]);
+    assert_eq!(store.api_client_by_key(&other.hash()).await.expect("lookup"), None);
+    let same_name = ApiClient::new("坪山 app", jiesu_domain::time::now()).expect("valid");
+    assert!(matches!(store.insert_api_client(&same_name, &other.hash()).await, Err(StoreError::Conflict(_))));
+}
+
+async fn seed_events(store: &impl Store) -> usize {
+    let batch = [admission(new_request()), admission(new_request())];
+    store.ingest(&batch).await.expect("ingest");
+    batch.iter().map(|a| a.events.len()).sum()
+}
+
+pub async fn the_outbox_leases_oldest_first_and_not_twice(store: impl Store) {
+    let total = seed_events(&store).await;
+    let now = jiesu_domain::time::now();
+    let first = store.lease_outbox(3, now, now + Duration::seconds(30)).await.expect("lease");
+    assert_eq!(first.len(), 3);
+    assert!(first.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    let rest = store.lease_outbox(100, now, now + Duration::seconds(30)).await.expect("lease");
+    assert_eq!(rest.len(), total - 3, "leased events are not offered again");
+    assert!(rest.iter().all(|e| e.seq > first[2].seq));
+}
+
+pub async fn an_expired_outbox_lease_is_offered_again(store: impl Store) {
+    let total = seed_events(&store).await;
+    let now = jiesu_domain::time::now();
+    let leased = store.lease_outbox(100, now, now + Duration::seconds(30)).await.expect("lease");
+    assert_eq!(leased.len(), total);
+    // The relay holding them died; a minute later another relay takes them.
+    let later = now + Duration::seconds(60);
+    let again = store.lease_outbox(100, later, later + Duration::seconds(30)).await.expect("lease");
+    assert_eq!(
+        again.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        leased.iter().map(|e| e.seq).collect::<Vec<_>>()
+    );
+    assert_eq!(again[0].event, leased[0].event);
+}
+
+pub async fn published_events_leave_the_outbox(store: impl Store) {
+    seed_events(&store).await;
+    let now = jiesu_domain::time::now();
+    let leased = store.lease_outbox(100, now, now + Duration::seconds(30)).await.expect("lease");
+    let seqs: Vec<i64> = leased.iter().map(|e| e.seq).collect();
+    store.mark_published(&seqs, now).await.expect("mark");
+    let later = now + Duration::seconds(120);
+    assert_eq!(store.lease_outbox(100, later, later).await.expect("lease"), []);
+}
+
+pub async fn concurrent_outbox_leases_do_not_overlap(store: impl Store) {
+    let mut total = 0;
+    for _ in 0..10 {
+        total += seed_events(&store).await;
+    }
+    let now = jiesu_domain::time::now();
+    let until = now + Duration::seconds(30);
+    let leases = (0..4).map(|_| {
+        let s = store.clone();
+        tokio::spawn(async move { s.lease_outbox(5, now, until).await.expect("lease") })
+    });
+    let mut seen = Vec::new();
+    for l in leases {
+        seen.extend(l.await.expect("join").into_iter().map(|e| e.seq));
+    }
+    let n = seen.len();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), n, "no event leased twice");
+    assert_eq!(n, 20.min(total));
+}
+
+pub async fn ping_answers(store: impl Store) {
+    store.ping().await.expect("ping");
+}
