@@ -3,15 +3,20 @@
 //! - `pg::TestDatabase`: a new PostgreSQL database per test, dropped afterwards. The server is
 //!   found through `JIESU_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 //! - `sqlite_file()`: a database file in a fresh temporary directory.
-//! - `store_contract!`: the store port's contract, one test per case, for any adapter.
+//! - `amqp::TestBroker`: a unique name prefix on the RabbitMQ server (`JIESU_TEST_AMQP_URL`, default
+//!   `amqp://guest:guest@127.0.0.1:5672/%2f`), whose queues are deleted afterwards.
+//! - `store_contract!`, `queue_contract!`: each port's contract, one test per case, for any adapter.
 //!
 //! Contract cases are plain async functions taking the adapter under test; the macros turn each
 //! into a `#[tokio::test]` so they run, pass and fail one by one.
 
+pub mod amqp;
 pub mod fixtures;
 pub mod pg;
+pub mod queue_contract;
 pub mod store_contract;
 
+use jiesu_queue::{AmqpQueue, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
 use jiesu_store_sqlite::{SqlitePools, SqliteSettings, SqliteStore};
 
@@ -41,4 +46,18 @@ pub async fn pg_store() -> (PgStore, Guard) {
         .expect("connect to the test database");
     store.migrate().await.expect("migrate PostgreSQL");
     (store, Box::new(db))
+}
+
+/// A local queue in a fresh SQLite file.
+pub async fn local_queue() -> (LocalQueue, Guard) {
+    let (store, guard) = sqlite_store().await;
+    let settings = LocalSettings { poll: std::time::Duration::from_millis(50), ..LocalSettings::default() };
+    (LocalQueue::new(store.pools().writer.clone(), settings), guard)
+}
+
+/// A RabbitMQ queue under a unique prefix, deleted afterwards.
+pub async fn amqp_queue() -> (AmqpQueue, Guard) {
+    let broker = amqp::TestBroker::new();
+    let queue = broker.connect().await;
+    (queue.clone(), Box::new(amqp::Cleanup { broker, queue }))
 }

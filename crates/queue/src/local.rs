@@ -1,0 +1,427 @@
+//! The durable local queue: messages are rows in the SQLite database the store uses.
+//!
+//! Writes (send, publish, ack, requeue, dead-letter) go to one writer task that groups whatever
+//! is waiting into a single transaction: one fsync confirms many messages, the way a broker
+//! batches publisher confirms. Consumers lease rows; a lease that runs out (its consumer died)
+//! makes the row deliverable again, marked as redelivered.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use jiesu_domain::ports::queue::{
+    Consumer, Delivery, Message, Queue, QueueError, dead_letter_queue, topic_matches,
+};
+use jiesu_sql::to_micros;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Notify, mpsc, oneshot};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct LocalSettings {
+    /// How long a consumer may hold a message before it is offered again.
+    pub lease: Duration,
+    /// How often an idle consumer looks for messages written by another process.
+    pub poll: Duration,
+}
+
+impl Default for LocalSettings {
+    fn default() -> Self {
+        Self { lease: Duration::from_secs(60), poll: Duration::from_millis(250) }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LocalQueue {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    writer: SqlitePool,
+    ops: mpsc::Sender<Op>,
+    /// Woken after every commit, so waiting consumers look again at once.
+    written: Arc<Notify>,
+    settings: LocalSettings,
+}
+
+type Reply = oneshot::Sender<Result<(), QueueError>>;
+
+#[derive(Debug)]
+enum Op {
+    Send { queue: String, messages: Vec<Message>, done: Reply },
+    Publish { messages: Vec<(String, Message)>, done: Reply },
+    Settle { seq: i64, owner: Uuid, how: Settlement, done: Option<Reply> },
+    Release { owner: Uuid },
+}
+
+#[derive(Debug)]
+enum Settlement {
+    Ack,
+    Requeue,
+    DeadLetter(String),
+}
+
+fn unavailable(e: sqlx::Error) -> QueueError {
+    QueueError::Unavailable(e.to_string())
+}
+
+impl LocalQueue {
+    /// Starts the writer task on the database's single writer pool (shared with the store).
+    pub fn new(writer: SqlitePool, settings: LocalSettings) -> Self {
+        let (ops, rx) = mpsc::channel(4096);
+        let written = Arc::new(Notify::new());
+        tokio::spawn(write_loop(writer.clone(), rx, written.clone()));
+        Self { inner: Arc::new(Inner { writer, ops, written, settings }) }
+    }
+
+    /// Makes every leased message deliverable again. The embedded deployment runs one process
+    /// per database file, so at start-up any lease belongs to a process that died.
+    pub async fn release_all_leases(&self) -> Result<u64, QueueError> {
+        let done = sqlx::query(
+            "UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL",
+        )
+        .execute(&self.inner.writer)
+        .await
+        .map_err(unavailable)?;
+        Ok(done.rows_affected())
+    }
+
+    /// Messages waiting (or leased) in a queue: for readiness checks and tests.
+    pub async fn depth(&self, queue: &str) -> Result<u64, QueueError> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM queue_messages WHERE queue = $1")
+            .bind(queue)
+            .fetch_one(&self.inner.writer)
+            .await
+            .map_err(unavailable)?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn submit(&self, op: impl FnOnce(Reply) -> Op) -> Result<(), QueueError> {
+        let (done, wait) = oneshot::channel();
+        self.inner
+            .ops
+            .send(op(done))
+            .await
+            .map_err(|_| QueueError::Unavailable("local queue is shut down".into()))?;
+        wait.await.map_err(|_| QueueError::Unavailable("local queue writer stopped".into()))?
+    }
+}
+
+async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Op>, written: Arc<Notify>) {
+    while let Some(first) = rx.recv().await {
+        let mut ops = vec![first];
+        while ops.len() < 512 {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let results = match apply(&pool, &ops).await {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::warn!(error = %e, batch = ops.len(), "local queue write failed");
+                ops.iter().map(|_| Err(QueueError::Unavailable(e.to_string()))).collect()
+            }
+        };
+        written.notify_waiters();
+        for (op, result) in ops.into_iter().zip(results) {
+            let done = match op {
+                Op::Send { done, .. } | Op::Publish { done, .. } => Some(done),
+                Op::Settle { done, .. } => done,
+                Op::Release { .. } => None,
+            };
+            if let Some(done) = done {
+                let _ = done.send(result);
+            }
+        }
+    }
+}
+
+/// Applies a group of operations in one transaction. An operation refused on its own merits (a
+/// queue nobody declared) gets its own error without failing the others.
+async fn apply(pool: &SqlitePool, ops: &[Op]) -> Result<Vec<Result<(), QueueError>>, sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let now = to_micros(jiesu_domain::time::now());
+    let mut results = Vec::with_capacity(ops.len());
+    for op in ops {
+        let result = match op {
+            Op::Send { queue, messages, .. } => {
+                if is_declared(&mut tx, queue).await? {
+                    for m in messages {
+                        insert(&mut tx, queue, m, now).await?;
+                    }
+                    Ok(())
+                } else {
+                    Err(QueueError::Refused(format!("no queue named `{queue}` has been declared")))
+                }
+            }
+            Op::Publish { messages, .. } => {
+                let bindings: Vec<(String, String)> =
+                    sqlx::query_as("SELECT queue, pattern FROM queue_bindings ORDER BY queue")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for (topic, m) in messages {
+                    let mut targets: Vec<&str> = bindings
+                        .iter()
+                        .filter(|(_, p)| topic_matches(p, topic))
+                        .map(|(q, _)| q.as_str())
+                        .collect();
+                    targets.dedup();
+                    for q in targets {
+                        insert(&mut tx, q, m, now).await?;
+                    }
+                }
+                Ok(())
+            }
+            Op::Settle { seq, owner, how, .. } => {
+                settle(&mut tx, *seq, *owner, how).await?;
+                Ok(())
+            }
+            Op::Release { owner } => {
+                sqlx::query(
+                    "UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+                )
+                .bind(owner)
+                .execute(&mut *tx)
+                .await?;
+                Ok(())
+            }
+        };
+        results.push(result);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn is_declared(tx: &mut Transaction<'static, Sqlite>, queue: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM queue_declared WHERE queue = $1")
+        .bind(queue)
+        .fetch_one(&mut **tx)
+        .await?
+        > 0)
+}
+
+async fn insert(
+    tx: &mut Transaction<'static, Sqlite>,
+    queue: &str,
+    m: &Message,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let headers = serde_json::to_string(&m.headers).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO queue_messages (queue, id, kind, payload, headers, enqueued_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(queue)
+    .bind(m.id)
+    .bind(&m.kind)
+    .bind(&m.payload)
+    .bind(headers)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Settles a message only if this consumer still holds it: after its lease ran out, another
+/// consumer may have it, and that one decides.
+async fn settle(
+    tx: &mut Transaction<'static, Sqlite>,
+    seq: i64,
+    owner: Uuid,
+    how: &Settlement,
+) -> Result<(), sqlx::Error> {
+    let (sql, reason) = match how {
+        Settlement::Ack => ("DELETE FROM queue_messages WHERE seq = $1 AND lease_owner = $2", None),
+        Settlement::Requeue => (
+            "UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE seq = $1 AND lease_owner = $2",
+            None,
+        ),
+        Settlement::DeadLetter(reason) => (
+            "UPDATE queue_messages SET queue = queue || '.dlq', lease_owner = NULL, lease_until = NULL,
+                deliveries = 0, dead_reason = $3
+             WHERE seq = $1 AND lease_owner = $2",
+            Some(reason.as_str()),
+        ),
+    };
+    let mut q = sqlx::query(sql).bind(seq).bind(owner);
+    if let Some(reason) = reason {
+        q = q.bind(reason);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+impl Queue for LocalQueue {
+    type Consumer = LocalConsumer;
+
+    async fn declare(&self, queue: &str, topics: &[&str]) -> Result<(), QueueError> {
+        let mut tx = self.inner.writer.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        for q in [queue.to_owned(), dead_letter_queue(queue)] {
+            sqlx::query("INSERT INTO queue_declared (queue) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(q)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        for t in topics {
+            sqlx::query("INSERT INTO queue_bindings (queue, pattern) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(queue)
+                .bind(*t)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn send(&self, queue: &str, messages: &[Message]) -> Result<(), QueueError> {
+        let (queue, messages) = (queue.to_owned(), messages.to_vec());
+        self.submit(|done| Op::Send { queue, messages, done }).await
+    }
+
+    async fn publish(&self, messages: &[(String, Message)]) -> Result<(), QueueError> {
+        let messages = messages.to_vec();
+        self.submit(|done| Op::Publish { messages, done }).await
+    }
+
+    async fn consume(&self, queue: &str, prefetch: u16) -> Result<LocalConsumer, QueueError> {
+        Ok(LocalConsumer {
+            inner: self.inner.clone(),
+            queue: queue.to_owned(),
+            owner: Uuid::now_v7(),
+            prefetch: usize::from(prefetch.max(1)),
+            outstanding: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct LocalConsumer {
+    inner: Arc<Inner>,
+    queue: String,
+    /// Leases are taken in this consumer's name; settling checks it.
+    owner: Uuid,
+    prefetch: usize,
+    outstanding: Arc<AtomicUsize>,
+}
+
+type LeasedRow = (i64, Uuid, String, Vec<u8>, String, i64);
+
+impl LocalConsumer {
+    async fn lease(&self, n: usize) -> Result<Vec<LeasedRow>, QueueError> {
+        let now = jiesu_domain::time::now();
+        let until =
+            now + chrono::Duration::from_std(self.inner.settings.lease).unwrap_or(chrono::Duration::MAX);
+        let mut rows: Vec<LeasedRow> = sqlx::query_as(
+            "UPDATE queue_messages SET lease_owner = $1, lease_until = $2, deliveries = deliveries + 1
+             WHERE seq IN (SELECT seq FROM queue_messages
+                           WHERE queue = $3 AND (lease_until IS NULL OR lease_until < $4)
+                           ORDER BY seq LIMIT $5)
+             RETURNING seq, id, kind, payload, headers, deliveries",
+        )
+        .bind(self.owner)
+        .bind(to_micros(until))
+        .bind(&self.queue)
+        .bind(to_micros(now))
+        .bind(n as i64)
+        .fetch_all(&self.inner.writer)
+        .await
+        .map_err(unavailable)?;
+        rows.sort_by_key(|r| r.0);
+        Ok(rows)
+    }
+}
+
+impl Consumer for LocalConsumer {
+    type Delivery = LocalDelivery;
+
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<LocalDelivery>, QueueError> {
+        loop {
+            // Register for the wake-up before looking, so a commit in between is not missed.
+            let written = self.inner.written.clone();
+            let notified = written.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+
+            let room = self.prefetch.saturating_sub(self.outstanding.load(Ordering::Acquire));
+            if room > 0 {
+                let rows = self.lease(room.min(max.max(1))).await?;
+                if !rows.is_empty() {
+                    self.outstanding.fetch_add(rows.len(), Ordering::AcqRel);
+                    return Ok(rows.into_iter().map(|r| self.delivery(r)).collect());
+                }
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep(self.inner.settings.poll) => {}
+            }
+        }
+    }
+}
+
+impl LocalConsumer {
+    fn delivery(&self, (seq, id, kind, payload, headers, deliveries): LeasedRow) -> LocalDelivery {
+        let headers: BTreeMap<String, String> = serde_json::from_str(&headers).unwrap_or_default();
+        LocalDelivery {
+            message: Message { id, kind, payload, headers },
+            seq,
+            redelivered: deliveries > 1,
+            owner: self.owner,
+            ops: self.inner.ops.clone(),
+            outstanding: self.outstanding.clone(),
+        }
+    }
+}
+
+/// A delivery dropped without a decision stays leased, as an unacked AMQP delivery stays with its
+/// channel; it comes back when its consumer goes away (or its lease runs out).
+impl Drop for LocalConsumer {
+    /// A consumer that goes away gives its messages back at once rather than when leases expire.
+    fn drop(&mut self) {
+        let _ = self.inner.ops.try_send(Op::Release { owner: self.owner });
+    }
+}
+
+#[derive(Debug)]
+pub struct LocalDelivery {
+    message: Message,
+    seq: i64,
+    redelivered: bool,
+    owner: Uuid,
+    ops: mpsc::Sender<Op>,
+    outstanding: Arc<AtomicUsize>,
+}
+
+impl LocalDelivery {
+    async fn settle(self, how: Settlement) -> Result<(), QueueError> {
+        self.outstanding.fetch_sub(1, Ordering::AcqRel);
+        let (done, wait) = oneshot::channel();
+        let op = Op::Settle { seq: self.seq, owner: self.owner, how, done: Some(done) };
+        self.ops.send(op).await.map_err(|_| QueueError::Unavailable("local queue is shut down".into()))?;
+        wait.await.map_err(|_| QueueError::Unavailable("local queue writer stopped".into()))?
+    }
+}
+
+impl Delivery for LocalDelivery {
+    fn message(&self) -> &Message {
+        &self.message
+    }
+
+    fn redelivered(&self) -> bool {
+        self.redelivered
+    }
+
+    async fn ack(self) -> Result<(), QueueError> {
+        self.settle(Settlement::Ack).await
+    }
+
+    async fn requeue(self) -> Result<(), QueueError> {
+        self.settle(Settlement::Requeue).await
+    }
+
+    async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
+        self.settle(Settlement::DeadLetter(reason.to_owned())).await
+    }
+}

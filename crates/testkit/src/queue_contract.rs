@@ -1,0 +1,199 @@
+//! The queue port's contract. Every adapter runs every case through `queue_contract!`.
+
+use std::time::Duration;
+
+use jiesu_domain::ports::queue::{Consumer, Delivery, Message, Queue, QueueError, dead_letter_queue};
+use uuid::Uuid;
+
+#[macro_export]
+macro_rules! queue_contract {
+    ($factory:path) => {
+        $crate::queue_contract!(@cases $factory;
+            a_sent_message_arrives_whole,
+            messages_arrive_in_the_order_they_were_sent,
+            an_unacked_message_is_redelivered_when_its_consumer_dies,
+            a_requeued_message_comes_back,
+            an_acked_message_is_gone,
+            a_poison_message_goes_to_the_dead_letter_queue,
+            sending_to_an_undeclared_queue_is_refused,
+            events_reach_every_queue_bound_to_their_topic_and_no_other,
+            a_batch_takes_what_is_ready_up_to_its_size,
+            prefetch_bounds_what_a_consumer_holds,
+        );
+    };
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (queue, _guard) = $factory().await;
+                $crate::queue_contract::$case(queue).await;
+            }
+        )*
+    };
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+const QUIET: Duration = Duration::from_millis(600);
+
+fn msg(text: &str) -> Message {
+    Message::new(Uuid::now_v7(), "test", text.as_bytes().to_vec()).with_header("request_id", "r-1")
+}
+
+/// Waits up to `wait` for the next batch; empty if nothing came.
+pub async fn recv<C: Consumer>(c: &mut C, max: usize, wait: Duration) -> Vec<C::Delivery> {
+    tokio::time::timeout(wait, c.next_batch(max)).await.map(|r| r.expect("consume")).unwrap_or_default()
+}
+
+/// Receives exactly `n` messages (in as many batches as it takes) or fails.
+pub async fn recv_n<C: Consumer>(c: &mut C, n: usize) -> Vec<C::Delivery> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let batch = recv(c, n - got.len(), WAIT).await;
+        assert!(!batch.is_empty(), "expected {n} messages, got {}", got.len());
+        got.extend(batch);
+    }
+    got
+}
+
+fn text<D: Delivery>(d: &D) -> String {
+    String::from_utf8_lossy(&d.message().payload).into_owned()
+}
+
+pub async fn a_sent_message_arrives_whole(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    let sent = msg("路灯不亮");
+    q.send("work", std::slice::from_ref(&sent)).await.expect("send");
+    let mut c = q.consume("work", 10).await.expect("consume");
+    let got = recv_n(&mut c, 1).await;
+    assert_eq!(got[0].message(), &sent, "id, kind, headers and payload survive");
+    assert!(!got[0].redelivered());
+    for d in got {
+        d.ack().await.expect("ack");
+    }
+}
+
+pub async fn messages_arrive_in_the_order_they_were_sent(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    let sent: Vec<Message> = (0..20).map(|i| msg(&i.to_string())).collect();
+    q.send("work", &sent).await.expect("send");
+    let mut c = q.consume("work", 50).await.expect("consume");
+    let got = recv_n(&mut c, 20).await;
+    let order: Vec<String> = got.iter().map(text).collect();
+    assert_eq!(order, (0..20).map(|i| i.to_string()).collect::<Vec<_>>());
+}
+
+pub async fn an_unacked_message_is_redelivered_when_its_consumer_dies(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", &[msg("first try")]).await.expect("send");
+    let mut dying = q.consume("work", 10).await.expect("consume");
+    let held = recv_n(&mut dying, 1).await;
+    // The consumer dies before acking: its deliveries and subscription go away unsettled.
+    drop(held);
+    drop(dying);
+    let mut next = q.consume("work", 10).await.expect("consume");
+    let again = recv_n(&mut next, 1).await;
+    assert_eq!(text(&again[0]), "first try");
+    assert!(again[0].redelivered(), "marked as redelivered");
+}
+
+pub async fn a_requeued_message_comes_back(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", &[msg("later")]).await.expect("send");
+    let mut c = q.consume("work", 10).await.expect("consume");
+    let d = recv_n(&mut c, 1).await.pop().expect("one");
+    d.requeue().await.expect("requeue");
+    let again = recv_n(&mut c, 1).await;
+    assert_eq!(text(&again[0]), "later");
+    assert!(again[0].redelivered());
+}
+
+pub async fn an_acked_message_is_gone(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", &[msg("done")]).await.expect("send");
+    let mut c = q.consume("work", 10).await.expect("consume");
+    recv_n(&mut c, 1).await.pop().expect("one").ack().await.expect("ack");
+    drop(c);
+    let mut again = q.consume("work", 10).await.expect("consume");
+    assert!(recv(&mut again, 10, QUIET).await.is_empty(), "an acked message is never delivered again");
+}
+
+pub async fn a_poison_message_goes_to_the_dead_letter_queue(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    let poison = Message::new(Uuid::now_v7(), "new_request", b"\xff\xfe not json".to_vec());
+    q.send("work", &[poison.clone(), msg("healthy")]).await.expect("send");
+    let mut c = q.consume("work", 10).await.expect("consume");
+    let mut got = recv_n(&mut c, 2).await.into_iter();
+    let bad = got.next().expect("poison first");
+    assert_eq!(bad.message().payload, poison.payload);
+    bad.dead_letter("payload is not valid JSON").await.expect("dead-letter");
+    // The queue is not blocked: the next message is processed normally.
+    let good = got.next().expect("healthy second");
+    assert_eq!(text(&good), "healthy");
+    good.ack().await.expect("ack");
+
+    let mut dlq = q.consume(&dead_letter_queue("work"), 10).await.expect("consume the DLQ");
+    let dead = recv_n(&mut dlq, 1).await;
+    assert_eq!(dead[0].message().payload, poison.payload, "kept whole for a person to inspect");
+    assert_eq!(dead[0].message().id, poison.id);
+    drop(c);
+    let mut again = q.consume("work", 10).await.expect("consume");
+    assert!(recv(&mut again, 10, QUIET).await.is_empty(), "the poison message left the queue");
+}
+
+pub async fn sending_to_an_undeclared_queue_is_refused(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    match q.send("nobody-declared-this", &[msg("lost?")]).await {
+        Err(QueueError::Refused(_)) => {}
+        other => panic!("a message nobody can receive must not be confirmed: {other:?}"),
+    }
+    // The refusal does not disturb other sends.
+    q.send("work", &[msg("fine")]).await.expect("send");
+}
+
+pub async fn events_reach_every_queue_bound_to_their_topic_and_no_other(q: impl Queue) {
+    q.declare("audit", &["event.#"]).await.expect("declare");
+    q.declare("claims", &["event.task_claimed"]).await.expect("declare");
+    q.publish(&[
+        ("event.request_received".to_owned(), msg("received")),
+        ("event.task_claimed".to_owned(), msg("claimed")),
+        ("unrelated.topic".to_owned(), msg("nobody")),
+    ])
+    .await
+    .expect("publish");
+    let mut audit = q.consume("audit", 10).await.expect("consume");
+    let got: Vec<String> = recv_n(&mut audit, 2).await.iter().map(text).collect();
+    assert_eq!(got, ["received", "claimed"]);
+    let mut claims = q.consume("claims", 10).await.expect("consume");
+    let got: Vec<String> = recv_n(&mut claims, 1).await.iter().map(text).collect();
+    assert_eq!(got, ["claimed"]);
+    assert!(recv(&mut claims, 10, QUIET).await.is_empty());
+    assert!(recv(&mut audit, 10, QUIET).await.is_empty());
+}
+
+pub async fn a_batch_takes_what_is_ready_up_to_its_size(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", &(0..7).map(|i| msg(&i.to_string())).collect::<Vec<_>>()).await.expect("send");
+    let mut c = q.consume("work", 50).await.expect("consume");
+    let mut total = 0;
+    while total < 7 {
+        let batch = recv(&mut c, 3, WAIT).await;
+        assert!((1..=3).contains(&batch.len()), "batches hold 1 to 3, got {}", batch.len());
+        total += batch.len();
+        for d in batch {
+            d.ack().await.expect("ack");
+        }
+    }
+    assert_eq!(total, 7);
+}
+
+pub async fn prefetch_bounds_what_a_consumer_holds(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", &(0..5).map(|i| msg(&i.to_string())).collect::<Vec<_>>()).await.expect("send");
+    let mut c = q.consume("work", 2).await.expect("consume");
+    let held = recv_n(&mut c, 2).await;
+    assert!(recv(&mut c, 10, QUIET).await.is_empty(), "no third message while two are unacked");
+    let mut held = held.into_iter();
+    held.next().expect("one").ack().await.expect("ack");
+    let more = recv(&mut c, 10, WAIT).await;
+    assert_eq!(more.len(), 1, "one slot freed, one more message");
+}
