@@ -14,6 +14,7 @@ pub mod district;
 pub mod event;
 pub mod geo;
 pub mod ids;
+pub mod messages;
 pub mod ports;
 pub mod records;
 pub mod request;

@@ -61,3 +61,44 @@ pub async fn amqp_queue() -> (AmqpQueue, Guard) {
     let queue = broker.connect().await;
     (queue.clone(), Box::new(amqp::Cleanup { broker, queue }))
 }
+
+/// The embedded pair: SQLite store and the local queue in the same file.
+pub async fn embedded() -> (SqliteStore, LocalQueue, Guard) {
+    let (store, guard) = sqlite_store().await;
+    let settings = LocalSettings { poll: std::time::Duration::from_millis(50), ..LocalSettings::default() };
+    let queue = LocalQueue::new(store.pools().writer.clone(), settings);
+    (store, queue, guard)
+}
+
+/// The pair at scale: a fresh PostgreSQL database and RabbitMQ under a unique prefix.
+pub async fn at_scale() -> (PgStore, AmqpQueue, Guard) {
+    let (store, db) = pg_store().await;
+    let (queue, broker) = amqp_queue().await;
+    (store, queue, Box::new((db, broker)))
+}
+
+/// Runs each named `async fn case(store, queue)` on both pairs, as `embedded::case` and
+/// `at_scale::case`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (store, queue, _guard) = $crate::embedded().await;
+                    super::$case(store, queue).await;
+                }
+            )*
+        }
+        mod at_scale {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (store, queue, _guard) = $crate::at_scale().await;
+                    super::$case(store, queue).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,207 @@
+//! The dispatcher. It takes new requests off the intake queue in batches and, for each batch, in
+//! one transaction: stores the requests (idempotently), places them in an area, routes them by
+//! the responsibility list, creates the lead tasks and appends the events. Only after the commit
+//! does it acknowledge the messages.
+//!
+//! - A message that cannot be decoded goes to the dead-letter queue; the rest of the batch goes on.
+//! - While the database is unreachable the batch is held and retried with backoff; nothing is
+//!   acknowledged, so nothing is lost if the process dies meanwhile.
+//! - If a batch fails for another reason, its requests are retried one by one, so one bad
+//!   request cannot hold back the others; one that keeps failing is dead-lettered.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiesu_domain::admission::{Admission, admit};
+use jiesu_domain::district::District;
+use jiesu_domain::ids::{RequestId, TrackingNumber};
+use jiesu_domain::messages::{INTAKE_QUEUE, decode_new_request};
+use jiesu_domain::ports::{Consumer, Delivery, IngestOutcome, Queue, QueueError, Store, StoreError};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// Unacknowledged messages the broker may hand us at once.
+    pub prefetch: u16,
+    /// Requests stored per transaction.
+    pub batch: usize,
+    /// Attempts before a request that fails on its own is dead-lettered.
+    pub max_attempts: u32,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self { prefetch: 200, batch: 100, max_attempts: 5 }
+    }
+}
+
+#[derive(Debug)]
+pub struct Dispatcher<S, Q> {
+    store: S,
+    queue: Q,
+    district: Arc<District>,
+    settings: DispatchSettings,
+    failures: Mutex<HashMap<Uuid, u32>>,
+}
+
+/// One decoded message and what it became.
+struct Work<D> {
+    delivery: D,
+    admission: Admission,
+}
+
+enum Stored {
+    Done,
+    /// The database refused this work for a reason that is not an outage.
+    Failed(StoreError),
+    /// Shutting down while the database was unreachable: leave it unacknowledged.
+    Abandoned,
+}
+
+impl<S: Store, Q: Queue> Dispatcher<S, Q> {
+    pub fn new(store: S, queue: Q, district: Arc<District>, settings: DispatchSettings) -> Self {
+        Self { store, queue, district, settings, failures: Mutex::new(HashMap::new()) }
+    }
+
+    /// Consumes until `shutdown`, then finishes the batch in hand and returns.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), QueueError> {
+        let mut consumer = self.queue.consume(INTAKE_QUEUE, self.settings.prefetch).await?;
+        tracing::info!(prefetch = self.settings.prefetch, batch = self.settings.batch, "dispatcher started");
+        loop {
+            let batch = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                batch = consumer.next_batch(self.settings.batch) => batch?,
+            };
+            let span = tracing::debug_span!("dispatch_batch", size = batch.len());
+            self.handle(batch, &shutdown).instrument(span).await;
+        }
+        tracing::info!("dispatcher stopped");
+        Ok(())
+    }
+
+    async fn handle(&self, batch: Vec<<Q::Consumer as Consumer>::Delivery>, shutdown: &CancellationToken) {
+        let now = jiesu_domain::time::now();
+        let mut work = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            let m = delivery.message();
+            match decode_new_request(&m.kind, &m.payload) {
+                Ok(new) => work.push(Work { admission: admit(new, &self.district, now), delivery }),
+                Err(e) => {
+                    tracing::error!(message.id = %m.id, error = %e, "undecodable message: moving it to the dead-letter queue");
+                    let reason = e.to_string();
+                    if let Err(e) = delivery.dead_letter(&reason).await {
+                        tracing::warn!(error = %e, "dead-lettering failed; the message will be delivered again");
+                    }
+                }
+            }
+        }
+        if work.is_empty() {
+            return;
+        }
+        let (deliveries, admissions): (Vec<_>, Vec<_>) =
+            work.into_iter().map(|w| (w.delivery, w.admission)).unzip();
+        match self.store_batch(admissions.clone(), shutdown).await {
+            Stored::Done => self.ack_all(deliveries).await,
+            Stored::Abandoned => {}
+            Stored::Failed(e) => {
+                tracing::warn!(error = %e, size = deliveries.len(), "batch failed; retrying its requests one by one");
+                for (delivery, admission) in deliveries.into_iter().zip(admissions) {
+                    match self.store_batch(vec![admission], shutdown).await {
+                        Stored::Done => self.ack_all(vec![delivery]).await,
+                        Stored::Abandoned => {}
+                        Stored::Failed(e) => self.failed_alone(delivery, e).await,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores the admissions, waiting out database outages and renumbering tracking-number
+    /// collisions.
+    async fn store_batch(&self, mut admissions: Vec<Admission>, shutdown: &CancellationToken) -> Stored {
+        let mut backoff = Duration::from_millis(100);
+        while !admissions.is_empty() {
+            match self.store.ingest(&admissions).await {
+                Ok(outcomes) => admissions = self.settle_outcomes(admissions, outcomes),
+                Err(StoreError::Unavailable(e)) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "database unavailable; holding the batch");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Stored::Abandoned,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Stored::Failed(e),
+            }
+        }
+        Stored::Done
+    }
+
+    /// Logs what happened to each admission and returns those that must be stored again.
+    fn settle_outcomes(&self, admissions: Vec<Admission>, outcomes: Vec<IngestOutcome>) -> Vec<Admission> {
+        let mut again = Vec::new();
+        for (a, outcome) in admissions.into_iter().zip(outcomes) {
+            let new = &a.request.submitted;
+            match outcome {
+                IngestOutcome::Stored => tracing::debug!(
+                    request.id = %new.id, tracking = %new.tracking,
+                    lead = %a.routing.lead().bureau, why = %a.routing.lead().reason.explain(),
+                    "request dispatched"
+                ),
+                IngestOutcome::Duplicate { tracking } => {
+                    tracing::info!(request.id = %new.id, tracking = %tracking, "already stored; acknowledging the repeat")
+                }
+                IngestOutcome::TrackingTaken => {
+                    // Astronomically rare (60 bits); the citizen's number is taken, so they get a new
+                    // one, which every later message to them will carry.
+                    let mut renumbered = new.clone();
+                    renumbered.tracking = TrackingNumber::for_request(RequestId::generate());
+                    tracing::error!(request.id = %new.id, old = %new.tracking, new = %renumbered.tracking,
+                        "tracking number already taken; renumbering");
+                    again.push(admit(renumbered, &self.district, a.request.updated_at));
+                }
+            }
+        }
+        again
+    }
+
+    async fn ack_all(&self, deliveries: Vec<<Q::Consumer as Consumer>::Delivery>) {
+        for d in deliveries {
+            let id = d.message().id;
+            if let Ok(mut f) = self.failures.lock() {
+                f.remove(&id);
+            }
+            if let Err(e) = d.ack().await {
+                // Stored already: the redelivery will be recognised as a duplicate.
+                tracing::warn!(message.id = %id, error = %e, "ack failed after commit");
+            }
+        }
+    }
+
+    async fn failed_alone(&self, delivery: <Q::Consumer as Consumer>::Delivery, error: StoreError) {
+        let id = delivery.message().id;
+        let attempts = self.failures.lock().map(|mut f| {
+            let n = f.entry(id).or_insert(0);
+            *n += 1;
+            *n
+        });
+        let attempts = attempts.unwrap_or(u32::MAX);
+        let settled = if attempts >= self.settings.max_attempts {
+            tracing::error!(message.id = %id, attempts, error = %error, "request keeps failing: moving it to the dead-letter queue");
+            if let Ok(mut f) = self.failures.lock() {
+                f.remove(&id);
+            }
+            delivery.dead_letter(&format!("failed {attempts} times: {error}")).await
+        } else {
+            tracing::warn!(message.id = %id, attempts, error = %error, "request failed; it will be retried");
+            delivery.requeue().await
+        };
+        if let Err(e) = settled {
+            tracing::warn!(message.id = %id, error = %e, "could not settle a failed message");
+        }
+    }
+}

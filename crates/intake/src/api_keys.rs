@@ -1,0 +1,64 @@
+//! Checking Open311 API keys. Known keys are cached for a minute, so intake keeps accepting
+//! requests from known clients while the database is briefly unreachable, and a revoked key
+//! stops working within that minute.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use jiesu_domain::api_client::{ApiClient, ApiKey, ApiKeyHash};
+use jiesu_domain::ports::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    Missing,
+    /// Malformed, unknown, or revoked: the client learns no more than "invalid".
+    Invalid,
+    /// The key is not cached and the database cannot be asked.
+    Unavailable,
+}
+
+#[derive(Debug)]
+pub struct ApiKeys<S> {
+    store: S,
+    ttl: Duration,
+    cache: Mutex<HashMap<ApiKeyHash, (ApiClient, Instant)>>,
+}
+
+impl<S: Store> ApiKeys<S> {
+    pub fn new(store: S, ttl: Duration) -> Self {
+        Self { store, ttl, cache: Mutex::new(HashMap::new()) }
+    }
+
+    pub async fn authenticate(&self, raw: Option<&str>) -> Result<ApiClient, KeyError> {
+        let raw = raw.filter(|k| !k.trim().is_empty()).ok_or(KeyError::Missing)?;
+        let hash = ApiKey::parse(raw).map_err(|_| KeyError::Invalid)?.hash();
+        if let Some(client) = self.cached(&hash) {
+            return Ok(client);
+        }
+        match self.store.api_client_by_key(&hash).await {
+            Ok(Some(client)) => {
+                if let Ok(mut cache) = self.cache.lock() {
+                    cache.insert(hash, (client.clone(), Instant::now()));
+                }
+                Ok(client)
+            }
+            Ok(None) => Err(KeyError::Invalid),
+            Err(StoreError::Conflict(_) | StoreError::Unavailable(_) | StoreError::Unexpected(_)) => {
+                Err(KeyError::Unavailable)
+            }
+        }
+    }
+
+    fn cached(&self, hash: &ApiKeyHash) -> Option<ApiClient> {
+        let mut cache = self.cache.lock().ok()?;
+        match cache.get(hash) {
+            Some((client, at)) if at.elapsed() < self.ttl => Some(client.clone()),
+            Some(_) => {
+                cache.remove(hash);
+                None
+            }
+            None => None,
+        }
+    }
+}

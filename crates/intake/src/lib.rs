@@ -1,0 +1,10 @@
+//! Intake adapters. Each channel speaks its own protocol exactly and ends in the same place: a
+//! validated `NewRequest` on the intake queue, confirmed by the queue before the citizen is told
+//! it was received.
+//!
+//! - `open311`: GeoReport v2 (`/open311/v2/...`), for client applications with an API key.
+
+pub mod api_keys;
+pub mod open311;
+
+pub use api_keys::ApiKeys;

@@ -1,0 +1,85 @@
+//! The outbox relay: events are committed with the state change they describe (so none is lost
+//! and none describes a change that did not happen); the relay then publishes them to the events
+//! topic and marks them published.
+//!
+//! Delivery is at-least-once: a relay that dies between publishing and marking leaves its lease
+//! to expire, and the events are published again. Consumers deduplicate by event id. Several
+//! relays may run at once: leases give each a different set.
+
+use std::time::Duration;
+
+use jiesu_domain::messages::{EVENT, encode_event};
+use jiesu_domain::ports::{Message, Queue, Store};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct RelaySettings {
+    pub batch: u32,
+    /// How long a relay may take to publish what it leased before another relay takes over.
+    pub lease: Duration,
+    /// How long to wait when the outbox is empty.
+    pub idle: Duration,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self { batch: 500, lease: Duration::from_secs(30), idle: Duration::from_millis(200) }
+    }
+}
+
+#[derive(Debug)]
+pub struct Relay<S, Q> {
+    store: S,
+    queue: Q,
+    settings: RelaySettings,
+}
+
+impl<S: Store, Q: Queue> Relay<S, Q> {
+    pub fn new(store: S, queue: Q, settings: RelaySettings) -> Self {
+        Self { store, queue, settings }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!("outbox relay started");
+        while !shutdown.is_cancelled() {
+            let pause = match self.relay_once().await {
+                Ok(0) => self.settings.idle,
+                Ok(_) => Duration::ZERO,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay failed; retrying");
+                    self.settings.idle.max(Duration::from_secs(1))
+                }
+            };
+            if !pause.is_zero() {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(pause) => {}
+                }
+            }
+        }
+        tracing::info!("outbox relay stopped");
+    }
+
+    /// Publishes one batch; returns how many events it published.
+    pub async fn relay_once(&self) -> Result<usize, String> {
+        let now = jiesu_domain::time::now();
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(30));
+        let leased = self
+            .store
+            .lease_outbox(self.settings.batch, now, now + lease)
+            .await
+            .map_err(|e| e.to_string())?;
+        if leased.is_empty() {
+            return Ok(0);
+        }
+        let messages: Vec<(String, Message)> = leased
+            .iter()
+            .map(|o| (o.event.topic(), Message::new(o.event.id.as_uuid(), EVENT, encode_event(&o.event))))
+            .collect();
+        self.queue.publish(&messages).await.map_err(|e| e.to_string())?;
+        let seqs: Vec<i64> = leased.iter().map(|o| o.seq).collect();
+        self.store.mark_published(&seqs, jiesu_domain::time::now()).await.map_err(|e| e.to_string())?;
+        tracing::debug!(count = seqs.len(), "events published");
+        Ok(seqs.len())
+    }
+}
