@@ -1,0 +1,91 @@
+//! The HTTP server. Each role contributes routes (intake: the channels' submission endpoints;
+//! api: reads, and later the staff and supervisor API and pages); this crate puts them behind one
+//! set of middleware:
+//!
+//! - every request gets an `x-request-id` (kept if the client sent one), echoed in the response,
+//!   recorded in the trace span and carried onto queue messages;
+//! - bodies are size-limited and requests time out;
+//! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection.
+
+mod error;
+mod pages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use jiesu_domain::district::District;
+use jiesu_domain::ports::{Queue, Store};
+use jiesu_intake::open311::{self, Open311};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpRoles {
+    /// Channel submission endpoints.
+    pub intake: bool,
+    /// Reading endpoints (and later the staff API).
+    pub api: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+/// Everything the routes need.
+#[derive(Debug)]
+pub struct Context<S, Q> {
+    pub store: S,
+    pub district: Arc<District>,
+    pub open311: Arc<Open311<S, Q>>,
+}
+
+pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings: &HttpSettings) -> Router {
+    let mut app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready::<S>).with_state(ctx.store.clone()))
+        .merge(pages::routes(ctx.district.clone()));
+    if roles.intake {
+        app = app.merge(open311::submit_routes(ctx.open311.clone()));
+    }
+    if roles.api {
+        app = app.merge(open311::read_routes(ctx.open311.clone()));
+    }
+    app.fallback(|| async { ApiError::not_found("no such resource") }).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
+            .layer(RequestBodyLimitLayer::new(settings.body_limit))
+            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout)),
+    )
+}
+
+/// Ready when the database answers. (The queue is checked by the roles that use it: intake
+/// answers 503 itself when the queue refuses.)
+async fn ready<S: Store>(axum::extract::State(store): axum::extract::State<S>) -> axum::response::Response {
+    match store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            ApiError::unavailable("the database does not answer").into_response()
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The command line: `serve`, `migrate`, `check-config`, `api-key add`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jiesu_domain::api_client::{ApiClient, ApiKey};
+use jiesu_domain::ports::{Store, StoreError};
+use jiesu_store_postgres::{PgSettings, PgStore};
+use jiesu_store_sqlite::{SqlitePools, SqliteSettings, SqliteStore};
+use secrecy::ExposeSecret;
+
+use crate::app::{App, Role, Roles, StartError};
+use crate::settings::{DatabaseKind, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jiesu",
+    version,
+    about = "接诉即办: routes citizens' requests to the units responsible for them"
+)]
+struct Cli {
+    /// A settings file layered over config/default.toml (environment variables JIESU__SECTION__KEY win over both).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service: every role in one process unless --role says which.
+    Serve {
+        /// Roles to run, comma-separated (intake, api, dispatch, relay). Default: all.
+        #[arg(long, value_delimiter = ',')]
+        role: Vec<Role>,
+        /// Listen on this address instead of server.listen.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Check the settings and the district data (bureaus, areas, categories, rules); report every error with its file and line.
+    CheckConfig,
+    /// Manage the API keys of Open311 client applications.
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyAction {
+    /// Create a client application and print its new key (shown once; only its hash is stored).
+    Add {
+        /// The client application's name, e.g. "坪山 WeChat mini program".
+        name: String,
+    },
+}
+
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+    ExitCode::FAILURE
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    crate::telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { role, listen } => serve(settings, Roles::from_list(&role), listen).await,
+            Command::Migrate => migrate(&settings).await,
+            Command::CheckConfig => check_config(&settings),
+            Command::ApiKey { action: ApiKeyAction::Add { name } } => add_api_key(&settings, &name).await,
+        }
+    })
+}
+
+async fn serve(mut settings: Settings, roles: Roles, listen: Option<SocketAddr>) -> ExitCode {
+    if let Some(addr) = listen {
+        settings.server.listen = addr;
+    }
+    let app = match App::build(&settings, roles).await {
+        Ok(app) => app,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if let Some(addr) = app.local_addr() {
+        tracing::info!(%addr, "listening");
+        say(&format!("Jiesu is listening on http://{addr}/"));
+    }
+    app.run_until(termination()).await;
+    ExitCode::SUCCESS
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (what systemd and Kubernetes send).
+async fn termination() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// The store named by the settings, migrated.
+enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+async fn open_store(settings: &Settings) -> Result<AnyStore, StartError> {
+    let url = settings.database.url.expose_secret();
+    match settings.database_kind().map_err(StartError::Config)? {
+        DatabaseKind::Sqlite => {
+            let pools = SqlitePools::open(url, &SqliteSettings::default()).await?;
+            pools.migrate().await?;
+            Ok(AnyStore::Sqlite(SqliteStore::new(pools)))
+        }
+        DatabaseKind::Postgres => {
+            let store =
+                PgStore::connect(url, &PgSettings { max_connections: 2, ..PgSettings::default() }).await?;
+            store.migrate().await?;
+            Ok(AnyStore::Postgres(store))
+        }
+    }
+}
+
+async fn migrate(settings: &Settings) -> ExitCode {
+    match open_store(settings).await {
+        Ok(_) => {
+            say("the database schema is up to date");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn check_config(settings: &Settings) -> ExitCode {
+    let mut problems = Vec::new();
+    if let Err(e) = settings.database_kind() {
+        problems.push(e);
+    }
+    if let Err(e) = settings.amqp_url() {
+        problems.push(e);
+    }
+    if matches!((settings.database_kind(), settings.amqp_url()), (Ok(DatabaseKind::Postgres), Ok(None))) {
+        problems.push("with PostgreSQL, queue.url must name a RabbitMQ server".into());
+    }
+    let dir = &settings.district.dir;
+    let district = match jiesu_district::load_dir(dir) {
+        Ok(d) => Some(d),
+        Err(errors) => {
+            problems.extend(errors.0.iter().map(ToString::to_string));
+            None
+        }
+    };
+    if !problems.is_empty() {
+        for p in &problems {
+            let _ = writeln!(std::io::stderr().lock(), "{p}");
+        }
+        return fail(&format!("{} problem(s) found", problems.len()));
+    }
+    if let Some(d) = district {
+        say(&format!(
+            "{}: OK ({} bureaus, {} areas, {} services, {} rules)",
+            dir.display(),
+            d.bureaus().count(),
+            d.areas().iter().count(),
+            d.taxonomy().leaves().count(),
+            d.rules().len()
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+async fn add_api_key(settings: &Settings, name: &str) -> ExitCode {
+    let client = match ApiClient::new(name, jiesu_domain::time::now()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    // 160 bits from the thread-local CSPRNG (ChaCha, seeded from the operating system).
+    let key = ApiKey::from_random(rand::random());
+    let inserted = match open_store(settings).await {
+        Ok(AnyStore::Sqlite(s)) => s.insert_api_client(&client, &key.hash()).await,
+        Ok(AnyStore::Postgres(s)) => s.insert_api_client(&client, &key.hash()).await,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match inserted {
+        Ok(()) => {
+            say(key.expose());
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "API key for `{name}` created. It is shown only this once: only its hash is stored."
+            );
+            ExitCode::SUCCESS
+        }
+        Err(StoreError::Conflict(_)) => fail(&format!("an API client named `{name}` already exists")),
+        Err(e) => fail(&e.to_string()),
+    }
+}

@@ -1,0 +1,13 @@
+//! Jiesu's binary as a library: settings, the wiring of adapters and roles, and the CLI.
+//!
+//! `App::build` opens the backends and binds the listener (port 0 in tests); `App::run_until`
+//! runs until the given future completes, then shuts down gracefully. Tests start the real
+//! application in-process this way.
+
+pub mod app;
+pub mod cli;
+pub mod settings;
+mod telemetry;
+
+pub use app::{App, Role, Roles, StartError};
+pub use settings::Settings;

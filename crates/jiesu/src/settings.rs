@@ -1,0 +1,214 @@
+//! Layered, typed settings: the compiled-in `config/default.toml`, then `config/default.toml` in
+//! the working directory if there is one, then the `--config` file, then `JIESU__SECTION__KEY`
+//! environment variables. Unknown keys are errors (a typo must not be silently ignored), and URLs
+//! that may carry passwords are secrets that `Debug` does not print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The defaults, compiled in so the binary runs from any directory.
+pub const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: Server,
+    pub database: Database,
+    pub queue: QueueSettings,
+    pub outbox: Outbox,
+    pub district: DistrictSettings,
+    pub open311: Open311Settings,
+    pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub listen: SocketAddr,
+    pub body_limit: usize,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettings {
+    pub url: SecretString,
+    pub prefix: String,
+    pub prefetch: u16,
+    pub batch: usize,
+    pub lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbox {
+    pub batch: u32,
+    pub lease_secs: u64,
+    pub idle_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictSettings {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open311Settings {
+    pub key_cache_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which database the URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Invalid(Box<figment::Error>),
+}
+
+impl Settings {
+    /// Every layer, for `serve` and the other commands.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::from_figment(Self::figment(config_file)?)
+    }
+
+    pub fn figment(config_file: Option<&Path>) -> Result<Figment, SettingsError> {
+        let mut f = Figment::from(Toml::string(DEFAULTS));
+        let local = Path::new("config/default.toml");
+        if local.is_file() {
+            f = f.merge(Toml::file_exact(local));
+        }
+        if let Some(path) = config_file {
+            if !path.is_file() {
+                return Err(SettingsError::MissingFile(path.to_owned()));
+            }
+            f = f.merge(Toml::file_exact(path));
+        }
+        Ok(f.merge(Env::prefixed("JIESU__").split("__")))
+    }
+
+    pub fn from_figment(f: Figment) -> Result<Self, SettingsError> {
+        f.extract().map_err(|e| SettingsError::Invalid(Box::new(e)))
+    }
+
+    /// The compiled-in defaults alone: what tests start from.
+    pub fn defaults() -> Self {
+        Self::from_figment(Figment::from(Toml::string(DEFAULTS)))
+            .unwrap_or_else(|e| panic!("built-in defaults: {e}"))
+    }
+
+    pub fn database_kind(&self) -> Result<DatabaseKind, String> {
+        let url = self.database.url.expose_secret();
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err("database.url must start with sqlite: or postgres://".into())
+        }
+    }
+
+    /// The RabbitMQ URL, or `None` for the local queue.
+    pub fn amqp_url(&self) -> Result<Option<&str>, String> {
+        match self.queue.url.expose_secret().trim() {
+            "" => Ok(None),
+            url if url.starts_with("amqp://") || url.starts_with("amqps://") => Ok(Some(url)),
+            _ => Err("queue.url must be empty (local queue) or start with amqp:// or amqps://".into()),
+        }
+    }
+
+    pub fn grace(&self) -> Duration {
+        Duration::from_secs(self.server.shutdown_grace_secs)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment's own (large) error
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    #[test]
+    fn with_no_configuration_it_is_sqlite_the_local_queue_and_localhost_8080() {
+        let s = Settings::defaults();
+        assert_eq!(s.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_kind(), Ok(DatabaseKind::Sqlite));
+        assert_eq!(s.database.url.expose_secret(), "sqlite://var/jiesu.sqlite");
+        assert_eq!(s.amqp_url(), Ok(None));
+    }
+
+    #[test]
+    fn a_file_then_the_environment_override_the_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("site.toml", "[server]\nlisten = \"0.0.0.0:9000\"\n[queue]\nprefetch = 50\n")?;
+            jail.set_env("JIESU__QUEUE__PREFETCH", "75");
+            jail.set_env("JIESU__DATABASE__URL", "postgres://jiesu:secret@db/jiesu");
+            let s = Settings::load(Some(Path::new("site.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.listen.to_string(), "0.0.0.0:9000");
+            assert_eq!(s.queue.prefetch, 75, "the environment wins over the file");
+            assert_eq!(s.database_kind(), Ok(DatabaseKind::Postgres));
+            assert!(!format!("{s:?}").contains("secret"), "passwords in URLs are not printed");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_files_are_errors() {
+        Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "[server]\nlisten_on = \"0.0.0.0:9000\"\n")?;
+            let e = Settings::load(Some(Path::new("typo.toml"))).expect_err("unknown key");
+            assert!(e.to_string().contains("listen_on"), "{e}");
+            assert!(matches!(
+                Settings::load(Some(Path::new("nope.toml"))),
+                Err(SettingsError::MissingFile(_))
+            ));
+            Ok(())
+        });
+    }
+}
