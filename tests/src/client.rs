@@ -1,0 +1,104 @@
+//! A small Open311 client, as a third-party application would use the API.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct Open311Client {
+    pub base: String,
+    pub api_key: String,
+    http: reqwest::Client,
+}
+
+/// The answer to a POST: the status and the parsed JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `service_request_id` of a successful POST.
+    pub fn id(&self) -> String {
+        assert_eq!(self.status, StatusCode::OK, "expected success, got {}: {}", self.status, self.body);
+        self.body[0]["service_request_id"].as_str().expect("service_request_id").to_owned()
+    }
+
+    /// The single error of an Open311 error list.
+    pub fn error(&self) -> (u64, String) {
+        let e = &self.body[0];
+        (e["code"].as_u64().expect("code"), e["description"].as_str().expect("description").to_owned())
+    }
+}
+
+impl Open311Client {
+    pub fn new(base: &str, api_key: &str) -> Self {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("HTTP client");
+        Self { base: base.to_owned(), api_key: api_key.to_owned(), http }
+    }
+
+    /// POSTs a form; `api_key` is added unless the fields carry their own.
+    pub async fn post(
+        &self,
+        fields: &[(&str, &str)],
+        idempotency_key: Option<&str>,
+    ) -> Result<Reply, reqwest::Error> {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "api_key") {
+            form.push(("api_key", &self.api_key));
+        }
+        let body = form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        let mut req = self
+            .http
+            .post(format!("{}/open311/v2/requests.json", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        Ok(Reply { status, body: resp.json().await? })
+    }
+
+    pub async fn get(&self, id: &str) -> Reply {
+        let resp = self
+            .http
+            .get(format!("{}/open311/v2/requests/{id}.json", self.base))
+            .send()
+            .await
+            .expect("GET request");
+        let status = resp.status();
+        Reply { status, body: resp.json().await.expect("JSON body") }
+    }
+
+    /// Polls `GET requests/{id}.json` until the request is stored (the dispatcher is asynchronous).
+    pub async fn wait_for(&self, id: &str, within: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let r = self.get(id).await;
+            if r.status == StatusCode::OK {
+                return r.body[0].clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "request {id} not stored within {within:?}: {}",
+                r.body
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Percent-encodes a form component (UTF-8, `application/x-www-form-urlencoded`).
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

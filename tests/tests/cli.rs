@@ -1,0 +1,87 @@
+//! The command line as an operator uses it.
+
+use std::path::Path;
+use std::process::Command;
+
+fn jiesu(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_jiesu-under-test"))
+        .args(args)
+        .current_dir(dir)
+        .env("JIESU__LOG__FILTER", "warn")
+        .output()
+        .expect("run jiesu")
+}
+
+fn copy_config(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    for sub in ["", "areas", "rules"] {
+        std::fs::create_dir_all(to.join("config").join(sub)).expect("mkdir");
+        for entry in std::fs::read_dir(from.join(sub)).expect("read config") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                std::fs::copy(&path, to.join("config").join(sub).join(path.file_name().expect("name")))
+                    .expect("copy");
+            }
+        }
+    }
+}
+
+#[test]
+fn check_config_accepts_the_sample_district() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(dir.path());
+    let out = jiesu(dir.path(), &["check-config"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("OK"));
+}
+
+#[test]
+fn check_config_reports_each_error_with_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(dir.path());
+    let rules = dir.path().join("config/rules/extra.toml");
+    std::fs::write(
+        &rules,
+        "# a new rule\n\n[[rule]]\nid = \"wrong\"\ncategories = [\"990101\"]\nlead = \"ministry-of-magic\"\n",
+    )
+    .expect("write");
+    let out = jiesu(dir.path(), &["check-config"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config/rules/extra.toml:3: rule `wrong` names unknown bureau `ministry-of-magic`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_api_key_is_printed_once_and_names_are_unique() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = jiesu(dir.path(), &["api-key", "add", "坪山 app"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(key.starts_with("jsk_") && key.len() == 44, "{key}");
+    // Stored hashed: the key itself is nowhere in the database file.
+    let db = std::fs::read(dir.path().join("var/jiesu.sqlite")).expect("the default database file");
+    assert!(!db.windows(key.len()).any(|w| w == key.as_bytes()));
+    let again = jiesu(dir.path(), &["api-key", "add", "坪山 app"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn migrate_brings_a_new_database_up_to_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = jiesu(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("var/jiesu.sqlite").is_file());
+}
+
+#[test]
+fn a_typo_in_the_settings_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("site.toml"), "[server]\nlisten_on = \"0.0.0.0:1\"\n").expect("write");
+    let out = jiesu(dir.path(), &["--config", "site.toml", "check-config"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listen_on"));
+}
