@@ -50,8 +50,7 @@ async fn load(
     for t in tasks {
         t.await.expect("worker");
     }
-    let ids = answered.lock().expect("lock").clone();
-    ids
+    answered.lock().expect("lock").clone()
 }
 
 async fn all_stored(backend: &Backend, key: &str, ids: &[String]) {
