@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ValidationError;
 use crate::bureau::{BureauCode, slug};
 use crate::geo::{Boundary, GeoPoint};
+use crate::text::string_newtype;
 
 /// A dotted path of slugs naming an area and, by its prefix, every ancestor:
 /// `pingshan.kengzi.jinsha` is a community of the street `pingshan.kengzi`.
@@ -45,24 +46,7 @@ impl AreaCode {
     }
 }
 
-impl TryFrom<String> for AreaCode {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<AreaCode> for String {
-    fn from(c: AreaCode) -> String {
-        c.0
-    }
-}
-
-impl std::fmt::Display for AreaCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(AreaCode);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 use crate::area::AreaCode;
+use crate::text::string_newtype;
 
 /// Validates a lowercase ASCII slug such as `urban-management`: stable, URL-safe, readable in logs.
 pub(crate) fn slug(raw: &str, field: &'static str, max: usize) -> Result<String, ValidationError> {
@@ -37,24 +38,7 @@ impl BureauCode {
     }
 }
 
-impl TryFrom<String> for BureauCode {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<BureauCode> for String {
-    fn from(c: BureauCode) -> String {
-        c.0
-    }
-}
-
-impl std::fmt::Display for BureauCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(BureauCode);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

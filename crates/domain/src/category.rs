@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 use crate::request::Kind;
+use crate::text::string_newtype;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -51,24 +52,7 @@ impl CategoryCode {
     }
 }
 
-impl TryFrom<String> for CategoryCode {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<CategoryCode> for String {
-    fn from(c: CategoryCode) -> String {
-        c.0
-    }
-}
-
-impl std::fmt::Display for CategoryCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(CategoryCode);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Category {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 use crate::text::PersonName;
+use crate::text::string_newtype;
 
 /// A phone number, normalised: mainland mobiles as 11 digits, landlines as digits with the area
 /// code (`075512345678`), other countries as `+` and digits.
@@ -69,18 +70,7 @@ impl std::fmt::Debug for PhoneNumber {
     }
 }
 
-impl TryFrom<String> for PhoneNumber {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(p: PhoneNumber) -> String {
-        p.0
-    }
-}
+string_newtype!(PhoneNumber, no_display);
 
 /// An e-mail address, checked only for shape: the real test is whether mail arrives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -112,18 +102,7 @@ impl Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Email> for String {
-    fn from(e: Email) -> String {
-        e.0
-    }
-}
+string_newtype!(Email, no_display);
 
 /// A WeChat user's OpenID for our official account: lets us reply to them, so it is personal data.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -159,18 +138,7 @@ impl std::fmt::Debug for OpenId {
     }
 }
 
-impl TryFrom<String> for OpenId {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<OpenId> for String {
-    fn from(o: OpenId) -> String {
-        o.0
-    }
-}
+string_newtype!(OpenId, no_display);
 
 /// Everything a citizen left for us to reach them. All optional: anonymous requests are allowed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

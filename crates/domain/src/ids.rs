@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::ValidationError;
+use crate::text::string_newtype;
 
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $name:ident) => {
@@ -123,24 +124,7 @@ impl TrackingNumber {
     }
 }
 
-impl TryFrom<String> for TrackingNumber {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<TrackingNumber> for String {
-    fn from(t: TrackingNumber) -> String {
-        t.0
-    }
-}
-
-impl std::fmt::Display for TrackingNumber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(TrackingNumber);
 
 #[cfg(test)]
 mod tests {

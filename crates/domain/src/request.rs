@@ -12,7 +12,7 @@ use crate::category::CategoryCode;
 use crate::contact::Contact;
 use crate::geo::GeoPoint;
 use crate::ids::{RequestId, TrackingNumber};
-use crate::text::{AddressText, Description, bounded};
+use crate::text::{AddressText, Description, bounded, string_newtype};
 
 /// Where a request came from (渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,18 +57,7 @@ impl ChannelRef {
     }
 }
 
-impl TryFrom<String> for ChannelRef {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ChannelRef> for String {
-    fn from(r: ChannelRef) -> String {
-        r.0
-    }
-}
+string_newtype!(ChannelRef, no_display);
 
 /// The kind of request (诉求类型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -227,18 +216,7 @@ impl MediaUrl {
     }
 }
 
-impl TryFrom<String> for MediaUrl {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<MediaUrl> for String {
-    fn from(m: MediaUrl) -> String {
-        m.0
-    }
-}
+string_newtype!(MediaUrl, no_display);
 
 /// A request as an intake adapter normalised it, before it is stored. This is the message on the
 /// intake queue: every field is already validated, so the dispatcher only has to place and route it.

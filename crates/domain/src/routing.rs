@@ -9,6 +9,7 @@ use crate::ValidationError;
 use crate::area::{AreaCode, AreaTree};
 use crate::bureau::{BureauCode, slug};
 use crate::category::CategoryCode;
+use crate::text::string_newtype;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -24,24 +25,7 @@ impl RuleId {
     }
 }
 
-impl TryFrom<String> for RuleId {
-    type Error = ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<RuleId> for String {
-    fn from(r: RuleId) -> String {
-        r.0
-    }
-}
-
-impl std::fmt::Display for RuleId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(RuleId);
 
 /// One line of the responsibility list: requests in these categories (a code covers its whole
 /// branch) go to `lead`, with `assists` helping.

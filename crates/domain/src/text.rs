@@ -49,6 +49,34 @@ pub(crate) fn bounded(
     Ok(s.to_owned())
 }
 
+/// The conversions every string newtype has: `TryFrom<String>` through its `parse` (so serde's
+/// `try_from = "String"` validates on the way in), `From<T> for String`, and, unless the value is
+/// personal data, `Display`.
+macro_rules! string_newtype {
+    ($name:ident) => {
+        string_newtype!($name, no_display);
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+    ($name:ident, no_display) => {
+        impl TryFrom<String> for $name {
+            type Error = $crate::ValidationError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+    };
+}
+pub(crate) use string_newtype;
+
 macro_rules! bounded_text {
     ($(#[$meta:meta])* $name:ident, $field:literal, required = $required:literal, max = $max:literal) => {
         $(#[$meta])*
@@ -68,24 +96,7 @@ macro_rules! bounded_text {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = ValidationError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::parse(&s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+        string_newtype!($name);
     };
 }
 
