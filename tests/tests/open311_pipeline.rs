@@ -123,6 +123,18 @@ async fn bad_input_gets_an_open311_error_and_nothing_is_queued(backend: Backend)
         .await
         .expect("POST");
     assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    // A body over server.body_limit (1 MiB) is refused in Open311's format too.
+    let huge =
+        format!("service_code=010101&lat=22.7&long=114.3&api_key={key}&description={}", "a".repeat(2 << 20));
+    let raw = reqwest::Client::new()
+        .post(format!("{}/open311/v2/requests.json", app.base))
+        .body(huge)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(raw.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = raw.json().await.expect("an Open311 error list");
+    assert_eq!(body[0]["code"], 413);
     // One good request: it is the only message on the queue.
     client
         .post(&[("service_code", "010101"), ("lat", "22.7"), ("long", "114.3")], None)

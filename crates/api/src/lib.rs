@@ -4,7 +4,7 @@
 //!
 //! - every request gets an `x-request-id` (kept if the client sent one), echoed in the response,
 //!   recorded in the trace span and carried onto queue messages;
-//! - bodies are size-limited and requests time out;
+//! - bodies are size-limited (each channel reports it in its own format) and requests time out;
 //! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection.
 
 mod error;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -22,7 +23,6 @@ use jiesu_domain::ports::{Queue, Store};
 use jiesu_intake::open311::{self, Open311};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -73,7 +73,9 @@ pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings
             }))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
-            .layer(RequestBodyLimitLayer::new(settings.body_limit))
+            // Enforced by the body extractors, so each channel answers an oversized body in its own
+            // format (an Open311 error list, ...).
+            .layer(DefaultBodyLimit::max(settings.body_limit))
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout)),
     )
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Response};
@@ -54,8 +55,15 @@ pub fn read_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
 async fn submit<S: Store, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        // Too large, or the connection broke while reading: say so as Open311 does.
+        Err(rejection) => {
+            return Open311Error::new(rejection.status(), rejection.body_text()).into_response();
+        }
+    };
     match accept(&s, &headers, &body).await {
         Ok(tracking) => {
             let notice =
