@@ -25,7 +25,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 pub use error::ApiError;
 
@@ -67,10 +67,15 @@ pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings
     app.fallback(|| async { ApiError::not_found("no such resource") }).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
-            }))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request<_>| {
+                        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                        tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    })
+                    // A 5xx is logged once, with its cause, where it is handled; not again here.
+                    .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+            )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
             // Enforced by the body extractors, so each channel answers an oversized body in its own
