@@ -2,6 +2,7 @@
 //! API processes share one database. Row locks with `SKIP LOCKED` let concurrent workers take
 //! different rows instead of waiting for each other.
 
+mod ingest;
 mod rows;
 
 use std::str::FromStr;
@@ -13,10 +14,9 @@ use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{IngestOutcome, OutboxEvent, RequestView, Store, StoreError};
-use jiesu_domain::records::{RequestRecord, TaskRecord};
 use jiesu_sql::store_error;
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
 
 #[derive(Debug, Clone)]
 pub struct PgSettings {
@@ -67,102 +67,10 @@ impl PgStore {
     }
 }
 
-async fn insert_admission(
-    tx: &mut Transaction<'static, Postgres>,
-    a: &Admission,
-) -> Result<IngestOutcome, sqlx::Error> {
-    let r = RequestRecord::from(&a.request);
-    // DO NOTHING on any uniqueness conflict: a known (channel, channel_ref) is a duplicate; a
-    // known tracking number under another reference is a collision the dispatcher resolves.
-    let inserted = sqlx::query(
-        "INSERT INTO requests (id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
-            contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
-            received_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb, $17, $18,
-            $19, $20, $20)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(r.id)
-    .bind(&r.tracking)
-    .bind(&r.channel)
-    .bind(&r.channel_ref)
-    .bind(&r.kind)
-    .bind(&r.category)
-    .bind(&r.description)
-    .bind(r.lat)
-    .bind(r.lon)
-    .bind(&r.address)
-    .bind(&r.contact_name)
-    .bind(&r.contact_phone)
-    .bind(&r.contact_email)
-    .bind(&r.contact_openid)
-    .bind(&r.attributes)
-    .bind(&r.media)
-    .bind(&r.area)
-    .bind(&r.status)
-    .bind(r.received_at)
-    .bind(r.updated_at)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT tracking FROM requests WHERE channel = $1 AND channel_ref = $2")
-                .bind(&r.channel)
-                .bind(&r.channel_ref)
-                .fetch_optional(&mut **tx)
-                .await?;
-        return Ok(match existing.map(|t| TrackingNumber::parse(&t)) {
-            Some(Ok(tracking)) => IngestOutcome::Duplicate { tracking },
-            _ => IngestOutcome::TrackingTaken,
-        });
-    }
-    for t in a.tasks.iter().map(TaskRecord::from) {
-        sqlx::query(
-            "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(t.id)
-        .bind(t.request_id)
-        .bind(&t.bureau)
-        .bind(&t.role)
-        .bind(&t.state)
-        .bind(t.binding)
-        .bind(t.dispatched_at)
-        .bind(t.updated_at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for e in &a.events {
-        insert_event(tx, e).await?;
-    }
-    Ok(IngestOutcome::Stored)
-}
-
-async fn insert_event(tx: &mut Transaction<'static, Postgres>, e: &Event) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_string(e).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
-    sqlx::query(
-        "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
-    )
-    .bind(e.id.as_uuid())
-    .bind(e.request_id.as_uuid())
-    .bind(e.task_id.map(|t| t.as_uuid()))
-    .bind(e.kind.name())
-    .bind(payload)
-    .bind(e.occurred_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 impl Store for PgStore {
     async fn ingest(&self, batch: &[Admission]) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for a in batch {
-            outcomes.push(insert_admission(&mut tx, a).await.map_err(store_error)?);
-        }
+        let outcomes = ingest::ingest(&mut tx, batch).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         Ok(outcomes)
     }
