@@ -169,13 +169,20 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
         again
     }
 
+    /// Acknowledges together: the local queue groups concurrent acks into one commit (one fsync),
+    /// where acking one after another would wait for a commit each.
     async fn ack_all(&self, deliveries: Vec<<Q::Consumer as Consumer>::Delivery>) {
-        for d in deliveries {
-            let id = d.message().id;
-            if let Ok(mut f) = self.failures.lock() {
-                f.remove(&id);
+        if let Ok(mut f) = self.failures.lock() {
+            for d in &deliveries {
+                f.remove(&d.message().id);
             }
-            if let Err(e) = d.ack().await {
+        }
+        let acks = deliveries.into_iter().map(|d| {
+            let id = d.message().id;
+            async move { (id, d.ack().await) }
+        });
+        for (id, result) in futures_util::future::join_all(acks).await {
+            if let Err(e) = result {
                 // Stored already: the redelivery will be recognised as a duplicate.
                 tracing::warn!(message.id = %id, error = %e, "ack failed after commit");
             }
