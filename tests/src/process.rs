@@ -1,6 +1,7 @@
 //! `jiesu serve` as a separate process, for what only a real process can show: SIGKILL and SIGTERM.
 
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -13,12 +14,19 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub dir: tempfile::TempDir,
+    /// Everything the process printed on stdout (its logs) so far.
+    pub output: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Starts `jiesu serve` on the backend and waits until it listens. `exe` is the binary:
     /// `env!("CARGO_BIN_EXE_jiesu-under-test")`, which Cargo defines for integration tests only.
     pub async fn start(exe: &str, backend: &Backend) -> Self {
+        Self::start_with(exe, backend, &[]).await
+    }
+
+    /// As `start`, with extra environment variables (e.g. a more verbose log filter).
+    pub async fn start_with(exe: &str, backend: &Backend, extra_env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("working directory");
         let mut cmd = Command::new(exe);
         cmd.arg("serve")
@@ -27,6 +35,9 @@ impl Server {
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
         for (k, v) in backend.env() {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra_env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start jiesu");
@@ -42,9 +53,15 @@ impl Server {
         })
         .await
         .expect("jiesu listens within 30 s");
-        // Keep draining stdout so the process never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { child, base, dir }
+        // Keep draining stdout so the process never blocks on a full pipe, and keep what it says.
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let sink = output.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().expect("lock").push(line);
+            }
+        });
+        Self { child, base, dir, output }
     }
 
     pub fn pid(&self) -> i32 {

@@ -89,7 +89,12 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
         for delivery in batch {
             let m = delivery.message();
             match decode_new_request(&m.kind, &m.payload) {
-                Ok(new) => work.push(Work { admission: admit(new, &self.district, now), delivery }),
+                Ok(new) => {
+                    // Ties the HTTP request that brought it in to everything the dispatcher logs about it.
+                    let http = m.headers.get("request_id").map(String::as_str).unwrap_or_default();
+                    tracing::debug!(request.id = %new.id, http.request_id = http, redelivered = delivery.redelivered(), "dispatching");
+                    work.push(Work { admission: admit(new, &self.district, now), delivery });
+                }
                 Err(e) => {
                     tracing::error!(message.id = %m.id, error = %e, "undecodable message: moving it to the dead-letter queue");
                     let reason = e.to_string();
