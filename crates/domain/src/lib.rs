@@ -18,6 +18,7 @@ pub mod messages;
 pub mod ports;
 pub mod records;
 pub mod request;
+pub mod request_status;
 pub mod routing;
 pub mod task;
 pub mod text;

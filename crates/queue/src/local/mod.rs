@@ -5,16 +5,16 @@
 //! batches publisher confirms. Consumers lease rows; a lease that runs out (its consumer died)
 //! makes the row deliverable again, marked as redelivered.
 
+mod writer;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jiesu_domain::ports::queue::{
-    Consumer, Delivery, Message, Queue, QueueError, dead_letter_queue, topic_matches,
-};
+use jiesu_domain::ports::queue::{Consumer, Delivery, Message, Queue, QueueError, dead_letter_queue};
 use jiesu_sql::to_micros;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc, oneshot};
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ struct Inner {
 type Reply = oneshot::Sender<Result<(), QueueError>>;
 
 #[derive(Debug)]
-enum Op {
+pub(super) enum Op {
     Send { queue: String, messages: Vec<Message>, done: Reply },
     Publish { messages: Vec<(String, Message)>, done: Reply },
     Settle { seq: i64, owner: Uuid, how: Settlement, done: Option<Reply> },
@@ -57,7 +57,7 @@ enum Op {
 }
 
 #[derive(Debug)]
-enum Settlement {
+pub(super) enum Settlement {
     Ack,
     Requeue,
     DeadLetter(String),
@@ -72,7 +72,7 @@ impl LocalQueue {
     pub fn new(writer: SqlitePool, settings: LocalSettings) -> Self {
         let (ops, rx) = mpsc::channel(4096);
         let written = Arc::new(Notify::new());
-        tokio::spawn(write_loop(writer.clone(), rx, written.clone()));
+        tokio::spawn(writer::write_loop(writer.clone(), rx, written.clone()));
         Self { inner: Arc::new(Inner { writer, ops, written, settings }) }
     }
 
@@ -107,150 +107,6 @@ impl LocalQueue {
             .map_err(|_| QueueError::Unavailable("local queue is shut down".into()))?;
         wait.await.map_err(|_| QueueError::Unavailable("local queue writer stopped".into()))?
     }
-}
-
-async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Op>, written: Arc<Notify>) {
-    while let Some(first) = rx.recv().await {
-        let mut ops = vec![first];
-        while ops.len() < 512 {
-            match rx.try_recv() {
-                Ok(op) => ops.push(op),
-                Err(_) => break,
-            }
-        }
-        let results = match apply(&pool, &ops).await {
-            Ok(results) => results,
-            Err(e) => {
-                tracing::warn!(error = %e, batch = ops.len(), "local queue write failed");
-                ops.iter().map(|_| Err(QueueError::Unavailable(e.to_string()))).collect()
-            }
-        };
-        written.notify_waiters();
-        for (op, result) in ops.into_iter().zip(results) {
-            let done = match op {
-                Op::Send { done, .. } | Op::Publish { done, .. } => Some(done),
-                Op::Settle { done, .. } => done,
-                Op::Release { .. } => None,
-            };
-            if let Some(done) = done {
-                let _ = done.send(result);
-            }
-        }
-    }
-}
-
-/// Applies a group of operations in one transaction. An operation refused on its own merits (a
-/// queue nobody declared) gets its own error without failing the others.
-async fn apply(pool: &SqlitePool, ops: &[Op]) -> Result<Vec<Result<(), QueueError>>, sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let now = to_micros(jiesu_domain::time::now());
-    let mut results = Vec::with_capacity(ops.len());
-    for op in ops {
-        let result = match op {
-            Op::Send { queue, messages, .. } => {
-                if is_declared(&mut tx, queue).await? {
-                    for m in messages {
-                        insert(&mut tx, queue, m, now).await?;
-                    }
-                    Ok(())
-                } else {
-                    Err(QueueError::Refused(format!("no queue named `{queue}` has been declared")))
-                }
-            }
-            Op::Publish { messages, .. } => {
-                let bindings: Vec<(String, String)> =
-                    sqlx::query_as("SELECT queue, pattern FROM queue_bindings ORDER BY queue")
-                        .fetch_all(&mut *tx)
-                        .await?;
-                for (topic, m) in messages {
-                    let mut targets: Vec<&str> = bindings
-                        .iter()
-                        .filter(|(_, p)| topic_matches(p, topic))
-                        .map(|(q, _)| q.as_str())
-                        .collect();
-                    targets.dedup();
-                    for q in targets {
-                        insert(&mut tx, q, m, now).await?;
-                    }
-                }
-                Ok(())
-            }
-            Op::Settle { seq, owner, how, .. } => {
-                settle(&mut tx, *seq, *owner, how).await?;
-                Ok(())
-            }
-            Op::Release { owner } => {
-                sqlx::query(
-                    "UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
-                )
-                .bind(owner)
-                .execute(&mut *tx)
-                .await?;
-                Ok(())
-            }
-        };
-        results.push(result);
-    }
-    tx.commit().await?;
-    Ok(results)
-}
-
-async fn is_declared(tx: &mut Transaction<'static, Sqlite>, queue: &str) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM queue_declared WHERE queue = $1")
-        .bind(queue)
-        .fetch_one(&mut **tx)
-        .await?
-        > 0)
-}
-
-async fn insert(
-    tx: &mut Transaction<'static, Sqlite>,
-    queue: &str,
-    m: &Message,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let headers = serde_json::to_string(&m.headers).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT INTO queue_messages (queue, id, kind, payload, headers, enqueued_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(queue)
-    .bind(m.id)
-    .bind(&m.kind)
-    .bind(&m.payload)
-    .bind(headers)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Settles a message only if this consumer still holds it: after its lease ran out, another
-/// consumer may have it, and that one decides.
-async fn settle(
-    tx: &mut Transaction<'static, Sqlite>,
-    seq: i64,
-    owner: Uuid,
-    how: &Settlement,
-) -> Result<(), sqlx::Error> {
-    let (sql, reason) = match how {
-        Settlement::Ack => ("DELETE FROM queue_messages WHERE seq = $1 AND lease_owner = $2", None),
-        Settlement::Requeue => (
-            "UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE seq = $1 AND lease_owner = $2",
-            None,
-        ),
-        Settlement::DeadLetter(reason) => (
-            "UPDATE queue_messages SET queue = queue || '.dlq', lease_owner = NULL, lease_until = NULL,
-                deliveries = 0, dead_reason = $3
-             WHERE seq = $1 AND lease_owner = $2",
-            Some(reason.as_str()),
-        ),
-    };
-    let mut q = sqlx::query(sql).bind(seq).bind(owner);
-    if let Some(reason) = reason {
-        q = q.bind(reason);
-    }
-    q.execute(&mut **tx).await?;
-    Ok(())
 }
 
 impl Queue for LocalQueue {

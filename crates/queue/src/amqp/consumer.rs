@@ -1,0 +1,162 @@
+//! Consuming from RabbitMQ: a channel per consumer with its prefetch, resubscribing with
+//! backoff when the connection is lost, and deliveries acked, requeued or dead-lettered.
+
+use std::time::Duration;
+
+use futures_util::{FutureExt, StreamExt};
+use jiesu_domain::ports::queue::{Consumer, Delivery, Message, QueueError};
+use lapin::Channel;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use uuid::Uuid;
+
+use super::{AmqpQueue, unavailable};
+
+fn message(d: &lapin::message::Delivery) -> Message {
+    let p = &d.properties;
+    let text = |s: &Option<ShortString>| s.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let headers = p
+        .headers()
+        .as_ref()
+        .map(|h| {
+            h.inner()
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    AMQPValue::LongString(s) => {
+                        Some((k.to_string(), String::from_utf8_lossy(s.as_bytes()).into_owned()))
+                    }
+                    AMQPValue::ShortString(s) => Some((k.to_string(), s.to_string())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Message {
+        // A message published by something else may carry no id; the consumer decides what to do.
+        id: Uuid::parse_str(&text(p.message_id())).unwrap_or(Uuid::nil()),
+        kind: text(p.kind()),
+        payload: d.data.clone(),
+        headers,
+    }
+}
+
+#[derive(Debug)]
+pub struct AmqpConsumer {
+    pub(super) owner: AmqpQueue,
+    pub(super) queue: String,
+    pub(super) prefetch: u16,
+    pub(super) live: Option<(Channel, lapin::Consumer)>,
+}
+
+impl AmqpConsumer {
+    pub(super) async fn subscribe(&self) -> Result<(Channel, lapin::Consumer), QueueError> {
+        let live = self.owner.live().await?;
+        let channel = live.connection.create_channel().await.map_err(unavailable)?;
+        channel.basic_qos(self.prefetch.max(1), BasicQosOptions::default()).await.map_err(unavailable)?;
+        let tag = format!("{}-{}", self.owner.inner.settings.connection_name, Uuid::now_v7().simple());
+        let consumer = channel
+            .basic_consume(
+                self.queue.as_str().into(),
+                tag.into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok((channel, consumer))
+    }
+}
+
+fn delivery(d: lapin::message::Delivery) -> AmqpDelivery {
+    AmqpDelivery { message: message(&d), redelivered: d.redelivered, acker: d.acker }
+}
+
+impl Consumer for AmqpConsumer {
+    type Delivery = AmqpDelivery;
+
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<AmqpDelivery>, QueueError> {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let Some((_, consumer)) = self.live.as_mut() else {
+                match self.subscribe().await {
+                    Ok(l) => {
+                        tracing::info!(queue = %self.queue, "consumer resubscribed");
+                        self.live = Some(l);
+                    }
+                    Err(e) => {
+                        tracing::warn!(queue = %self.queue, error = %e, retry_in = ?backoff, "cannot subscribe");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                    }
+                }
+                continue;
+            };
+            match consumer.next().await {
+                Some(Ok(first)) => {
+                    let mut batch = vec![delivery(first)];
+                    // Take what has already arrived, without waiting for more.
+                    while batch.len() < max {
+                        match consumer.next().now_or_never() {
+                            Some(Some(Ok(d))) => batch.push(delivery(d)),
+                            _ => break,
+                        }
+                    }
+                    return Ok(batch);
+                }
+                Some(Err(e)) => tracing::warn!(queue = %self.queue, error = %e, "consumer lost its channel"),
+                None => tracing::warn!(queue = %self.queue, "consumer was cancelled by the broker"),
+            }
+            // Unacked deliveries of the dead channel go back to the queue; subscribe again.
+            self.live = None;
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct AmqpDelivery {
+    message: Message,
+    redelivered: bool,
+    acker: lapin::Acker,
+}
+
+impl AmqpDelivery {
+    fn settled(done: Result<bool, lapin::Error>) -> Result<(), QueueError> {
+        match done {
+            Ok(true) => Ok(()),
+            // The channel died: the broker has already put the message back.
+            Ok(false) => {
+                Err(QueueError::Unavailable("channel closed; the message will be redelivered".into()))
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+impl Delivery for AmqpDelivery {
+    fn message(&self) -> &Message {
+        &self.message
+    }
+
+    fn redelivered(&self) -> bool {
+        self.redelivered
+    }
+
+    async fn ack(self) -> Result<(), QueueError> {
+        Self::settled(self.acker.ack(BasicAckOptions::default()).await)
+    }
+
+    async fn requeue(self) -> Result<(), QueueError> {
+        Self::settled(
+            self.acker.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() }).await,
+        )
+    }
+
+    async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
+        // The queue's dead-letter exchange routes it to `<queue>.dlq`; the broker records why in
+        // the `x-death` header, and we log our reason where it is decided.
+        tracing::warn!(message.id = %self.message.id, reason, "dead-lettering message");
+        Self::settled(
+            self.acker.nack(BasicNackOptions { requeue: false, ..BasicNackOptions::default() }).await,
+        )
+    }
+}
