@@ -50,9 +50,8 @@ pub async fn pg_store() -> (PgStore, Guard) {
 
 /// A local queue in a fresh SQLite file.
 pub async fn local_queue() -> (LocalQueue, Guard) {
-    let (store, guard) = sqlite_store().await;
-    let settings = LocalSettings { poll: std::time::Duration::from_millis(50), ..LocalSettings::default() };
-    (LocalQueue::new(store.pools().writer.clone(), settings), guard)
+    let (_store, queue, guard) = embedded().await;
+    (queue, guard)
 }
 
 /// A RabbitMQ queue under a unique prefix, deleted afterwards.
