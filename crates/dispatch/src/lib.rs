@@ -66,18 +66,35 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
         Self { store, queue, district, settings, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// Consumes until `shutdown`, then finishes the batch in hand and returns.
+    /// Consumes until `shutdown`, then finishes the batch in hand and returns. Fails only if it
+    /// cannot subscribe at all.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), QueueError> {
         let mut consumer = self.queue.consume(INTAKE_QUEUE, self.settings.prefetch).await?;
         tracing::info!(prefetch = self.settings.prefetch, batch = self.settings.batch, "dispatcher started");
+        let mut backoff = Duration::from_millis(100);
         loop {
             let batch = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
-                batch = consumer.next_batch(self.settings.batch) => batch?,
+                batch = consumer.next_batch(self.settings.batch) => batch,
             };
-            let span = tracing::debug_span!("dispatch_batch", size = batch.len());
-            self.handle(batch, &shutdown).instrument(span).await;
+            match batch {
+                Ok(batch) => {
+                    backoff = Duration::from_millis(100);
+                    let span = tracing::debug_span!("dispatch_batch", size = batch.len());
+                    self.handle(batch, &shutdown).instrument(span).await;
+                }
+                // The queue's backend is failing (the local queue's database, say): keep trying;
+                // the messages wait on the queue meanwhile.
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot take messages from the intake queue");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
         }
         tracing::info!("dispatcher stopped");
         Ok(())

@@ -119,3 +119,15 @@ async fn shutdown_finishes_and_returns<S: Store, Q: Queue>(store: S, queue: Q) {
     run.stop.cancel();
     tokio::time::timeout(Duration::from_secs(5), run.task).await.expect("stops promptly").expect("cleanly");
 }
+
+/// A failing queue backend does not stop the dispatcher (and with it the process): it waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dispatcher_outlives_a_failing_local_queue() {
+    let (store, queue, _guard) = jiesu_testkit::embedded().await;
+    let run = start(&store, &queue).await;
+    store.pools().writer.close().await; // every queue operation now fails
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(!run.task.is_finished(), "the dispatcher keeps retrying");
+    run.stop.cancel();
+    tokio::time::timeout(Duration::from_secs(5), run.task).await.expect("stops on shutdown").expect("cleanly");
+}
