@@ -129,5 +129,8 @@ async fn the_dispatcher_outlives_a_failing_local_queue() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(!run.task.is_finished(), "the dispatcher keeps retrying");
     run.stop.cancel();
-    tokio::time::timeout(Duration::from_secs(5), run.task).await.expect("stops on shutdown").expect("cleanly");
+    tokio::time::timeout(Duration::from_secs(5), run.task)
+        .await
+        .expect("stops on shutdown")
+        .expect("cleanly");
 }
