@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use jiesu_domain::ValidationError;
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::{Bureau, BureauCode, BureauKind};
-use jiesu_domain::category::{Category, CategoryCode};
+use jiesu_domain::category::{AttributeDef, Category, CategoryCode, Datatype};
 use jiesu_domain::district::{DistrictParts, Subject};
 use jiesu_domain::request::Kind;
 use jiesu_domain::routing::{Rule, RuleId};
@@ -118,6 +118,44 @@ struct RawCategory {
     description: Option<String>,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    attribute: Vec<RawAttribute>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttribute {
+    code: String,
+    datatype: Datatype,
+    #[serde(default)]
+    required: bool,
+    description: String,
+    datatype_description: Option<String>,
+    #[serde(default)]
+    order: u32,
+    #[serde(default)]
+    values: Vec<RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawValue {
+    key: String,
+    name: String,
+}
+
+impl From<RawAttribute> for AttributeDef {
+    fn from(a: RawAttribute) -> Self {
+        AttributeDef {
+            code: a.code,
+            datatype: a.datatype,
+            required: a.required,
+            description: a.description,
+            datatype_description: a.datatype_description,
+            order: a.order,
+            values: a.values.into_iter().map(|v| (v.key, v.name)).collect(),
+        }
+    }
 }
 
 pub(crate) fn parse_categories(
@@ -148,6 +186,7 @@ pub(crate) fn parse_categories(
                 kind,
                 description: raw.description,
                 keywords: raw.keywords,
+                attributes: raw.attribute.into_iter().map(AttributeDef::from).collect(),
             });
         }
     }

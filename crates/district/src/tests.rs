@@ -41,7 +41,11 @@ fn the_sample_points_land_in_their_streets_and_communities() {
         (22.688, 114.332, "pingshan.pingshan.liuhe"),
     ] {
         let loc = Location::new(Some(GeoPoint::new(lat, lon).expect("point")), None).expect("location");
-        assert_eq!(d.place(&loc).map(|p| p.area().to_string()).as_deref(), Some(want), "({lat}, {lon})");
+        assert_eq!(
+            d.place(&loc, None).map(|p| p.area().to_string()).as_deref(),
+            Some(want),
+            "({lat}, {lon})"
+        );
     }
 }
 
@@ -118,4 +122,31 @@ fn missing_files_are_reported() {
     let err = load_dir(dir.path()).expect_err("empty dir");
     assert!(err.0.iter().any(|e| e.file.ends_with("bureaus.toml")), "{err}");
     assert!(err.0.iter().any(|e| e.file.ends_with("rules")), "{err}");
+}
+
+#[test]
+fn service_definitions_come_with_their_questions() {
+    let d = sample();
+    let lift = d.taxonomy().get(&CategoryCode::parse("040102").expect("code")).expect("the lift category");
+    let trapped =
+        lift.attributes.iter().find(|a| a.code == "trapped").expect("asks whether anyone is trapped");
+    assert!(trapped.required);
+    assert_eq!(trapped.values.len(), 2);
+}
+
+#[test]
+fn a_list_attribute_without_values_is_reported() {
+    let text = "[[category]]\ncode = \"99\"\nname = \"其他\"\n\n[[category]]\ncode = \"9901\"\nname = \"其他\"\n\n\
+                [[category]]\ncode = \"990101\"\nname = \"其他\"\n\n[[category.attribute]]\ncode = \"pick\"\n\
+                datatype = \"singlevaluelist\"\ndescription = \"?\"\n";
+    let mut sources = sample_sources();
+    let file = sources.iter_mut().find(|s| s.path == Path::new("config/categories.toml")).expect("file");
+    file.text = text.to_owned();
+    let rules = sources.iter_mut().find(|s| s.path.starts_with("config/rules")).expect("rules");
+    rules.text = String::new();
+    let err = load(&sources).expect_err("no values");
+    assert!(
+        err.0.iter().any(|e| e.message.contains("a list attribute needs values") && e.line == Some(9)),
+        "{err}"
+    );
 }

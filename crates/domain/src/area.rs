@@ -80,6 +80,8 @@ pub struct Area {
 pub enum Placement {
     /// The request's point lies in the area's boundary.
     Point { area: AreaCode },
+    /// The channel named the area (a hotline operator picked the street or community).
+    Named { area: AreaCode },
     /// The request's address text contains a gazetteer keyword of the area.
     Address { area: AreaCode, keyword: String },
 }
@@ -87,7 +89,7 @@ pub enum Placement {
 impl Placement {
     pub fn area(&self) -> &AreaCode {
         match self {
-            Self::Point { area } | Self::Address { area, .. } => area,
+            Self::Point { area } | Self::Named { area } | Self::Address { area, .. } => area,
         }
     }
 }

@@ -151,6 +151,9 @@ pub struct Contact {
     pub email: Option<Email>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<OpenId>,
+    /// The citizen asked that their identity be kept from the handling bureau (保密).
+    #[serde(default)]
+    pub confidential: bool,
 }
 
 #[cfg(test)]

@@ -118,11 +118,25 @@ impl District {
         }
 
         for c in categories.values() {
+            let subject = || Subject::Category(c.code.clone());
             if let Some(p) = c.code.parent().filter(|p| !categories.contains_key(p)) {
+                errs.push(subject(), format!("category {} has no parent category {p}", c.code));
+            }
+            let is_branch = categories.keys().any(|k| k != &c.code && c.code.contains(k));
+            if is_branch && !c.attributes.is_empty() {
                 errs.push(
-                    Subject::Category(c.code.clone()),
-                    format!("category {} has no parent category {p}", c.code),
+                    subject(),
+                    format!("category {} has attributes but only leaves (services) may", c.code),
                 );
+            }
+            let mut seen = std::collections::HashSet::new();
+            for a in &c.attributes {
+                if let Err(why) = check_attribute_def(a) {
+                    errs.push(subject(), format!("category {}, attribute `{}`: {why}", c.code, a.code));
+                }
+                if !seen.insert(a.code.as_str()) {
+                    errs.push(subject(), format!("category {} defines attribute `{}` twice", c.code, a.code));
+                }
             }
         }
 
@@ -200,10 +214,14 @@ impl District {
         &self.gazetteer
     }
 
-    /// Places a request: by its point when it has one inside the district, else by its address.
-    pub fn place(&self, location: &Location) -> Option<Placement> {
+    /// Places a request: by its point when it has one inside the district, else by the area the
+    /// channel named, else by its address.
+    pub fn place(&self, location: &Location, named: Option<&AreaCode>) -> Option<Placement> {
         if let Some(area) = location.point().and_then(|p| self.areas.locate(p)) {
             return Some(Placement::Point { area: area.code.clone() });
+        }
+        if let Some(area) = named.filter(|a| self.areas.get(a).is_some()) {
+            return Some(Placement::Named { area: area.clone() });
         }
         let address = location.address()?;
         self.gazetteer
@@ -213,6 +231,20 @@ impl District {
 
     pub fn route(&self, category: Option<&CategoryCode>, area: Option<&AreaCode>) -> Routing {
         route(&self.rules, &self.areas, category, area)
+    }
+}
+
+fn check_attribute_def(a: &crate::category::AttributeDef) -> Result<(), &'static str> {
+    use crate::category::Datatype;
+    let code_ok = !a.code.is_empty()
+        && a.code.len() <= 64
+        && a.code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let is_list = matches!(a.datatype, Datatype::Singlevaluelist | Datatype::Multivaluelist);
+    match () {
+        _ if !code_ok => Err("codes are up to 64 letters, digits, _ or -"),
+        _ if is_list && a.values.is_empty() => Err("a list attribute needs values"),
+        _ if !is_list && !a.values.is_empty() => Err("only list attributes have values"),
+        _ => Ok(()),
     }
 }
 

@@ -46,13 +46,20 @@ fn area(code: &str, level: AreaLevel, owner: Option<&str>, boundary: Option<Boun
 }
 
 fn category(code: &str) -> Category {
+    // The sample leaves' words, so that categories can be read from text.
+    let (name, keywords): (&str, &[&str]) = match code {
+        "010101" => ("路灯不亮", &["路灯"]),
+        "010102" => ("道路破损", &["坑洼", "路面"]),
+        _ => (code, &[]),
+    };
     Category {
         code: cc(code),
-        name: code.to_owned(),
+        name: name.to_owned(),
         name_en: None,
         kind: None,
         description: None,
-        keywords: vec![],
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        attributes: vec![],
     }
 }
 
@@ -109,6 +116,7 @@ fn new_request(category: &str, point: Option<(f64, f64)>, address: Option<&str>)
         contact: Contact::default(),
         attributes: Default::default(),
         media: vec![],
+        details: Default::default(),
         received_at: chrono::Utc::now(),
     }
 }
@@ -154,16 +162,19 @@ fn an_unplaced_request_without_a_rule_goes_to_the_district_owner() {
 fn placement_uses_the_deepest_area_then_the_address() {
     let d = district();
     let at = |lat, lon| Location::new(Some(GeoPoint::new(lat, lon).expect("point")), None).expect("loc");
-    assert_eq!(d.place(&at(22.3, 114.3)).map(|p| p.area().to_string()), Some("d.west.c1".into()));
-    assert_eq!(d.place(&at(22.8, 114.8)).map(|p| p.area().to_string()), Some("d.west".into()));
+    assert_eq!(d.place(&at(22.3, 114.3), None).map(|p| p.area().to_string()), Some("d.west.c1".into()));
+    assert_eq!(d.place(&at(22.8, 114.8), None).map(|p| p.area().to_string()), Some("d.west".into()));
     // On the shared edge of two streets the choice is deterministic (code order).
-    assert_eq!(d.place(&at(22.5, 115.0)).map(|p| p.area().to_string()), Some("d.east".into()));
+    assert_eq!(d.place(&at(22.5, 115.0), None).map(|p| p.area().to_string()), Some("d.east".into()));
     let by_address = Location::new(
         Some(GeoPoint::new(40.0, 116.4).expect("point")), // outside the district
         Some(AddressText::parse("东街12号").expect("address")),
     )
     .expect("loc");
-    assert_eq!(d.place(&by_address), Some(Placement::Address { area: ac("d.east"), keyword: "东街".into() }));
+    assert_eq!(
+        d.place(&by_address, None),
+        Some(Placement::Address { area: ac("d.east"), keyword: "东街".into() })
+    );
 }
 
 #[test]
@@ -199,4 +210,50 @@ fn every_broken_reference_is_reported_with_its_subject() {
     assert!(errs.iter().any(|e| e.message.contains("expected exactly one district")), "{errs:?}");
     assert!(errs.iter().any(|e| e.message.contains("has no parent area `y`")), "{errs:?}");
     assert!(subjects.contains(&&Subject::Place("北街".into())));
+}
+
+#[test]
+fn a_consultation_answered_on_receipt_is_closed_and_never_dispatched() {
+    let d = district();
+    let mut new = new_request("010101", Some((22.8, 114.8)), None);
+    new.details.answer = Some(crate::text::Answer::parse("路灯报修请拨打城管热线").expect("answer"));
+    let a = admit(new, &d, chrono::Utc::now());
+    assert_eq!(a.request.status, RequestStatus::Closed);
+    assert!(a.tasks.is_empty());
+    let names: Vec<&str> = a.events.iter().map(|e| e.kind.name()).collect();
+    assert_eq!(names, ["request_received", "request_answered"]);
+}
+
+#[test]
+fn a_category_given_in_words_is_read_by_keyword_and_recorded() {
+    let d = district();
+    let mut new = new_request("010101", Some((22.8, 114.8)), None);
+    new.category = None;
+    new.details.category_text = Some(crate::text::CategoryText::parse("道路坑洼").expect("text"));
+    let a = admit(new, &d, chrono::Utc::now());
+    assert_eq!(a.request.submitted.category, Some(cc("010102")));
+    assert_eq!(a.tasks[0].bureau.as_str(), "transport");
+    let inferred = a.events.iter().find_map(|e| match &e.kind {
+        crate::event::EventKind::RequestRouted { category_inferred, .. } => category_inferred.clone(),
+        _ => None,
+    });
+    assert_eq!(inferred.map(|i| (i.category.to_string(), i.keyword)), Some(("010102".into(), "坑洼".into())));
+
+    // Without a category text, the description is read; without any match, the area's owner leads.
+    let mut vague = new_request("010101", Some((22.8, 114.8)), None);
+    vague.category = None;
+    vague.description = Description::parse("有事反映").expect("text");
+    let a = admit(vague, &d, chrono::Utc::now());
+    assert_eq!(a.request.submitted.category, None);
+    assert_eq!(a.tasks[0].bureau.as_str(), "street-west");
+}
+
+#[test]
+fn a_named_area_places_a_request_without_a_point() {
+    let d = district();
+    let mut new = new_request("990101", None, Some("某小区门口"));
+    new.details.area_hint = Some(ac("d.east"));
+    let a = admit(new, &d, chrono::Utc::now());
+    assert_eq!(a.placement, Some(Placement::Named { area: ac("d.east") }));
+    assert_eq!(a.tasks[0].bureau.as_str(), "street-east");
 }

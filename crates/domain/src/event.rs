@@ -12,6 +12,7 @@ use crate::ids::{EventId, RequestId, TaskId, TrackingNumber};
 use crate::request::{Channel, Kind};
 use crate::routing::{RouteReason, Routing};
 use crate::task::TaskRole;
+use crate::text::OperatorId;
 
 /// Who made the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +24,13 @@ pub enum Actor {
     Citizen,
     /// A staff member, by username.
     User { username: String },
+}
+
+/// A category read from a request's words, and the keyword that decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferredCategory {
+    pub category: CategoryCode,
+    pub keyword: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +47,14 @@ pub enum EventKind {
     RequestRouted {
         placement: Option<Placement>,
         routing: Routing,
+        /// Set when the channel gave no category code and one was read from its words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category_inferred: Option<InferredCategory>,
+    },
+    /// A consultation answered where it came in: closed on receipt, never dispatched.
+    RequestAnswered {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operator: Option<OperatorId>,
     },
     TaskDispatched {
         bureau: BureauCode,
@@ -53,6 +69,7 @@ impl EventKind {
         match self {
             Self::RequestReceived { .. } => "request_received",
             Self::RequestRouted { .. } => "request_routed",
+            Self::RequestAnswered { .. } => "request_answered",
             Self::TaskDispatched { .. } => "task_dispatched",
         }
     }

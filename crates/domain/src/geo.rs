@@ -51,6 +51,56 @@ impl GeoPoint {
     }
 }
 
+/// Converts a GCJ-02 point (the offset datum Chinese map services and WeChat report) to WGS84.
+/// GCJ-02 is only defined inside China; outside it the coordinates are returned unchanged. The
+/// forward transform has no closed-form inverse, so it is inverted by fixed-point iteration,
+/// which converges to well under a centimetre in a few steps.
+pub fn gcj02_to_wgs84(lat: f64, lon: f64) -> (f64, f64) {
+    if outside_china(lat, lon) {
+        return (lat, lon);
+    }
+    let (mut wlat, mut wlon) = (lat, lon);
+    for _ in 0..30 {
+        let (glat, glon) = wgs84_to_gcj02(wlat, wlon);
+        let (dlat, dlon) = (glat - lat, glon - lon);
+        wlat -= dlat;
+        wlon -= dlon;
+        if dlat.abs() < 1e-10 && dlon.abs() < 1e-10 {
+            break;
+        }
+    }
+    (wlat, wlon)
+}
+
+/// The published GCJ-02 forward transform (Krasovsky 1940 ellipsoid constants).
+pub fn wgs84_to_gcj02(lat: f64, lon: f64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    const A: f64 = 6_378_245.0;
+    const EE: f64 = 0.006_693_421_622_965_943;
+    if outside_china(lat, lon) {
+        return (lat, lon);
+    }
+    let (x, y) = (lon - 105.0, lat - 35.0);
+    let mut dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    dlat += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    dlat += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
+    dlat += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+    let mut dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    dlon += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    dlon += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
+    dlon += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+    let rad = lat / 180.0 * PI;
+    let magic = 1.0 - EE * rad.sin() * rad.sin();
+    let sqrt_magic = magic.sqrt();
+    dlat = (dlat * 180.0) / ((A * (1.0 - EE)) / (magic * sqrt_magic) * PI);
+    dlon = (dlon * 180.0) / (A / sqrt_magic * rad.cos() * PI);
+    (lat + dlat, lon + dlon)
+}
+
+fn outside_china(lat: f64, lon: f64) -> bool {
+    !(72.004..=137.8347).contains(&lon) || !(0.8293..=55.8271).contains(&lat)
+}
+
 /// An area's outline. A point on the outline counts as inside, so that a point on the shared edge
 /// of two streets is in both; the area tree breaks that tie deterministically.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +137,18 @@ mod tests {
         assert_eq!(GeoPoint::new(91.0, 0.0).map_err(|e| e.field()), Err("lat"));
         assert_eq!(GeoPoint::new(0.0, f64::NAN).map_err(|e| e.field()), Err("long"));
         assert!(serde_json::from_str::<GeoPoint>(r#"{"lat": 100, "lon": 0}"#).is_err());
+    }
+
+    #[test]
+    fn gcj02_converts_back_to_wgs84_within_a_centimetre() {
+        // A point in Pingshan: the published offset there is a few hundred metres.
+        let (lat, lon) = (22.708, 114.352);
+        let (glat, glon) = wgs84_to_gcj02(lat, lon);
+        let offset_m = ((glat - lat) * 111_000.0).hypot((glon - lon) * 102_000.0);
+        assert!((100.0..800.0).contains(&offset_m), "offset {offset_m} m");
+        let (blat, blon) = gcj02_to_wgs84(glat, glon);
+        assert!((blat - lat).abs() < 1e-7 && (blon - lon).abs() < 1e-7, "{blat} {blon}");
+        assert_eq!(gcj02_to_wgs84(48.85, 2.35), (48.85, 2.35), "no offset outside China");
     }
 
     #[test]

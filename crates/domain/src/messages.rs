@@ -90,6 +90,7 @@ mod tests {
             contact: Default::default(),
             attributes: Default::default(),
             media: vec![],
+            details: Default::default(),
             received_at: crate::time::now(),
         }
     }

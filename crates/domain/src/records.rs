@@ -12,10 +12,11 @@ use crate::contact::{Contact, Email, OpenId, PhoneNumber};
 use crate::geo::GeoPoint;
 use crate::ids::{RequestId, TaskId, TrackingNumber};
 use crate::request::{
-    Attributes, Channel, ChannelRef, Kind, Location, MediaUrl, NewRequest, Request, RequestStatus,
+    Attributes, Channel, ChannelRef, Details, Kind, Location, MediaUrl, NewRequest, Request, RequestStatus,
+    Urgency,
 };
 use crate::task::{Task, TaskRole, TaskState};
-use crate::text::{AddressText, Description, PersonName};
+use crate::text::{AddressText, Answer, CategoryText, Description, OperatorId, PersonName, Title};
 
 /// A stored value that no longer parses: someone edited the database by hand, or a migration
 /// went wrong. Reported as an unexpected store error.
@@ -46,6 +47,13 @@ pub struct RequestRecord {
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
     pub contact_openid: Option<String>,
+    pub contact_confidential: bool,
+    pub title: Option<String>,
+    pub urgency: String,
+    pub category_text: Option<String>,
+    pub area_hint: Option<String>,
+    pub answer: Option<String>,
+    pub operator: Option<String>,
     /// JSON object of attribute code → values.
     pub attributes: String,
     /// JSON array of URLs.
@@ -75,6 +83,13 @@ impl From<&Request> for RequestRecord {
             contact_phone: s.contact.phone.as_ref().map(|p| p.expose().to_owned()),
             contact_email: s.contact.email.as_ref().map(|e| e.as_str().to_owned()),
             contact_openid: s.contact.openid.as_ref().map(|o| o.expose().to_owned()),
+            contact_confidential: s.contact.confidential,
+            title: s.details.title.as_ref().map(|t| t.to_string()),
+            urgency: s.details.urgency.as_str().to_owned(),
+            category_text: s.details.category_text.as_ref().map(|t| t.to_string()),
+            area_hint: s.details.area_hint.as_ref().map(|a| a.to_string()),
+            answer: s.details.answer.as_ref().map(|a| a.to_string()),
+            operator: s.details.operator.as_ref().map(|o| o.to_string()),
             attributes: serde_json::to_string(&s.attributes).unwrap_or_else(|_| "{}".to_owned()),
             media: serde_json::to_string(&s.media).unwrap_or_else(|_| "[]".to_owned()),
             area: r.area.as_ref().map(|a| a.to_string()),
@@ -109,9 +124,18 @@ impl TryFrom<RequestRecord> for Request {
                 phone: r.contact_phone.as_deref().map(PhoneNumber::parse).transpose().map_err(v)?,
                 email: r.contact_email.as_deref().map(Email::parse).transpose().map_err(v)?,
                 openid: r.contact_openid.as_deref().map(OpenId::parse).transpose().map_err(v)?,
+                confidential: r.contact_confidential,
             },
             attributes: serde_json::from_str::<Attributes>(&r.attributes).map_err(|e| bad(e.to_string()))?,
             media: serde_json::from_str::<Vec<MediaUrl>>(&r.media).map_err(|e| bad(e.to_string()))?,
+            details: Details {
+                title: r.title.as_deref().map(Title::parse).transpose().map_err(v)?,
+                urgency: Urgency::parse(&r.urgency).ok_or_else(|| bad(format!("urgency `{}`", r.urgency)))?,
+                category_text: r.category_text.as_deref().map(CategoryText::parse).transpose().map_err(v)?,
+                area_hint: r.area_hint.as_deref().map(AreaCode::parse).transpose().map_err(v)?,
+                answer: r.answer.as_deref().map(Answer::parse).transpose().map_err(v)?,
+                operator: r.operator.as_deref().map(OperatorId::parse).transpose().map_err(v)?,
+            },
             received_at: r.received_at,
         };
         Ok(Request {
@@ -195,9 +219,18 @@ mod tests {
                     phone: Some(PhoneNumber::parse("13812345678").expect("phone")),
                     email: None,
                     openid: Some(OpenId::parse("oABC123").expect("openid")),
+                    confidential: true,
                 },
                 attributes: Attributes::new(attributes).expect("attributes"),
                 media: vec![MediaUrl::parse("https://example.cn/1.jpg").expect("url")],
+                details: Details {
+                    title: Some(Title::parse("路灯坏了").expect("title")),
+                    urgency: Urgency::Urgent,
+                    category_text: Some(CategoryText::parse("路灯").expect("text")),
+                    area_hint: Some(AreaCode::parse("pingshan.kengzi").expect("area")),
+                    answer: None,
+                    operator: Some(OperatorId::parse("A0123").expect("operator")),
+                },
                 received_at: Utc::now(),
             },
             area: Some(AreaCode::parse("pingshan.kengzi").expect("area")),

@@ -13,7 +13,9 @@ use crate::contact::Contact;
 use crate::geo::GeoPoint;
 use crate::ids::{RequestId, TrackingNumber};
 pub use crate::request_status::{IllegalRequestTransition, RequestStatus, RequestTransition};
-use crate::text::{AddressText, Description, bounded, string_newtype};
+use crate::text::{
+    AddressText, Answer, CategoryText, Description, OperatorId, Title, bounded, string_newtype,
+};
 
 /// Where a request came from (渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -100,6 +102,44 @@ impl Kind {
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == raw || k.name_zh() == raw)
+    }
+}
+
+/// How fast the request must be handled (紧急程度). It selects the time-limit class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// 一般
+    #[default]
+    Normal,
+    /// 紧急
+    Urgent,
+    /// 特急: threatens life or property.
+    Critical,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 3] = [Self::Normal, Self::Urgent, Self::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Urgent => "urgent",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Normal => "一般",
+            Self::Urgent => "紧急",
+            Self::Critical => "特急",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        Self::ALL.into_iter().find(|u| u.as_str() == raw || u.name_zh() == raw)
     }
 }
 
@@ -239,8 +279,33 @@ pub struct NewRequest {
     pub attributes: Attributes,
     #[serde(default)]
     pub media: Vec<MediaUrl>,
+    /// What some channels add: a title, the urgency, a category in words, ...
+    #[serde(default)]
+    pub details: Details,
     /// When the channel accepted it: the start of every clock that runs on the request.
     pub received_at: DateTime<Utc>,
+}
+
+/// The parts of a request only some channels provide (mostly the hotline's work orders).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Details {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Title>,
+    #[serde(default)]
+    pub urgency: Urgency,
+    /// The category in words, when the channel had no code: the dispatcher maps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_text: Option<CategoryText>,
+    /// The street or community the channel named (a hotline operator knows it): placement uses it
+    /// when there is no point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_hint: Option<AreaCode>,
+    /// A consultation answered where it came in: stored as already answered, not dispatched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    /// Who took it at the channel (a call-centre operator's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorId>,
 }
 
 /// A stored request: what was submitted, where it was placed, and where it stands.
@@ -273,6 +338,14 @@ mod tests {
         assert!(Attributes::new(m).is_err());
         assert!(MediaUrl::parse("https://example.cn/a.jpg").is_ok());
         assert!(MediaUrl::parse("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn urgency_parses_from_english_or_chinese() {
+        assert_eq!(Urgency::parse("特急"), Some(Urgency::Critical));
+        assert_eq!(Urgency::parse("urgent"), Some(Urgency::Urgent));
+        assert_eq!(Urgency::parse("很急"), None);
+        assert_eq!(Urgency::default(), Urgency::Normal);
     }
 
     #[test]

@@ -113,6 +113,23 @@ bounded_text!(
     /// A citizen's name as they gave it. Never required: citizens may stay anonymous.
     PersonName, "name", required = true, max = 100
 );
+bounded_text!(
+    /// A one-line summary (a hotline work order's 标题).
+    Title, "title", required = true, max = 200
+);
+bounded_text!(
+    /// A category given in words rather than as a code (a hotline operator's 问题分类 text); the
+    /// dispatcher maps it to a code by the taxonomy's keywords.
+    CategoryText, "category", required = true, max = 100
+);
+bounded_text!(
+    /// The answer a consultation already received where it came in (直接答复).
+    Answer, "answer", required = true, max = 4000
+);
+bounded_text!(
+    /// Who took the request at the channel, e.g. a call-centre operator's id (受理员).
+    OperatorId, "operator_id", required = true, max = 64
+);
 
 #[cfg(test)]
 mod tests {

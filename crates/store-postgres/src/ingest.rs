@@ -29,6 +29,13 @@ struct RequestColumns {
     contact_phone: Vec<Option<String>>,
     contact_email: Vec<Option<String>>,
     contact_openid: Vec<Option<String>>,
+    contact_confidential: Vec<bool>,
+    title: Vec<Option<String>>,
+    urgency: Vec<String>,
+    category_text: Vec<Option<String>>,
+    area_hint: Vec<Option<String>>,
+    answer: Vec<Option<String>>,
+    operator: Vec<Option<String>>,
     attributes: Vec<String>,
     media: Vec<String>,
     area: Vec<Option<String>>,
@@ -53,6 +60,13 @@ impl RequestColumns {
         self.contact_phone.push(r.contact_phone);
         self.contact_email.push(r.contact_email);
         self.contact_openid.push(r.contact_openid);
+        self.contact_confidential.push(r.contact_confidential);
+        self.title.push(r.title);
+        self.urgency.push(r.urgency);
+        self.category_text.push(r.category_text);
+        self.area_hint.push(r.area_hint);
+        self.answer.push(r.answer);
+        self.operator.push(r.operator);
         self.attributes.push(r.attributes);
         self.media.push(r.media);
         self.area.push(r.area);
@@ -95,16 +109,20 @@ pub(crate) async fn ingest(
     let inserted: HashSet<Uuid> = sqlx::query_scalar(
         "INSERT INTO requests (id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
-            received_at, created_at, updated_at)
+            received_at, created_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
+            answer, operator)
          SELECT id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes::jsonb, media::jsonb, area, status,
-            received_at, updated_at, updated_at
+            received_at, updated_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
+            answer, operator
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
             $8::float8[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-            $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[])
+            $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[],
+            $21::bool[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[])
             AS r(id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
-            received_at, updated_at)
+            received_at, updated_at, contact_confidential, title, urgency, category_text, area_hint, answer,
+            operator)
          ON CONFLICT DO NOTHING
          RETURNING id",
     )
@@ -128,6 +146,13 @@ pub(crate) async fn ingest(
     .bind(&cols.status)
     .bind(&cols.received_at)
     .bind(&cols.updated_at)
+    .bind(&cols.contact_confidential)
+    .bind(&cols.title)
+    .bind(&cols.urgency)
+    .bind(&cols.category_text)
+    .bind(&cols.area_hint)
+    .bind(&cols.answer)
+    .bind(&cols.operator)
     .fetch_all(&mut **tx)
     .await?
     .into_iter()

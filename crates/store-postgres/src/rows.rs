@@ -13,7 +13,8 @@ use sqlx::{PgPool, Row};
 
 const REQUEST_COLUMNS: &str =
     "id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
-    contact_name, contact_phone, contact_email, contact_openid, attributes::text AS attributes,
+    contact_name, contact_phone, contact_email, contact_openid, contact_confidential, title, urgency,
+    category_text, area_hint, answer, operator, attributes::text AS attributes,
     media::text AS media, area, status, received_at, updated_at";
 
 fn request_record(row: &PgRow) -> Result<RequestRecord, sqlx::Error> {
@@ -32,6 +33,13 @@ fn request_record(row: &PgRow) -> Result<RequestRecord, sqlx::Error> {
         contact_phone: row.try_get("contact_phone")?,
         contact_email: row.try_get("contact_email")?,
         contact_openid: row.try_get("contact_openid")?,
+        contact_confidential: row.try_get("contact_confidential")?,
+        title: row.try_get("title")?,
+        urgency: row.try_get("urgency")?,
+        category_text: row.try_get("category_text")?,
+        area_hint: row.try_get("area_hint")?,
+        answer: row.try_get("answer")?,
+        operator: row.try_get("operator")?,
         attributes: row.try_get("attributes")?,
         media: row.try_get("media")?,
         area: row.try_get("area")?,

@@ -55,8 +55,10 @@ async fn insert_admission(
     let inserted = sqlx::query(
         "INSERT INTO requests (id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
-            received_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
+            received_at, created_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
+            answer, operator)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20,
+            $21, $22, $23, $24, $25, $26, $27)
          ON CONFLICT DO NOTHING",
     )
     .bind(r.id)
@@ -79,6 +81,13 @@ async fn insert_admission(
     .bind(&r.status)
     .bind(to_micros(r.received_at))
     .bind(now)
+    .bind(r.contact_confidential)
+    .bind(&r.title)
+    .bind(&r.urgency)
+    .bind(&r.category_text)
+    .bind(&r.area_hint)
+    .bind(&r.answer)
+    .bind(&r.operator)
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -41,6 +41,7 @@ pub fn new_request() -> NewRequest {
         },
         attributes: Default::default(),
         media: vec![],
+        details: Default::default(),
         received_at: jiesu_domain::time::now(),
     }
 }
@@ -61,4 +62,42 @@ pub fn anonymous_request_by_address() -> NewRequest {
 
 pub fn admission(new: NewRequest) -> Admission {
     admit(new, district(), jiesu_domain::time::now())
+}
+
+/// A hotline work order: every detail a channel can give, including a category in words.
+pub fn hotline_request() -> NewRequest {
+    use jiesu_domain::area::AreaCode;
+    use jiesu_domain::contact::PhoneNumber;
+    use jiesu_domain::request::{Details, Urgency};
+    use jiesu_domain::text::{CategoryText, OperatorId, PersonName, Title};
+    NewRequest {
+        channel: Channel::Hotline,
+        category: None,
+        location: Location::new(None, Some(AddressText::parse("金沙社区某小区3栋").expect("valid address")))
+            .expect("valid location"),
+        contact: Contact {
+            name: Some(PersonName::parse("张先生").expect("valid name")),
+            phone: Some(PhoneNumber::parse("13912345678").expect("valid phone")),
+            confidential: true,
+            ..Contact::default()
+        },
+        details: Details {
+            title: Some(Title::parse("夜间施工噪音").expect("valid title")),
+            urgency: Urgency::Urgent,
+            category_text: Some(CategoryText::parse("施工噪声扰民").expect("valid text")),
+            area_hint: Some(AreaCode::parse("pingshan.kengzi.jinsha").expect("valid area")),
+            answer: None,
+            operator: Some(OperatorId::parse("A0123").expect("valid operator")),
+        },
+        ..new_request()
+    }
+}
+
+/// A consultation the hotline operator answered on the phone.
+pub fn answered_consultation() -> NewRequest {
+    use jiesu_domain::text::Answer;
+    let mut r = hotline_request();
+    r.kind = Kind::Consultation;
+    r.details.answer = Some(Answer::parse("办理居住证请携带身份证到社区工作站").expect("valid answer"));
+    r
 }

@@ -7,7 +7,9 @@ use jiesu_domain::ports::{IngestOutcome, Store, StoreError};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::task::{TaskRole, TaskState};
 
-use crate::fixtures::{admission, anonymous_request_by_address, new_request};
+use crate::fixtures::{
+    admission, anonymous_request_by_address, answered_consultation, hotline_request, new_request,
+};
 
 /// Instantiates the contract for an adapter: `store_contract!(jiesu_testkit::sqlite_store);`
 /// where the argument is an async fn returning `(store, guard)`.
@@ -17,6 +19,8 @@ macro_rules! store_contract {
         $crate::store_contract!(@cases $factory;
             ingest_stores_a_request_with_its_tasks_and_events,
             a_request_with_only_an_address_and_no_contact_round_trips,
+            a_request_with_every_detail_round_trips,
+            an_answered_consultation_is_stored_closed_without_tasks,
             the_same_channel_reference_is_stored_once,
             a_batch_with_a_repeat_inside_stores_it_once,
             a_tracking_number_taken_by_another_request_is_reported,
@@ -61,6 +65,33 @@ pub async fn a_request_with_only_an_address_and_no_contact_round_trips(store: im
     let view = store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
     assert_eq!(view.request, a.request);
     assert_eq!(view.request.submitted.location.point(), None);
+}
+
+pub async fn a_request_with_every_detail_round_trips(store: impl Store) {
+    let a = admission(hotline_request());
+    store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+    let view = store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
+    assert_eq!(view.request, a.request);
+    assert!(view.request.submitted.contact.confidential);
+    assert_eq!(
+        view.request.area.as_ref().map(|a| a.as_str()),
+        Some("pingshan.kengzi.jinsha"),
+        "placed by the named area"
+    );
+    assert_eq!(
+        view.request.submitted.category.as_ref().map(|c| c.as_str()),
+        Some("030101"),
+        "construction noise, read from the words"
+    );
+}
+
+pub async fn an_answered_consultation_is_stored_closed_without_tasks(store: impl Store) {
+    let a = admission(answered_consultation());
+    store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+    let view = store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
+    assert_eq!(view.request.status, RequestStatus::Closed);
+    assert!(view.tasks.is_empty());
+    assert_eq!(view.request.submitted.details.answer, a.request.submitted.details.answer);
 }
 
 pub async fn the_same_channel_reference_is_stored_once(store: impl Store) {

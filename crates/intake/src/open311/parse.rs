@@ -133,6 +133,7 @@ pub fn new_request(
         phone: form.get("phone").map(PhoneNumber::parse).transpose().map_err(invalid)?,
         email: form.get("email").map(Email::parse).transpose().map_err(invalid)?,
         openid: None,
+        confidential: false,
     };
 
     let id = RequestId::generate();
@@ -159,6 +160,7 @@ pub fn new_request(
         contact,
         attributes: Attributes::new(form.attributes.clone()).map_err(invalid)?,
         media: form.get("media_url").map(MediaUrl::parse).transpose().map_err(invalid)?.into_iter().collect(),
+        details: Default::default(),
         received_at: now,
     })
 }
