@@ -7,8 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::event::Event;
-use jiesu_domain::ports::{OutboxEvent, StoreError};
+use jiesu_domain::ports::{OutboxEvent, RequestView, StoreError};
 use jiesu_domain::records::CorruptRow;
+use jiesu_domain::request::Request;
+use jiesu_domain::task::Task;
 use sqlx::migrate::Migrator;
 
 pub static SQLITE: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -63,4 +65,19 @@ pub fn decode_event(payload: &str) -> Result<Event, StoreError> {
 pub fn outbox_events(mut rows: Vec<(i64, String)>) -> Result<Vec<OutboxEvent>, StoreError> {
     rows.sort_by_key(|(seq, _)| *seq);
     rows.into_iter().map(|(seq, p)| Ok(OutboxEvent { seq, event: decode_event(&p)? })).collect()
+}
+
+/// Pairs listed requests with their tasks (fetched together, in order), keeping the requests' order.
+pub fn with_tasks(requests: Vec<Request>, tasks: Vec<Task>) -> Vec<RequestView> {
+    let mut by_request: std::collections::HashMap<_, Vec<Task>> = std::collections::HashMap::new();
+    for t in tasks {
+        by_request.entry(t.request_id).or_default().push(t);
+    }
+    requests
+        .into_iter()
+        .map(|request| {
+            let tasks = by_request.remove(&request.submitted.id).unwrap_or_default();
+            RequestView { request, tasks }
+        })
+        .collect()
 }

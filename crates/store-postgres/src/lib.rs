@@ -13,7 +13,8 @@ use jiesu_domain::admission::Admission;
 use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::ports::{IngestOutcome, OutboxEvent, RequestView, Store, StoreError};
+use jiesu_domain::ports::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
+use jiesu_domain::request::{Channel, ChannelRef};
 use jiesu_sql::store_error;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -84,6 +85,31 @@ impl Store for PgStore {
 
     async fn request_events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {
         rows::events_of(&self.pool, id).await
+    }
+
+    async fn list_requests(&self, query: &RequestQuery) -> Result<Vec<RequestView>, StoreError> {
+        rows::list(&self.pool, query).await
+    }
+
+    async fn events_of_requests(&self, ids: &[RequestId]) -> Result<Vec<Event>, StoreError> {
+        rows::events_of_many(&self.pool, ids).await
+    }
+
+    async fn tracking_for(
+        &self,
+        channel: Channel,
+        channel_ref: &ChannelRef,
+    ) -> Result<Option<TrackingNumber>, StoreError> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT tracking FROM requests WHERE channel = $1 AND channel_ref = $2")
+                .bind(channel.as_str())
+                .bind(channel_ref.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+        found
+            .map(|t| TrackingNumber::parse(&t).map_err(|e| StoreError::Unexpected(e.to_string())))
+            .transpose()
     }
 
     async fn insert_api_client(&self, client: &ApiClient, key: &ApiKeyHash) -> Result<(), StoreError> {

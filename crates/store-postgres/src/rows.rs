@@ -3,7 +3,7 @@
 use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
-use jiesu_domain::ports::{RequestView, StoreError};
+use jiesu_domain::ports::{RequestQuery, RequestView, StoreError};
 use jiesu_domain::records::{RequestRecord, TaskRecord};
 use jiesu_domain::request::Request;
 use jiesu_domain::task::Task;
@@ -83,6 +83,62 @@ pub(crate) async fn request_view(pool: &PgPool, tracking: &str) -> Result<Option
         .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
         .collect::<Result<_, _>>()?;
     Ok(Some(RequestView { request, tasks }))
+}
+
+/// Requests by the query's filters, newest first, each with its tasks (two queries in all).
+pub(crate) async fn list(pool: &PgPool, q: &RequestQuery) -> Result<Vec<RequestView>, StoreError> {
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests
+         WHERE (cardinality($1::text[]) = 0 OR tracking = ANY($1))
+           AND (cardinality($1::text[]) > 0 OR (
+                 (cardinality($2::text[]) = 0 OR category = ANY($2))
+             AND ($3::bool IS NULL OR ($3 AND status <> 'closed') OR (NOT $3 AND status = 'closed'))
+             AND ($4::timestamptz IS NULL OR received_at >= $4)
+             AND ($5::timestamptz IS NULL OR received_at <= $5)))
+         ORDER BY received_at DESC, id DESC
+         LIMIT $6 OFFSET $7"
+    );
+    let tracking: Vec<String> = q.tracking.iter().map(ToString::to_string).collect();
+    let categories: Vec<String> = q.categories.iter().map(ToString::to_string).collect();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&tracking)
+        .bind(&categories)
+        .bind(q.open)
+        .bind(q.received_from)
+        .bind(q.received_to)
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let requests: Vec<Request> = rows
+        .iter()
+        .map(|r| {
+            request_record(r).map_err(store_error).and_then(|rec| Request::try_from(rec).map_err(corrupt))
+        })
+        .collect::<Result<_, _>>()?;
+    let ids: Vec<uuid::Uuid> = requests.iter().map(|r| r.submitted.id.as_uuid()).collect();
+    let task_rows = sqlx::query("SELECT * FROM tasks WHERE request_id = ANY($1) ORDER BY dispatched_at, id")
+        .bind(&ids)
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let tasks: Vec<Task> = task_rows
+        .iter()
+        .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
+        .collect::<Result<_, _>>()?;
+    Ok(jiesu_sql::with_tasks(requests, tasks))
+}
+
+pub(crate) async fn events_of_many(pool: &PgPool, ids: &[RequestId]) -> Result<Vec<Event>, StoreError> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.as_uuid()).collect();
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload::text FROM events WHERE request_id = ANY($1) ORDER BY seq")
+            .bind(&ids)
+            .fetch_all(pool)
+            .await
+            .map_err(store_error)?;
+    payloads.iter().map(|p| decode_event(p)).collect()
 }
 
 pub(crate) async fn events_of(pool: &PgPool, id: RequestId) -> Result<Vec<Event>, StoreError> {

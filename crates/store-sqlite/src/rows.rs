@@ -3,11 +3,11 @@
 use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
-use jiesu_domain::ports::{RequestView, StoreError};
+use jiesu_domain::ports::{RequestQuery, RequestView, StoreError};
 use jiesu_domain::records::{RequestRecord, TaskRecord};
 use jiesu_domain::request::Request;
 use jiesu_domain::task::Task;
-use jiesu_sql::{corrupt, decode_event, from_micros, store_error};
+use jiesu_sql::{corrupt, decode_event, from_micros, store_error, to_micros};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
@@ -79,6 +79,72 @@ pub(crate) async fn request_view(
         .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
         .collect::<Result<_, _>>()?;
     Ok(Some(RequestView { request, tasks }))
+}
+
+/// Requests by the query's filters, newest first, each with its tasks (two queries in all).
+pub(crate) async fn list(pool: &SqlitePool, q: &RequestQuery) -> Result<Vec<RequestView>, StoreError> {
+    let tracking = json_list(q.tracking.iter().map(ToString::to_string));
+    let categories = json_list(q.categories.iter().map(ToString::to_string));
+    let rows = sqlx::query(
+        "SELECT * FROM requests
+         WHERE (json_array_length($1) = 0 OR tracking IN (SELECT value FROM json_each($1)))
+           AND (json_array_length($1) > 0 OR (
+                 (json_array_length($2) = 0 OR category IN (SELECT value FROM json_each($2)))
+             AND ($3 IS NULL OR ($3 = 1 AND status <> 'closed') OR ($3 = 0 AND status = 'closed'))
+             AND ($4 IS NULL OR received_at >= $4)
+             AND ($5 IS NULL OR received_at <= $5)))
+         ORDER BY received_at DESC, id DESC
+         LIMIT $6 OFFSET $7",
+    )
+    .bind(tracking)
+    .bind(categories)
+    .bind(q.open)
+    .bind(q.received_from.map(to_micros))
+    .bind(q.received_to.map(to_micros))
+    .bind(i64::from(q.limit))
+    .bind(i64::from(q.offset))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    let requests: Vec<Request> = rows
+        .iter()
+        .map(|r| {
+            request_record(r).map_err(store_error).and_then(|rec| Request::try_from(rec).map_err(corrupt))
+        })
+        .collect::<Result<_, _>>()?;
+    let ids = json_list(requests.iter().map(|r| uuid_hex(r.submitted.id)));
+    let task_rows = sqlx::query(
+        "SELECT * FROM tasks WHERE request_id IN (SELECT unhex(value) FROM json_each($1)) ORDER BY dispatched_at, id",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    let tasks: Vec<Task> = task_rows
+        .iter()
+        .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
+        .collect::<Result<_, _>>()?;
+    Ok(jiesu_sql::with_tasks(requests, tasks))
+}
+
+pub(crate) async fn events_of_many(pool: &SqlitePool, ids: &[RequestId]) -> Result<Vec<Event>, StoreError> {
+    let payloads: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE request_id IN (SELECT unhex(value) FROM json_each($1)) ORDER BY seq",
+    )
+    .bind(json_list(ids.iter().map(|id| uuid_hex(*id))))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    payloads.iter().map(|p| decode_event(p)).collect()
+}
+
+fn json_list(items: impl Iterator<Item = String>) -> String {
+    serde_json::to_string(&items.collect::<Vec<_>>()).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Ids are 16-byte BLOBs; SQL matches them against `unhex` of this.
+fn uuid_hex(id: RequestId) -> String {
+    id.as_uuid().simple().to_string()
 }
 
 pub(crate) async fn events_of(pool: &SqlitePool, id: RequestId) -> Result<Vec<Event>, StoreError> {

@@ -2,8 +2,9 @@
 
 use chrono::Duration;
 use jiesu_domain::api_client::{ApiClient, ApiKey};
+use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::ports::{IngestOutcome, Store, StoreError};
+use jiesu_domain::ports::{IngestOutcome, RequestQuery, Store, StoreError};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::task::{TaskRole, TaskState};
 
@@ -30,6 +31,11 @@ macro_rules! store_contract {
             an_expired_outbox_lease_is_offered_again,
             published_events_leave_the_outbox,
             concurrent_outbox_leases_do_not_overlap,
+            listing_by_tracking_numbers_returns_exactly_those,
+            listing_filters_by_category_status_and_time_newest_first,
+            listing_pages_through_the_results,
+            the_histories_of_several_requests_come_back_together,
+            a_channel_reference_tells_its_tracking_number,
             ping_answers,
         );
     };
@@ -219,4 +225,88 @@ pub async fn concurrent_outbox_leases_do_not_overlap(store: impl Store) {
 
 pub async fn ping_answers(store: impl Store) {
     store.ping().await.expect("ping");
+}
+
+/// Three requests received a minute apart: a street light (open), construction noise (open), and
+/// an answered consultation (closed). Returned oldest first.
+async fn seed_three(store: &impl Store) -> Vec<jiesu_domain::admission::Admission> {
+    let base = jiesu_domain::time::now() - Duration::minutes(10);
+    let mut out = Vec::new();
+    for (i, mut new) in [new_request(), hotline_request(), answered_consultation()].into_iter().enumerate() {
+        new.received_at = base + Duration::minutes(i as i64);
+        out.push(admission(new));
+    }
+    store.ingest(&out).await.expect("ingest");
+    out
+}
+
+fn trackings(views: &[jiesu_domain::ports::RequestView]) -> Vec<String> {
+    views.iter().map(|v| v.request.submitted.tracking.to_string()).collect()
+}
+
+fn query() -> RequestQuery {
+    RequestQuery { limit: 100, ..RequestQuery::default() }
+}
+
+pub async fn listing_by_tracking_numbers_returns_exactly_those(store: impl Store) {
+    let seeded = seed_three(&store).await;
+    let want = [&seeded[0], &seeded[2]].map(|a| a.request.submitted.tracking.clone());
+    // The list overrides every other filter (here: a category neither request has).
+    let q = RequestQuery {
+        tracking: want.to_vec(),
+        categories: vec![CategoryCode::parse("9999").expect("code")],
+        ..query()
+    };
+    let views = store.list_requests(&q).await.expect("list");
+    assert_eq!(trackings(&views), [want[1].to_string(), want[0].to_string()], "newest first");
+    assert_eq!(views[1].tasks, seeded[0].tasks, "each with its tasks");
+    assert!(views[0].tasks.is_empty());
+}
+
+pub async fn listing_filters_by_category_status_and_time_newest_first(store: impl Store) {
+    let seeded = seed_three(&store).await;
+    let t = |i: usize| seeded[i].request.submitted.tracking.to_string();
+    let all = store.list_requests(&query()).await.expect("list");
+    assert_eq!(trackings(&all), [t(2), t(1), t(0)]);
+    let open = store.list_requests(&RequestQuery { open: Some(true), ..query() }).await.expect("list");
+    assert_eq!(trackings(&open), [t(1), t(0)]);
+    let closed = store.list_requests(&RequestQuery { open: Some(false), ..query() }).await.expect("list");
+    assert_eq!(trackings(&closed), [t(2)]);
+    let lights = RequestQuery { categories: vec![CategoryCode::parse("010101").expect("code")], ..query() };
+    assert_eq!(trackings(&store.list_requests(&lights).await.expect("list")), [t(0)]);
+    let middle = RequestQuery {
+        received_from: Some(seeded[1].request.submitted.received_at),
+        received_to: Some(seeded[1].request.submitted.received_at),
+        ..query()
+    };
+    assert_eq!(trackings(&store.list_requests(&middle).await.expect("list")), [t(1)], "bounds are inclusive");
+}
+
+pub async fn listing_pages_through_the_results(store: impl Store) {
+    let seeded = seed_three(&store).await;
+    let page = |offset| RequestQuery { limit: 2, offset, ..query() };
+    let first = store.list_requests(&page(0)).await.expect("list");
+    let second = store.list_requests(&page(2)).await.expect("list");
+    assert_eq!(first.len(), 2);
+    assert_eq!(trackings(&second), [seeded[0].request.submitted.tracking.to_string()]);
+}
+
+pub async fn the_histories_of_several_requests_come_back_together(store: impl Store) {
+    let seeded = seed_three(&store).await;
+    let ids: Vec<RequestId> = seeded.iter().map(|a| a.request.submitted.id).collect();
+    let events = store.events_of_requests(&ids[..2]).await.expect("events");
+    let want: Vec<_> = seeded[..2].iter().flat_map(|a| a.events.clone()).collect();
+    assert_eq!(events, want, "all of them, in the order they happened");
+    assert_eq!(store.events_of_requests(&[]).await.expect("events"), []);
+}
+
+pub async fn a_channel_reference_tells_its_tracking_number(store: impl Store) {
+    let seeded = seed_three(&store).await;
+    let s = &seeded[1].request.submitted;
+    assert_eq!(
+        store.tracking_for(s.channel, &s.channel_ref).await.expect("lookup"),
+        Some(s.tracking.clone())
+    );
+    let unknown = jiesu_domain::request::ChannelRef::parse("no-such-order").expect("ref");
+    assert_eq!(store.tracking_for(s.channel, &unknown).await.expect("lookup"), None);
 }

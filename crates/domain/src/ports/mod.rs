@@ -6,4 +6,4 @@ pub mod queue;
 pub mod store;
 
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
-pub use store::{IngestOutcome, OutboxEvent, RequestView, Store, StoreError};
+pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

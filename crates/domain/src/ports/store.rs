@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::admission::Admission;
 use crate::api_client::{ApiClient, ApiKeyHash};
+use crate::category::CategoryCode;
 use crate::event::Event;
 use crate::ids::{RequestId, TrackingNumber};
-use crate::request::Request;
+use crate::request::{Channel, ChannelRef, Request};
 use crate::task::Task;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +46,21 @@ pub struct RequestView {
     pub tasks: Vec<Task>,
 }
 
+/// Which requests to list (Open311 `GET requests`), newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestQuery {
+    /// When not empty, exactly these requests, and every other filter is ignored.
+    pub tracking: Vec<TrackingNumber>,
+    /// Any of these categories (empty: all).
+    pub categories: Vec<CategoryCode>,
+    /// `Some(true)`: open only; `Some(false)`: closed only.
+    pub open: Option<bool>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
 /// An event waiting in the outbox, with its position in the append order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEvent {
@@ -67,6 +83,25 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// The request's history, in the order it happened.
     fn request_events(&self, id: RequestId) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    fn list_requests(
+        &self,
+        query: &RequestQuery,
+    ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
+
+    /// The histories of several requests at once, each in order (for listings with history).
+    fn events_of_requests(
+        &self,
+        ids: &[RequestId],
+    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    /// The tracking number stored under a channel's reference, if any: lets a channel tell "already
+    /// received" from "new" (a re-imported hotline export, a resent work order).
+    fn tracking_for(
+        &self,
+        channel: Channel,
+        channel_ref: &ChannelRef,
+    ) -> impl Future<Output = Result<Option<TrackingNumber>, StoreError>> + Send;
 
     fn insert_api_client(
         &self,
