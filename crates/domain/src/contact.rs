@@ -31,11 +31,19 @@ impl PhoneNumber {
             }
             return Err(invalid("international numbers need 7 to 15 digits after +"));
         }
-        let n = domestic.unwrap_or(compact);
+        let is_mobile =
+            |n: &str| n.len() == 11 && n.starts_with('1') && matches!(n.as_bytes()[1], b'3'..=b'9');
+        // In international format a landline drops its trunk 0: +86 755 ... is 0755 ..., and
+        // +86 10 ... is Beijing's 010 ... (which is why "starts with 1" does not mean mobile).
+        let n = match domestic {
+            Some(d) if !is_mobile(&d) && !d.starts_with('0') => format!("0{d}"),
+            Some(d) => d,
+            None => compact,
+        };
         if !n.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("only digits, spaces, dashes and a leading + are allowed"));
         }
-        let mobile = n.len() == 11 && n.starts_with('1') && matches!(n.as_bytes()[1], b'3'..=b'9');
+        let mobile = is_mobile(&n);
         let landline = (10..=12).contains(&n.len()) && n.starts_with('0') && !n.starts_with("00");
         if mobile || landline {
             Ok(Self(n))
@@ -167,6 +175,8 @@ mod tests {
             ("+86 138-1234-5678", "13812345678"),
             ("008613812345678", "13812345678"),
             ("0755-2833 1234", "075528331234"),
+            ("+86 755 2833 1234", "075528331234"),
+            ("0086 10 6512 3456", "01065123456"),
             ("(010) 6512 3456", "01065123456"),
             ("+852 9123 4567", "+85291234567"),
         ] {

@@ -5,6 +5,7 @@
 //! - `open311`: GeoReport v2 (`/open311/v2/...`), for client applications with an API key.
 
 pub mod api_keys;
+pub mod history;
 pub mod open311;
 
 pub use api_keys::ApiKeys;

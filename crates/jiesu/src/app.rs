@@ -212,6 +212,8 @@ impl App {
                 queue: queue.clone(),
                 district: district.clone(),
                 keys: ApiKeys::new(store.clone(), Duration::from_secs(settings.open311.key_cache_secs)),
+                public_url: settings.server.public_url.clone(),
+                changeset: jiesu_domain::time::now(),
             });
             let http = HttpSettings {
                 body_limit: settings.server.body_limit,

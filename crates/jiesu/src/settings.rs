@@ -34,6 +34,7 @@ pub struct Server {
     pub body_limit: usize,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

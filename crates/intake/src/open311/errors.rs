@@ -1,21 +1,16 @@
-//! Open311 errors: a list of `{code, description}`, with 400 for bad input, 403 for a missing or
-//! bad API key, 404 for an unknown resource or service code.
+//! Open311 errors: a list of `{code, description}` (XML: `<errors><error>`), with 400 for bad
+//! input, 403 for a missing or bad API key, 404 for an unknown resource or service code.
 
-use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::response::Response;
+use serde_json::json;
+
+use super::format::{Format, render};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Open311Error {
     pub status: StatusCode,
     pub description: String,
-}
-
-#[derive(Serialize)]
-struct Wire<'a> {
-    code: u16,
-    description: &'a str,
 }
 
 impl Open311Error {
@@ -42,11 +37,9 @@ impl Open311Error {
             "temporarily unable to handle the request; nothing was recorded, please retry",
         )
     }
-}
 
-impl IntoResponse for Open311Error {
-    fn into_response(self) -> Response {
-        let body = [Wire { code: self.status.as_u16(), description: &self.description }];
-        (self.status, Json(body)).into_response()
+    pub fn render(&self, format: Format) -> Response {
+        let body = json!([{ "code": self.status.as_u16(), "description": self.description }]);
+        render(format, self.status, "errors", &body)
     }
 }

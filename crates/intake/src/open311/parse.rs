@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use jiesu_domain::ValidationError;
 use jiesu_domain::api_client::ApiClient;
-use jiesu_domain::category::CategoryCode;
+use jiesu_domain::category::{CategoryCode, check_attributes};
 use jiesu_domain::contact::{Contact, Email, PhoneNumber};
 use jiesu_domain::district::District;
 use jiesu_domain::geo::GeoPoint;
@@ -94,13 +94,14 @@ pub fn new_request(
 ) -> Result<NewRequest, Open311Error> {
     let code =
         form.get("service_code").ok_or_else(|| Open311Error::bad_request("service_code is required"))?;
-    let category =
-        CategoryCode::parse(code).ok().filter(|c| district.taxonomy().is_leaf(c)).ok_or_else(|| {
+    let service = CategoryCode::parse(code)
+        .ok()
+        .filter(|c| district.taxonomy().is_leaf(c))
+        .and_then(|c| district.taxonomy().get(&c))
+        .ok_or_else(|| {
             Open311Error::not_found(format!("service_code `{code}` is not a service of this jurisdiction"))
         })?;
-    if let Some(j) = form.get("jurisdiction_id").filter(|j| *j != district.areas().root().code.as_str()) {
-        return Err(Open311Error::not_found(format!("jurisdiction_id `{j}` is not served here")));
-    }
+    let category = service.code.clone();
 
     let point = match (form.get("lat"), form.get("long")) {
         (Some(lat), Some(lon)) => {
@@ -153,12 +154,16 @@ pub fn new_request(
         tracking,
         channel: Channel::Open311,
         channel_ref,
-        kind: district.taxonomy().get(&category).and_then(|c| c.kind).unwrap_or(Kind::Help),
+        kind: service.kind.unwrap_or(Kind::Help),
         category: Some(category),
         description: Description::parse(form.get("description").unwrap_or_default()).map_err(invalid)?,
         location,
         contact,
-        attributes: Attributes::new(form.attributes.clone()).map_err(invalid)?,
+        attributes: check_attributes(
+            &service.attributes,
+            &Attributes::new(form.attributes.clone()).map_err(invalid)?,
+        )
+        .map_err(invalid)?,
         media: form.get("media_url").map(MediaUrl::parse).transpose().map_err(invalid)?.into_iter().collect(),
         details: Default::default(),
         received_at: now,

@@ -28,7 +28,7 @@ fn a_complete_form_becomes_a_request() {
         "api_key=x&service_code=010101&lat=22.742&long=114.387&address_string=%E5%9D%91%E6%A2%93%E8%A1%97%E9%81%93\
          &description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&first_name=%E9%9B%B7&last_name=%E6%9D%8E\
          &phone=13812345678&email=li%40example.cn&media_url=https%3A%2F%2Fexample.cn%2F1.jpg\
-         &attribute[lamps]=3&attribute[sides][]=north&attribute[sides][]=south",
+         &attribute[lamps_out]=3&attribute[lamp_type]=street&attribute[unasked]=x",
     )
     .expect("valid");
     assert_eq!(r.category.as_ref().map(|c| c.as_str()), Some("010101"));
@@ -37,8 +37,13 @@ fn a_complete_form_becomes_a_request() {
     assert_eq!(r.description.as_str(), "路灯不亮");
     assert_eq!(r.contact.name.as_ref().map(|n| n.as_str()), Some("李雷"));
     assert_eq!(r.contact.phone.as_ref().map(|p| p.expose()), Some("13812345678"));
-    assert_eq!(r.attributes.get("lamps"), Some(["3".to_owned()].as_slice()));
-    assert_eq!(r.attributes.get("sides"), Some(["north".to_owned(), "south".to_owned()].as_slice()));
+    assert_eq!(r.attributes.get("lamps_out"), Some(["3".to_owned()].as_slice()));
+    assert_eq!(r.attributes.get("lamp_type"), Some(["street".to_owned()].as_slice()));
+    assert_eq!(
+        r.attributes.get("unasked"),
+        None,
+        "answers to questions the service does not ask are dropped"
+    );
     assert_eq!(r.media.len(), 1);
     assert_eq!(r.channel, Channel::Open311);
     assert_eq!(r.tracking, TrackingNumber::for_request(r.id));
@@ -85,12 +90,22 @@ fn overlong_descriptions_are_refused() {
 }
 
 #[test]
-fn another_jurisdiction_is_not_served() {
+fn attributes_are_checked_against_the_service_definition() {
+    // The lift category asks, required, whether anyone is trapped.
+    assert_eq!(status("service_code=040102&lat=22.7&long=114.3"), StatusCode::BAD_REQUEST);
     assert_eq!(
-        status("service_code=010101&lat=22.7&long=114.3&jurisdiction_id=futian"),
-        StatusCode::NOT_FOUND
+        status("service_code=040102&lat=22.7&long=114.3&attribute[trapped]=maybe"),
+        StatusCode::BAD_REQUEST
     );
-    assert!(parse("service_code=010101&lat=22.7&long=114.3&jurisdiction_id=pingshan").is_ok());
+    assert!(parse("service_code=040102&lat=22.7&long=114.3&attribute[trapped]=yes").is_ok());
+    let e =
+        parse("service_code=010101&lat=22.7&long=114.3&attribute[lamps_out]=many").expect_err("not a number");
+    assert!(e.description.contains("attribute[lamps_out]"), "{}", e.description);
+    // A multivaluelist answer comes as attribute[CODE][]=a&attribute[CODE][]=b.
+    let r =
+        parse("service_code=030102&lat=22.7&long=114.3&attribute[times][]=evening&attribute[times][]=night")
+            .expect("valid");
+    assert_eq!(r.attributes.get("times"), Some(["evening".to_owned(), "night".to_owned()].as_slice()));
 }
 
 #[test]

@@ -1,0 +1,145 @@
+//! The GET resources.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use jiesu_domain::ids::TrackingNumber;
+use jiesu_domain::ports::{Queue, Store};
+use serde_json::{Value, json};
+
+use super::errors::Open311Error;
+use super::format::{Format, render};
+use super::{Shared, check_jurisdiction, query, view};
+
+type Params = Query<Vec<(String, String)>>;
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Runs a handler body with the format taken from the file name; an unknown suffix is a 404
+/// (in JSON, having no better choice).
+async fn respond<F>(file: &str, body: impl FnOnce(String) -> F) -> Response
+where
+    F: Future<Output = Result<(&'static str, Value), Open311Error>>,
+{
+    let Some((stem, format)) = Format::split(file) else {
+        return Open311Error::not_found(format!("`{file}`: use the .json or .xml format"))
+            .render(Format::Json);
+    };
+    match body(stem.to_owned()).await {
+        Ok((root, value)) => render(format, StatusCode::OK, root, &value),
+        Err(e) => e.render(format),
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Open311Error {
+    tracing::error!(error = %e, "cannot read requests");
+    Open311Error::unavailable()
+}
+
+/// `discovery`, `services` and `requests` (the list).
+pub async fn top<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    respond(&file, |stem| async move {
+        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        match stem.as_str() {
+            "discovery" => {
+                Ok(("discovery", view::discovery(&base_url(&s.public_url, &headers), s.changeset)))
+            }
+            "services" => Ok(("services", view::services(&s.district))),
+            "requests" => {
+                let q = query::parse(&params, jiesu_domain::time::now())?;
+                let views = if q.query.limit == 0 {
+                    vec![]
+                } else {
+                    s.store.list_requests(&q.query).await.map_err(unavailable)?
+                };
+                let events = if q.extensions {
+                    let ids: Vec<_> = views.iter().map(|v| v.request.submitted.id).collect();
+                    Some(s.store.events_of_requests(&ids).await.map_err(unavailable)?)
+                } else {
+                    None
+                };
+                let records = views.iter().map(|v| view::record(v, &s.district, events.as_deref())).collect();
+                Ok(("service_requests", Value::Array(records)))
+            }
+            other => Err(Open311Error::not_found(format!("no resource `{other}`"))),
+        }
+    })
+    .await
+}
+
+/// `services/{service_code}`: the service definition (its extra questions).
+pub async fn definition<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Path(file): Path<String>,
+    Query(params): Params,
+) -> Response {
+    respond(&file, |code| async move {
+        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        let category = jiesu_domain::category::CategoryCode::parse(&code)
+            .ok()
+            .filter(|c| s.district.taxonomy().is_leaf(c))
+            .and_then(|c| s.district.taxonomy().get(&c))
+            .ok_or_else(|| Open311Error::not_found(format!("no service `{code}`")))?;
+        Ok(("service_definition", view::definition(category)))
+    })
+    .await
+}
+
+/// `requests/{id}`: one request, as a list of one.
+pub async fn one<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Path(file): Path<String>,
+    Query(params): Params,
+) -> Response {
+    respond(&file, |id| async move {
+        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        let not_found = || Open311Error::not_found(format!("no service request with id `{id}`"));
+        let tracking = TrackingNumber::parse(&id).map_err(|_| not_found())?;
+        let view =
+            s.store.request_by_tracking(&tracking).await.map_err(unavailable)?.ok_or_else(not_found)?;
+        let extensions = param(&params, "extensions").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let events = if extensions {
+            Some(s.store.request_events(view.request.submitted.id).await.map_err(unavailable)?)
+        } else {
+            None
+        };
+        Ok(("service_requests", Value::Array(vec![view::record(&view, &s.district, events.as_deref())])))
+    })
+    .await
+}
+
+/// `tokens/{token}`. Requests here are realtime, so a POST already answers with the id; the token
+/// of a request is its tracking number, resolved once the request is stored.
+pub async fn token<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Path(file): Path<String>,
+    Query(params): Params,
+) -> Response {
+    respond(&file, |token| async move {
+        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        let not_found = || Open311Error::not_found(format!("no token `{token}`"));
+        let tracking = TrackingNumber::parse(&token).map_err(|_| not_found())?;
+        s.store.request_by_tracking(&tracking).await.map_err(unavailable)?.ok_or_else(not_found)?;
+        Ok(("service_requests", json!([{ "service_request_id": tracking.as_str(), "token": token }])))
+    })
+    .await
+}
+
+/// The base URL clients reach us at: configured, or from the request (behind a proxy,
+/// `X-Forwarded-Proto` and `X-Forwarded-Host` say how the client called).
+pub fn base_url(configured: &str, headers: &HeaderMap) -> String {
+    if !configured.is_empty() {
+        return configured.trim_end_matches('/').to_owned();
+    }
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = get("x-forwarded-host").or_else(|| get("host")).unwrap_or("localhost");
+    let scheme = get("x-forwarded-proto").unwrap_or("http");
+    format!("{scheme}://{host}")
+}
