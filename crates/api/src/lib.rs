@@ -20,6 +20,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use jiesu_domain::district::District;
 use jiesu_domain::ports::{Queue, Store};
+use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -51,6 +52,7 @@ pub struct Context<S, Q> {
     pub store: S,
     pub district: Arc<District>,
     pub open311: Arc<Open311<S, Q>>,
+    pub hotline: Arc<Hotline<S, Q>>,
 }
 
 pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings: &HttpSettings) -> Router {
@@ -59,7 +61,9 @@ pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings
         .route("/readyz", get(ready::<S>).with_state(ctx.store.clone()))
         .merge(pages::routes(ctx.district.clone()));
     if roles.intake {
-        app = app.merge(open311::submit_routes(ctx.open311.clone()));
+        app = app
+            .merge(open311::submit_routes(ctx.open311.clone()))
+            .merge(hotline::routes(ctx.hotline.clone()));
     }
     if roles.api {
         app = app.merge(open311::read_routes(ctx.open311.clone()));

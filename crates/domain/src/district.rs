@@ -229,6 +229,19 @@ impl District {
             .map(|(keyword, area)| Placement::Address { area: area.clone(), keyword: keyword.to_owned() })
     }
 
+    /// The area a person named ("坑梓街道", "金沙社区", or a code), optionally inside another one:
+    /// a community name is only unique within its street.
+    pub fn area_named(&self, name: &str, within: Option<&AreaCode>) -> Option<&Area> {
+        let name = name.trim();
+        if name.is_empty() {
+            return None;
+        }
+        self.areas.iter().find(|a| {
+            let named = a.name == name || a.name_en.as_deref() == Some(name) || a.code.as_str() == name;
+            named && within.is_none_or(|w| a.code.parent().as_ref() == Some(w))
+        })
+    }
+
     pub fn route(&self, category: Option<&CategoryCode>, area: Option<&AreaCode>) -> Routing {
         route(&self.rules, &self.areas, category, area)
     }

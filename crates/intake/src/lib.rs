@@ -3,9 +3,11 @@
 //! it was received.
 //!
 //! - `open311`: GeoReport v2 (`/open311/v2/...`), for client applications with an API key.
+//! - `hotline`: the 12345 call centre's work orders (`/hotline/v1/work-orders`, CSV exports).
 
 pub mod api_keys;
 pub mod history;
+pub mod hotline;
 pub mod open311;
 
 pub use api_keys::ApiKeys;

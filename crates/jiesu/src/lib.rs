@@ -5,7 +5,9 @@
 //! application in-process this way.
 
 pub mod app;
+pub mod backends;
 pub mod cli;
+mod import;
 pub mod settings;
 mod telemetry;
 

@@ -37,7 +37,7 @@ pub struct Open311<S, Q> {
     pub store: S,
     pub queue: Q,
     pub district: Arc<District>,
-    pub keys: ApiKeys<S>,
+    pub keys: Arc<ApiKeys<S>>,
     /// The public base URL (`https://jiesu.example.gov.cn`) for discovery; empty: from `Host`.
     pub public_url: String,
     /// When the service list last changed, for discovery's `changeset`.
