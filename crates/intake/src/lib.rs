@@ -9,5 +9,6 @@ pub mod api_keys;
 pub mod history;
 pub mod hotline;
 pub mod open311;
+pub mod wechat;
 
 pub use api_keys::ApiKeys;

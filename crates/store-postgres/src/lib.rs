@@ -4,6 +4,7 @@
 
 mod ingest;
 mod rows;
+mod sessions;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -6,6 +6,7 @@
 
 mod pools;
 mod rows;
+mod sessions;
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::admission::Admission;
@@ -34,7 +35,7 @@ impl SqliteStore {
         &self.pools
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first and
         // writes later can fail to upgrade its lock when another process wrote in between.
         self.pools.writer.begin_with("BEGIN IMMEDIATE").await.map_err(store_error)

@@ -14,6 +14,7 @@ pub mod amqp;
 pub mod fixtures;
 pub mod pg;
 pub mod queue_contract;
+pub mod sessions_contract;
 pub mod store_contract;
 
 use jiesu_queue::{AmqpQueue, LocalQueue, LocalSettings};

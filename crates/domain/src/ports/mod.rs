@@ -3,7 +3,9 @@
 //! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
 
 pub mod queue;
+pub mod sessions;
 pub mod store;
 
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
+pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

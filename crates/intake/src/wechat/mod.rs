@@ -1,0 +1,2 @@
+//! The WeChat official account channel.
+pub mod crypto;

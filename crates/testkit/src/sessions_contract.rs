@@ -1,0 +1,102 @@
+//! The sessions port's contract. Every adapter runs every case through `sessions_contract!`.
+
+use chrono::Duration;
+use jiesu_domain::ports::{ChannelSessions, Saved};
+use jiesu_domain::request::Channel;
+
+#[macro_export]
+macro_rules! sessions_contract {
+    ($factory:path) => {
+        $crate::sessions_contract!(@cases $factory;
+            a_new_session_is_saved_with_its_message_s_reply,
+            a_message_is_handled_once,
+            a_session_changed_meanwhile_is_a_conflict_and_nothing_is_recorded,
+            a_nonce_belongs_to_the_first_message_that_claims_it,
+            old_records_are_purged_but_sessions_stay,
+        );
+    };
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, _guard) = $factory().await;
+                $crate::sessions_contract::$case(store).await;
+            }
+        )*
+    };
+}
+
+const WX: Channel = Channel::Wechat;
+
+pub async fn a_new_session_is_saved_with_its_message_s_reply(s: impl ChannelSessions) {
+    let now = jiesu_domain::time::now();
+    assert_eq!(s.session(WX, "u1").await.expect("read"), None);
+    assert_eq!(
+        s.save_session(WX, "u1", None, "{\"step\":1}", "m1", "请发送位置", now).await.expect("save"),
+        Saved::Saved
+    );
+    let session = s.session(WX, "u1").await.expect("read").expect("saved");
+    assert_eq!((session.version, session.state.as_str(), session.updated_at), (1, "{\"step\":1}", now));
+    assert_eq!(s.recorded_reply(WX, "m1").await.expect("read").as_deref(), Some("请发送位置"));
+    assert_eq!(
+        s.save_session(WX, "u1", Some(1), "{\"step\":2}", "m2", "已受理", now).await.expect("save"),
+        Saved::Saved
+    );
+    assert_eq!(s.session(WX, "u1").await.expect("read").map(|x| x.version), Some(2));
+    assert_eq!(s.session(Channel::Web, "u1").await.expect("read"), None, "channels are separate");
+}
+
+pub async fn a_message_is_handled_once(s: impl ChannelSessions) {
+    let now = jiesu_domain::time::now();
+    s.save_session(WX, "u1", None, "first", "m1", "reply one", now).await.expect("save");
+    // WeChat's retry of m1: nothing changes, the first reply stands.
+    assert_eq!(
+        s.save_session(WX, "u1", Some(1), "second", "m1", "reply two", now).await.expect("save"),
+        Saved::AlreadyHandled
+    );
+    assert_eq!(s.session(WX, "u1").await.expect("read").map(|x| x.state), Some("first".into()));
+    assert_eq!(s.recorded_reply(WX, "m1").await.expect("read").as_deref(), Some("reply one"));
+}
+
+pub async fn a_session_changed_meanwhile_is_a_conflict_and_nothing_is_recorded(s: impl ChannelSessions) {
+    let now = jiesu_domain::time::now();
+    s.save_session(WX, "u1", None, "v1", "m1", "r1", now).await.expect("save");
+    s.save_session(WX, "u1", Some(1), "v2", "m2", "r2", now).await.expect("save");
+    // Another message was handled from version 1, but the session is at 2 now.
+    assert_eq!(
+        s.save_session(WX, "u1", Some(1), "stale", "m3", "r3", now).await.expect("save"),
+        Saved::Conflict
+    );
+    assert_eq!(s.recorded_reply(WX, "m3").await.expect("read"), None, "rolled back: m3 can be redone");
+    // Two first messages of a new user at once: only one creates the session.
+    assert_eq!(s.save_session(WX, "u2", None, "a", "m4", "r", now).await.expect("save"), Saved::Saved);
+    assert_eq!(s.save_session(WX, "u2", None, "b", "m5", "r", now).await.expect("save"), Saved::Conflict);
+}
+
+pub async fn a_nonce_belongs_to_the_first_message_that_claims_it(s: impl ChannelSessions) {
+    let now = jiesu_domain::time::now();
+    assert_eq!(s.claim_nonce(WX, "1700000000:42", "m1", now).await.expect("claim"), "m1");
+    assert_eq!(
+        s.claim_nonce(WX, "1700000000:42", "m1", now).await.expect("claim"),
+        "m1",
+        "the same message again"
+    );
+    assert_eq!(
+        s.claim_nonce(WX, "1700000000:42", "forged", now).await.expect("claim"),
+        "m1",
+        "a replay with another body"
+    );
+}
+
+pub async fn old_records_are_purged_but_sessions_stay(s: impl ChannelSessions) {
+    let now = jiesu_domain::time::now();
+    let old = now - Duration::days(2);
+    s.save_session(WX, "u1", None, "v1", "old", "r", old).await.expect("save");
+    s.claim_nonce(WX, "n-old", "old", old).await.expect("claim");
+    s.save_session(WX, "u1", Some(1), "v2", "new", "r", now).await.expect("save");
+    s.claim_nonce(WX, "n-new", "new", now).await.expect("claim");
+    assert_eq!(s.purge_channel_records(now - Duration::days(1)).await.expect("purge"), 2);
+    assert_eq!(s.recorded_reply(WX, "old").await.expect("read"), None);
+    assert!(s.recorded_reply(WX, "new").await.expect("read").is_some());
+    assert!(s.session(WX, "u1").await.expect("read").is_some());
+}
