@@ -68,6 +68,10 @@ impl Backend {
         s.queue.prefix = self.queue_prefix.clone();
         s.outbox.idle_ms = 50;
         s.district.dir = "does-not-exist".into(); // the built-in sample district
+        s.wechat.token = SecretString::from(crate::wechat::TOKEN);
+        s.wechat.encoding_aes_key = SecretString::from(crate::wechat::AES_KEY);
+        s.wechat.app_id = crate::wechat::APP_ID.into();
+        s.wechat.account = crate::wechat::ACCOUNT.into();
         s
     }
 
@@ -81,6 +85,10 @@ impl Backend {
             ("JIESU__SERVER__LISTEN", "127.0.0.1:0".into()),
             ("JIESU__DISTRICT__DIR", "does-not-exist".into()),
             ("JIESU__LOG__FILTER", "warn".into()),
+            ("JIESU__WECHAT__TOKEN", crate::wechat::TOKEN.into()),
+            ("JIESU__WECHAT__ENCODING_AES_KEY", crate::wechat::AES_KEY.into()),
+            ("JIESU__WECHAT__APP_ID", crate::wechat::APP_ID.into()),
+            ("JIESU__WECHAT__ACCOUNT", crate::wechat::ACCOUNT.into()),
         ]
     }
 

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod client;
 pub mod peers;
 pub mod process;
+pub mod wechat;
 
 pub use backend::Backend;
 pub use client::Open311Client;

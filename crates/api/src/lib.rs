@@ -19,9 +19,10 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use jiesu_domain::district::District;
-use jiesu_domain::ports::{Queue, Store};
+use jiesu_domain::ports::{ChannelSessions, Queue, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
+use jiesu_intake::wechat::{self, Wechat};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -53,9 +54,15 @@ pub struct Context<S, Q> {
     pub district: Arc<District>,
     pub open311: Arc<Open311<S, Q>>,
     pub hotline: Arc<Hotline<S, Q>>,
+    /// `None` when the WeChat channel is not configured.
+    pub wechat: Option<Arc<Wechat<S, Q>>>,
 }
 
-pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings: &HttpSettings) -> Router {
+pub fn router<S: Store + ChannelSessions, Q: Queue>(
+    ctx: Context<S, Q>,
+    roles: HttpRoles,
+    settings: &HttpSettings,
+) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready::<S>).with_state(ctx.store.clone()))
@@ -64,6 +71,9 @@ pub fn router<S: Store, Q: Queue>(ctx: Context<S, Q>, roles: HttpRoles, settings
         app = app
             .merge(open311::submit_routes(ctx.open311.clone()))
             .merge(hotline::routes(ctx.hotline.clone()));
+        if let Some(w) = &ctx.wechat {
+            app = app.merge(wechat::routes(w.clone()));
+        }
     }
     if roles.api {
         app = app.merge(open311::read_routes(ctx.open311.clone()));

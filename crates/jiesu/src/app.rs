@@ -9,11 +9,14 @@ use jiesu_api::{Context, HttpRoles, HttpSettings};
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{Queue, QueueError, Store, StoreError};
+use jiesu_domain::ports::{ChannelSessions, Queue, QueueError, Store, StoreError};
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
 use jiesu_intake::open311::Open311;
+use jiesu_intake::wechat::crypto::Cipher;
+use jiesu_intake::wechat::{Wechat, WechatConfig};
 use jiesu_outbox::{Relay, RelaySettings};
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -146,7 +149,7 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store, Q: Queue>(self, store: S, queue: Q) -> Result<(), StartError> {
+    async fn run<S: Store + ChannelSessions, Q: Queue>(self, store: S, queue: Q) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
         // Declared by everyone who uses it, so no message is ever sent to a queue that is not there.
         queue.declare(INTAKE_QUEUE, &[]).await?;
@@ -182,6 +185,10 @@ impl UseBackends for Starter<'_> {
             // One cache of API keys for every channel that takes them.
             let keys =
                 Arc::new(ApiKeys::new(store.clone(), Duration::from_secs(settings.open311.key_cache_secs)));
+            let wechat = wechat_channel(settings, &store, &queue, &district)?;
+            if let Some(w) = &wechat {
+                app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
+            }
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
                 queue: queue.clone(),
@@ -201,7 +208,7 @@ impl UseBackends for Starter<'_> {
                 request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
             };
             let router = jiesu_api::router(
-                Context { store, district, open311, hotline },
+                Context { store, district, open311, hotline, wechat },
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );
@@ -218,6 +225,59 @@ impl UseBackends for Starter<'_> {
         }
         app.tracker.close();
         Ok(())
+    }
+}
+
+/// The WeChat channel, if the settings configure one (a non-empty token).
+fn wechat_channel<S: Clone, Q: Clone>(
+    settings: &Settings,
+    store: &S,
+    queue: &Q,
+    district: &Arc<District>,
+) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
+    let w = &settings.wechat;
+    let token = w.token.expose_secret();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let key = w.encoding_aes_key.expose_secret();
+    let cipher = if key.is_empty() {
+        None
+    } else {
+        Some(
+            Cipher::new(key, &w.app_id)
+                .map_err(|e| StartError::Config(format!("wechat.encoding_aes_key: {e}")))?,
+        )
+    };
+    Ok(Some(Arc::new(Wechat {
+        store: store.clone(),
+        queue: queue.clone(),
+        district: district.clone(),
+        config: WechatConfig {
+            token: token.to_owned(),
+            cipher,
+            account: w.account.clone(),
+            max_skew: chrono::Duration::seconds(w.max_clock_skew_secs),
+            draft_ttl: chrono::Duration::minutes(w.draft_ttl_mins),
+            deadline: Duration::from_secs(4),
+        },
+    })))
+}
+
+/// Replies and nonces only need to outlive WeChat's retries and the allowed clock skew: keep a
+/// day, purge hourly.
+async fn purge_channel_records<S: ChannelSessions>(store: S, shutdown: CancellationToken) {
+    loop {
+        let before = jiesu_domain::time::now() - chrono::Duration::days(1);
+        match store.purge_channel_records(before).await {
+            Ok(n) if n > 0 => tracing::debug!(purged = n, "old channel records purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot purge old channel records"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
     }
 }
 

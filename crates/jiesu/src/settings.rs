@@ -24,7 +24,19 @@ pub struct Settings {
     pub outbox: Outbox,
     pub district: DistrictSettings,
     pub open311: Open311Settings,
+    pub wechat: WechatSettings,
     pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatSettings {
+    pub token: SecretString,
+    pub encoding_aes_key: SecretString,
+    pub app_id: String,
+    pub account: String,
+    pub max_clock_skew_secs: i64,
+    pub draft_ttl_mins: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

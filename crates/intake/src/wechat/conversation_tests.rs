@@ -1,0 +1,119 @@
+use super::*;
+
+fn now() -> DateTime<Utc> {
+    jiesu_domain::time::now()
+}
+
+fn ttl() -> Duration {
+    Duration::minutes(60)
+}
+
+fn reply(a: &Action) -> &str {
+    match a {
+        Action::Reply(t) => t,
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+const PINGSHAN_GCJ: (f64, f64) = (22.7393, 114.3918); // roughly Kengzi, as WeChat reports it
+
+#[test]
+fn text_then_location_then_photo_submits_by_itself() {
+    let mut s = State::default();
+    let a = step(&mut s, Input::Text("秀新路口路灯不亮".into()), now(), ttl());
+    assert!(reply(&a).contains("请发送问题位置"));
+    let a = step(
+        &mut s,
+        Input::Location {
+            lat: PINGSHAN_GCJ.0, lon: PINGSHAN_GCJ.1, label: Some("坑梓街道秀新路".into())
+        },
+        now(),
+        ttl(),
+    );
+    assert!(reply(&a).contains("提交"));
+    let Action::Submit(d) = step(&mut s, Input::Image("http://mmbiz.qpic.cn/x.jpg".into()), now(), ttl())
+    else {
+        panic!("complete: submitted")
+    };
+    assert_eq!(d.text, ["秀新路口路灯不亮"]);
+    assert_eq!(d.photos.len(), 1);
+    let p = d.point.expect("a point");
+    let (glat, glon) = jiesu_domain::geo::wgs84_to_gcj02(p.lat(), p.lon());
+    assert!((glat - PINGSHAN_GCJ.0).abs() < 1e-7 && (glon - PINGSHAN_GCJ.1).abs() < 1e-7, "stored as WGS84");
+    assert_eq!(s.draft, None);
+    assert_eq!(s.last, Some(d.tracking()));
+}
+
+#[test]
+fn submit_works_once_there_is_a_description_and_a_place() {
+    let mut s = State::default();
+    let a = step(&mut s, Input::Text("提交".into()), now(), ttl());
+    assert!(reply(&a).contains("不完整"));
+    step(&mut s, Input::Voice(Some("小区门口的井盖丢了".into())), now(), ttl());
+    assert!(reply(&step(&mut s, Input::Text("提交。".into()), now(), ttl())).contains("不完整"));
+    step(&mut s, Input::Location { lat: 22.7, lon: 114.35, label: None }, now(), ttl());
+    assert!(matches!(step(&mut s, Input::Voice(Some("提交".into())), now(), ttl()), Action::Submit(_)));
+}
+
+#[test]
+fn a_menu_tap_starts_a_draft_with_its_category() {
+    let mut s = State::default();
+    let a = step(&mut s, Input::Menu("CATEGORY_010102".into()), now(), ttl());
+    assert!(reply(&a).contains("描述"));
+    assert_eq!(
+        s.draft.as_ref().and_then(|d| d.category.clone()).map(|c| c.to_string()),
+        Some("010102".into())
+    );
+    assert_eq!(step(&mut s, Input::Menu("STATUS".into()), now(), ttl()), Action::Status);
+}
+
+#[test]
+fn cancel_status_help_and_noise() {
+    let mut s = State::default();
+    step(&mut s, Input::Text("有个问题".into()), now(), ttl());
+    assert!(reply(&step(&mut s, Input::Text("取消".into()), now(), ttl())).contains("已取消"));
+    assert_eq!(s.draft, None);
+    assert_eq!(step(&mut s, Input::Text("查询".into()), now(), ttl()), Action::Status);
+    assert!(reply(&step(&mut s, Input::Subscribe, now(), ttl())).contains("接诉即办"));
+    assert_eq!(step(&mut s, Input::Ignore, now(), ttl()), Action::Silent);
+    assert!(reply(&step(&mut s, Input::Voice(None), now(), ttl())).contains("语音"));
+}
+
+#[test]
+fn photos_are_capped_and_old_drafts_expire() {
+    let mut s = State::default();
+    step(&mut s, Input::Text("垃圾没人清".into()), now(), ttl());
+    for i in 0..MAX_PHOTOS {
+        step(&mut s, Input::Image(format!("http://mmbiz.qpic.cn/{i}.jpg")), now(), ttl());
+    }
+    assert!(
+        reply(&step(&mut s, Input::Image("http://mmbiz.qpic.cn/x.jpg".into()), now(), ttl()))
+            .contains("最多")
+    );
+    let later = now() + Duration::minutes(61);
+    let a = step(&mut s, Input::Text("新的问题".into()), later, ttl());
+    assert!(reply(&a).starts_with("上次未提交的内容已过期"));
+    assert_eq!(s.draft.as_ref().map(|d| d.text.clone()), Some(vec!["新的问题".to_owned()]));
+}
+
+#[test]
+fn a_draft_becomes_a_wechat_request() {
+    let mut s = State::default();
+    step(&mut s, Input::Menu("CATEGORY_010101".into()), now(), ttl());
+    step(&mut s, Input::Text("路灯不亮".into()), now(), ttl());
+    step(
+        &mut s,
+        Input::Location { lat: PINGSHAN_GCJ.0, lon: PINGSHAN_GCJ.1, label: Some("秀新路".into()) },
+        now(),
+        ttl(),
+    );
+    let Action::Submit(d) = step(&mut s, Input::Text("提交".into()), now(), ttl()) else {
+        panic!("submit")
+    };
+    let tracking = d.tracking();
+    let openid = OpenId::parse("oU1234567890abcdef").expect("openid");
+    let r = d.into_request(openid.clone(), jiesu_testkit::fixtures::district(), now()).expect("valid");
+    assert_eq!((r.channel, r.tracking, r.contact.openid), (Channel::Wechat, tracking, Some(openid)));
+    assert_eq!(r.location.address().map(|a| a.as_str()), Some("秀新路"));
+    assert_eq!(r.category.map(|c| c.to_string()), Some("010101".into()));
+}

@@ -1,0 +1,263 @@
+//! `GET /wechat` (URL verification) and `POST /wechat` (message pushes, plain or safe mode).
+//!
+//! Every push is checked before anything else: its signature, its timestamp (within the allowed
+//! clock skew), and its nonce (one signed query, one message: in plain mode the signature does
+//! not cover the body, so a query replayed with another body must be refused). The answer always
+//! leaves within WeChat's five seconds.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use jiesu_domain::contact::OpenId;
+use jiesu_domain::district::District;
+use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
+use jiesu_domain::ports::{ChannelSessions, Message, Queue, Saved, Store, StoreError};
+use jiesu_domain::request::Channel;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::conversation::{Action, Input, State as Conversation, step};
+use super::crypto::{Cipher, same, signature};
+use super::message::{self, Push};
+use crate::history::{Lang, bureau_name};
+
+#[derive(Debug, Clone)]
+pub struct WechatConfig {
+    pub token: String,
+    /// Safe mode's key; `None` when the account only uses plain mode.
+    pub cipher: Option<Cipher>,
+    /// The account's original id (gh_...), the sender of our replies.
+    pub account: String,
+    pub max_skew: chrono::Duration,
+    pub draft_ttl: chrono::Duration,
+    /// How long a push may take before we answer "busy": WeChat gives up after five seconds.
+    pub deadline: Duration,
+}
+
+#[derive(Debug)]
+pub struct Wechat<S, Q> {
+    pub store: S,
+    pub queue: Q,
+    pub district: Arc<District>,
+    pub config: WechatConfig,
+}
+
+type Shared<S, Q> = Arc<Wechat<S, Q>>;
+
+pub fn routes<S: Store + ChannelSessions, Q: Queue>(state: Shared<S, Q>) -> Router {
+    Router::new().route("/wechat", get(verify::<S, Q>).post(receive::<S, Q>)).with_state(state)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Params {
+    signature: Option<String>,
+    timestamp: Option<String>,
+    nonce: Option<String>,
+    echostr: Option<String>,
+    encrypt_type: Option<String>,
+    msg_signature: Option<String>,
+}
+
+const BUSY: &str = "系统繁忙，请稍后再试。";
+
+fn refuse(status: StatusCode, why: &'static str) -> Response {
+    (status, why).into_response()
+}
+
+/// Why a push is refused: a status and a short reason (WeChat only looks at the status).
+type Refusal = (StatusCode, &'static str);
+
+/// Checks the query's signature and timestamp; returns (timestamp, nonce).
+fn check<'a, S, Q>(s: &Wechat<S, Q>, p: &'a Params) -> Result<(&'a str, &'a str), Refusal> {
+    let (Some(sig), Some(ts), Some(nonce)) =
+        (p.signature.as_deref(), p.timestamp.as_deref(), p.nonce.as_deref())
+    else {
+        return Err((StatusCode::BAD_REQUEST, "signature, timestamp and nonce are required"));
+    };
+    if !same(sig, &signature(&[&s.config.token, ts, nonce])) {
+        return Err((StatusCode::FORBIDDEN, "invalid signature"));
+    }
+    let sent = ts.parse::<i64>().ok().and_then(|t| chrono::DateTime::<Utc>::from_timestamp(t, 0));
+    match sent {
+        Some(t) if (Utc::now() - t).abs() <= s.config.max_skew => Ok((ts, nonce)),
+        Some(_) => Err((StatusCode::FORBIDDEN, "stale timestamp")),
+        None => Err((StatusCode::BAD_REQUEST, "timestamp must be Unix seconds")),
+    }
+}
+
+async fn verify<S, Q>(State(s): State<Shared<S, Q>>, Query(p): Query<Params>) -> Response {
+    match check(&s, &p) {
+        // The platform sends echostr once, when the URL is configured; echo it verbatim.
+        Ok(_) => p.echostr.unwrap_or_default().into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn receive<S: Store + ChannelSessions, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Query(p): Query<Params>,
+    body: Bytes,
+) -> Response {
+    let (ts, nonce) = match check(&s, &p) {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "the body is not UTF-8");
+    };
+    let safe = p.encrypt_type.as_deref() == Some("aes");
+    let xml = if safe {
+        let Some(cipher) = &s.config.cipher else {
+            return refuse(StatusCode::BAD_REQUEST, "safe mode is not configured");
+        };
+        let Some(encrypt) = message::parse(body).ok().and_then(|e| e.encrypt) else {
+            return refuse(StatusCode::BAD_REQUEST, "no Encrypt element");
+        };
+        let msg_sig = p.msg_signature.as_deref().unwrap_or_default();
+        if !same(msg_sig, &signature(&[&s.config.token, ts, nonce, &encrypt])) {
+            return refuse(StatusCode::FORBIDDEN, "invalid msg_signature");
+        }
+        match cipher.decrypt(&encrypt) {
+            Ok(xml) => xml,
+            Err(_) => return refuse(StatusCode::BAD_REQUEST, "cannot decrypt the message"),
+        }
+    } else {
+        body.to_owned()
+    };
+    let Ok(push) = message::parse(&xml) else {
+        return refuse(StatusCode::BAD_REQUEST, "not a WeChat message");
+    };
+    let key = push.key();
+    match s
+        .store
+        .claim_nonce(Channel::Wechat, &format!("{ts}:{nonce}"), &key, jiesu_domain::time::now())
+        .await
+    {
+        Ok(first) if first == key => {}
+        Ok(_) => return refuse(StatusCode::FORBIDDEN, "replayed nonce"),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check a WeChat nonce");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "please retry");
+        }
+    }
+    let text = match tokio::time::timeout(s.config.deadline, handle(&s, &push, &key)).await {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot handle a WeChat message");
+            BUSY.to_owned()
+        }
+        Err(_) => {
+            tracing::error!(deadline = ?s.config.deadline, "a WeChat message took too long");
+            BUSY.to_owned()
+        }
+    };
+    render(&s.config, &push, &text, safe)
+}
+
+/// The passive reply (encrypted in safe mode), or `success` to answer nothing.
+fn render(config: &WechatConfig, push: &Push, text: &str, safe: bool) -> Response {
+    if text.is_empty() {
+        return "success".into_response();
+    }
+    let now = Utc::now().timestamp();
+    let from = if config.account.is_empty() { push.to.as_str() } else { config.account.as_str() };
+    let reply = message::text_reply(&push.from, from, now, text);
+    let body = match (&config.cipher, safe) {
+        (Some(cipher), true) => {
+            let encrypt = cipher.encrypt(&reply, rand::random());
+            let (ts, nonce) = (now.to_string(), rand::random::<u32>().to_string());
+            let sig = signature(&[&config.token, &ts, &nonce, &encrypt]);
+            message::encrypted_reply(&encrypt, &sig, &ts, &nonce)
+        }
+        _ => reply,
+    };
+    ([(axum::http::header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
+}
+
+/// The session key: a hash of the OpenID, so the sessions table holds no personal identifier.
+fn user_key(openid: &OpenId) -> String {
+    Sha256::digest(openid.expose().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("the intake queue: {0}")]
+    Queue(#[from] jiesu_domain::ports::QueueError),
+    #[error("the session keeps changing")]
+    Contention,
+}
+
+async fn handle<S: Store + ChannelSessions, Q: Queue>(
+    s: &Wechat<S, Q>,
+    push: &Push,
+    key: &str,
+) -> Result<String, Failure> {
+    // WeChat's retry of a message we handled: the same answer, nothing done twice.
+    if let Some(reply) = s.store.recorded_reply(Channel::Wechat, key).await? {
+        return Ok(reply);
+    }
+    let Ok(openid) = OpenId::parse(&push.from) else {
+        return Ok(String::new());
+    };
+    let user = user_key(&openid);
+    for _ in 0..5 {
+        let session = s.store.session(Channel::Wechat, &user).await?;
+        let mut state: Conversation =
+            session.as_ref().and_then(|x| serde_json::from_str(&x.state).ok()).unwrap_or_default();
+        let now = jiesu_domain::time::now();
+        let reply = match step(&mut state, Input::from_push(push), now, s.config.draft_ttl) {
+            Action::Reply(text) => text,
+            Action::Silent => String::new(),
+            Action::Status => status(s, &state).await?,
+            Action::Submit(draft) => {
+                let request = match draft.into_request(openid.clone(), &s.district, now) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(format!("提交失败：{e}。请修改后再试。")),
+                };
+                let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request));
+                // Told "received" only once the queue confirmed; if the session save below loses a
+                // race, the redone step resends the same draft, which the dispatcher stores once.
+                s.queue.send(INTAKE_QUEUE, &[message]).await?;
+                tracing::info!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
+                format!(
+                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。回复“查询”可查看进度。",
+                    request.tracking.grouped()
+                )
+            }
+        };
+        let json = serde_json::to_string(&state).unwrap_or_default();
+        match s
+            .store
+            .save_session(Channel::Wechat, &user, session.map(|x| x.version), &json, key, &reply, now)
+            .await?
+        {
+            Saved::Saved => return Ok(reply),
+            Saved::AlreadyHandled => {
+                return Ok(s.store.recorded_reply(Channel::Wechat, key).await?.unwrap_or(reply));
+            }
+            Saved::Conflict => continue, // another message of this user got in first: redo the step
+        }
+    }
+    Err(Failure::Contention)
+}
+
+async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<String, StoreError> {
+    let Some(tracking) = &state.last else {
+        return Ok("您还没有通过本公众号提交过诉求。".into());
+    };
+    let Some(view) = s.store.request_by_tracking(tracking).await? else {
+        return Ok(format!("工单 {} 已受理，正在派单，请稍后查询。", tracking.grouped()));
+    };
+    let lead = view.tasks.iter().rev().find(|t| t.role == jiesu_domain::task::TaskRole::Lead);
+    let who = lead.map(|t| bureau_name(&s.district, &t.bureau, Lang::Zh)).unwrap_or_else(|| "—".into());
+    Ok(format!("工单 {}：{}。承办单位：{who}。", tracking.grouped(), view.request.status.name_zh()))
+}

@@ -1,0 +1,93 @@
+//! WeChat's side of the conversation, played by wechatpy (tests/wechat/peer.py): it builds the
+//! pushes WeChat would send, signs and encrypts them, and decrypts and verifies our replies.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::peers::{python, workspace};
+
+/// WeChat's published sample account settings (reproduced by wechatpy; see tests/wechat).
+pub const TOKEN: &str = "pamtest";
+pub const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub const APP_ID: &str = "wxb11529c136998cb6";
+pub const ACCOUNT: &str = "gh_jiesu_test";
+
+/// Runs `peer.py` with `args`, feeding `stdin`, and parses its JSON answer.
+pub fn peer(args: &[&str], stdin: Option<&str>) -> Value {
+    let mut cmd = Command::new(python());
+    cmd.arg(workspace().join("tests/wechat/peer.py")).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = cmd.spawn().expect("run peer.py");
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(input.as_bytes()).expect("write to peer.py");
+    }
+    let out = child.wait_with_output().expect("peer.py output");
+    assert!(out.status.success(), "peer.py {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("peer.py prints JSON")
+}
+
+/// A push message's XML, built by wechatpy's conventions: `kind` and its options.
+pub fn message(from: &str, msg_id: Option<&str>, kind: &[&str]) -> String {
+    let mut args = vec!["message", "--raw", "--to", ACCOUNT, "--from", from];
+    if let Some(id) = msg_id {
+        args.extend(["--msg-id", id]);
+    }
+    args.extend(kind);
+    let mut cmd = Command::new(python());
+    cmd.arg(workspace().join("tests/wechat/peer.py")).args(&args);
+    let out = cmd.output().expect("run peer.py");
+    assert!(out.status.success(), "peer.py {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 XML")
+}
+
+/// A push as WeChat would send it: the query string and the body. `encrypted`: safe mode.
+#[derive(Debug, Clone)]
+pub struct Push {
+    pub query: Vec<(String, String)>,
+    pub body: String,
+}
+
+pub fn push(xml: &str, encrypted: bool, timestamp: Option<i64>, nonce: Option<&str>) -> Push {
+    let ts = timestamp.map(|t| t.to_string());
+    let mut args = if encrypted {
+        vec!["encrypted-push", "--token", TOKEN, "--aes-key", AES_KEY, "--appid", APP_ID]
+    } else {
+        vec!["plain-push", "--token", TOKEN]
+    };
+    args.extend(["--xml-file", "-"]);
+    if let Some(t) = &ts {
+        args.extend(["--timestamp", t]);
+    }
+    if let Some(n) = nonce {
+        args.extend(["--nonce", n]);
+    }
+    let v = peer(&args, Some(xml));
+    let query = v["query"]
+        .as_object()
+        .expect("a query")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        .collect();
+    Push { query, body: v["body"].as_str().expect("a body").to_owned() }
+}
+
+/// Decrypts and verifies (signature, AppId, 32-byte padding) an encrypted reply with wechatpy;
+/// returns its fields.
+pub fn decrypt_reply(body: &str) -> Value {
+    let v = peer(&["decrypt-reply", "--strict", "--token", TOKEN, "--aes-key", AES_KEY, "--appid", APP_ID, "--xml-file", "-"], Some(body));
+    v["fields"].clone()
+}
+
+/// Sends a push to the server; returns the status and body.
+pub async fn send(base: &str, p: &Push) -> (reqwest::StatusCode, String) {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/wechat"))
+        .query(&p.query)
+        .body(p.body.clone())
+        .send()
+        .await
+        .expect("POST /wechat");
+    (resp.status(), resp.text().await.expect("body"))
+}

@@ -1,0 +1,148 @@
+//! The WeChat official account, with wechatpy playing WeChat: URL verification, a citizen's
+//! request built over several messages (plain and safe mode), WeChat's retries, replays and stale
+//! pushes. Through the real queue and dispatcher, on both backends.
+
+use std::time::Duration;
+
+use jiesu::Roles;
+use jiesu_e2e::wechat::{ACCOUNT, TOKEN, decrypt_reply, message, peer, push, send};
+use jiesu_e2e::{Backend, Open311Client};
+use reqwest::StatusCode;
+
+jiesu_e2e::e2e_on_both_backends!(
+    url_verification_echoes_only_a_correct_signature,
+    a_citizen_reports_over_several_encrypted_messages,
+    wechat_s_retries_get_the_same_answer_and_store_one_request,
+    a_menu_tap_and_a_voice_message_in_plain_mode,
+    replays_stale_pushes_and_bad_signatures_are_refused,
+);
+
+const OPENID: &str = "oJiesuTestUser0000000000001";
+const KENGZI_GCJ: (&str, &str) = ("22.7393", "114.3918");
+
+/// The tracking number in a submission reply ("工单编号：XXXX-XXXX-XXXX").
+fn tracking_in(reply: &str) -> String {
+    let after = reply.split("工单编号：").nth(1).unwrap_or_else(|| panic!("no tracking number in {reply:?}"));
+    after.chars().take(14).filter(|c| *c != '-').collect()
+}
+
+async fn say(base: &str, xml: &str, encrypted: bool) -> String {
+    let p = push(xml, encrypted, None, None);
+    let (status, body) = send(base, &p).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    if encrypted {
+        let fields = decrypt_reply(&body);
+        assert_eq!(fields["ToUserName"], OPENID);
+        assert_eq!(fields["FromUserName"], ACCOUNT);
+        fields["Content"].as_str().unwrap_or_default().to_owned()
+    } else {
+        // Plain mode: the reply is the message XML itself.
+        body.split("<Content><![CDATA[").nth(1).and_then(|c| c.split("]]></Content>").next()).unwrap_or_default().to_owned()
+    }
+}
+
+async fn url_verification_echoes_only_a_correct_signature(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let v = peer(&["verify-url", "--token", TOKEN, "--echostr", "echo-5310"], None);
+    let q: Vec<(String, String)> =
+        v["query"].as_object().expect("query").iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().into())).collect();
+    let http = reqwest::Client::new();
+    let ok = http.get(format!("{}/wechat", app.base)).query(&q).send().await.expect("GET");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.expect("body"), "echo-5310");
+    let mut forged = q.clone();
+    forged.iter_mut().filter(|(k, _)| k == "signature").for_each(|(_, v)| *v = "0".repeat(40));
+    let bad = http.get(format!("{}/wechat", app.base)).query(&forged).send().await.expect("GET");
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+async fn a_citizen_reports_over_several_encrypted_messages(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let reply = say(&app.base, &message(OPENID, Some("1001"), &["--type", "text", "--content", "秀新路口的路灯不亮了"]), true).await;
+    assert!(reply.contains("位置"), "{reply}");
+    let (lat, lon) = KENGZI_GCJ;
+    let location = message(OPENID, Some("1002"), &["--type", "location", "--lat", lat, "--lng", lon, "--label", "坑梓街道秀新路"]);
+    let reply = say(&app.base, &location, true).await;
+    assert!(reply.contains("提交"), "{reply}");
+    let photo = message(OPENID, Some("1003"), &["--type", "image", "--pic-url", "http://mmbiz.qpic.cn/mmbiz_jpg/x/0", "--media-id", "m1"]);
+    let reply = say(&app.base, &photo, true).await;
+    assert!(reply.starts_with("已受理"), "complete with a photo: submitted by itself ({reply})");
+    let tracking = tracking_in(&reply);
+    let record = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
+    assert_eq!(record["agency_responsible"], "坪山区城市管理和综合执法局", "路灯 read from the words");
+    assert_eq!(record["address"], "坑梓街道秀新路");
+    // WeChat's GCJ-02 point is stored as WGS84: a few hundred metres from where WeChat said.
+    let (wlat, wlon) = (record["lat"].as_f64().expect("lat"), record["long"].as_f64().expect("long"));
+    let offset = ((wlat - 22.7393) * 111_000.0).hypot((wlon - 114.3918) * 102_000.0);
+    assert!((100.0..800.0).contains(&offset), "converted by {offset} m");
+    assert_eq!(record["media_url"], "http://mmbiz.qpic.cn/mmbiz_jpg/x/0");
+    app.stop().await;
+}
+
+async fn wechat_s_retries_get_the_same_answer_and_store_one_request(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    say(&app.base, &message(OPENID, Some("2001"), &["--type", "text", "--content", "小区门口井盖丢了"]), true).await;
+    let (lat, lon) = KENGZI_GCJ;
+    say(&app.base, &message(OPENID, Some("2002"), &["--type", "location", "--lat", lat, "--lng", lon]), true).await;
+    let submit = message(OPENID, Some("2003"), &["--type", "text", "--content", "提交"]);
+    let first = say(&app.base, &submit, true).await;
+    // WeChat did not get our answer in time and sends the same message again, twice (new
+    // timestamps and nonces, same MsgId).
+    for _ in 0..2 {
+        assert_eq!(say(&app.base, &submit, true).await, first);
+    }
+    let tracking = tracking_in(&first);
+    Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.stop().await;
+    assert_eq!(backend.count_requests().await, 1);
+}
+
+async fn a_menu_tap_and_a_voice_message_in_plain_mode(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let tap = message(OPENID, None, &["--type", "event", "--event", "CLICK", "--event-key", "CATEGORY_010102", "--create-time", "1700000001"]);
+    let reply = say(&app.base, &tap, false).await;
+    assert!(reply.contains("描述"), "{reply}");
+    let voice = message(OPENID, Some("3001"), &["--type", "voice", "--media-id", "v1", "--format", "amr", "--recognition", "坪山大道有个大坑"]);
+    assert!(say(&app.base, &voice, false).await.contains("位置"));
+    let (lat, lon) = KENGZI_GCJ;
+    say(&app.base, &message(OPENID, Some("3002"), &["--type", "location", "--lat", lat, "--lng", lon]), false).await;
+    let reply = say(&app.base, &message(OPENID, Some("3003"), &["--type", "text", "--content", "提交"]), false).await;
+    let tracking = tracking_in(&reply);
+    let record = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
+    assert_eq!(record["service_code"], "010102", "the category of the menu item");
+    assert_eq!(record["description"], "坪山大道有个大坑", "the recognised speech");
+    let status = say(&app.base, &message(OPENID, Some("3004"), &["--type", "text", "--content", "查询"]), false).await;
+    assert!(status.contains(&tracking[..4]) && status.contains("交通运输局"), "{status}");
+    app.stop().await;
+}
+
+async fn replays_stale_pushes_and_bad_signatures_are_refused(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let hello = message(OPENID, Some("4001"), &["--type", "text", "--content", "你好"]);
+    let stale = push(&hello, true, Some(chrono_now() - 3600), None);
+    assert_eq!(send(&app.base, &stale).await.0, StatusCode::FORBIDDEN, "an hour old");
+
+    // A captured plain-mode query replayed with another body (the signature does not cover it).
+    let captured = push(&hello, false, None, Some("777"));
+    assert_eq!(send(&app.base, &captured).await.0, StatusCode::OK);
+    let forged_body = message(OPENID, Some("4002"), &["--type", "text", "--content", "伪造的诉求"]);
+    let replay = jiesu_e2e::wechat::Push { query: captured.query.clone(), body: forged_body };
+    assert_eq!(send(&app.base, &replay).await.0, StatusCode::FORBIDDEN);
+
+    // A safe-mode body whose msg_signature does not match.
+    let mut tampered = push(&hello, true, None, None);
+    tampered.query.iter_mut().filter(|(k, _)| k == "msg_signature").for_each(|(_, v)| *v = "0".repeat(40));
+    assert_eq!(send(&app.base, &tampered).await.0, StatusCode::FORBIDDEN);
+    // Garbage under a correct signature (plain mode signs only the query) is a 400, not a crash.
+    let mut garbage = push(&hello, false, None, None);
+    garbage.body = "<xml><Broken".into();
+    assert_eq!(send(&app.base, &garbage).await.0, StatusCode::BAD_REQUEST);
+    app.stop().await;
+    assert_eq!(backend.count_requests().await, 0);
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
