@@ -23,6 +23,8 @@ pub enum Kind {
 #[derive(Debug)]
 pub struct Backend {
     pub kind: Kind,
+    /// Where the web form's photos go.
+    pub media: tempfile::TempDir,
     pub database_url: String,
     pub queue_url: String,
     pub queue_prefix: String,
@@ -33,6 +35,7 @@ impl Backend {
         let (url, dir) = jiesu_testkit::sqlite_file();
         Self {
             kind: Kind::Embedded { dir },
+            media: tempfile::tempdir().expect("media dir"),
             database_url: url,
             queue_url: String::new(),
             queue_prefix: "jiesu".into(),
@@ -47,6 +50,7 @@ impl Backend {
             queue_url: broker.url.clone(),
             queue_prefix: broker.settings.prefix.clone(),
             kind: Kind::AtScale { db, broker },
+            media: tempfile::tempdir().expect("media dir"),
         }
     }
 
@@ -68,6 +72,7 @@ impl Backend {
         s.queue.prefix = self.queue_prefix.clone();
         s.outbox.idle_ms = 50;
         s.district.dir = "does-not-exist".into(); // the built-in sample district
+        s.web.media_dir = self.media.path().to_owned();
         s.wechat.token = SecretString::from(crate::wechat::TOKEN);
         s.wechat.encoding_aes_key = SecretString::from(crate::wechat::AES_KEY);
         s.wechat.app_id = crate::wechat::APP_ID.into();
@@ -85,6 +90,7 @@ impl Backend {
             ("JIESU__SERVER__LISTEN", "127.0.0.1:0".into()),
             ("JIESU__DISTRICT__DIR", "does-not-exist".into()),
             ("JIESU__LOG__FILTER", "warn".into()),
+            ("JIESU__WEB__MEDIA_DIR", self.media.path().display().to_string()),
             ("JIESU__WECHAT__TOKEN", crate::wechat::TOKEN.into()),
             ("JIESU__WECHAT__ENCODING_AES_KEY", crate::wechat::AES_KEY.into()),
             ("JIESU__WECHAT__APP_ID", crate::wechat::APP_ID.into()),

@@ -3,6 +3,7 @@
 //! client.
 
 pub mod backend;
+pub mod browser;
 pub mod client;
 pub mod peers;
 pub mod process;

@@ -17,7 +17,10 @@ pub const ACCOUNT: &str = "gh_jiesu_test";
 /// Runs `peer.py` with `args`, feeding `stdin`, and parses its JSON answer.
 pub fn peer(args: &[&str], stdin: Option<&str>) -> Value {
     let mut cmd = Command::new(python());
-    cmd.arg(workspace().join("tests/wechat/peer.py")).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.arg(workspace().join("tests/wechat/peer.py"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     let mut child = cmd.spawn().expect("run peer.py");
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
@@ -76,7 +79,21 @@ pub fn push(xml: &str, encrypted: bool, timestamp: Option<i64>, nonce: Option<&s
 /// Decrypts and verifies (signature, AppId, 32-byte padding) an encrypted reply with wechatpy;
 /// returns its fields.
 pub fn decrypt_reply(body: &str) -> Value {
-    let v = peer(&["decrypt-reply", "--strict", "--token", TOKEN, "--aes-key", AES_KEY, "--appid", APP_ID, "--xml-file", "-"], Some(body));
+    let v = peer(
+        &[
+            "decrypt-reply",
+            "--strict",
+            "--token",
+            TOKEN,
+            "--aes-key",
+            AES_KEY,
+            "--appid",
+            APP_ID,
+            "--xml-file",
+            "-",
+        ],
+        Some(body),
+    );
     v["fields"].clone()
 }
 

@@ -37,15 +37,23 @@ async fn say(base: &str, xml: &str, encrypted: bool) -> String {
         fields["Content"].as_str().unwrap_or_default().to_owned()
     } else {
         // Plain mode: the reply is the message XML itself.
-        body.split("<Content><![CDATA[").nth(1).and_then(|c| c.split("]]></Content>").next()).unwrap_or_default().to_owned()
+        body.split("<Content><![CDATA[")
+            .nth(1)
+            .and_then(|c| c.split("]]></Content>").next())
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
 async fn url_verification_echoes_only_a_correct_signature(backend: Backend) {
     let app = backend.start(Roles::ALL).await;
     let v = peer(&["verify-url", "--token", TOKEN, "--echostr", "echo-5310"], None);
-    let q: Vec<(String, String)> =
-        v["query"].as_object().expect("query").iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().into())).collect();
+    let q: Vec<(String, String)> = v["query"]
+        .as_object()
+        .expect("query")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().into()))
+        .collect();
     let http = reqwest::Client::new();
     let ok = http.get(format!("{}/wechat", app.base)).query(&q).send().await.expect("GET");
     assert_eq!(ok.status(), StatusCode::OK);
@@ -59,13 +67,26 @@ async fn url_verification_echoes_only_a_correct_signature(backend: Backend) {
 
 async fn a_citizen_reports_over_several_encrypted_messages(backend: Backend) {
     let app = backend.start(Roles::ALL).await;
-    let reply = say(&app.base, &message(OPENID, Some("1001"), &["--type", "text", "--content", "秀新路口的路灯不亮了"]), true).await;
+    let reply = say(
+        &app.base,
+        &message(OPENID, Some("1001"), &["--type", "text", "--content", "秀新路口的路灯不亮了"]),
+        true,
+    )
+    .await;
     assert!(reply.contains("位置"), "{reply}");
     let (lat, lon) = KENGZI_GCJ;
-    let location = message(OPENID, Some("1002"), &["--type", "location", "--lat", lat, "--lng", lon, "--label", "坑梓街道秀新路"]);
+    let location = message(
+        OPENID,
+        Some("1002"),
+        &["--type", "location", "--lat", lat, "--lng", lon, "--label", "坑梓街道秀新路"],
+    );
     let reply = say(&app.base, &location, true).await;
     assert!(reply.contains("提交"), "{reply}");
-    let photo = message(OPENID, Some("1003"), &["--type", "image", "--pic-url", "http://mmbiz.qpic.cn/mmbiz_jpg/x/0", "--media-id", "m1"]);
+    let photo = message(
+        OPENID,
+        Some("1003"),
+        &["--type", "image", "--pic-url", "http://mmbiz.qpic.cn/mmbiz_jpg/x/0", "--media-id", "m1"],
+    );
     let reply = say(&app.base, &photo, true).await;
     assert!(reply.starts_with("已受理"), "complete with a photo: submitted by itself ({reply})");
     let tracking = tracking_in(&reply);
@@ -82,9 +103,15 @@ async fn a_citizen_reports_over_several_encrypted_messages(backend: Backend) {
 
 async fn wechat_s_retries_get_the_same_answer_and_store_one_request(backend: Backend) {
     let app = backend.start(Roles::ALL).await;
-    say(&app.base, &message(OPENID, Some("2001"), &["--type", "text", "--content", "小区门口井盖丢了"]), true).await;
+    say(
+        &app.base,
+        &message(OPENID, Some("2001"), &["--type", "text", "--content", "小区门口井盖丢了"]),
+        true,
+    )
+    .await;
     let (lat, lon) = KENGZI_GCJ;
-    say(&app.base, &message(OPENID, Some("2002"), &["--type", "location", "--lat", lat, "--lng", lon]), true).await;
+    say(&app.base, &message(OPENID, Some("2002"), &["--type", "location", "--lat", lat, "--lng", lon]), true)
+        .await;
     let submit = message(OPENID, Some("2003"), &["--type", "text", "--content", "提交"]);
     let first = say(&app.base, &submit, true).await;
     // WeChat did not get our answer in time and sends the same message again, twice (new
@@ -101,19 +128,43 @@ async fn wechat_s_retries_get_the_same_answer_and_store_one_request(backend: Bac
 
 async fn a_menu_tap_and_a_voice_message_in_plain_mode(backend: Backend) {
     let app = backend.start(Roles::ALL).await;
-    let tap = message(OPENID, None, &["--type", "event", "--event", "CLICK", "--event-key", "CATEGORY_010102", "--create-time", "1700000001"]);
+    let tap = message(
+        OPENID,
+        None,
+        &[
+            "--type",
+            "event",
+            "--event",
+            "CLICK",
+            "--event-key",
+            "CATEGORY_010102",
+            "--create-time",
+            "1700000001",
+        ],
+    );
     let reply = say(&app.base, &tap, false).await;
     assert!(reply.contains("描述"), "{reply}");
-    let voice = message(OPENID, Some("3001"), &["--type", "voice", "--media-id", "v1", "--format", "amr", "--recognition", "坪山大道有个大坑"]);
+    let voice = message(
+        OPENID,
+        Some("3001"),
+        &["--type", "voice", "--media-id", "v1", "--format", "amr", "--recognition", "坪山大道有个大坑"],
+    );
     assert!(say(&app.base, &voice, false).await.contains("位置"));
     let (lat, lon) = KENGZI_GCJ;
-    say(&app.base, &message(OPENID, Some("3002"), &["--type", "location", "--lat", lat, "--lng", lon]), false).await;
-    let reply = say(&app.base, &message(OPENID, Some("3003"), &["--type", "text", "--content", "提交"]), false).await;
+    say(
+        &app.base,
+        &message(OPENID, Some("3002"), &["--type", "location", "--lat", lat, "--lng", lon]),
+        false,
+    )
+    .await;
+    let reply =
+        say(&app.base, &message(OPENID, Some("3003"), &["--type", "text", "--content", "提交"]), false).await;
     let tracking = tracking_in(&reply);
     let record = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
     assert_eq!(record["service_code"], "010102", "the category of the menu item");
     assert_eq!(record["description"], "坪山大道有个大坑", "the recognised speech");
-    let status = say(&app.base, &message(OPENID, Some("3004"), &["--type", "text", "--content", "查询"]), false).await;
+    let status =
+        say(&app.base, &message(OPENID, Some("3004"), &["--type", "text", "--content", "查询"]), false).await;
     assert!(status.contains(&tracking[..4]) && status.contains("交通运输局"), "{status}");
     app.stop().await;
 }
@@ -144,5 +195,8 @@ async fn replays_stale_pushes_and_bad_signatures_are_refused(backend: Backend) {
 }
 
 fn chrono_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

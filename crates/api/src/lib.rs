@@ -2,13 +2,14 @@
 //! api: reads, and later the staff and supervisor API and pages); this crate puts them behind one
 //! set of middleware:
 //!
+//! The citizens' pages (the web channel) come from `jiesu_intake::web`.
+//!
 //! - every request gets an `x-request-id` (kept if the client sent one), echoed in the response,
 //!   recorded in the trace span and carried onto queue messages;
 //! - bodies are size-limited (each channel reports it in its own format) and requests time out;
 //! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection.
 
 mod error;
-mod pages;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::ports::{ChannelSessions, Queue, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
+use jiesu_intake::web::{self, Web};
 use jiesu_intake::wechat::{self, Wechat};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -54,6 +56,7 @@ pub struct Context<S, Q> {
     pub district: Arc<District>,
     pub open311: Arc<Open311<S, Q>>,
     pub hotline: Arc<Hotline<S, Q>>,
+    pub web: Arc<Web<S, Q>>,
     /// `None` when the WeChat channel is not configured.
     pub wechat: Option<Arc<Wechat<S, Q>>>,
 }
@@ -65,18 +68,18 @@ pub fn router<S: Store + ChannelSessions, Q: Queue>(
 ) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready::<S>).with_state(ctx.store.clone()))
-        .merge(pages::routes(ctx.district.clone()));
+        .route("/readyz", get(ready::<S>).with_state(ctx.store.clone()));
     if roles.intake {
         app = app
             .merge(open311::submit_routes(ctx.open311.clone()))
-            .merge(hotline::routes(ctx.hotline.clone()));
+            .merge(hotline::routes(ctx.hotline.clone()))
+            .merge(web::submit_routes(ctx.web.clone()));
         if let Some(w) = &ctx.wechat {
             app = app.merge(wechat::routes(w.clone()));
         }
     }
     if roles.api {
-        app = app.merge(open311::read_routes(ctx.open311.clone()));
+        app = app.merge(open311::read_routes(ctx.open311.clone())).merge(web::read_routes(ctx.web.clone()));
     }
     app.fallback(|| async { ApiError::not_found("no such resource") }).layer(
         ServiceBuilder::new()

@@ -13,6 +13,8 @@ use jiesu_domain::ports::{ChannelSessions, Queue, QueueError, Store, StoreError}
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
 use jiesu_intake::open311::Open311;
+use jiesu_intake::web::Web;
+use jiesu_intake::web::media::MediaDir;
 use jiesu_intake::wechat::crypto::Cipher;
 use jiesu_intake::wechat::{Wechat, WechatConfig};
 use jiesu_outbox::{Relay, RelaySettings};
@@ -189,6 +191,14 @@ impl UseBackends for Starter<'_> {
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
+            let web = Arc::new(Web::new(
+                store.clone(),
+                queue.clone(),
+                district.clone(),
+                MediaDir::new(&settings.web.media_dir),
+                settings.server.public_url.clone(),
+                settings.web.max_photo_mb * 1024 * 1024,
+            ));
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
                 queue: queue.clone(),
@@ -208,7 +218,7 @@ impl UseBackends for Starter<'_> {
                 request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
             };
             let router = jiesu_api::router(
-                Context { store, district, open311, hotline, wechat },
+                Context { store, district, open311, hotline, web, wechat },
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );

@@ -24,8 +24,16 @@ pub struct Settings {
     pub outbox: Outbox,
     pub district: DistrictSettings,
     pub open311: Open311Settings,
+    pub web: WebSettings,
     pub wechat: WechatSettings,
     pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub media_dir: PathBuf,
+    pub max_photo_mb: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

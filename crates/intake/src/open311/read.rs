@@ -49,7 +49,7 @@ pub async fn top<S: Store, Q: Queue>(
         check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
         match stem.as_str() {
             "discovery" => {
-                Ok(("discovery", view::discovery(&base_url(&s.public_url, &headers), s.changeset)))
+                Ok(("discovery", view::discovery(&crate::base_url(&s.public_url, &headers), s.changeset)))
             }
             "services" => Ok(("services", view::services(&s.district))),
             "requests" => {
@@ -130,16 +130,4 @@ pub async fn token<S: Store, Q: Queue>(
         Ok(("service_requests", json!([{ "service_request_id": tracking.as_str(), "token": token }])))
     })
     .await
-}
-
-/// The base URL clients reach us at: configured, or from the request (behind a proxy,
-/// `X-Forwarded-Proto` and `X-Forwarded-Host` say how the client called).
-pub fn base_url(configured: &str, headers: &HeaderMap) -> String {
-    if !configured.is_empty() {
-        return configured.trim_end_matches('/').to_owned();
-    }
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = get("x-forwarded-host").or_else(|| get("host")).unwrap_or("localhost");
-    let scheme = get("x-forwarded-proto").unwrap_or("http");
-    format!("{scheme}://{host}")
 }

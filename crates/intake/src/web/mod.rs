@@ -1,0 +1,263 @@
+//! The citizens' web channel: the report form at `/`, the tracking page at `/track`, and the
+//! photos citizens attach at `/media/{name}`. Chinese first; `?lang=en` for English.
+//!
+//! Like every channel, a submission is answered with its tracking number only once the intake
+//! queue confirmed it. A form submitted twice (a double click, a reload) is stored once.
+
+mod form;
+mod limiter;
+pub mod media;
+mod pages;
+mod text;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use jiesu_domain::district::District;
+use jiesu_domain::ids::TrackingNumber;
+use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
+use jiesu_domain::ports::{Message, Queue, Store};
+use jiesu_domain::request::MediaUrl;
+use maud::Markup;
+use serde::Deserialize;
+
+pub use form::MAX_PHOTOS;
+use form::{Values, check, read};
+pub use limiter::Attempts;
+use media::MediaDir;
+use text::text;
+
+use crate::history::Lang;
+use crate::open311::REQUEST_ID;
+
+#[derive(Debug)]
+pub struct Web<S, Q> {
+    pub store: S,
+    pub queue: Q,
+    pub district: Arc<District>,
+    pub media: MediaDir,
+    pub public_url: String,
+    pub max_photo_bytes: usize,
+    pub attempts: Attempts,
+}
+
+type Shared<S, Q> = Arc<Web<S, Q>>;
+
+impl<S, Q> Web<S, Q> {
+    pub fn new(
+        store: S,
+        queue: Q,
+        district: Arc<District>,
+        media: MediaDir,
+        public_url: String,
+        max_photo_bytes: usize,
+    ) -> Self {
+        let attempts = Attempts::new(5, Duration::from_secs(15 * 60));
+        Self { store, queue, district, media, public_url, max_photo_bytes, attempts }
+    }
+}
+
+/// The form and its submission: what the intake role serves.
+pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
+    // Room for the photos and the text fields.
+    let limit = MAX_PHOTOS * state.max_photo_bytes + 1024 * 1024;
+    Router::new()
+        .route("/", get(report_form::<S, Q>))
+        .route("/requests", axum::routing::post(submit::<S, Q>).layer(DefaultBodyLimit::max(limit)))
+        .with_state(state)
+}
+
+/// Tracking and photos: what the API role serves.
+pub fn read_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
+    Router::new()
+        .route("/track", get(track_form::<S, Q>).post(track::<S, Q>))
+        .route("/media/{name}", get(photo::<S, Q>))
+        .with_state(state)
+}
+
+/// A page with the headers every page gets: no framing by other sites, nothing loaded from
+/// elsewhere (the style sheet and script are inline and fixed).
+fn page(status: StatusCode, markup: Markup) -> Response {
+    let headers = [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    (status, headers, Html(markup.into_string())).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    n: Option<String>,
+}
+
+async fn report_form<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = Lang::from_param(q.lang.as_deref());
+    page(
+        StatusCode::OK,
+        pages::report_form(
+            &s.district,
+            lang,
+            &Values { lang: lang_param(lang), ..Values::fresh() },
+            &[],
+            None,
+        ),
+    )
+}
+
+fn lang_param(lang: Lang) -> String {
+    text(lang).param.to_owned()
+}
+
+async fn submit<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let unreadable = || {
+        let t = text(Lang::Zh);
+        page(
+            StatusCode::BAD_REQUEST,
+            pages::report_form(&s.district, Lang::Zh, &Values::fresh(), &[t.err_form], None),
+        )
+    };
+    let Ok(multipart) = multipart else { return unreadable() };
+    let Ok(submitted) = read(multipart, s.max_photo_bytes).await else { return unreadable() };
+    let values = submitted.values;
+    let lang = Lang::from_param(Some(&values.lang));
+    let t = text(lang);
+    let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t)).collect();
+    let checked = check(&values, &s.district, t, jiesu_domain::time::now());
+    if let Err(e) = &checked {
+        errors.extend(e.iter().copied());
+    }
+    let mut request = match checked {
+        Ok(r) if errors.is_empty() => r,
+        _ => {
+            let notice = (!submitted.photos.is_empty() || !submitted.photo_errors.is_empty())
+                .then_some(t.reselect_photos);
+            return page(
+                StatusCode::BAD_REQUEST,
+                pages::report_form(&s.district, lang, &values, &errors, notice),
+            );
+        }
+    };
+    let busy = |values: &Values| {
+        page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::report_form(&s.district, lang, values, &[], Some(t.busy)),
+        )
+    };
+
+    // Photos are stored once the form is known to be good, so a refused form leaves none behind.
+    let base = crate::base_url(&s.public_url, &headers);
+    let mut stored = Vec::new();
+    for photo in &submitted.photos {
+        match s.media.put(&photo.bytes, photo.kind).await {
+            Ok(name) => stored.push(name),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store a photo");
+                remove_all(&s.media, &stored).await;
+                return busy(&values);
+            }
+        }
+    }
+    request.media =
+        stored.iter().filter_map(|name| MediaUrl::parse(&format!("{base}/media/{name}")).ok()).collect();
+
+    let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
+        .with_header("request_id", request_id);
+    if let Err(e) = s.queue.send(INTAKE_QUEUE, &[message]).await {
+        tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept a web request");
+        remove_all(&s.media, &stored).await;
+        return busy(&values);
+    }
+    tracing::info!(request.id = %request.id, tracking = %request.tracking, photos = stored.len(), "web request received");
+    page(StatusCode::OK, pages::received(lang, &request.tracking))
+}
+
+async fn remove_all(media: &MediaDir, names: &[String]) {
+    for n in names {
+        media.remove(n).await;
+    }
+}
+
+async fn track_form<S: Store, Q: Queue>(Query(q): Query<PageQuery>) -> Response {
+    let lang = Lang::from_param(q.lang.as_deref());
+    page(StatusCode::OK, pages::track_form(lang, q.n.as_deref().unwrap_or_default(), None))
+}
+
+#[derive(Debug, Deserialize)]
+struct TrackQuery {
+    n: String,
+    last4: String,
+    lang: Option<String>,
+}
+
+async fn track<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    form: Result<Form<TrackQuery>, FormRejection>,
+) -> Response {
+    let Ok(Form(q)) = form else {
+        return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
+    };
+    let lang = Lang::from_param(q.lang.as_deref());
+    let t = text(lang);
+    let not_found = || page(StatusCode::NOT_FOUND, pages::track_form(lang, &q.n, Some(t.not_found)));
+    let Ok(tracking) = TrackingNumber::parse(&q.n) else { return not_found() };
+    if s.attempts.locked(tracking.as_str()) {
+        return page(StatusCode::TOO_MANY_REQUESTS, pages::track_form(lang, &q.n, Some(t.too_many)));
+    }
+    let view = match s.store.request_by_tracking(&tracking).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a request for the tracking page");
+            return page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, &q.n, Some(t.busy)));
+        }
+    };
+    // Only the citizen who gave the phone number sees the request: the same answer for an unknown
+    // number and for wrong digits, so neither can be told apart.
+    let Some(view) = view.filter(|v| {
+        v.request.submitted.contact.phone.as_ref().is_some_and(|p| p.last_four() == q.last4.trim())
+    }) else {
+        s.attempts.failed(tracking.as_str());
+        return not_found();
+    };
+    match s.store.request_events(view.request.submitted.id).await {
+        Ok(events) => page(StatusCode::OK, pages::track_result(&s.district, lang, &view, &events)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a request's history");
+            page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, &q.n, Some(t.busy)))
+        }
+    }
+}
+
+async fn photo<S: Store, Q: Queue>(State(s): State<Shared<S, Q>>, Path(name): Path<String>) -> Response {
+    match s.media.get(&name).await {
+        Some((bytes, kind)) => (
+            [
+                (header::CONTENT_TYPE, kind.content_type()),
+                (header::CACHE_CONTROL, "private, max-age=86400"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,201 @@
+//! The citizens' pages, as HTML. Everything interpolated is escaped by maud; the only raw HTML is
+//! the fixed style sheet and script below.
+
+use jiesu_domain::district::District;
+use jiesu_domain::event::Event;
+use jiesu_domain::ids::TrackingNumber;
+use jiesu_domain::ports::RequestView;
+use jiesu_domain::request::Kind;
+use jiesu_domain::task::{TaskRole, TaskState};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::form::Values;
+use super::text::{Text, kind_name, text};
+use crate::history::{Lang, bureau_name, describe};
+use crate::open311::datetime;
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}\
+header{display:flex;justify-content:space-between;align-items:baseline}header a{text-decoration:none}\
+label{display:block;margin-top:1rem;font-weight:600}input,select,textarea{width:100%;box-sizing:border-box;\
+font-size:1rem;padding:.5rem}textarea{min-height:7rem}.row{display:flex;gap:.5rem}.hint{color:#555;font-size:.9rem;\
+font-weight:normal}.errors{background:#fdecea;border-left:4px solid #c0392b;padding:.5rem 1rem}\
+.notice{background:#fff6e0;border-left:4px solid #e69b00;padding:.5rem 1rem}button{font-size:1rem;padding:.6rem 1.2rem;\
+margin-top:1rem}.tracking{font-size:2rem;font-weight:700;letter-spacing:.1em}footer{margin-top:2rem;color:#777;font-size:.85rem}\
+ol.history li{margin-bottom:.5rem}";
+
+/// Fills latitude and longitude from the browser's geolocation, where the citizen allows it.
+const LOCATE: &str = "document.getElementById('locate').addEventListener('click',function(){\
+var s=document.getElementById('locate-status');if(!navigator.geolocation){s.textContent='—';return;}\
+s.textContent='…';navigator.geolocation.getCurrentPosition(function(p){\
+document.getElementById('lat').value=p.coords.latitude.toFixed(6);\
+document.getElementById('lon').value=p.coords.longitude.toFixed(6);s.textContent='✓';},\
+function(e){s.textContent=e.message;},{enableHighAccuracy:true,timeout:10000});});\
+document.getElementById('photos').addEventListener('change',function(){if(this.files.length>3){\
+alert(this.dataset.tooMany);this.value='';}});";
+
+fn layout(t: &Text, title: &str, switch_to: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(t.html_lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (t.site) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    a href={ "/?lang=" (t.param) } { strong { (t.site) } }
+                    a #lang href=(switch_to) { (t.other_language) }
+                }
+                main { (body) }
+                footer { (t.sample_note) }
+            }
+        }
+    }
+}
+
+fn other(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "en",
+        Lang::En => "zh",
+    }
+}
+
+fn errors_box(t: &Text, errors: &[&str]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.errors #errors role="alert" {
+                p { (t.errors) }
+                ul { @for e in errors { li { (e) } } }
+            }
+        }
+    }
+}
+
+pub fn report_form(d: &District, lang: Lang, v: &Values, errors: &[&str], notice: Option<&str>) -> Markup {
+    let t = text(lang);
+    let name = |zh: &str, en: &Option<String>| {
+        if lang == Lang::En { en.clone().unwrap_or_else(|| zh.to_owned()) } else { zh.to_owned() }
+    };
+    let top = d.taxonomy().iter().filter(|c| c.code.level() == 1);
+    let body = html! {
+        h1 { (t.report_title) }
+        p { (t.report_intro) }
+        (errors_box(t, errors))
+        @if let Some(n) = notice { p.notice { (n) } }
+        form #report method="post" action="/requests" enctype="multipart/form-data" {
+            input type="hidden" name="form_token" value=(v.form_token);
+            input type="hidden" name="lang" value=(t.param);
+            label for="category" { (t.category) }
+            select #category name="category" required {
+                option value="" { (t.choose_category) }
+                @for l1 in top {
+                    @for l2 in d.taxonomy().iter().filter(|c| c.code.level() == 2 && l1.code.contains(&c.code)) {
+                        optgroup label={ (name(&l1.name, &l1.name_en)) " · " (name(&l2.name, &l2.name_en)) } {
+                            @for leaf in d.taxonomy().leaves().filter(|c| l2.code.contains(&c.code)) {
+                                option value=(leaf.code) selected[v.category == leaf.code.as_str()] { (name(&leaf.name, &leaf.name_en)) }
+                            }
+                        }
+                    }
+                }
+            }
+            label for="kind" { (t.kind) }
+            select #kind name="kind" {
+                @for k in Kind::ALL {
+                    option value=(k.as_str()) selected[v.kind == k.as_str()] { (kind_name(k, lang)) }
+                }
+            }
+            label for="description" { (t.description) " " span.hint { (t.description_hint) } }
+            textarea #description name="description" maxlength="4000" required { (v.description) }
+            label for="address" { (t.address) " " span.hint { (t.address_hint) } }
+            input #address type="text" name="address" maxlength="500" value=(v.address);
+            label { (t.point) }
+            div.row {
+                input #lat type="text" inputmode="decimal" name="lat" placeholder=(t.lat) aria-label=(t.lat) value=(v.lat);
+                input #lon type="text" inputmode="decimal" name="lon" placeholder=(t.lon) aria-label=(t.lon) value=(v.lon);
+            }
+            button #locate type="button" { (t.locate) } " " span #locate-status {}
+            label for="photos" { (t.photos) " " span.hint { (t.photos_hint) } }
+            input #photos type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple data-too-many=(t.err_photo_count);
+            label for="phone" { (t.phone) " " span.hint { (t.phone_hint) } }
+            input #phone type="tel" name="phone" required value=(v.phone);
+            label for="name" { (t.name) }
+            input #name type="text" name="name" maxlength="100" value=(v.name);
+            button #submit type="submit" { (t.submit) }
+        }
+        p { a href={ "/track?lang=" (t.param) } { (t.track_it) } }
+        script { (PreEscaped(LOCATE)) }
+    };
+    layout(t, t.report_title, &format!("/?lang={}", other(lang)), body)
+}
+
+pub fn received(lang: Lang, tracking: &TrackingNumber) -> Markup {
+    let t = text(lang);
+    let body = html! {
+        h1 { (t.received_title) }
+        p { (t.tracking_number) }
+        p.tracking #tracking { (tracking.grouped()) }
+        p { (t.keep_number) }
+        p { a #track-link href={ "/track?n=" (tracking.as_str()) "&lang=" (t.param) } { (t.track_it) } }
+        p { a href={ "/?lang=" (t.param) } { (t.report_another) } }
+    };
+    layout(t, t.received_title, &format!("/track?n={}&lang={}", tracking.as_str(), other(lang)), body)
+}
+
+pub fn track_form(lang: Lang, number: &str, error: Option<&str>) -> Markup {
+    let t = text(lang);
+    let body = html! {
+        h1 { (t.track_title) }
+        p { (t.track_intro) }
+        @if let Some(e) = error { div.errors #errors role="alert" { p { (e) } } }
+        form #track method="post" action="/track" {
+            input type="hidden" name="lang" value=(t.param);
+            label for="n" { (t.number) }
+            input #n type="text" name="n" required autocomplete="off" value=(number);
+            label for="last4" { (t.last4) }
+            input #last4 type="text" name="last4" inputmode="numeric" maxlength="4" required autocomplete="off";
+            button #look-up type="submit" { (t.look_up) }
+        }
+    };
+    layout(t, t.track_title, &format!("/track?n={number}&lang={}", other(lang)), body)
+}
+
+/// The request's page, for the citizen who proved it is theirs.
+pub fn track_result(d: &District, lang: Lang, view: &RequestView, events: &[Event]) -> Markup {
+    let t = text(lang);
+    let r = &view.request;
+    let lead = view
+        .tasks
+        .iter()
+        .rev()
+        .filter(|x| x.role == TaskRole::Lead)
+        .find(|x| !matches!(x.state, TaskState::Disclaimed | TaskState::Cancelled));
+    let status =
+        if lang == Lang::Zh { r.status.name_zh().to_owned() } else { r.status.as_str().replace('_', " ") };
+    let category = r.submitted.category.as_ref().and_then(|c| d.taxonomy().get(c)).map(|c| {
+        if lang == Lang::En { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() }
+    });
+    let body = html! {
+        h1 { (t.track_title) }
+        p.tracking #tracking { (r.submitted.tracking.grouped()) }
+        dl {
+            @if let Some(c) = category { dt { (t.category) } dd { (c) } }
+            dt { (t.status) } dd #status { (status) }
+            dt { (t.handled_by) } dd #handled-by { (lead.map(|x| bureau_name(d, &x.bureau, lang)).unwrap_or_else(|| "—".into())) }
+            dt { (t.received_at) } dd { (datetime(r.submitted.received_at)) }
+            dt { (t.description) } dd { (r.submitted.description) }
+        }
+        h2 { (t.history) }
+        ol.history #history {
+            @for e in events { li { time { (datetime(e.occurred_at)) } " " (describe(e, d, lang)) } }
+        }
+        p { a href={ "/?lang=" (t.param) } { (t.report_another) } }
+    };
+    layout(
+        t,
+        t.track_title,
+        &format!("/track?n={}&lang={}", r.submitted.tracking.as_str(), other(lang)),
+        body,
+    )
+}
