@@ -77,7 +77,7 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
 /// Tracking and photos: what the API role serves.
 pub fn read_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new()
-        .route("/track", get(track_form::<S, Q>).post(track::<S, Q>))
+        .route("/track", get(track_form).post(track::<S, Q>))
         .route("/media/{name}", get(photo::<S, Q>))
         .with_state(state)
 }
@@ -197,7 +197,7 @@ async fn remove_all(media: &MediaDir, names: &[String]) {
     }
 }
 
-async fn track_form<S: Store, Q: Queue>(Query(q): Query<PageQuery>) -> Response {
+async fn track_form(Query(q): Query<PageQuery>) -> Response {
     let lang = Lang::from_param(q.lang.as_deref());
     page(StatusCode::OK, pages::track_form(lang, q.n.as_deref().unwrap_or_default(), None))
 }
