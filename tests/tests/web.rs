@@ -80,11 +80,11 @@ async fn a_citizen_reports_with_a_photo_and_follows_the_tracking_link(backend: B
     for _ in 0..50 {
         c.find(Locator::Css("#last4")).await.expect("digits").send_keys("5678").await.expect("type");
         c.find(Locator::Css("#look-up")).await.expect("button").click().await.expect("look up");
-        if let Ok(handled) = c.wait().for_element(Locator::Css("#handled-by, #errors")).await {
-            if handled.attr("id").await.expect("id").as_deref() == Some("handled-by") {
-                found = Some(handled.text().await.expect("text"));
-                break;
-            }
+        if let Ok(handled) = c.wait().for_element(Locator::Css("#handled-by, #errors")).await
+            && handled.attr("id").await.expect("id").as_deref() == Some("handled-by")
+        {
+            found = Some(handled.text().await.expect("text"));
+            break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
