@@ -163,6 +163,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever bytes arrive, reading answers and never panics. (The fuzz target `hotline_csv`
+        /// pushes this much further; this runs on every test run.)
+        #[test]
+        fn reading_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let _ = read(&bytes);
+        }
+
+        #[test]
+        fn csv_shaped_input_never_panics(rows in proptest::collection::vec("[^\\n]{0,80}", 0..6)) {
+            let text = std::iter::once(HEADER.to_owned()).chain(rows).collect::<Vec<_>>().join("\n");
+            if let Ok(rows) = read(text.as_bytes()) {
+                for r in rows {
+                    if let Ok(o) = r.order {
+                        let _ = o.into_request(jiesu_testkit::fixtures::district(), chrono::Utc::now());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn english_headers_and_any_column_order_work() {
         let rows =

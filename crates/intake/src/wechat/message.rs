@@ -144,6 +144,24 @@ mod tests {
         assert!(parse("not xml").is_err());
     }
 
+    proptest::proptest! {
+        /// Whatever arrives, parsing answers (a push or an error) and never panics. (The fuzz target
+        /// `wechat_xml` pushes this much further; this runs on every test run.)
+        #[test]
+        fn parsing_never_panics(s in "\\PC{0,300}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn xml_shaped_input_never_panics(
+            s in "<xml>(<[A-Za-z_]{1,12}>(<!\\[CDATA\\[[^\\]]{0,20}\\]\\]>|[^<]{0,20})</[A-Za-z_]{1,12}>){0,8}</xml>"
+        ) {
+            if let Ok(p) = parse(&s) {
+                let _ = p.key();
+            }
+        }
+    }
+
     #[test]
     fn replies_escape_cdata_and_stay_within_2048_bytes() {
         let xml = text_reply("oU1", "gh_1", 5, "a]]>b");
