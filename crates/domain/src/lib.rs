@@ -20,6 +20,8 @@ pub mod records;
 pub mod request;
 pub mod request_status;
 pub mod routing;
+pub mod sla;
+pub mod staff;
 pub mod task;
 pub mod text;
 pub mod time;

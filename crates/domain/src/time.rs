@@ -1,7 +1,14 @@
 //! Time at the precision every backend stores: microseconds. Reading the clock through here means
 //! a value reads back from the database exactly as it was written.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+
+/// The district's civil time: China Standard Time, UTC+8. China has one time zone and no daylight
+/// saving, so a fixed offset is exact; working days, office hours and rule hours are counted in it.
+pub const LOCAL: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
