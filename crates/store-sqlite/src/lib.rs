@@ -4,6 +4,7 @@
 //! instead of failing with SQLITE_BUSY; reads use a separate pool and, thanks to WAL, never wait
 //! for the writer. The local queue shares these pools (see `jiesu-queue`).
 
+mod accounts;
 mod pools;
 mod rows;
 mod sessions;

@@ -2,10 +2,15 @@
 //! own crates (SQLite and PostgreSQL stores; RabbitMQ and local queues) and are chosen once, at
 //! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
 
+pub mod accounts;
 pub mod queue;
 pub mod sessions;
 pub mod store;
 
+pub use accounts::{
+    Accounts, LockoutPolicy, LoginRecord, LoginState, NewStaffSession, PasswordHash, SessionKind, TokenHash,
+    UserRecord,
+};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
 pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
