@@ -2,14 +2,18 @@
 //! api: reads, and later the staff and supervisor API and pages); this crate puts them behind one
 //! set of middleware:
 //!
-//! The citizens' pages (the web channel) come from `jiesu_intake::web`.
+//! The citizens' pages (the web channel) come from `jiesu_intake::web`. Staff sign in through
+//! `auth` (login, logout, me); any route takes the signed-in staff member with the `staff::Staff`
+//! extractor and checks roles with `Staff::require`.
 //!
 //! - every request gets an `x-request-id` (kept if the client sent one), echoed in the response,
 //!   recorded in the trace span and carried onto queue messages;
 //! - bodies are size-limited (each channel reports it in its own format) and requests time out;
 //! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection.
 
+pub mod auth;
 mod error;
+pub mod staff;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +23,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use jiesu_auth::Auth;
 use jiesu_domain::district::District;
-use jiesu_domain::ports::{ChannelSessions, Queue, Store};
+use jiesu_domain::ports::{Accounts, ChannelSessions, Queue, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
 use jiesu_intake::web::{self, Web};
@@ -32,6 +37,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 pub use error::ApiError;
+pub use staff::{Authenticator, Staff, require_role};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -47,6 +53,8 @@ pub struct HttpRoles {
 pub struct HttpSettings {
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// Mark the staff session cookie `Secure` (the public URL is https).
+    pub secure_cookies: bool,
 }
 
 /// Everything the routes need.
@@ -59,9 +67,11 @@ pub struct Context<S, Q> {
     pub web: Arc<Web<S, Q>>,
     /// `None` when the WeChat channel is not configured.
     pub wechat: Option<Arc<Wechat<S, Q>>>,
+    /// Staff sign-in and sessions; the `Staff` extractor asks it.
+    pub auth: Auth<S>,
 }
 
-pub fn router<S: Store + ChannelSessions, Q: Queue>(
+pub fn router<S: Store + ChannelSessions + Accounts, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,
@@ -80,7 +90,10 @@ pub fn router<S: Store + ChannelSessions, Q: Queue>(
     }
     if roles.api {
         app = app.merge(open311::read_routes(ctx.open311.clone())).merge(web::read_routes(ctx.web.clone()));
+        app = app.merge(auth::routes(ctx.auth.clone(), settings.secure_cookies));
     }
+    // Every route can take a `Staff` argument: the extractor finds the sessions here.
+    app = app.layer(axum::Extension(Authenticator::new(ctx.auth)));
     app.fallback(|| async { ApiError::not_found("no such resource") }).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -26,7 +26,30 @@ pub struct Settings {
     pub open311: Open311Settings,
     pub web: WebSettings,
     pub wechat: WechatSettings,
+    pub auth: AuthSettings,
     pub log: Log,
+}
+
+/// Staff sign-in: how long a session lasts, and when failed logins lock an account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub token_ttl_hours: u32,
+    pub max_failures: u32,
+    pub lockout_mins: u32,
+}
+
+impl AuthSettings {
+    pub fn to_auth(&self) -> jiesu_auth::AuthSettings {
+        jiesu_auth::AuthSettings {
+            token_ttl: chrono::Duration::hours(i64::from(self.token_ttl_hours.max(1))),
+            lockout: jiesu_domain::ports::LockoutPolicy {
+                // Zero would lock on the first failure; one is the strictest meaningful limit.
+                max_failures: self.max_failures.max(1),
+                duration: chrono::Duration::minutes(i64::from(self.lockout_mins)),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +225,14 @@ mod tests {
         assert_eq!(s.database_kind(), Ok(DatabaseKind::Sqlite));
         assert_eq!(s.database.url.expose_secret(), "sqlite://var/jiesu.sqlite");
         assert_eq!(s.amqp_url(), Ok(None));
+    }
+
+    #[test]
+    fn staff_sessions_last_12_hours_and_5_failures_lock_for_15_minutes() {
+        let auth = Settings::defaults().auth.to_auth();
+        assert_eq!(auth.token_ttl, chrono::Duration::hours(12));
+        assert_eq!(auth.lockout.max_failures, 5);
+        assert_eq!(auth.lockout.duration, chrono::Duration::minutes(15));
     }
 
     #[test]

@@ -1,0 +1,170 @@
+//! Staff sign-in over HTTP (the `api` role):
+//!
+//! - `POST /api/v1/auth/login` with `{"username", "password"}`: 200
+//!   `{"token", "expires_at", "user": {"username", "role", "bureau"}}`; with `?cookie=true` the
+//!   token goes into the `jiesu_session` cookie (HttpOnly, SameSite=Strict, Path=/, Secure when
+//!   the public URL is https) instead of the body, for the staff pages. 401
+//!   `invalid_credentials`, 423 `account_locked` (with `locked_until` and `Retry-After`), 400
+//!   `invalid_json`.
+//! - `POST /api/v1/auth/logout`: ends the session the request carries (bearer or cookie); 204.
+//! - `GET /api/v1/me`: the signed-in staff member.
+//!
+//! Login takes JSON only: a cross-site HTML form cannot send `application/json` without a CORS
+//! preflight (which this server never grants), so no other site can sign a browser in. Cookie
+//! sessions are SameSite=Strict, so other sites cannot use them either. Neither the password
+//! nor the token is ever logged; the JSON error for a bad body does not echo the body.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use jiesu_auth::{Auth, LoginError};
+use jiesu_domain::ports::{Accounts, SessionKind};
+use jiesu_domain::staff::Principal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::ApiError;
+use crate::staff::{SESSION_COOKIE, Staff, presented_token, unauthenticated};
+
+/// What the sign-in routes need.
+#[derive(Debug)]
+struct SignIn<A> {
+    auth: Auth<A>,
+    /// Mark the session cookie `Secure` (the service is reached over https).
+    secure_cookie: bool,
+}
+
+/// The sign-in routes. `secure_cookie`: whether the public URL is https.
+pub fn routes<A: Accounts>(auth: Auth<A>, secure_cookie: bool) -> Router {
+    Router::new()
+        .route("/api/v1/auth/login", post(login::<A>))
+        .route("/api/v1/auth/logout", post(logout::<A>))
+        .route("/api/v1/me", get(me))
+        .with_state(Arc::new(SignIn { auth, secure_cookie }))
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct LoginOptions {
+    /// Put the token in the session cookie rather than in the body.
+    #[serde(default)]
+    cookie: bool,
+}
+
+async fn login<A: Accounts>(
+    State(s): State<Arc<SignIn<A>>>,
+    options: Result<Query<LoginOptions>, QueryRejection>,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Response {
+    let Ok(Query(options)) = options else {
+        return ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "cookie must be true or false")
+            .into_response();
+    };
+    let Ok(Json(credentials)) = body else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "send Content-Type: application/json with {\"username\": ..., \"password\": ...}",
+        )
+        .into_response();
+    };
+    let kind = if options.cookie { SessionKind::Cookie } else { SessionKind::Bearer };
+    let session = match s.auth.login(&credentials.username, &credentials.password, kind).await {
+        Ok(session) => session,
+        Err(LoginError::InvalidCredentials) => {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "unknown username or wrong password",
+            )
+            .into_response();
+        }
+        Err(LoginError::Locked { until }) => return locked(until),
+        Err(LoginError::Unexpected(e)) => {
+            tracing::error!(error = %e, "login failed unexpectedly");
+            return ApiError::internal().into_response();
+        }
+    };
+    let mut body = json!({ "expires_at": session.expires_at, "user": user_json(&session.principal) });
+    let mut headers = HeaderMap::new();
+    // A response with a credential in it must not be cached anywhere (RFC 6749 §5.1 does the same).
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if options.cookie {
+        let max_age = s.auth.settings().token_ttl.num_seconds();
+        match HeaderValue::from_str(&cookie(session.token.expose(), max_age, s.secure_cookie)) {
+            Ok(v) => headers.insert(SET_COOKIE, v),
+            Err(_) => return ApiError::internal().into_response(),
+        };
+    } else {
+        body["token"] = Value::from(session.token.expose());
+    }
+    (headers, Json(body)).into_response()
+}
+
+/// 423 Locked: the account exists and is locked; the client is told when to try again.
+fn locked(until: DateTime<Utc>) -> Response {
+    let wait = (until - jiesu_domain::time::now()).num_seconds().max(1);
+    let body = json!({ "error": {
+        "code": "account_locked",
+        "message": "too many failed logins: the account is locked for a while",
+        "locked_until": until,
+    }});
+    let mut r = (StatusCode::LOCKED, Json(body)).into_response();
+    r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+    r
+}
+
+/// Ends the session the request carries; 204 even if it had already ended (logging out twice
+/// is not an error), 401 when there is no token at all. Clears the cookie either way.
+async fn logout<A: Accounts>(State(s): State<Arc<SignIn<A>>>, headers: HeaderMap) -> Response {
+    let Some(token) = presented_token(&headers) else { return unauthenticated() };
+    if let Err(e) = s.auth.logout(token).await {
+        tracing::error!(error = %e, "logout failed unexpectedly");
+        return ApiError::internal().into_response();
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie("", 0, s.secure_cookie)) {
+        r.headers_mut().insert(SET_COOKIE, v);
+    }
+    r
+}
+
+async fn me(Staff(me): Staff) -> Json<Value> {
+    Json(user_json(&me))
+}
+
+fn user_json(p: &Principal) -> Value {
+    json!({
+        "username": p.username.as_str(),
+        "role": p.role.as_str(),
+        "bureau": p.bureau.as_ref().map(|b| b.as_str()),
+    })
+}
+
+/// The session cookie; an empty value with `Max-Age=0` deletes it.
+fn cookie(token: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_session_cookie_is_http_only_strict_and_secure_over_https() {
+        let c = super::cookie("tok", 3600, true);
+        assert_eq!(c, "jiesu_session=tok; HttpOnly; SameSite=Strict; Path=/; Max-Age=3600; Secure");
+        assert!(!super::cookie("tok", 3600, false).contains("Secure"));
+    }
+}
