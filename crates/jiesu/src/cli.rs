@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `check-config`, `api-key add`.
+//! The command line: `serve`, `migrate`, `check-config`, `api-key add`, `import hotline`, `user ...`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeyAction,
     },
+    /// Manage staff accounts (passwords are read from standard input).
+    User {
+        #[command(subcommand)]
+        action: crate::users::UserAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +108,7 @@ pub fn main() -> ExitCode {
             Command::Import { what: ImportKind::Hotline { file } } => {
                 crate::import::hotline(&settings, &file).await
             }
+            Command::User { action } => crate::users::run(&settings, action).await,
         }
     })
 }

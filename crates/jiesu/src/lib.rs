@@ -10,6 +10,7 @@ pub mod cli;
 mod import;
 pub mod settings;
 mod telemetry;
+mod users;
 
 pub use app::{App, Role, Roles, StartError};
 pub use settings::Settings;

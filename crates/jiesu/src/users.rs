@@ -1,0 +1,192 @@
+//! `jiesu user add | list | passwd | disable`: staff accounts from the command line. Passwords
+//! are read from standard input (the first line), so they never appear in the process list or
+//! the shell history: `echo 'secret-pass' | jiesu user add --username li.lei --role operator`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use jiesu_auth::{Auth, Password};
+use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::ports::Accounts;
+use jiesu_domain::staff::{StaffRole, User, Username};
+
+use crate::app::load_district;
+use crate::backends::{AnyStore, open_store};
+use crate::settings::Settings;
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a staff account; the password is the first line of standard input.
+    Add {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+        /// operator, bureau_staff, bureau_admin, supervisor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: StaffRole,
+        /// The bureau's code (bureaus.toml); required for bureau_staff and bureau_admin only.
+        #[arg(long, value_parser = parse_bureau)]
+        bureau: Option<BureauCode>,
+    },
+    /// List the staff accounts.
+    List,
+    /// Set a new password (first line of standard input); the user's sessions end.
+    Passwd {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+    },
+    /// Disable an account: it can no longer sign in and its sessions end.
+    Disable {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+    },
+}
+
+fn parse_username(raw: &str) -> Result<Username, String> {
+    Username::parse(raw).map_err(|e| e.to_string())
+}
+
+fn parse_role(raw: &str) -> Result<StaffRole, String> {
+    StaffRole::parse(raw).ok_or_else(|| {
+        let all: Vec<_> = StaffRole::ALL.iter().map(|r| r.as_str()).collect();
+        format!("one of {}", all.join(", "))
+    })
+}
+
+fn parse_bureau(raw: &str) -> Result<BureauCode, String> {
+    BureauCode::parse(raw).map_err(|e| e.to_string())
+}
+
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+    ExitCode::FAILURE
+}
+
+pub async fn run(settings: &Settings, action: UserAction) -> ExitCode {
+    // Everything that can be checked without the database is checked first.
+    let job = match prepare(settings, action) {
+        Ok(job) => job,
+        Err(e) => return fail(&e),
+    };
+    match open_store(settings, true).await {
+        Ok(AnyStore::Sqlite(s)) => job.run(Auth::new(s, settings.auth.to_auth())).await,
+        Ok(AnyStore::Postgres(s)) => job.run(Auth::new(s, settings.auth.to_auth())).await,
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+/// A command with its password read and its user checked.
+enum Job {
+    Add(User, Password),
+    Passwd(Username, Password),
+    Disable(Username),
+    List,
+}
+
+fn prepare(settings: &Settings, action: UserAction) -> Result<Job, String> {
+    Ok(match action {
+        UserAction::Add { username, role, bureau } => {
+            Job::Add(new_user(settings, username, role, bureau)?, read_password()?)
+        }
+        UserAction::Passwd { username } => Job::Passwd(username, read_password()?),
+        UserAction::Disable { username } => Job::Disable(username),
+        UserAction::List => Job::List,
+    })
+}
+
+/// The role and bureau must fit (`User::new`) and the bureau must exist in the district.
+fn new_user(
+    settings: &Settings,
+    username: Username,
+    role: StaffRole,
+    bureau: Option<BureauCode>,
+) -> Result<User, String> {
+    if let Some(code) = &bureau {
+        let district = load_district(&settings.district.dir).map_err(|e| format!("district data:\n{e}"))?;
+        if district.bureau(code).is_none() {
+            return Err(format!("there is no bureau `{code}` in the district"));
+        }
+    }
+    User::new(username, role, bureau, jiesu_domain::time::now()).map_err(|e| e.to_string())
+}
+
+impl Job {
+    async fn run<A: Accounts>(self, auth: Auth<A>) -> ExitCode {
+        let done = match self {
+            Job::Add(user, password) => auth
+                .add_user(&user, &password)
+                .await
+                .map(|()| format!("user {} created ({})", user.username, describe(&user))),
+            Job::Passwd(username, password) => auth
+                .set_password(&username, &password)
+                .await
+                .map(|()| format!("password of {username} changed; their sessions have ended")),
+            Job::Disable(username) => auth
+                .disable(&username)
+                .await
+                .map(|()| format!("user {username} disabled; their sessions have ended")),
+            Job::List => auth.list_users().await.map(|users| listing(&users)),
+        };
+        match done {
+            Ok(message) => {
+                say(&message);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        }
+    }
+}
+
+fn describe(user: &User) -> String {
+    match &user.bureau {
+        Some(b) => format!("{} of {b}", user.role.as_str()),
+        None => user.role.as_str().to_owned(),
+    }
+}
+
+fn listing(users: &[User]) -> String {
+    if users.is_empty() {
+        return "no staff accounts yet (add one with `jiesu user add`)".into();
+    }
+    let width = users.iter().map(|u| u.username.as_str().len()).max().unwrap_or(0);
+    users
+        .iter()
+        .map(|u| {
+            let disabled = if u.disabled { "  (disabled)" } else { "" };
+            format!("{:width$}  {}{disabled}", u.username.as_str(), describe(u))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first line of standard input, checked against the password policy. At a terminal the
+/// typing is not echoed.
+fn read_password() -> Result<Password, String> {
+    let stdin = std::io::stdin();
+    let at_terminal = stdin.is_terminal();
+    if at_terminal {
+        let _ = write!(std::io::stderr().lock(), "password: ");
+        echo(false);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if at_terminal {
+        echo(true);
+        let _ = writeln!(std::io::stderr().lock());
+    }
+    match read {
+        Ok(0) => return Err("no password on standard input".into()),
+        Ok(_) => {}
+        Err(e) => return Err(format!("cannot read the password from standard input: {e}")),
+    }
+    Password::new(line.trim_end_matches(['\n', '\r'])).map_err(|e| e.to_string())
+}
+
+/// Turns the terminal's echo off or on (best effort: without `stty` the password shows).
+fn echo(on: bool) {
+    let _ = std::process::Command::new("stty").arg(if on { "echo" } else { "-echo" }).status();
+}
