@@ -10,6 +10,7 @@ pub mod area;
 pub mod bureau;
 pub mod category;
 pub mod contact;
+pub mod deadline;
 pub mod district;
 pub mod event;
 pub mod geo;
@@ -25,5 +26,6 @@ pub mod staff;
 pub mod task;
 pub mod text;
 pub mod time;
+pub mod workflow;
 
 pub use text::ValidationError;

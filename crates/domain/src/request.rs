@@ -105,8 +105,9 @@ impl Kind {
     }
 }
 
-/// How fast the request must be handled (紧急程度). It selects the time-limit class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How fast the request must be handled (紧急程度). It selects the time-limit class. Ordered from
+/// least to most urgent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// 一般

@@ -131,6 +131,10 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Routing {
     pub candidates: Vec<Candidate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<crate::request::Urgency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<crate::sla::TimeLimitClass>,
 }
 
 impl Routing {
@@ -176,5 +180,5 @@ pub fn route(
             });
         }
     }
-    Routing { candidates }
+    Routing { candidates, urgency: None, time_limit: None }
 }

@@ -24,3 +24,26 @@ impl TimeLimitClass {
 }
 
 string_newtype!(TimeLimitClass);
+
+/// Which clock a deadline belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// Dispatch → claim (签收时限).
+    Response,
+    /// Dispatch → resolved (办结时限).
+    Resolution,
+}
+
+impl DeadlineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Response => "response",
+            Self::Resolution => "resolution",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Response, Self::Resolution].into_iter().find(|k| k.as_str() == raw)
+    }
+}

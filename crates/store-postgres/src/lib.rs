@@ -2,6 +2,7 @@
 //! API processes share one database. Row locks with `SKIP LOCKED` let concurrent workers take
 //! different rows instead of waiting for each other.
 
+mod cases;
 mod ingest;
 mod rows;
 mod sessions;

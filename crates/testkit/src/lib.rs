@@ -11,6 +11,7 @@
 //! into a `#[tokio::test]` so they run, pass and fail one by one.
 
 pub mod amqp;
+pub mod cases_contract;
 pub mod fixtures;
 pub mod pg;
 pub mod queue_contract;

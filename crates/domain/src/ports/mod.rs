@@ -2,10 +2,12 @@
 //! own crates (SQLite and PostgreSQL stores; RabbitMQ and local queues) and are chosen once, at
 //! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
 
+pub mod cases;
 pub mod queue;
 pub mod sessions;
 pub mod store;
 
+pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
 pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

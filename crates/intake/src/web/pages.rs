@@ -6,7 +6,6 @@ use jiesu_domain::event::Event;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::ports::RequestView;
 use jiesu_domain::request::Kind;
-use jiesu_domain::task::{TaskRole, TaskState};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::form::Values;
@@ -165,12 +164,7 @@ pub fn track_form(lang: Lang, number: &str, error: Option<&str>) -> Markup {
 pub fn track_result(d: &District, lang: Lang, view: &RequestView, events: &[Event]) -> Markup {
     let t = text(lang);
     let r = &view.request;
-    let lead = view
-        .tasks
-        .iter()
-        .rev()
-        .filter(|x| x.role == TaskRole::Lead)
-        .find(|x| !matches!(x.state, TaskState::Disclaimed | TaskState::Cancelled));
+    let lead = jiesu_domain::task::current_lead(&view.tasks);
     let status =
         if lang == Lang::Zh { r.status.name_zh().to_owned() } else { r.status.as_str().replace('_', " ") };
     let category = r.submitted.category.as_ref().and_then(|c| d.taxonomy().get(c)).map(|c| {

@@ -1,4 +1,8 @@
-//! A request's history in words, for people: Open311's `notes[]` and the citizens' tracking page.
+//! A request's history in words, for people: Open311's `notes[]` and the citizens' tracking page
+//! (`describe`: what the public may read), and the staff API (`describe_in_full`: with reasons,
+//! notes and decisions, which stay inside the administration).
+
+mod workflow;
 
 use jiesu_domain::area::Placement;
 use jiesu_domain::bureau::BureauCode;
@@ -72,8 +76,18 @@ fn reason(d: &District, r: &RouteReason, lang: Lang) -> String {
     }
 }
 
-/// One event as a sentence.
+/// One event as a sentence for the citizen and the public: who handles it and what came of it,
+/// not the bureaus' internal reasons and notes.
 pub fn describe(e: &Event, d: &District, lang: Lang) -> String {
+    sentence(e, d, lang, false)
+}
+
+/// One event as a sentence for staff, with the reasons, notes and decisions.
+pub fn describe_in_full(e: &Event, d: &District, lang: Lang) -> String {
+    sentence(e, d, lang, true)
+}
+
+fn sentence(e: &Event, d: &District, lang: Lang, full: bool) -> String {
     match (&e.kind, lang) {
         (EventKind::RequestReceived { channel, tracking, .. }, Lang::Zh) => {
             format!("通过{}受理，工单编号 {}", channel_name(*channel, lang), tracking.grouped())
@@ -126,5 +140,6 @@ pub fn describe(e: &Event, d: &District, lang: Lang) -> String {
             let role = if *role == TaskRole::Lead { "lead" } else { "assisting" };
             format!("Dispatched to {} ({role})", bureau_name(d, bureau, lang))
         }
+        (kind, lang) => workflow::sentence(kind, d, lang, full),
     }
 }
