@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::ValidationError;
 use crate::text::string_newtype;
@@ -167,7 +166,7 @@ mod tests {
     proptest! {
         #[test]
         fn every_generated_number_parses_back(bytes in any::<[u8; 16]>()) {
-            let t = TrackingNumber::for_request(RequestId::from_uuid(Uuid::from_bytes(bytes)));
+            let t = TrackingNumber::for_request(RequestId::from_uuid(uuid::Uuid::from_bytes(bytes)));
             prop_assert_eq!(t.as_str().len(), TrackingNumber::LEN);
             prop_assert_eq!(TrackingNumber::parse(t.as_str()), Ok(t.clone()));
         }
