@@ -45,8 +45,8 @@ impl CalendarYear {
             return Err(ValidationError::invalid(
                 "workday",
                 format!(
-                    "{date} is a {:?}: a make-up working day must be a Saturday or Sunday",
-                    date.weekday()
+                    "{date} is a {}: a make-up working day must be a Saturday or Sunday",
+                    date.format("%A")
                 ),
             ));
         }

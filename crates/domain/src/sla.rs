@@ -364,8 +364,8 @@ impl TimeLimits {
         let code = |c: &str| TimeLimitClass::parse(c).expect("a valid code");
         Self::new(
             vec![
-                class("emergency", "紧急", "Emergency", "30m", "2h"),
-                class("utilities", "水电气", "Utilities", "2h", "24h"),
+                class("emergency", "紧急", "Emergency: threat to life or property", "30m", "2h"),
+                class("utilities", "水电气", "Water, power, gas, heating", "2h", "24h"),
                 class("urgent", "急件", "Urgent", "2h", "3wd"),
                 class("general", "一般件", "General", "1wd", "5wd"),
                 class("complex", "复杂件", "Complex", "1wd", "15wd"),
