@@ -43,7 +43,7 @@ impl<'a> FileErrors<'a> {
     }
 }
 
-fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigError>> {
+pub(crate) fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigError>> {
     toml::from_str(&src.text).map_err(|e| {
         vec![ConfigError {
             file: src.path.clone(),
@@ -53,7 +53,7 @@ fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigErro
     })
 }
 
-fn line<T>(src: &SourceFile, item: &Spanned<T>) -> usize {
+pub(crate) fn line<T>(src: &SourceFile, item: &Spanned<T>) -> usize {
     line_of(&src.text, item.span().start)
 }
 

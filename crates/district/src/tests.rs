@@ -7,11 +7,11 @@ use jiesu_domain::request::Location;
 
 use super::*;
 
-fn sample() -> District {
+pub(crate) fn sample() -> District {
     load(&sample_sources()).unwrap_or_else(|e| panic!("the sample district must load:\n{e}"))
 }
 
-fn with_file(path: &str, text: &str) -> Vec<SourceFile> {
+pub(crate) fn with_file(path: &str, text: &str) -> Vec<SourceFile> {
     let mut sources = sample_sources();
     let file = sources.iter_mut().find(|s| s.path == Path::new(path)).expect("sample file exists");
     file.text = text.to_owned();
@@ -122,6 +122,7 @@ fn missing_files_are_reported() {
     let err = load_dir(dir.path()).expect_err("empty dir");
     assert!(err.0.iter().any(|e| e.file.ends_with("bureaus.toml")), "{err}");
     assert!(err.0.iter().any(|e| e.file.ends_with("rules")), "{err}");
+    assert!(err.0.iter().any(|e| e.file.ends_with("time-limits.toml")), "{err}");
 }
 
 #[test]

@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::area::{Area, AreaCode, AreaLevel, AreaTree, Gazetteer, Placement};
 use crate::bureau::{Bureau, BureauCode, BureauKind};
+use crate::calendar::WorkCalendar;
 use crate::category::{Category, CategoryCode, Taxonomy};
 use crate::request::Location;
 use crate::routing::{Routing, Rule, RuleId, RuleSet, route};
+use crate::sla::TimeLimits;
 
 /// What a validation error is about, so a loader can point at the file and line that defined it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,6 +40,9 @@ pub struct DistrictParts {
     pub categories: Vec<Category>,
     pub rules: Vec<Rule>,
     pub gazetteer: Vec<(String, AreaCode)>,
+    /// Checked as they are built (`WorkCalendar::add_year`, `TimeLimits::new`).
+    pub calendar: WorkCalendar,
+    pub time_limits: TimeLimits,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +52,8 @@ pub struct District {
     taxonomy: Taxonomy,
     rules: RuleSet,
     gazetteer: Gazetteer,
+    calendar: WorkCalendar,
+    time_limits: TimeLimits,
 }
 
 struct Errors(Vec<DistrictError>);
@@ -187,6 +194,8 @@ impl District {
             taxonomy: Taxonomy::new(categories),
             rules,
             gazetteer: Gazetteer::new(parts.gazetteer),
+            calendar: parts.calendar,
+            time_limits: parts.time_limits,
         })
     }
 
@@ -212,6 +221,14 @@ impl District {
 
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gazetteer
+    }
+
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    pub fn time_limits(&self) -> &TimeLimits {
+        &self.time_limits
     }
 
     /// Places a request: by its point when it has one inside the district, else by the area the

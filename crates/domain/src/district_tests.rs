@@ -91,6 +91,7 @@ fn parts() -> DistrictParts {
         categories: ["01", "0101", "010101", "010102", "99", "9901", "990101"].map(category).to_vec(),
         rules: vec![rule("city", &["01"], "urban"), rule("roads", &["010102"], "transport")],
         gazetteer: vec![("东街".to_owned(), ac("d.east"))],
+        ..DistrictParts::default()
     }
 }
 

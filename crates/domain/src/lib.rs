@@ -8,6 +8,7 @@ pub mod admission;
 pub mod api_client;
 pub mod area;
 pub mod bureau;
+pub mod calendar;
 pub mod category;
 pub mod contact;
 pub mod deadline;

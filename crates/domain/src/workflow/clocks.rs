@@ -1,13 +1,13 @@
 //! The district's answers the workflow needs about time and routing: the clocks of a new task,
 //! an extension's new due time, and routing a stored request again.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::area::AreaCode;
 use crate::district::District;
 use crate::request::{NewRequest, Urgency};
 use crate::routing::Routing;
-use crate::sla::TimeLimitClass;
+use crate::sla::{Limit, TimeLimitClass, deadlines};
 
 /// Both clocks of a task dispatched now, and the class they come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,14 +18,17 @@ pub struct Clocks {
 }
 
 impl District {
+    /// The clocks of a task dispatched at `at`: the rule's time-limit class (never slower than the
+    /// urgency's own), counted on the district's working-day calendar.
     pub fn clocks(&self, class: Option<&TimeLimitClass>, urgency: Urgency, at: DateTime<Utc>) -> Clocks {
-        let _ = urgency;
-        let class = class.cloned().unwrap_or_else(|| TimeLimitClass::parse("general").expect("slug"));
-        Clocks { class, response: at + Duration::days(1), resolution: at + Duration::days(7) }
+        let class = self.time_limits().choose(class, urgency);
+        let due = deadlines(class, at, self.calendar());
+        Clocks { class: class.code.clone(), response: due.response, resolution: due.resolution }
     }
 
+    /// A deadline moved by an approved extension of `days` working days.
     pub fn extend_working_days(&self, due: DateTime<Utc>, days: u32) -> DateTime<Utc> {
-        due + Duration::days(i64::from(days))
+        Limit::WorkingDays(days).extend(due, self.calendar())
     }
 
     /// Routes a stored request again, e.g. once an operator found its area.
