@@ -271,3 +271,44 @@ fn the_closure_review_can_send_the_result_back() {
     let clock = r.case.deadlines.iter().find(|d| d.task_id == task && d.kind == DeadlineKind::Resolution);
     assert_eq!(clock.map(|d| d.state), Some(DeadlineState::Pending), "the resolution clock runs again");
 }
+
+/// 2026 National Day: Oct 1–7 off, Sat Oct 10 a make-up working day (调休).
+#[test]
+fn clocks_count_working_days_across_national_day_and_its_make_up_saturday() {
+    use chrono::TimeZone;
+    let local = |d: u32, h: u32| {
+        jiesu_domain::time::LOCAL.with_ymd_and_hms(2026, 10, d, h, 0, 0).single().expect("valid time")
+    };
+    let dispatched = jiesu_domain::time::LOCAL
+        .with_ymd_and_hms(2026, 9, 30, 10, 0, 0)
+        .single()
+        .expect("valid time")
+        .with_timezone(&chrono::Utc);
+    let a = jiesu_domain::admission::admit(new_request(), district(), dispatched);
+    let clock = |kind| a.deadlines.iter().find(|d| d.kind == kind).expect("a clock");
+    let end_of = |day: u32| local(day, 23) + chrono::Duration::minutes(59) + chrono::Duration::seconds(59);
+    // General class: claim within 1 working day, resolve within 5. Thu Oct 8 is the first
+    // working day after the holiday; Sat Oct 10 counts, so the fifth is Tue Oct 13.
+    assert_eq!(clock(DeadlineKind::Response).class.as_str(), "general");
+    let response = clock(DeadlineKind::Response).due_at.with_timezone(&jiesu_domain::time::LOCAL);
+    let resolution = clock(DeadlineKind::Resolution).due_at.with_timezone(&jiesu_domain::time::LOCAL);
+    assert_eq!(response.date_naive(), local(8, 0).date_naive());
+    assert_eq!(resolution.date_naive(), local(13, 0).date_naive());
+    assert!(resolution >= end_of(13), "the whole last day counts");
+
+    // An extension of 3 working days, approved: Wed 14, Thu 15, Fri 16.
+    let mut case = Case::admitted(&a);
+    let task = case.active_lead().expect("lead").id;
+    let bureau = case.active_lead().expect("lead").bureau.clone();
+    let ctx = Ctx { district: district(), policy: Policy::default(), now: dispatched };
+    let ask = Command::RequestExtension { task, days: 3, reason: note("节后材料到货") };
+    let c = decide(case.clone(), Caller::Staff(&of(&bureau)), ask, &ctx).expect("asked");
+    case.apply(&c);
+    let approve = Command::DecideExtension { extension: case.extensions[0].id, approve: true, note: None };
+    let c =
+        decide(case.clone(), Caller::Staff(&staff("supervisor", StaffRole::Supervisor, None)), approve, &ctx)
+            .expect("approved");
+    case.apply(&c);
+    let moved = case.extensions[0].new_due.expect("moved").with_timezone(&jiesu_domain::time::LOCAL);
+    assert_eq!(moved.date_naive(), local(16, 0).date_naive());
+}
