@@ -20,7 +20,7 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use jiesu_domain::district::District;
-use jiesu_domain::ports::{ChannelSessions, Queue, Store};
+use jiesu_domain::ports::{Cases, ChannelSessions, Queue, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
 use jiesu_intake::web::{self, Web};
@@ -61,7 +61,7 @@ pub struct Context<S, Q> {
     pub wechat: Option<Arc<Wechat<S, Q>>>,
 }
 
-pub fn router<S: Store + ChannelSessions, Q: Queue>(
+pub fn router<S: Store + ChannelSessions + Cases, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,

@@ -9,7 +9,7 @@ use jiesu_api::{Context, HttpRoles, HttpSettings};
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{ChannelSessions, Queue, QueueError, Store, StoreError};
+use jiesu_domain::ports::{Cases, ChannelSessions, Queue, QueueError, Store, StoreError};
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
 use jiesu_intake::open311::Open311;
@@ -151,7 +151,11 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions, Q: Queue>(self, store: S, queue: Q) -> Result<(), StartError> {
+    async fn run<S: Store + ChannelSessions + Cases, Q: Queue>(
+        self,
+        store: S,
+        queue: Q,
+    ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
         // Declared by everyone who uses it, so no message is ever sent to a queue that is not there.
         queue.declare(INTAKE_QUEUE, &[]).await?;
