@@ -195,14 +195,16 @@ impl UseBackends for Starter<'_> {
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
-            let web = Arc::new(Web::new(
+            let mut web = Web::new(
                 store.clone(),
                 queue.clone(),
                 district.clone(),
                 MediaDir::new(&settings.web.media_dir),
                 settings.server.public_url.clone(),
                 settings.web.max_photo_mb * 1024 * 1024,
-            ));
+            );
+            web.policy = settings.policy();
+            let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
                 queue: queue.clone(),

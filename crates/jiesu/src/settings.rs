@@ -26,7 +26,16 @@ pub struct Settings {
     pub open311: Open311Settings,
     pub web: WebSettings,
     pub wechat: WechatSettings,
+    pub workflow: WorkflowSettings,
     pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSettings {
+    /// `automatic`: a disclaimed lead goes to the next candidate at once; `operator`: the dispatch
+    /// desk accepts or rejects each lead's disclaim first.
+    pub disclaim_review: jiesu_domain::workflow::DisclaimReview,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +124,13 @@ pub struct Log {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+impl Settings {
+    /// What the district decided about its workflow.
+    pub fn policy(&self) -> jiesu_domain::workflow::Policy {
+        jiesu_domain::workflow::Policy { disclaim_review: self.workflow.disclaim_review }
+    }
 }
 
 /// Which database the URL names.
