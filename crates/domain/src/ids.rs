@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::ValidationError;
 use crate::text::string_newtype;
@@ -132,6 +131,7 @@ string_newtype!(TrackingNumber);
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use uuid::Uuid;
 
     #[test]
     fn request_ids_are_version_7_and_time_ordered() {
