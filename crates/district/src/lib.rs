@@ -5,7 +5,8 @@
 //! categories.toml              [[category]] code, name, name_en, kind, description, keywords
 //! areas/*.geojson              one FeatureCollection per file; properties code, name, name_en, level, default_owner
 //! areas/gazetteer.toml         [[place]] area, keywords
-//! rules/*.toml                 [[rule]] id, categories, lead, assists, note
+//! rules/*.toml                 version; [[rule]] id, categories, keywords, exclude_keywords, areas,
+//!                              kinds, channels, hours, lead, assists, urgency, time_limit, note
 //! time-limits.toml             [[class]] code, name, name_en, response, resolution; [defaults] normal, urgent, critical
 //! calendar/<year>.toml         year; [[holiday]] and [[workday]] name, days or from/to (optional folder)
 //! ```
@@ -17,6 +18,7 @@
 mod calendar;
 mod geojson;
 mod raw;
+mod rules;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -164,7 +166,7 @@ pub fn load(sources: &[SourceFile]) -> Result<District, ConfigErrors> {
         } else if calendar::is_calendar_year(&src.path) {
             calendar::parse_calendar_year(src, &mut parts)
         } else {
-            raw::parse_rules(src, &mut parts, &mut origins)
+            rules::parse_rules(src, &mut parts, &mut origins)
         };
         if let Err(mut e) = result {
             errors.append(&mut e);
@@ -179,7 +181,12 @@ pub fn load(sources: &[SourceFile]) -> Result<District, ConfigErrors> {
                 .map(|e| {
                     let (file, line) =
                         origins.get(&e.subject).cloned().unwrap_or_else(|| (PathBuf::from("config"), None));
-                    ConfigError { file, line, message: e.message }
+                    // Point at the other definition too (the rule this one ties with).
+                    let message = match e.related.as_ref().and_then(|r| origins.get(r)) {
+                        Some((f, Some(l))) => format!("{} (see {}:{l})", e.message, f.display()),
+                        _ => e.message,
+                    };
+                    ConfigError { file, line, message }
                 })
                 .collect(),
         )
@@ -191,5 +198,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
+#[cfg(test)]
+mod rules_tests;
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use crate::deadline::Deadline;
 use crate::district::District;
 use crate::event::{Actor, AwaitReason, Event, EventKind, InferredCategory};
 use crate::request::{NewRequest, Request, RequestStatus, RequestTransition};
-use crate::routing::Routing;
+use crate::routing::{RouteInput, Routing};
 use crate::sla::DeadlineKind;
 use crate::task::{Task, TaskRole};
 
@@ -28,7 +28,14 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
     let category_inferred = infer_category(&mut new, district);
     let placement = district.place(&new.location, new.details.area_hint.as_ref());
     let area = placement.as_ref().map(|p| p.area().clone());
-    let routing = district.route(new.category.as_ref(), area.as_ref());
+    let routing = district.route(&RouteInput {
+        category: new.category.as_ref(),
+        text: &route_text(&new),
+        area: area.as_ref(),
+        kind: new.kind,
+        channel: new.channel,
+        at: new.received_at,
+    });
     let request_id = new.id;
     let event =
         |task: Option<&Task>, kind| Event::new(request_id, task.map(|t| t.id), Actor::System, kind, now);
@@ -108,6 +115,15 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
         events,
         placement,
         routing,
+    }
+}
+
+/// The words rules look for keywords in: the title (some channels have one) and the description,
+/// on separate lines so that no keyword is found across the seam.
+pub(crate) fn route_text(new: &NewRequest) -> String {
+    match &new.details.title {
+        Some(title) => format!("{}\n{}", title.as_str(), new.description.as_str()),
+        None => new.description.as_str().to_owned(),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod api_client;
 pub mod area;
+mod area_index;
 pub mod bureau;
 pub mod calendar;
 pub mod category;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::area::AreaCode;
 use crate::district::District;
 use crate::request::{NewRequest, Urgency};
-use crate::routing::Routing;
+use crate::routing::{RouteInput, Routing};
 use crate::sla::{Limit, TimeLimitClass, deadlines};
 
 /// Both clocks of a task dispatched now, and the class they come from.
@@ -31,8 +31,16 @@ impl District {
         Limit::WorkingDays(days).extend(due, self.calendar())
     }
 
-    /// Routes a stored request again, e.g. once an operator found its area.
-    pub fn route_request(&self, new: &NewRequest, area: Option<&AreaCode>, _at: DateTime<Utc>) -> Routing {
-        self.route(new.category.as_ref(), area)
+    /// Routes a stored request again, e.g. once an operator found its area. Hour windows are
+    /// judged at the time the request was received, as when it was first routed.
+    pub fn route_request(&self, new: &NewRequest, area: Option<&AreaCode>) -> Routing {
+        self.route(&RouteInput {
+            category: new.category.as_ref(),
+            text: &crate::admission::route_text(new),
+            area,
+            kind: new.kind,
+            channel: new.channel,
+            at: new.received_at,
+        })
     }
 }

@@ -84,7 +84,7 @@ pub(crate) fn dispatch(
                 "not an area of this district",
             )));
         }
-        let routing = d.ctx.district.route_request(&d.case.request.submitted, Some(&a), d.now());
+        let routing = d.ctx.district.route_request(&d.case.request.submitted, Some(&a));
         d.case.request.area = Some(a.clone());
         d.case.routing = routing.clone();
         let placement = Some(crate::area::Placement::Named { area: a });

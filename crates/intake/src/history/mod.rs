@@ -50,19 +50,17 @@ fn area_name(d: &District, placement: &Placement, lang: Lang) -> String {
 
 fn channel_name(c: Channel, lang: Lang) -> &'static str {
     match c {
-        Channel::Web => lang.pick("网页", "the web form"),
-        Channel::Wechat => lang.pick("微信公众号", "WeChat"),
-        Channel::Hotline => lang.pick("12345热线", "the 12345 hotline"),
-        Channel::Open311 => lang.pick("Open311 接口", "the Open311 API"),
+        Channel::Web => lang.pick(c.name_zh(), "the web form"),
+        Channel::Wechat => lang.pick(c.name_zh(), "WeChat"),
+        Channel::Hotline => lang.pick(c.name_zh(), "the 12345 hotline"),
+        Channel::Open311 => lang.pick(c.name_zh(), "the Open311 API"),
     }
 }
 
 fn reason(d: &District, r: &RouteReason, lang: Lang) -> String {
     match (r, lang) {
-        (RouteReason::Rule { rule, matched }, Lang::Zh) => format!("职责清单规则 {rule}，问题分类 {matched}"),
-        (RouteReason::Rule { rule, matched }, Lang::En) => {
-            format!("responsibility-list rule {rule}, category {matched}")
-        }
+        (RouteReason::Rule { .. }, Lang::Zh) => r.explain_zh(),
+        (RouteReason::Rule { .. }, Lang::En) => format!("responsibility-list {}", r.explain()),
         (RouteReason::AreaDefaultOwner { area }, lang) => {
             let name = d.areas().get(area).map_or_else(
                 || area.to_string(),
