@@ -19,7 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use jiesu_domain::district::District;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{Cases, ChannelSessions, Queue, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
@@ -53,7 +53,7 @@ pub struct HttpSettings {
 #[derive(Debug)]
 pub struct Context<S, Q> {
     pub store: S,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub open311: Arc<Open311<S, Q>>,
     pub hotline: Arc<Hotline<S, Q>>,
     pub web: Arc<Web<S, Q>>,

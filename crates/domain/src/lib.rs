@@ -17,6 +17,7 @@ pub mod district;
 pub mod event;
 pub mod geo;
 pub mod ids;
+pub mod live_district;
 pub mod messages;
 pub mod ports;
 pub mod records;

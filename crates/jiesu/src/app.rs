@@ -8,6 +8,7 @@ use std::time::Duration;
 use jiesu_api::{Context, HttpRoles, HttpSettings};
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{Cases, ChannelSessions, Queue, QueueError, Store, StoreError};
 use jiesu_intake::ApiKeys;
@@ -95,7 +96,7 @@ pub struct App {
 impl App {
     /// Opens the backends, declares the queues, binds the listener and starts every role.
     pub async fn build(settings: &Settings, roles: Roles) -> Result<Self, StartError> {
-        let district = Arc::new(load_district(&settings.district.dir)?);
+        let district = LiveDistrict::new(load_district(&settings.district.dir)?);
         let listener =
             if roles.http() { Some(TcpListener::bind(settings.server.listen).await?) } else { None };
         let addr = listener.as_ref().map(TcpListener::local_addr).transpose()?;
@@ -144,7 +145,7 @@ struct Starter<'a> {
     app: &'a mut App,
     settings: &'a Settings,
     roles: Roles,
-    district: Arc<District>,
+    district: LiveDistrict,
     listener: Option<TcpListener>,
 }
 
@@ -157,6 +158,13 @@ impl UseBackends for Starter<'_> {
         queue: Q,
     ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
+        let every = Duration::from_secs(settings.district.reload_secs);
+        app.tracker.spawn(crate::reload::watch(
+            settings.district.dir.clone(),
+            district.clone(),
+            every,
+            app.shutdown.clone(),
+        ));
         // Declared by everyone who uses it, so no message is ever sent to a queue that is not there.
         queue.declare(INTAKE_QUEUE, &[]).await?;
         if roles.dispatch {
@@ -249,7 +257,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
     settings: &Settings,
     store: &S,
     queue: &Q,
-    district: &Arc<District>,
+    district: &LiveDistrict,
 ) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
     let w = &settings.wechat;
     let token = w.token.expose_secret();

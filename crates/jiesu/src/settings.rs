@@ -104,6 +104,8 @@ pub struct Outbox {
 #[serde(deny_unknown_fields)]
 pub struct DistrictSettings {
     pub dir: PathBuf,
+    /// How often the folder is checked for changes (0: only SIGHUP reloads).
+    pub reload_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

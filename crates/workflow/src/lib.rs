@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use jiesu_domain::district::District;
 use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{Cases, Committed, StoreError};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::workflow::{Caller, Case, Command, Ctx, Policy, WorkflowError, decide};
@@ -28,26 +29,16 @@ pub enum ActError {
     Store(#[from] StoreError),
 }
 
-/// Where the current district comes from (it may be reloaded while the service runs).
-pub trait DistrictSource: Send + Sync + 'static {
-    fn current(&self) -> Arc<District>;
-}
-
-impl DistrictSource for Arc<District> {
-    fn current(&self) -> Arc<District> {
-        self.clone()
-    }
-}
-
 #[derive(Debug, Clone)]
-pub struct Workflow<S, D> {
+pub struct Workflow<S> {
     store: S,
-    district: D,
+    /// Read once per decision: a reload of the district applies from the next one.
+    district: LiveDistrict,
     policy: Policy,
 }
 
-impl<S: Cases, D: DistrictSource> Workflow<S, D> {
-    pub fn new(store: S, district: D, policy: Policy) -> Self {
+impl<S: Cases> Workflow<S> {
+    pub fn new(store: S, district: LiveDistrict, policy: Policy) -> Self {
         Self { store, district, policy }
     }
 

@@ -20,8 +20,8 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use jiesu_domain::district::District;
 use jiesu_domain::ids::TrackingNumber;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Cases, Message, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
@@ -41,7 +41,7 @@ use crate::open311::REQUEST_ID;
 pub struct Web<S, Q> {
     pub store: S,
     pub queue: Q,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub media: MediaDir,
     pub public_url: String,
     pub max_photo_bytes: usize,
@@ -56,7 +56,7 @@ impl<S, Q> Web<S, Q> {
     pub fn new(
         store: S,
         queue: Q,
-        district: Arc<District>,
+        district: LiveDistrict,
         media: MediaDir,
         public_url: String,
         max_photo_bytes: usize,
@@ -114,7 +114,7 @@ async fn report_form<S: Store, Q: Queue>(
     page(
         StatusCode::OK,
         pages::report_form(
-            &s.district,
+            &s.district.current(),
             lang,
             &Values { lang: lang_param(lang), ..Values::fresh() },
             &[],
@@ -136,7 +136,7 @@ async fn submit<S: Store, Q: Queue>(
         let t = text(Lang::Zh);
         page(
             StatusCode::BAD_REQUEST,
-            pages::report_form(&s.district, Lang::Zh, &Values::fresh(), &[t.err_form], None),
+            pages::report_form(&s.district.current(), Lang::Zh, &Values::fresh(), &[t.err_form], None),
         )
     };
     let Ok(multipart) = multipart else { return unreadable() };
@@ -145,7 +145,7 @@ async fn submit<S: Store, Q: Queue>(
     let lang = Lang::from_param(Some(&values.lang));
     let t = text(lang);
     let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t)).collect();
-    let checked = check(&values, &s.district, t, jiesu_domain::time::now());
+    let checked = check(&values, &s.district.current(), t, jiesu_domain::time::now());
     if let Err(e) = &checked {
         errors.extend(e.iter().copied());
     }
@@ -156,14 +156,14 @@ async fn submit<S: Store, Q: Queue>(
                 .then_some(t.reselect_photos);
             return page(
                 StatusCode::BAD_REQUEST,
-                pages::report_form(&s.district, lang, &values, &errors, notice),
+                pages::report_form(&s.district.current(), lang, &values, &errors, notice),
             );
         }
     };
     let busy = |values: &Values| {
         page(
             StatusCode::SERVICE_UNAVAILABLE,
-            pages::report_form(&s.district, lang, values, &[], Some(t.busy)),
+            pages::report_form(&s.district.current(), lang, values, &[], Some(t.busy)),
         )
     };
 
@@ -251,9 +251,10 @@ async fn result_page<S: Store, Q: Queue>(
     notice: Option<pages::Notice>,
 ) -> Response {
     match s.store.request_events(view.request.submitted.id).await {
-        Ok(events) => {
-            page(StatusCode::OK, pages::track_result(&s.district, lang, view, &events, last4.trim(), notice))
-        }
+        Ok(events) => page(
+            StatusCode::OK,
+            pages::track_result(&s.district.current(), lang, view, &events, last4.trim(), notice),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "cannot read a request's history");
             let t = text(lang);
