@@ -133,9 +133,15 @@ impl Backend {
 
     /// Starts the application in this test process.
     pub async fn start(&self, roles: Roles) -> Running {
-        let app = App::build(&self.settings(), roles)
-            .await
-            .unwrap_or_else(|e| panic!("start on {}: {e}", self.name()));
+        self.start_with(roles, |_| {}).await
+    }
+
+    /// Starts the application with settings changed by `tweak`.
+    pub async fn start_with(&self, roles: Roles, tweak: impl FnOnce(&mut Settings)) -> Running {
+        let mut settings = self.settings();
+        tweak(&mut settings);
+        let app =
+            App::build(&settings, roles).await.unwrap_or_else(|e| panic!("start on {}: {e}", self.name()));
         let base = format!("http://{}", app.local_addr().expect("serves HTTP"));
         let stop = app.shutdown_token();
         let task = tokio::spawn(app.run_until(std::future::pending()));

@@ -42,7 +42,8 @@ fn check_config_reports_each_error_with_its_file_and_line() {
     let rules = dir.path().join("config/rules/extra.toml");
     std::fs::write(
         &rules,
-        "# a new rule\n\n[[rule]]\nid = \"wrong\"\ncategories = [\"990101\"]\nlead = \"ministry-of-magic\"\n",
+        // Every rule file states its version (recorded with each routing it makes).
+        "# a new rule\nversion = \"extra-1\"\n[[rule]]\nid = \"wrong\"\ncategories = [\"990101\"]\nlead = \"ministry-of-magic\"\n",
     )
     .expect("write");
     let out = jiesu(dir.path(), &["check-config"]);

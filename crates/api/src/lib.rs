@@ -24,8 +24,8 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use jiesu_auth::Auth;
-use jiesu_domain::district::District;
-use jiesu_domain::ports::{Accounts, ChannelSessions, Queue, Store};
+use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Queue, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
 use jiesu_intake::web::{self, Web};
@@ -61,7 +61,7 @@ pub struct HttpSettings {
 #[derive(Debug)]
 pub struct Context<S, Q> {
     pub store: S,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub open311: Arc<Open311<S, Q>>,
     pub hotline: Arc<Hotline<S, Q>>,
     pub web: Arc<Web<S, Q>>,
@@ -71,7 +71,7 @@ pub struct Context<S, Q> {
     pub auth: Auth<S>,
 }
 
-pub fn router<S: Store + ChannelSessions + Accounts, Q: Queue>(
+pub fn router<S: Store + ChannelSessions + Cases + Accounts, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,

@@ -10,12 +10,12 @@
 //!   request cannot hold back the others; one that keeps failing is dead-lettered.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use jiesu_domain::admission::{Admission, admit};
-use jiesu_domain::district::District;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, decode_new_request};
 use jiesu_domain::ports::{Consumer, Delivery, IngestOutcome, Queue, QueueError, Store, StoreError};
 use tokio_util::sync::CancellationToken;
@@ -42,7 +42,7 @@ impl Default for DispatchSettings {
 pub struct Dispatcher<S, Q> {
     store: S,
     queue: Q,
-    district: Arc<District>,
+    district: LiveDistrict,
     settings: DispatchSettings,
     failures: Mutex<HashMap<Uuid, u32>>,
 }
@@ -62,7 +62,7 @@ enum Stored {
 }
 
 impl<S: Store, Q: Queue> Dispatcher<S, Q> {
-    pub fn new(store: S, queue: Q, district: Arc<District>, settings: DispatchSettings) -> Self {
+    pub fn new(store: S, queue: Q, district: LiveDistrict, settings: DispatchSettings) -> Self {
         Self { store, queue, district, settings, failures: Mutex::new(HashMap::new()) }
     }
 
@@ -102,6 +102,8 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
 
     async fn handle(&self, batch: Vec<<Q::Consumer as Consumer>::Delivery>, shutdown: &CancellationToken) {
         let now = jiesu_domain::time::now();
+        // One snapshot per batch: a reload meanwhile applies from the next batch on.
+        let district = self.district.current();
         let mut work = Vec::with_capacity(batch.len());
         for delivery in batch {
             let m = delivery.message();
@@ -110,7 +112,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
                     // Ties the HTTP request that brought it in to everything the dispatcher logs about it.
                     let http = m.headers.get("request_id").map(String::as_str).unwrap_or_default();
                     tracing::debug!(request.id = %new.id, http.request_id = http, redelivered = delivery.redelivered(), "dispatching");
-                    work.push(Work { admission: admit(new, &self.district, now), delivery });
+                    work.push(Work { admission: admit(new, &district, now), delivery });
                 }
                 Err(e) => {
                     tracing::error!(message.id = %m.id, error = %e, "undecodable message: moving it to the dead-letter queue");
@@ -184,7 +186,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
                     renumbered.tracking = TrackingNumber::for_request(RequestId::generate());
                     tracing::error!(request.id = %new.id, old = %new.tracking, new = %renumbered.tracking,
                         "tracking number already taken; renumbering");
-                    again.push(admit(renumbered, &self.district, a.request.updated_at));
+                    again.push(admit(renumbered, &self.district.current(), a.request.updated_at));
                 }
             }
         }

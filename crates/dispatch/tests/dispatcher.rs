@@ -1,6 +1,5 @@
 //! The dispatcher against real backends: intake queue in, stored and routed requests out.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
@@ -34,7 +33,7 @@ async fn start<S: Store, Q: Queue>(store: &S, queue: &Q) -> Running {
     let d = Dispatcher::new(
         store.clone(),
         queue.clone(),
-        Arc::new(district().clone()),
+        jiesu_domain::live_district::LiveDistrict::new(district().clone()),
         DispatchSettings::default(),
     );
     let stop = CancellationToken::new();

@@ -5,21 +5,28 @@
 //! categories.toml              [[category]] code, name, name_en, kind, description, keywords
 //! areas/*.geojson              one FeatureCollection per file; properties code, name, name_en, level, default_owner
 //! areas/gazetteer.toml         [[place]] area, keywords
-//! rules/*.toml                 [[rule]] id, categories, lead, assists, note
+//! rules/*.toml                 version; [[rule]] id, categories, keywords, exclude_keywords, areas,
+//!                              kinds, channels, hours, lead, assists, urgency, time_limit, note
+//! time-limits.toml             [[class]] code, name, name_en, response, resolution; [defaults] normal, urgent, critical
+//! calendar/<year>.toml         year; [[holiday]] and [[workday]] name, days or from/to (optional folder)
 //! ```
 //!
 //! Parsing is strict (unknown keys are errors) and every error names its file and, where it can,
 //! its line, so `jiesu check-config` can point an editor at it. The sample district is also built
 //! into the binary, so `jiesu serve` works from any directory.
 
+mod calendar;
 mod geojson;
 mod raw;
+mod rules;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use jiesu_domain::district::{District, DistrictParts, Subject};
+
+pub use calendar::calendar_warnings;
 
 /// One problem found in the config, located as precisely as we can.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,14 +84,31 @@ pub fn sample_sources() -> Vec<SourceFile> {
         "areas/pingshan.geojson",
         "areas/gazetteer.toml",
         "rules/responsibility-list.toml",
+        "time-limits.toml",
+        "calendar/2025.toml",
+        "calendar/2026.toml",
     )
 }
 
 /// Reads the district files under `dir`. Missing required files are errors like any other.
 pub fn read_sources(dir: &Path) -> Result<Vec<SourceFile>, ConfigErrors> {
-    let mut paths =
-        vec![dir.join("bureaus.toml"), dir.join("categories.toml"), dir.join("areas/gazetteer.toml")];
+    let mut paths = vec![
+        dir.join("bureaus.toml"),
+        dir.join("categories.toml"),
+        dir.join("areas/gazetteer.toml"),
+        dir.join(calendar::TIME_LIMITS),
+    ];
     let mut errors = Vec::new();
+    // Optional: without it working days are Monday to Friday (see `calendar_warnings`).
+    match list(&dir.join(calendar::CALENDAR_DIR), "toml") {
+        Ok(found) => paths.extend(found),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => errors.push(ConfigError {
+            file: dir.join(calendar::CALENDAR_DIR),
+            line: None,
+            message: format!("cannot list: {e}"),
+        }),
+    }
     for (sub, ext) in [("areas", "geojson"), ("rules", "toml")] {
         let message = match list(&dir.join(sub), ext) {
             Ok(found) if !found.is_empty() => {
@@ -126,7 +150,7 @@ pub fn load_dir(dir: &Path) -> Result<District, ConfigErrors> {
 pub fn load(sources: &[SourceFile]) -> Result<District, ConfigErrors> {
     let mut parts = DistrictParts::default();
     let mut origins: HashMap<Subject, (PathBuf, Option<usize>)> = HashMap::new();
-    let mut errors = Vec::new();
+    let mut errors: Vec<ConfigError> = calendar::require_time_limits(sources).into_iter().collect();
     for src in sources {
         let name = src.path.to_string_lossy();
         let result = if name.ends_with(".geojson") {
@@ -137,8 +161,12 @@ pub fn load(sources: &[SourceFile]) -> Result<District, ConfigErrors> {
             raw::parse_categories(src, &mut parts, &mut origins)
         } else if name.ends_with("gazetteer.toml") {
             raw::parse_gazetteer(src, &mut parts, &mut origins)
+        } else if name.ends_with(calendar::TIME_LIMITS) {
+            calendar::parse_time_limits(src, &mut parts)
+        } else if calendar::is_calendar_year(&src.path) {
+            calendar::parse_calendar_year(src, &mut parts)
         } else {
-            raw::parse_rules(src, &mut parts, &mut origins)
+            rules::parse_rules(src, &mut parts, &mut origins)
         };
         if let Err(mut e) = result {
             errors.append(&mut e);
@@ -153,7 +181,12 @@ pub fn load(sources: &[SourceFile]) -> Result<District, ConfigErrors> {
                 .map(|e| {
                     let (file, line) =
                         origins.get(&e.subject).cloned().unwrap_or_else(|| (PathBuf::from("config"), None));
-                    ConfigError { file, line, message: e.message }
+                    // Point at the other definition too (the rule this one ties with).
+                    let message = match e.related.as_ref().and_then(|r| origins.get(r)) {
+                        Some((f, Some(l))) => format!("{} (see {}:{l})", e.message, f.display()),
+                        _ => e.message,
+                    };
+                    ConfigError { file, line, message }
                 })
                 .collect(),
         )
@@ -165,5 +198,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
+#[cfg(test)]
+mod rules_tests;
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,6 @@ use jiesu_domain::bureau::{Bureau, BureauCode, BureauKind};
 use jiesu_domain::category::{AttributeDef, Category, CategoryCode, Datatype};
 use jiesu_domain::district::{DistrictParts, Subject};
 use jiesu_domain::request::Kind;
-use jiesu_domain::routing::{Rule, RuleId};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -43,7 +42,7 @@ impl<'a> FileErrors<'a> {
     }
 }
 
-fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigError>> {
+pub(crate) fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigError>> {
     toml::from_str(&src.text).map_err(|e| {
         vec![ConfigError {
             file: src.path.clone(),
@@ -53,11 +52,11 @@ fn parse_toml<T: DeserializeOwned>(src: &SourceFile) -> Result<T, Vec<ConfigErro
     })
 }
 
-fn line<T>(src: &SourceFile, item: &Spanned<T>) -> usize {
+pub(crate) fn line<T>(src: &SourceFile, item: &Spanned<T>) -> usize {
     line_of(&src.text, item.span().start)
 }
 
-fn optional<T>(
+pub(crate) fn optional<T>(
     raw: Option<String>,
     parse: impl Fn(&str) -> Result<T, ValidationError>,
 ) -> Result<Option<T>, ValidationError> {
@@ -222,47 +221,6 @@ pub(crate) fn parse_gazetteer(
                 origins.entry(Subject::Place(k.clone())).or_insert((src.path.clone(), Some(at)));
                 parts.gazetteer.push((k, area.clone()));
             }
-        }
-    }
-    errs.finish()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleFile {
-    #[serde(default)]
-    rule: Vec<Spanned<RawRule>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: String,
-    categories: Vec<String>,
-    lead: String,
-    #[serde(default)]
-    assists: Vec<String>,
-    note: Option<String>,
-}
-
-pub(crate) fn parse_rules(
-    src: &SourceFile,
-    parts: &mut DistrictParts,
-    origins: &mut Origins,
-) -> Result<(), Vec<ConfigError>> {
-    let file: RuleFile = parse_toml(src)?;
-    let mut errs = FileErrors::new(src);
-    for item in file.rule {
-        let at = line(src, &item);
-        let raw = item.into_inner();
-        let id = errs.check(at, RuleId::parse(&raw.id));
-        let categories = errs.check(at, raw.categories.iter().map(|c| CategoryCode::parse(c)).collect());
-        let lead = errs.check(at, BureauCode::parse(&raw.lead));
-        let assists = errs.check(at, raw.assists.iter().map(|b| BureauCode::parse(b)).collect());
-        if let (Some(id), Some(categories), Some(lead), Some(assists)) = (id, categories, lead, assists) {
-            // A duplicated id is reported at its second definition, so keep the last origin.
-            origins.insert(Subject::Rule(id.clone()), (src.path.clone(), Some(at)));
-            parts.rules.push(Rule { id, categories, lead, assists, note: raw.note });
         }
     }
     errs.finish()

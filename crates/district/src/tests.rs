@@ -7,11 +7,11 @@ use jiesu_domain::request::Location;
 
 use super::*;
 
-fn sample() -> District {
+pub(crate) fn sample() -> District {
     load(&sample_sources()).unwrap_or_else(|e| panic!("the sample district must load:\n{e}"))
 }
 
-fn with_file(path: &str, text: &str) -> Vec<SourceFile> {
+pub(crate) fn with_file(path: &str, text: &str) -> Vec<SourceFile> {
     let mut sources = sample_sources();
     let file = sources.iter_mut().find(|s| s.path == Path::new(path)).expect("sample file exists");
     file.text = text.to_owned();
@@ -53,7 +53,15 @@ fn the_sample_points_land_in_their_streets_and_communities() {
 fn an_unruled_category_falls_back_to_the_street_office() {
     let d = sample();
     let area = AreaCode::parse("pingshan.kengzi").expect("code");
-    let r = d.route(Some(&CategoryCode::parse("990101").expect("code")), Some(&area));
+    let category = CategoryCode::parse("990101").expect("code");
+    let r = d.route(&jiesu_domain::routing::RouteInput {
+        category: Some(&category),
+        text: "有事反映",
+        area: Some(&area),
+        kind: jiesu_domain::request::Kind::Help,
+        channel: jiesu_domain::request::Channel::Web,
+        at: chrono::Utc::now(),
+    });
     assert_eq!(r.lead().bureau.as_str(), "street-kengzi");
     assert_eq!(r.candidates.last().map(|c| c.bureau.as_str()), Some("service-centre"));
 }
@@ -70,13 +78,22 @@ fn an_unknown_key_is_reported_at_its_line() {
 
 #[test]
 fn a_rule_naming_an_unknown_bureau_is_reported_at_the_rule() {
-    let text = "# header\n\n[[rule]]\nid = \"ok\"\ncategories = [\"99\"]\nlead = \"water\"\n\n[[rule]]\nid = \"bad\"\ncategories = [\"9901\"]\nlead = \"ministry-of-magic\"\n";
+    let text = "# header\nversion = \"t\"\n[[rule]]\nid = \"ok\"\ncategories = [\"99\"]\nlead = \"water\"\n\n[[rule]]\nid = \"bad\"\ncategories = [\"9901\"]\nlead = \"ministry-of-magic\"\n";
     let err = load(&with_file("config/rules/responsibility-list.toml", text)).expect_err("unknown bureau");
     let e = err.0.iter().find(|e| e.message.contains("ministry-of-magic")).expect("reported");
     assert_eq!(e.file, Path::new("config/rules/responsibility-list.toml"));
     // The line of the rule's `[[rule]]` header.
     assert_eq!(e.line, Some(8), "{err}");
     assert_eq!(e.to_string(), format!("config/rules/responsibility-list.toml:8: {}", e.message));
+}
+
+#[test]
+fn a_rule_naming_an_unknown_time_limit_class_is_reported_at_the_rule() {
+    let text = "version = \"t\"\n[[rule]]\nid = \"slow\"\ncategories = [\"99\"]\nlead = \"water\"\ntime_limit = \"whenever\"\n";
+    let err = load(&with_file("config/rules/responsibility-list.toml", text)).expect_err("unknown class");
+    let e = err.0.iter().find(|e| e.message.contains("whenever")).expect("reported");
+    assert_eq!(e.line, Some(2), "{err}");
+    assert!(e.message.contains("time-limit class"), "{err}");
 }
 
 #[test]
@@ -90,13 +107,10 @@ fn a_toml_syntax_error_is_reported_at_its_line() {
 }
 
 #[test]
-fn two_rules_for_one_category_are_an_error() {
-    let text = "[[rule]]\nid = \"one\"\ncategories = [\"99\"]\nlead = \"water\"\n\n[[rule]]\nid = \"two\"\ncategories = [\"99\"]\nlead = \"transport\"\n";
+fn two_rules_for_one_category_with_different_leads_are_an_error() {
+    let text = "version = \"t\"\n[[rule]]\nid = \"one\"\ncategories = [\"99\"]\nlead = \"water\"\n\n[[rule]]\nid = \"two\"\ncategories = [\"99\"]\nlead = \"transport\"\n";
     let err = load(&with_file("config/rules/responsibility-list.toml", text)).expect_err("ambiguous");
-    assert!(
-        err.0.iter().any(|e| e.line == Some(6) && e.message.contains("already routed by rule `one`")),
-        "{err}"
-    );
+    assert!(err.0.iter().any(|e| e.line == Some(7) && e.message.contains("ties with rule `one`")), "{err}");
 }
 
 #[test]
@@ -122,6 +136,7 @@ fn missing_files_are_reported() {
     let err = load_dir(dir.path()).expect_err("empty dir");
     assert!(err.0.iter().any(|e| e.file.ends_with("bureaus.toml")), "{err}");
     assert!(err.0.iter().any(|e| e.file.ends_with("rules")), "{err}");
+    assert!(err.0.iter().any(|e| e.file.ends_with("time-limits.toml")), "{err}");
 }
 
 #[test]
@@ -143,7 +158,7 @@ fn a_list_attribute_without_values_is_reported() {
     let file = sources.iter_mut().find(|s| s.path == Path::new("config/categories.toml")).expect("file");
     file.text = text.to_owned();
     let rules = sources.iter_mut().find(|s| s.path.starts_with("config/rules")).expect("rules");
-    rules.text = String::new();
+    rules.text = "version = \"t\"\n".to_owned();
     let err = load(&sources).expect_err("no values");
     assert!(
         err.0.iter().any(|e| e.message.contains("a list attribute needs values") && e.line == Some(9)),

@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::area::Placement;
+use crate::deadline::Deadline;
 use crate::district::District;
-use crate::event::{Actor, Event, EventKind, InferredCategory};
+use crate::event::{Actor, AwaitReason, Event, EventKind, InferredCategory};
 use crate::request::{NewRequest, Request, RequestStatus, RequestTransition};
-use crate::routing::Routing;
+use crate::routing::{RouteInput, Routing};
+use crate::sla::DeadlineKind;
 use crate::task::{Task, TaskRole};
 
 /// Everything the store writes for one new request, in one transaction.
@@ -15,6 +17,8 @@ use crate::task::{Task, TaskRole};
 pub struct Admission {
     pub request: Request,
     pub tasks: Vec<Task>,
+    /// The clocks of the tasks: claim by, resolve by.
+    pub deadlines: Vec<Deadline>,
     pub events: Vec<Event>,
     pub placement: Option<Placement>,
     pub routing: Routing,
@@ -24,7 +28,14 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
     let category_inferred = infer_category(&mut new, district);
     let placement = district.place(&new.location, new.details.area_hint.as_ref());
     let area = placement.as_ref().map(|p| p.area().clone());
-    let routing = district.route(new.category.as_ref(), area.as_ref());
+    let routing = district.route(&RouteInput {
+        category: new.category.as_ref(),
+        text: &route_text(&new),
+        area: area.as_ref(),
+        kind: new.kind,
+        channel: new.channel,
+        at: new.received_at,
+    });
     let request_id = new.id;
     let event =
         |task: Option<&Task>, kind| Event::new(request_id, task.map(|t| t.id), Actor::System, kind, now);
@@ -44,18 +55,14 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
         let status = RequestStatus::Received
             .apply(RequestTransition::AnswerOnReceipt)
             .unwrap_or(RequestStatus::Closed);
-        return Admission {
-            request: Request { submitted: new, area, status, updated_at: now },
-            tasks: Vec::new(),
-            events,
-            placement,
-            routing,
-        };
+        let request = Request { submitted: new, area, status, updated_at: now };
+        return Admission { request, tasks: Vec::new(), deadlines: Vec::new(), events, placement, routing };
     }
 
-    let lead = routing.lead();
-    let mut tasks = vec![Task::dispatch(request_id, lead.bureau.clone(), TaskRole::Lead, now)];
-    tasks.extend(lead.assists.iter().map(|b| Task::dispatch(request_id, b.clone(), TaskRole::Assist, now)));
+    // A rule may say the matter is more urgent than the channel did; it never lowers it.
+    if let Some(u) = routing.urgency.filter(|u| *u > new.details.urgency) {
+        new.details.urgency = u;
+    }
     events.push(event(
         None,
         EventKind::RequestRouted {
@@ -64,12 +71,39 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
             category_inferred,
         },
     ));
-    events.extend(tasks.iter().map(|t| {
-        event(
+
+    // Nothing placed it in the district: an operator finds where it is before anyone is sent.
+    if placement.is_none() {
+        events.push(event(None, EventKind::RequestAwaitingOperator { reason: AwaitReason::Unplaced }));
+        let status = RequestStatus::Received
+            .apply(RequestTransition::AwaitOperator)
+            .unwrap_or(RequestStatus::AwaitingDispatch);
+        let request = Request { submitted: new, area, status, updated_at: now };
+        return Admission { request, tasks: Vec::new(), deadlines: Vec::new(), events, placement, routing };
+    }
+
+    let lead = routing.lead();
+    let mut tasks = vec![Task::dispatch(request_id, lead.bureau.clone(), TaskRole::Lead, now)];
+    tasks.extend(lead.assists.iter().map(|b| Task::dispatch(request_id, b.clone(), TaskRole::Assist, now)));
+    let clocks = district.clocks(routing.time_limit.as_ref(), new.details.urgency, now);
+    let mut deadlines = Vec::with_capacity(tasks.len() * 2);
+    for t in &tasks {
+        for (kind, due) in
+            [(DeadlineKind::Response, clocks.response), (DeadlineKind::Resolution, clocks.resolution)]
+        {
+            deadlines.push(Deadline::new(request_id, t.id, kind, clocks.class.clone(), due));
+        }
+        events.push(event(
             Some(t),
-            EventKind::TaskDispatched { bureau: t.bureau.clone(), role: t.role, reason: lead.reason.clone() },
-        )
-    }));
+            EventKind::TaskDispatched {
+                bureau: t.bureau.clone(),
+                role: t.role,
+                reason: lead.reason.clone(),
+                response_due: Some(clocks.response),
+                resolution_due: Some(clocks.resolution),
+            },
+        ));
+    }
 
     // Received → Dispatched is always legal; going through the state machine keeps one source of truth.
     let status =
@@ -77,9 +111,19 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
     Admission {
         request: Request { submitted: new, area, status, updated_at: now },
         tasks,
+        deadlines,
         events,
         placement,
         routing,
+    }
+}
+
+/// The words rules look for keywords in: the title (some channels have one) and the description,
+/// on separate lines so that no keyword is found across the seam.
+pub(crate) fn route_text(new: &NewRequest) -> String {
+    match &new.details.title {
+        Some(title) => format!("{}\n{}", title.as_str(), new.description.as_str()),
+        None => new.description.as_str().to_owned(),
     }
 }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
+use crate::area_index::AreaIndex;
 use crate::bureau::{BureauCode, slug};
 use crate::geo::{Boundary, GeoPoint};
 use crate::text::string_newtype;
@@ -99,18 +100,16 @@ impl Placement {
 pub struct AreaTree {
     areas: BTreeMap<AreaCode, Area>,
     root: AreaCode,
-    /// Areas with a boundary, deepest first, so the first cover found is the most specific.
-    by_depth: Vec<AreaCode>,
+    /// The boundaries in an R-tree, for placing points.
+    index: AreaIndex,
 }
 
 impl AreaTree {
-    /// Builds the tree. Callers validate (see `district`); this only needs a root to exist.
+    /// Builds the tree and its spatial index. Callers validate (see `district`); this only needs
+    /// a root to exist.
     pub(crate) fn new(areas: BTreeMap<AreaCode, Area>, root: AreaCode) -> Self {
-        let mut by_depth: Vec<AreaCode> =
-            areas.values().filter(|a| a.boundary.is_some()).map(|a| a.code.clone()).collect();
-        // Deepest first; among equals, code order makes the choice on a shared edge deterministic.
-        by_depth.sort_by(|a, b| b.depth().cmp(&a.depth()).then_with(|| a.cmp(b)));
-        Self { areas, root, by_depth }
+        let index = AreaIndex::new(areas.values());
+        Self { areas, root, index }
     }
 
     pub fn get(&self, code: &AreaCode) -> Option<&Area> {
@@ -138,12 +137,10 @@ impl AreaTree {
         out
     }
 
-    /// The deepest area whose boundary covers the point.
+    /// The deepest area whose boundary covers the point (its outline included); on an edge or a
+    /// vertex shared by two areas of the same depth, the one whose code sorts first.
     pub fn locate(&self, p: GeoPoint) -> Option<&Area> {
-        self.by_depth
-            .iter()
-            .filter_map(|c| self.areas.get(c))
-            .find(|a| a.boundary.as_ref().is_some_and(|b| b.covers(p)))
+        self.index.locate(p).and_then(|c| self.areas.get(c))
     }
 }
 

@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::area::{Area, AreaCode, AreaLevel, AreaTree, Gazetteer, Placement};
 use crate::bureau::{Bureau, BureauCode, BureauKind};
+use crate::calendar::WorkCalendar;
 use crate::category::{Category, CategoryCode, Taxonomy};
 use crate::request::Location;
-use crate::routing::{Routing, Rule, RuleId, RuleSet, route};
+use crate::routing::{RouteInput, Routing, Rule, RuleId, RuleSet, route};
+use crate::sla::TimeLimits;
 
 /// What a validation error is about, so a loader can point at the file and line that defined it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,6 +30,9 @@ pub enum Subject {
 pub struct DistrictError {
     pub subject: Subject,
     pub message: String,
+    /// Another definition the problem involves (the rule a rule ties with), so that a loader can
+    /// point at both.
+    pub related: Option<Subject>,
 }
 
 /// The district's data as read from its files, before cross-checking.
@@ -38,6 +43,9 @@ pub struct DistrictParts {
     pub categories: Vec<Category>,
     pub rules: Vec<Rule>,
     pub gazetteer: Vec<(String, AreaCode)>,
+    /// Checked as they are built (`WorkCalendar::add_year`, `TimeLimits::new`).
+    pub calendar: WorkCalendar,
+    pub time_limits: TimeLimits,
 }
 
 #[derive(Debug, Clone)]
@@ -47,13 +55,15 @@ pub struct District {
     taxonomy: Taxonomy,
     rules: RuleSet,
     gazetteer: Gazetteer,
+    calendar: WorkCalendar,
+    time_limits: TimeLimits,
 }
 
 struct Errors(Vec<DistrictError>);
 
 impl Errors {
     fn push(&mut self, subject: Subject, message: impl Into<String>) {
-        self.0.push(DistrictError { subject, message: message.into() });
+        self.0.push(DistrictError { subject, message: message.into(), related: None });
     }
 }
 
@@ -140,27 +150,31 @@ impl District {
             }
         }
 
+        // References are checked here, where bureaus, categories and areas are known; the rule set
+        // checks the rest (ids, conditions, ties) when it compiles.
         for r in &parts.rules {
             let subject = || Subject::Rule(r.id.clone());
-            if r.categories.is_empty() {
-                errs.push(subject(), format!("rule `{}` names no category", r.id));
-            }
             for c in r.categories.iter().filter(|c| !categories.contains_key(*c)) {
                 errs.push(subject(), format!("rule `{}` names unknown category {c}", r.id));
+            }
+            for a in r.areas.iter().filter(|a| !areas.contains_key(*a)) {
+                errs.push(subject(), format!("rule `{}` names unknown area `{a}`", r.id));
             }
             for b in std::iter::once(&r.lead).chain(&r.assists).filter(|b| !bureau_known(b)) {
                 errs.push(subject(), format!("rule `{}` names unknown bureau `{b}`", r.id));
             }
-            if r.assists.contains(&r.lead) {
-                errs.push(
-                    subject(),
-                    format!("rule `{}` lists its lead `{}` among the assists", r.id, r.lead),
-                );
+            // An unknown class would silently fall back to the urgency's default: refuse it.
+            if let Some(c) = r.time_limit.as_ref().filter(|c| parts.time_limits.class(c).is_none()) {
+                errs.push(subject(), format!("rule `{}` names unknown time-limit class `{c}`", r.id));
             }
         }
-        let rules = RuleSet::new(parts.rules).unwrap_or_else(|rule_errs| {
-            for (id, message) in rule_errs {
-                errs.push(Subject::Rule(id), message);
+        let rules = RuleSet::compile(parts.rules).unwrap_or_else(|rule_errs| {
+            for e in rule_errs {
+                errs.0.push(DistrictError {
+                    subject: Subject::Rule(e.rule),
+                    message: e.message,
+                    related: e.related.map(Subject::Rule),
+                });
             }
             RuleSet::default()
         });
@@ -187,6 +201,8 @@ impl District {
             taxonomy: Taxonomy::new(categories),
             rules,
             gazetteer: Gazetteer::new(parts.gazetteer),
+            calendar: parts.calendar,
+            time_limits: parts.time_limits,
         })
     }
 
@@ -212,6 +228,14 @@ impl District {
 
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gazetteer
+    }
+
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    pub fn time_limits(&self) -> &TimeLimits {
+        &self.time_limits
     }
 
     /// Places a request: by its point when it has one inside the district, else by the area the
@@ -242,8 +266,9 @@ impl District {
         })
     }
 
-    pub fn route(&self, category: Option<&CategoryCode>, area: Option<&AreaCode>) -> Routing {
-        route(&self.rules, &self.areas, category, area)
+    /// The candidate bureaus for a request, in order, with the best rule's urgency and time limit.
+    pub fn route(&self, input: &RouteInput<'_>) -> Routing {
+        route(&self.rules, &self.areas, input)
     }
 }
 

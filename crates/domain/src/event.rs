@@ -13,6 +13,7 @@ use crate::request::{Channel, Kind};
 use crate::routing::{RouteReason, Routing};
 use crate::task::TaskRole;
 use crate::text::OperatorId;
+use crate::workflow::{DisclaimReason, ExtensionId, Note, Satisfaction};
 
 /// Who made the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +32,49 @@ pub enum Actor {
 pub struct InferredCategory {
     pub category: CategoryCode,
     pub keyword: String,
+}
+
+/// Why a person (not the rules) gave a task to a bureau.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum AssignedWhy {
+    /// The dispatch desk chose the bureau.
+    Operator {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// The dispatch desk took the lead from one bureau and gave it to another.
+    Transfer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<BureauCode>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// Brought in to assist, by the desk or the lead bureau.
+    Assist {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// The citizen said "not solved": back to the bureau that resolved it (重办).
+    Reopened,
+}
+
+/// Why a request waits for the dispatch desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AwaitReason {
+    /// Neither its point, nor a named area, nor its address placed it in the district.
+    Unplaced,
+    /// The lead disclaimed it and the district has the desk review disclaims.
+    DisclaimReview,
+}
+
+/// What made a request an escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTrigger {
+    /// Every candidate bureau disclaimed it.
+    Exhausted,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,11 +100,101 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         operator: Option<OperatorId>,
     },
+    /// The rules (or the next candidate in their order) gave the task to the bureau.
     TaskDispatched {
         bureau: BureauCode,
         role: TaskRole,
         reason: RouteReason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response_due: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution_due: Option<DateTime<Utc>>,
     },
+    /// A person gave the task to the bureau.
+    TaskAssigned {
+        bureau: BureauCode,
+        role: TaskRole,
+        why: AssignedWhy,
+        response_due: Option<DateTime<Utc>>,
+        resolution_due: Option<DateTime<Utc>>,
+    },
+    RequestAwaitingOperator {
+        reason: AwaitReason,
+    },
+    TaskClaimed {
+        bureau: BureauCode,
+    },
+    TaskProgressed {
+        bureau: BureauCode,
+        note: Note,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<crate::request::MediaUrl>,
+    },
+    TaskResolved {
+        bureau: BureauCode,
+        result: Note,
+    },
+    TaskDisclaimed {
+        bureau: BureauCode,
+        reason: DisclaimReason,
+        explanation: Note,
+        /// Waits for the dispatch desk rather than moving on at once.
+        pending_review: bool,
+    },
+    DisclaimReviewed {
+        bureau: BureauCode,
+        accepted: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    TaskCancelled {
+        bureau: BureauCode,
+    },
+    TaskReleased {
+        bureau: BureauCode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    RequestEscalated {
+        trigger: EscalationTrigger,
+        /// The bureaus that disclaimed it, in order.
+        #[serde(default)]
+        disclaimed: Vec<BureauCode>,
+    },
+    ExtensionRequested {
+        bureau: BureauCode,
+        extension: ExtensionId,
+        days: u32,
+        reason: Note,
+    },
+    ExtensionDecided {
+        bureau: BureauCode,
+        extension: ExtensionId,
+        approved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_due: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// The lead and every assist are done: the closure review may start.
+    RequestResolved,
+    ResolutionReviewed {
+        approved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    ReturnVisitRecorded {
+        solved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        satisfaction: Option<Satisfaction>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<Note>,
+        by_phone: bool,
+    },
+    RequestReopened {
+        bureau: BureauCode,
+    },
+    RequestClosed,
 }
 
 impl EventKind {
@@ -71,6 +205,23 @@ impl EventKind {
             Self::RequestRouted { .. } => "request_routed",
             Self::RequestAnswered { .. } => "request_answered",
             Self::TaskDispatched { .. } => "task_dispatched",
+            Self::TaskAssigned { .. } => "task_assigned",
+            Self::RequestAwaitingOperator { .. } => "request_awaiting_operator",
+            Self::TaskClaimed { .. } => "task_claimed",
+            Self::TaskProgressed { .. } => "task_progressed",
+            Self::TaskResolved { .. } => "task_resolved",
+            Self::TaskDisclaimed { .. } => "task_disclaimed",
+            Self::DisclaimReviewed { .. } => "disclaim_reviewed",
+            Self::TaskCancelled { .. } => "task_cancelled",
+            Self::TaskReleased { .. } => "task_released",
+            Self::RequestEscalated { .. } => "request_escalated",
+            Self::ExtensionRequested { .. } => "extension_requested",
+            Self::ExtensionDecided { .. } => "extension_decided",
+            Self::RequestResolved => "request_resolved",
+            Self::ResolutionReviewed { .. } => "resolution_reviewed",
+            Self::ReturnVisitRecorded { .. } => "return_visit_recorded",
+            Self::RequestReopened { .. } => "request_reopened",
+            Self::RequestClosed => "request_closed",
         }
     }
 }

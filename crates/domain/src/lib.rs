@@ -7,13 +7,17 @@
 pub mod admission;
 pub mod api_client;
 pub mod area;
+mod area_index;
 pub mod bureau;
+pub mod calendar;
 pub mod category;
 pub mod contact;
+pub mod deadline;
 pub mod district;
 pub mod event;
 pub mod geo;
 pub mod ids;
+pub mod live_district;
 pub mod messages;
 pub mod ports;
 pub mod records;
@@ -25,5 +29,6 @@ pub mod staff;
 pub mod task;
 pub mod text;
 pub mod time;
+pub mod workflow;
 
 pub use text::ValidationError;

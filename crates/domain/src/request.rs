@@ -39,6 +39,15 @@ impl Channel {
         }
     }
 
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Web => "网页",
+            Self::Wechat => "微信公众号",
+            Self::Hotline => "12345热线",
+            Self::Open311 => "Open311 接口",
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == raw)
     }
@@ -105,8 +114,9 @@ impl Kind {
     }
 }
 
-/// How fast the request must be handled (紧急程度). It selects the time-limit class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How fast the request must be handled (紧急程度). It selects the time-limit class. Ordered from
+/// least to most urgent, so that a rule can raise a request's urgency with `max`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// 一般

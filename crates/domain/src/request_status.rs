@@ -19,9 +19,12 @@ pub enum RequestStatus {
     InProgress,
     /// Every candidate disclaimed it: a coordination meeting must decide.
     Escalated,
-    /// The lead bureau reports it done (办结); closure review pending.
+    /// The lead bureau reports it done (办结), and every assisting bureau is done: the dispatch
+    /// desk's closure review (结案审核) is pending.
     Resolved,
-    /// Reviewed and closed (结案).
+    /// The closure review accepted the result; the return visit (回访) is pending.
+    Reviewed,
+    /// Closed (结案): the return visit is recorded, or the request was answered on receipt.
     Closed,
 }
 
@@ -37,11 +40,17 @@ pub enum RequestTransition {
     AwaitOperator,
     LeadClaimed,
     Escalate,
+    /// The lead resolved it and no assisting bureau still owes work.
     LeadResolved,
     /// Closure review sent it back to the lead.
     ResolutionRejected,
+    /// Closure review accepted the result.
+    ResolutionApproved,
+    /// The dispatch desk refused the lead's disclaim: the lead must handle it.
+    DisclaimRejected,
+    /// The return visit is recorded.
     Close,
-    /// The citizen said "not solved" (重办).
+    /// The citizen said "not solved" (重办): back to the same lead bureau.
     Reopen,
     /// A consultation answered where it came in (a hotline operator answered on the phone):
     /// stored closed, never dispatched.
@@ -56,13 +65,14 @@ pub struct IllegalRequestTransition {
 }
 
 impl RequestStatus {
-    pub const ALL: [RequestStatus; 7] = [
+    pub const ALL: [RequestStatus; 8] = [
         Self::Received,
         Self::AwaitingDispatch,
         Self::Dispatched,
         Self::InProgress,
         Self::Escalated,
         Self::Resolved,
+        Self::Reviewed,
         Self::Closed,
     ];
 
@@ -77,9 +87,11 @@ impl RequestStatus {
             (S::Dispatched, T::LeadClaimed) => S::InProgress,
             (S::AwaitingDispatch | S::Dispatched | S::InProgress, T::Escalate) => S::Escalated,
             (S::InProgress, T::LeadResolved) => S::Resolved,
+            (S::AwaitingDispatch, T::DisclaimRejected) => S::InProgress,
             (S::Resolved, T::ResolutionRejected) => S::InProgress,
-            (S::Resolved, T::Close) => S::Closed,
-            (S::Resolved | S::Closed, T::Reopen) => S::Dispatched,
+            (S::Resolved, T::ResolutionApproved) => S::Reviewed,
+            (S::Reviewed, T::Close) => S::Closed,
+            (S::Reviewed | S::Closed, T::Reopen) => S::Dispatched,
             (S::Received, T::AnswerOnReceipt) => S::Closed,
             (from, transition) => return Err(IllegalRequestTransition { from, transition }),
         };
@@ -99,6 +111,7 @@ impl RequestStatus {
             Self::InProgress => "in_progress",
             Self::Escalated => "escalated",
             Self::Resolved => "resolved",
+            Self::Reviewed => "reviewed",
             Self::Closed => "closed",
         }
     }
@@ -111,6 +124,7 @@ impl RequestStatus {
             Self::InProgress => "办理中",
             Self::Escalated => "协调中",
             Self::Resolved => "已办结",
+            Self::Reviewed => "待回访",
             Self::Closed => "已结案",
         }
     }
@@ -128,8 +142,10 @@ mod tests {
 
     use super::*;
 
-    const TRANSITIONS: [T; 10] = [
+    const TRANSITIONS: [T; 12] = [
         T::AnswerOnReceipt,
+        T::ResolutionApproved,
+        T::DisclaimRejected,
         T::Dispatch,
         T::Redispatch,
         T::AwaitOperator,
@@ -144,7 +160,7 @@ mod tests {
     #[test]
     fn the_ordinary_path_reaches_closed() {
         let mut s = S::Received;
-        for t in [T::Dispatch, T::LeadClaimed, T::LeadResolved, T::Close] {
+        for t in [T::Dispatch, T::LeadClaimed, T::LeadResolved, T::ResolutionApproved, T::Close] {
             s = s.apply(t).expect("legal");
         }
         assert_eq!(s, S::Closed);
@@ -153,7 +169,9 @@ mod tests {
 
     #[test]
     fn a_request_nobody_resolved_cannot_be_closed() {
-        for from in [S::Received, S::Dispatched, S::InProgress, S::Escalated, S::AwaitingDispatch] {
+        for from in
+            [S::Received, S::Dispatched, S::InProgress, S::Escalated, S::AwaitingDispatch, S::Resolved]
+        {
             assert_eq!(from.apply(T::Close), Err(IllegalRequestTransition { from, transition: T::Close }));
         }
     }
@@ -166,7 +184,7 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever happens, a request only becomes closed straight from resolved (or answered on
+        /// Whatever happens, a request only becomes closed after its closure review (or answered on
         /// receipt, before anything else happened), and a closed request only moves again by being
         /// reopened.
         #[test]
@@ -177,7 +195,7 @@ mod tests {
                 match s.apply(t) {
                     Ok(next) => {
                         if next == S::Closed {
-                            prop_assert!(s == S::Resolved || (s == S::Received && t == T::AnswerOnReceipt));
+                            prop_assert!(s == S::Reviewed || (s == S::Received && t == T::AnswerOnReceipt));
                         }
                         if s == S::Closed { prop_assert_eq!(t, T::Reopen); }
                         s = next;

@@ -38,6 +38,9 @@ pub enum TaskState {
     Claimed,
     /// Done (办结).
     Resolved,
+    /// The bureau asked to send it back, and the district has the dispatch desk review disclaims:
+    /// still the bureau's until an operator accepts (→ disclaimed) or rejects (→ claimed) it.
+    DisclaimRequested,
     /// Sent back as "not ours" (退单).
     Disclaimed,
     /// An assisting bureau was let go by the lead or an operator.
@@ -52,7 +55,14 @@ pub enum TaskAction {
     Claim,
     Progress,
     Resolve,
+    /// Send it back at once (the district routes disclaims onward automatically).
     Disclaim,
+    /// Ask to send it back; the dispatch desk decides.
+    RequestDisclaim,
+    /// The dispatch desk accepted the requested disclaim.
+    AcceptDisclaim,
+    /// The dispatch desk refused it: the bureau must handle the task.
+    RejectDisclaim,
     Release,
     Cancel,
     /// The closure review or the citizen sent the result back.
@@ -71,8 +81,15 @@ pub enum TaskTransitionError {
 }
 
 impl TaskState {
-    pub const ALL: [TaskState; 6] =
-        [Self::Dispatched, Self::Claimed, Self::Resolved, Self::Disclaimed, Self::Released, Self::Cancelled];
+    pub const ALL: [TaskState; 7] = [
+        Self::Dispatched,
+        Self::Claimed,
+        Self::Resolved,
+        Self::DisclaimRequested,
+        Self::Disclaimed,
+        Self::Released,
+        Self::Cancelled,
+    ];
 
     pub fn apply(
         self,
@@ -87,13 +104,18 @@ impl TaskState {
             (S::Dispatched, A::Claim) => Ok(S::Claimed),
             (S::Claimed, A::Progress) => Ok(S::Claimed),
             (S::Claimed, A::Resolve) => Ok(S::Resolved),
-            (S::Dispatched | S::Claimed, A::Disclaim) if binding => Err(TaskTransitionError::Binding),
+            (S::Dispatched | S::Claimed, A::Disclaim | A::RequestDisclaim) if binding => {
+                Err(TaskTransitionError::Binding)
+            }
             (S::Dispatched | S::Claimed, A::Disclaim) => Ok(S::Disclaimed),
-            (S::Dispatched | S::Claimed, A::Release) if role != TaskRole::Assist => {
+            (S::Dispatched | S::Claimed, A::RequestDisclaim) => Ok(S::DisclaimRequested),
+            (S::DisclaimRequested, A::AcceptDisclaim) => Ok(S::Disclaimed),
+            (S::DisclaimRequested, A::RejectDisclaim) => Ok(S::Claimed),
+            (S::Dispatched | S::Claimed | S::DisclaimRequested, A::Release) if role != TaskRole::Assist => {
                 Err(TaskTransitionError::NotAnAssist)
             }
-            (S::Dispatched | S::Claimed, A::Release) => Ok(S::Released),
-            (S::Dispatched | S::Claimed, A::Cancel) => Ok(S::Cancelled),
+            (S::Dispatched | S::Claimed | S::DisclaimRequested, A::Release) => Ok(S::Released),
+            (S::Dispatched | S::Claimed | S::DisclaimRequested, A::Cancel) => Ok(S::Cancelled),
             (S::Resolved, A::Reopen) => Ok(S::Claimed),
             _ => illegal,
         }
@@ -101,7 +123,12 @@ impl TaskState {
 
     /// Whether the bureau still owes work on it.
     pub fn is_active(self) -> bool {
-        matches!(self, Self::Dispatched | Self::Claimed)
+        matches!(self, Self::Dispatched | Self::Claimed | Self::DisclaimRequested)
+    }
+
+    /// Whether the task is over for good (only a resolved task can still be reopened).
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Disclaimed | Self::Released | Self::Cancelled)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +136,7 @@ impl TaskState {
             Self::Dispatched => "dispatched",
             Self::Claimed => "claimed",
             Self::Resolved => "resolved",
+            Self::DisclaimRequested => "disclaim_requested",
             Self::Disclaimed => "disclaimed",
             Self::Released => "released",
             Self::Cancelled => "cancelled",
@@ -155,6 +183,14 @@ impl Task {
     }
 }
 
+/// The lead task that answers for a request now: the active lead, else the latest resolved lead
+/// (a closed request still names who solved it). Disclaimed, released and cancelled leads answer
+/// for nothing.
+pub fn current_lead(tasks: &[Task]) -> Option<&Task> {
+    let leads = || tasks.iter().rev().filter(|t| t.role == TaskRole::Lead);
+    leads().find(|t| t.state.is_active()).or_else(|| leads().find(|t| t.state == TaskState::Resolved))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,8 +198,18 @@ mod tests {
     use TaskState as S;
     use proptest::prelude::*;
 
-    const ACTIONS: [A; 7] =
-        [A::Claim, A::Progress, A::Resolve, A::Disclaim, A::Release, A::Cancel, A::Reopen];
+    const ACTIONS: [A; 10] = [
+        A::Claim,
+        A::Progress,
+        A::Resolve,
+        A::Disclaim,
+        A::RequestDisclaim,
+        A::AcceptDisclaim,
+        A::RejectDisclaim,
+        A::Release,
+        A::Cancel,
+        A::Reopen,
+    ];
 
     fn task(role: TaskRole, binding: bool) -> Task {
         let bureau = BureauCode::parse("water").expect("valid");
@@ -198,6 +244,24 @@ mod tests {
     }
 
     #[test]
+    fn a_requested_disclaim_waits_for_the_desk() {
+        let mut t = task(TaskRole::Lead, false);
+        t.act(A::RequestDisclaim, Utc::now()).expect("request");
+        assert!(t.state.is_active(), "still the bureau's until the desk decides");
+        assert!(t.act(A::Resolve, Utc::now()).is_err());
+        t.act(A::RejectDisclaim, Utc::now()).expect("reject");
+        assert_eq!(t.state, S::Claimed, "refused: the bureau must handle it");
+        let mut u = task(TaskRole::Lead, false);
+        u.act(A::RequestDisclaim, Utc::now()).expect("request");
+        u.act(A::AcceptDisclaim, Utc::now()).expect("accept");
+        assert_eq!(u.state, S::Disclaimed);
+        assert_eq!(
+            task(TaskRole::Lead, true).act(A::RequestDisclaim, Utc::now()),
+            Err(TaskTransitionError::Binding)
+        );
+    }
+
+    #[test]
     fn only_assists_are_released() {
         assert_eq!(
             task(TaskRole::Lead, false).act(A::Release, Utc::now()),
@@ -220,7 +284,7 @@ mod tests {
             for i in steps {
                 let a = ACTIONS[i];
                 if let Ok(next) = s.apply(a, role, binding) {
-                    prop_assert!(!matches!(s, S::Disclaimed | S::Released | S::Cancelled));
+                    prop_assert!(!s.is_final());
                     if s == S::Resolved { prop_assert_eq!(a, A::Reopen); }
                     s = next;
                 }

@@ -100,6 +100,8 @@ macro_rules! bounded_text {
     };
 }
 
+pub(crate) use bounded_text;
+
 bounded_text!(
     /// What the citizen wrote about the problem. Open311 caps `description` at 4000 characters;
     /// it may be empty (the category then says what the request is about).

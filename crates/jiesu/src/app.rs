@@ -8,8 +8,9 @@ use std::time::Duration;
 use jiesu_api::{Context, HttpRoles, HttpSettings};
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{Accounts, ChannelSessions, Queue, QueueError, Store, StoreError};
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Queue, QueueError, Store, StoreError};
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
 use jiesu_intake::open311::Open311;
@@ -95,7 +96,7 @@ pub struct App {
 impl App {
     /// Opens the backends, declares the queues, binds the listener and starts every role.
     pub async fn build(settings: &Settings, roles: Roles) -> Result<Self, StartError> {
-        let district = Arc::new(load_district(&settings.district.dir)?);
+        let district = LiveDistrict::new(load_district(&settings.district.dir)?);
         let listener =
             if roles.http() { Some(TcpListener::bind(settings.server.listen).await?) } else { None };
         let addr = listener.as_ref().map(TcpListener::local_addr).transpose()?;
@@ -144,19 +145,26 @@ struct Starter<'a> {
     app: &'a mut App,
     settings: &'a Settings,
     roles: Roles,
-    district: Arc<District>,
+    district: LiveDistrict,
     listener: Option<TcpListener>,
 }
 
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions + Accounts, Q: Queue>(
+    async fn run<S: Store + ChannelSessions + Cases + Accounts, Q: Queue>(
         self,
         store: S,
         queue: Q,
     ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
+        let every = Duration::from_secs(settings.district.reload_secs);
+        app.tracker.spawn(crate::reload::watch(
+            settings.district.dir.clone(),
+            district.clone(),
+            every,
+            app.shutdown.clone(),
+        ));
         // Declared by everyone who uses it, so no message is ever sent to a queue that is not there.
         queue.declare(INTAKE_QUEUE, &[]).await?;
         if roles.dispatch {
@@ -195,14 +203,16 @@ impl UseBackends for Starter<'_> {
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
-            let web = Arc::new(Web::new(
+            let mut web = Web::new(
                 store.clone(),
                 queue.clone(),
                 district.clone(),
                 MediaDir::new(&settings.web.media_dir),
                 settings.server.public_url.clone(),
                 settings.web.max_photo_mb * 1024 * 1024,
-            ));
+            );
+            web.policy = settings.policy();
+            let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
                 queue: queue.clone(),
@@ -249,7 +259,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
     settings: &Settings,
     store: &S,
     queue: &Q,
-    district: &Arc<District>,
+    district: &LiveDistrict,
 ) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
     let w = &settings.wechat;
     let token = w.token.expose_secret();

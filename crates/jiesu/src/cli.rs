@@ -187,13 +187,21 @@ fn check_config(settings: &Settings) -> ExitCode {
         return fail(&format!("{} problem(s) found", problems.len()));
     }
     if let Some(d) = district {
+        // A calendar that runs out makes deadlines fall back to plain weekdays: worth a warning,
+        // not a failure (the State Council publishes next year's holidays late in the year).
+        let today = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+        for w in jiesu_district::calendar_warnings(&d, today) {
+            let _ = writeln!(std::io::stderr().lock(), "warning: {w}");
+        }
         say(&format!(
-            "{}: OK ({} bureaus, {} areas, {} services, {} rules)",
+            "{}: OK ({} bureaus, {} areas, {} services, {} rules, {} time-limit classes, calendar {})",
             dir.display(),
             d.bureaus().count(),
             d.areas().iter().count(),
             d.taxonomy().leaves().count(),
-            d.rules().len()
+            d.rules().len(),
+            d.time_limits().classes().count(),
+            d.calendar().covered_years().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
         ));
     }
     ExitCode::SUCCESS

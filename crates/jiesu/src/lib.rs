@@ -8,6 +8,7 @@ pub mod app;
 pub mod backends;
 pub mod cli;
 mod import;
+pub mod reload;
 pub mod settings;
 mod telemetry;
 mod users;

@@ -26,6 +26,7 @@ pub struct Settings {
     pub open311: Open311Settings,
     pub web: WebSettings,
     pub wechat: WechatSettings,
+    pub workflow: WorkflowSettings,
     pub auth: AuthSettings,
     pub log: Log,
 }
@@ -50,6 +51,14 @@ impl AuthSettings {
             },
         }
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSettings {
+    /// `automatic`: a disclaimed lead goes to the next candidate at once; `operator`: the dispatch
+    /// desk accepts or rejects each lead's disclaim first.
+    pub disclaim_review: jiesu_domain::workflow::DisclaimReview,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +127,8 @@ pub struct Outbox {
 #[serde(deny_unknown_fields)]
 pub struct DistrictSettings {
     pub dir: PathBuf,
+    /// How often the folder is checked for changes (0: only SIGHUP reloads).
+    pub reload_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +149,13 @@ pub struct Log {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+impl Settings {
+    /// What the district decided about its workflow.
+    pub fn policy(&self) -> jiesu_domain::workflow::Policy {
+        jiesu_domain::workflow::Policy { disclaim_review: self.workflow.disclaim_review }
+    }
 }
 
 /// Which database the URL names.

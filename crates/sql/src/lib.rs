@@ -5,6 +5,8 @@
 //! migrator per backend covers every table, the local queue's included, so one `jiesu migrate`
 //! brings a database fully up to date.
 
+pub mod statements;
+
 use chrono::{DateTime, Utc};
 use jiesu_domain::event::Event;
 use jiesu_domain::ports::{OutboxEvent, RequestView, StoreError};

@@ -42,6 +42,7 @@ struct RequestColumns {
     status: Vec<String>,
     received_at: Vec<DateTime<Utc>>,
     updated_at: Vec<DateTime<Utc>>,
+    routing: Vec<Option<String>>,
 }
 
 impl RequestColumns {
@@ -103,6 +104,9 @@ pub(crate) async fn ingest(
     let mut cols = RequestColumns::default();
     for &i in &candidates {
         cols.push(RequestRecord::from(&batch[i].request));
+        let routing =
+            serde_json::to_string(&batch[i].routing).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        cols.routing.push(Some(routing));
     }
     // DO NOTHING on any uniqueness conflict: a known (channel, channel_ref) is a duplicate; a known
     // tracking number under another reference is a collision the dispatcher resolves.
@@ -110,19 +114,20 @@ pub(crate) async fn ingest(
         "INSERT INTO requests (id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
             received_at, created_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
-            answer, operator)
+            answer, operator, routing)
          SELECT id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes::jsonb, media::jsonb, area, status,
             received_at, updated_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
-            answer, operator
+            answer, operator, routing::jsonb
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
             $8::float8[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
             $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[],
-            $21::bool[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[])
+            $21::bool[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[],
+            $28::text[])
             AS r(id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
             received_at, updated_at, contact_confidential, title, urgency, category_text, area_hint, answer,
-            operator)
+            operator, routing)
          ON CONFLICT DO NOTHING
          RETURNING id",
     )
@@ -153,6 +158,7 @@ pub(crate) async fn ingest(
     .bind(&cols.area_hint)
     .bind(&cols.answer)
     .bind(&cols.operator)
+    .bind(&cols.routing)
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
@@ -162,6 +168,8 @@ pub(crate) async fn ingest(
         candidates.into_iter().partition(|&i| inserted.contains(&batch[i].request.submitted.id.as_uuid()));
     settle_refused(tx, batch, &refused, &mut outcomes).await?;
     insert_tasks(tx, stored.iter().flat_map(|&i| &batch[i].tasks).map(TaskRecord::from).collect()).await?;
+    let deadlines: Vec<_> = stored.iter().flat_map(|&i| &batch[i].deadlines).cloned().collect();
+    crate::cases::upsert_deadlines(tx, &deadlines).await?;
     insert_events(tx, stored.iter().flat_map(|&i| &batch[i].events)).await?;
     for i in stored {
         outcomes[i] = Some(IngestOutcome::Stored);
@@ -251,7 +259,7 @@ async fn insert_tasks(
     Ok(())
 }
 
-async fn insert_events<'a>(
+pub(crate) async fn insert_events<'a>(
     tx: &mut Transaction<'static, Postgres>,
     events: impl Iterator<Item = &'a jiesu_domain::event::Event>,
 ) -> Result<(), sqlx::Error> {

@@ -3,6 +3,7 @@
 //! different rows instead of waiting for each other.
 
 mod accounts;
+mod cases;
 mod ingest;
 mod rows;
 mod sessions;

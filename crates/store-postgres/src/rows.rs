@@ -11,13 +11,13 @@ use jiesu_sql::{corrupt, decode_event, store_error};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
-const REQUEST_COLUMNS: &str =
+pub(crate) const REQUEST_COLUMNS: &str =
     "id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
     contact_name, contact_phone, contact_email, contact_openid, contact_confidential, title, urgency,
     category_text, area_hint, answer, operator, attributes::text AS attributes,
     media::text AS media, area, status, received_at, updated_at";
 
-fn request_record(row: &PgRow) -> Result<RequestRecord, sqlx::Error> {
+pub(crate) fn request_record(row: &PgRow) -> Result<RequestRecord, sqlx::Error> {
     Ok(RequestRecord {
         id: row.try_get("id")?,
         tracking: row.try_get("tracking")?,
@@ -49,7 +49,7 @@ fn request_record(row: &PgRow) -> Result<RequestRecord, sqlx::Error> {
     })
 }
 
-fn task_record(row: &PgRow) -> Result<TaskRecord, sqlx::Error> {
+pub(crate) fn task_record(row: &PgRow) -> Result<TaskRecord, sqlx::Error> {
     Ok(TaskRecord {
         id: row.try_get("id")?,
         request_id: row.try_get("request_id")?,

@@ -5,6 +5,7 @@
 //! for the writer. The local queue shares these pools (see `jiesu-queue`).
 
 mod accounts;
+mod cases;
 mod pools;
 mod rows;
 mod sessions;
@@ -12,11 +13,13 @@ mod sessions;
 use chrono::{DateTime, Utc};
 use jiesu_domain::admission::Admission;
 use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
+use jiesu_domain::deadline::Deadline;
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
 use jiesu_domain::records::{RequestRecord, TaskRecord};
 use jiesu_domain::request::{Channel, ChannelRef};
+use jiesu_domain::workflow::records::DeadlineRecord;
 use jiesu_sql::{store_error, to_micros};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -59,9 +62,9 @@ async fn insert_admission(
         "INSERT INTO requests (id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
             contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
             received_at, created_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
-            answer, operator)
+            answer, operator, routing)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20,
-            $21, $22, $23, $24, $25, $26, $27)
+            $21, $22, $23, $24, $25, $26, $27, $28)
          ON CONFLICT DO NOTHING",
     )
     .bind(r.id)
@@ -91,6 +94,7 @@ async fn insert_admission(
     .bind(&r.area_hint)
     .bind(&r.answer)
     .bind(&r.operator)
+    .bind(routing_json(a)?)
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -107,29 +111,68 @@ async fn insert_admission(
             _ => IngestOutcome::TrackingTaken,
         });
     }
-    for t in a.tasks.iter().map(TaskRecord::from) {
-        sqlx::query(
-            "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(t.id)
-        .bind(t.request_id)
-        .bind(&t.bureau)
-        .bind(&t.role)
-        .bind(&t.state)
-        .bind(t.binding)
-        .bind(to_micros(t.dispatched_at))
-        .bind(to_micros(t.updated_at))
-        .execute(&mut **tx)
-        .await?;
-    }
+    upsert_tasks(tx, &a.tasks).await?;
+    insert_deadlines(tx, &a.deadlines).await?;
     for e in &a.events {
         insert_event(tx, e).await?;
     }
     Ok(IngestOutcome::Stored)
 }
 
-async fn insert_event(tx: &mut Transaction<'static, Sqlite>, e: &Event) -> Result<(), sqlx::Error> {
+/// The routing as stored, `None` for a request answered on receipt (never routed).
+fn routing_json(a: &Admission) -> Result<Option<String>, sqlx::Error> {
+    if a.routing.candidates.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&a.routing).map(Some).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// Inserts new tasks, or updates a known one's state.
+pub(crate) async fn upsert_tasks(
+    tx: &mut Transaction<'static, Sqlite>,
+    tasks: &[jiesu_domain::task::Task],
+) -> Result<(), sqlx::Error> {
+    for t in tasks.iter().map(TaskRecord::from) {
+        sqlx::query(jiesu_sql::statements::UPSERT_TASK)
+            .bind(t.id)
+            .bind(t.request_id)
+            .bind(&t.bureau)
+            .bind(&t.role)
+            .bind(&t.state)
+            .bind(t.binding)
+            .bind(to_micros(t.dispatched_at))
+            .bind(to_micros(t.updated_at))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts new clocks, or updates a known one (moved by an extension, settled, re-armed).
+pub(crate) async fn insert_deadlines(
+    tx: &mut Transaction<'static, Sqlite>,
+    deadlines: &[Deadline],
+) -> Result<(), sqlx::Error> {
+    for d in deadlines.iter().map(DeadlineRecord::from) {
+        sqlx::query(jiesu_sql::statements::UPSERT_DEADLINE)
+            .bind(d.id)
+            .bind(d.request_id)
+            .bind(d.task_id)
+            .bind(&d.kind)
+            .bind(&d.class)
+            .bind(to_micros(d.due_at))
+            .bind(&d.state)
+            .bind(d.settled_at.map(to_micros))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_event(
+    tx: &mut Transaction<'static, Sqlite>,
+    e: &Event,
+) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(e).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
     sqlx::query(
         "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -11,7 +11,7 @@ use jiesu_sql::{corrupt, decode_event, from_micros, store_error, to_micros};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-fn request_record(row: &SqliteRow) -> Result<RequestRecord, sqlx::Error> {
+pub(crate) fn request_record(row: &SqliteRow) -> Result<RequestRecord, sqlx::Error> {
     Ok(RequestRecord {
         id: row.try_get("id")?,
         tracking: row.try_get("tracking")?,
@@ -43,7 +43,7 @@ fn request_record(row: &SqliteRow) -> Result<RequestRecord, sqlx::Error> {
     })
 }
 
-fn task_record(row: &SqliteRow) -> Result<TaskRecord, sqlx::Error> {
+pub(crate) fn task_record(row: &SqliteRow) -> Result<TaskRecord, sqlx::Error> {
     Ok(TaskRecord {
         id: row.try_get("id")?,
         request_id: row.try_get("request_id")?,
@@ -138,7 +138,7 @@ pub(crate) async fn events_of_many(pool: &SqlitePool, ids: &[RequestId]) -> Resu
     payloads.iter().map(|p| decode_event(p)).collect()
 }
 
-fn json_list(items: impl Iterator<Item = String>) -> String {
+pub(crate) fn json_list(items: impl Iterator<Item = String>) -> String {
     serde_json::to_string(&items.collect::<Vec<_>>()).unwrap_or_else(|_| "[]".to_owned())
 }
 

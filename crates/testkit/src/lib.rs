@@ -13,6 +13,7 @@
 
 pub mod accounts_contract;
 pub mod amqp;
+pub mod cases_contract;
 pub mod fixtures;
 pub mod pg;
 pub mod queue_contract;

@@ -3,6 +3,7 @@
 //! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
 
 pub mod accounts;
+pub mod cases;
 pub mod queue;
 pub mod sessions;
 pub mod store;
@@ -11,6 +12,7 @@ pub use accounts::{
     Accounts, LockoutPolicy, LoginRecord, LoginState, NewStaffSession, PasswordHash, SessionKind, TokenHash,
     UserRecord,
 };
+pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
 pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

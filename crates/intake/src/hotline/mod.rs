@@ -18,7 +18,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
-use jiesu_domain::district::District;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Message, Queue, Store};
 use serde_json::json;
@@ -33,7 +33,7 @@ use crate::open311::REQUEST_ID;
 pub struct Hotline<S, Q> {
     pub store: S,
     pub queue: Q,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub keys: Arc<ApiKeys<S>>,
 }
 
@@ -98,7 +98,7 @@ async fn receive<S: Store, Q: Queue>(
     let order: WorkOrder = serde_json::from_slice(&body)
         .map_err(|e| HotlineError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let order_no = order.order_no.trim().to_owned();
-    let request = order.into_request(&s.district, jiesu_domain::time::now())?;
+    let request = order.into_request(&s.district.current(), jiesu_domain::time::now())?;
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
         .with_header("request_id", request_id);

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 use jiesu_domain::district::District;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{Queue, Store};
 
 pub use errors::Open311Error;
@@ -36,7 +37,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub struct Open311<S, Q> {
     pub store: S,
     pub queue: Q,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub keys: Arc<ApiKeys<S>>,
     /// The public base URL (`https://jiesu.example.gov.cn`) for discovery; empty: from `Host`.
     pub public_url: String,

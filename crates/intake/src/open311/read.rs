@@ -46,12 +46,12 @@ pub async fn top<S: Store, Q: Queue>(
     Query(params): Params,
 ) -> Response {
     respond(&file, |stem| async move {
-        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        check_jurisdiction(&s.district.current(), param(&params, "jurisdiction_id"))?;
         match stem.as_str() {
             "discovery" => {
                 Ok(("discovery", view::discovery(&crate::base_url(&s.public_url, &headers), s.changeset)))
             }
-            "services" => Ok(("services", view::services(&s.district))),
+            "services" => Ok(("services", view::services(&s.district.current()))),
             "requests" => {
                 let q = query::parse(&params, jiesu_domain::time::now())?;
                 let views = if q.query.limit == 0 {
@@ -65,7 +65,8 @@ pub async fn top<S: Store, Q: Queue>(
                 } else {
                     None
                 };
-                let records = views.iter().map(|v| view::record(v, &s.district, events.as_deref())).collect();
+                let records =
+                    views.iter().map(|v| view::record(v, &s.district.current(), events.as_deref())).collect();
                 Ok(("service_requests", Value::Array(records)))
             }
             other => Err(Open311Error::not_found(format!("no resource `{other}`"))),
@@ -81,11 +82,12 @@ pub async fn definition<S: Store, Q: Queue>(
     Query(params): Params,
 ) -> Response {
     respond(&file, |code| async move {
-        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        let district = s.district.current();
+        check_jurisdiction(&district, param(&params, "jurisdiction_id"))?;
         let category = jiesu_domain::category::CategoryCode::parse(&code)
             .ok()
-            .filter(|c| s.district.taxonomy().is_leaf(c))
-            .and_then(|c| s.district.taxonomy().get(&c))
+            .filter(|c| district.taxonomy().is_leaf(c))
+            .and_then(|c| district.taxonomy().get(&c))
             .ok_or_else(|| Open311Error::not_found(format!("no service `{code}`")))?;
         Ok(("service_definition", view::definition(category)))
     })
@@ -99,7 +101,7 @@ pub async fn one<S: Store, Q: Queue>(
     Query(params): Params,
 ) -> Response {
     respond(&file, |id| async move {
-        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        check_jurisdiction(&s.district.current(), param(&params, "jurisdiction_id"))?;
         let not_found = || Open311Error::not_found(format!("no service request with id `{id}`"));
         let tracking = TrackingNumber::parse(&id).map_err(|_| not_found())?;
         let view =
@@ -110,7 +112,10 @@ pub async fn one<S: Store, Q: Queue>(
         } else {
             None
         };
-        Ok(("service_requests", Value::Array(vec![view::record(&view, &s.district, events.as_deref())])))
+        Ok((
+            "service_requests",
+            Value::Array(vec![view::record(&view, &s.district.current(), events.as_deref())]),
+        ))
     })
     .await
 }
@@ -123,7 +128,7 @@ pub async fn token<S: Store, Q: Queue>(
     Query(params): Params,
 ) -> Response {
     respond(&file, |token| async move {
-        check_jurisdiction(&s.district, param(&params, "jurisdiction_id"))?;
+        check_jurisdiction(&s.district.current(), param(&params, "jurisdiction_id"))?;
         let not_found = || Open311Error::not_found(format!("no token `{token}`"));
         let tracking = TrackingNumber::parse(&token).map_err(|_| not_found())?;
         s.store.request_by_tracking(&tracking).await.map_err(unavailable)?.ok_or_else(not_found)?;

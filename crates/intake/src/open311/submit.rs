@@ -57,10 +57,10 @@ async fn accept<S: Store, Q: Queue>(
             Open311Error::unavailable()
         }
     })?;
-    check_jurisdiction(&s.district, form.get("jurisdiction_id"))?;
+    check_jurisdiction(&s.district.current(), form.get("jurisdiction_id"))?;
     let idempotency_key = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok());
     let who = Submitter { client: &client, idempotency_key };
-    let request = new_request(&form, &s.district, &who, jiesu_domain::time::now())?;
+    let request = new_request(&form, &s.district.current(), &who, jiesu_domain::time::now())?;
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
         .with_header("request_id", request_id);

@@ -5,7 +5,6 @@ use jiesu_domain::category::Category;
 use jiesu_domain::district::District;
 use jiesu_domain::event::Event;
 use jiesu_domain::ports::RequestView;
-use jiesu_domain::task::{TaskRole, TaskState};
 use serde_json::{Map, Value, json};
 
 use crate::history::{Lang, bureau_name, describe};
@@ -93,14 +92,8 @@ pub fn definition(c: &Category) -> Value {
 pub fn record(v: &RequestView, d: &District, notes: Option<&[Event]>) -> Value {
     let r = &v.request;
     let s = &r.submitted;
-    // The lead bureau answering for the request now: the newest lead task not sent back.
-    let lead = v
-        .tasks
-        .iter()
-        .rev()
-        .filter(|t| t.role == TaskRole::Lead)
-        .find(|t| !matches!(t.state, TaskState::Disclaimed | TaskState::Cancelled))
-        .or_else(|| v.tasks.iter().rev().find(|t| t.role == TaskRole::Lead));
+    // The lead bureau answering for the request now (none while it waits at the dispatch desk).
+    let lead = jiesu_domain::task::current_lead(&v.tasks);
     let point = s.location.point();
     let mut o = json!({
         "service_request_id": s.tracking.as_str(),

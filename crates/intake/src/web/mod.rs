@@ -20,10 +20,10 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use jiesu_domain::district::District;
 use jiesu_domain::ids::TrackingNumber;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{Message, Queue, Store};
+use jiesu_domain::ports::{Cases, Message, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
 use maud::Markup;
 use serde::Deserialize;
@@ -41,11 +41,13 @@ use crate::open311::REQUEST_ID;
 pub struct Web<S, Q> {
     pub store: S,
     pub queue: Q,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub media: MediaDir,
     pub public_url: String,
     pub max_photo_bytes: usize,
     pub attempts: Attempts,
+    /// How the district handles disclaims (the return visit may reopen a request).
+    pub policy: jiesu_domain::workflow::Policy,
 }
 
 type Shared<S, Q> = Arc<Web<S, Q>>;
@@ -54,13 +56,14 @@ impl<S, Q> Web<S, Q> {
     pub fn new(
         store: S,
         queue: Q,
-        district: Arc<District>,
+        district: LiveDistrict,
         media: MediaDir,
         public_url: String,
         max_photo_bytes: usize,
     ) -> Self {
         let attempts = Attempts::new(5, Duration::from_secs(15 * 60));
-        Self { store, queue, district, media, public_url, max_photo_bytes, attempts }
+        let policy = jiesu_domain::workflow::Policy::default();
+        Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy }
     }
 }
 
@@ -74,10 +77,11 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
         .with_state(state)
 }
 
-/// Tracking and photos: what the API role serves.
-pub fn read_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
+/// Tracking, the return visit and photos: what the API role serves.
+pub fn read_routes<S: Store + Cases, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new()
         .route("/track", get(track_form).post(track::<S, Q>))
+        .route("/track/visit", axum::routing::post(visit::<S, Q>))
         .route("/media/{name}", get(photo::<S, Q>))
         .with_state(state)
 }
@@ -110,7 +114,7 @@ async fn report_form<S: Store, Q: Queue>(
     page(
         StatusCode::OK,
         pages::report_form(
-            &s.district,
+            &s.district.current(),
             lang,
             &Values { lang: lang_param(lang), ..Values::fresh() },
             &[],
@@ -132,7 +136,7 @@ async fn submit<S: Store, Q: Queue>(
         let t = text(Lang::Zh);
         page(
             StatusCode::BAD_REQUEST,
-            pages::report_form(&s.district, Lang::Zh, &Values::fresh(), &[t.err_form], None),
+            pages::report_form(&s.district.current(), Lang::Zh, &Values::fresh(), &[t.err_form], None),
         )
     };
     let Ok(multipart) = multipart else { return unreadable() };
@@ -141,7 +145,7 @@ async fn submit<S: Store, Q: Queue>(
     let lang = Lang::from_param(Some(&values.lang));
     let t = text(lang);
     let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t)).collect();
-    let checked = check(&values, &s.district, t, jiesu_domain::time::now());
+    let checked = check(&values, &s.district.current(), t, jiesu_domain::time::now());
     if let Err(e) = &checked {
         errors.extend(e.iter().copied());
     }
@@ -152,14 +156,14 @@ async fn submit<S: Store, Q: Queue>(
                 .then_some(t.reselect_photos);
             return page(
                 StatusCode::BAD_REQUEST,
-                pages::report_form(&s.district, lang, &values, &errors, notice),
+                pages::report_form(&s.district.current(), lang, &values, &errors, notice),
             );
         }
     };
     let busy = |values: &Values| {
         page(
             StatusCode::SERVICE_UNAVAILABLE,
-            pages::report_form(&s.district, lang, values, &[], Some(t.busy)),
+            pages::report_form(&s.district.current(), lang, values, &[], Some(t.busy)),
         )
     };
 
@@ -209,6 +213,57 @@ struct TrackQuery {
     lang: Option<String>,
 }
 
+/// The request, if the digits are the last four of the phone number it was reported with: the same
+/// answer (`None`) for an unknown number and for wrong digits, so neither can be told apart.
+async fn proven<S: Store, Q: Queue>(
+    s: &Web<S, Q>,
+    lang: Lang,
+    number: &str,
+    last4: &str,
+) -> Result<RequestView, Response> {
+    let t = text(lang);
+    let not_found = || page(StatusCode::NOT_FOUND, pages::track_form(lang, number, Some(t.not_found)));
+    let Ok(tracking) = TrackingNumber::parse(number) else { return Err(not_found()) };
+    if s.attempts.locked(tracking.as_str()) {
+        return Err(page(StatusCode::TOO_MANY_REQUESTS, pages::track_form(lang, number, Some(t.too_many))));
+    }
+    let view = s.store.request_by_tracking(&tracking).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read a request for the tracking page");
+        page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, number, Some(t.busy)))
+    })?;
+    let digits = last4.trim();
+    match view.filter(|v| v.request.submitted.contact.phone.as_ref().is_some_and(|p| p.last_four() == digits))
+    {
+        Some(v) => Ok(v),
+        None => {
+            s.attempts.failed(tracking.as_str());
+            Err(not_found())
+        }
+    }
+}
+
+/// The tracking page for a proven request, with its history.
+async fn result_page<S: Store, Q: Queue>(
+    s: &Web<S, Q>,
+    lang: Lang,
+    view: &RequestView,
+    last4: &str,
+    notice: Option<pages::Notice>,
+) -> Response {
+    match s.store.request_events(view.request.submitted.id).await {
+        Ok(events) => page(
+            StatusCode::OK,
+            pages::track_result(&s.district.current(), lang, view, &events, last4.trim(), notice),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a request's history");
+            let t = text(lang);
+            let number = view.request.submitted.tracking.as_str();
+            page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, number, Some(t.busy)))
+        }
+    }
+}
+
 async fn track<S: Store, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     form: Result<Form<TrackQuery>, FormRejection>,
@@ -217,33 +272,62 @@ async fn track<S: Store, Q: Queue>(
         return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
     };
     let lang = Lang::from_param(q.lang.as_deref());
-    let t = text(lang);
-    let not_found = || page(StatusCode::NOT_FOUND, pages::track_form(lang, &q.n, Some(t.not_found)));
-    let Ok(tracking) = TrackingNumber::parse(&q.n) else { return not_found() };
-    if s.attempts.locked(tracking.as_str()) {
-        return page(StatusCode::TOO_MANY_REQUESTS, pages::track_form(lang, &q.n, Some(t.too_many)));
+    match proven(&s, lang, &q.n, &q.last4).await {
+        Ok(view) => result_page(&s, lang, &view, &q.last4, None).await,
+        Err(refused) => refused,
     }
-    let view = match s.store.request_by_tracking(&tracking).await {
+}
+
+#[derive(Debug, Deserialize)]
+struct VisitForm {
+    n: String,
+    last4: String,
+    lang: Option<String>,
+    /// `yes` or `no`.
+    solved: Option<String>,
+    satisfaction: Option<String>,
+    comment: Option<String>,
+}
+
+/// The citizen's return visit (回访): solved or not, and how satisfied. "Not solved" reopens the
+/// request to the bureau that resolved it.
+async fn visit<S: Store + Cases, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    form: Result<Form<VisitForm>, FormRejection>,
+) -> Response {
+    use jiesu_domain::workflow::{Caller, Command, Note, Satisfaction};
+    let Ok(Form(f)) = form else {
+        return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
+    };
+    let lang = Lang::from_param(f.lang.as_deref());
+    let view = match proven(&s, lang, &f.n, &f.last4).await {
         Ok(v) => v,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a request for the tracking page");
-            return page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, &q.n, Some(t.busy)));
-        }
+        Err(refused) => return refused,
     };
-    // Only the citizen who gave the phone number sees the request: the same answer for an unknown
-    // number and for wrong digits, so neither can be told apart.
-    let Some(view) = view.filter(|v| {
-        v.request.submitted.contact.phone.as_ref().is_some_and(|p| p.last_four() == q.last4.trim())
-    }) else {
-        s.attempts.failed(tracking.as_str());
-        return not_found();
+    let solved = match f.solved.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => return result_page(&s, lang, &view, &f.last4, Some(pages::Notice::VisitIncomplete)).await,
     };
-    match s.store.request_events(view.request.submitted.id).await {
-        Ok(events) => page(StatusCode::OK, pages::track_result(&s.district, lang, &view, &events)),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a request's history");
-            page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, &q.n, Some(t.busy)))
-        }
+    let satisfaction =
+        f.satisfaction.as_deref().filter(|x| !x.is_empty()).map(Satisfaction::parse).transpose();
+    let comment = f.comment.as_deref().filter(|x| !x.trim().is_empty()).map(Note::parse).transpose();
+    let (Ok(satisfaction), Ok(comment)) = (satisfaction, comment) else {
+        return result_page(&s, lang, &view, &f.last4, Some(pages::Notice::VisitIncomplete)).await;
+    };
+    let workflow = jiesu_workflow::Workflow::new(s.store.clone(), s.district.clone(), s.policy);
+    let id = view.request.submitted.id;
+    let outcome =
+        workflow.act(Caller::Citizen, id, Command::RecordVisit { solved, satisfaction, comment }).await;
+    if let Err(e) = outcome {
+        // Answered twice (a double click), or not yet reviewed: show the page as it stands.
+        tracing::info!(request.id = %id, refused = %e, "return visit not recorded");
+    }
+    let notice = if solved { pages::Notice::Thanks } else { pages::Notice::Reopened };
+    let tracking = view.request.submitted.tracking.clone();
+    match s.store.request_by_tracking(&tracking).await {
+        Ok(Some(v)) => result_page(&s, lang, &v, &f.last4, Some(notice)).await,
+        _ => result_page(&s, lang, &view, &f.last4, Some(notice)).await,
     }
 }
 

@@ -6,7 +6,6 @@ use jiesu_domain::event::Event;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::ports::RequestView;
 use jiesu_domain::request::Kind;
-use jiesu_domain::task::{TaskRole, TaskState};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::form::Values;
@@ -161,23 +160,70 @@ pub fn track_form(lang: Lang, number: &str, error: Option<&str>) -> Markup {
     layout(t, t.track_title, &format!("/track?n={number}&lang={}", other(lang)), body)
 }
 
-/// The request's page, for the citizen who proved it is theirs.
-pub fn track_result(d: &District, lang: Lang, view: &RequestView, events: &[Event]) -> Markup {
+/// What the tracking page says above the history, after the citizen answered the return visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Thanks,
+    Reopened,
+    /// The answer could not be read: say what is missing.
+    VisitIncomplete,
+}
+
+/// The return-visit form, for a request whose result passed the closure review.
+fn visit_form(t: &Text, tracking: &TrackingNumber, last4: &str) -> Markup {
+    html! {
+        section #visit {
+            h2 { (t.visit_title) }
+            p { (t.visit_intro) }
+            form #visit-form method="post" action="/track/visit" {
+                input type="hidden" name="lang" value=(t.param);
+                input type="hidden" name="n" value=(tracking.as_str());
+                input type="hidden" name="last4" value=(last4);
+                fieldset {
+                    legend { (t.visit_solved) }
+                    label { input #solved-yes type="radio" name="solved" value="yes" required; " " (t.visit_yes) }
+                    label { input #solved-no type="radio" name="solved" value="no"; " " (t.visit_no) }
+                }
+                fieldset {
+                    legend { (t.visit_satisfaction) }
+                    @for (code, name) in ["satisfied", "basically_satisfied", "dissatisfied"].iter().zip(t.visit_satisfied) {
+                        label { input id={ "sat-" (code) } type="radio" name="satisfaction" value=(code); " " (name) }
+                    }
+                }
+                label for="comment" { (t.visit_comment) }
+                textarea #comment name="comment" maxlength="2000" {}
+                button #visit-submit type="submit" { (t.visit_submit) }
+            }
+        }
+    }
+}
+
+/// The request's page, for the citizen who proved it is theirs (with the four digits they gave,
+/// which the return-visit form carries back).
+pub fn track_result(
+    d: &District,
+    lang: Lang,
+    view: &RequestView,
+    events: &[Event],
+    last4: &str,
+    notice: Option<Notice>,
+) -> Markup {
     let t = text(lang);
     let r = &view.request;
-    let lead = view
-        .tasks
-        .iter()
-        .rev()
-        .filter(|x| x.role == TaskRole::Lead)
-        .find(|x| !matches!(x.state, TaskState::Disclaimed | TaskState::Cancelled));
+    let lead = jiesu_domain::task::current_lead(&view.tasks);
     let status =
         if lang == Lang::Zh { r.status.name_zh().to_owned() } else { r.status.as_str().replace('_', " ") };
     let category = r.submitted.category.as_ref().and_then(|c| d.taxonomy().get(c)).map(|c| {
         if lang == Lang::En { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() }
     });
+    let notice = notice.map(|n| match n {
+        Notice::Thanks => ("notice", t.visit_thanks),
+        Notice::Reopened => ("notice", t.visit_reopened),
+        Notice::VisitIncomplete => ("errors", t.err_visit),
+    });
     let body = html! {
         h1 { (t.track_title) }
+        @if let Some((class, message)) = notice { div #visit-notice class=(class) role="status" { p { (message) } } }
         p.tracking #tracking { (r.submitted.tracking.grouped()) }
         dl {
             @if let Some(c) = category { dt { (t.category) } dd { (c) } }
@@ -186,6 +232,7 @@ pub fn track_result(d: &District, lang: Lang, view: &RequestView, events: &[Even
             dt { (t.received_at) } dd { (datetime(r.submitted.received_at)) }
             dt { (t.description) } dd { (r.submitted.description) }
         }
+        @if r.status == jiesu_domain::request::RequestStatus::Reviewed { (visit_form(t, &r.submitted.tracking, last4)) }
         h2 { (t.history) }
         ol.history #history {
             @for e in events { li { time { (datetime(e.occurred_at)) } " " (describe(e, d, lang)) } }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use jiesu_domain::contact::OpenId;
-use jiesu_domain::district::District;
+use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{ChannelSessions, Message, Queue, Saved, Store, StoreError};
 use jiesu_domain::request::Channel;
@@ -45,7 +45,7 @@ pub struct WechatConfig {
 pub struct Wechat<S, Q> {
     pub store: S,
     pub queue: Q,
-    pub district: Arc<District>,
+    pub district: LiveDistrict,
     pub config: WechatConfig,
 }
 
@@ -219,7 +219,7 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
             Action::Silent => String::new(),
             Action::Status => status(s, &state).await?,
             Action::Submit(draft) => {
-                let request = match draft.into_request(openid.clone(), &s.district, now) {
+                let request = match draft.into_request(openid.clone(), &s.district.current(), now) {
                     Ok(r) => r,
                     Err(e) => return Ok(format!("提交失败：{e}。请修改后再试。")),
                 };
@@ -258,6 +258,7 @@ async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<S
         return Ok(format!("工单 {} 已受理，正在派单，请稍后查询。", tracking.grouped()));
     };
     let lead = view.tasks.iter().rev().find(|t| t.role == jiesu_domain::task::TaskRole::Lead);
-    let who = lead.map(|t| bureau_name(&s.district, &t.bureau, Lang::Zh)).unwrap_or_else(|| "—".into());
+    let who =
+        lead.map(|t| bureau_name(&s.district.current(), &t.bureau, Lang::Zh)).unwrap_or_else(|| "—".into());
     Ok(format!("工单 {}：{}。承办单位：{who}。", tracking.grouped(), view.request.status.name_zh()))
 }

@@ -1,4 +1,8 @@
-//! A request's history in words, for people: Open311's `notes[]` and the citizens' tracking page.
+//! A request's history in words, for people: Open311's `notes[]` and the citizens' tracking page
+//! (`describe`: what the public may read), and the staff API (`describe_in_full`: with reasons,
+//! notes and decisions, which stay inside the administration).
+
+mod workflow;
 
 use jiesu_domain::area::Placement;
 use jiesu_domain::bureau::BureauCode;
@@ -46,19 +50,17 @@ fn area_name(d: &District, placement: &Placement, lang: Lang) -> String {
 
 fn channel_name(c: Channel, lang: Lang) -> &'static str {
     match c {
-        Channel::Web => lang.pick("网页", "the web form"),
-        Channel::Wechat => lang.pick("微信公众号", "WeChat"),
-        Channel::Hotline => lang.pick("12345热线", "the 12345 hotline"),
-        Channel::Open311 => lang.pick("Open311 接口", "the Open311 API"),
+        Channel::Web => lang.pick(c.name_zh(), "the web form"),
+        Channel::Wechat => lang.pick(c.name_zh(), "WeChat"),
+        Channel::Hotline => lang.pick(c.name_zh(), "the 12345 hotline"),
+        Channel::Open311 => lang.pick(c.name_zh(), "the Open311 API"),
     }
 }
 
 fn reason(d: &District, r: &RouteReason, lang: Lang) -> String {
     match (r, lang) {
-        (RouteReason::Rule { rule, matched }, Lang::Zh) => format!("职责清单规则 {rule}，问题分类 {matched}"),
-        (RouteReason::Rule { rule, matched }, Lang::En) => {
-            format!("responsibility-list rule {rule}, category {matched}")
-        }
+        (RouteReason::Rule { .. }, Lang::Zh) => r.explain_zh(),
+        (RouteReason::Rule { .. }, Lang::En) => format!("responsibility-list {}", r.explain()),
         (RouteReason::AreaDefaultOwner { area }, lang) => {
             let name = d.areas().get(area).map_or_else(
                 || area.to_string(),
@@ -72,8 +74,18 @@ fn reason(d: &District, r: &RouteReason, lang: Lang) -> String {
     }
 }
 
-/// One event as a sentence.
+/// One event as a sentence for the citizen and the public: who handles it and what came of it,
+/// not the bureaus' internal reasons and notes.
 pub fn describe(e: &Event, d: &District, lang: Lang) -> String {
+    sentence(e, d, lang, false)
+}
+
+/// One event as a sentence for staff, with the reasons, notes and decisions.
+pub fn describe_in_full(e: &Event, d: &District, lang: Lang) -> String {
+    sentence(e, d, lang, true)
+}
+
+fn sentence(e: &Event, d: &District, lang: Lang, full: bool) -> String {
     match (&e.kind, lang) {
         (EventKind::RequestReceived { channel, tracking, .. }, Lang::Zh) => {
             format!("通过{}受理，工单编号 {}", channel_name(*channel, lang), tracking.grouped())
@@ -126,5 +138,6 @@ pub fn describe(e: &Event, d: &District, lang: Lang) -> String {
             let role = if *role == TaskRole::Lead { "lead" } else { "assisting" };
             format!("Dispatched to {} ({role})", bureau_name(d, bureau, lang))
         }
+        (kind, lang) => workflow::sentence(kind, d, lang, full),
     }
 }

@@ -1,0 +1,99 @@
+//! The cases port: loading a request with everything the workflow decides on, committing the
+//! workflow's changes with an optimistic version check, and the staff's listings. Every query that
+//! reads tasks takes the caller's `Scope`, so a bureau's staff cannot reach another bureau's rows
+//! whatever the HTTP layer does.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::bureau::BureauCode;
+use crate::deadline::Deadline;
+use crate::ids::{RequestId, TaskId, TrackingNumber};
+use crate::request::{Request, RequestStatus};
+use crate::staff::Scope;
+use crate::task::{Task, TaskState};
+use crate::workflow::{Case, Change, Extension};
+
+use super::store::{RequestView, StoreError};
+
+/// What became of a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    Yes,
+    /// Someone changed the request since the case was loaded: nothing was written; load again and
+    /// decide again.
+    Stale,
+}
+
+/// Which tasks to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskQuery {
+    /// Any of these states (empty: all).
+    pub states: Vec<TaskState>,
+    /// Only this bureau's (for district-wide callers; a bureau scope already restricts it).
+    pub bureau: Option<BureauCode>,
+    /// Only tasks with a clock that ran out before this time and is still pending.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A task as a list shows it: with its request and its clocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskListing {
+    pub task: Task,
+    pub request: Request,
+    pub deadlines: Vec<Deadline>,
+}
+
+pub trait Cases: Clone + Send + Sync + 'static {
+    /// The request with its tasks, disclaims, extensions, deadlines, visits, routing and version.
+    fn load_case(&self, id: RequestId) -> impl Future<Output = Result<Option<Case>, StoreError>> + Send;
+
+    /// Writes the change in one transaction if the request is still at `expected_version`
+    /// (bumping it); otherwise writes nothing and answers `Stale`.
+    fn commit(&self, change: &Change) -> impl Future<Output = Result<Committed, StoreError>> + Send;
+
+    /// The request a task belongs to, if the scope reaches the task.
+    fn task_request(
+        &self,
+        task: TaskId,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    /// The request with this tracking number, if the scope reaches it: district-wide scopes reach
+    /// every request, a bureau only those it has (or had) a task on.
+    fn request_in_scope(
+        &self,
+        tracking: &TrackingNumber,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    fn list_tasks(
+        &self,
+        scope: &Scope,
+        query: &TaskQuery,
+    ) -> impl Future<Output = Result<Vec<TaskListing>, StoreError>> + Send;
+
+    /// Requests in any of these states, oldest first: the dispatch desk's queues (awaiting
+    /// dispatch, escalated, resolved for review, reviewed for the return visit).
+    fn requests_in_status(
+        &self,
+        statuses: &[RequestStatus],
+        limit: u32,
+        offset: u32,
+    ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
+
+    /// The request an extension belongs to.
+    fn extension_request(
+        &self,
+        extension: crate::workflow::ExtensionId,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    /// Extensions waiting for a supervisor, oldest first.
+    fn pending_extensions(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Extension>, StoreError>> + Send;
+}

@@ -1,0 +1,230 @@
+//! The working copy a decision changes, and the `Change` it hands to the store: only the rows the
+//! decision touched, plus its events, so a concurrent writer of other rows is not overwritten.
+
+use chrono::{DateTime, Utc};
+
+use crate::area::AreaCode;
+use crate::bureau::BureauCode;
+use crate::deadline::{Deadline, DeadlineState};
+use crate::event::{Actor, AssignedWhy, Event, EventKind};
+use crate::ids::{RequestId, TaskId};
+use crate::request::{RequestStatus, RequestTransition};
+use crate::routing::{RouteReason, Routing};
+use crate::sla::DeadlineKind;
+use crate::task::{Task, TaskAction, TaskRole};
+
+use super::Ctx;
+use super::case::{Case, Disclaim, DisclaimId, Extension, ExtensionId, ReturnVisit};
+use super::command::WorkflowError;
+
+/// What a decision writes, in one transaction, if the request is still at `expected_version`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub request_id: RequestId,
+    pub expected_version: i64,
+    pub status: RequestStatus,
+    pub area: Option<AreaCode>,
+    pub routing: Routing,
+    pub updated_at: DateTime<Utc>,
+    /// New or changed rows.
+    pub tasks: Vec<Task>,
+    pub disclaims: Vec<Disclaim>,
+    pub extensions: Vec<Extension>,
+    pub deadlines: Vec<Deadline>,
+    pub visits: Vec<ReturnVisit>,
+    pub events: Vec<Event>,
+}
+
+/// Why a task went to a bureau: the routing's reason, or a person's decision.
+pub(crate) enum Why {
+    Routed(RouteReason),
+    Assigned(AssignedWhy),
+}
+
+pub(crate) struct Draft<'a> {
+    pub case: Case,
+    pub ctx: &'a Ctx<'a>,
+    pub actor: Actor,
+    tasks: Vec<TaskId>,
+    disclaims: Vec<DisclaimId>,
+    extensions: Vec<ExtensionId>,
+    deadlines: Vec<crate::deadline::DeadlineId>,
+    visits: Vec<ReturnVisit>,
+    events: Vec<Event>,
+}
+
+fn touch<T: PartialEq + Copy>(list: &mut Vec<T>, id: T) {
+    if !list.contains(&id) {
+        list.push(id);
+    }
+}
+
+impl<'a> Draft<'a> {
+    pub fn new(case: Case, ctx: &'a Ctx<'a>, actor: Actor) -> Self {
+        Self {
+            case,
+            ctx,
+            actor,
+            tasks: Vec::new(),
+            disclaims: Vec::new(),
+            extensions: Vec::new(),
+            deadlines: Vec::new(),
+            visits: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.ctx.now
+    }
+
+    pub fn status(&self) -> RequestStatus {
+        self.case.request.status
+    }
+
+    pub fn transition(&mut self, t: RequestTransition) -> Result<(), WorkflowError> {
+        self.case.request.status = self.case.request.status.apply(t)?;
+        Ok(())
+    }
+
+    pub fn event(&mut self, task: Option<TaskId>, kind: EventKind) {
+        let e = Event::new(self.case.id(), task, self.actor.clone(), kind, self.ctx.now);
+        self.events.push(e);
+    }
+
+    pub fn task(&self, id: TaskId) -> Result<&Task, WorkflowError> {
+        self.case.task(id).ok_or(WorkflowError::NotFound("task"))
+    }
+
+    /// Applies an action to a task; settles its clocks when it ends one.
+    pub fn act(&mut self, id: TaskId, action: TaskAction) -> Result<(), WorkflowError> {
+        let now = self.ctx.now;
+        let task = self.case.tasks.iter_mut().find(|t| t.id == id).ok_or(WorkflowError::NotFound("task"))?;
+        task.act(action, now)?;
+        let state = task.state;
+        touch(&mut self.tasks, id);
+        match action {
+            TaskAction::Claim => self.settle(id, Some(DeadlineKind::Response), DeadlineState::Met),
+            TaskAction::Resolve => self.settle(id, Some(DeadlineKind::Resolution), DeadlineState::Met),
+            TaskAction::Reopen => self.rearm(id, DeadlineKind::Resolution),
+            _ if state.is_final() => self.settle(id, None, DeadlineState::Cancelled),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Settles a task's pending clocks (of one kind, or all).
+    pub fn settle(&mut self, task: TaskId, kind: Option<DeadlineKind>, state: DeadlineState) {
+        let now = self.ctx.now;
+        for d in self.case.deadlines.iter_mut().filter(|d| {
+            d.task_id == task && d.state == DeadlineState::Pending && kind.is_none_or(|k| k == d.kind)
+        }) {
+            d.state = state;
+            d.settled_at = Some(now);
+            touch(&mut self.deadlines, d.id);
+        }
+    }
+
+    /// Runs a settled clock again (a result the desk sent back): same due time.
+    fn rearm(&mut self, task: TaskId, kind: DeadlineKind) {
+        if let Some(d) = self.case.deadlines.iter_mut().rev().find(|d| d.task_id == task && d.kind == kind) {
+            d.state = DeadlineState::Pending;
+            d.settled_at = None;
+            touch(&mut self.deadlines, d.id);
+        }
+    }
+
+    /// Moves a task's pending resolution deadline.
+    pub fn move_resolution_due(&mut self, task: TaskId, due: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let d = self.case.deadlines.iter_mut().rev().find(|d| {
+            d.task_id == task && d.kind == DeadlineKind::Resolution && d.state == DeadlineState::Pending
+        })?;
+        let old = d.due_at;
+        d.due_at = due;
+        touch(&mut self.deadlines, d.id);
+        Some(old)
+    }
+
+    pub fn resolution_due(&self, task: TaskId) -> Option<DateTime<Utc>> {
+        self.case
+            .deadlines
+            .iter()
+            .rev()
+            .find(|d| {
+                d.task_id == task && d.kind == DeadlineKind::Resolution && d.state == DeadlineState::Pending
+            })
+            .map(|d| d.due_at)
+    }
+
+    /// Creates a task for `bureau` with both its clocks running, and says why.
+    pub fn dispatch(&mut self, bureau: BureauCode, role: TaskRole, why: Why) -> TaskId {
+        let now = self.ctx.now;
+        let request = self.case.id();
+        let task = Task::dispatch(request, bureau.clone(), role, now);
+        let id = task.id;
+        let urgency = self.case.request.submitted.details.urgency;
+        let clocks = self.ctx.district.clocks(self.case.routing.time_limit.as_ref(), urgency, now);
+        for (kind, due) in
+            [(DeadlineKind::Response, clocks.response), (DeadlineKind::Resolution, clocks.resolution)]
+        {
+            let d = Deadline::new(request, id, kind, clocks.class.clone(), due);
+            touch(&mut self.deadlines, d.id);
+            self.case.deadlines.push(d);
+        }
+        self.case.tasks.push(task);
+        touch(&mut self.tasks, id);
+        let (response_due, resolution_due) = (Some(clocks.response), Some(clocks.resolution));
+        let kind = match why {
+            Why::Routed(reason) => {
+                EventKind::TaskDispatched { bureau, role, reason, response_due, resolution_due }
+            }
+            Why::Assigned(why) => EventKind::TaskAssigned { bureau, role, why, response_due, resolution_due },
+        };
+        self.event(Some(id), kind);
+        id
+    }
+
+    pub fn add_disclaim(&mut self, d: Disclaim) {
+        touch(&mut self.disclaims, d.id);
+        self.case.disclaims.push(d);
+    }
+
+    pub fn disclaim_mut(&mut self, id: DisclaimId) -> Option<&mut Disclaim> {
+        touch(&mut self.disclaims, id);
+        self.case.disclaims.iter_mut().find(|d| d.id == id)
+    }
+
+    pub fn add_extension(&mut self, e: Extension) {
+        touch(&mut self.extensions, e.id);
+        self.case.extensions.push(e);
+    }
+
+    pub fn extension_mut(&mut self, id: ExtensionId) -> Option<&mut Extension> {
+        touch(&mut self.extensions, id);
+        self.case.extensions.iter_mut().find(|e| e.id == id)
+    }
+
+    pub fn add_visit(&mut self, v: ReturnVisit) {
+        self.case.visits.push(v.clone());
+        self.visits.push(v);
+    }
+
+    pub fn finish(self) -> Change {
+        let case = self.case;
+        let pick = |ids: &[TaskId]| case.tasks.iter().filter(|t| ids.contains(&t.id)).cloned().collect();
+        Change {
+            request_id: case.id(),
+            expected_version: case.version,
+            status: case.request.status,
+            area: case.request.area.clone(),
+            routing: case.routing.clone(),
+            updated_at: self.ctx.now,
+            tasks: pick(&self.tasks),
+            disclaims: case.disclaims.iter().filter(|d| self.disclaims.contains(&d.id)).cloned().collect(),
+            extensions: case.extensions.iter().filter(|e| self.extensions.contains(&e.id)).cloned().collect(),
+            deadlines: case.deadlines.iter().filter(|d| self.deadlines.contains(&d.id)).cloned().collect(),
+            visits: self.visits,
+            events: self.events,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The workflow's events in words: claims, progress, results, disclaims, decisions, visits.
+//! With `full` false (the public's view), reasons, notes and staff decisions are left out.
+
+use jiesu_domain::district::District;
+use jiesu_domain::event::{AssignedWhy, AwaitReason, EventKind};
+use jiesu_domain::task::TaskRole;
+
+use super::{Lang, bureau_name};
+
+fn role(role: TaskRole, lang: Lang) -> &'static str {
+    match (role, lang) {
+        (TaskRole::Lead, Lang::Zh) => "主办",
+        (TaskRole::Assist, Lang::Zh) => "协办",
+        (TaskRole::Lead, Lang::En) => "lead",
+        (TaskRole::Assist, Lang::En) => "assisting",
+    }
+}
+
+fn with_note(base: String, note: Option<&str>, full: bool, lang: Lang) -> String {
+    match note {
+        Some(n) if full => format!("{base}{}{n}", lang.pick("：", ": ")),
+        _ => base,
+    }
+}
+
+pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -> String {
+    let b = |code| bureau_name(d, code, lang);
+    let zh = lang == Lang::Zh;
+    match kind {
+        EventKind::TaskAssigned { bureau, role: r, why, .. } => {
+            let (why_zh, why_en, note) = match why {
+                AssignedWhy::Operator { note } => {
+                    ("分拨中心指派", "assigned by the dispatch desk", note.as_ref())
+                }
+                AssignedWhy::Transfer { note, .. } => {
+                    ("分拨中心改派", "transferred by the dispatch desk", note.as_ref())
+                }
+                AssignedWhy::Assist { note } => ("增加协办单位", "brought in to assist", note.as_ref()),
+                AssignedWhy::Reopened => ("重办", "reopened", None),
+            };
+            let base = if zh {
+                format!("{why_zh}：{}（{}）", b(bureau), role(*r, lang))
+            } else {
+                format!("{} ({}) {why_en}", b(bureau), role(*r, lang))
+            };
+            with_note(base, note.map(|n| n.as_str()), full, lang)
+        }
+        EventKind::RequestAwaitingOperator { reason } => match (reason, zh) {
+            (AwaitReason::Unplaced, true) => "未能定位，转分拨中心人工分拨".into(),
+            (AwaitReason::Unplaced, false) => "Could not be placed; waiting for the dispatch desk".into(),
+            (AwaitReason::DisclaimReview, true) => "承办单位申请退单，待分拨中心审核".into(),
+            (AwaitReason::DisclaimReview, false) => {
+                "The bureau asked to send it back; the dispatch desk reviews".into()
+            }
+        },
+        EventKind::TaskClaimed { bureau } => {
+            if zh {
+                format!("{}已签收", b(bureau))
+            } else {
+                format!("{} claimed it", b(bureau))
+            }
+        }
+        EventKind::TaskProgressed { bureau, note, .. } => {
+            let base = if zh {
+                format!("{}反馈办理进展", b(bureau))
+            } else {
+                format!("{} reported progress", b(bureau))
+            };
+            with_note(base, Some(note.as_str()), full, lang)
+        }
+        // The result is the citizen's answer: everyone sees it.
+        EventKind::TaskResolved { bureau, result } => {
+            let base =
+                if zh { format!("{}已办结", b(bureau)) } else { format!("{} resolved it", b(bureau)) };
+            with_note(base, Some(result.as_str()), true, lang)
+        }
+        EventKind::TaskDisclaimed { bureau, reason, explanation, .. } => {
+            if !full {
+                return if zh {
+                    format!("{}退回，重新分拨", b(bureau))
+                } else {
+                    format!("{} sent it back", b(bureau))
+                };
+            }
+            if zh {
+                format!("{}退单（{}）：{}", b(bureau), reason.name_zh(), explanation)
+            } else {
+                format!("{} disclaimed it ({}): {}", b(bureau), reason.as_str(), explanation)
+            }
+        }
+        EventKind::DisclaimReviewed { bureau, accepted, note } => {
+            let base = match (accepted, zh) {
+                (true, true) => format!("分拨中心同意{}退单", b(bureau)),
+                (false, true) => format!("分拨中心不同意{}退单，由其继续办理", b(bureau)),
+                (true, false) => format!("The dispatch desk accepted {}'s disclaim", b(bureau)),
+                (false, false) => {
+                    format!("The dispatch desk refused {}'s disclaim; it keeps the task", b(bureau))
+                }
+            };
+            with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::TaskCancelled { bureau } => {
+            if zh {
+                format!("{}的任务已撤回", b(bureau))
+            } else {
+                format!("{}'s task was withdrawn", b(bureau))
+            }
+        }
+        EventKind::TaskReleased { bureau, note } => {
+            let base = if zh {
+                format!("{}不再协办", b(bureau))
+            } else {
+                format!("{} no longer assists", b(bureau))
+            };
+            with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::RequestEscalated { disclaimed, .. } => {
+            if zh {
+                format!("{}个单位均认为不属本单位职责，提请协调", disclaimed.len())
+            } else {
+                format!(
+                    "All {} candidate bureaus disclaimed it; escalated for coordination",
+                    disclaimed.len()
+                )
+            }
+        }
+        EventKind::ExtensionRequested { bureau, days, reason, .. } => {
+            let base = if zh {
+                format!("{}申请延期{days}个工作日", b(bureau))
+            } else {
+                format!("{} asked for {days} more working days", b(bureau))
+            };
+            with_note(base, Some(reason.as_str()), full, lang)
+        }
+        EventKind::ExtensionDecided { bureau, approved, new_due, note, .. } => {
+            let due = new_due
+                .map(|t| t.with_timezone(&jiesu_domain::time::LOCAL).format("%Y-%m-%d %H:%M").to_string());
+            let base = match (approved, zh) {
+                (true, true) => {
+                    format!("{}的延期申请已批准，办结时限延至{}", b(bureau), due.unwrap_or_default())
+                }
+                (false, true) => format!("{}的延期申请未获批准", b(bureau)),
+                (true, false) => {
+                    format!("{}'s extension approved; due {}", b(bureau), due.unwrap_or_default())
+                }
+                (false, false) => format!("{}'s extension refused", b(bureau)),
+            };
+            with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::RequestResolved => {
+            lang.pick("各承办单位均已办结，待结案审核", "Every bureau is done; closure review pending").into()
+        }
+        EventKind::ResolutionReviewed { approved, note } => {
+            let base = match (approved, zh) {
+                (true, true) => "结案审核通过，待回访".to_owned(),
+                (false, true) => "结案审核未通过，退回承办单位".to_owned(),
+                (true, false) => "Closure review passed; return visit pending".to_owned(),
+                (false, false) => "Closure review sent it back to the bureau".to_owned(),
+            };
+            with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::ReturnVisitRecorded { solved, satisfaction, comment, by_phone } => {
+            let how = match (by_phone, zh) {
+                (true, true) => "电话回访",
+                (false, true) => "市民评价",
+                (true, false) => "Return visit by phone",
+                (false, false) => "The citizen's answer",
+            };
+            let verdict = match (solved, zh) {
+                (true, true) => "已解决",
+                (false, true) => "未解决",
+                (true, false) => "solved",
+                (false, false) => "not solved",
+            };
+            let rating =
+                satisfaction.map(|s| if zh { s.name_zh().to_owned() } else { s.as_str().replace('_', " ") });
+            let base = match rating {
+                Some(r) => format!("{how}{}{verdict}, {r}", lang.pick("：", ": ")),
+                None => format!("{how}{}{verdict}", lang.pick("：", ": ")),
+            };
+            with_note(base, comment.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::RequestReopened { bureau } => {
+            if zh {
+                format!("重办：退回{}重新办理", b(bureau))
+            } else {
+                format!("Reopened: back to {}", b(bureau))
+            }
+        }
+        EventKind::RequestClosed => lang.pick("已结案", "Closed").into(),
+        // Described by the caller (received, routed, answered, dispatched).
+        other => other.name().to_owned(),
+    }
+}

@@ -1,0 +1,53 @@
+//! Statements both backends run as written: SQLite and PostgreSQL share the `$n` placeholders and
+//! the `ON CONFLICT ... DO UPDATE` upsert. Only the bound values differ (SQLite binds times as
+//! INTEGER microseconds), so each adapter binds them itself.
+
+/// Writes the request's part of a workflow change, if it is still at the version the change was
+/// decided on ($6). `routing` ($3) is JSON text; PostgreSQL casts it with `::jsonb` in its own
+/// copy below.
+pub const UPDATE_REQUEST_SQLITE: &str =
+    "UPDATE requests SET status = $1, area = $2, routing = $3, updated_at = $4, version = version + 1
+     WHERE id = $5 AND version = $6";
+pub const UPDATE_REQUEST_POSTGRES: &str =
+    "UPDATE requests SET status = $1, area = $2, routing = $3::jsonb, updated_at = $4, version = version + 1
+     WHERE id = $5 AND version = $6";
+
+/// A new task, or a known one's state.
+pub const UPSERT_TASK: &str =
+    "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, binding = excluded.binding,
+         updated_at = excluded.updated_at";
+
+/// A new clock, or a known one moved, settled or re-armed.
+pub const UPSERT_DEADLINE: &str =
+    "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
+         settled_at = excluded.settled_at";
+
+/// A new disclaim, or the desk's decision on one. `(request_id, bureau)` is unique: a bureau
+/// disclaims a request once.
+pub const UPSERT_DISCLAIM: &str =
+    "INSERT INTO disclaims (id, request_id, task_id, bureau, reason, explanation, by_user, at, state,
+         decided_by, decided_at, decision_note)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by,
+         decided_at = excluded.decided_at, decision_note = excluded.decision_note";
+
+/// A new extension request, or a supervisor's decision on one.
+pub const UPSERT_EXTENSION: &str =
+    "INSERT INTO extensions (id, request_id, task_id, bureau, days, reason, requested_by, requested_at,
+         state, decided_by, decided_at, decision_note, new_due)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by,
+         decided_at = excluded.decided_at, decision_note = excluded.decision_note,
+         new_due = excluded.new_due";
+
+pub const INSERT_VISIT: &str =
+    "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub const EXTENSION_REQUEST: &str = "SELECT request_id FROM extensions WHERE id = $1";
+pub const PENDING_EXTENSIONS: &str =
+    "SELECT * FROM extensions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";

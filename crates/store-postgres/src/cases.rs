@@ -1,0 +1,420 @@
+//! The cases port on PostgreSQL: a request with its workflow rows, and commits guarded by the
+//! request's version. The guarded `UPDATE` takes the request's row lock, so two commits against
+//! the same version serialize and the second finds the version moved.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::deadline::Deadline;
+use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
+use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
+use jiesu_domain::records::TaskRecord;
+use jiesu_domain::request::{Request, RequestStatus};
+use jiesu_domain::routing::Routing;
+use jiesu_domain::staff::Scope;
+use jiesu_domain::task::Task;
+use jiesu_domain::workflow::records::{DeadlineRecord, DisclaimRecord, ExtensionRecord, VisitRecord};
+use jiesu_domain::workflow::{Case, Change, Disclaim, Extension, ReturnVisit};
+use jiesu_sql::{corrupt, statements, store_error};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, Row, Transaction};
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::rows::{REQUEST_COLUMNS, request_record, task_record};
+
+fn get<T>(row: &PgRow, f: impl FnOnce(&PgRow) -> Result<T, sqlx::Error>) -> Result<T, StoreError> {
+    f(row).map_err(store_error)
+}
+
+fn deadline(row: &PgRow) -> Result<Deadline, StoreError> {
+    let rec = get(row, |r| {
+        Ok(DeadlineRecord {
+            id: r.try_get("id")?,
+            request_id: r.try_get("request_id")?,
+            task_id: r.try_get("task_id")?,
+            kind: r.try_get("kind")?,
+            class: r.try_get("class")?,
+            due_at: r.try_get("due_at")?,
+            state: r.try_get("state")?,
+            settled_at: r.try_get("settled_at")?,
+        })
+    })?;
+    Deadline::try_from(rec).map_err(corrupt)
+}
+
+fn extension(row: &PgRow) -> Result<Extension, StoreError> {
+    let rec = get(row, |r| {
+        Ok(ExtensionRecord {
+            id: r.try_get("id")?,
+            request_id: r.try_get("request_id")?,
+            task_id: r.try_get("task_id")?,
+            bureau: r.try_get("bureau")?,
+            days: r.try_get("days")?,
+            reason: r.try_get("reason")?,
+            requested_by: r.try_get("requested_by")?,
+            requested_at: r.try_get("requested_at")?,
+            state: r.try_get("state")?,
+            decided_by: r.try_get("decided_by")?,
+            decided_at: r.try_get("decided_at")?,
+            decision_note: r.try_get("decision_note")?,
+            new_due: r.try_get("new_due")?,
+        })
+    })?;
+    Extension::try_from(rec).map_err(corrupt)
+}
+
+fn disclaim(row: &PgRow) -> Result<Disclaim, StoreError> {
+    let rec = get(row, |r| {
+        Ok(DisclaimRecord {
+            id: r.try_get("id")?,
+            request_id: r.try_get("request_id")?,
+            task_id: r.try_get("task_id")?,
+            bureau: r.try_get("bureau")?,
+            reason: r.try_get("reason")?,
+            explanation: r.try_get("explanation")?,
+            by_user: r.try_get("by_user")?,
+            at: r.try_get("at")?,
+            state: r.try_get("state")?,
+            decided_by: r.try_get("decided_by")?,
+            decided_at: r.try_get("decided_at")?,
+            decision_note: r.try_get("decision_note")?,
+        })
+    })?;
+    rec.try_into().map_err(corrupt)
+}
+
+fn visit(row: &PgRow) -> Result<ReturnVisit, StoreError> {
+    let rec = get(row, |r| {
+        Ok(VisitRecord {
+            id: r.try_get("id")?,
+            request_id: r.try_get("request_id")?,
+            solved: r.try_get("solved")?,
+            satisfaction: r.try_get("satisfaction")?,
+            comment: r.try_get("comment")?,
+            operator: r.try_get("operator")?,
+            at: r.try_get("at")?,
+        })
+    })?;
+    rec.try_into().map_err(corrupt)
+}
+
+fn task(row: &PgRow) -> Result<Task, StoreError> {
+    Task::try_from(get(row, task_record)?).map_err(corrupt)
+}
+
+fn request(row: &PgRow) -> Result<Request, StoreError> {
+    Request::try_from(get(row, request_record)?).map_err(corrupt)
+}
+
+async fn rows_of(
+    pool: &PgPool,
+    table: &'static str,
+    id: RequestId,
+    order: &'static str,
+) -> Result<Vec<PgRow>, StoreError> {
+    // Table and order are constants of this module, never input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table} WHERE request_id = $1 ORDER BY {order}")))
+        .bind(id.as_uuid())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)
+}
+
+/// Inserts new clocks, or updates known ones (moved, settled, re-armed), in one statement.
+pub(crate) async fn upsert_deadlines(
+    tx: &mut Transaction<'static, Postgres>,
+    deadlines: &[Deadline],
+) -> Result<(), sqlx::Error> {
+    if deadlines.is_empty() {
+        return Ok(());
+    }
+    let recs: Vec<DeadlineRecord> = deadlines.iter().map(DeadlineRecord::from).collect();
+    let col = |f: fn(&DeadlineRecord) -> Uuid| recs.iter().map(f).collect::<Vec<_>>();
+    let text = |f: fn(&DeadlineRecord) -> String| recs.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
+            $7::text[], $8::timestamptz[])
+         ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
+             settled_at = excluded.settled_at",
+    )
+    .bind(col(|d| d.id))
+    .bind(col(|d| d.request_id))
+    .bind(col(|d| d.task_id))
+    .bind(text(|d| d.kind.clone()))
+    .bind(text(|d| d.class.clone()))
+    .bind(recs.iter().map(|d| d.due_at).collect::<Vec<_>>())
+    .bind(text(|d| d.state.clone()))
+    .bind(recs.iter().map(|d| d.settled_at).collect::<Vec<Option<DateTime<Utc>>>>())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn write_change(tx: &mut Transaction<'static, Postgres>, c: &Change) -> Result<Committed, sqlx::Error> {
+    let routing = serde_json::to_string(&c.routing).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let updated = sqlx::query(statements::UPDATE_REQUEST_POSTGRES)
+        .bind(c.status.as_str())
+        .bind(c.area.as_ref().map(|a| a.as_str()))
+        .bind(routing)
+        .bind(c.updated_at)
+        .bind(c.request_id.as_uuid())
+        .bind(c.expected_version)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(Committed::Stale);
+    }
+    for t in c.tasks.iter().map(TaskRecord::from) {
+        sqlx::query(statements::UPSERT_TASK)
+            .bind(t.id)
+            .bind(t.request_id)
+            .bind(&t.bureau)
+            .bind(&t.role)
+            .bind(&t.state)
+            .bind(t.binding)
+            .bind(t.dispatched_at)
+            .bind(t.updated_at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    upsert_deadlines(tx, &c.deadlines).await?;
+    for d in c.disclaims.iter().map(DisclaimRecord::from) {
+        sqlx::query(statements::UPSERT_DISCLAIM)
+            .bind(d.id)
+            .bind(d.request_id)
+            .bind(d.task_id)
+            .bind(&d.bureau)
+            .bind(&d.reason)
+            .bind(&d.explanation)
+            .bind(&d.by_user)
+            .bind(d.at)
+            .bind(&d.state)
+            .bind(&d.decided_by)
+            .bind(d.decided_at)
+            .bind(&d.decision_note)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for e in c.extensions.iter().map(ExtensionRecord::from) {
+        sqlx::query(statements::UPSERT_EXTENSION)
+            .bind(e.id)
+            .bind(e.request_id)
+            .bind(e.task_id)
+            .bind(&e.bureau)
+            .bind(e.days)
+            .bind(&e.reason)
+            .bind(&e.requested_by)
+            .bind(e.requested_at)
+            .bind(&e.state)
+            .bind(&e.decided_by)
+            .bind(e.decided_at)
+            .bind(&e.decision_note)
+            .bind(e.new_due)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for v in c.visits.iter().map(VisitRecord::from) {
+        sqlx::query(statements::INSERT_VISIT)
+            .bind(v.id)
+            .bind(v.request_id)
+            .bind(v.solved)
+            .bind(&v.satisfaction)
+            .bind(&v.comment)
+            .bind(&v.operator)
+            .bind(v.at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    crate::ingest::insert_events(tx, c.events.iter()).await?;
+    Ok(Committed::Yes)
+}
+
+async fn requests_by_id(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Request>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ANY($1)"
+    )))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    rows.iter().map(|r| request(r).map(|q| (q.submitted.id.as_uuid(), q))).collect()
+}
+
+impl Cases for PgStore {
+    async fn load_case(&self, id: RequestId) -> Result<Option<Case>, StoreError> {
+        let pool = self.pool();
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS}, version, routing::text AS routing FROM requests WHERE id = $1"
+        )))
+        .bind(id.as_uuid())
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let version: i64 = get(&row, |r| r.try_get("version"))?;
+        let routing: Option<String> = get(&row, |r| r.try_get("routing"))?;
+        let routing = match routing {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Unexpected(format!("corrupt routing: {e}")))?,
+            None => Routing { candidates: Vec::new(), urgency: None, time_limit: None },
+        };
+        let tasks = rows_of(pool, "tasks", id, "dispatched_at, id").await?;
+        let disclaims = rows_of(pool, "disclaims", id, "at, id").await?;
+        let extensions = rows_of(pool, "extensions", id, "requested_at, id").await?;
+        let deadlines = rows_of(pool, "deadlines", id, "due_at, id").await?;
+        let visits = rows_of(pool, "return_visits", id, "at, id").await?;
+        Ok(Some(Case {
+            request: request(&row)?,
+            version,
+            tasks: tasks.iter().map(task).collect::<Result<_, _>>()?,
+            disclaims: disclaims.iter().map(disclaim).collect::<Result<_, _>>()?,
+            extensions: extensions.iter().map(extension).collect::<Result<_, _>>()?,
+            deadlines: deadlines.iter().map(deadline).collect::<Result<_, _>>()?,
+            visits: visits.iter().map(visit).collect::<Result<_, _>>()?,
+            routing,
+        }))
+    }
+
+    async fn commit(&self, change: &Change) -> Result<Committed, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(store_error)?;
+        match write_change(&mut tx, change).await.map_err(store_error)? {
+            Committed::Yes => {
+                tx.commit().await.map_err(store_error)?;
+                Ok(Committed::Yes)
+            }
+            Committed::Stale => Ok(Committed::Stale),
+        }
+    }
+
+    async fn task_request(&self, task: TaskId, scope: &Scope) -> Result<Option<RequestId>, StoreError> {
+        let found: Option<Uuid> = sqlx::query_scalar(
+            "SELECT request_id FROM tasks WHERE id = $1 AND ($2::text IS NULL OR bureau = $2)",
+        )
+        .bind(task.as_uuid())
+        .bind(scope.bureau().map(|b| b.as_str()))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_error)?;
+        Ok(found.map(RequestId::from_uuid))
+    }
+
+    async fn request_in_scope(
+        &self,
+        tracking: &TrackingNumber,
+        scope: &Scope,
+    ) -> Result<Option<RequestId>, StoreError> {
+        let found: Option<Uuid> = sqlx::query_scalar(
+            "SELECT r.id FROM requests r WHERE r.tracking = $1
+               AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.request_id = r.id AND t.bureau = $2))",
+        )
+        .bind(tracking.as_str())
+        .bind(scope.bureau().map(|b| b.as_str()))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_error)?;
+        Ok(found.map(RequestId::from_uuid))
+    }
+
+    async fn list_tasks(&self, scope: &Scope, q: &TaskQuery) -> Result<Vec<TaskListing>, StoreError> {
+        // A bureau scope always wins over a bureau filter: staff cannot widen their own view.
+        let bureau = match (scope.bureau(), &q.bureau) {
+            (Some(own), Some(asked)) if own != asked => return Ok(Vec::new()),
+            (Some(own), _) => Some(own.as_str()),
+            (None, asked) => asked.as_ref().map(|b| b.as_str()),
+        };
+        let states: Vec<&str> = q.states.iter().map(|s| s.as_str()).collect();
+        let pool = self.pool();
+        let rows = sqlx::query(
+            "SELECT t.* FROM tasks t
+             WHERE ($1::text IS NULL OR t.bureau = $1)
+               AND (cardinality($2::text[]) = 0 OR t.state = ANY($2))
+               AND ($3::timestamptz IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.task_id = t.id
+                                                        AND d.state = 'pending' AND d.due_at < $3))
+             ORDER BY t.dispatched_at DESC, t.id DESC
+             LIMIT $4 OFFSET $5",
+        )
+        .bind(bureau)
+        .bind(&states)
+        .bind(q.overdue_at)
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+        let tasks: Vec<Task> = rows.iter().map(task).collect::<Result<_, _>>()?;
+        let request_ids: Vec<Uuid> = tasks.iter().map(|t| t.request_id.as_uuid()).collect();
+        let task_ids: Vec<Uuid> = tasks.iter().map(|t| t.id.as_uuid()).collect();
+        let requests = requests_by_id(pool, &request_ids).await?;
+        let clock_rows = sqlx::query("SELECT * FROM deadlines WHERE task_id = ANY($1) ORDER BY due_at")
+            .bind(&task_ids)
+            .fetch_all(pool)
+            .await
+            .map_err(store_error)?;
+        let mut clocks: HashMap<TaskId, Vec<Deadline>> = HashMap::new();
+        for d in clock_rows.iter().map(deadline) {
+            let d = d?;
+            clocks.entry(d.task_id).or_default().push(d);
+        }
+        Ok(tasks
+            .into_iter()
+            .filter_map(|t| {
+                let request = requests.get(&t.request_id.as_uuid()).cloned()?;
+                let deadlines = clocks.remove(&t.id).unwrap_or_default();
+                Some(TaskListing { task: t, request, deadlines })
+            })
+            .collect())
+    }
+
+    async fn requests_in_status(
+        &self,
+        statuses: &[RequestStatus],
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<RequestView>, StoreError> {
+        let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE status = ANY($1) ORDER BY updated_at, id LIMIT $2 OFFSET $3"
+        )))
+        .bind(&statuses)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        let requests: Vec<Request> = rows.iter().map(request).collect::<Result<_, _>>()?;
+        let ids: Vec<Uuid> = requests.iter().map(|r| r.submitted.id.as_uuid()).collect();
+        let task_rows =
+            sqlx::query("SELECT * FROM tasks WHERE request_id = ANY($1) ORDER BY dispatched_at, id")
+                .bind(&ids)
+                .fetch_all(self.pool())
+                .await
+                .map_err(store_error)?;
+        let tasks: Vec<Task> = task_rows.iter().map(task).collect::<Result<_, _>>()?;
+        Ok(jiesu_sql::with_tasks(requests, tasks))
+    }
+
+    async fn extension_request(
+        &self,
+        extension: jiesu_domain::workflow::ExtensionId,
+    ) -> Result<Option<RequestId>, StoreError> {
+        let found: Option<Uuid> = sqlx::query_scalar(statements::EXTENSION_REQUEST)
+            .bind(extension.as_uuid())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(found.map(RequestId::from_uuid))
+    }
+
+    async fn pending_extensions(&self, limit: u32) -> Result<Vec<Extension>, StoreError> {
+        let rows = sqlx::query(statements::PENDING_EXTENSIONS)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await
+            .map_err(store_error)?;
+        rows.iter().map(extension).collect()
+    }
+}

@@ -1,0 +1,368 @@
+//! The cases port on SQLite: a request with its workflow rows, and commits guarded by the
+//! request's version. Commits run on the single writer connection inside `BEGIN IMMEDIATE`, so the
+//! version check and the writes cannot interleave with another writer.
+
+use jiesu_domain::deadline::Deadline;
+use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
+use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
+use jiesu_domain::request::{Request, RequestStatus};
+use jiesu_domain::routing::Routing;
+use jiesu_domain::staff::Scope;
+use jiesu_domain::task::Task;
+use jiesu_domain::workflow::records::{DeadlineRecord, DisclaimRecord, ExtensionRecord, VisitRecord};
+use jiesu_domain::workflow::{Case, Change, Extension};
+use jiesu_sql::{corrupt, from_micros, statements, store_error, to_micros};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+
+use crate::SqliteStore;
+use crate::rows::{json_list, request_record, task_record};
+
+fn opt_micros(row: &SqliteRow, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, sqlx::Error> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(from_micros))
+}
+
+fn deadline(row: &SqliteRow) -> Result<Deadline, StoreError> {
+    let rec = (|| {
+        Ok::<_, sqlx::Error>(DeadlineRecord {
+            id: row.try_get("id")?,
+            request_id: row.try_get("request_id")?,
+            task_id: row.try_get("task_id")?,
+            kind: row.try_get("kind")?,
+            class: row.try_get("class")?,
+            due_at: from_micros(row.try_get("due_at")?),
+            state: row.try_get("state")?,
+            settled_at: opt_micros(row, "settled_at")?,
+        })
+    })()
+    .map_err(store_error)?;
+    Deadline::try_from(rec).map_err(corrupt)
+}
+
+fn extension(row: &SqliteRow) -> Result<Extension, StoreError> {
+    let rec = (|| {
+        Ok::<_, sqlx::Error>(ExtensionRecord {
+            id: row.try_get("id")?,
+            request_id: row.try_get("request_id")?,
+            task_id: row.try_get("task_id")?,
+            bureau: row.try_get("bureau")?,
+            days: row.try_get("days")?,
+            reason: row.try_get("reason")?,
+            requested_by: row.try_get("requested_by")?,
+            requested_at: from_micros(row.try_get("requested_at")?),
+            state: row.try_get("state")?,
+            decided_by: row.try_get("decided_by")?,
+            decided_at: opt_micros(row, "decided_at")?,
+            decision_note: row.try_get("decision_note")?,
+            new_due: opt_micros(row, "new_due")?,
+        })
+    })()
+    .map_err(store_error)?;
+    Extension::try_from(rec).map_err(corrupt)
+}
+
+fn disclaim(row: &SqliteRow) -> Result<jiesu_domain::workflow::Disclaim, StoreError> {
+    let rec = (|| {
+        Ok::<_, sqlx::Error>(DisclaimRecord {
+            id: row.try_get("id")?,
+            request_id: row.try_get("request_id")?,
+            task_id: row.try_get("task_id")?,
+            bureau: row.try_get("bureau")?,
+            reason: row.try_get("reason")?,
+            explanation: row.try_get("explanation")?,
+            by_user: row.try_get("by_user")?,
+            at: from_micros(row.try_get("at")?),
+            state: row.try_get("state")?,
+            decided_by: row.try_get("decided_by")?,
+            decided_at: opt_micros(row, "decided_at")?,
+            decision_note: row.try_get("decision_note")?,
+        })
+    })()
+    .map_err(store_error)?;
+    rec.try_into().map_err(corrupt)
+}
+
+fn visit(row: &SqliteRow) -> Result<jiesu_domain::workflow::ReturnVisit, StoreError> {
+    let rec = (|| {
+        Ok::<_, sqlx::Error>(VisitRecord {
+            id: row.try_get("id")?,
+            request_id: row.try_get("request_id")?,
+            solved: row.try_get("solved")?,
+            satisfaction: row.try_get("satisfaction")?,
+            comment: row.try_get("comment")?,
+            operator: row.try_get("operator")?,
+            at: from_micros(row.try_get("at")?),
+        })
+    })()
+    .map_err(store_error)?;
+    rec.try_into().map_err(corrupt)
+}
+
+fn task(row: &SqliteRow) -> Result<Task, StoreError> {
+    task_record(row).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt))
+}
+
+fn request(row: &SqliteRow) -> Result<Request, StoreError> {
+    request_record(row).map_err(store_error).and_then(|r| Request::try_from(r).map_err(corrupt))
+}
+
+async fn rows_of(
+    pool: &SqlitePool,
+    table: &'static str,
+    id: RequestId,
+    order: &'static str,
+) -> Result<Vec<SqliteRow>, StoreError> {
+    // Table and order are constants of this module, never input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table} WHERE request_id = $1 ORDER BY {order}")))
+        .bind(id.as_uuid())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)
+}
+
+fn routing_of(raw: Option<String>) -> Result<Routing, StoreError> {
+    match raw {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| StoreError::Unexpected(format!("corrupt routing: {e}")))
+        }
+        // Answered on receipt: never routed.
+        None => Ok(Routing { candidates: Vec::new(), urgency: None, time_limit: None }),
+    }
+}
+
+async fn write_change(tx: &mut Transaction<'static, Sqlite>, c: &Change) -> Result<Committed, sqlx::Error> {
+    let routing = serde_json::to_string(&c.routing).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let updated = sqlx::query(statements::UPDATE_REQUEST_SQLITE)
+        .bind(c.status.as_str())
+        .bind(c.area.as_ref().map(|a| a.as_str()))
+        .bind(routing)
+        .bind(to_micros(c.updated_at))
+        .bind(c.request_id.as_uuid())
+        .bind(c.expected_version)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(Committed::Stale);
+    }
+    crate::upsert_tasks(tx, &c.tasks).await?;
+    crate::insert_deadlines(tx, &c.deadlines).await?;
+    for d in c.disclaims.iter().map(DisclaimRecord::from) {
+        sqlx::query(statements::UPSERT_DISCLAIM)
+            .bind(d.id)
+            .bind(d.request_id)
+            .bind(d.task_id)
+            .bind(&d.bureau)
+            .bind(&d.reason)
+            .bind(&d.explanation)
+            .bind(&d.by_user)
+            .bind(to_micros(d.at))
+            .bind(&d.state)
+            .bind(&d.decided_by)
+            .bind(d.decided_at.map(to_micros))
+            .bind(&d.decision_note)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for e in c.extensions.iter().map(ExtensionRecord::from) {
+        sqlx::query(statements::UPSERT_EXTENSION)
+            .bind(e.id)
+            .bind(e.request_id)
+            .bind(e.task_id)
+            .bind(&e.bureau)
+            .bind(e.days)
+            .bind(&e.reason)
+            .bind(&e.requested_by)
+            .bind(to_micros(e.requested_at))
+            .bind(&e.state)
+            .bind(&e.decided_by)
+            .bind(e.decided_at.map(to_micros))
+            .bind(&e.decision_note)
+            .bind(e.new_due.map(to_micros))
+            .execute(&mut **tx)
+            .await?;
+    }
+    for v in c.visits.iter().map(VisitRecord::from) {
+        sqlx::query(statements::INSERT_VISIT)
+            .bind(v.id)
+            .bind(v.request_id)
+            .bind(v.solved)
+            .bind(&v.satisfaction)
+            .bind(&v.comment)
+            .bind(&v.operator)
+            .bind(to_micros(v.at))
+            .execute(&mut **tx)
+            .await?;
+    }
+    for e in &c.events {
+        crate::insert_event(tx, e).await?;
+    }
+    Ok(Committed::Yes)
+}
+
+impl Cases for SqliteStore {
+    async fn load_case(&self, id: RequestId) -> Result<Option<Case>, StoreError> {
+        let pool = &self.pools().reader;
+        let Some(row) = sqlx::query("SELECT * FROM requests WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(pool)
+            .await
+            .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let version: i64 = row.try_get("version").map_err(store_error)?;
+        let routing = routing_of(row.try_get("routing").map_err(store_error)?)?;
+        let tasks = rows_of(pool, "tasks", id, "dispatched_at, id").await?;
+        let disclaims = rows_of(pool, "disclaims", id, "at, id").await?;
+        let extensions = rows_of(pool, "extensions", id, "requested_at, id").await?;
+        let deadlines = rows_of(pool, "deadlines", id, "due_at, id").await?;
+        let visits = rows_of(pool, "return_visits", id, "at, id").await?;
+        Ok(Some(Case {
+            request: request(&row)?,
+            version,
+            tasks: tasks.iter().map(task).collect::<Result<_, _>>()?,
+            disclaims: disclaims.iter().map(disclaim).collect::<Result<_, _>>()?,
+            extensions: extensions.iter().map(extension).collect::<Result<_, _>>()?,
+            deadlines: deadlines.iter().map(deadline).collect::<Result<_, _>>()?,
+            visits: visits.iter().map(visit).collect::<Result<_, _>>()?,
+            routing,
+        }))
+    }
+
+    async fn commit(&self, change: &Change) -> Result<Committed, StoreError> {
+        let mut tx = self.begin().await?;
+        match write_change(&mut tx, change).await.map_err(store_error)? {
+            Committed::Yes => {
+                tx.commit().await.map_err(store_error)?;
+                Ok(Committed::Yes)
+            }
+            Committed::Stale => Ok(Committed::Stale),
+        }
+    }
+
+    async fn task_request(&self, task: TaskId, scope: &Scope) -> Result<Option<RequestId>, StoreError> {
+        let found: Option<uuid::Uuid> =
+            sqlx::query_scalar("SELECT request_id FROM tasks WHERE id = $1 AND ($2 IS NULL OR bureau = $2)")
+                .bind(task.as_uuid())
+                .bind(scope.bureau().map(|b| b.as_str()))
+                .fetch_optional(&self.pools().reader)
+                .await
+                .map_err(store_error)?;
+        Ok(found.map(RequestId::from_uuid))
+    }
+
+    async fn request_in_scope(
+        &self,
+        tracking: &TrackingNumber,
+        scope: &Scope,
+    ) -> Result<Option<RequestId>, StoreError> {
+        let found: Option<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT r.id FROM requests r WHERE r.tracking = $1
+               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.request_id = r.id AND t.bureau = $2))",
+        )
+        .bind(tracking.as_str())
+        .bind(scope.bureau().map(|b| b.as_str()))
+        .fetch_optional(&self.pools().reader)
+        .await
+        .map_err(store_error)?;
+        Ok(found.map(RequestId::from_uuid))
+    }
+
+    async fn list_tasks(&self, scope: &Scope, q: &TaskQuery) -> Result<Vec<TaskListing>, StoreError> {
+        let pool = &self.pools().reader;
+        let states = json_list(q.states.iter().map(|s| s.as_str().to_owned()));
+        let bureau = scope.bureau().or(q.bureau.as_ref()).map(|b| b.as_str().to_owned());
+        // A bureau scope always wins over a bureau filter: staff cannot widen their own view.
+        let bureau = match (scope.bureau(), &q.bureau) {
+            (Some(own), Some(asked)) if own != asked => return Ok(Vec::new()),
+            _ => bureau,
+        };
+        let rows = sqlx::query(
+            "SELECT t.* FROM tasks t
+             WHERE ($1 IS NULL OR t.bureau = $1)
+               AND (json_array_length($2) = 0 OR t.state IN (SELECT value FROM json_each($2)))
+               AND ($3 IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.task_id = t.id
+                                            AND d.state = 'pending' AND d.due_at < $3))
+             ORDER BY t.dispatched_at DESC, t.id DESC
+             LIMIT $4 OFFSET $5",
+        )
+        .bind(bureau)
+        .bind(states)
+        .bind(q.overdue_at.map(to_micros))
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+        let tasks: Vec<Task> = rows.iter().map(task).collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            let Some(r) = sqlx::query("SELECT * FROM requests WHERE id = $1")
+                .bind(t.request_id.as_uuid())
+                .fetch_optional(pool)
+                .await
+                .map_err(store_error)?
+            else {
+                continue;
+            };
+            let deadlines = sqlx::query("SELECT * FROM deadlines WHERE task_id = $1 ORDER BY due_at")
+                .bind(t.id.as_uuid())
+                .fetch_all(pool)
+                .await
+                .map_err(store_error)?;
+            out.push(TaskListing {
+                request: request(&r)?,
+                deadlines: deadlines.iter().map(deadline).collect::<Result<_, _>>()?,
+                task: t,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn requests_in_status(
+        &self,
+        statuses: &[RequestStatus],
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<RequestView>, StoreError> {
+        let pool = &self.pools().reader;
+        let rows = sqlx::query(
+            "SELECT * FROM requests WHERE status IN (SELECT value FROM json_each($1))
+             ORDER BY updated_at, id LIMIT $2 OFFSET $3",
+        )
+        .bind(json_list(statuses.iter().map(|s| s.as_str().to_owned())))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let request = request(r)?;
+            let tasks = rows_of(pool, "tasks", request.submitted.id, "dispatched_at, id").await?;
+            out.push(RequestView { tasks: tasks.iter().map(task).collect::<Result<_, _>>()?, request });
+        }
+        Ok(out)
+    }
+
+    async fn extension_request(
+        &self,
+        extension: jiesu_domain::workflow::ExtensionId,
+    ) -> Result<Option<RequestId>, StoreError> {
+        let found: Option<uuid::Uuid> = sqlx::query_scalar(statements::EXTENSION_REQUEST)
+            .bind(extension.as_uuid())
+            .fetch_optional(&self.pools().reader)
+            .await
+            .map_err(store_error)?;
+        Ok(found.map(RequestId::from_uuid))
+    }
+
+    async fn pending_extensions(&self, limit: u32) -> Result<Vec<Extension>, StoreError> {
+        let rows = sqlx::query(statements::PENDING_EXTENSIONS)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pools().reader)
+            .await
+            .map_err(store_error)?;
+        rows.iter().map(extension).collect()
+    }
+}

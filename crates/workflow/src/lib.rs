@@ -1,0 +1,123 @@
+//! The workflow service: loads a request's case, lets the domain decide a command, and commits
+//! the change if nobody changed the request meanwhile; otherwise it loads and decides again, so
+//! two staff acting at once on one request never overwrite each other.
+//!
+//! Staff reach tasks through their scope: a task of another bureau is "not found", exactly as a
+//! task that does not exist.
+
+use std::sync::Arc;
+
+use jiesu_domain::district::District;
+use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
+use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::ports::{Cases, Committed, StoreError};
+use jiesu_domain::staff::Principal;
+use jiesu_domain::workflow::{Caller, Case, Command, Ctx, Policy, WorkflowError, decide};
+
+/// How often a decision is retried when other writers keep moving the request.
+const ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    /// The domain refused the command; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] WorkflowError),
+    /// Other writers changed the request on every attempt.
+    #[error("the request kept changing while we decided; try again")]
+    Contended,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Workflow<S> {
+    store: S,
+    /// Read once per decision: a reload of the district applies from the next one.
+    district: LiveDistrict,
+    policy: Policy,
+}
+
+impl<S: Cases> Workflow<S> {
+    pub fn new(store: S, district: LiveDistrict, policy: Policy) -> Self {
+        Self { store, district, policy }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn district(&self) -> Arc<District> {
+        self.district.current()
+    }
+
+    /// Runs a command on a request and returns the case as committed.
+    pub async fn act(
+        &self,
+        caller: Caller<'_>,
+        request: RequestId,
+        command: Command,
+    ) -> Result<Case, ActError> {
+        for attempt in 1..=ATTEMPTS {
+            let case = self.store.load_case(request).await?.ok_or(WorkflowError::NotFound("request"))?;
+            let district = self.district.current();
+            let ctx = Ctx { district: &district, policy: self.policy, now: jiesu_domain::time::now() };
+            let change = decide(case, caller, command.clone(), &ctx)?;
+            match self.store.commit(&change).await? {
+                Committed::Yes => {
+                    tracing::debug!(request.id = %request, events = change.events.len(), "workflow change committed");
+                    return self
+                        .store
+                        .load_case(request)
+                        .await?
+                        .ok_or(ActError::Refused(WorkflowError::NotFound("request")));
+                }
+                Committed::Stale => {
+                    tracing::debug!(request.id = %request, attempt, "request changed meanwhile; deciding again")
+                }
+            }
+        }
+        Err(ActError::Contended)
+    }
+
+    /// Runs a command on one of the staff member's tasks.
+    pub async fn act_on_task(
+        &self,
+        who: &Principal,
+        task: TaskId,
+        command: Command,
+    ) -> Result<Case, ActError> {
+        let request = self.task_request(who, task).await?;
+        self.act(Caller::Staff(who), request, command).await
+    }
+
+    /// The request of a task the staff member may reach.
+    pub async fn task_request(&self, who: &Principal, task: TaskId) -> Result<RequestId, ActError> {
+        self.store
+            .task_request(task, &who.scope())
+            .await?
+            .ok_or(ActError::Refused(WorkflowError::NotFound("task")))
+    }
+
+    /// A request the staff member may reach, by its tracking number.
+    pub async fn request_for(
+        &self,
+        who: &Principal,
+        tracking: &TrackingNumber,
+    ) -> Result<RequestId, ActError> {
+        self.store
+            .request_in_scope(tracking, &who.scope())
+            .await?
+            .ok_or(ActError::Refused(WorkflowError::NotFound("request")))
+    }
+
+    /// The case of a request the staff member may reach.
+    pub async fn case_for(&self, who: &Principal, request: RequestId) -> Result<Case, ActError> {
+        let case = self.store.load_case(request).await?.ok_or(WorkflowError::NotFound("request"))?;
+        match who.scope().bureau() {
+            Some(b) if !case.tasks.iter().any(|t| &t.bureau == b) => {
+                Err(WorkflowError::NotFound("request").into())
+            }
+            _ => Ok(case),
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The district reloads while the service runs: a changed rule file routes the next request
+//! differently, a broken one is refused and changes nothing, and no request is lost meanwhile.
+
+use std::path::Path;
+use std::time::Duration;
+
+use jiesu::Roles;
+use jiesu_e2e::{Backend, Open311Client};
+
+jiesu_e2e::e2e_on_both_backends!(a_changed_rule_file_routes_the_next_request_without_a_restart);
+
+/// A copy of the sample district's folder.
+fn copy_district(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    for sub in ["", "areas", "rules", "calendar"] {
+        std::fs::create_dir_all(to.join(sub)).expect("mkdir");
+        for e in std::fs::read_dir(from.join(sub)).expect("read config").flatten() {
+            let p = e.path();
+            if p.is_file() && p.file_name().is_some_and(|n| n != "default.toml") {
+                std::fs::copy(&p, to.join(sub).join(e.file_name())).expect("copy");
+            }
+        }
+    }
+}
+
+const OVERRIDE: &str = r#"version = "2026-11-30-test"
+
+[[rule]]
+id = "kengzi-street-lights-test"
+categories = ["010101"]
+areas = ["pingshan.kengzi"]
+lead = "transport"
+note = "A test override: Kengzi's street lights go to transport"
+"#;
+
+async fn agency(client: &Open311Client) -> String {
+    let fields =
+        [("service_code", "010101"), ("lat", "22.742"), ("long", "114.387"), ("description", "路灯不亮")];
+    let id = client.post(&fields, None).await.expect("POST").id();
+    let record = client.wait_for(&id, Duration::from_secs(10)).await;
+    record["agency_responsible"].as_str().expect("routed").to_owned()
+}
+
+/// Posts until the answer changes from `from`, at most `within`.
+async fn wait_for_change(client: &Open311Client, from: &str, within: Duration) -> String {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let now = agency(client).await;
+        if now != from || tokio::time::Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_district(dir.path());
+    let key = backend.api_key("e2e").await;
+    let app = backend
+        .start_with(Roles::ALL, |s| {
+            s.district.dir = dir.path().to_owned();
+            s.district.reload_secs = 1;
+        })
+        .await;
+    let client = Open311Client::new(&app.base, &key);
+    let before = agency(&client).await;
+    assert_eq!(before, "坪山区城市管理和综合执法局");
+    let stored_before = backend.count_requests().await;
+
+    // Requests keep coming while the rules change under them.
+    let background = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..40 {
+                let d = format!("重载期间的第{i}个诉求");
+                let fields =
+                    [("service_code", "990101"), ("lat", "22.755"), ("long", "114.315"), ("description", &d)];
+                ids.push(client.post(&fields, None).await.expect("POST").id());
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            ids
+        })
+    };
+    std::fs::write(dir.path().join("rules/zz-test-override.toml"), OVERRIDE).expect("write rule file");
+    let after = wait_for_change(&client, &before, Duration::from_secs(15)).await;
+    assert_eq!(after, "坪山区交通运输局", "the new rule is in force");
+
+    // A broken file is refused: the district in force stays.
+    std::fs::write(dir.path().join("rules/zz-broken.toml"), "version = \"x\"\n[[rule]]\nid = \"broken\"\n")
+        .expect("write");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(agency(&client).await, "坪山区交通运输局", "a broken edit changes nothing");
+
+    let ids = background.await.expect("background posts");
+    for id in &ids {
+        client.wait_for(id, Duration::from_secs(10)).await;
+    }
+    let posted = ids.len() as i64 + 2; // and at least two lamp requests after the count
+    assert!(backend.count_requests().await >= stored_before + posted, "no request lost during reloads");
+    app.stop().await;
+}
