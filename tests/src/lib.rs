@@ -7,6 +7,7 @@ pub mod browser;
 pub mod client;
 pub mod peers;
 pub mod process;
+pub mod staff;
 pub mod wechat;
 
 pub use backend::Backend;

@@ -14,6 +14,7 @@
 pub mod auth;
 mod error;
 pub mod staff;
+pub mod work;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub struct Context<S, Q> {
     pub wechat: Option<Arc<Wechat<S, Q>>>,
     /// Staff sign-in and sessions; the `Staff` extractor asks it.
     pub auth: Auth<S>,
+    /// The staff's work: tasks, the dispatch desk, extensions.
+    pub work: Arc<work::WorkApi<S>>,
 }
 
 pub fn router<S: Store + ChannelSessions + Cases + Accounts, Q: Queue>(
@@ -90,7 +93,9 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts, Q: Queue>(
     }
     if roles.api {
         app = app.merge(open311::read_routes(ctx.open311.clone())).merge(web::read_routes(ctx.web.clone()));
-        app = app.merge(auth::routes(ctx.auth.clone(), settings.secure_cookies));
+        app = app
+            .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies))
+            .merge(work::routes(ctx.work.clone()));
     }
     // Every route can take a `Staff` argument: the extractor finds the sessions here.
     app = app.layer(axum::Extension(Authenticator::new(ctx.auth)));

@@ -233,8 +233,14 @@ impl UseBackends for Starter<'_> {
                 secure_cookies: settings.server.public_url.starts_with("https://"),
             };
             let auth = jiesu_auth::Auth::new(store.clone(), settings.auth.to_auth());
+            let work = Arc::new(jiesu_api::work::WorkApi {
+                workflow: jiesu_workflow::Workflow::new(store.clone(), district.clone(), settings.policy()),
+                media: MediaDir::new(&settings.web.media_dir),
+                public_url: settings.server.public_url.clone(),
+                max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
+            });
             let router = jiesu_api::router(
-                Context { store, district, open311, hotline, web, wechat, auth },
+                Context { store, district, open311, hotline, web, wechat, auth, work },
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );

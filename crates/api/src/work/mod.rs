@@ -1,0 +1,75 @@
+//! The staff's work API under `/api/v1` (the `api` role): bureau staff list and act on their
+//! bureau's tasks; operators run the dispatch desk; supervisors decide extensions. Every route
+//! takes the caller from `Staff`, and every id is resolved through the caller's scope, so another
+//! bureau's task or request answers 404 exactly like one that does not exist.
+//!
+//! | route | who |
+//! |---|---|
+//! | `GET /api/v1/tasks` (`state`, `bureau`, `overdue`, `page`, `page_size`) | everyone, own scope |
+//! | `GET /api/v1/tasks/{id}` | the task's bureau, district-wide roles |
+//! | `POST /api/v1/tasks/{id}/claim`, `/progress`, `/resolve`, `/disclaim`, `/extension` | the task's bureau |
+//! | `POST /api/v1/tasks/{id}/release` | the lead bureau, operators |
+//! | `POST /api/v1/tasks/{id}/disclaim-review` | operators |
+//! | `GET /api/v1/requests/{tracking}` | bureaus involved, district-wide roles |
+//! | `GET /api/v1/desk` (`queue`) | operators, supervisors |
+//! | `POST /api/v1/requests/{tracking}/dispatch`, `/transfer`, `/review`, `/visit` | operators |
+//! | `POST /api/v1/requests/{tracking}/assists` | the lead bureau, operators |
+//! | `GET /api/v1/extensions`, `POST /api/v1/extensions/{id}/decision` | supervisors |
+//!
+//! The OpenAPI document (`openapi/staff-api.json`) describes every route, and is served at
+//! `/api/v1/openapi.json`.
+
+mod errors;
+mod requests;
+mod tasks;
+mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use jiesu_domain::ports::{Cases, Store};
+use jiesu_intake::web::media::MediaDir;
+use jiesu_workflow::Workflow;
+
+pub use errors::act_error;
+
+/// What the work routes need.
+#[derive(Debug)]
+pub struct WorkApi<S> {
+    pub workflow: Workflow<S>,
+    /// Where progress photos are kept (the same directory the web form's photos go to).
+    pub media: MediaDir,
+    pub public_url: String,
+    pub max_photo_bytes: usize,
+}
+
+/// The staff API's OpenAPI document, served at `/api/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../openapi/staff-api.json");
+
+pub fn routes<S: Store + Cases>(api: Arc<WorkApi<S>>) -> Router {
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .route("/api/v1/tasks", get(tasks::list::<S>))
+        .route("/api/v1/tasks/{id}", get(tasks::show::<S>))
+        .route("/api/v1/tasks/{id}/claim", post(tasks::claim::<S>))
+        .route("/api/v1/tasks/{id}/progress", post(tasks::progress::<S>))
+        .route("/api/v1/tasks/{id}/resolve", post(tasks::resolve::<S>))
+        .route("/api/v1/tasks/{id}/disclaim", post(tasks::disclaim::<S>))
+        .route("/api/v1/tasks/{id}/extension", post(tasks::extension::<S>))
+        .route("/api/v1/tasks/{id}/release", post(tasks::release::<S>))
+        .route("/api/v1/tasks/{id}/disclaim-review", post(tasks::disclaim_review::<S>))
+        .route("/api/v1/requests/{tracking}", get(requests::show::<S>))
+        .route("/api/v1/requests/{tracking}/dispatch", post(requests::dispatch::<S>))
+        .route("/api/v1/requests/{tracking}/transfer", post(requests::transfer::<S>))
+        .route("/api/v1/requests/{tracking}/assists", post(requests::add_assist::<S>))
+        .route("/api/v1/requests/{tracking}/review", post(requests::review::<S>))
+        .route("/api/v1/requests/{tracking}/visit", post(requests::visit::<S>))
+        .route("/api/v1/desk", get(requests::desk::<S>))
+        .route("/api/v1/extensions", get(requests::extensions::<S>))
+        .route("/api/v1/extensions/{id}/decision", post(requests::decide_extension::<S>))
+        .with_state(api)
+}
