@@ -7,7 +7,10 @@ use std::time::Duration;
 use jiesu::Roles;
 use jiesu_e2e::{Backend, Open311Client};
 
-jiesu_e2e::e2e_on_both_backends!(a_changed_rule_file_routes_the_next_request_without_a_restart);
+jiesu_e2e::e2e_on_both_backends!(
+    a_changed_rule_file_routes_the_next_request_without_a_restart,
+    sighup_reloads_the_district_of_a_running_process,
+);
 
 /// A copy of the sample district's folder.
 fn copy_district(to: &Path) {
@@ -100,4 +103,25 @@ async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: 
     let posted = ids.len() as i64 + 2; // and at least two lamp requests after the count
     assert!(backend.count_requests().await >= stored_before + posted, "no request lost during reloads");
     app.stop().await;
+}
+
+/// With polling off, a running `jiesu serve` reloads on SIGHUP (as `systemctl reload` sends).
+async fn sighup_reloads_the_district_of_a_running_process(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_district(dir.path());
+    let key = backend.api_key("e2e").await;
+    let district = dir.path().display().to_string();
+    let env = [("JIESU__DISTRICT__DIR", district.as_str()), ("JIESU__DISTRICT__RELOAD_SECS", "0")];
+    let server =
+        jiesu_e2e::process::Server::start_with(env!("CARGO_BIN_EXE_jiesu-under-test"), &backend, &env).await;
+    let client = Open311Client::new(&server.base, &key);
+    assert_eq!(agency(&client).await, "坪山区城市管理和综合执法局");
+    std::fs::write(dir.path().join("rules/zz-test-override.toml"), OVERRIDE).expect("write rule file");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(agency(&client).await, "坪山区城市管理和综合执法局", "no polling: nothing changes yet");
+    let sent = std::process::Command::new("kill").args(["-HUP", &server.pid().to_string()]).status();
+    assert!(sent.is_ok_and(|s| s.success()), "send SIGHUP");
+    let after = wait_for_change(&client, "坪山区城市管理和综合执法局", Duration::from_secs(15)).await;
+    assert_eq!(after, "坪山区交通运输局");
+    assert_eq!(server.terminate().await.code(), Some(0), "and it still stops cleanly");
 }

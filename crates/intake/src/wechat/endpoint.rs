@@ -257,7 +257,7 @@ async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<S
     let Some(view) = s.store.request_by_tracking(tracking).await? else {
         return Ok(format!("工单 {} 已受理，正在派单，请稍后查询。", tracking.grouped()));
     };
-    let lead = view.tasks.iter().rev().find(|t| t.role == jiesu_domain::task::TaskRole::Lead);
+    let lead = jiesu_domain::task::current_lead(&view.tasks);
     let who =
         lead.map(|t| bureau_name(&s.district.current(), &t.bureau, Lang::Zh)).unwrap_or_else(|| "—".into());
     Ok(format!("工单 {}：{}。承办单位：{who}。", tracking.grouped(), view.request.status.name_zh()))
