@@ -14,6 +14,7 @@ pub mod category;
 pub mod contact;
 pub mod deadline;
 pub mod district;
+pub mod escalation;
 pub mod event;
 pub mod geo;
 pub mod ids;
