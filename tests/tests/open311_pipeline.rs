@@ -89,7 +89,9 @@ async fn the_same_idempotency_key_stores_one_request(backend: Backend) {
 async fn bad_input_gets_an_open311_error_and_nothing_is_queued(backend: Backend) {
     let key = backend.api_key("e2e").await;
     // Intake and reads only: whatever intake queues stays on the queue for us to count.
-    let app = backend.start(Roles { intake: true, api: true, dispatch: false, relay: false }).await;
+    let app = backend
+        .start(Roles { intake: true, api: true, dispatch: false, relay: false, escalation: false })
+        .await;
     let client = Open311Client::new(&app.base, &key);
     let cases: [(&[(&str, &str)], StatusCode); 6] = [
         (&[("lat", "22.7"), ("long", "114.3")], StatusCode::BAD_REQUEST),

@@ -59,6 +59,30 @@ pub enum AreaLevel {
 }
 
 impl AreaLevel {
+    pub const ALL: [AreaLevel; 4] = [Self::District, Self::Street, Self::Community, Self::Grid];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::District => "district",
+            Self::Street => "street",
+            Self::Community => "community",
+            Self::Grid => "grid",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == raw)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::District => "区",
+            Self::Street => "街道",
+            Self::Community => "社区",
+            Self::Grid => "网格",
+        }
+    }
+
     /// The level an area code of this depth must have.
     pub fn for_depth(depth: usize) -> Option<Self> {
         [Self::District, Self::Street, Self::Community, Self::Grid].get(depth).copied()

@@ -49,6 +49,10 @@ pub struct Deadline {
     pub due_at: DateTime<Utc>,
     pub state: DeadlineState,
     pub settled_at: Option<DateTime<Utc>>,
+    /// How far the chain of reminders and escalations has gone since it ran out (0: not yet).
+    pub stage: u8,
+    /// When the chain acts next (the due time at first); `None` when it has nothing left to do.
+    pub next_action_at: Option<DateTime<Utc>>,
 }
 
 impl Deadline {
@@ -68,6 +72,8 @@ impl Deadline {
             due_at,
             state: DeadlineState::Pending,
             settled_at: None,
+            stage: 0,
+            next_action_at: Some(due_at),
         }
     }
 

@@ -57,6 +57,8 @@ pub struct District {
     gazetteer: Gazetteer,
     calendar: WorkCalendar,
     time_limits: TimeLimits,
+    /// The district area's default owner: who owns what nobody else does, and convenes by default.
+    last_resort: BureauCode,
 }
 
 struct Errors(Vec<DistrictError>);
@@ -195,7 +197,16 @@ impl District {
             return Err(errs.0);
         }
         let root = roots[0].clone();
+        // Checked above: the district area has a default owner.
+        let Some(last_resort) = areas.get(&root).and_then(|a| a.default_owner.clone()) else {
+            return Err(vec![DistrictError {
+                subject: Subject::Area(root),
+                message: "the district area needs a default owner".into(),
+                related: None,
+            }]);
+        };
         Ok(Self {
+            last_resort,
             bureaus,
             areas: AreaTree::new(areas, root),
             taxonomy: Taxonomy::new(categories),
@@ -204,6 +215,11 @@ impl District {
             calendar: parts.calendar,
             time_limits: parts.time_limits,
         })
+    }
+
+    /// The district area's default owner (兜底单位 of last resort).
+    pub fn last_resort(&self) -> &BureauCode {
+        &self.last_resort
     }
 
     pub fn bureau(&self, code: &BureauCode) -> Option<&Bureau> {

@@ -5,12 +5,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::area::AreaLevel;
 use crate::area::Placement;
 use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
+use crate::deadline::DeadlineId;
+use crate::escalation::{EscalationId, MeetingId, ProposalId};
 use crate::ids::{EventId, RequestId, TaskId, TrackingNumber};
 use crate::request::{Channel, Kind};
 use crate::routing::{RouteReason, Routing};
+use crate::sla::DeadlineKind;
 use crate::task::TaskRole;
 use crate::text::OperatorId;
 use crate::workflow::{DisclaimReason, ExtensionId, Note, Satisfaction};
@@ -57,6 +61,8 @@ pub enum AssignedWhy {
     },
     /// The citizen said "not solved": back to the bureau that resolved it (重办).
     Reopened,
+    /// A coordination meeting's binding decision: this bureau's share of the job.
+    Meeting { meeting: MeetingId, scope: Note },
 }
 
 /// Why a request waits for the dispatch desk.
@@ -69,12 +75,16 @@ pub enum AwaitReason {
     DisclaimReview,
 }
 
-/// What made a request an escalation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EscalationTrigger {
-    /// Every candidate bureau disclaimed it.
-    Exhausted,
+pub use crate::escalation::Trigger as EscalationTrigger;
+
+/// Who a deadline reminder goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum ReminderTo {
+    /// The administrators of the late bureau.
+    BureauAdmins { bureau: BureauCode },
+    /// The district's supervisors.
+    Supervisors,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,6 +205,74 @@ pub enum EventKind {
         bureau: BureauCode,
     },
     RequestClosed,
+    /// A task's clock ran out and its chain moved: someone is reminded.
+    DeadlineReminder {
+        deadline: DeadlineId,
+        bureau: BureauCode,
+        kind: DeadlineKind,
+        due_at: DateTime<Utc>,
+        #[serde(flatten)]
+        to: ReminderTo,
+    },
+    EscalationOpened {
+        escalation: EscalationId,
+        trigger: EscalationTrigger,
+        level: AreaLevel,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<BureauCode>,
+        /// For a hotspot: the other requests about the same problem.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        linked: Vec<RequestId>,
+    },
+    /// Moved one level up the area hierarchy.
+    EscalationRaised {
+        escalation: EscalationId,
+        level: AreaLevel,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<BureauCode>,
+    },
+    /// Nothing is left to raise it to: supervisors must act.
+    EscalationOverdue {
+        escalation: EscalationId,
+    },
+    EscalationClosed {
+        escalation: EscalationId,
+        /// `resolved` or `dismissed`.
+        outcome: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    MeetingCalled {
+        meeting: MeetingId,
+        level: AreaLevel,
+        convener: BureauCode,
+        scheduled_at: DateTime<Utc>,
+        invitees: Vec<BureauCode>,
+    },
+    MeetingConfirmed {
+        meeting: MeetingId,
+        bureau: BureauCode,
+    },
+    MeetingRescheduled {
+        meeting: MeetingId,
+        scheduled_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
+    },
+    MeetingDecided {
+        meeting: MeetingId,
+        lead: BureauCode,
+        #[serde(default)]
+        assists: Vec<BureauCode>,
+    },
+    MeetingLapsed {
+        meeting: MeetingId,
+        level: AreaLevel,
+    },
+    RuleProposed {
+        proposal: ProposalId,
+        lead: BureauCode,
+    },
 }
 
 impl EventKind {
@@ -222,6 +300,17 @@ impl EventKind {
             Self::ReturnVisitRecorded { .. } => "return_visit_recorded",
             Self::RequestReopened { .. } => "request_reopened",
             Self::RequestClosed => "request_closed",
+            Self::DeadlineReminder { .. } => "deadline_reminder",
+            Self::EscalationOpened { .. } => "escalation_opened",
+            Self::EscalationRaised { .. } => "escalation_raised",
+            Self::EscalationOverdue { .. } => "escalation_overdue",
+            Self::EscalationClosed { .. } => "escalation_closed",
+            Self::MeetingCalled { .. } => "meeting_called",
+            Self::MeetingConfirmed { .. } => "meeting_confirmed",
+            Self::MeetingRescheduled { .. } => "meeting_rescheduled",
+            Self::MeetingDecided { .. } => "meeting_decided",
+            Self::MeetingLapsed { .. } => "meeting_lapsed",
+            Self::RuleProposed { .. } => "rule_proposed",
         }
     }
 }

@@ -155,6 +155,7 @@ pub struct TaskRecord {
     pub role: String,
     pub state: String,
     pub binding: bool,
+    pub scope: Option<String>,
     pub dispatched_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -168,6 +169,7 @@ impl From<&Task> for TaskRecord {
             role: t.role.as_str().to_owned(),
             state: t.state.as_str().to_owned(),
             binding: t.binding,
+            scope: t.scope.as_ref().map(|s| s.to_string()),
             dispatched_at: t.dispatched_at,
             updated_at: t.updated_at,
         }
@@ -185,6 +187,12 @@ impl TryFrom<TaskRecord> for Task {
             role: TaskRole::parse(&r.role).ok_or_else(|| bad(format!("role `{}`", r.role)))?,
             state: TaskState::parse(&r.state).ok_or_else(|| bad(format!("state `{}`", r.state)))?,
             binding: r.binding,
+            scope: r
+                .scope
+                .as_deref()
+                .map(crate::workflow::Note::parse)
+                .transpose()
+                .map_err(|e| bad(e.to_string()))?,
             dispatched_at: r.dispatched_at,
             updated_at: r.updated_at,
         })

@@ -157,6 +157,8 @@ pub struct Task {
     pub state: TaskState,
     /// Assigned by a coordination meeting's decision: cannot be disclaimed.
     pub binding: bool,
+    /// The bureau's share of the job in words, as a meeting decided it.
+    pub scope: Option<crate::workflow::Note>,
     pub dispatched_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -170,6 +172,7 @@ impl Task {
             role,
             state: TaskState::Dispatched,
             binding: false,
+            scope: None,
             dispatched_at: now,
             updated_at: now,
         }

@@ -38,6 +38,9 @@ pub enum Role {
     Dispatch,
     /// The outbox relay: publishes committed events.
     Relay,
+    /// The escalation service: opens escalations and calls meetings from events, and walks missed
+    /// deadlines' chains.
+    Escalation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +49,11 @@ pub struct Roles {
     pub api: bool,
     pub dispatch: bool,
     pub relay: bool,
+    pub escalation: bool,
 }
 
 impl Roles {
-    pub const ALL: Roles = Roles { intake: true, api: true, dispatch: true, relay: true };
+    pub const ALL: Roles = Roles { intake: true, api: true, dispatch: true, relay: true, escalation: true };
 
     pub fn from_list(roles: &[Role]) -> Self {
         if roles.is_empty() {
@@ -60,6 +64,7 @@ impl Roles {
             api: roles.contains(&Role::Api),
             dispatch: roles.contains(&Role::Dispatch),
             relay: roles.contains(&Role::Relay),
+            escalation: roles.contains(&Role::Escalation),
         }
     }
 
@@ -158,6 +163,7 @@ impl UseBackends for Starter<'_> {
         queue: Q,
     ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
+        let policy = settings.policy().map_err(StartError::Config)?;
         let every = Duration::from_secs(settings.district.reload_secs);
         app.tracker.spawn(crate::reload::watch(
             settings.district.dir.clone(),
@@ -182,6 +188,26 @@ impl UseBackends for Starter<'_> {
                     stop_all.cancel();
                 }
             });
+        }
+        if roles.escalation {
+            let workflow = jiesu_workflow::Workflow::new(store.clone(), district.clone(), policy.clone());
+            let escalator = jiesu_escalation::Escalator::new(workflow.clone(), queue.clone(), 50);
+            let token = app.shutdown.clone();
+            let stop_all = app.shutdown.clone();
+            app.tracker.spawn(async move {
+                if let Err(e) = escalator.run(token).await {
+                    tracing::error!(error = %e, "the escalation consumer stopped; shutting down");
+                    stop_all.cancel();
+                }
+            });
+            let scanner = jiesu_escalation::Scanner::new(
+                workflow,
+                jiesu_escalation::ScannerSettings {
+                    every: Duration::from_secs(settings.escalation.scan_secs.max(1)),
+                    ..jiesu_escalation::ScannerSettings::default()
+                },
+            );
+            app.tracker.spawn(scanner.run(app.shutdown.clone()));
         }
         if roles.relay {
             let relay = Relay::new(
@@ -211,7 +237,7 @@ impl UseBackends for Starter<'_> {
                 settings.server.public_url.clone(),
                 settings.web.max_photo_mb * 1024 * 1024,
             );
-            web.policy = settings.policy();
+            web.policy = policy.clone();
             let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
@@ -234,7 +260,7 @@ impl UseBackends for Starter<'_> {
             };
             let auth = jiesu_auth::Auth::new(store.clone(), settings.auth.to_auth());
             let work = Arc::new(jiesu_api::work::WorkApi {
-                workflow: jiesu_workflow::Workflow::new(store.clone(), district.clone(), settings.policy()),
+                workflow: jiesu_workflow::Workflow::new(store.clone(), district.clone(), policy.clone()),
                 media: MediaDir::new(&settings.web.media_dir),
                 public_url: settings.server.public_url.clone(),
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,

@@ -31,7 +31,7 @@ struct Cli {
 enum Command {
     /// Run the service: every role in one process unless --role says which.
     Serve {
-        /// Roles to run, comma-separated (intake, api, dispatch, relay). Default: all.
+        /// Roles to run, comma-separated (intake, api, dispatch, relay, escalation). Default: all.
         #[arg(long, value_delimiter = ',')]
         role: Vec<Role>,
         /// Listen on this address instead of server.listen.

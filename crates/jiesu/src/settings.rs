@@ -27,6 +27,7 @@ pub struct Settings {
     pub web: WebSettings,
     pub wechat: WechatSettings,
     pub workflow: WorkflowSettings,
+    pub escalation: EscalationSettings,
     pub auth: AuthSettings,
     pub log: Log,
 }
@@ -151,10 +152,88 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationSettings {
+    pub ping_pong_after: u32,
+    pub convener: String,
+    pub first_meeting_level: MeetingLevel,
+    pub meeting_slots: Vec<String>,
+    pub meeting_notice: String,
+    pub meeting_within_days: u32,
+    pub decide_within: String,
+    pub reminder_grace: String,
+    pub deadline_meeting: bool,
+    pub scan_secs: u64,
+    pub hotspot: HotspotSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingLevel {
+    District,
+    Street,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotspotSettings {
+    pub min_requests: u32,
+    pub radius_m: f64,
+    pub days: u32,
+}
+
+impl EscalationSettings {
+    /// The policy these settings describe; every problem is named by its key.
+    pub fn policy(&self) -> Result<jiesu_domain::escalation::EscalationPolicy, String> {
+        use jiesu_domain::sla::Limit;
+        let limit = |key: &str, raw: &str| Limit::parse(raw).map_err(|e| format!("escalation.{key}: {e}"));
+        let mut slots = Vec::new();
+        for s in &self.meeting_slots {
+            slots.push(
+                chrono::NaiveTime::parse_from_str(s, "%H:%M")
+                    .map_err(|_| format!("escalation.meeting_slots: `{s}` is not HH:MM"))?,
+            );
+        }
+        if slots.is_empty() {
+            return Err("escalation.meeting_slots: give at least one time".into());
+        }
+        let convener = match self.convener.trim() {
+            "" => None,
+            c => Some(
+                jiesu_domain::bureau::BureauCode::parse(c)
+                    .map_err(|e| format!("escalation.convener: {e}"))?,
+            ),
+        };
+        Ok(jiesu_domain::escalation::EscalationPolicy {
+            ping_pong_after: self.ping_pong_after,
+            convener,
+            first_meeting_level: match self.first_meeting_level {
+                MeetingLevel::District => jiesu_domain::area::AreaLevel::District,
+                MeetingLevel::Street => jiesu_domain::area::AreaLevel::Street,
+            },
+            meeting_slots: slots,
+            meeting_notice: limit("meeting_notice", &self.meeting_notice)?,
+            meeting_within_days: self.meeting_within_days,
+            decide_within: limit("decide_within", &self.decide_within)?,
+            reminder_grace: limit("reminder_grace", &self.reminder_grace)?,
+            deadline_meeting: self.deadline_meeting,
+            hotspot: jiesu_domain::escalation::HotspotPolicy {
+                min_requests: self.hotspot.min_requests,
+                radius_m: self.hotspot.radius_m,
+                days: self.hotspot.days,
+            },
+        })
+    }
+}
+
 impl Settings {
-    /// What the district decided about its workflow.
-    pub fn policy(&self) -> jiesu_domain::workflow::Policy {
-        jiesu_domain::workflow::Policy { disclaim_review: self.workflow.disclaim_review }
+    /// What the district decided about its workflow and its escalations.
+    pub fn policy(&self) -> Result<jiesu_domain::workflow::Policy, String> {
+        Ok(jiesu_domain::workflow::Policy {
+            disclaim_review: self.workflow.disclaim_review,
+            escalation: self.escalation.policy()?,
+        })
     }
 }
 

@@ -14,17 +14,17 @@ pub const UPDATE_REQUEST_POSTGRES: &str =
 
 /// A new task, or a known one's state.
 pub const UPSERT_TASK: &str =
-    "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at, scope)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, binding = excluded.binding,
-         updated_at = excluded.updated_at";
+         updated_at = excluded.updated_at, scope = excluded.scope";
 
 /// A new clock, or a known one moved, settled or re-armed.
 pub const UPSERT_DEADLINE: &str =
-    "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at, stage, next_action_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
-         settled_at = excluded.settled_at";
+         settled_at = excluded.settled_at, stage = excluded.stage, next_action_at = excluded.next_action_at";
 
 /// A new disclaim, or the desk's decision on one. `(request_id, bureau)` is unique: a bureau
 /// disclaims a request once.
@@ -51,3 +51,32 @@ pub const INSERT_VISIT: &str =
 pub const EXTENSION_REQUEST: &str = "SELECT request_id FROM extensions WHERE id = $1";
 pub const PENDING_EXTENSIONS: &str =
     "SELECT * FROM extensions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";
+
+/// A new escalation, or a known one moved (state, level, owner, linked requests). PostgreSQL
+/// casts `linked` with `::jsonb` in its own copy.
+pub const UPSERT_ESCALATION_SQLITE: &str =
+    "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
+         linked = excluded.linked, updated_at = excluded.updated_at";
+pub const UPSERT_ESCALATION_POSTGRES: &str =
+    "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
+         linked = excluded.linked, updated_at = excluded.updated_at";
+
+/// A new meeting, or a known one rescheduled, confirmed, decided or lapsed.
+pub const UPSERT_MEETING_SQLITE: &str =
+    "INSERT INTO meetings (id, request_id, escalation_id, level, convener, scheduled_at, decide_by, state, place,
+         invitees, agenda, decision, called_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
+         state = excluded.state, place = excluded.place, invitees = excluded.invitees,
+         decision = excluded.decision, updated_at = excluded.updated_at";
+pub const UPSERT_MEETING_POSTGRES: &str =
+    "INSERT INTO meetings (id, request_id, escalation_id, level, convener, scheduled_at, decide_by, state, place,
+         invitees, agenda, decision, called_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
+     ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
+         state = excluded.state, place = excluded.place, invitees = excluded.invitees,
+         decision = excluded.decision, updated_at = excluded.updated_at";

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::deadline::Deadline;
+use jiesu_domain::escalation::records::{EscalationRecord, MeetingRecord};
+use jiesu_domain::escalation::{Escalation, Meeting};
 use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
 use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
 use jiesu_domain::records::TaskRecord;
@@ -38,6 +40,8 @@ fn deadline(row: &PgRow) -> Result<Deadline, StoreError> {
             due_at: r.try_get("due_at")?,
             state: r.try_get("state")?,
             settled_at: r.try_get("settled_at")?,
+            stage: i64::from(r.try_get::<i32, _>("stage")?),
+            next_action_at: r.try_get("next_action_at")?,
         })
     })?;
     Deadline::try_from(rec).map_err(corrupt)
@@ -99,6 +103,52 @@ fn visit(row: &PgRow) -> Result<ReturnVisit, StoreError> {
     rec.try_into().map_err(corrupt)
 }
 
+fn escalation(row: &PgRow) -> Result<Escalation, StoreError> {
+    let rec = get(row, |r| {
+        Ok(EscalationRecord {
+            id: r.try_get("id")?,
+            request_id: r.try_get("request_id")?,
+            trigger: r.try_get("trigger")?,
+            state: r.try_get("state")?,
+            level: r.try_get("level")?,
+            owner: r.try_get("owner")?,
+            deadline_id: r.try_get("deadline_id")?,
+            linked: r.try_get("linked")?,
+            opened_at: r.try_get("opened_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    })?;
+    Escalation::try_from(rec).map_err(corrupt)
+}
+
+pub(crate) fn meeting(row: &PgRow) -> Result<Meeting, StoreError> {
+    let rec = get(row, |r| {
+        Ok(MeetingRecord {
+            id: r.try_get("id")?,
+            request_id: r.try_get("request_id")?,
+            escalation_id: r.try_get("escalation_id")?,
+            level: r.try_get("level")?,
+            convener: r.try_get("convener")?,
+            scheduled_at: r.try_get("scheduled_at")?,
+            decide_by: r.try_get("decide_by")?,
+            state: r.try_get("state")?,
+            place: r.try_get("place")?,
+            invitees: r.try_get("invitees")?,
+            agenda: r.try_get("agenda")?,
+            decision: r.try_get("decision")?,
+            called_at: r.try_get("called_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    })?;
+    Meeting::try_from(rec).map_err(corrupt)
+}
+
+/// Meetings with their JSON columns as text.
+pub(crate) const MEETING_COLUMNS: &str =
+    "id, request_id, escalation_id, level, convener, scheduled_at, decide_by,
+    state, place::text AS place, invitees::text AS invitees, agenda::text AS agenda,
+    decision::text AS decision, called_at, updated_at";
+
 fn task(row: &PgRow) -> Result<Task, StoreError> {
     Task::try_from(get(row, task_record)?).map_err(corrupt)
 }
@@ -133,11 +183,11 @@ pub(crate) async fn upsert_deadlines(
     let col = |f: fn(&DeadlineRecord) -> Uuid| recs.iter().map(f).collect::<Vec<_>>();
     let text = |f: fn(&DeadlineRecord) -> String| recs.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
-        "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at)
+        "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at, stage, next_action_at)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
-            $7::text[], $8::timestamptz[])
+            $7::text[], $8::timestamptz[], $9::int[], $10::timestamptz[])
          ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
-             settled_at = excluded.settled_at",
+             settled_at = excluded.settled_at, stage = excluded.stage, next_action_at = excluded.next_action_at",
     )
     .bind(col(|d| d.id))
     .bind(col(|d| d.request_id))
@@ -147,6 +197,8 @@ pub(crate) async fn upsert_deadlines(
     .bind(recs.iter().map(|d| d.due_at).collect::<Vec<_>>())
     .bind(text(|d| d.state.clone()))
     .bind(recs.iter().map(|d| d.settled_at).collect::<Vec<Option<DateTime<Utc>>>>())
+    .bind(recs.iter().map(|d| i32::try_from(d.stage).unwrap_or(i32::MAX)).collect::<Vec<_>>())
+    .bind(recs.iter().map(|d| d.next_action_at).collect::<Vec<Option<DateTime<Utc>>>>())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -176,6 +228,7 @@ async fn write_change(tx: &mut Transaction<'static, Postgres>, c: &Change) -> Re
             .bind(t.binding)
             .bind(t.dispatched_at)
             .bind(t.updated_at)
+            .bind(&t.scope)
             .execute(&mut **tx)
             .await?;
     }
@@ -227,6 +280,40 @@ async fn write_change(tx: &mut Transaction<'static, Postgres>, c: &Change) -> Re
             .execute(&mut **tx)
             .await?;
     }
+    for e in c.escalations.iter().map(EscalationRecord::from) {
+        sqlx::query(statements::UPSERT_ESCALATION_POSTGRES)
+            .bind(e.id)
+            .bind(e.request_id)
+            .bind(&e.trigger)
+            .bind(&e.state)
+            .bind(&e.level)
+            .bind(&e.owner)
+            .bind(e.deadline_id)
+            .bind(&e.linked)
+            .bind(e.opened_at)
+            .bind(e.updated_at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for m in c.meetings.iter().map(MeetingRecord::from) {
+        sqlx::query(statements::UPSERT_MEETING_POSTGRES)
+            .bind(m.id)
+            .bind(m.request_id)
+            .bind(m.escalation_id)
+            .bind(&m.level)
+            .bind(&m.convener)
+            .bind(m.scheduled_at)
+            .bind(m.decide_by)
+            .bind(&m.state)
+            .bind(&m.place)
+            .bind(&m.invitees)
+            .bind(&m.agenda)
+            .bind(&m.decision)
+            .bind(m.called_at)
+            .bind(m.updated_at)
+            .execute(&mut **tx)
+            .await?;
+    }
     crate::ingest::insert_events(tx, c.events.iter()).await?;
     Ok(Committed::Yes)
 }
@@ -267,6 +354,21 @@ impl Cases for PgStore {
         let extensions = rows_of(pool, "extensions", id, "requested_at, id").await?;
         let deadlines = rows_of(pool, "deadlines", id, "due_at, id").await?;
         let visits = rows_of(pool, "return_visits", id, "at, id").await?;
+        let escalations = sqlx::query(
+            "SELECT id, request_id, trigger, state, level, owner, deadline_id, linked::text AS linked, opened_at,
+                updated_at FROM escalations WHERE request_id = $1 ORDER BY opened_at, id",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+        let meetings = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEETING_COLUMNS} FROM meetings WHERE request_id = $1 ORDER BY called_at, id"
+        )))
+        .bind(id.as_uuid())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
         Ok(Some(Case {
             request: request(&row)?,
             version,
@@ -276,6 +378,8 @@ impl Cases for PgStore {
             deadlines: deadlines.iter().map(deadline).collect::<Result<_, _>>()?,
             visits: visits.iter().map(visit).collect::<Result<_, _>>()?,
             routing,
+            escalations: escalations.iter().map(escalation).collect::<Result<_, _>>()?,
+            meetings: meetings.iter().map(meeting).collect::<Result<_, _>>()?,
         }))
     }
 
@@ -395,6 +499,50 @@ impl Cases for PgStore {
                 .map_err(store_error)?;
         let tasks: Vec<Task> = task_rows.iter().map(task).collect::<Result<_, _>>()?;
         Ok(jiesu_sql::with_tasks(requests, tasks))
+    }
+
+    async fn lease_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        // SKIP LOCKED: concurrent scanners lease different rows instead of queueing behind each
+        // other; the lease keeps a row from a second scanner until this one is done with it.
+        let mut ids: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE deadlines SET lease_until = $2
+             WHERE id IN (SELECT id FROM deadlines
+                          WHERE state = 'pending' AND next_action_at <= $1
+                            AND (lease_until IS NULL OR lease_until < $1)
+                          ORDER BY next_action_at LIMIT $3
+                          FOR UPDATE SKIP LOCKED)
+             RETURNING request_id",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        let meetings: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE meetings SET lease_until = $2
+             WHERE id IN (SELECT id FROM meetings
+                          WHERE state = 'called' AND decide_by <= $1
+                            AND (lease_until IS NULL OR lease_until < $1)
+                          ORDER BY decide_by LIMIT $3
+                          FOR UPDATE SKIP LOCKED)
+             RETURNING request_id",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_error)?;
+        ids.extend(meetings);
+        ids.sort();
+        ids.dedup();
+        Ok(ids.into_iter().map(RequestId::from_uuid).collect())
     }
 
     async fn extension_request(

@@ -57,6 +57,7 @@ pub(crate) fn task_record(row: &PgRow) -> Result<TaskRecord, sqlx::Error> {
         role: row.try_get("role")?,
         state: row.try_get("state")?,
         binding: row.try_get("binding")?,
+        scope: row.try_get("scope")?,
         dispatched_at: row.try_get("dispatched_at")?,
         updated_at: row.try_get("updated_at")?,
     })

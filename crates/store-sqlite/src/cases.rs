@@ -3,6 +3,8 @@
 //! version check and the writes cannot interleave with another writer.
 
 use jiesu_domain::deadline::Deadline;
+use jiesu_domain::escalation::records::{EscalationRecord, MeetingRecord};
+use jiesu_domain::escalation::{Escalation, Meeting};
 use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
 use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
 use jiesu_domain::request::{Request, RequestStatus};
@@ -33,6 +35,8 @@ fn deadline(row: &SqliteRow) -> Result<Deadline, StoreError> {
             due_at: from_micros(row.try_get("due_at")?),
             state: row.try_get("state")?,
             settled_at: opt_micros(row, "settled_at")?,
+            stage: row.try_get("stage")?,
+            next_action_at: opt_micros(row, "next_action_at")?,
         })
     })()
     .map_err(store_error)?;
@@ -96,6 +100,48 @@ fn visit(row: &SqliteRow) -> Result<jiesu_domain::workflow::ReturnVisit, StoreEr
     })()
     .map_err(store_error)?;
     rec.try_into().map_err(corrupt)
+}
+
+fn escalation(row: &SqliteRow) -> Result<Escalation, StoreError> {
+    let rec = (|| {
+        Ok::<_, sqlx::Error>(EscalationRecord {
+            id: row.try_get("id")?,
+            request_id: row.try_get("request_id")?,
+            trigger: row.try_get("trigger")?,
+            state: row.try_get("state")?,
+            level: row.try_get("level")?,
+            owner: row.try_get("owner")?,
+            deadline_id: row.try_get("deadline_id")?,
+            linked: row.try_get("linked")?,
+            opened_at: from_micros(row.try_get("opened_at")?),
+            updated_at: from_micros(row.try_get("updated_at")?),
+        })
+    })()
+    .map_err(store_error)?;
+    Escalation::try_from(rec).map_err(corrupt)
+}
+
+pub(crate) fn meeting(row: &SqliteRow) -> Result<Meeting, StoreError> {
+    let rec = (|| {
+        Ok::<_, sqlx::Error>(MeetingRecord {
+            id: row.try_get("id")?,
+            request_id: row.try_get("request_id")?,
+            escalation_id: row.try_get("escalation_id")?,
+            level: row.try_get("level")?,
+            convener: row.try_get("convener")?,
+            scheduled_at: from_micros(row.try_get("scheduled_at")?),
+            decide_by: from_micros(row.try_get("decide_by")?),
+            state: row.try_get("state")?,
+            place: row.try_get("place")?,
+            invitees: row.try_get("invitees")?,
+            agenda: row.try_get("agenda")?,
+            decision: row.try_get("decision")?,
+            called_at: from_micros(row.try_get("called_at")?),
+            updated_at: from_micros(row.try_get("updated_at")?),
+        })
+    })()
+    .map_err(store_error)?;
+    Meeting::try_from(rec).map_err(corrupt)
 }
 
 fn task(row: &SqliteRow) -> Result<Task, StoreError> {
@@ -193,6 +239,40 @@ async fn write_change(tx: &mut Transaction<'static, Sqlite>, c: &Change) -> Resu
             .execute(&mut **tx)
             .await?;
     }
+    for e in c.escalations.iter().map(EscalationRecord::from) {
+        sqlx::query(statements::UPSERT_ESCALATION_SQLITE)
+            .bind(e.id)
+            .bind(e.request_id)
+            .bind(&e.trigger)
+            .bind(&e.state)
+            .bind(&e.level)
+            .bind(&e.owner)
+            .bind(e.deadline_id)
+            .bind(&e.linked)
+            .bind(to_micros(e.opened_at))
+            .bind(to_micros(e.updated_at))
+            .execute(&mut **tx)
+            .await?;
+    }
+    for m in c.meetings.iter().map(MeetingRecord::from) {
+        sqlx::query(statements::UPSERT_MEETING_SQLITE)
+            .bind(m.id)
+            .bind(m.request_id)
+            .bind(m.escalation_id)
+            .bind(&m.level)
+            .bind(&m.convener)
+            .bind(to_micros(m.scheduled_at))
+            .bind(to_micros(m.decide_by))
+            .bind(&m.state)
+            .bind(&m.place)
+            .bind(&m.invitees)
+            .bind(&m.agenda)
+            .bind(&m.decision)
+            .bind(to_micros(m.called_at))
+            .bind(to_micros(m.updated_at))
+            .execute(&mut **tx)
+            .await?;
+    }
     for e in &c.events {
         crate::insert_event(tx, e).await?;
     }
@@ -217,6 +297,8 @@ impl Cases for SqliteStore {
         let extensions = rows_of(pool, "extensions", id, "requested_at, id").await?;
         let deadlines = rows_of(pool, "deadlines", id, "due_at, id").await?;
         let visits = rows_of(pool, "return_visits", id, "at, id").await?;
+        let escalations = rows_of(pool, "escalations", id, "opened_at, id").await?;
+        let meetings = rows_of(pool, "meetings", id, "called_at, id").await?;
         Ok(Some(Case {
             request: request(&row)?,
             version,
@@ -226,6 +308,8 @@ impl Cases for SqliteStore {
             deadlines: deadlines.iter().map(deadline).collect::<Result<_, _>>()?,
             visits: visits.iter().map(visit).collect::<Result<_, _>>()?,
             routing,
+            escalations: escalations.iter().map(escalation).collect::<Result<_, _>>()?,
+            meetings: meetings.iter().map(meeting).collect::<Result<_, _>>()?,
         }))
     }
 
@@ -343,6 +427,48 @@ impl Cases for SqliteStore {
             out.push(RequestView { tasks: tasks.iter().map(task).collect::<Result<_, _>>()?, request });
         }
         Ok(out)
+    }
+
+    async fn lease_due(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        lease_until: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "UPDATE deadlines SET lease_until = $2
+             WHERE id IN (SELECT id FROM deadlines
+                          WHERE state = 'pending' AND next_action_at <= $1
+                            AND (lease_until IS NULL OR lease_until < $1)
+                          ORDER BY next_action_at LIMIT $3)
+             RETURNING request_id",
+        )
+        .bind(to_micros(now))
+        .bind(to_micros(lease_until))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let meetings: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "UPDATE meetings SET lease_until = $2
+             WHERE id IN (SELECT id FROM meetings
+                          WHERE state = 'called' AND decide_by <= $1
+                            AND (lease_until IS NULL OR lease_until < $1)
+                          ORDER BY decide_by LIMIT $3)
+             RETURNING request_id",
+        )
+        .bind(to_micros(now))
+        .bind(to_micros(lease_until))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        ids.extend(meetings);
+        ids.sort();
+        ids.dedup();
+        Ok(ids.into_iter().map(RequestId::from_uuid).collect())
     }
 
     async fn extension_request(

@@ -142,6 +142,7 @@ pub(crate) async fn upsert_tasks(
             .bind(t.binding)
             .bind(to_micros(t.dispatched_at))
             .bind(to_micros(t.updated_at))
+            .bind(&t.scope)
             .execute(&mut **tx)
             .await?;
     }
@@ -163,6 +164,8 @@ pub(crate) async fn insert_deadlines(
             .bind(to_micros(d.due_at))
             .bind(&d.state)
             .bind(d.settled_at.map(to_micros))
+            .bind(d.stage)
+            .bind(d.next_action_at.map(to_micros))
             .execute(&mut **tx)
             .await?;
     }

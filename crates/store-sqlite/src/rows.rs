@@ -51,6 +51,7 @@ pub(crate) fn task_record(row: &SqliteRow) -> Result<TaskRecord, sqlx::Error> {
         role: row.try_get("role")?,
         state: row.try_get("state")?,
         binding: row.try_get("binding")?,
+        scope: row.try_get("scope")?,
         dispatched_at: from_micros(row.try_get("dispatched_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })

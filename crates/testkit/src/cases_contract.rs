@@ -64,7 +64,7 @@ fn note(s: &str) -> Note {
 
 /// Decides a command on the stored case.
 fn decided(case: &Case, who: Caller<'_>, command: Command) -> Change {
-    let ctx = Ctx { district: district(), policy: Policy::default(), now: jiesu_domain::time::now() };
+    let ctx = Ctx { district: district(), policy: &Policy::default(), now: jiesu_domain::time::now() };
     decide(case.clone(), who, command, &ctx).expect("the command is legal")
 }
 

@@ -57,10 +57,21 @@ impl<S: Cases> Workflow<S> {
         request: RequestId,
         command: Command,
     ) -> Result<Case, ActError> {
+        self.act_at(caller, request, command, jiesu_domain::time::now()).await
+    }
+
+    /// As `act`, deciding as of `now` (the scanner decides as of the time it scanned).
+    pub async fn act_at(
+        &self,
+        caller: Caller<'_>,
+        request: RequestId,
+        command: Command,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Case, ActError> {
         for attempt in 1..=ATTEMPTS {
             let case = self.store.load_case(request).await?.ok_or(WorkflowError::NotFound("request"))?;
             let district = self.district.current();
-            let ctx = Ctx { district: &district, policy: self.policy, now: jiesu_domain::time::now() };
+            let ctx = Ctx { district: &district, policy: &self.policy, now };
             let change = decide(case, caller, command.clone(), &ctx)?;
             match self.store.commit(&change).await? {
                 Committed::Yes => {

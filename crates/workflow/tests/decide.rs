@@ -51,7 +51,7 @@ impl Run {
     }
 
     fn try_do(&mut self, who: Caller<'_>, command: Command) -> Result<Change, WorkflowError> {
-        let ctx = Ctx { district: district(), policy: self.policy, now: jiesu_domain::time::now() };
+        let ctx = Ctx { district: district(), policy: &self.policy, now: jiesu_domain::time::now() };
         let change = decide(self.case.clone(), who, command, &ctx)?;
         self.case.apply(&change);
         self.events.extend(change.events.iter().map(|e| e.kind.clone()));
@@ -145,7 +145,7 @@ fn when_every_candidate_disclaims_the_request_is_escalated() {
 
 #[test]
 fn with_desk_review_a_disclaim_waits_and_a_rejected_one_binds_the_bureau() {
-    let mut r = Run::with(Policy { disclaim_review: DisclaimReview::Operator });
+    let mut r = Run::with(Policy { disclaim_review: DisclaimReview::Operator, ..Policy::default() });
     let (task, bureau) = r.lead();
     r.does(&of(&bureau), disclaim(task));
     assert_eq!(r.status(), RequestStatus::AwaitingDispatch);
@@ -163,7 +163,7 @@ fn with_desk_review_a_disclaim_waits_and_a_rejected_one_binds_the_bureau() {
 
 #[test]
 fn with_desk_review_an_accepted_disclaim_goes_where_the_operator_says() {
-    let mut r = Run::with(Policy { disclaim_review: DisclaimReview::Operator });
+    let mut r = Run::with(Policy { disclaim_review: DisclaimReview::Operator, ..Policy::default() });
     let (task, bureau) = r.lead();
     r.does(&of(&bureau), disclaim(task));
     let water = BureauCode::parse("water").expect("code");
@@ -300,7 +300,7 @@ fn clocks_count_working_days_across_national_day_and_its_make_up_saturday() {
     let mut case = Case::admitted(&a);
     let task = case.active_lead().expect("lead").id;
     let bureau = case.active_lead().expect("lead").bureau.clone();
-    let ctx = Ctx { district: district(), policy: Policy::default(), now: dispatched };
+    let ctx = Ctx { district: district(), policy: &Policy::default(), now: dispatched };
     let ask = Command::RequestExtension { task, days: 3, reason: note("节后材料到货") };
     let c = decide(case.clone(), Caller::Staff(&of(&bureau)), ask, &ctx).expect("asked");
     case.apply(&c);

@@ -7,7 +7,9 @@
 //! meeting per escalation and level, a request in at most one hotspot.
 
 mod meeting;
+mod policy;
 mod proposal;
+pub mod records;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,7 @@ pub use meeting::{
     Agenda, AgendaDisclaim, InviteReason, Invitee, Meeting, MeetingDecision, MeetingId, MeetingPlace,
     MeetingState, Share,
 };
+pub use policy::{EscalationPolicy, HotspotPolicy};
 pub use proposal::{ProposalId, ProposalState, ProposedRule};
 
 crate::ids::uuid_id!(

@@ -85,6 +85,16 @@ pub trait Cases: Clone + Send + Sync + 'static {
         offset: u32,
     ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
 
+    /// Leases what the escalation scanner must move by `now`: pending deadlines whose chain's next
+    /// step is due and meetings past their time to decide, not leased by another scanner, until
+    /// `lease_until`. Returns their requests, each once.
+    fn lease_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<RequestId>, StoreError>> + Send;
+
     /// The request an extension belongs to.
     fn extension_request(
         &self,

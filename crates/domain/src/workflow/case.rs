@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ValidationError;
 use crate::bureau::BureauCode;
 use crate::deadline::Deadline;
+use crate::escalation::{Escalation, Meeting};
 use crate::ids::{RequestId, TaskId};
 use crate::request::Request;
 use crate::routing::{Candidate, Routing};
@@ -245,6 +246,10 @@ pub struct Case {
     pub visits: Vec<ReturnVisit>,
     /// The candidates of the latest routing decision, in order.
     pub routing: Routing,
+    /// At most one per trigger.
+    pub escalations: Vec<Escalation>,
+    /// Oldest first.
+    pub meetings: Vec<Meeting>,
 }
 
 impl Case {
@@ -308,6 +313,8 @@ impl Case {
         upsert(&mut self.disclaims, &change.disclaims, |a, b| a.id == b.id);
         upsert(&mut self.extensions, &change.extensions, |a, b| a.id == b.id);
         upsert(&mut self.deadlines, &change.deadlines, |a, b| a.id == b.id);
+        upsert(&mut self.escalations, &change.escalations, |a, b| a.id == b.id);
+        upsert(&mut self.meetings, &change.meetings, |a, b| a.id == b.id);
         self.visits.extend(change.visits.iter().cloned());
     }
 
@@ -322,6 +329,8 @@ impl Case {
             deadlines: a.deadlines.clone(),
             visits: Vec::new(),
             routing: a.routing.clone(),
+            escalations: Vec::new(),
+            meetings: Vec::new(),
         }
     }
 }

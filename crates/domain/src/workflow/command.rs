@@ -1,14 +1,18 @@
 //! What staff and citizens ask the workflow to do, who they are, and the typed refusals.
 
+use chrono::{DateTime, Utc};
+
 use crate::ValidationError;
 use crate::area::AreaCode;
 use crate::bureau::BureauCode;
+use crate::escalation::{EscalationId, MeetingId};
 use crate::ids::TaskId;
 use crate::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
 use crate::staff::Principal;
 use crate::task::TaskTransitionError;
 
 use super::case::{DisclaimReason, ExtensionId, Note, Satisfaction};
+use super::meeting::DecisionInput;
 
 /// Who is acting.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +20,8 @@ pub enum Caller<'a> {
     Staff(&'a Principal),
     /// The citizen, who proved the request is theirs (tracking number + phone digits).
     Citizen,
+    /// Jiesu itself: the escalation service.
+    System,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +105,32 @@ pub enum Command {
         solved: bool,
         satisfaction: Option<Satisfaction>,
         comment: Option<Note>,
+    },
+
+    // --- escalation -------------------------------------------------------------------------
+    /// The escalation service: open what the case calls for (exhausted, ping-pong) and call meetings.
+    ReviewEscalations,
+    /// The escalation service: move missed deadlines' chains and lapse overdue meetings.
+    CheckClocks,
+    /// An invitee's bureau confirms it attends.
+    ConfirmMeeting {
+        meeting: MeetingId,
+    },
+    /// The convener moves the meeting (and, with an address, off site).
+    RescheduleMeeting {
+        meeting: MeetingId,
+        at: DateTime<Utc>,
+        address: Option<String>,
+    },
+    /// The convener records the decision.
+    DecideMeeting {
+        meeting: MeetingId,
+        decision: DecisionInput,
+    },
+    /// A supervisor closes an escalation without action.
+    DismissEscalation {
+        escalation: EscalationId,
+        note: Option<Note>,
     },
 }
 

@@ -217,6 +217,7 @@ pub(crate) fn record_visit(
     if solved {
         d.transition(RequestTransition::Close)?;
         d.event(None, EventKind::RequestClosed);
+        super::escalate::resolve_where(d, |_| true);
         return Ok(());
     }
     // 重办: back to the bureau that resolved it, with fresh clocks.

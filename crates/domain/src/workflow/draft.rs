@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::area::AreaCode;
 use crate::bureau::BureauCode;
 use crate::deadline::{Deadline, DeadlineState};
+use crate::escalation::{Escalation, EscalationId, Meeting, MeetingId, ProposedRule, Share};
 use crate::event::{Actor, AssignedWhy, Event, EventKind};
 use crate::ids::{RequestId, TaskId};
 use crate::request::{RequestStatus, RequestTransition};
@@ -32,6 +33,10 @@ pub struct Change {
     pub extensions: Vec<Extension>,
     pub deadlines: Vec<Deadline>,
     pub visits: Vec<ReturnVisit>,
+    pub escalations: Vec<Escalation>,
+    pub meetings: Vec<Meeting>,
+    /// Rules proposed by a meeting decided in this change (inserted once).
+    pub proposals: Vec<ProposedRule>,
     pub events: Vec<Event>,
 }
 
@@ -49,7 +54,10 @@ pub(crate) struct Draft<'a> {
     disclaims: Vec<DisclaimId>,
     extensions: Vec<ExtensionId>,
     deadlines: Vec<crate::deadline::DeadlineId>,
+    escalations: Vec<EscalationId>,
+    meetings: Vec<MeetingId>,
     visits: Vec<ReturnVisit>,
+    pub proposals: Vec<ProposedRule>,
     events: Vec<Event>,
 }
 
@@ -69,7 +77,10 @@ impl<'a> Draft<'a> {
             disclaims: Vec::new(),
             extensions: Vec::new(),
             deadlines: Vec::new(),
+            escalations: Vec::new(),
+            meetings: Vec::new(),
             visits: Vec::new(),
+            proposals: Vec::new(),
             events: Vec::new(),
         }
     }
@@ -113,16 +124,24 @@ impl<'a> Draft<'a> {
         Ok(())
     }
 
-    /// Settles a task's pending clocks (of one kind, or all).
+    /// Settles a task's pending clocks (of one kind, or all); an escalation their miss opened is
+    /// over with them.
     pub fn settle(&mut self, task: TaskId, kind: Option<DeadlineKind>, state: DeadlineState) {
         let now = self.ctx.now;
+        let mut settled = Vec::new();
         for d in self.case.deadlines.iter_mut().filter(|d| {
             d.task_id == task && d.state == DeadlineState::Pending && kind.is_none_or(|k| k == d.kind)
         }) {
             d.state = state;
             d.settled_at = Some(now);
+            d.next_action_at = None;
             touch(&mut self.deadlines, d.id);
+            settled.push(d.id);
         }
+        super::escalate::resolve_where(self, |e| {
+            e.trigger == crate::escalation::Trigger::DeadlineMissed
+                && e.deadline.is_some_and(|x| settled.contains(&x))
+        });
     }
 
     /// Runs a settled clock again (a result the desk sent back): same due time.
@@ -158,12 +177,37 @@ impl<'a> Draft<'a> {
 
     /// Creates a task for `bureau` with both its clocks running, and says why.
     pub fn dispatch(&mut self, bureau: BureauCode, role: TaskRole, why: Why) -> TaskId {
+        self.dispatch_task(bureau, role, why, None)
+    }
+
+    /// A binding task, as a coordination meeting decided it: its share in words, its own
+    /// resolution deadline, and no disclaiming it.
+    pub fn dispatch_binding(&mut self, role: TaskRole, share: &Share, meeting: MeetingId) -> TaskId {
+        let why = Why::Assigned(AssignedWhy::Meeting { meeting, scope: share.scope.clone() });
+        self.dispatch_task(share.bureau.clone(), role, why, Some(share))
+    }
+
+    fn dispatch_task(
+        &mut self,
+        bureau: BureauCode,
+        role: TaskRole,
+        why: Why,
+        share: Option<&Share>,
+    ) -> TaskId {
         let now = self.ctx.now;
         let request = self.case.id();
-        let task = Task::dispatch(request, bureau.clone(), role, now);
+        let mut task = Task::dispatch(request, bureau.clone(), role, now);
+        if let Some(s) = share {
+            task.binding = true;
+            task.scope = Some(s.scope.clone());
+        }
         let id = task.id;
         let urgency = self.case.request.submitted.details.urgency;
-        let clocks = self.ctx.district.clocks(self.case.routing.time_limit.as_ref(), urgency, now);
+        let mut clocks = self.ctx.district.clocks(self.case.routing.time_limit.as_ref(), urgency, now);
+        if let Some(s) = share {
+            clocks.resolution = s.due;
+            clocks.response = clocks.response.min(s.due);
+        }
         for (kind, due) in
             [(DeadlineKind::Response, clocks.response), (DeadlineKind::Resolution, clocks.resolution)]
         {
@@ -209,6 +253,31 @@ impl<'a> Draft<'a> {
         self.visits.push(v);
     }
 
+    pub fn add_escalation(&mut self, e: Escalation) {
+        touch(&mut self.escalations, e.id);
+        self.case.escalations.push(e);
+    }
+
+    pub fn escalation_mut(&mut self, id: EscalationId) -> Option<&mut Escalation> {
+        touch(&mut self.escalations, id);
+        self.case.escalations.iter_mut().find(|e| e.id == id)
+    }
+
+    pub fn add_meeting(&mut self, m: Meeting) {
+        touch(&mut self.meetings, m.id);
+        self.case.meetings.push(m);
+    }
+
+    pub fn meeting_mut(&mut self, id: MeetingId) -> Option<&mut Meeting> {
+        touch(&mut self.meetings, id);
+        self.case.meetings.iter_mut().find(|m| m.id == id)
+    }
+
+    pub fn deadline_mut(&mut self, id: crate::deadline::DeadlineId) -> Option<&mut Deadline> {
+        touch(&mut self.deadlines, id);
+        self.case.deadlines.iter_mut().find(|d| d.id == id)
+    }
+
     pub fn finish(self) -> Change {
         let case = self.case;
         let pick = |ids: &[TaskId]| case.tasks.iter().filter(|t| ids.contains(&t.id)).cloned().collect();
@@ -224,6 +293,14 @@ impl<'a> Draft<'a> {
             extensions: case.extensions.iter().filter(|e| self.extensions.contains(&e.id)).cloned().collect(),
             deadlines: case.deadlines.iter().filter(|d| self.deadlines.contains(&d.id)).cloned().collect(),
             visits: self.visits,
+            escalations: case
+                .escalations
+                .iter()
+                .filter(|e| self.escalations.contains(&e.id))
+                .cloned()
+                .collect(),
+            meetings: case.meetings.iter().filter(|m| self.meetings.contains(&m.id)).cloned().collect(),
+            proposals: self.proposals,
             events: self.events,
         }
     }

@@ -12,11 +12,14 @@
 
 mod bureau;
 mod case;
+mod chain;
 mod clocks;
 mod command;
 mod desk;
 mod draft;
+mod escalate;
 mod flow;
+mod meeting;
 pub mod records;
 
 #[cfg(test)]
@@ -38,6 +41,7 @@ pub use case::{
 pub use clocks::Clocks;
 pub use command::{Caller, Command, WorkflowError};
 pub use draft::Change;
+pub use meeting::DecisionInput;
 
 /// What the district decided about disclaims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -50,16 +54,17 @@ pub enum DisclaimReview {
     Operator,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policy {
     pub disclaim_review: DisclaimReview,
+    pub escalation: crate::escalation::EscalationPolicy,
 }
 
 /// What a decision reads besides the case.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     pub district: &'a District,
-    pub policy: Policy,
+    pub policy: &'a Policy,
     pub now: DateTime<Utc>,
 }
 
@@ -76,6 +81,7 @@ pub fn decide(
     let actor = match caller {
         Caller::Staff(p) => Actor::User { username: p.username.to_string() },
         Caller::Citizen => Actor::Citizen,
+        Caller::System => Actor::System,
     };
     let mut d = draft::Draft::new(case, ctx, actor);
     use Command as C;
@@ -139,6 +145,28 @@ pub fn decide(
         }
         (Caller::Citizen, _) => {
             return Err(WorkflowError::Forbidden("citizens only answer the return visit"));
+        }
+        (Caller::System, C::ReviewEscalations) => escalate::review(&mut d)?,
+        (Caller::System, C::CheckClocks) => {
+            chain::advance(&mut d);
+            meeting::lapse_overdue(&mut d);
+        }
+        (Caller::System, _) => return Err(WorkflowError::Forbidden("the system only escalates")),
+        (Caller::Staff(_), C::ReviewEscalations | C::CheckClocks) => {
+            return Err(WorkflowError::Forbidden("only the escalation service does this"));
+        }
+        (Caller::Staff(p), C::ConfirmMeeting { meeting }) => meeting::confirm(&mut d, p, meeting)?,
+        (Caller::Staff(p), C::RescheduleMeeting { meeting, at, address }) => {
+            meeting::may_run(&d, p, meeting)?;
+            meeting::reschedule(&mut d, meeting, at, address)?
+        }
+        (Caller::Staff(p), C::DecideMeeting { meeting, decision }) => {
+            meeting::may_run(&d, p, meeting)?;
+            meeting::decide(&mut d, p, meeting, decision)?
+        }
+        (Caller::Staff(p), C::DismissEscalation { escalation, note }) => {
+            role(p, SUPERVISORS)?;
+            escalate::dismiss(&mut d, escalation, note)?
         }
     }
     Ok(d.finish())

@@ -46,6 +46,8 @@ pub struct DeadlineRecord {
     pub due_at: DateTime<Utc>,
     pub state: String,
     pub settled_at: Option<DateTime<Utc>>,
+    pub stage: i64,
+    pub next_action_at: Option<DateTime<Utc>>,
 }
 
 impl From<&Deadline> for DeadlineRecord {
@@ -59,6 +61,8 @@ impl From<&Deadline> for DeadlineRecord {
             due_at: d.due_at,
             state: d.state.as_str().to_owned(),
             settled_at: d.settled_at,
+            stage: i64::from(d.stage),
+            next_action_at: d.next_action_at,
         }
     }
 }
@@ -76,6 +80,8 @@ impl TryFrom<DeadlineRecord> for Deadline {
             due_at: r.due_at,
             state: DeadlineState::parse(&r.state).ok_or_else(|| bad(format!("state `{}`", r.state)))?,
             settled_at: r.settled_at,
+            stage: u8::try_from(r.stage).map_err(|e| bad(e.to_string()))?,
+            next_action_at: r.next_action_at,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! (`describe`: what the public may read), and the staff API (`describe_in_full`: with reasons,
 //! notes and decisions, which stay inside the administration).
 
+mod escalation;
 mod workflow;
 
 use jiesu_domain::area::Placement;

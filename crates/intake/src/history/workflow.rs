@@ -37,6 +37,9 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
                 }
                 AssignedWhy::Assist { note } => ("增加协办单位", "brought in to assist", note.as_ref()),
                 AssignedWhy::Reopened => ("重办", "reopened", None),
+                AssignedWhy::Meeting { scope, .. } => {
+                    ("协调会决定", "by a coordination meeting's decision", Some(scope))
+                }
             };
             let base = if zh {
                 format!("{why_zh}：{}（{}）", b(bureau), role(*r, lang))
@@ -188,7 +191,7 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             }
         }
         EventKind::RequestClosed => lang.pick("已结案", "Closed").into(),
-        // Described by the caller (received, routed, answered, dispatched).
-        other => other.name().to_owned(),
+        // Described by the caller (received, routed, answered, dispatched), or by `escalation`.
+        other => super::escalation::sentence(other, d, lang, full),
     }
 }

@@ -315,7 +315,7 @@ async fn visit<S: Store + Cases, Q: Queue>(
     let (Ok(satisfaction), Ok(comment)) = (satisfaction, comment) else {
         return result_page(&s, lang, &view, &f.last4, Some(pages::Notice::VisitIncomplete)).await;
     };
-    let workflow = jiesu_workflow::Workflow::new(s.store.clone(), s.district.clone(), s.policy);
+    let workflow = jiesu_workflow::Workflow::new(s.store.clone(), s.district.clone(), s.policy.clone());
     let id = view.request.submitted.id;
     let outcome =
         workflow.act(Caller::Citizen, id, Command::RecordVisit { solved, satisfaction, comment }).await;
