@@ -157,6 +157,9 @@ const CASES: &[Case] = &[
     Case { what: "elderly care, a rule with two codes", category: Some("110101"), text: "长者食堂饭菜质量差", kind: Kind::Complaint, want: &["civil-affairs", "street-pingshan"], ..BASE },
     Case { what: "a slope with cracks", category: Some("120103"), text: "后山边坡出现裂缝", kind: Kind::Report, want: &["planning-natural-resources", "emergency-management"], time_limit: Some("urgent"), ..BASE },
     Case { what: "a landslide under way", category: Some("120103"), text: "后山正在滑坡，有滚石落下", kind: Kind::Report, want: &["emergency-management", "planning-natural-resources"], urgency: Some(Urgency::Critical), ..BASE },
+    // The underpass of DOMAIN.md: seven units, each with a reason it is not theirs.
+    Case { what: "underpass: seven candidates", category: Some("010106"), text: "秀新路桥下的下穿通道（涵洞）没有路灯，晚上一片漆黑，雨后还积水", at: KENGZI_COMMUNITY, want: &["transport", "water", "urban-management", "housing", "planning-natural-resources", "street-kengzi", "service-centre"], ..BASE },
+    Case { what: "underpass without a bridge or water", category: Some("010106"), text: "人行地道灯不亮", at: KENGZI_COMMUNITY, want: &["urban-management", "housing", "street-kengzi"], time_limit: Some("general"), ..BASE },
     Case { what: "public order", category: Some("070101"), text: "烧烤店门口有人打架", kind: Kind::Report, time: "01:00", want: &["police", "street-pingshan"], time_limit: Some("urgent"), ..BASE },
 ];
 
