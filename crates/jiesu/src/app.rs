@@ -10,7 +10,9 @@ use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Queue, QueueError, Store, StoreError};
+use jiesu_domain::ports::{
+    Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, Store, StoreError,
+};
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
 use jiesu_intake::open311::Open311;
@@ -157,7 +159,7 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions + Cases + Accounts, Q: Queue>(
+    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations, Q: Queue>(
         self,
         store: S,
         queue: Q,

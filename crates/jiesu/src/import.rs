@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use jiesu_domain::district::District;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{Cases, ChannelSessions, Queue, Store};
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, Store};
 use jiesu_intake::hotline::{self, ImportReport, Outcome};
 
 use crate::app::{StartError, load_district};
@@ -22,7 +22,7 @@ struct Import {
 impl UseBackends for Import {
     type Output = ImportReport;
 
-    async fn run<S: Store + ChannelSessions + Cases, Q: Queue>(
+    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations, Q: Queue>(
         self,
         store: S,
         queue: Q,

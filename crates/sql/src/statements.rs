@@ -71,12 +71,12 @@ pub const UPSERT_MEETING_SQLITE: &str =
          invitees, agenda, decision, called_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
-         state = excluded.state, place = excluded.place, invitees = excluded.invitees,
+         state = excluded.state, place = excluded.place, invitees = excluded.invitees, agenda = excluded.agenda,
          decision = excluded.decision, updated_at = excluded.updated_at";
 pub const UPSERT_MEETING_POSTGRES: &str =
     "INSERT INTO meetings (id, request_id, escalation_id, level, convener, scheduled_at, decide_by, state, place,
          invitees, agenda, decision, called_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
      ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
-         state = excluded.state, place = excluded.place, invitees = excluded.invitees,
+         state = excluded.state, place = excluded.place, invitees = excluded.invitees, agenda = excluded.agenda,
          decision = excluded.decision, updated_at = excluded.updated_at";

@@ -103,7 +103,7 @@ fn visit(row: &PgRow) -> Result<ReturnVisit, StoreError> {
     rec.try_into().map_err(corrupt)
 }
 
-fn escalation(row: &PgRow) -> Result<Escalation, StoreError> {
+pub(crate) fn escalation(row: &PgRow) -> Result<Escalation, StoreError> {
     let rec = get(row, |r| {
         Ok(EscalationRecord {
             id: r.try_get("id")?,
@@ -153,7 +153,7 @@ fn task(row: &PgRow) -> Result<Task, StoreError> {
     Task::try_from(get(row, task_record)?).map_err(corrupt)
 }
 
-fn request(row: &PgRow) -> Result<Request, StoreError> {
+pub(crate) fn request(row: &PgRow) -> Result<Request, StoreError> {
     Request::try_from(get(row, request_record)?).map_err(corrupt)
 }
 

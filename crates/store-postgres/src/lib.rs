@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cases;
+mod escalations;
 mod ingest;
 mod rows;
 mod sessions;

@@ -102,7 +102,7 @@ fn visit(row: &SqliteRow) -> Result<jiesu_domain::workflow::ReturnVisit, StoreEr
     rec.try_into().map_err(corrupt)
 }
 
-fn escalation(row: &SqliteRow) -> Result<Escalation, StoreError> {
+pub(crate) fn escalation(row: &SqliteRow) -> Result<Escalation, StoreError> {
     let rec = (|| {
         Ok::<_, sqlx::Error>(EscalationRecord {
             id: row.try_get("id")?,
@@ -148,7 +148,7 @@ fn task(row: &SqliteRow) -> Result<Task, StoreError> {
     task_record(row).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt))
 }
 
-fn request(row: &SqliteRow) -> Result<Request, StoreError> {
+pub(crate) fn request(row: &SqliteRow) -> Result<Request, StoreError> {
     request_record(row).map_err(store_error).and_then(|r| Request::try_from(r).map_err(corrupt))
 }
 

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod cases;
+mod escalations;
 mod pools;
 mod rows;
 mod sessions;

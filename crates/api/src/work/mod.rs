@@ -15,11 +15,18 @@
 //! | `POST /api/v1/requests/{tracking}/dispatch`, `/transfer`, `/review`, `/visit` | operators |
 //! | `POST /api/v1/requests/{tracking}/assists` | the lead bureau, operators |
 //! | `GET /api/v1/extensions`, `POST /api/v1/extensions/{id}/decision` | supervisors |
+//! | `GET /api/v1/escalations` (`trigger`, `state`, `older_than_hours`), `GET /api/v1/escalations/{id}` | operators, supervisors |
+//! | `POST /api/v1/escalations/{id}/dismiss` | supervisors |
+//! | `GET /api/v1/meetings` (`from`, `to`), `GET /api/v1/meetings/{id}` | district-wide roles; the convener's and invitees' staff |
+//! | `POST /api/v1/meetings/{id}/confirm` | an invitee's staff |
+//! | `POST /api/v1/meetings/{id}/reschedule`, `/decision` | the convener's staff, operators, supervisors |
 //!
 //! The OpenAPI document (`openapi/staff-api.json`) describes every route, and is served at
 //! `/api/v1/openapi.json`.
 
 mod errors;
+mod escalation_view;
+mod escalations;
 mod requests;
 mod tasks;
 mod view;
@@ -28,7 +35,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use jiesu_domain::ports::{Cases, Store};
+use jiesu_domain::ports::{Cases, Escalations, Store};
 use jiesu_intake::web::media::MediaDir;
 use jiesu_workflow::Workflow;
 
@@ -47,7 +54,7 @@ pub struct WorkApi<S> {
 /// The staff API's OpenAPI document, served at `/api/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../openapi/staff-api.json");
 
-pub fn routes<S: Store + Cases>(api: Arc<WorkApi<S>>) -> Router {
+pub fn routes<S: Store + Cases + Escalations>(api: Arc<WorkApi<S>>) -> Router {
     Router::new()
         .route(
             "/api/v1/openapi.json",
@@ -71,5 +78,13 @@ pub fn routes<S: Store + Cases>(api: Arc<WorkApi<S>>) -> Router {
         .route("/api/v1/desk", get(requests::desk::<S>))
         .route("/api/v1/extensions", get(requests::extensions::<S>))
         .route("/api/v1/extensions/{id}/decision", post(requests::decide_extension::<S>))
+        .route("/api/v1/escalations", get(escalations::list::<S>))
+        .route("/api/v1/escalations/{id}", get(escalations::show::<S>))
+        .route("/api/v1/escalations/{id}/dismiss", post(escalations::dismiss::<S>))
+        .route("/api/v1/meetings", get(escalations::meetings::<S>))
+        .route("/api/v1/meetings/{id}", get(escalations::meeting::<S>))
+        .route("/api/v1/meetings/{id}/confirm", post(escalations::confirm::<S>))
+        .route("/api/v1/meetings/{id}/reschedule", post(escalations::reschedule::<S>))
+        .route("/api/v1/meetings/{id}/decision", post(escalations::decide::<S>))
         .with_state(api)
 }

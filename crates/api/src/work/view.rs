@@ -211,6 +211,8 @@ pub(crate) fn case(d: &District, c: &Case, events: &[Event], now: DateTime<Utc>)
         "disclaims": c.disclaims.iter().map(|x| disclaim(d, x)).collect::<Vec<_>>(),
         "extensions": c.extensions.iter().map(|e| extension(d, e)).collect::<Vec<_>>(),
         "return_visits": c.visits.iter().map(visit).collect::<Vec<_>>(),
+        "escalations": c.escalations.iter().map(|e| super::escalation_view::escalation(d, e, now)).collect::<Vec<_>>(),
+        "meetings": c.meetings.iter().map(|m| super::escalation_view::meeting(d, m)).collect::<Vec<_>>(),
         "history": history(d, events),
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod escalations;
 pub mod queue;
 pub mod sessions;
 pub mod store;
@@ -13,6 +14,7 @@ pub use accounts::{
     UserRecord,
 };
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
+pub use escalations::{EscalationQuery, Escalations};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
 pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

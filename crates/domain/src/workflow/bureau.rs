@@ -56,6 +56,10 @@ pub(crate) fn disclaim(
     explanation: Note,
 ) -> Result<(), WorkflowError> {
     let task = d.task(id)?.clone();
+    // A meeting's decision binds whatever the bureau said before: say that first.
+    if task.binding {
+        return Err(crate::task::TaskTransitionError::Binding.into());
+    }
     if d.case.has_disclaimed(&task.bureau) {
         return Err(WorkflowError::AlreadyDisclaimed(task.bureau));
     }

@@ -66,7 +66,50 @@ pub(crate) fn review(d: &mut Draft) -> Result<(), WorkflowError> {
             call_or_join(d, id, level);
         }
     }
+    refresh_called(d);
     Ok(())
+}
+
+/// Keeps a called meeting's agenda and invitations up to date with disclaims made since it was
+/// called (the request goes on to the remaining candidates meanwhile): every bureau that disclaimed
+/// states its reasons at the meeting.
+fn refresh_called(d: &mut Draft) {
+    let now = d.now();
+    let disclaims: Vec<AgendaDisclaim> = d
+        .case
+        .disclaims
+        .iter()
+        .map(|x| AgendaDisclaim {
+            bureau: x.bureau.clone(),
+            reason: x.reason,
+            explanation: x.explanation.to_string(),
+            at: x.at,
+        })
+        .collect();
+    let called: Vec<MeetingId> = d
+        .case
+        .meetings
+        .iter()
+        .filter(|m| m.state == MeetingState::Called && m.agenda.disclaims != disclaims)
+        .map(|m| m.id)
+        .collect();
+    for id in called {
+        if let Some(m) = d.meeting_mut(id) {
+            for x in &disclaims {
+                match m.invitees.iter_mut().find(|i| i.bureau == x.bureau) {
+                    Some(i) => i.reason = InviteReason::Disclaimed,
+                    None => m.invitees.push(Invitee {
+                        bureau: x.bureau.clone(),
+                        reason: InviteReason::Disclaimed,
+                        confirmed_at: None,
+                        attended: None,
+                    }),
+                }
+            }
+            m.agenda.disclaims = disclaims.clone();
+            m.updated_at = now;
+        }
+    }
 }
 
 /// Calls a meeting for the escalation, or lets it join the one already called for the request.
