@@ -72,7 +72,12 @@ impl<S: Cases> Workflow<S> {
             let case = self.store.load_case(request).await?.ok_or(WorkflowError::NotFound("request"))?;
             let district = self.district.current();
             let ctx = Ctx { district: &district, policy: &self.policy, now };
-            let change = decide(case, caller, command.clone(), &ctx)?;
+            let change = decide(case.clone(), caller, command.clone(), &ctx)?;
+            // Nothing to do (nothing due, nothing to escalate): no write, no version bump to make
+            // a staff member's concurrent action decide again.
+            if change.is_empty() {
+                return Ok(case);
+            }
             match self.store.commit(&change).await? {
                 Committed::Yes => {
                     tracing::debug!(request.id = %request, events = change.events.len(), "workflow change committed");
