@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::area::Placement;
+use crate::area::{AreaCode, Placement};
 use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
+use crate::escalation::{MeetingId, ProposalId};
 use crate::ids::{EventId, RequestId, TaskId, TrackingNumber};
 use crate::request::{Channel, Kind};
-use crate::routing::{RouteReason, Routing};
+use crate::routing::{RouteReason, Routing, RuleId};
 use crate::task::TaskRole;
 use crate::text::OperatorId;
 use crate::workflow::{DisclaimReason, ExtensionId, Note, Satisfaction};
@@ -195,6 +196,31 @@ pub enum EventKind {
         bureau: BureauCode,
     },
     RequestClosed,
+    /// A supervisor accepted the rule a coordination meeting on this request proposed (as it was,
+    /// or edited): it is part of the responsibility list from now on.
+    RuleAccepted {
+        proposal: ProposalId,
+        meeting: MeetingId,
+        /// The id the rule routes under, named by every routing it decides.
+        rule: RuleId,
+        categories: Vec<CategoryCode>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        areas: Vec<AreaCode>,
+        lead: BureauCode,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        assists: Vec<BureauCode>,
+        /// Whether the supervisor changed what the meeting proposed.
+        edited: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// A supervisor declined the rule a coordination meeting on this request proposed.
+    RuleDeclined {
+        proposal: ProposalId,
+        meeting: MeetingId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
 }
 
 impl EventKind {
@@ -222,6 +248,8 @@ impl EventKind {
             Self::ReturnVisitRecorded { .. } => "return_visit_recorded",
             Self::RequestReopened { .. } => "request_reopened",
             Self::RequestClosed => "request_closed",
+            Self::RuleAccepted { .. } => "rule_accepted",
+            Self::RuleDeclined { .. } => "rule_declined",
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod queue;
+pub mod rulebook;
 pub mod sessions;
 pub mod store;
 
@@ -14,5 +15,6 @@ pub use accounts::{
 };
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
+pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
