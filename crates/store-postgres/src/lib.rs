@@ -6,6 +6,7 @@ mod accounts;
 mod cases;
 mod ingest;
 mod rows;
+mod rulebook;
 mod sessions;
 
 use std::str::FromStr;

@@ -8,6 +8,7 @@ mod accounts;
 mod cases;
 mod pools;
 mod rows;
+mod rulebook;
 mod sessions;
 
 use chrono::{DateTime, Utc};
