@@ -10,7 +10,7 @@ use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Queue, QueueError, Store, StoreError};
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Queue, QueueError, RuleBook, Store, StoreError};
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
 use jiesu_intake::open311::Open311;
@@ -19,6 +19,7 @@ use jiesu_intake::web::media::MediaDir;
 use jiesu_intake::wechat::crypto::Cipher;
 use jiesu_intake::wechat::{Wechat, WechatConfig};
 use jiesu_outbox::{Relay, RelaySettings};
+use jiesu_workflow::RulebookService;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -152,16 +153,20 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions + Cases + Accounts, Q: Queue>(
+    async fn run<S: Store + ChannelSessions + Cases + Accounts + RuleBook, Q: Queue>(
         self,
         store: S,
         queue: Q,
     ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
+        // The district in force is the files plus the rules accepted from coordination meetings,
+        // which only the store knows: composed before any role routes a request.
+        let rulebook = RulebookService::new(store.clone(), district.clone());
+        rulebook.refresh().await?;
         let every = Duration::from_secs(settings.district.reload_secs);
         app.tracker.spawn(crate::reload::watch(
             settings.district.dir.clone(),
-            district.clone(),
+            rulebook.clone(),
             every,
             app.shutdown.clone(),
         ));
@@ -238,6 +243,7 @@ impl UseBackends for Starter<'_> {
                 media: MediaDir::new(&settings.web.media_dir),
                 public_url: settings.server.public_url.clone(),
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
+                rules: rulebook,
             });
             let router = jiesu_api::router(
                 Context { store, district, open311, hotline, web, wechat, auth, work },
