@@ -142,7 +142,8 @@ impl Backend {
         tweak(&mut settings);
         let app =
             App::build(&settings, roles).await.unwrap_or_else(|e| panic!("start on {}: {e}", self.name()));
-        let base = format!("http://{}", app.local_addr().expect("serves HTTP"));
+        // Empty for a process without HTTP (only the dispatcher, say).
+        let base = app.local_addr().map(|a| format!("http://{a}")).unwrap_or_default();
         let stop = app.shutdown_token();
         let task = tokio::spawn(app.run_until(std::future::pending()));
         Running { base, stop, task }

@@ -7,11 +7,27 @@ pub mod browser;
 pub mod client;
 pub mod peers;
 pub mod process;
+pub mod rules;
 pub mod staff;
 pub mod wechat;
 
 pub use backend::Backend;
 pub use client::Open311Client;
+
+/// Copies the sample district's folder (`config/`, without the settings) to `to`, for tests that
+/// edit a district's files while the application runs.
+pub fn copy_sample_district(to: &std::path::Path) {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    for sub in ["", "areas", "rules", "calendar"] {
+        std::fs::create_dir_all(to.join(sub)).expect("mkdir");
+        for e in std::fs::read_dir(from.join(sub)).expect("read config").flatten() {
+            let p = e.path();
+            if p.is_file() && p.file_name().is_some_and(|n| n != "default.toml") {
+                std::fs::copy(&p, to.join(sub).join(e.file_name())).expect("copy");
+            }
+        }
+    }
+}
 
 /// Runs each named `async fn case(backend: Backend)` on both backends, as `embedded::case` and
 /// `at_scale::case`.

@@ -5,6 +5,7 @@
 
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
+use jiesu_e2e::rules::Proposal;
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
@@ -23,9 +24,11 @@ struct Setup {
     tracking: String,
     task: String,
     extension: String,
+    proposal: String,
 }
 
-/// A lamp request, its lead task claimed by urban management, an extension pending.
+/// A lamp request, its lead task claimed by urban management, an extension pending, and a rule
+/// a coordination meeting on it proposed.
 async fn setup(backend: &Backend, base: &str) -> Setup {
     let key = backend.api_key("e2e").await;
     let citizen = Open311Client::new(base, &key);
@@ -37,12 +40,15 @@ async fn setup(backend: &Backend, base: &str) -> Setup {
     let asked =
         um.ok(&format!("/api/v1/tasks/{task}/extension"), json!({ "days": 2, "reason": "等待配件" })).await;
     let extension = asked["case"]["extensions"][0]["id"].as_str().expect("extension").to_owned();
-    Setup { tracking, task, extension }
+    let rule =
+        Proposal { categories: &["010101"], areas: &["pingshan.kengzi"], lead: "transport", assists: &[] };
+    let proposal = backend.propose_rule(&tracking, rule).await.id.to_string();
+    Setup { tracking, task, extension, proposal }
 }
 
 /// Every id-taking endpoint, with a body that would be valid for its owner.
 fn endpoints(s: &Setup) -> Vec<(&'static str, String, Value)> {
-    let (t, r, e) = (&s.task, &s.tracking, &s.extension);
+    let (t, r, e, p) = (&s.task, &s.tracking, &s.extension, &s.proposal);
     vec![
         ("GET", format!("/api/v1/tasks/{t}"), Value::Null),
         ("POST", format!("/api/v1/tasks/{t}/claim"), json!({})),
@@ -63,6 +69,9 @@ fn endpoints(s: &Setup) -> Vec<(&'static str, String, Value)> {
         ("POST", format!("/api/v1/requests/{r}/review"), json!({ "approve": true })),
         ("POST", format!("/api/v1/requests/{r}/visit"), json!({ "solved": true })),
         ("POST", format!("/api/v1/extensions/{e}/decision"), json!({ "approve": true })),
+        ("GET", format!("/api/v1/rules/proposed/{p}"), Value::Null),
+        ("POST", format!("/api/v1/rules/proposed/{p}/accept"), json!({})),
+        ("POST", format!("/api/v1/rules/proposed/{p}/decline"), json!({ "note": "不同意" })),
     ]
 }
 
@@ -83,8 +92,8 @@ async fn another_bureau_reaches_none_of_a_tasks_ids_and_nothing_changes(backend:
         let other = StaffClient::login(&app.base, outsider).await;
         for (method, path, body) in endpoints(&s) {
             let (status, answer) = call(&other, method, &path, &body).await;
-            let expected = if path.starts_with("/api/v1/extensions/") {
-                (StatusCode::FORBIDDEN, "forbidden") // only supervisors decide extensions at all
+            let expected = if path.starts_with("/api/v1/extensions/") || path.starts_with("/api/v1/rules/") {
+                (StatusCode::FORBIDDEN, "forbidden") // only supervisors decide extensions and rules at all
             } else {
                 (StatusCode::NOT_FOUND, "not_found") // as if the id did not exist
             };
@@ -113,6 +122,10 @@ async fn another_bureau_reaches_none_of_a_tasks_ids_and_nothing_changes(backend:
     let (_, after) = um.get(&format!("/api/v1/tasks/{}", s.task)).await;
     assert_eq!(after["state"], "claimed");
     assert_eq!(after["case"]["history"], before["case"]["history"], "no refused call wrote anything");
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let (_, proposal) = boss.get(&format!("/api/v1/rules/proposed/{}", s.proposal)).await;
+    assert_eq!(proposal["state"], "proposed", "no refused call decided the rule: {proposal}");
     app.stop().await;
 }
 
@@ -138,6 +151,10 @@ async fn roles_are_kept_apart_on_the_tasks_own_request(backend: Backend) {
         (&um, "GET", "/api/v1/desk".to_owned(), Value::Null),
         (&um, "POST", format!("/api/v1/extensions/{}/decision", s.extension), json!({ "approve": true })),
         (&desk, "POST", format!("/api/v1/extensions/{}/decision", s.extension), json!({ "approve": true })),
+        (&um, "GET", "/api/v1/rules/proposed".to_owned(), Value::Null),
+        (&desk, "GET", format!("/api/v1/rules/proposed/{}", s.proposal), Value::Null),
+        (&desk, "POST", format!("/api/v1/rules/proposed/{}/accept", s.proposal), json!({})),
+        (&um, "POST", format!("/api/v1/rules/proposed/{}/decline", s.proposal), json!({})),
     ];
     for (who, method, path, body) in refusals {
         let (status, answer) = call(who, method, &path, &body).await;
@@ -181,7 +198,7 @@ async fn every_documented_route_exists_and_wants_a_session(backend: Backend) {
         }
     }
     // The routes `jiesu_api::work::routes` and `jiesu_api::auth::routes` register (besides the
-    // document itself): 26 work operations and 3 sign-in ones. A new route must be documented.
-    assert_eq!(checked, 29, "every operation of the staff API is documented");
+    // document itself): 30 work operations and 3 sign-in ones. A new route must be documented.
+    assert_eq!(checked, 33, "every operation of the staff API is documented");
     app.stop().await;
 }

@@ -1,7 +1,6 @@
 //! The district reloads while the service runs: a changed rule file routes the next request
 //! differently, a broken one is refused and changes nothing, and no request is lost meanwhile.
 
-use std::path::Path;
 use std::time::Duration;
 
 use jiesu::Roles;
@@ -11,20 +10,6 @@ jiesu_e2e::e2e_on_both_backends!(
     a_changed_rule_file_routes_the_next_request_without_a_restart,
     sighup_reloads_the_district_of_a_running_process,
 );
-
-/// A copy of the sample district's folder.
-fn copy_district(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
-    for sub in ["", "areas", "rules", "calendar"] {
-        std::fs::create_dir_all(to.join(sub)).expect("mkdir");
-        for e in std::fs::read_dir(from.join(sub)).expect("read config").flatten() {
-            let p = e.path();
-            if p.is_file() && p.file_name().is_some_and(|n| n != "default.toml") {
-                std::fs::copy(&p, to.join(sub).join(e.file_name())).expect("copy");
-            }
-        }
-    }
-}
 
 const OVERRIDE: &str = r#"version = "2026-11-30-test"
 
@@ -58,7 +43,7 @@ async fn wait_for_change(client: &Open311Client, from: &str, within: Duration) -
 
 async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_district(dir.path());
+    jiesu_e2e::copy_sample_district(dir.path());
     let key = backend.api_key("e2e").await;
     let app = backend
         .start_with(Roles::ALL, |s| {
@@ -108,7 +93,7 @@ async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: 
 /// With polling off, a running `jiesu serve` reloads on SIGHUP (as `systemctl reload` sends).
 async fn sighup_reloads_the_district_of_a_running_process(backend: Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_district(dir.path());
+    jiesu_e2e::copy_sample_district(dir.path());
     let key = backend.api_key("e2e").await;
     let district = dir.path().display().to_string();
     let env = [("JIESU__DISTRICT__DIR", district.as_str()), ("JIESU__DISTRICT__RELOAD_SECS", "0")];

@@ -244,5 +244,29 @@ async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend:
     assert_eq!(triggers, ["exhausted", "ping_pong"]);
     assert!(escalations.iter().all(|e| e["state"] == "decided"), "{escalations:?}");
     assert_eq!(case["return_visits"][0]["satisfaction"], "satisfied");
+
+    // A supervisor accepts the rule the meeting proposed: the next such request at the same place
+    // goes straight to urban management, no disclaims, and its explanation names the meeting.
+    let proposal = decided["decision"]["proposal"].as_str().expect("proposal");
+    let (status, proposed) = boss.get(&format!("/api/v1/rules/proposed/{proposal}")).await;
+    assert_eq!(status, StatusCode::OK, "{proposed}");
+    assert_eq!(proposed["lead"]["code"], "urban-management");
+    boss.ok(&format!("/api/v1/rules/proposed/{proposal}/accept"), json!({ "note": "写入职责清单" })).await;
+    let next = citizen.post(&UNDERPASS, None).await.expect("POST").id();
+    let record = citizen.wait_for(&next, Duration::from_secs(15)).await;
+    assert_eq!(record["agency_responsible"], "坪山区城市管理和综合执法局");
+    let (_, next_case) = desk.get(&format!("/api/v1/requests/{next}")).await;
+    let lead = &next_case["routing"]["candidates"][0];
+    assert_eq!(lead["bureau"]["code"], "urban-management");
+    assert!(lead["explanation"].as_str().is_some_and(|e| e.contains("coordination meeting")), "{lead}");
+    assert_eq!(next_case["disclaims"], json!([]));
+    let assists: Vec<&str> = next_case["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter(|t| t["role"] == "assist")
+        .map(|t| t["bureau"]["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(assists, ["transport", "water"], "with the assists the meeting named");
     app.stop().await;
 }

@@ -26,7 +26,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use jiesu_auth::Auth;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, Store};
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Store};
 use jiesu_intake::hotline::{self, Hotline};
 use jiesu_intake::open311::{self, Open311};
 use jiesu_intake::web::{self, Web};
@@ -74,7 +74,7 @@ pub struct Context<S, Q> {
     pub work: Arc<work::WorkApi<S>>,
 }
 
-pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations, Q: Queue>(
+pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,

@@ -108,6 +108,7 @@ pub(crate) fn parse_rules(
             urgency: raw.urgency,
             time_limit,
             note: raw.note,
+            meeting: None,
         });
     }
     errs.finish()

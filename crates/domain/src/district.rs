@@ -155,19 +155,14 @@ impl District {
         // References are checked here, where bureaus, categories and areas are known; the rule set
         // checks the rest (ids, conditions, ties) when it compiles.
         for r in &parts.rules {
-            let subject = || Subject::Rule(r.id.clone());
-            for c in r.categories.iter().filter(|c| !categories.contains_key(*c)) {
-                errs.push(subject(), format!("rule `{}` names unknown category {c}", r.id));
-            }
-            for a in r.areas.iter().filter(|a| !areas.contains_key(*a)) {
-                errs.push(subject(), format!("rule `{}` names unknown area `{a}`", r.id));
-            }
-            for b in std::iter::once(&r.lead).chain(&r.assists).filter(|b| !bureau_known(b)) {
-                errs.push(subject(), format!("rule `{}` names unknown bureau `{b}`", r.id));
-            }
-            // An unknown class would silently fall back to the urgency's default: refuse it.
-            if let Some(c) = r.time_limit.as_ref().filter(|c| parts.time_limits.class(c).is_none()) {
-                errs.push(subject(), format!("rule `{}` names unknown time-limit class `{c}`", r.id));
+            let known = Known {
+                bureau: &bureau_known,
+                category: &|c| categories.contains_key(c),
+                area: &|a| areas.contains_key(a),
+                time_limits: &parts.time_limits,
+            };
+            for message in known.problems(r) {
+                errs.push(Subject::Rule(r.id.clone()), message);
             }
         }
         let rules = RuleSet::compile(parts.rules).unwrap_or_else(|rule_errs| {
@@ -288,6 +283,35 @@ impl District {
     }
 }
 
+/// What a district knows, for checking what a rule names.
+struct Known<'a> {
+    bureau: &'a dyn Fn(&BureauCode) -> bool,
+    category: &'a dyn Fn(&CategoryCode) -> bool,
+    area: &'a dyn Fn(&AreaCode) -> bool,
+    time_limits: &'a TimeLimits,
+}
+
+impl Known<'_> {
+    /// Every category, area, bureau and time-limit class the rule names that the district lacks.
+    fn problems(&self, r: &Rule) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in r.categories.iter().filter(|c| !(self.category)(c)) {
+            out.push(format!("rule `{}` names unknown category {c}", r.id));
+        }
+        for a in r.areas.iter().filter(|a| !(self.area)(a)) {
+            out.push(format!("rule `{}` names unknown area `{a}`", r.id));
+        }
+        for b in std::iter::once(&r.lead).chain(&r.assists).filter(|b| !(self.bureau)(b)) {
+            out.push(format!("rule `{}` names unknown bureau `{b}`", r.id));
+        }
+        // An unknown class would silently fall back to the urgency's default: refuse it.
+        if let Some(c) = r.time_limit.as_ref().filter(|c| self.time_limits.class(c).is_none()) {
+            out.push(format!("rule `{}` names unknown time-limit class `{c}`", r.id));
+        }
+        out
+    }
+}
+
 fn check_attribute_def(a: &crate::category::AttributeDef) -> Result<(), &'static str> {
     use crate::category::Datatype;
     let code_ok = !a.code.is_empty()
@@ -322,6 +346,10 @@ fn unique<K: Ord + Clone + std::fmt::Display, T>(
     }
     out
 }
+
+mod compose;
+
+pub use compose::{Composed, Skipped, check_acceptance, compose};
 
 #[cfg(test)]
 #[path = "district_tests.rs"]

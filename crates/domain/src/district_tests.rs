@@ -14,13 +14,13 @@ use crate::routing::RouteReason;
 use crate::task::TaskRole;
 use crate::text::{AddressText, Description};
 
-fn bc(s: &str) -> BureauCode {
+pub(super) fn bc(s: &str) -> BureauCode {
     BureauCode::parse(s).expect("bureau code")
 }
-fn ac(s: &str) -> AreaCode {
+pub(super) fn ac(s: &str) -> AreaCode {
     AreaCode::parse(s).expect("area code")
 }
-fn cc(s: &str) -> CategoryCode {
+pub(super) fn cc(s: &str) -> CategoryCode {
     CategoryCode::parse(s).expect("category code")
 }
 
@@ -71,7 +71,7 @@ fn rule(id: &str, cats: &[&str], lead: &str) -> Rule {
 }
 
 /// Routes a request of this category and area, with no words, as a help request from the web.
-fn route(d: &District, category: &str, area: Option<&str>) -> Routing {
+pub(super) fn route(d: &District, category: &str, area: Option<&str>) -> Routing {
     let (category, area) = (cc(category), area.map(ac));
     d.route(&RouteInput {
         category: Some(&category),
@@ -93,6 +93,7 @@ fn rule_reason(id: &str, category: &str) -> RouteReason {
         kind: None,
         channel: None,
         hours: None,
+        meeting: None,
     }
 }
 
@@ -118,7 +119,7 @@ fn parts() -> DistrictParts {
     }
 }
 
-fn district() -> District {
+pub(super) fn district() -> District {
     District::assemble(parts()).expect("valid district")
 }
 

@@ -5,15 +5,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::area::AreaLevel;
-use crate::area::Placement;
+use crate::area::{AreaCode, AreaLevel, Placement};
 use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
 use crate::deadline::DeadlineId;
 use crate::escalation::{EscalationId, MeetingId, ProposalId};
 use crate::ids::{EventId, RequestId, TaskId, TrackingNumber};
 use crate::request::{Channel, Kind};
-use crate::routing::{RouteReason, Routing};
+use crate::routing::{RouteReason, Routing, RuleId};
 use crate::sla::DeadlineKind;
 use crate::task::TaskRole;
 use crate::text::OperatorId;
@@ -273,6 +272,31 @@ pub enum EventKind {
         proposal: ProposalId,
         lead: BureauCode,
     },
+    /// A supervisor accepted the rule a coordination meeting on this request proposed (as it was,
+    /// or edited): it is part of the responsibility list from now on.
+    RuleAccepted {
+        proposal: ProposalId,
+        meeting: MeetingId,
+        /// The id the rule routes under, named by every routing it decides.
+        rule: RuleId,
+        categories: Vec<CategoryCode>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        areas: Vec<AreaCode>,
+        lead: BureauCode,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        assists: Vec<BureauCode>,
+        /// Whether the supervisor changed what the meeting proposed.
+        edited: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// A supervisor declined the rule a coordination meeting on this request proposed.
+    RuleDeclined {
+        proposal: ProposalId,
+        meeting: MeetingId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
 }
 
 impl EventKind {
@@ -311,6 +335,8 @@ impl EventKind {
             Self::MeetingDecided { .. } => "meeting_decided",
             Self::MeetingLapsed { .. } => "meeting_lapsed",
             Self::RuleProposed { .. } => "rule_proposed",
+            Self::RuleAccepted { .. } => "rule_accepted",
+            Self::RuleDeclined { .. } => "rule_declined",
         }
     }
 }

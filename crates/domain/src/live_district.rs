@@ -2,29 +2,54 @@
 //! it whole, and every reader keeps the snapshot it took until it asks again. A dispatcher takes
 //! one snapshot per batch, so a batch is routed by one version of the rules from start to end and
 //! no message waits for a reload.
+//!
+//! Besides the district in force, it keeps the district as the files define it: the rules
+//! supervisors accepted from coordination meetings are composed onto that (`district::compose`)
+//! whenever either changes.
 
 use std::sync::{Arc, RwLock};
 
 use crate::district::District;
 
+#[derive(Debug)]
+struct Districts {
+    /// As the files (or the built-in sample) define it.
+    files: Arc<District>,
+    /// The files plus the accepted rules: what requests are routed by.
+    current: Arc<District>,
+}
+
 #[derive(Debug, Clone)]
-pub struct LiveDistrict(Arc<RwLock<Arc<District>>>);
+pub struct LiveDistrict(Arc<RwLock<Districts>>);
 
 impl LiveDistrict {
     pub fn new(district: District) -> Self {
-        Self(Arc::new(RwLock::new(Arc::new(district))))
+        let d = Arc::new(district);
+        Self(Arc::new(RwLock::new(Districts { files: d.clone(), current: d })))
     }
 
     /// The district in force now. Cheap: a read lock held for one `Arc` clone.
     pub fn current(&self) -> Arc<District> {
         // A writer cannot panic halfway through replacing an `Arc`, so a poisoned lock still
         // holds a whole district.
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.0.read().unwrap_or_else(|e| e.into_inner()).current.clone()
     }
 
-    /// Puts a newly loaded (and fully checked) district in force.
+    /// The district as its files define it, without the rules accepted from meetings.
+    pub fn files(&self) -> Arc<District> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).files.clone()
+    }
+
+    /// Puts a newly loaded (and fully checked) district in force, as the files define it and
+    /// with nothing added to it.
     pub fn replace(&self, district: District) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(district);
+        let d = Arc::new(district);
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Districts { files: d.clone(), current: d };
+    }
+
+    /// Puts in force `current`, composed from `files` and the accepted rules.
+    pub fn replace_composed(&self, files: Arc<District>, current: District) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Districts { files, current: Arc::new(current) };
     }
 }
 

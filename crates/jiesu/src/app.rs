@@ -11,7 +11,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{
-    Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, Store, StoreError,
+    Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, RuleBook, Store, StoreError,
 };
 use jiesu_intake::ApiKeys;
 use jiesu_intake::hotline::Hotline;
@@ -21,6 +21,7 @@ use jiesu_intake::web::media::MediaDir;
 use jiesu_intake::wechat::crypto::Cipher;
 use jiesu_intake::wechat::{Wechat, WechatConfig};
 use jiesu_outbox::{Relay, RelaySettings};
+use jiesu_workflow::RulebookService;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -159,17 +160,21 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations, Q: Queue>(
+    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
         self,
         store: S,
         queue: Q,
     ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
         let policy = settings.policy().map_err(StartError::Config)?;
+        // The district in force is the files plus the rules accepted from coordination meetings,
+        // which only the store knows: composed before any role routes a request.
+        let rulebook = RulebookService::new(store.clone(), district.clone());
+        rulebook.refresh().await?;
         let every = Duration::from_secs(settings.district.reload_secs);
         app.tracker.spawn(crate::reload::watch(
             settings.district.dir.clone(),
-            district.clone(),
+            rulebook.clone(),
             every,
             app.shutdown.clone(),
         ));
@@ -266,6 +271,7 @@ impl UseBackends for Starter<'_> {
                 media: MediaDir::new(&settings.web.media_dir),
                 public_url: settings.server.public_url.clone(),
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
+                rules: rulebook,
             });
             let router = jiesu_api::router(
                 Context { store, district, open311, hotline, web, wechat, auth, work },

@@ -3,6 +3,11 @@
 //! that passes every check replaces the one in force. A broken edit is logged with its
 //! `file:line` errors and changes nothing, so a typo in a rule file cannot stop the dispatcher.
 //!
+//! The district in force is the files plus the rules supervisors accepted from coordination
+//! meetings (`jiesu_workflow::RulebookService`): each reload composes them onto the files, and
+//! every `district.reload_secs` the rulebook's revision is polled too, so a rule accepted through
+//! another process's API is in force here within that time.
+//!
 //! Polling file sizes and modification times rather than subscribing to inotify: it works the same
 //! on every filesystem (network mounts, container volumes, editors that replace files by rename),
 //! and a few `stat` calls every few seconds cost nothing.
@@ -10,7 +15,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::ports::RuleBook;
+use jiesu_workflow::RulebookService;
 use tokio_util::sync::CancellationToken;
 
 /// What the folder looks like: every file's path, size and modification time, sorted.
@@ -34,46 +40,68 @@ fn fingerprint(dir: &Path) -> Fingerprint {
     out
 }
 
-/// Loads the folder; on success puts it in force. Returns whether it did.
-pub async fn reload(dir: &Path, live: &LiveDistrict) -> bool {
+/// What became of a reload of the folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloaded {
+    /// In force, with the accepted rules composed onto it.
+    Yes,
+    /// The files fail a check: logged, and the district in force stays.
+    Refused,
+    /// The accepted rules could not be read: nothing changed; try again.
+    Later,
+}
+
+/// Loads the folder; on success puts it in force, with the rules accepted from meetings.
+pub async fn reload<R: RuleBook>(dir: &Path, rules: &RulebookService<R>) -> Reloaded {
     let path = dir.to_path_buf();
     // Reading and compiling (automaton, R-tree) is CPU and file work: keep it off the runtime.
     let loaded = tokio::task::spawn_blocking(move || jiesu_district::load_dir(&path)).await;
     match loaded {
-        Ok(Ok(d)) => {
-            let rules = d.rules().len();
-            live.replace(d);
-            tracing::info!(dir = %dir.display(), rules, "district reloaded");
-            true
-        }
+        Ok(Ok(d)) => match rules.replace_files(d).await {
+            Ok(()) => {
+                tracing::info!(dir = %dir.display(), "district reloaded");
+                Reloaded::Yes
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "district not reloaded yet: cannot read the accepted rules");
+                Reloaded::Later
+            }
+        },
         Ok(Err(errors)) => {
             for e in &errors.0 {
                 tracing::error!(problem = %e, "district not reloaded");
             }
             tracing::error!(dir = %dir.display(), problems = errors.0.len(), "the district in force stays as it was");
-            false
+            Reloaded::Refused
         }
         Err(e) => {
             tracing::error!(error = %e, "district reload failed");
-            false
+            Reloaded::Refused
         }
     }
 }
 
-/// Watches `dir` until `shutdown`. `every` zero: only SIGHUP reloads.
-pub async fn watch(dir: PathBuf, live: LiveDistrict, every: Duration, shutdown: CancellationToken) {
-    if !dir.is_dir() {
-        tracing::info!(dir = %dir.display(), "the built-in sample district is in use: nothing to reload");
-        return;
+/// Watches `dir` and the rulebook until `shutdown`. `every` zero: only SIGHUP reloads (and an
+/// acceptance through this process's API).
+pub async fn watch<R: RuleBook>(
+    dir: PathBuf,
+    rules: RulebookService<R>,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    // Without a folder the built-in sample is in force: only accepted rules can change it.
+    let files = dir.is_dir();
+    if !files {
+        tracing::info!(dir = %dir.display(), "the built-in sample district is in use: only accepted rules change it");
     }
     let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(s) => Some(s),
         Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGHUP; the district reloads on file changes only");
+            tracing::warn!(error = %e, "cannot listen for SIGHUP; the district reloads when polled only");
             None
         }
     };
-    let mut seen = fingerprint(&dir);
+    let mut seen = if files { fingerprint(&dir) } else { Vec::new() };
     let poll = if every.is_zero() { Duration::from_secs(3600 * 24 * 365) } else { every };
     loop {
         let signalled = async {
@@ -86,14 +114,26 @@ pub async fn watch(dir: PathBuf, live: LiveDistrict, every: Duration, shutdown: 
             () = shutdown.cancelled() => return,
             _ = signalled => {
                 tracing::info!("SIGHUP: reloading the district");
-                seen = fingerprint(&dir);
-                reload(&dir, &live).await;
+                if files {
+                    seen = fingerprint(&dir);
+                    reload(&dir, &rules).await;
+                } else if let Err(e) = rules.refresh().await {
+                    tracing::warn!(error = %e, "cannot read the accepted rules; the district in force stays");
+                }
             }
             () = tokio::time::sleep(poll) => {
-                let now = fingerprint(&dir);
-                if now != seen {
-                    seen = now;
-                    reload(&dir, &live).await;
+                if files {
+                    let now = fingerprint(&dir);
+                    if now != seen {
+                        // Composes the accepted rules too: no separate check needed this round.
+                        if reload(&dir, &rules).await != Reloaded::Later {
+                            seen = now;
+                        }
+                        continue;
+                    }
+                }
+                if let Err(e) = rules.refresh_if_changed().await {
+                    tracing::warn!(error = %e, "cannot check the accepted rules; trying again");
                 }
             }
         }

@@ -80,3 +80,29 @@ pub const UPSERT_MEETING_POSTGRES: &str =
      ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
          state = excluded.state, place = excluded.place, invitees = excluded.invitees, agenda = excluded.agenda,
          decision = excluded.decision, updated_at = excluded.updated_at";
+
+/// A meeting's proposed rule. A meeting proposes one: a redelivered decision inserts nothing. The
+/// code lists ($4, $5, $7) are bound as `sqlx::types::Json` (jsonb on PostgreSQL, TEXT on SQLite).
+pub const INSERT_PROPOSAL: &str =
+    "INSERT INTO proposed_rules (id, request_id, meeting_id, categories, areas, lead, assists, note, state,
+         proposed_at, decided_by, decided_at, decision_note)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (meeting_id) DO NOTHING";
+
+/// A supervisor's decision, with the edits, if the proposal is still undecided: a concurrent
+/// decision leaves this one without a row to update.
+pub const DECIDE_PROPOSAL: &str =
+    "UPDATE proposed_rules SET categories = $2, areas = $3, lead = $4, assists = $5, note = $6, state = $7,
+         decided_by = $8, decided_at = $9, decision_note = $10
+     WHERE id = $1 AND state = 'proposed'";
+
+pub const PROPOSAL: &str = "SELECT * FROM proposed_rules WHERE id = $1";
+
+/// In the order they were accepted: the order they compose in.
+pub const ACCEPTED_RULES: &str =
+    "SELECT * FROM proposed_rules WHERE state = 'accepted' ORDER BY decided_at, id";
+
+/// Changes with every acceptance. Cheap: accepted proposals are few (tens, hundreds), found
+/// through the `(state, proposed_at)` index.
+pub const RULEBOOK_REVISION: &str =
+    "SELECT count(*), max(decided_at) FROM proposed_rules WHERE state = 'accepted'";

@@ -314,6 +314,10 @@ async fn write_change(tx: &mut Transaction<'static, Postgres>, c: &Change) -> Re
             .execute(&mut **tx)
             .await?;
     }
+    // A meeting's proposed rule, written with its decision.
+    for p in &c.proposals {
+        crate::rulebook::insert_proposal(tx, p).await?;
+    }
     crate::ingest::insert_events(tx, c.events.iter()).await?;
     Ok(Committed::Yes)
 }

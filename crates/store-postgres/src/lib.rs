@@ -7,6 +7,7 @@ mod cases;
 mod escalations;
 mod ingest;
 mod rows;
+mod rulebook;
 mod sessions;
 
 use std::str::FromStr;

@@ -273,6 +273,10 @@ async fn write_change(tx: &mut Transaction<'static, Sqlite>, c: &Change) -> Resu
             .execute(&mut **tx)
             .await?;
     }
+    // A meeting's proposed rule, written with its decision.
+    for p in &c.proposals {
+        crate::rulebook::insert_proposal(tx, p).await?;
+    }
     for e in &c.events {
         crate::insert_event(tx, e).await?;
     }

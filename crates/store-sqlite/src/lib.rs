@@ -9,6 +9,7 @@ mod cases;
 mod escalations;
 mod pools;
 mod rows;
+mod rulebook;
 mod sessions;
 
 use chrono::{DateTime, Utc};

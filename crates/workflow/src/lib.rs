@@ -4,6 +4,13 @@
 //!
 //! Staff reach tasks through their scope: a task of another bureau is "not found", exactly as a
 //! task that does not exist.
+//!
+//! `rulebook`: supervisors' decisions on the rules coordination meetings propose, and the
+//! district in force composed from the files and the accepted rules.
+
+mod rulebook;
+
+pub use rulebook::{RuleDecisionError, RulebookService};
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! The staff's work API under `/api/v1` (the `api` role): bureau staff list and act on their
-//! bureau's tasks; operators run the dispatch desk; supervisors decide extensions. Every route
+//! bureau's tasks; operators run the dispatch desk; supervisors decide extensions and the rules
+//! coordination meetings propose for the responsibility list. Every route
 //! takes the caller from `Staff`, and every id is resolved through the caller's scope, so another
 //! bureau's task or request answers 404 exactly like one that does not exist.
 //!
@@ -20,6 +21,8 @@
 //! | `GET /api/v1/meetings` (`from`, `to`), `GET /api/v1/meetings/{id}` | district-wide roles; the convener's and invitees' staff |
 //! | `POST /api/v1/meetings/{id}/confirm` | an invitee's staff |
 //! | `POST /api/v1/meetings/{id}/reschedule`, `/decision` | the convener's staff, operators, supervisors |
+//! | `GET /api/v1/rules/proposed` (`state`), `GET /api/v1/rules/proposed/{id}` | supervisors |
+//! | `POST /api/v1/rules/proposed/{id}/accept`, `/decline` | supervisors |
 //!
 //! The OpenAPI document (`openapi/staff-api.json`) describes every route, and is served at
 //! `/api/v1/openapi.json`.
@@ -28,6 +31,7 @@ mod errors;
 mod escalation_view;
 mod escalations;
 mod requests;
+mod rules;
 mod tasks;
 mod view;
 
@@ -35,9 +39,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use jiesu_domain::ports::{Cases, Escalations, Store};
+use jiesu_domain::ports::{Cases, Escalations, RuleBook, Store};
 use jiesu_intake::web::media::MediaDir;
-use jiesu_workflow::Workflow;
+use jiesu_workflow::{RulebookService, Workflow};
 
 pub use errors::act_error;
 
@@ -49,12 +53,14 @@ pub struct WorkApi<S> {
     pub media: MediaDir,
     pub public_url: String,
     pub max_photo_bytes: usize,
+    /// Decisions on proposed rules; puts an accepted one in force in this process at once.
+    pub rules: RulebookService<S>,
 }
 
 /// The staff API's OpenAPI document, served at `/api/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../openapi/staff-api.json");
 
-pub fn routes<S: Store + Cases + Escalations>(api: Arc<WorkApi<S>>) -> Router {
+pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -> Router {
     Router::new()
         .route(
             "/api/v1/openapi.json",
@@ -86,5 +92,9 @@ pub fn routes<S: Store + Cases + Escalations>(api: Arc<WorkApi<S>>) -> Router {
         .route("/api/v1/meetings/{id}/confirm", post(escalations::confirm::<S>))
         .route("/api/v1/meetings/{id}/reschedule", post(escalations::reschedule::<S>))
         .route("/api/v1/meetings/{id}/decision", post(escalations::decide::<S>))
+        .route("/api/v1/rules/proposed", get(rules::list::<S>))
+        .route("/api/v1/rules/proposed/{id}", get(rules::show::<S>))
+        .route("/api/v1/rules/proposed/{id}/accept", post(rules::accept::<S>))
+        .route("/api/v1/rules/proposed/{id}/decline", post(rules::decline::<S>))
         .with_state(api)
 }

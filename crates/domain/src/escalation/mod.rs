@@ -6,9 +6,11 @@
 //! a meeting. Unique keys in the store back this up: one escalation per request and trigger, one
 //! meeting per escalation and level, a request in at most one hotspot.
 
+mod adoption;
 mod meeting;
 mod policy;
 mod proposal;
+mod proposal_record;
 pub mod records;
 
 use chrono::{DateTime, Utc};
@@ -19,12 +21,14 @@ use crate::bureau::BureauCode;
 use crate::deadline::DeadlineId;
 use crate::ids::RequestId;
 
+pub use adoption::{ProposalDecision, ProposalEdits, ProposalRefused, Verdict};
 pub use meeting::{
     Agenda, AgendaDisclaim, InviteReason, Invitee, Meeting, MeetingDecision, MeetingId, MeetingPlace,
     MeetingState, Share,
 };
 pub use policy::{EscalationPolicy, HotspotPolicy};
 pub use proposal::{ProposalId, ProposalState, ProposedRule};
+pub use proposal_record::ProposalRecord;
 
 crate::ids::uuid_id!(
     /// Identifies one escalation.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod cases;
 pub mod escalations;
 pub mod queue;
+pub mod rulebook;
 pub mod sessions;
 pub mod store;
 
@@ -16,5 +17,6 @@ pub use accounts::{
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
+pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

@@ -95,5 +95,6 @@ fn reason(m: &RuleMatch<'_>, input: &RouteInput<'_>) -> RouteReason {
         kind: (!r.kinds.is_empty()).then_some(input.kind),
         channel: (!r.channels.is_empty()).then_some(input.channel),
         hours: r.hours,
+        meeting: r.meeting,
     }
 }

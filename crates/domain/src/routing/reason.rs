@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::area::AreaCode;
 use crate::category::CategoryCode;
+use crate::escalation::MeetingId;
 use crate::request::{Channel, Kind};
 use crate::routing::hours::Hours;
 use crate::routing::rule::{RuleId, RuleVersion};
@@ -38,6 +39,10 @@ pub enum RouteReason {
         channel: Option<Channel>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hours: Option<Hours>,
+        /// The coordination meeting the rule came from (a rule a supervisor accepted into the
+        /// list); absent for the files' rules and in routings made before meetings proposed any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meeting: Option<MeetingId>,
     },
     /// No rule placed it (or the rules' bureaus are exhausted): the default owner (兜底单位) of the
     /// area it is in, or of the district.
@@ -46,12 +51,14 @@ pub enum RouteReason {
 
 impl RouteReason {
     /// The reason in English, e.g. "rule `night-noise` (list 2026-11-30): category 0301, keyword
-    /// 「夜间」, hours 22:00-07:00".
+    /// 「夜间」, hours 22:00-07:00"; a rule from a coordination meeting says so, naming the meeting.
     pub fn explain(&self) -> String {
         match self {
-            Self::Rule { rule, version, .. } => {
+            Self::Rule { rule, version, meeting, .. } => {
                 let list = version.as_ref().map(|v| format!(" (list {v})")).unwrap_or_default();
-                format!("rule `{rule}`{list}: {}", self.matched_parts(Lang::En).join(", "))
+                let origin =
+                    meeting.map(|m| format!(", decided by coordination meeting {m}")).unwrap_or_default();
+                format!("rule `{rule}`{list}{origin}: {}", self.matched_parts(Lang::En).join(", "))
             }
             Self::AreaDefaultOwner { area } => format!("default owner of area {area}"),
         }
@@ -59,11 +66,13 @@ impl RouteReason {
 
     /// The reason in Chinese, e.g. "职责清单（2026-11-30版）规则 night-noise（问题分类 0301，关键词「夜间」，
     /// 时段 22:00-07:00）": parenthesised, so that it reads within a sentence ("按…确定承办单位").
+    /// A rule from a coordination meeting is introduced as such: "协调会（会议 …）议定的职责清单…".
     pub fn explain_zh(&self) -> String {
         match self {
-            Self::Rule { rule, version, .. } => {
+            Self::Rule { rule, version, meeting, .. } => {
                 let list = version.as_ref().map(|v| format!("（{v}版）")).unwrap_or_default();
-                format!("职责清单{list}规则 {rule}（{}）", self.matched_parts(Lang::Zh).join("，"))
+                let origin = meeting.map(|m| format!("协调会（会议 {m}）议定的")).unwrap_or_default();
+                format!("{origin}职责清单{list}规则 {rule}（{}）", self.matched_parts(Lang::Zh).join("，"))
             }
             Self::AreaDefaultOwner { area } => format!("区域 {area} 的兜底单位"),
         }

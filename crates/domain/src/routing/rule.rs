@@ -7,6 +7,7 @@ use crate::ValidationError;
 use crate::area::AreaCode;
 use crate::bureau::{BureauCode, slug};
 use crate::category::CategoryCode;
+use crate::escalation::MeetingId;
 use crate::request::{Channel, Kind, Urgency};
 use crate::routing::hours::Hours;
 use crate::sla::TimeLimitClass;
@@ -81,6 +82,9 @@ pub struct Rule {
     /// The time-limit class the request is handled under.
     pub time_limit: Option<TimeLimitClass>,
     pub note: Option<String>,
+    /// The coordination meeting that proposed the rule, when a supervisor accepted it into the
+    /// list; `None` for the rules of the district's files.
+    pub meeting: Option<MeetingId>,
 }
 
 impl Rule {
@@ -101,6 +105,7 @@ impl Rule {
             urgency: None,
             time_limit: None,
             note: None,
+            meeting: None,
         }
     }
 

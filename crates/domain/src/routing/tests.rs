@@ -89,6 +89,7 @@ fn new_reasons_round_trip_and_name_what_matched() {
         kind: Some(Kind::Complaint),
         channel: Some(Channel::Hotline),
         hours: Hours::parse("22:00-07:00").ok(),
+        meeting: None,
     };
     let json = serde_json::to_string(&reason).expect("json");
     assert!(json.contains(r#""category":"0301""#) && json.contains(r#""hours":"22:00-07:00""#), "{json}");

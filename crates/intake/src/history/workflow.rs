@@ -1,4 +1,5 @@
-//! The workflow's events in words: claims, progress, results, disclaims, decisions, visits.
+//! The workflow's events in words: claims, progress, results, disclaims, decisions, visits, and
+//! the supervisors' decisions on the rules coordination meetings propose.
 //! With `full` false (the public's view), reasons, notes and staff decisions are left out.
 
 use jiesu_domain::district::District;
@@ -191,6 +192,30 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             }
         }
         EventKind::RequestClosed => lang.pick("已结案", "Closed").into(),
+        EventKind::RuleAccepted { lead, edited, note, .. } => {
+            let base = match (edited, zh) {
+                (false, true) => format!("协调会议定的规则已纳入职责清单：此类诉求今后由{}主办", b(lead)),
+                (true, true) => {
+                    format!("协调会议定的规则经修改后纳入职责清单：此类诉求今后由{}主办", b(lead))
+                }
+                (false, false) => format!(
+                    "The coordination meeting's rule is now in the responsibility list: {} leads such requests",
+                    b(lead)
+                ),
+                (true, false) => format!(
+                    "The coordination meeting's rule, edited, is now in the responsibility list: {} leads such requests",
+                    b(lead)
+                ),
+            };
+            with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::RuleDeclined { note, .. } => {
+            let base = lang.pick(
+                "协调会提出的职责清单规则未获采纳",
+                "The rule the coordination meeting proposed for the responsibility list was declined",
+            );
+            with_note(base.to_owned(), note.as_ref().map(|n| n.as_str()), full, lang)
+        }
         // Described by the caller (received, routed, answered, dispatched), or by `escalation`.
         other => super::escalation::sentence(other, d, lang, full),
     }
