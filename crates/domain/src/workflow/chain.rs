@@ -33,14 +33,15 @@ const MAX_STEPS: usize = 8;
 pub(crate) fn advance(d: &mut Draft) {
     let now = d.now();
     for _ in 0..d.case.deadlines.len() * MAX_STEPS {
-        // The earliest due step of any clock; on a tie, the clock that comes first in the case.
+        // The earliest due step of any clock; on a tie, the clock that ran out first (then the
+        // one that comes first in the case).
         let Some((x, at)) = d
             .case
             .deadlines
             .iter()
             .filter(|x| x.state == DeadlineState::Pending)
             .filter_map(|x| x.next_action_at.filter(|t| *t <= now).map(|t| (x, t)))
-            .min_by_key(|(_, t)| *t)
+            .min_by_key(|(x, t)| (*t, x.due_at))
             .map(|(x, t)| (x.clone(), t))
         else {
             break;
