@@ -72,7 +72,15 @@ impl<S: Cases> Workflow<S> {
             let case = self.store.load_case(request).await?.ok_or(WorkflowError::NotFound("request"))?;
             let district = self.district.current();
             let ctx = Ctx { district: &district, policy: &self.policy, now };
-            let change = decide(case, caller, command.clone(), &ctx)?;
+            let change = decide(case.clone(), caller, command.clone(), &ctx)?;
+            if change.is_empty()
+                && (change.status, &change.area, &change.routing)
+                    == (case.request.status, &case.request.area, &case.routing)
+            {
+                // Nothing to do (a redelivered event, a repeated review): writing it would only
+                // bump the version and the update time, and make a concurrent writer go stale.
+                return Ok(case);
+            }
             match self.store.commit(&change).await? {
                 Committed::Yes => {
                     tracing::debug!(request.id = %request, events = change.events.len(), "workflow change committed");

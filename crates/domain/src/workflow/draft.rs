@@ -40,6 +40,22 @@ pub struct Change {
     pub events: Vec<Event>,
 }
 
+impl Change {
+    /// Whether the decision found nothing to do: no row touched and nothing said (a redelivered
+    /// event, a scan with nothing due). Such a change need not be written at all.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+            && self.disclaims.is_empty()
+            && self.extensions.is_empty()
+            && self.deadlines.is_empty()
+            && self.visits.is_empty()
+            && self.escalations.is_empty()
+            && self.meetings.is_empty()
+            && self.proposals.is_empty()
+            && self.events.is_empty()
+    }
+}
+
 /// Why a task went to a bureau: the routing's reason, or a person's decision.
 pub(crate) enum Why {
     Routed(RouteReason),
