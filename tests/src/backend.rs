@@ -142,7 +142,8 @@ impl Backend {
         tweak(&mut settings);
         let app =
             App::build(&settings, roles).await.unwrap_or_else(|e| panic!("start on {}: {e}", self.name()));
-        let base = format!("http://{}", app.local_addr().expect("serves HTTP"));
+        // Empty for an application without the HTTP roles (e.g. only the escalation service).
+        let base = app.local_addr().map(|a| format!("http://{a}")).unwrap_or_default();
         let stop = app.shutdown_token();
         let task = tokio::spawn(app.run_until(std::future::pending()));
         Running { base, stop, task }
@@ -161,7 +162,8 @@ impl Drop for Backend {
                 };
                 rt.block_on(async {
                     if let Ok(q) = AmqpQueue::connect(&broker.url, broker.settings.clone()).await {
-                        let _ = q.delete(&[format!("{prefix}.intake"), format!("{prefix}.intake.dlq")]).await;
+                        let queues = ["intake", "intake.dlq", "escalation", "escalation.dlq"];
+                        let _ = q.delete(&queues.map(|n| format!("{prefix}.{n}"))).await;
                     }
                 });
             })
