@@ -6,7 +6,8 @@
 //!
 //! The 2026 days that matter here: Sun 20 Sep is a make-up working day; Mid-Autumn takes Fri 25
 //! to Sun 27 Sep off; National Day takes Thu 1 to Wed 7 Oct off; Sat 10 Oct is a make-up working
-//! day. The sample general class gives 1 working day to claim and 5 to resolve.
+//! day; 17–18 Oct is an ordinary weekend. The sample general class gives 1 working day to claim
+//! and 5 to resolve.
 
 mod support;
 
@@ -62,6 +63,30 @@ fn a_missed_response_reminds_admins_then_supervisors_then_goes_up_across_mid_aut
     assert_eq!((clock.stage, clock.next_action_at), (3, None));
     assert!(c.check(end_of(10, 7)).is_empty());
     assert_eq!(c.meetings().len(), 1);
+}
+
+#[test]
+fn an_ordinary_weekend_does_not_count_towards_the_grace() {
+    // Dispatched Thu 15 Oct 10:00: claim by the end of Fri 16.
+    let mut c = Clock::dispatched(at(10, 15, 10, 0));
+    let (task, _) = c.lead();
+    assert_eq!(c.clock(task, Response).due_at, end_of(10, 16));
+    assert_eq!(c.check(end_of(10, 16)), ["remind admins about urban-management's response due 10-16 23:59"]);
+    // Sat 17 and Sun 18 are an ordinary weekend: the supervisors at the end of Mon 19.
+    assert!(c.check(end_of(10, 18)).is_empty());
+    assert_eq!(
+        c.check(end_of(10, 19)),
+        [
+            "remind supervisors about urban-management's response due 10-16 23:59",
+            "open deadline_missed at street: street-kengzi",
+        ]
+    );
+    // Tue 20: the district; the meeting at 09:30 Wed 21, to be decided by the end of Thu 22.
+    assert_eq!(
+        c.check(end_of(10, 20)),
+        ["raise to district: service-centre", "call a district meeting by service-centre at 10-21 09:30"]
+    );
+    assert_eq!(c.meetings()[0].decide_by, end_of(10, 22));
 }
 
 #[test]
