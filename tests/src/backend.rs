@@ -162,7 +162,8 @@ impl Drop for Backend {
                 };
                 rt.block_on(async {
                     if let Ok(q) = AmqpQueue::connect(&broker.url, broker.settings.clone()).await {
-                        let _ = q.delete(&[format!("{prefix}.intake"), format!("{prefix}.intake.dlq")]).await;
+                        let queues = ["intake", "intake.dlq", "escalation", "escalation.dlq"];
+                        let _ = q.delete(&queues.map(|n| format!("{prefix}.{n}"))).await;
                     }
                 });
             })

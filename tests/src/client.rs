@@ -5,6 +5,16 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+/// A street light out in Kengzi, with a point and a phone number: routed to urban management, then
+/// the Kengzi street office, then the district's service centre.
+pub const LAMP: [(&str, &str); 5] = [
+    ("service_code", "010101"),
+    ("lat", "22.742"),
+    ("long", "114.387"),
+    ("description", "秀新路口的路灯连续三晚不亮"),
+    ("phone", "13812345678"),
+];
+
 #[derive(Debug, Clone)]
 pub struct Open311Client {
     pub base: String,

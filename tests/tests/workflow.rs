@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
+use jiesu_e2e::client::LAMP;
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
@@ -21,13 +22,6 @@ jiesu_e2e::e2e_on_both_backends!(
 );
 
 const SOON: Duration = Duration::from_secs(15);
-const LAMP: [(&str, &str); 5] = [
-    ("service_code", "010101"),
-    ("lat", "22.742"),
-    ("long", "114.387"),
-    ("description", "秀新路口的路灯连续三晚不亮"),
-    ("phone", "13812345678"),
-];
 
 /// Posts a request over Open311 and waits until the dispatcher has stored it.
 async fn submit(client: &Open311Client, fields: &[(&str, &str)]) -> String {

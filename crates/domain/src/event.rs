@@ -80,8 +80,13 @@ pub use crate::escalation::Trigger as EscalationTrigger;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum ReminderTo {
-    /// The administrators of the late bureau.
-    BureauAdmins { bureau: BureauCode },
+    /// The administrators of the late bureau. Written as `admins_of`: the reminder is flattened
+    /// into its event, which names the late bureau as `bureau` already, and a payload with the
+    /// key twice cannot be read back.
+    BureauAdmins {
+        #[serde(rename = "admins_of")]
+        bureau: BureauCode,
+    },
     /// The district's supervisors.
     Supervisors,
 }
@@ -393,5 +398,25 @@ mod tests {
         assert_eq!(e.topic(), "event.request_received");
         let back: Event = serde_json::from_value(json).expect("deserializes");
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn deadline_reminders_to_either_audience_read_back_from_their_stored_text() {
+        let bureau = BureauCode::parse("urban-management").expect("code");
+        for to in [ReminderTo::BureauAdmins { bureau: bureau.clone() }, ReminderTo::Supervisors] {
+            let kind = EventKind::DeadlineReminder {
+                deadline: DeadlineId::generate(),
+                bureau: bureau.clone(),
+                kind: DeadlineKind::Response,
+                due_at: Utc::now(),
+                to,
+            };
+            let e = Event::new(RequestId::generate(), None, Actor::System, kind, Utc::now());
+            // As the stores keep it: text, where a repeated key is an error (a JSON value would
+            // silently keep one of them).
+            let text = serde_json::to_string(&e).expect("serializes");
+            let back: Event = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{text}: {err}"));
+            assert_eq!(back, e);
+        }
     }
 }

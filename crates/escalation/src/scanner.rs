@@ -69,7 +69,10 @@ impl<S: Cases> Scanner<S> {
         for request in &due {
             match self.workflow.act_at(Caller::System, *request, Command::CheckClocks, now).await {
                 Ok(_) | Err(ActError::Refused(WorkflowError::NotFound(_))) => {}
-                Err(ActError::Store(e)) => return Err(e),
+                // The database is gone: the rest would fail too; their leases run out meanwhile.
+                Err(ActError::Store(e @ StoreError::Unavailable(_))) => return Err(e),
+                // One request that cannot be moved (a row that does not read back, a refused
+                // write) must not hold up the others: it is tried again when its lease runs out.
                 Err(e) => tracing::warn!(request.id = %request, error = %e, "cannot move a request's clocks"),
             }
         }

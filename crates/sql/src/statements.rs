@@ -52,18 +52,18 @@ pub const EXTENSION_REQUEST: &str = "SELECT request_id FROM extensions WHERE id 
 pub const PENDING_EXTENSIONS: &str =
     "SELECT * FROM extensions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";
 
-/// A new escalation, or a known one moved (state, level, owner, linked requests). PostgreSQL
-/// casts `linked` with `::jsonb` in its own copy.
+/// A new escalation, or a known one moved (state, level, owner, the clock it answers for, linked
+/// requests). PostgreSQL casts `linked` with `::jsonb` in its own copy.
 pub const UPSERT_ESCALATION_SQLITE: &str =
     "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
-         linked = excluded.linked, updated_at = excluded.updated_at";
+         deadline_id = excluded.deadline_id, linked = excluded.linked, updated_at = excluded.updated_at";
 pub const UPSERT_ESCALATION_POSTGRES: &str =
     "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
-         linked = excluded.linked, updated_at = excluded.updated_at";
+         deadline_id = excluded.deadline_id, linked = excluded.linked, updated_at = excluded.updated_at";
 
 /// A new meeting, or a known one rescheduled, confirmed, decided or lapsed.
 pub const UPSERT_MEETING_SQLITE: &str =

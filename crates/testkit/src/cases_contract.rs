@@ -1,5 +1,6 @@
 //! The cases port's contract: loading a case, committing the workflow's changes with the version
-//! check, and the scope-filtered reads. Every adapter runs every case through `cases_contract!`.
+//! check, and the scope-filtered reads; `lease` holds the escalation scanner's part. Every adapter
+//! runs every case through `cases_contract!`.
 
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ports::{Cases, Committed, Store, StoreError, TaskQuery};
@@ -11,6 +12,9 @@ use jiesu_domain::workflow::{
 };
 
 use crate::fixtures::{admission, district, new_request};
+
+mod lease;
+pub use lease::*;
 
 /// Instantiates the contract for an adapter: `cases_contract!(jiesu_testkit::sqlite_store);`.
 #[macro_export]
@@ -27,6 +31,13 @@ macro_rules! cases_contract {
             task_lists_filter_by_scope_state_and_overdue_clocks,
             the_desk_lists_requests_by_status,
             pending_extensions_are_listed_and_lead_to_their_request,
+            a_due_clock_is_leased_once_until_its_lease_runs_out,
+            a_moved_chain_is_due_again_only_at_its_next_step,
+            settled_clocks_are_never_leased,
+            a_request_with_several_due_rows_is_leased_once,
+            a_meeting_past_its_time_to_decide_is_leased,
+            concurrent_leases_share_out_disjoint_rows,
+            a_deadline_escalation_opened_again_for_a_later_clock_reads_back,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -80,9 +80,12 @@ impl<S: Cases> Workflow<S> {
             let district = self.district.current();
             let ctx = Ctx { district: &district, policy: &self.policy, now };
             let change = decide(case.clone(), caller, command.clone(), &ctx)?;
-            // Nothing to do (nothing due, nothing to escalate): no write, no version bump to make
-            // a staff member's concurrent action decide again.
-            if change.is_empty() {
+            if change.is_empty()
+                && (change.status, &change.area, &change.routing)
+                    == (case.request.status, &case.request.area, &case.routing)
+            {
+                // Nothing to do (a redelivered event, a repeated review): writing it would only
+                // bump the version and the update time, and make a concurrent writer go stale.
                 return Ok(case);
             }
             match self.store.commit(&change).await? {

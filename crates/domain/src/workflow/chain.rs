@@ -8,46 +8,54 @@
 //!
 //! Each step's time is counted from the previous step's time, not from when the scanner ran, so a
 //! scanner that was stopped for an hour catches up step by step, and each step fires once: it moves
-//! `stage` in the same commit as its reminder.
+//! `stage` in the same commit as its reminder. A late run takes the steps of all the case's clocks
+//! in the order they fell due, so the history reads as it happened.
+//!
+//! A request has one deadline escalation (the store keeps it unique per request and trigger), so
+//! every late clock of the request answers through it: a clock's chain raises it to the level its
+//! own stage calls for (never lowers it), and a clock missed after the escalation of an earlier
+//! miss was resolved opens it again.
+
+use chrono::{DateTime, Utc};
 
 use crate::area::AreaLevel;
-use crate::deadline::{DeadlineId, DeadlineState};
-use crate::escalation::{EscalationState, Trigger};
+use crate::deadline::{Deadline, DeadlineState};
+use crate::escalation::{EscalationId, EscalationState, Trigger};
 use crate::event::{EventKind, ReminderTo};
 
 use super::draft::Draft;
 use super::escalate;
 
+/// Steps a clock's chain can take: admins, supervisors, and at most three levels to climb.
+const MAX_STEPS: usize = 8;
+
 /// Moves every due chain of the case, as far as `now` allows.
 pub(crate) fn advance(d: &mut Draft) {
     let now = d.now();
-    let due: Vec<DeadlineId> = d
-        .case
-        .deadlines
-        .iter()
-        .filter(|x| x.state == DeadlineState::Pending && x.next_action_at.is_some_and(|t| t <= now))
-        .map(|x| x.id)
-        .collect();
-    for id in due {
-        // Bounded: a chain has a handful of steps.
-        for _ in 0..8 {
-            let Some(x) = d.case.deadlines.iter().find(|x| x.id == id).cloned() else { break };
-            let Some(at) = x.next_action_at.filter(|t| *t <= now) else { break };
-            let next = step(d, &x, at);
-            if let Some(row) = d.deadline_mut(id) {
-                row.stage = x.stage.saturating_add(1);
-                row.next_action_at = next;
-            }
+    for _ in 0..d.case.deadlines.len() * MAX_STEPS {
+        // The earliest due step of any clock; on a tie, the clock that ran out first (then the
+        // one that comes first in the case).
+        let Some((x, at)) = d
+            .case
+            .deadlines
+            .iter()
+            .filter(|x| x.state == DeadlineState::Pending)
+            .filter_map(|x| x.next_action_at.filter(|t| *t <= now).map(|t| (x, t)))
+            .min_by_key(|(x, t)| (*t, x.due_at))
+            .map(|(x, t)| (x.clone(), t))
+        else {
+            break;
+        };
+        let next = step(d, &x, at);
+        if let Some(row) = d.deadline_mut(x.id) {
+            row.stage = x.stage.saturating_add(1);
+            row.next_action_at = next;
         }
     }
 }
 
 /// Fires one step; returns when the next one is due, `None` when the chain is over.
-fn step(
-    d: &mut Draft,
-    x: &crate::deadline::Deadline,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Option<chrono::DateTime<chrono::Utc>> {
+fn step(d: &mut Draft, x: &Deadline, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let grace = d.ctx.policy.escalation.reminder_grace;
     let next = Some(grace.due_from(at, d.ctx.district.calendar()));
     let bureau = d.case.task(x.task_id).map(|t| t.bureau.clone())?;
@@ -58,76 +66,103 @@ fn step(
         due_at: x.due_at,
         to,
     };
-    match x.stage {
-        0 => {
-            d.event(Some(x.task_id), remind(ReminderTo::BureauAdmins { bureau: bureau.clone() }));
-            next
-        }
-        1 => {
-            d.event(Some(x.task_id), remind(ReminderTo::Supervisors));
-            let level = own_level(d);
-            let id = escalate::open(d, Trigger::DeadlineMissed, level);
-            if let Some(e) = d.escalation_mut(id) {
-                e.deadline.get_or_insert(x.id);
-            }
-            if level == AreaLevel::District { at_district(d, id) } else { next }
-        }
-        _ => {
-            let id =
-                d.case.escalations.iter().find(|e| e.trigger == Trigger::DeadlineMissed).map(|e| e.id)?;
-            let level = raise(d, id);
-            if level == AreaLevel::District { at_district(d, id) } else { next }
-        }
+    if x.stage == 0 {
+        d.event(Some(x.task_id), remind(ReminderTo::BureauAdmins { bureau: bureau.clone() }));
+        return next;
     }
+    if x.stage == 1 {
+        d.event(Some(x.task_id), remind(ReminderTo::Supervisors));
+    }
+    // Stage 1 stands at the request's own level, each later stage one level higher.
+    let levels = levels(d);
+    let target = levels[usize::from(x.stage - 1).min(levels.len() - 1)];
+    let id = answering(d, x, target)?;
+    let current = d.case.escalations.iter().find(|e| e.id == id).map_or(target, |e| e.level);
+    if target < current {
+        raise(d, id, target);
+    }
+    if target == AreaLevel::District { at_district(d, id) } else { next }
 }
 
-/// The deepest level of the request's area that has a default owner.
-fn own_level(d: &Draft) -> AreaLevel {
+/// The levels a deadline escalation climbs: the request's own (its deepest area with a default
+/// owner), each level above it with one, and the district.
+fn levels(d: &Draft) -> Vec<AreaLevel> {
     let areas = d.ctx.district.areas();
-    d.case
-        .request
-        .area
-        .as_ref()
-        .map(|a| areas.ancestry(a))
-        .unwrap_or_default()
-        .iter()
-        .find(|a| a.default_owner.is_some())
-        .map_or(AreaLevel::District, |a| a.level)
-}
-
-/// One level up the area hierarchy, to the next level with a default owner.
-fn raise(d: &mut Draft, id: crate::escalation::EscalationId) -> AreaLevel {
-    let now = d.now();
-    let current = d.case.escalations.iter().find(|e| e.id == id).map_or(AreaLevel::District, |e| e.level);
-    let areas = d.ctx.district.areas();
-    let above = d
+    let mut out: Vec<AreaLevel> = d
         .case
         .request
         .area
         .as_ref()
         .map(|a| areas.ancestry(a))
         .unwrap_or_default()
-        .into_iter()
-        .filter(|a| a.level < current && a.default_owner.is_some())
+        .iter()
+        .filter(|a| a.default_owner.is_some() && a.level > AreaLevel::District)
         .map(|a| a.level)
-        .next()
-        .unwrap_or(AreaLevel::District);
-    let owner = match above {
-        AreaLevel::District => Some(escalate::convener(d, AreaLevel::District)),
-        level => escalate::owner_at(d, level),
-    };
+        .collect();
+    out.push(AreaLevel::District);
+    out
+}
+
+/// The deadline escalation that answers for this clock's miss, at `level` if it has to be opened:
+/// the request's open one; else a closed one opened again, unless it was closed for this very
+/// clock (a supervisor dismissed it: they have decided, and the chain ends).
+fn answering(d: &mut Draft, x: &Deadline, level: AreaLevel) -> Option<EscalationId> {
+    let existing = d
+        .case
+        .escalations
+        .iter()
+        .find(|e| e.trigger == Trigger::DeadlineMissed)
+        .map(|e| (e.id, e.state, e.deadline));
+    match existing {
+        None => {
+            let id = escalate::open(d, Trigger::DeadlineMissed, level);
+            if let Some(e) = d.escalation_mut(id) {
+                e.deadline = Some(x.id);
+            }
+            Some(id)
+        }
+        Some((id, state, _)) if state.is_open() => Some(id),
+        Some((id, _, deadline)) if deadline != Some(x.id) => {
+            let now = d.now();
+            let owner = escalate::authority(d, level);
+            if let Some(e) = d.escalation_mut(id) {
+                e.state = EscalationState::Open;
+                e.level = level;
+                e.owner = owner.clone();
+                e.deadline = Some(x.id);
+                e.updated_at = now;
+            }
+            d.event(
+                None,
+                EventKind::EscalationOpened {
+                    escalation: id,
+                    trigger: Trigger::DeadlineMissed,
+                    level,
+                    owner,
+                    linked: Vec::new(),
+                },
+            );
+            Some(id)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Up the area hierarchy to `level`, to the authority there.
+fn raise(d: &mut Draft, id: EscalationId, level: AreaLevel) {
+    let now = d.now();
+    let owner = escalate::authority(d, level);
     if let Some(e) = d.escalation_mut(id) {
-        e.level = above;
+        e.level = level;
         e.owner = owner.clone();
         e.updated_at = now;
     }
-    d.event(None, EventKind::EscalationRaised { escalation: id, level: above, owner });
-    above
+    d.event(None, EventKind::EscalationRaised { escalation: id, level, owner });
 }
 
-/// At the district the chain ends: a meeting is called (if the district wants one and none is
-/// called already).
-fn at_district(d: &mut Draft, id: crate::escalation::EscalationId) -> Option<chrono::DateTime<chrono::Utc>> {
+/// At the district the chain ends: a meeting is called (if the district wants one, the
+/// escalation still waits for action, and the district has not met on it already).
+fn at_district(d: &mut Draft, id: EscalationId) -> Option<DateTime<Utc>> {
     let open = d.case.escalations.iter().any(|e| e.id == id && e.state == EscalationState::Open);
     if d.ctx.policy.escalation.deadline_meeting && open {
         escalate::call_or_join(d, id, AreaLevel::District);

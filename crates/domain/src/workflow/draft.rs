@@ -41,8 +41,8 @@ pub struct Change {
 }
 
 impl Change {
-    /// Whether the decision found nothing to do (a review of a case with nothing to escalate, a
-    /// scan with nothing due): such a change need not be committed.
+    /// Whether the decision found nothing to do: no row touched and nothing said (a redelivered
+    /// event, a scan with nothing due). Such a change need not be written at all.
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
             && self.disclaims.is_empty()
@@ -160,23 +160,34 @@ impl<'a> Draft<'a> {
         });
     }
 
-    /// Runs a settled clock again (a result the desk sent back): same due time.
+    /// Runs a settled clock again (a result the desk sent back): same due time. Its missed-deadline
+    /// chain starts over, timed from now if the due time has passed (the bureau is late again from
+    /// the moment the result came back, not from the old due time).
     fn rearm(&mut self, task: TaskId, kind: DeadlineKind) {
+        let now = self.ctx.now;
         if let Some(d) = self.case.deadlines.iter_mut().rev().find(|d| d.task_id == task && d.kind == kind) {
             d.state = DeadlineState::Pending;
             d.settled_at = None;
+            d.stage = 0;
+            d.next_action_at = Some(d.due_at.max(now));
             touch(&mut self.deadlines, d.id);
         }
     }
 
-    /// Moves a task's pending resolution deadline.
+    /// Moves a task's pending resolution deadline. Its chain starts over from the new due time, and
+    /// an escalation its miss opened is over: the clock is no longer missed.
     pub fn move_resolution_due(&mut self, task: TaskId, due: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let d = self.case.deadlines.iter_mut().rev().find(|d| {
             d.task_id == task && d.kind == DeadlineKind::Resolution && d.state == DeadlineState::Pending
         })?;
-        let old = d.due_at;
+        let (old, id) = (d.due_at, d.id);
         d.due_at = due;
-        touch(&mut self.deadlines, d.id);
+        d.stage = 0;
+        d.next_action_at = Some(due);
+        touch(&mut self.deadlines, id);
+        super::escalate::resolve_where(self, |e| {
+            e.trigger == crate::escalation::Trigger::DeadlineMissed && e.deadline == Some(id)
+        });
         Some(old)
     }
 

@@ -34,15 +34,21 @@ pub(crate) fn convener(d: &Draft, level: AreaLevel) -> BureauCode {
     at_level.unwrap_or_else(|| d.ctx.district.last_resort().clone())
 }
 
+/// Who answers for an escalation at `level`: the district's convener, or the default owner of the
+/// request's area at that level.
+pub(crate) fn authority(d: &Draft, level: AreaLevel) -> Option<BureauCode> {
+    match level {
+        AreaLevel::District => Some(convener(d, level)),
+        _ => owner_at(d, level),
+    }
+}
+
 /// Opens an escalation unless the case has one for `trigger` already. Returns its id.
 pub(crate) fn open(d: &mut Draft, trigger: Trigger, level: AreaLevel) -> EscalationId {
     if let Some(e) = d.case.escalations.iter().find(|e| e.trigger == trigger) {
         return e.id;
     }
-    let owner = match level {
-        AreaLevel::District => Some(convener(d, level)),
-        _ => owner_at(d, level),
-    };
+    let owner = authority(d, level);
     let e = Escalation::open(d.case.id(), trigger, level, owner.clone(), d.now());
     let id = e.id;
     d.add_escalation(e);
@@ -113,7 +119,12 @@ fn refresh_called(d: &mut Draft) {
 }
 
 /// Calls a meeting for the escalation, or lets it join the one already called for the request.
+/// An escalation meets once per level: where its meeting lapsed (or decided), it is not called
+/// again (the store would refuse the second one), and it stays with whoever holds it.
 pub(crate) fn call_or_join(d: &mut Draft, escalation: EscalationId, level: AreaLevel) {
+    if met_at(d, escalation, level) {
+        return;
+    }
     let now = d.now();
     let called = d.case.meetings.iter().any(|m| m.state == MeetingState::Called);
     if !called {
@@ -123,6 +134,11 @@ pub(crate) fn call_or_join(d: &mut Draft, escalation: EscalationId, level: AreaL
         e.state = EscalationState::MeetingCalled;
         e.updated_at = now;
     }
+}
+
+/// Whether a meeting was ever called for the escalation at `level`.
+pub(crate) fn met_at(d: &Draft, escalation: EscalationId, level: AreaLevel) -> bool {
+    d.case.meetings.iter().any(|m| m.escalation_id == escalation && m.level == level)
 }
 
 /// Calls a meeting: the next working-day slot, on site, with everyone who disclaimed, the remaining

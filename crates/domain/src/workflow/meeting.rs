@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::area::AreaLevel;
 use crate::bureau::BureauCode;
 use crate::escalation::{
-    EscalationState, MeetingDecision, MeetingId, MeetingState, ProposalId, ProposalState, ProposedRule, Share,
+    EscalationId, EscalationState, MeetingDecision, MeetingId, MeetingState, ProposalId, ProposalState,
+    ProposedRule, Share,
 };
 use crate::event::EventKind;
 use crate::request::{RequestStatus, RequestTransition};
@@ -209,7 +210,9 @@ fn propose(d: &mut Draft, meeting: MeetingId, input: &DecisionInput) -> Option<P
 }
 
 /// A meeting not decided by its time lapses: called again one level up, or, at the district, left
-/// to the supervisors.
+/// to the supervisors. What happens next happens to every escalation still waiting on it: its own
+/// and those that joined it. One whose business is over (resolved when the request closed,
+/// dismissed) stays closed: the meeting just lapses.
 pub(crate) fn lapse_overdue(d: &mut Draft) {
     let now = d.now();
     let due: Vec<_> = d
@@ -219,25 +222,42 @@ pub(crate) fn lapse_overdue(d: &mut Draft) {
         .filter(|m| m.state == MeetingState::Called && m.decide_by <= now)
         .map(|m| (m.id, m.level, m.escalation_id))
         .collect();
-    for (id, level, escalation) in due {
+    for (id, level, own) in due {
         if let Some(m) = d.meeting_mut(id) {
             m.state = MeetingState::Lapsed;
             m.updated_at = now;
         }
         d.event(None, EventKind::MeetingLapsed { meeting: id, level });
-        if level > AreaLevel::District {
-            let owner = escalate::convener(d, AreaLevel::District);
-            if let Some(e) = d.escalation_mut(escalation) {
-                e.level = AreaLevel::District;
-                e.owner = Some(owner.clone());
-                e.updated_at = now;
+        let mut waiting = waiting(d);
+        // Its own escalation goes first: the meeting called again is called for it.
+        waiting.sort_by_key(|e| *e != own);
+        let mut called = false;
+        for escalation in waiting {
+            if level > AreaLevel::District {
+                let owner = escalate::convener(d, AreaLevel::District);
+                if let Some(e) = d.escalation_mut(escalation) {
+                    e.level = AreaLevel::District;
+                    e.owner = Some(owner.clone());
+                    e.updated_at = now;
+                }
+                d.event(
+                    None,
+                    EventKind::EscalationRaised {
+                        escalation,
+                        level: AreaLevel::District,
+                        owner: Some(owner),
+                    },
+                );
+                if called {
+                    // Joins the meeting just called.
+                    continue;
+                }
+                if !escalate::met_at(d, escalation, AreaLevel::District) {
+                    escalate::call(d, escalation, AreaLevel::District);
+                    called = true;
+                    continue;
+                }
             }
-            d.event(
-                None,
-                EventKind::EscalationRaised { escalation, level: AreaLevel::District, owner: Some(owner) },
-            );
-            escalate::call(d, escalation, AreaLevel::District);
-        } else {
             if let Some(e) = d.escalation_mut(escalation) {
                 e.state = EscalationState::Open;
                 e.updated_at = now;
@@ -245,4 +265,18 @@ pub(crate) fn lapse_overdue(d: &mut Draft) {
             d.event(None, EventKind::EscalationOverdue { escalation });
         }
     }
+}
+
+/// The escalations waiting on a meeting that is no longer called: still marked as having one, but
+/// no meeting of theirs is called.
+fn waiting(d: &Draft) -> Vec<EscalationId> {
+    let has_meeting = |e: EscalationId| {
+        d.case.meetings.iter().any(|m| m.escalation_id == e && m.state == MeetingState::Called)
+    };
+    d.case
+        .escalations
+        .iter()
+        .filter(|e| e.state == EscalationState::MeetingCalled && !has_meeting(e.id))
+        .map(|e| e.id)
+        .collect()
 }

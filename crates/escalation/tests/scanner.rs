@@ -1,0 +1,130 @@
+//! The escalation scanner over the real store, on both backends: missed deadlines are found from
+//! the rows' stored due times, so a scanner that was stopped catches up without firing a step
+//! twice, two scanners at once fire each step once, and a restarted scanner (a new process, a new
+//! connection) continues where the rows say.
+//!
+//! Requests are dispatched at 10:00 Mon 21 Sep 2026: the response clock runs out at the end of Tue
+//! 22; the supervisors are due at the end of Wed 23, the district at the end of Thu 24 (Mid-Autumn
+//! then takes Fri 25 to Sun 27 off).
+
+mod support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use jiesu_domain::ports::{Cases, Store};
+use jiesu_domain::time::LOCAL;
+use jiesu_escalation::{Scanner, ScannerSettings};
+use support::{CHAIN, Db, count, dispatched, workflow};
+
+crate::on_both_databases!(
+    a_scanner_stopped_for_an_hour_catches_up_without_firing_twice,
+    two_scanners_scanning_at_once_fire_each_step_once,
+    a_restarted_scanner_continues_where_the_rows_say,
+    a_request_whose_case_cannot_be_read_does_not_hold_up_the_others,
+);
+
+fn local(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    LOCAL
+        .with_ymd_and_hms(2026, month, day, hour, minute, 0)
+        .single()
+        .expect("a valid time")
+        .with_timezone(&Utc)
+}
+
+fn end_of(month: u32, day: u32) -> DateTime<Utc> {
+    local(month, day, 23, 59) + Duration::seconds(59) + Duration::microseconds(999_999)
+}
+
+fn scanner<S: Cases>(store: S) -> Scanner<S> {
+    Scanner::new(workflow(store), ScannerSettings { batch: 3, ..ScannerSettings::default() })
+}
+
+/// Scans at `t` until nothing more is due.
+async fn scan_all<S: Cases>(s: &Scanner<S>, t: DateTime<Utc>) -> usize {
+    let mut total = 0;
+    loop {
+        let n = s.scan(t).await.expect("scan");
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+async fn a_scanner_stopped_for_an_hour_catches_up_without_firing_twice<S: Store + Cases>(db: Db<S>) {
+    let store = db.open().await;
+    let ids = dispatched(&store, 4, local(9, 21, 10, 0)).await;
+    let s = scanner(store.clone());
+    let due = end_of(9, 22);
+    assert_eq!(scan_all(&s, due - Duration::minutes(1)).await, 0, "nothing due a minute before");
+    // Stopped for an hour: the first scan after it fires every request's first step.
+    assert_eq!(scan_all(&s, due + Duration::minutes(59)).await, 4);
+    for again in [59, 60, 62] {
+        assert_eq!(scan_all(&s, due + Duration::minutes(again)).await, 0, "each step once");
+    }
+    for id in &ids {
+        assert_eq!(count(&store, *id, CHAIN).await, [1, 0, 0, 0], "the admins are reminded once");
+    }
+    // Stopped again, from Wednesday to Monday 10:00: one scan fires both steps due meanwhile, in
+    // order, once each; the meeting goes to the first slot two hours ahead, 14:30 Monday.
+    let monday = local(9, 28, 10, 0);
+    assert_eq!(scan_all(&s, monday).await, 4);
+    assert_eq!(scan_all(&s, monday + Duration::minutes(5)).await, 0);
+    for id in &ids {
+        assert_eq!(count(&store, *id, CHAIN).await, [2, 1, 1, 1], "supervisors; opened, raised, a meeting");
+        let case = store.load_case(*id).await.expect("load").expect("stored");
+        assert_eq!(case.meetings[0].scheduled_at, local(9, 28, 14, 30));
+    }
+}
+
+async fn two_scanners_scanning_at_once_fire_each_step_once<S: Store + Cases>(db: Db<S>) {
+    // Two workers, each with its own connections.
+    let (one, two) = (db.open().await, db.open().await);
+    let ids = dispatched(&one, 8, local(9, 21, 10, 0)).await;
+    let (a, b) = (scanner(one.clone()), scanner(two));
+    for t in [end_of(9, 22), end_of(9, 23), end_of(9, 24)] {
+        loop {
+            let (x, y) = tokio::join!(a.scan(t), b.scan(t));
+            if x.expect("scan") + y.expect("scan") == 0 {
+                break;
+            }
+        }
+        // A row whose decision was lost (a stale commit given up) comes back after its lease.
+        let later = t + Duration::minutes(2);
+        let (x, y) = tokio::join!(scan_all(&a, later), scan_all(&b, later));
+        assert_eq!(x + y, 0, "every due row was moved the first time");
+    }
+    for id in &ids {
+        assert_eq!(count(&one, *id, CHAIN).await, [2, 1, 1, 1], "each step once");
+        let case = one.load_case(*id).await.expect("load").expect("stored");
+        assert_eq!(case.meetings.len(), 1);
+        assert_eq!(case.escalations.len(), 1);
+    }
+}
+
+async fn a_restarted_scanner_continues_where_the_rows_say<S: Store + Cases>(db: Db<S>) {
+    let first = db.open().await;
+    let ids = dispatched(&first, 2, local(9, 21, 10, 0)).await;
+    assert_eq!(scan_all(&scanner(first.clone()), end_of(9, 22)).await, 2);
+    drop(first);
+    // A new process: new connections, a new scanner, nothing in memory.
+    let store = db.open().await;
+    let s = scanner(store.clone());
+    assert_eq!(scan_all(&s, end_of(9, 22) + Duration::minutes(3)).await, 0, "done is done");
+    assert_eq!(scan_all(&s, end_of(9, 23) - Duration::microseconds(1)).await, 0);
+    assert_eq!(scan_all(&s, end_of(9, 23)).await, 2);
+    for id in &ids {
+        assert_eq!(count(&store, *id, CHAIN).await, [2, 1, 0, 0], "admins, then supervisors and the street");
+    }
+}
+
+async fn a_request_whose_case_cannot_be_read_does_not_hold_up_the_others<S: Store + Cases>(db: Db<S>) {
+    let store = db.open().await;
+    let ids = dispatched(&store, 2, local(9, 21, 10, 0)).await;
+    // The scanner takes due requests in id order: spoil the first.
+    let broken = *ids.iter().min().expect("two");
+    let fine = *ids.iter().max().expect("two");
+    db.corrupt(broken).await;
+    let s = scanner(store.clone());
+    s.scan(end_of(9, 22)).await.expect("the scan goes on past a request it cannot move");
+    assert_eq!(count(&store, fine, CHAIN).await, [1, 0, 0, 0]);
+}
