@@ -79,7 +79,14 @@ impl<S: Cases, Q: Queue> Escalator<S, Q> {
             }
         };
         let request = event.request_id;
-        let settled = match self.workflow.act(Caller::System, request, Command::ReviewEscalations).await {
+        let outcome = self.workflow.act(Caller::System, request, Command::ReviewEscalations).await;
+        if !matches!(outcome, Err(ActError::Store(_))) {
+            // Handled (or refused for good): a failure counted before is over.
+            if let Ok(mut f) = self.failures.lock() {
+                f.remove(&delivery.message().id);
+            }
+        }
+        let settled = match outcome {
             Ok(_) | Err(ActError::Refused(WorkflowError::NotFound(_))) => delivery.ack().await,
             // Nothing to open (the request moved on): the event is handled.
             Err(ActError::Refused(e)) => {
