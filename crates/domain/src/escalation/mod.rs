@@ -6,6 +6,7 @@
 //! a meeting. Unique keys in the store back this up: one escalation per request and trigger, one
 //! meeting per escalation and level, a request in at most one hotspot.
 
+pub mod hotspot;
 mod meeting;
 mod policy;
 mod proposal;
@@ -19,6 +20,7 @@ use crate::bureau::BureauCode;
 use crate::deadline::DeadlineId;
 use crate::ids::RequestId;
 
+pub use hotspot::{Membership, Nearby, Neighbour};
 pub use meeting::{
     Agenda, AgendaDisclaim, InviteReason, Invitee, Meeting, MeetingDecision, MeetingId, MeetingPlace,
     MeetingState, Share,
