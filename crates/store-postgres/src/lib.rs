@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cases;
+mod hotspot;
 mod ingest;
 mod rows;
 mod sessions;

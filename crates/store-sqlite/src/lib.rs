@@ -6,6 +6,7 @@
 
 mod accounts;
 mod cases;
+mod hotspot;
 mod pools;
 mod rows;
 mod sessions;

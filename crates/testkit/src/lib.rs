@@ -5,8 +5,9 @@
 //! - `sqlite_file()`: a database file in a fresh temporary directory.
 //! - `amqp::TestBroker`: a unique name prefix on the RabbitMQ server (`JIESU_TEST_AMQP_URL`, default
 //!   `amqp://guest:guest@127.0.0.1:5672/%2f`), whose queues are deleted afterwards.
-//! - `store_contract!`, `sessions_contract!`, `accounts_contract!`, `queue_contract!`: each port's
-//!   contract, one test per case, for any adapter.
+//! - `store_contract!`, `sessions_contract!`, `accounts_contract!`, `cases_contract!` (with
+//!   `hotspot_contract!`, the cases port's hotspot part), `queue_contract!`: each port's contract,
+//!   one test per case, for any adapter.
 //!
 //! Contract cases are plain async functions taking the adapter under test; the macros turn each
 //! into a `#[tokio::test]` so they run, pass and fail one by one.
@@ -15,6 +16,7 @@ pub mod accounts_contract;
 pub mod amqp;
 pub mod cases_contract;
 pub mod fixtures;
+pub mod hotspot_contract;
 pub mod pg;
 pub mod queue_contract;
 pub mod sessions_contract;
