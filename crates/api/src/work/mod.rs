@@ -20,6 +20,7 @@
 //! `/api/v1/openapi.json`.
 
 mod errors;
+mod escalation_view;
 mod requests;
 mod tasks;
 mod view;
