@@ -136,13 +136,14 @@ impl Backend {
         self.start_with(roles, |_| {}).await
     }
 
-    /// Starts the application with settings changed by `tweak`.
+    /// Starts the application with settings changed by `tweak`. A process without an HTTP role
+    /// (a lone escalation worker, say) has an empty `base`.
     pub async fn start_with(&self, roles: Roles, tweak: impl FnOnce(&mut Settings)) -> Running {
         let mut settings = self.settings();
         tweak(&mut settings);
         let app =
             App::build(&settings, roles).await.unwrap_or_else(|e| panic!("start on {}: {e}", self.name()));
-        let base = format!("http://{}", app.local_addr().expect("serves HTTP"));
+        let base = app.local_addr().map_or_else(String::new, |a| format!("http://{a}"));
         let stop = app.shutdown_token();
         let task = tokio::spawn(app.run_until(std::future::pending()));
         Running { base, stop, task }
@@ -173,7 +174,12 @@ impl Drop for Backend {
 impl Backend {
     /// How many requests are stored.
     pub async fn count_requests(&self) -> i64 {
-        let sql = "SELECT count(*) FROM requests";
+        self.count("SELECT count(*) FROM requests").await
+    }
+
+    /// Runs a `SELECT count(*) ...` written for both backends, straight on the database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self.kind {
             Kind::Embedded { .. } => {
                 let pools =
