@@ -5,14 +5,15 @@
 //! Several workers may do this at once for requests of one cluster. Flagging is a decision on the
 //! anchor's case, so the version check serializes workers on one anchor; a worker whose change
 //! would put a request in a second hotspot is refused by the store (`Conflict`: the member table's
-//! primary key) and looks at the neighbours again, where it now finds the hotspot to join.
+//! primary key) and looks at the neighbours again, where it now finds the hotspot to join. It
+//! acknowledges nothing itself: the consumer acks the event once this returns.
 
 use jiesu_domain::escalation::Nearby;
 use jiesu_domain::escalation::hotspot::{Plan, plan};
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{Cases, StoreError};
 use jiesu_domain::request::RequestStatus;
-use jiesu_domain::workflow::{Caller, Command};
+use jiesu_domain::workflow::{Caller, Command, WorkflowError};
 use jiesu_workflow::{ActError, Workflow};
 
 /// Looks at the neighbours again at most this often when other workers keep taking members.
@@ -46,8 +47,16 @@ pub(crate) async fn on_routed<S: Cases>(workflow: &Workflow<S>, request: Request
                 tracing::debug!(request.id = %request, anchor.id = %anchor, members, "hotspot flagged");
                 return Ok(());
             }
+            // Another worker's hotspot took a member, or the anchor closed, since the neighbours
+            // were read: read them again.
             Err(ActError::Store(StoreError::Conflict(e))) => {
-                tracing::debug!(request.id = %request, attempt, conflict = %e, "another hotspot took a member; looking again");
+                tracing::debug!(
+                    request.id = %request, attempt, conflict = %e,
+                    "another hotspot took a member; looking again"
+                );
+            }
+            Err(ActError::Refused(WorkflowError::WrongStatus(..))) => {
+                tracing::debug!(request.id = %request, attempt, "the anchor closed meanwhile; looking again");
             }
             Err(e) => return Err(e),
         }
