@@ -136,7 +136,8 @@ impl Backend {
         self.start_with(roles, |_| {}).await
     }
 
-    /// Starts the application with settings changed by `tweak`.
+    /// Starts the application with settings changed by `tweak`. A process without an HTTP role
+    /// (a lone escalation worker, say) has an empty `base`.
     pub async fn start_with(&self, roles: Roles, tweak: impl FnOnce(&mut Settings)) -> Running {
         let mut settings = self.settings();
         tweak(&mut settings);
@@ -175,7 +176,12 @@ impl Drop for Backend {
 impl Backend {
     /// How many requests are stored.
     pub async fn count_requests(&self) -> i64 {
-        let sql = "SELECT count(*) FROM requests";
+        self.count("SELECT count(*) FROM requests").await
+    }
+
+    /// Runs a `SELECT count(*) ...` written for both backends, straight on the database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self.kind {
             Kind::Embedded { .. } => {
                 let pools =

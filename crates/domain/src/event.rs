@@ -228,6 +228,12 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         linked: Vec<RequestId>,
     },
+    /// Later requests about a hotspot's problem were linked to it (the escalation stays one).
+    HotspotLinked {
+        escalation: EscalationId,
+        /// The requests linked now, oldest first.
+        linked: Vec<RequestId>,
+    },
     /// Moved one level up the area hierarchy.
     EscalationRaised {
         escalation: EscalationId,
@@ -331,6 +337,7 @@ impl EventKind {
             Self::RequestClosed => "request_closed",
             Self::DeadlineReminder { .. } => "deadline_reminder",
             Self::EscalationOpened { .. } => "escalation_opened",
+            Self::HotspotLinked { .. } => "hotspot_linked",
             Self::EscalationRaised { .. } => "escalation_raised",
             Self::EscalationOverdue { .. } => "escalation_overdue",
             Self::EscalationClosed { .. } => "escalation_closed",

@@ -51,6 +51,54 @@ impl GeoPoint {
     }
 }
 
+/// The mean radius of the Earth (IUGG, the GRS80 ellipsoid's R1), in metres: the sphere on which
+/// distances between reports are measured. Over a few hundred metres the sphere errs by well under
+/// a metre, far below the accuracy of a phone's GPS fix.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// The great-circle distance between two points, in metres (the haversine formula, which stays
+/// exact for the short distances hotspots are about, where the spherical law of cosines loses
+/// precision).
+pub fn haversine_m(a: GeoPoint, b: GeoPoint) -> f64 {
+    let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b.lon - a.lon).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+}
+
+/// A latitude/longitude rectangle, edges included: what an SQL index can search by range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundingBox {
+    pub min_lat: f64,
+    pub max_lat: f64,
+    pub min_lon: f64,
+    pub max_lon: f64,
+}
+
+impl BoundingBox {
+    /// A rectangle holding every point within `radius_m` metres of `center` (and some more, in its
+    /// corners): the cheap pre-filter before the exact distance. Near a pole, or where the circle
+    /// crosses the antimeridian, it spans every longitude rather than wrap around.
+    pub fn around(center: GeoPoint, radius_m: f64) -> Self {
+        // A hair wider than the circle, so that rounding never drops a point on its edge.
+        let dlat = (radius_m.max(0.0) / EARTH_RADIUS_M).to_degrees() * 1.000_001;
+        let (min_lat, max_lat) = ((center.lat - dlat).max(-90.0), (center.lat + dlat).min(90.0));
+        // A degree of longitude is shortest at the latitude farthest from the equator.
+        let widest = min_lat.abs().max(max_lat.abs()).to_radians().cos();
+        let dlon = if widest > 1e-9 { dlat / widest } else { 360.0 };
+        let (min_lon, max_lon) = (center.lon - dlon, center.lon + dlon);
+        if dlon >= 180.0 || min_lon < -180.0 || max_lon > 180.0 {
+            return Self { min_lat, max_lat, min_lon: -180.0, max_lon: 180.0 };
+        }
+        Self { min_lat, max_lat, min_lon, max_lon }
+    }
+
+    pub fn contains(&self, p: GeoPoint) -> bool {
+        (self.min_lat..=self.max_lat).contains(&p.lat) && (self.min_lon..=self.max_lon).contains(&p.lon)
+    }
+}
+
 /// Converts a GCJ-02 point (the offset datum Chinese map services and WeChat report) to WGS84.
 /// GCJ-02 is only defined inside China; outside it the coordinates are returned unchanged. The
 /// forward transform has no closed-form inverse, so it is inverted by fixed-point iteration,
@@ -149,6 +197,64 @@ mod tests {
         let (blat, blon) = gcj02_to_wgs84(glat, glon);
         assert!((blat - lat).abs() < 1e-7 && (blon - lon).abs() < 1e-7, "{blat} {blon}");
         assert_eq!(gcj02_to_wgs84(48.85, 2.35), (48.85, 2.35), "no offset outside China");
+    }
+
+    fn at(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint::new(lat, lon).expect("valid")
+    }
+
+    #[test]
+    fn haversine_gives_known_great_circle_distances() {
+        // Land's End to John o' Groats: 968.9 km on a sphere of 6371 km (the worked example of
+        // Movable Type's "Calculate distance, bearing and more between two points").
+        let lands_end = at(50.0 + 3.0 / 60.0 + 59.0 / 3600.0, -(5.0 + 42.0 / 60.0 + 53.0 / 3600.0));
+        let john_o_groats = at(58.0 + 38.0 / 60.0 + 38.0 / 3600.0, -(3.0 + 4.0 / 60.0 + 12.0 / 3600.0));
+        let on_6371 = haversine_m(lands_end, john_o_groats) * 6_371_000.0 / EARTH_RADIUS_M;
+        assert!((on_6371 - 968_900.0).abs() < 100.0, "{on_6371}");
+        // A quarter of a meridian, and a degree of latitude anywhere.
+        let quarter = std::f64::consts::FRAC_PI_2 * EARTH_RADIUS_M;
+        assert!((haversine_m(at(0.0, 30.0), at(90.0, 30.0)) - quarter).abs() < 1e-6);
+        let degree = quarter / 90.0;
+        assert!((haversine_m(at(22.0, 114.0), at(23.0, 114.0)) - degree).abs() < 1e-6);
+        // Antipodes, and no distance at all.
+        assert!((haversine_m(at(0.0, 0.0), at(0.0, 180.0)) - 2.0 * quarter).abs() < 1e-6);
+        assert_eq!(haversine_m(at(22.742, 114.387), at(22.742, 114.387)), 0.0);
+    }
+
+    #[test]
+    fn haversine_agrees_with_the_geo_crate_at_street_scale() {
+        use geo::{Distance, Haversine};
+        let a = at(22.742, 114.387);
+        for (lat, lon) in [(22.7425, 114.3872), (22.7401, 114.3899), (22.75, 114.38), (22.742, 114.388)] {
+            let ours = haversine_m(a, at(lat, lon));
+            let theirs = Haversine.distance(a.to_geo(), at(lat, lon).to_geo());
+            assert!((ours - theirs).abs() < 1e-3, "{ours} vs {theirs}");
+        }
+        // 0.001° of longitude at 22.742° N is about 102.6 m; of latitude, about 111.2 m.
+        assert!((haversine_m(a, at(22.742, 114.388)) - 102.6).abs() < 0.1);
+        assert!((haversine_m(a, at(22.743, 114.387)) - 111.2).abs() < 0.1);
+    }
+
+    #[test]
+    fn the_bounding_box_holds_the_whole_circle() {
+        let c = at(22.742, 114.387);
+        let b = BoundingBox::around(c, 200.0);
+        // Points 200 m away in every direction (bearing steps of 15°) are inside the box.
+        for step in 0..24 {
+            let bearing = f64::from(step) * 15.0_f64.to_radians();
+            let d = 199.999 / EARTH_RADIUS_M;
+            let (lat1, lon1) = (c.lat().to_radians(), c.lon().to_radians());
+            let lat2 = (lat1.sin() * d.cos() + lat1.cos() * d.sin() * bearing.cos()).asin();
+            let lon2 = lon1 + (bearing.sin() * d.sin() * lat1.cos()).atan2(d.cos() - lat1.sin() * lat2.sin());
+            let p = at(lat2.to_degrees(), lon2.to_degrees());
+            assert!((haversine_m(c, p) - 199.999).abs() < 1e-3);
+            assert!(b.contains(p), "{p:?} at bearing {step}x15°");
+        }
+        assert!(!b.contains(at(22.745, 114.387)), "about 330 m north is outside");
+        let polar = BoundingBox::around(at(89.9999, 0.0), 500.0);
+        assert_eq!((polar.min_lon, polar.max_lon, polar.max_lat), (-180.0, 180.0, 90.0));
+        let dateline = BoundingBox::around(at(0.0, 179.9999), 500.0);
+        assert_eq!((dateline.min_lon, dateline.max_lon), (-180.0, 180.0));
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! The event consumer: events in, `ReviewEscalations` decisions out.
+//! The event consumer: events in, decisions out. A routed request runs the hotspot trigger; a
+//! disclaim or an escalated request has the workflow review the request's escalations.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use jiesu_domain::event::EventKind;
 use jiesu_domain::messages::decode_event;
 use jiesu_domain::ports::{Cases, Consumer, Delivery, Queue, QueueError, StoreError};
 use jiesu_domain::workflow::{Caller, Command, WorkflowError};
@@ -13,8 +15,9 @@ use tokio_util::sync::CancellationToken;
 /// The queue the escalation service consumes.
 pub const ESCALATION_QUEUE: &str = "escalation";
 
-/// The events that can make a request an escalation.
-pub const TOPICS: &[&str] = &["event.task_disclaimed", "event.request_escalated"];
+/// The events that can make a request an escalation: a disclaim or an escalated request (the
+/// exhausted and ping-pong triggers), a routed request (the hotspot trigger).
+pub const TOPICS: &[&str] = &["event.task_disclaimed", "event.request_escalated", "event.request_routed"];
 
 /// Attempts before an event that keeps failing for an unexpected reason is dead-lettered.
 const MAX_ATTEMPTS: u32 = 5;
@@ -79,7 +82,10 @@ impl<S: Cases, Q: Queue> Escalator<S, Q> {
             }
         };
         let request = event.request_id;
-        let outcome = self.workflow.act(Caller::System, request, Command::ReviewEscalations).await;
+        let outcome = match event.kind {
+            EventKind::RequestRouted { .. } => crate::hotspot::on_routed(&self.workflow, request).await,
+            _ => self.workflow.act(Caller::System, request, Command::ReviewEscalations).await.map(|_| ()),
+        };
         if !matches!(outcome, Err(ActError::Store(_))) {
             // Handled (or refused for good): a failure counted before is over.
             if let Ok(mut f) = self.failures.lock() {
@@ -87,7 +93,7 @@ impl<S: Cases, Q: Queue> Escalator<S, Q> {
             }
         }
         let settled = match outcome {
-            Ok(_) | Err(ActError::Refused(WorkflowError::NotFound(_))) => delivery.ack().await,
+            Ok(()) | Err(ActError::Refused(WorkflowError::NotFound(_))) => delivery.ack().await,
             // Nothing to open (the request moved on): the event is handled.
             Err(ActError::Refused(e)) => {
                 tracing::debug!(request.id = %request, refused = %e, "nothing to escalate");

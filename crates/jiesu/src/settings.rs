@@ -205,6 +205,20 @@ impl EscalationSettings {
                     .map_err(|e| format!("escalation.convener: {e}"))?,
             ),
         };
+        let h = &self.hotspot;
+        // A radius that is not a positive distance (or a window of no days) would silently find
+        // no neighbours: the trigger would look on and never fire.
+        if h.min_requests > 0 && !(h.radius_m.is_finite() && h.radius_m > 0.0) {
+            return Err(format!(
+                "escalation.hotspot.radius_m: `{}` is not a distance in metres above 0",
+                h.radius_m
+            ));
+        }
+        if h.min_requests > 0 && h.days == 0 {
+            return Err(
+                "escalation.hotspot.days: give at least 1 (or min_requests = 0 to turn hotspots off)".into(),
+            );
+        }
         Ok(jiesu_domain::escalation::EscalationPolicy {
             ping_pong_after: self.ping_pong_after,
             convener,
@@ -345,6 +359,19 @@ mod tests {
             assert!(!format!("{s:?}").contains("secret"), "passwords in URLs are not printed");
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_hotspot_radius_or_window_that_finds_nothing_is_refused() {
+        let mut s = Settings::defaults();
+        assert_eq!(s.escalation.policy().map(|p| p.hotspot.min_requests), Ok(5));
+        s.escalation.hotspot.radius_m = 0.0;
+        assert!(s.escalation.policy().is_err_and(|e| e.starts_with("escalation.hotspot.radius_m")));
+        s.escalation.hotspot.radius_m = 200.0;
+        s.escalation.hotspot.days = 0;
+        assert!(s.escalation.policy().is_err_and(|e| e.starts_with("escalation.hotspot.days")));
+        s.escalation.hotspot.min_requests = 0;
+        assert!(s.escalation.policy().is_ok(), "switched off, the rest does not matter");
     }
 
     #[test]

@@ -106,3 +106,17 @@ pub const ACCEPTED_RULES: &str =
 /// through the `(state, proposed_at)` index.
 pub const RULEBOOK_REVISION: &str =
     "SELECT count(*), max(decided_at) FROM proposed_rules WHERE state = 'accepted'";
+
+/// The hotspot trigger's neighbour search: open requests of one category ($1) inside a
+/// latitude/longitude rectangle ($2..$3, $4..$5) received since $6, with the hotspot each belongs
+/// to. The rectangle is searched through `requests_open_category_point`; the exact distance is
+/// the domain's (`Nearby::keep`).
+pub const OPEN_REQUESTS_NEAR: &str =
+    "SELECT r.id, r.lat, r.lon, r.received_at, m.escalation_id, e.request_id AS anchor_id,
+            e.state AS escalation_state
+     FROM requests r
+     LEFT JOIN hotspot_members m ON m.request_id = r.id
+     LEFT JOIN escalations e ON e.id = m.escalation_id
+     WHERE r.category = $1 AND r.status <> 'closed'
+       AND r.lat BETWEEN $2 AND $3 AND r.lon BETWEEN $4 AND $5
+       AND r.received_at >= $6";

@@ -318,11 +318,15 @@ async fn write_change(tx: &mut Transaction<'static, Postgres>, c: &Change) -> Re
     for p in &c.proposals {
         crate::rulebook::insert_proposal(tx, p).await?;
     }
+    crate::hotspot::insert_members(tx, &c.hotspot_members).await?;
     crate::ingest::insert_events(tx, c.events.iter()).await?;
     Ok(Committed::Yes)
 }
 
-async fn requests_by_id(pool: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Request>, StoreError> {
+pub(crate) async fn requests_by_id(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Request>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ANY($1)"
     )))
@@ -547,6 +551,17 @@ impl Cases for PgStore {
         ids.sort();
         ids.dedup();
         Ok(ids.into_iter().map(RequestId::from_uuid).collect())
+    }
+
+    async fn open_requests_near(
+        &self,
+        near: &jiesu_domain::escalation::Nearby,
+    ) -> Result<Vec<jiesu_domain::escalation::Neighbour>, StoreError> {
+        crate::hotspot::open_requests_near(self.pool(), near).await
+    }
+
+    async fn requests_by_id(&self, ids: &[RequestId]) -> Result<Vec<RequestView>, StoreError> {
+        crate::hotspot::requests_by_id(self.pool(), ids).await
     }
 
     async fn extension_request(

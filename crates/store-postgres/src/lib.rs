@@ -5,6 +5,7 @@
 mod accounts;
 mod cases;
 mod escalations;
+mod hotspot;
 mod ingest;
 mod rows;
 mod rulebook;

@@ -118,6 +118,11 @@ pub(crate) async fn list(pool: &PgPool, q: &RequestQuery) -> Result<Vec<RequestV
             request_record(r).map_err(store_error).and_then(|rec| Request::try_from(rec).map_err(corrupt))
         })
         .collect::<Result<_, _>>()?;
+    views(pool, requests).await
+}
+
+/// The requests with their tasks (fetched in one query), in the requests' order.
+pub(crate) async fn views(pool: &PgPool, requests: Vec<Request>) -> Result<Vec<RequestView>, StoreError> {
     let ids: Vec<uuid::Uuid> = requests.iter().map(|r| r.submitted.id.as_uuid()).collect();
     let task_rows = sqlx::query("SELECT * FROM tasks WHERE request_id = ANY($1) ORDER BY dispatched_at, id")
         .bind(&ids)

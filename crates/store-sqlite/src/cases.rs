@@ -277,6 +277,7 @@ async fn write_change(tx: &mut Transaction<'static, Sqlite>, c: &Change) -> Resu
     for p in &c.proposals {
         crate::rulebook::insert_proposal(tx, p).await?;
     }
+    crate::hotspot::insert_members(tx, &c.hotspot_members).await?;
     for e in &c.events {
         crate::insert_event(tx, e).await?;
     }
@@ -473,6 +474,17 @@ impl Cases for SqliteStore {
         ids.sort();
         ids.dedup();
         Ok(ids.into_iter().map(RequestId::from_uuid).collect())
+    }
+
+    async fn open_requests_near(
+        &self,
+        near: &jiesu_domain::escalation::Nearby,
+    ) -> Result<Vec<jiesu_domain::escalation::Neighbour>, StoreError> {
+        crate::hotspot::open_requests_near(&self.pools().reader, near).await
+    }
+
+    async fn requests_by_id(&self, ids: &[RequestId]) -> Result<Vec<RequestView>, StoreError> {
+        crate::hotspot::requests_by_id(&self.pools().reader, ids).await
     }
 
     async fn extension_request(

@@ -7,6 +7,7 @@
 mod accounts;
 mod cases;
 mod escalations;
+mod hotspot;
 mod pools;
 mod rows;
 mod rulebook;

@@ -113,6 +113,11 @@ pub(crate) async fn list(pool: &SqlitePool, q: &RequestQuery) -> Result<Vec<Requ
             request_record(r).map_err(store_error).and_then(|rec| Request::try_from(rec).map_err(corrupt))
         })
         .collect::<Result<_, _>>()?;
+    views(pool, requests).await
+}
+
+/// The requests with their tasks (fetched in one query), in the requests' order.
+pub(crate) async fn views(pool: &SqlitePool, requests: Vec<Request>) -> Result<Vec<RequestView>, StoreError> {
     let ids = json_list(requests.iter().map(|r| uuid_hex(r.submitted.id)));
     let task_rows = sqlx::query(
         "SELECT * FROM tasks WHERE request_id IN (SELECT unhex(value) FROM json_each($1)) ORDER BY dispatched_at, id",
@@ -144,7 +149,7 @@ pub(crate) fn json_list(items: impl Iterator<Item = String>) -> String {
 }
 
 /// Ids are 16-byte BLOBs; SQL matches them against `unhex` of this.
-fn uuid_hex(id: RequestId) -> String {
+pub(crate) fn uuid_hex(id: RequestId) -> String {
     id.as_uuid().simple().to_string()
 }
 

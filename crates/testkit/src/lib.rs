@@ -5,9 +5,9 @@
 //! - `sqlite_file()`: a database file in a fresh temporary directory.
 //! - `amqp::TestBroker`: a unique name prefix on the RabbitMQ server (`JIESU_TEST_AMQP_URL`, default
 //!   `amqp://guest:guest@127.0.0.1:5672/%2f`), whose queues are deleted afterwards.
-//! - `store_contract!`, `sessions_contract!`, `accounts_contract!`, `cases_contract!`,
-//!   `rulebook_contract!`, `queue_contract!`: each port's contract, one test per case, for any
-//!   adapter.
+//! - `store_contract!`, `sessions_contract!`, `accounts_contract!`, `cases_contract!` (with
+//!   `hotspot_contract!`, the cases port's hotspot part), `rulebook_contract!`, `queue_contract!`:
+//!   each port's contract, one test per case, for any adapter.
 //! - `meetings::MeetingFixture`: a decided meeting row for a request, which a proposed rule needs.
 //!
 //! Contract cases are plain async functions taking the adapter under test; the macros turn each
@@ -17,6 +17,7 @@ pub mod accounts_contract;
 pub mod amqp;
 pub mod cases_contract;
 pub mod fixtures;
+pub mod hotspot_contract;
 pub mod meetings;
 pub mod pg;
 pub mod queue_contract;

@@ -57,6 +57,12 @@ impl<S: Cases> Workflow<S> {
         self.district.current()
     }
 
+    /// What the district decided about its workflow and escalations (the hotspot trigger reads
+    /// its radius, window and minimum from here).
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// Runs a command on a request and returns the case as committed.
     pub async fn act(
         &self,

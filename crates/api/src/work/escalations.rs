@@ -71,7 +71,7 @@ pub(super) async fn list<S: Store + Cases + Escalations>(
     let items: Vec<Value> = found
         .iter()
         .map(|(e, r)| {
-            let mut v = escalation_view::escalation(&d, e, now);
+            let mut v = escalation_view::escalation(&d, e, &[], &jiesu_domain::staff::Scope::All);
             v["request"] = view::request_brief(&d, r);
             v
         })

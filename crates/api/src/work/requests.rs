@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::errors::{act_error, body, optional, required, store_error};
-use super::{WorkApi, view};
+use super::{WorkApi, escalation_view, view};
 use crate::ApiError;
 use crate::staff::{Staff, require_role};
 
@@ -40,9 +40,16 @@ async fn case_view<S: Store + Cases>(
     request: RequestId,
 ) -> Result<Json<Value>, ApiError> {
     let case = api.workflow.case_for(me, request).await.map_err(act_error)?;
-    let events = api.workflow.store().request_events(request).await.map_err(store_error)?;
+    let store = api.workflow.store();
+    let events = store.request_events(request).await.map_err(store_error)?;
+    // A hotspot's linked requests, in brief where the caller may see them.
+    let ids = escalation_view::linked_ids(&case.escalations);
+    let linked =
+        if ids.is_empty() { Vec::new() } else { store.requests_by_id(&ids).await.map_err(store_error)? };
     let d = api.workflow.district();
-    Ok(Json(view::case(&d, &case, &events, jiesu_domain::time::now())))
+    let mut out = view::case(&d, &case, &events, jiesu_domain::time::now());
+    out["escalations"] = escalation_view::escalations(&d, &case.escalations, &linked, &me.scope());
+    Ok(Json(out))
 }
 
 pub(super) async fn show<S: Store + Cases>(

@@ -11,6 +11,7 @@ use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::request::Request;
 use jiesu_domain::routing::Routing;
 use jiesu_domain::sla::DeadlineKind;
+use jiesu_domain::staff::Scope;
 use jiesu_domain::task::Task;
 use jiesu_domain::workflow::{Case, Disclaim, Extension, ReturnVisit, VisitBy};
 use jiesu_intake::history::{Lang, bureau_name, describe_in_full};
@@ -188,7 +189,7 @@ fn latest_placement(events: &[Event]) -> Option<&Placement> {
 }
 
 /// A whole case: the request (contact masked), every task with its clocks, the routing with its
-/// explanation, disclaims, extensions, return visits and the history.
+/// explanation, disclaims, extensions, return visits, escalations and the history.
 pub(crate) fn case(d: &District, c: &Case, events: &[Event], now: DateTime<Utc>) -> Value {
     let contact = &c.request.submitted.contact;
     let mut request = request_brief(d, &c.request);
@@ -211,7 +212,8 @@ pub(crate) fn case(d: &District, c: &Case, events: &[Event], now: DateTime<Utc>)
         "disclaims": c.disclaims.iter().map(|x| disclaim(d, x)).collect::<Vec<_>>(),
         "extensions": c.extensions.iter().map(|e| extension(d, e)).collect::<Vec<_>>(),
         "return_visits": c.visits.iter().map(visit).collect::<Vec<_>>(),
-        "escalations": c.escalations.iter().map(|e| super::escalation_view::escalation(d, e, now)).collect::<Vec<_>>(),
+        // Linked requests by id; `GET /api/v1/requests/{tracking}` adds their briefs.
+        "escalations": super::escalation_view::escalations(d, &c.escalations, &[], &Scope::All),
         "meetings": c.meetings.iter().map(|m| super::escalation_view::meeting(d, m)).collect::<Vec<_>>(),
         "history": history(d, events),
     })

@@ -7,6 +7,7 @@
 //! meeting per escalation and level, a request in at most one hotspot.
 
 mod adoption;
+pub mod hotspot;
 mod meeting;
 mod policy;
 mod proposal;
@@ -22,6 +23,7 @@ use crate::deadline::DeadlineId;
 use crate::ids::RequestId;
 
 pub use adoption::{ProposalDecision, ProposalEdits, ProposalRefused, Verdict};
+pub use hotspot::{Membership, Nearby, Neighbour};
 pub use meeting::{
     Agenda, AgendaDisclaim, InviteReason, Invitee, Meeting, MeetingDecision, MeetingId, MeetingPlace,
     MeetingState, Share,

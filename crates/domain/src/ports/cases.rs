@@ -1,7 +1,8 @@
 //! The cases port: loading a request with everything the workflow decides on, committing the
 //! workflow's changes with an optimistic version check, and the staff's listings. Every query that
 //! reads tasks takes the caller's `Scope`, so a bureau's staff cannot reach another bureau's rows
-//! whatever the HTTP layer does.
+//! whatever the HTTP layer does. The hotspot trigger's neighbour search lives here too: it reads the
+//! requests and their hotspot memberships the workflow's commits write.
 
 use std::future::Future;
 
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::bureau::BureauCode;
 use crate::deadline::Deadline;
+use crate::escalation::{Nearby, Neighbour};
 use crate::ids::{RequestId, TaskId, TrackingNumber};
 use crate::request::{Request, RequestStatus};
 use crate::staff::Scope;
@@ -94,6 +96,22 @@ pub trait Cases: Clone + Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<RequestId>, StoreError>> + Send;
+
+    /// The open requests (not closed) of `near.category` received since `near.since` whose point
+    /// lies within `near.radius_m` metres of `near.center`, oldest first, each with the hotspot it
+    /// belongs to. Adapters search `near.bounds()` through an index and keep what `near.keep`
+    /// keeps (the exact great-circle distance).
+    fn open_requests_near(
+        &self,
+        near: &Nearby,
+    ) -> impl Future<Output = Result<Vec<Neighbour>, StoreError>> + Send;
+
+    /// These requests with their tasks, in the order asked, leaving out ids that match none (a
+    /// hotspot's linked requests, as supervisors see them).
+    fn requests_by_id(
+        &self,
+        ids: &[RequestId],
+    ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
 
     /// The request an extension belongs to.
     fn extension_request(

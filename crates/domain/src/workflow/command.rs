@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::ValidationError;
 use crate::area::AreaCode;
 use crate::bureau::BureauCode;
-use crate::escalation::{EscalationId, MeetingId};
+use crate::escalation::{EscalationId, MeetingId, Neighbour};
 use crate::ids::TaskId;
 use crate::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
 use crate::staff::Principal;
@@ -112,6 +112,12 @@ pub enum Command {
     ReviewEscalations,
     /// The escalation service: move missed deadlines' chains and lapse overdue meetings.
     CheckClocks,
+    /// The escalation service, on the anchor of a cluster of neighbours (its oldest request,
+    /// which is among them): open a hotspot with the others linked, or link the ones its open
+    /// hotspot lacks. Neighbours already in a hotspot are left where they are.
+    FlagHotspot {
+        cluster: Vec<Neighbour>,
+    },
     /// An invitee's bureau confirms it attends.
     ConfirmMeeting {
         meeting: MeetingId,

@@ -37,6 +37,10 @@ pub struct Change {
     pub meetings: Vec<Meeting>,
     /// Rules proposed by a meeting decided in this change (inserted once).
     pub proposals: Vec<ProposedRule>,
+    /// Requests that join a hotspot (request, its escalation), inserted once. A request belongs to
+    /// at most one hotspot: if another change put one of them in a hotspot first, the store refuses
+    /// the whole change (`StoreError::Conflict`), and the trigger looks at the neighbours again.
+    pub hotspot_members: Vec<(RequestId, EscalationId)>,
     pub events: Vec<Event>,
 }
 
@@ -74,6 +78,7 @@ pub(crate) struct Draft<'a> {
     meetings: Vec<MeetingId>,
     visits: Vec<ReturnVisit>,
     pub proposals: Vec<ProposedRule>,
+    pub hotspot_members: Vec<(RequestId, EscalationId)>,
     events: Vec<Event>,
 }
 
@@ -97,6 +102,7 @@ impl<'a> Draft<'a> {
             meetings: Vec::new(),
             visits: Vec::new(),
             proposals: Vec::new(),
+            hotspot_members: Vec::new(),
             events: Vec::new(),
         }
     }
@@ -328,6 +334,7 @@ impl<'a> Draft<'a> {
                 .collect(),
             meetings: case.meetings.iter().filter(|m| self.meetings.contains(&m.id)).cloned().collect(),
             proposals: self.proposals,
+            hotspot_members: self.hotspot_members,
             events: self.events,
         }
     }

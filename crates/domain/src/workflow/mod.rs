@@ -19,6 +19,7 @@ mod desk;
 mod draft;
 mod escalate;
 mod flow;
+mod hotspot;
 mod meeting;
 pub mod records;
 
@@ -147,12 +148,13 @@ pub fn decide(
             return Err(WorkflowError::Forbidden("citizens only answer the return visit"));
         }
         (Caller::System, C::ReviewEscalations) => escalate::review(&mut d)?,
+        (Caller::System, C::FlagHotspot { cluster }) => hotspot::flag(&mut d, &cluster)?,
         (Caller::System, C::CheckClocks) => {
             chain::advance(&mut d);
             meeting::lapse_overdue(&mut d);
         }
         (Caller::System, _) => return Err(WorkflowError::Forbidden("the system only escalates")),
-        (Caller::Staff(_), C::ReviewEscalations | C::CheckClocks) => {
+        (Caller::Staff(_), C::ReviewEscalations | C::CheckClocks | C::FlagHotspot { .. }) => {
             return Err(WorkflowError::Forbidden("only the escalation service does this"));
         }
         (Caller::Staff(p), C::ConfirmMeeting { meeting }) => meeting::confirm(&mut d, p, meeting)?,

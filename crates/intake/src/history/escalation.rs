@@ -43,6 +43,12 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
                 (false, false) => "Escalated".to_owned(),
             }
         }
+        EventKind::HotspotLinked { linked, .. } => match (zh, full) {
+            (true, true) => format!("附近{}件同类诉求并入热点问题", linked.len()),
+            (true, false) => "附近同类诉求已关联处理".to_owned(),
+            (false, true) => format!("{} more requests nearby linked to the hotspot", linked.len()),
+            (false, false) => "Similar requests nearby were linked to this one".to_owned(),
+        },
         EventKind::EscalationRaised { level, owner, .. } => {
             let owner = owner.as_ref().map(b).unwrap_or_default();
             if zh {
