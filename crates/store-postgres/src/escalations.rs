@@ -11,7 +11,7 @@ use jiesu_sql::store_error;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::cases::{MEETING_COLUMNS, escalation, meeting, request};
+use crate::case_rows::{MEETING_COLUMNS, escalation, meeting, request};
 use crate::rows::REQUEST_COLUMNS;
 
 impl Escalations for PgStore {

@@ -3,6 +3,7 @@
 //! different rows instead of waiting for each other.
 
 mod accounts;
+mod case_rows;
 mod cases;
 mod escalations;
 mod hotspot;

@@ -8,7 +8,7 @@ use jiesu_domain::request::Request;
 use jiesu_sql::{store_error, to_micros};
 
 use crate::SqliteStore;
-use crate::cases::{escalation, meeting, request};
+use crate::case_rows::{escalation, meeting, request};
 use crate::rows::json_list;
 
 impl Escalations for SqliteStore {

@@ -5,6 +5,7 @@
 //! for the writer. The local queue shares these pools (see `jiesu-queue`).
 
 mod accounts;
+mod case_rows;
 mod cases;
 mod escalations;
 mod hotspot;
