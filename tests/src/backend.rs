@@ -195,6 +195,27 @@ impl Backend {
         }
     }
 
+    /// Runs one statement written for this backend (an `UPDATE` backdating rows, say) straight on
+    /// the database, and returns how many rows it touched.
+    pub async fn execute(&self, sql: &str) -> u64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self.kind {
+            Kind::Embedded { .. } => {
+                let pools =
+                    SqlitePools::open(&self.database_url, &SqliteSettings::default()).await.expect("open");
+                let done = sqlx::query(sql).execute(&pools.writer).await.expect("execute");
+                pools.close().await;
+                done.rows_affected()
+            }
+            Kind::AtScale { .. } => {
+                let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect");
+                let done = sqlx::query(sql).execute(&pool).await.expect("execute");
+                pool.close().await;
+                done.rows_affected()
+            }
+        }
+    }
+
     /// How many messages wait on the intake queue (counted by consuming without acking).
     pub async fn queued_intake(&self) -> usize {
         use jiesu_domain::ports::Queue;
@@ -243,5 +264,50 @@ impl Running {
             .await
             .expect("stops in time")
             .expect("cleanly");
+    }
+}
+
+/// Another client's transaction holding off every writer of a table (on SQLite, of the whole
+/// database, as SQLite locks), until released: a database stuck behind a long job.
+#[derive(Debug)]
+pub enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Backend {
+    /// Takes the lock; readers still get through.
+    pub async fn hold_write_lock(&self, table: &str) -> WriteLock {
+        use sqlx::Connection;
+        match self.kind {
+            Kind::Embedded { .. } => {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.expect("connect");
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut c).await.expect("lock the database");
+                WriteLock::Sqlite(c)
+            }
+            Kind::AtScale { .. } => {
+                let mut c = sqlx::PgConnection::connect(&self.database_url).await.expect("connect");
+                let sql = format!("BEGIN; LOCK TABLE {table} IN EXCLUSIVE MODE");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("lock the table");
+                WriteLock::Postgres(c)
+            }
+        }
+    }
+}
+
+impl WriteLock {
+    /// Rolls the transaction back and closes the connection.
+    pub async fn release(self) {
+        use sqlx::Connection;
+        match self {
+            Self::Sqlite(mut c) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.expect("unlock");
+                c.close().await.expect("close");
+            }
+            Self::Postgres(mut c) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.expect("unlock");
+                c.close().await.expect("close");
+            }
+        }
     }
 }

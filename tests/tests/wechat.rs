@@ -2,7 +2,7 @@
 //! request built over several messages (plain and safe mode), WeChat's retries, replays and stale
 //! pushes. Through the real queue and dispatcher, on both backends.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiesu::Roles;
 use jiesu_e2e::wechat::{ACCOUNT, TOKEN, decrypt_reply, message, peer, push, send};
@@ -15,6 +15,7 @@ jiesu_e2e::e2e_on_both_backends!(
     wechat_s_retries_get_the_same_answer_and_store_one_request,
     a_menu_tap_and_a_voice_message_in_plain_mode,
     replays_stale_pushes_and_bad_signatures_are_refused,
+    a_stuck_database_still_gets_an_answer_in_time,
 );
 
 const OPENID: &str = "oJiesuTestUser0000000000001";
@@ -199,4 +200,32 @@ fn chrono_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// WeChat waits five seconds for the passive reply and shows the citizen an error after that.
+/// With the database stuck behind another writer, the answer still comes within the reply budget
+/// (asking to send again); once the database is free, the next message goes through.
+async fn a_stuck_database_still_gets_an_answer_in_time(backend: Backend) {
+    let app = backend.start_with(Roles::ALL, |s| s.wechat.reply_deadline_ms = 800).await;
+    let lock = backend.hold_write_lock("channel_nonces").await;
+    let started = Instant::now();
+    let reply = say(
+        &app.base,
+        &message(OPENID, Some("6001"), &["--type", "text", "--content", "秀新路口的路灯不亮了"]),
+        true,
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(reply.contains("系统繁忙"), "{reply}");
+    assert!(took < Duration::from_millis(2500), "answered after {took:?}");
+    lock.release().await;
+    // An answered push is not retried by WeChat: the citizen sends again.
+    let reply = say(
+        &app.base,
+        &message(OPENID, Some("6002"), &["--type", "text", "--content", "秀新路口的路灯不亮了"]),
+        true,
+    )
+    .await;
+    assert!(reply.contains("位置"), "asks for the place: {reply}");
+    app.stop().await;
 }

@@ -325,7 +325,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
             account: w.account.clone(),
             max_skew: chrono::Duration::seconds(w.max_clock_skew_secs),
             draft_ttl: chrono::Duration::minutes(w.draft_ttl_mins),
-            deadline: Duration::from_secs(4),
+            deadline: Duration::from_millis(w.reply_deadline_ms),
         },
     })))
 }

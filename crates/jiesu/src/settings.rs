@@ -78,6 +78,7 @@ pub struct WechatSettings {
     pub account: String,
     pub max_clock_skew_secs: i64,
     pub draft_ttl_mins: i64,
+    pub reply_deadline_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
