@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use jiesu::{App, Roles, Settings};
-use jiesu_domain::api_client::{ApiClient, ApiKey};
+use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
 use jiesu_domain::ports::Store;
 use jiesu_queue::AmqpQueue;
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -100,7 +100,16 @@ impl Backend {
 
     /// Creates an Open311 client application and returns its key, as `jiesu api-key add` does.
     pub async fn api_key(&self, name: &str) -> String {
-        let client = ApiClient::new(name, jiesu_domain::time::now()).expect("valid name");
+        self.client_key(name, ClientChannel::Open311).await
+    }
+
+    /// The 12345 call centre's key, as `jiesu api-key add --channel hotline` makes it.
+    pub async fn hotline_key(&self, name: &str) -> String {
+        self.client_key(name, ClientChannel::Hotline).await
+    }
+
+    async fn client_key(&self, name: &str, channel: ClientChannel) -> String {
+        let client = ApiClient::new(name, channel, jiesu_domain::time::now()).expect("valid name");
         let mut random = [0u8; 20];
         random[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         random[16..].copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..4]);

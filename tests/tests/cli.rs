@@ -62,12 +62,20 @@ fn an_api_key_is_printed_once_and_names_are_unique() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     assert!(key.starts_with("jsk_") && key.len() == 44, "{key}");
-    // Stored hashed: the key itself is nowhere in the database file.
-    let db = std::fs::read(dir.path().join("var/jiesu.sqlite")).expect("the default database file");
-    assert!(!db.windows(key.len()).any(|w| w == key.as_bytes()));
+    // Stored hashed: the key itself is nowhere in the database file, nor in its write-ahead log.
+    for file in ["var/jiesu.sqlite", "var/jiesu.sqlite-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "the key is in {file}");
+    }
     let again = jiesu(dir.path(), &["api-key", "add", "坪山 app"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    // The call centre's key opens the hotline channel only (tests/tests/hotline.rs uses one).
+    let centre = jiesu(dir.path(), &["api-key", "add", "12345 call centre", "--channel", "hotline"]);
+    assert!(centre.status.success(), "{}", String::from_utf8_lossy(&centre.stderr));
+    assert!(String::from_utf8_lossy(&centre.stderr).contains("hotline key"));
+    let unknown = jiesu(dir.path(), &["api-key", "add", "x", "--channel", "wechat"]);
+    assert!(!unknown.status.success(), "no such channel");
 }
 
 #[test]

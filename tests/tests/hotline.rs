@@ -48,7 +48,7 @@ async fn push(base: &str, key: &str, body: &Value) -> (StatusCode, Value) {
 }
 
 async fn a_work_order_is_routed_and_a_resend_gets_the_same_tracking_number(backend: Backend) {
-    let key = backend.api_key("12345 call centre").await;
+    let key = backend.hotline_key("12345 call centre").await;
     let app = backend.start(Roles::ALL).await;
     let (status, first) = push(&app.base, &key, &order("GD20261122000123")).await;
     assert_eq!(status, StatusCode::OK, "{first}");
@@ -65,7 +65,7 @@ async fn a_work_order_is_routed_and_a_resend_gets_the_same_tracking_number(backe
 }
 
 async fn a_consultation_answered_on_the_phone_is_stored_closed(backend: Backend) {
-    let key = backend.api_key("12345 call centre").await;
+    let key = backend.hotline_key("12345 call centre").await;
     let app = backend.start(Roles::ALL).await;
     let mut body = order("GD20261122000124");
     body["kind"] = json!("咨询");
@@ -82,11 +82,19 @@ async fn a_consultation_answered_on_the_phone_is_stored_closed(backend: Backend)
 }
 
 async fn a_bad_token_or_a_bad_field_is_refused_by_name(backend: Backend) {
-    let key = backend.api_key("12345 call centre").await;
+    let key = backend.hotline_key("12345 call centre").await;
     let app = backend.start(Roles::ALL).await;
     let (status, body) = push(&app.base, "jsk_0000000000000000000000000000000000000000", &order("GD1")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthorized");
+    // An Open311 app's key does not open the call centre's channel, nor the other way round.
+    let app_key = backend.api_key("some Open311 app").await;
+    let (status, body) = push(&app.base, &app_key, &order("GD1")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    let form =
+        [("service_code", "010101"), ("address_string", "坑梓街道秀新路"), ("description", "路灯不亮")];
+    let refused = Open311Client::new(&app.base, &key).post(&form, None).await.expect("POST");
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
     for (field, value, code) in [
         ("caller_number", json!("12345"), "invalid_field"),
         ("urgency", json!("很急"), "invalid_field"),

@@ -1,4 +1,6 @@
-//! Client applications allowed to post requests through the Open311 API, and their keys.
+//! Client applications allowed to post requests, and their keys: Open311 client applications,
+//! and the 12345 call centre posting work orders. A key opens one channel only, so an Open311
+//! app's key cannot post work orders in the call centre's name, nor the other way round.
 //! Keys are long random strings, so a SHA-256 digest is enough to store them safely (a slow
 //! password hash is for low-entropy secrets people choose).
 
@@ -13,12 +15,40 @@ use crate::text::bounded;
 pub struct ApiClient {
     pub id: Uuid,
     pub name: String,
+    pub channel: ClientChannel,
     pub created_at: DateTime<Utc>,
 }
 
 impl ApiClient {
-    pub fn new(name: &str, now: DateTime<Utc>) -> Result<Self, ValidationError> {
-        Ok(Self { id: Uuid::now_v7(), name: bounded(name, "name", true, 100)?, created_at: now })
+    pub fn new(name: &str, channel: ClientChannel, now: DateTime<Utc>) -> Result<Self, ValidationError> {
+        Ok(Self { id: Uuid::now_v7(), name: bounded(name, "name", true, 100)?, channel, created_at: now })
+    }
+}
+
+/// The one channel a client's key opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientChannel {
+    /// `POST /open311/v2/requests`.
+    Open311,
+    /// `POST /hotline/v1/work-orders`: the 12345 call centre.
+    Hotline,
+}
+
+impl ClientChannel {
+    pub const ALL: [Self; 2] = [Self::Open311, Self::Hotline];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open311 => "open311",
+            Self::Hotline => "hotline",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == raw)
+            .ok_or_else(|| ValidationError::invalid("channel", "expected open311 or hotline"))
     }
 }
 
@@ -77,6 +107,15 @@ impl ApiKeyHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channels_read_back_and_nothing_else_parses() {
+        for c in ClientChannel::ALL {
+            assert_eq!(ClientChannel::parse(c.as_str()), Ok(c));
+        }
+        assert!(ClientChannel::parse("wechat").is_err());
+        assert!(ClientChannel::parse("").is_err());
+    }
 
     #[test]
     fn keys_parse_back_and_hash_stably() {

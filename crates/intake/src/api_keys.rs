@@ -1,4 +1,4 @@
-//! Checking Open311 API keys. Known keys are cached for a minute, so intake keeps accepting
+//! Checking client keys (Open311 applications, the 12345 call centre). Known keys are cached for a minute, so intake keeps accepting
 //! requests from known clients while the database is briefly unreachable, and a revoked key
 //! stops working within that minute.
 
@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use jiesu_domain::api_client::{ApiClient, ApiKey, ApiKeyHash};
+use jiesu_domain::api_client::{ApiClient, ApiKey, ApiKeyHash, ClientChannel};
 use jiesu_domain::ports::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyError {
     Missing,
-    /// Malformed, unknown, or revoked: the client learns no more than "invalid".
+    /// Malformed, unknown, revoked, or a key of another channel: the client learns no more than
+    /// "invalid".
     Invalid,
     /// The key is not cached and the database cannot be asked.
     Unavailable,
@@ -30,7 +31,17 @@ impl<S: Store> ApiKeys<S> {
         Self { store, ttl, cache: Mutex::new(HashMap::new()) }
     }
 
-    pub async fn authenticate(&self, raw: Option<&str>) -> Result<ApiClient, KeyError> {
+    /// The client whose key `raw` is, if that key opens `channel`.
+    pub async fn authenticate(
+        &self,
+        raw: Option<&str>,
+        channel: ClientChannel,
+    ) -> Result<ApiClient, KeyError> {
+        let client = self.client(raw).await?;
+        if client.channel == channel { Ok(client) } else { Err(KeyError::Invalid) }
+    }
+
+    async fn client(&self, raw: Option<&str>) -> Result<ApiClient, KeyError> {
         let raw = raw.filter(|k| !k.trim().is_empty()).ok_or(KeyError::Missing)?;
         let hash = ApiKey::parse(raw).map_err(|_| KeyError::Invalid)?.hash();
         if let Some(client) = self.cached(&hash) {

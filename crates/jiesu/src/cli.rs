@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use jiesu_domain::api_client::{ApiClient, ApiKey};
+use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
 use jiesu_domain::ports::{Store, StoreError};
 
 use crate::app::{App, Role, Roles};
@@ -47,7 +47,7 @@ enum Command {
         #[command(subcommand)]
         what: ImportKind,
     },
-    /// Manage the API keys of Open311 client applications.
+    /// Manage the API keys of client applications (Open311 apps, the 12345 call centre).
     ApiKey {
         #[command(subcommand)]
         action: ApiKeyAction,
@@ -76,7 +76,27 @@ enum ApiKeyAction {
     Add {
         /// The client application's name, e.g. "坪山 WeChat mini program".
         name: String,
+        /// The one channel the key opens.
+        #[arg(long, value_enum, default_value_t = KeyChannel::Open311)]
+        channel: KeyChannel,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum KeyChannel {
+    /// Posting requests through Open311 GeoReport v2.
+    Open311,
+    /// Posting 12345 hotline work orders (the call centre).
+    Hotline,
+}
+
+impl From<KeyChannel> for ClientChannel {
+    fn from(c: KeyChannel) -> Self {
+        match c {
+            KeyChannel::Open311 => Self::Open311,
+            KeyChannel::Hotline => Self::Hotline,
+        }
+    }
 }
 
 fn say(line: &str) {
@@ -104,7 +124,9 @@ pub fn main() -> ExitCode {
             Command::Serve { role, listen } => serve(settings, Roles::from_list(&role), listen).await,
             Command::Migrate => migrate(&settings).await,
             Command::CheckConfig => check_config(&settings),
-            Command::ApiKey { action: ApiKeyAction::Add { name } } => add_api_key(&settings, &name).await,
+            Command::ApiKey { action: ApiKeyAction::Add { name, channel } } => {
+                add_api_key(&settings, &name, channel.into()).await
+            }
             Command::Import { what: ImportKind::Hotline { file } } => {
                 crate::import::hotline(&settings, &file).await
             }
@@ -207,8 +229,8 @@ fn check_config(settings: &Settings) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn add_api_key(settings: &Settings, name: &str) -> ExitCode {
-    let client = match ApiClient::new(name, jiesu_domain::time::now()) {
+async fn add_api_key(settings: &Settings, name: &str, channel: ClientChannel) -> ExitCode {
+    let client = match ApiClient::new(name, channel, jiesu_domain::time::now()) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -224,7 +246,8 @@ async fn add_api_key(settings: &Settings, name: &str) -> ExitCode {
             say(key.expose());
             let _ = writeln!(
                 std::io::stderr().lock(),
-                "API key for `{name}` created. It is shown only this once: only its hash is stored."
+                "{} key for `{name}` created. It is shown only this once: only its hash is stored.",
+                channel.as_str()
             );
             ExitCode::SUCCESS
         }

@@ -1,6 +1,6 @@
 //! Reading rows back into domain types through the shared records.
 
-use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
+use jiesu_domain::api_client::{ApiClient, ApiKeyHash, ClientChannel};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{RequestQuery, RequestView, StoreError};
@@ -158,12 +158,17 @@ pub(crate) async fn events_of(pool: &PgPool, id: RequestId) -> Result<Vec<Event>
 }
 
 pub(crate) async fn api_client(pool: &PgPool, key: &ApiKeyHash) -> Result<Option<ApiClient>, StoreError> {
-    let row: Option<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT id, name, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
+    let row: Option<(uuid::Uuid, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT id, name, channel, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
     )
     .bind(key.as_bytes().as_slice())
     .fetch_optional(pool)
     .await
     .map_err(store_error)?;
-    Ok(row.map(|(id, name, created_at)| ApiClient { id, name, created_at }))
+    row.map(|(id, name, channel, created_at)| {
+        let channel = ClientChannel::parse(&channel)
+            .map_err(|e| StoreError::Unexpected(format!("corrupt api client: {e}")))?;
+        Ok(ApiClient { id, name, channel, created_at })
+    })
+    .transpose()
 }

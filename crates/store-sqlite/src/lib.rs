@@ -243,14 +243,17 @@ impl Store for SqliteStore {
     }
 
     async fn insert_api_client(&self, client: &ApiClient, key: &ApiKeyHash) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO api_clients (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(client.id)
-            .bind(&client.name)
-            .bind(key.as_bytes().as_slice())
-            .bind(to_micros(client.created_at))
-            .execute(&self.pools.writer)
-            .await
-            .map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO api_clients (id, name, channel, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(client.id)
+        .bind(&client.name)
+        .bind(client.channel.as_str())
+        .bind(key.as_bytes().as_slice())
+        .bind(to_micros(client.created_at))
+        .execute(&self.pools.writer)
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 

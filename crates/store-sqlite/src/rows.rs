@@ -1,6 +1,6 @@
 //! Reading rows back into domain types through the shared records.
 
-use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
+use jiesu_domain::api_client::{ApiClient, ApiKeyHash, ClientChannel};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{RequestQuery, RequestView, StoreError};
@@ -164,12 +164,17 @@ pub(crate) async fn events_of(pool: &SqlitePool, id: RequestId) -> Result<Vec<Ev
 }
 
 pub(crate) async fn api_client(pool: &SqlitePool, key: &ApiKeyHash) -> Result<Option<ApiClient>, StoreError> {
-    let row: Option<(uuid::Uuid, String, i64)> = sqlx::query_as(
-        "SELECT id, name, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
+    let row: Option<(uuid::Uuid, String, String, i64)> = sqlx::query_as(
+        "SELECT id, name, channel, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
     )
     .bind(key.as_bytes().as_slice())
     .fetch_optional(pool)
     .await
     .map_err(store_error)?;
-    Ok(row.map(|(id, name, created)| ApiClient { id, name, created_at: from_micros(created) }))
+    row.map(|(id, name, channel, created)| {
+        let channel = ClientChannel::parse(&channel)
+            .map_err(|e| StoreError::Unexpected(format!("corrupt api client: {e}")))?;
+        Ok(ApiClient { id, name, channel, created_at: from_micros(created) })
+    })
+    .transpose()
 }

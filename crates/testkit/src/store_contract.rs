@@ -1,7 +1,7 @@
 //! The store port's contract. Every adapter runs every case through `store_contract!`.
 
 use chrono::Duration;
-use jiesu_domain::api_client::{ApiClient, ApiKey};
+use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{IngestOutcome, RequestQuery, Store, StoreError};
@@ -147,15 +147,25 @@ pub async fn an_unknown_tracking_number_is_not_found(store: impl Store) {
 }
 
 pub async fn api_clients_are_found_by_key_hash_and_names_are_unique(store: impl Store) {
-    let client = ApiClient::new("坪山 app", jiesu_domain::time::now()).expect("valid");
+    let client =
+        ApiClient::new("坪山 app", ClientChannel::Open311, jiesu_domain::time::now()).expect("valid");
     let key = ApiKey::from_random([42; 20]);
     store.insert_api_client(&client, &key.hash()).await.expect("insert");
     let found = store.api_client_by_key(&key.hash()).await.expect("lookup").expect("found");
-    assert_eq!((found.id, found.name.as_str()), (client.id, "坪山 app"));
+    assert_eq!(
+        (found.id, found.name.as_str(), found.channel),
+        (client.id, "坪山 app", ClientChannel::Open311)
+    );
+    let centre = ApiClient::new("12345", ClientChannel::Hotline, jiesu_domain::time::now()).expect("valid");
+    let centre_key = ApiKey::from_random([9; 20]);
+    store.insert_api_client(&centre, &centre_key.hash()).await.expect("insert");
+    let found = store.api_client_by_key(&centre_key.hash()).await.expect("lookup").expect("found");
+    assert_eq!(found.channel, ClientChannel::Hotline, "the channel is read back");
 
     let other = ApiKey::from_random([7; 20]);
     assert_eq!(store.api_client_by_key(&other.hash()).await.expect("lookup"), None);
-    let same_name = ApiClient::new("坪山 app", jiesu_domain::time::now()).expect("valid");
+    let same_name =
+        ApiClient::new("坪山 app", ClientChannel::Hotline, jiesu_domain::time::now()).expect("valid");
     assert!(matches!(store.insert_api_client(&same_name, &other.hash()).await, Err(StoreError::Conflict(_))));
 }
 

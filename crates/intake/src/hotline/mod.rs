@@ -18,6 +18,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
+use jiesu_domain::api_client::ClientChannel;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Message, Queue, Store};
@@ -84,7 +85,7 @@ async fn receive<S: Store, Q: Queue>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let client = s.keys.authenticate(token).await.map_err(|e| match e {
+    let client = s.keys.authenticate(token, ClientChannel::Hotline).await.map_err(|e| match e {
         KeyError::Missing | KeyError::Invalid => HotlineError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",

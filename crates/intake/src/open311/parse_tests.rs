@@ -1,11 +1,11 @@
 use axum::http::StatusCode;
-use jiesu_domain::api_client::ApiClient;
+use jiesu_domain::api_client::{ApiClient, ClientChannel};
 use jiesu_testkit::fixtures::district;
 
 use super::*;
 
 fn client() -> ApiClient {
-    ApiClient::new("test app", jiesu_domain::time::now()).expect("valid")
+    ApiClient::new("test app", ClientChannel::Open311, jiesu_domain::time::now()).expect("valid")
 }
 
 fn parse(body: &str) -> Result<NewRequest, Open311Error> {

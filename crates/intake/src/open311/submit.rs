@@ -5,6 +5,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use jiesu_domain::api_client::ClientChannel;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Message, Queue, Store};
@@ -49,14 +50,15 @@ async fn accept<S: Store, Q: Queue>(
     body: &[u8],
 ) -> Result<TrackingNumber, Open311Error> {
     let form = Form::parse(body)?;
-    let client = s.keys.authenticate(form.get("api_key")).await.map_err(|e| match e {
-        KeyError::Missing => Open311Error::forbidden("api_key is required"),
-        KeyError::Invalid => Open311Error::forbidden("api_key is not valid"),
-        KeyError::Unavailable => {
-            tracing::warn!("cannot check an API key: the database is unavailable");
-            Open311Error::unavailable()
-        }
-    })?;
+    let client =
+        s.keys.authenticate(form.get("api_key"), ClientChannel::Open311).await.map_err(|e| match e {
+            KeyError::Missing => Open311Error::forbidden("api_key is required"),
+            KeyError::Invalid => Open311Error::forbidden("api_key is not valid"),
+            KeyError::Unavailable => {
+                tracing::warn!("cannot check an API key: the database is unavailable");
+                Open311Error::unavailable()
+            }
+        })?;
     check_jurisdiction(&s.district.current(), form.get("jurisdiction_id"))?;
     let idempotency_key = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok());
     let who = Submitter { client: &client, idempotency_key };
