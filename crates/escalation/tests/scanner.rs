@@ -10,6 +10,7 @@
 mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use jiesu_domain::escalation::{EscalationState, MeetingState};
 use jiesu_domain::ports::{Cases, Store};
 use jiesu_domain::time::LOCAL;
 use jiesu_escalation::{Scanner, ScannerSettings};
@@ -20,6 +21,7 @@ crate::on_both_databases!(
     two_scanners_scanning_at_once_fire_each_step_once,
     a_restarted_scanner_continues_where_the_rows_say,
     a_request_whose_case_cannot_be_read_does_not_hold_up_the_others,
+    a_meeting_not_decided_in_time_lapses_once_with_two_scanners,
 );
 
 fn local(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -127,4 +129,43 @@ async fn a_request_whose_case_cannot_be_read_does_not_hold_up_the_others<S: Stor
     let s = scanner(store.clone());
     s.scan(end_of(9, 22)).await.expect("the scan goes on past a request it cannot move");
     assert_eq!(count(&store, fine, CHAIN).await, [1, 0, 0, 0]);
+}
+
+async fn a_meeting_not_decided_in_time_lapses_once_with_two_scanners<S: Store + Cases>(db: Db<S>) {
+    let (one, two) = (db.open().await, db.open().await);
+    let ids = dispatched(&one, 3, local(9, 21, 10, 0)).await;
+    let (a, b) = (scanner(one.clone()), scanner(two));
+    // The chain reaches the district on Monday: a meeting at 14:30, to be decided within a working
+    // day (by the end of Tuesday 29 September).
+    assert_eq!(scan_all(&a, local(9, 28, 10, 0)).await, 3);
+    let case = one.load_case(ids[0]).await.expect("load").expect("stored");
+    let decide_by = case.meetings[0].decide_by;
+    assert_eq!(decide_by, end_of(9, 29));
+    let lapse = ["meeting_lapsed", "escalation_overdue"];
+    for t in [decide_by - Duration::microseconds(1), decide_by, decide_by + Duration::hours(1)] {
+        loop {
+            let (x, y) = tokio::join!(a.scan(t), b.scan(t));
+            if x.expect("scan") + y.expect("scan") == 0 {
+                break;
+            }
+        }
+        let expected = if t < decide_by { [0, 0] } else { [1, 1] };
+        for id in &ids {
+            assert_eq!(count(&one, *id, &lapse).await, expected, "at {t}: lapsed once, when due");
+        }
+    }
+    // Lapsed at the district, the top: nothing more is called; the supervisors have it. Weeks
+    // later (the resolution clocks have run out too, and their chains moved on), still one
+    // meeting, lapsed once.
+    for id in &ids {
+        let case = one.load_case(*id).await.expect("load").expect("stored");
+        assert_eq!(case.meetings[0].state, MeetingState::Lapsed);
+        assert!(case.escalations.iter().all(|e| e.state == EscalationState::Open), "left to the supervisors");
+    }
+    scan_all(&a, end_of(10, 12)).await;
+    for id in &ids {
+        assert_eq!(count(&one, *id, &lapse).await, [1, 1], "a lapsed meeting is not taken up again");
+        let case = one.load_case(*id).await.expect("load").expect("stored");
+        assert_eq!(case.meetings.len(), 1, "the district has met on it (or failed to): no second call");
+    }
 }
