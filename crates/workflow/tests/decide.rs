@@ -189,6 +189,21 @@ fn a_lead_resolution_waits_for_the_assisting_bureaus() {
 }
 
 #[test]
+fn a_lead_that_resolved_its_share_still_lets_an_assist_go() {
+    let mut r = Run::new();
+    let (task, bureau) = r.lead();
+    let police = BureauCode::parse("police").expect("code");
+    r.does(&of(&bureau), Command::AddAssist { bureau: police.clone(), note: None });
+    let assist = r.case.active_assists().next().map(|t| t.id).expect("assist task");
+    r.does(&of(&bureau), Command::Claim { task });
+    r.does(&of(&bureau), Command::Resolve { task, result: note("主办已完成") });
+    let own = Command::ReleaseAssist { task: assist, note: None };
+    assert!(matches!(r.try_do(Caller::Staff(&of(&police)), own), Err(WorkflowError::Forbidden(_))));
+    r.does(&of(&bureau), Command::ReleaseAssist { task: assist, note: Some(note("无需协办")) });
+    assert_eq!(r.status(), RequestStatus::Resolved, "nobody owes work any more");
+}
+
+#[test]
 fn staff_reach_only_their_bureau_and_roles_are_kept_apart() {
     let mut r = Run::new();
     let (task, _) = r.lead();

@@ -288,7 +288,8 @@ async fn lead_visible_request<S: Store + Cases>(
     let request =
         api.workflow.store().task_request(task, &all).await.map_err(store_error)?.ok_or_else(not_found)?;
     let case = api.workflow.store().load_case(request).await.map_err(store_error)?.ok_or_else(not_found)?;
-    let leads = case.active_lead().is_some_and(|t| Some(&t.bureau) == me.bureau.as_ref());
+    // The lead may have resolved its own share already: it still leads.
+    let leads = case.lead().is_some_and(|t| Some(&t.bureau) == me.bureau.as_ref());
     if leads { Ok(request) } else { Err(not_found()) }
 }
 

@@ -189,12 +189,13 @@ fn own_task<'c>(case: &'c Case, p: &Principal, id: crate::ids::TaskId) -> Result
     }
 }
 
-/// Operators, or staff of the bureau that leads the request.
+/// Operators, or staff of the bureau that leads the request: its active lead, or the lead that has
+/// resolved its share while assists still owe theirs (it may still let them go).
 fn desk_or_lead(case: &Case, p: &Principal) -> Result<(), WorkflowError> {
     if p.is(DESK) {
         return Ok(());
     }
-    let lead = case.active_lead().map(|t| &t.bureau);
+    let lead = case.lead().map(|t| &t.bureau);
     match (&p.bureau, p.role.belongs_to_bureau()) {
         (Some(b), true) if Some(b) == lead => Ok(()),
         (Some(b), true) if case.tasks.iter().any(|t| &t.bureau == b) => {
