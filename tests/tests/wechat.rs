@@ -151,6 +151,9 @@ async fn a_menu_tap_and_a_voice_message_in_plain_mode(backend: Backend) {
         &["--type", "voice", "--media-id", "v1", "--format", "amr", "--recognition", "坪山大道有个大坑"],
     );
     assert!(say(&app.base, &voice, false).await.contains("位置"));
+    // WeChat retries an event it had no answer to: same sender and CreateTime, no MsgId. The
+    // retry gets the first answer and does not start the draft afresh (which would drop the words).
+    assert_eq!(say(&app.base, &tap, false).await, reply, "an event is handled once");
     let (lat, lon) = KENGZI_GCJ;
     say(
         &app.base,
