@@ -1,13 +1,16 @@
 //! The citizens' web pages, used as a person uses them: in headless Chromium, fill the form,
 //! attach a photo, submit, follow the tracking link, prove it is yours, read where it stands.
-//! And what a browser would not let through: the server's own checks. On both backends.
+//! And what a browser would not let through: the server's own checks. Photos at and over the
+//! size limit, posted as the form does. On both backends.
 
 use std::time::Duration;
 
 use fantoccini::Locator;
 use jiesu::Roles;
-use jiesu_e2e::Backend;
+use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::browser::Browser;
+use jiesu_e2e::staff::StaffClient;
+use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
@@ -15,6 +18,8 @@ jiesu_e2e::e2e_on_both_backends!(
     a_citizen_reports_with_a_photo_and_follows_the_tracking_link,
     the_server_refuses_what_a_browser_would_not_send_and_a_resubmit_is_stored_once,
     the_tracking_page_shows_nothing_for_wrong_digits_and_locks_after_five,
+    three_photos_are_kept_in_order_and_served_back,
+    a_photo_over_the_size_limit_is_refused_with_a_clear_error,
 );
 
 /// The smallest file our photo check accepts as a JPEG.
@@ -109,9 +114,8 @@ async fn a_citizen_reports_with_a_photo_and_follows_the_tracking_link(backend: B
     browser.close().await;
 
     // The photo was stored and is served back.
-    let record = jiesu_e2e::Open311Client::new(&app.base, "")
-        .wait_for(&tracking.replace('-', ""), Duration::from_secs(5))
-        .await;
+    let record =
+        Open311Client::new(&app.base, "").wait_for(&tracking.replace('-', ""), Duration::from_secs(5)).await;
     let url = record["media_url"].as_str().expect("the photo's URL").to_owned();
     let served = reqwest::get(&url).await.expect("GET photo");
     assert_eq!(served.headers()["content-type"], "image/jpeg");
@@ -167,7 +171,7 @@ async fn the_server_refuses_what_a_browser_would_not_send_and_a_resubmit_is_stor
     let number = |page: &str| page.split("id=\"tracking\">").nth(1).map(|s| s[..14].to_owned());
     assert_eq!(number(&first), number(&second));
     let tracking = number(&first).expect("a tracking number").replace('-', "");
-    jiesu_e2e::Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
+    Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
     app.stop().await;
     assert_eq!(backend.count_requests().await, 1);
 }
@@ -176,7 +180,7 @@ async fn the_tracking_page_shows_nothing_for_wrong_digits_and_locks_after_five(b
     let app = backend.start(Roles::ALL).await;
     let (_, page) = post(&app.base, form("t-5")).await;
     let tracking = page.split("id=\"tracking\">").nth(1).map(|s| s[..14].replace('-', "")).expect("tracking");
-    jiesu_e2e::Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
+    Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
     let http = reqwest::Client::new();
     let look = |digits: &'static str| {
         let (http, base, n) = (http.clone(), app.base.clone(), tracking.clone());
@@ -200,4 +204,116 @@ async fn the_tracking_page_shows_nothing_for_wrong_digits_and_locks_after_five(b
     let (status, _) = look("5678").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "locked even for the right digits after five failures");
     app.stop().await;
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// A photo of `len` bytes: `header` (what the type is recognised by), then `fill`.
+fn photo(header: &[u8], len: usize, fill: u8) -> Vec<u8> {
+    let mut bytes = header.to_vec();
+    bytes.resize(len, fill);
+    bytes
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+const WEBP: &[u8] = b"RIFF\x00\x00\x00\x00WEBPVP8 ";
+
+/// The tracking number on the "received" page, without its dashes.
+fn tracking_on(page: &str) -> String {
+    page.split("id=\"tracking\">").nth(1).map(|s| s[..14].replace('-', "")).expect("a tracking number")
+}
+
+/// The photos kept in the media directory (not half-written ones).
+fn kept_photos(backend: &Backend) -> Vec<String> {
+    std::fs::read_dir(backend.media.path())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn fetch_photo(url: &str) -> (String, Vec<u8>) {
+    let resp = reqwest::get(url).await.expect("GET photo");
+    assert_eq!(resp.status(), StatusCode::OK, "{url}");
+    let kind = resp.headers()["content-type"].to_str().expect("type").to_owned();
+    (kind, resp.bytes().await.expect("bytes").to_vec())
+}
+
+async fn three_photos_are_kept_in_order_and_served_back(backend: Backend) {
+    backend.add_staff("desk", StaffRole::Operator, None).await;
+    // A 1 MB limit keeps the largest photo allowed small enough for a quick test.
+    let app = backend.start_with(Roles::ALL, |s| s.web.max_photo_mb = 1).await;
+    let photos = [
+        (photo(JPEG, MIB, 1), "image/jpeg"), // exactly the limit
+        (photo(PNG, 300_000, 2), "image/png"),
+        (photo(WEBP, 200_000, 3), "image/webp"),
+    ];
+    let mut three = form("t-photos");
+    for (i, (bytes, _)) in photos.iter().enumerate() {
+        // Named and labelled wrongly on purpose: the type comes from the bytes.
+        let part =
+            Part::bytes(bytes.clone()).file_name(format!("{i}.gif")).mime_str("image/gif").expect("mime");
+        three = three.part("photos", part);
+    }
+    // Together well over server.body_limit (1 MiB): the form has a limit of its own for photos.
+    let (status, page) = post(&app.base, three).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let tracking = tracking_on(&page);
+    let record = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
+    assert_eq!(kept_photos(&backend).len(), 3, "each photo stored once");
+
+    // Open311 shows the first; the staff see all three, in the order they were attached.
+    let first = record["media_url"].as_str().expect("media_url");
+    assert_eq!(fetch_photo(first).await, (photos[0].1.to_owned(), photos[0].0.clone()));
+    let desk = StaffClient::login(&app.base, "desk").await;
+    let (status, case) = desk.get(&format!("/api/v1/requests/{tracking}")).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let urls: Vec<&str> =
+        case["request"]["media"].as_array().expect("media").iter().filter_map(|u| u.as_str()).collect();
+    assert_eq!(urls.len(), 3, "{case}");
+    assert_eq!(urls[0], first);
+    for (url, (bytes, kind)) in urls.iter().zip(&photos) {
+        let (served_kind, served) = fetch_photo(url).await;
+        assert_eq!(served_kind, *kind, "{url}");
+        assert!(served == *bytes, "{url}: the bytes uploaded ({} bytes) come back", bytes.len());
+    }
+    app.stop().await;
+}
+
+async fn a_photo_over_the_size_limit_is_refused_with_a_clear_error(backend: Backend) {
+    let app = backend.start_with(Roles::ALL, |s| s.web.max_photo_mb = 1).await;
+    // The form announces the limit in force.
+    let (zh, en) = (
+        reqwest::get(format!("{}/", app.base)).await.expect("GET").text().await.expect("page"),
+        reqwest::get(format!("{}/?lang=en", app.base)).await.expect("GET").text().await.expect("page"),
+    );
+    assert!(zh.contains("每张不超过1MB"), "the form says the limit in force");
+    assert!(en.contains("1 MB each"), "the form says the limit in force");
+
+    for (lang, error) in [("zh", "每张照片不能超过1MB。"), ("en", "Each photo must be 1 MB or smaller.")]
+    {
+        let too_big = Part::bytes(photo(JPEG, MIB + 1, 7)).file_name("big.jpg");
+        let small = Part::bytes(JPEG.to_vec()).file_name("small.jpg");
+        let f =
+            form(&format!("t-big-{lang}")).text("lang", lang).part("photos", small).part("photos", too_big);
+        let (status, page) = post(&app.base, f).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{lang}");
+        assert!(page.contains("id=\"errors\""), "{lang}: shown as an error");
+        assert!(page.contains(error), "{lang}: says what is wrong and the limit");
+        assert!(page.contains("路灯不亮"), "{lang}: what was typed is kept");
+        assert!(!page.contains("id=\"tracking\""), "{lang}: not received");
+    }
+    assert!(kept_photos(&backend).is_empty(), "a refused form keeps none of its photos");
+
+    // Without the big photo the same form goes through, and it is the only request stored.
+    let small = Part::bytes(JPEG.to_vec()).file_name("small.jpg");
+    let (status, page) = post(&app.base, form("t-big-zh").part("photos", small)).await;
+    assert_eq!(status, StatusCode::OK);
+    Open311Client::new(&app.base, "").wait_for(&tracking_on(&page), Duration::from_secs(10)).await;
+    app.stop().await;
+    assert_eq!(backend.count_requests().await, 1);
+    assert_eq!(kept_photos(&backend).len(), 1);
 }

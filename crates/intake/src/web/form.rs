@@ -58,10 +58,11 @@ pub enum PhotoError {
 }
 
 impl PhotoError {
-    pub fn text(self, t: &Text) -> &'static str {
+    /// `too_large` is `t.err_photo_size` with the limit in force filled in.
+    pub fn text<'a>(self, t: &'a Text, too_large: &'a str) -> &'a str {
         match self {
             Self::TooMany => t.err_photo_count,
-            Self::TooLarge => t.err_photo_size,
+            Self::TooLarge => too_large,
             Self::NotAnImage => t.err_photo_type,
         }
     }

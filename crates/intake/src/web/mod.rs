@@ -65,6 +65,14 @@ impl<S, Q> Web<S, Q> {
         let policy = jiesu_domain::workflow::Policy::default();
         Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy }
     }
+
+    /// The largest photo accepted, in MB, as the pages state it (`{mb}` in their text).
+    fn photo_mb(&self) -> String {
+        const MB: usize = 1024 * 1024;
+        let (whole, rest) = (self.max_photo_bytes / MB, self.max_photo_bytes % MB);
+        // Never overstated: a tenth rounded down.
+        if rest == 0 { whole.to_string() } else { format!("{whole}.{}", rest * 10 / MB) }
+    }
 }
 
 /// The form and its submission: what the intake role serves.
@@ -119,6 +127,7 @@ async fn report_form<S: Store, Q: Queue>(
             &Values { lang: lang_param(lang), ..Values::fresh() },
             &[],
             None,
+            &s.photo_mb(),
         ),
     )
 }
@@ -136,7 +145,14 @@ async fn submit<S: Store, Q: Queue>(
         let t = text(Lang::Zh);
         page(
             StatusCode::BAD_REQUEST,
-            pages::report_form(&s.district.current(), Lang::Zh, &Values::fresh(), &[t.err_form], None),
+            pages::report_form(
+                &s.district.current(),
+                Lang::Zh,
+                &Values::fresh(),
+                &[t.err_form],
+                None,
+                &s.photo_mb(),
+            ),
         )
     };
     let Ok(multipart) = multipart else { return unreadable() };
@@ -144,7 +160,9 @@ async fn submit<S: Store, Q: Queue>(
     let values = submitted.values;
     let lang = Lang::from_param(Some(&values.lang));
     let t = text(lang);
-    let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t)).collect();
+    let photo_mb = s.photo_mb();
+    let too_large = t.err_photo_size.replace("{mb}", &photo_mb);
+    let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t, &too_large)).collect();
     let checked = check(&values, &s.district.current(), t, jiesu_domain::time::now());
     if let Err(e) = &checked {
         errors.extend(e.iter().copied());
@@ -156,14 +174,14 @@ async fn submit<S: Store, Q: Queue>(
                 .then_some(t.reselect_photos);
             return page(
                 StatusCode::BAD_REQUEST,
-                pages::report_form(&s.district.current(), lang, &values, &errors, notice),
+                pages::report_form(&s.district.current(), lang, &values, &errors, notice, &photo_mb),
             );
         }
     };
     let busy = |values: &Values| {
         page(
             StatusCode::SERVICE_UNAVAILABLE,
-            pages::report_form(&s.district.current(), lang, values, &[], Some(t.busy)),
+            pages::report_form(&s.district.current(), lang, values, &[], Some(t.busy), &photo_mb),
         )
     };
 

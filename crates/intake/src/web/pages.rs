@@ -72,7 +72,15 @@ fn errors_box(t: &Text, errors: &[&str]) -> Markup {
     }
 }
 
-pub fn report_form(d: &District, lang: Lang, v: &Values, errors: &[&str], notice: Option<&str>) -> Markup {
+/// `photo_mb`: the largest photo accepted, in MB, as the label states it.
+pub fn report_form(
+    d: &District,
+    lang: Lang,
+    v: &Values,
+    errors: &[&str],
+    notice: Option<&str>,
+    photo_mb: &str,
+) -> Markup {
     let t = text(lang);
     let name = |zh: &str, en: &Option<String>| {
         if lang == Lang::En { en.clone().unwrap_or_else(|| zh.to_owned()) } else { zh.to_owned() }
@@ -115,7 +123,7 @@ pub fn report_form(d: &District, lang: Lang, v: &Values, errors: &[&str], notice
                 input #lon type="text" inputmode="decimal" name="lon" placeholder=(t.lon) aria-label=(t.lon) value=(v.lon);
             }
             button #locate type="button" { (t.locate) } " " span #locate-status {}
-            label for="photos" { (t.photos) " " span.hint { (t.photos_hint) } }
+            label for="photos" { (t.photos.replace("{mb}", photo_mb)) " " span.hint { (t.photos_hint) } }
             input #photos type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple data-too-many=(t.err_photo_count);
             label for="phone" { (t.phone) " " span.hint { (t.phone_hint) } }
             input #phone type="tel" name="phone" required value=(v.phone);
