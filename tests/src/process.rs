@@ -74,12 +74,22 @@ impl Server {
     }
 
     /// SIGTERM, then wait for the exit status.
-    pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let status = std::process::Command::new("kill").args(["-TERM", &self.pid().to_string()]).status();
-        assert!(status.is_ok_and(|s| s.success()), "send SIGTERM");
+    pub async fn terminate(self) -> std::process::ExitStatus {
+        self.signal("TERM").await
+    }
+
+    /// Ctrl-C at a terminal.
+    pub async fn interrupt(self) -> std::process::ExitStatus {
+        self.signal("INT").await
+    }
+
+    async fn signal(mut self, name: &str) -> std::process::ExitStatus {
+        let status =
+            std::process::Command::new("kill").arg(format!("-{name}")).arg(self.pid().to_string()).status();
+        assert!(status.is_ok_and(|s| s.success()), "send SIG{name}");
         tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
-            .expect("exits after SIGTERM")
+            .unwrap_or_else(|_| panic!("exits after SIG{name}"))
             .expect("wait")
     }
 }

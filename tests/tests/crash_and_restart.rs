@@ -12,7 +12,8 @@ const JIESU: &str = env!("CARGO_BIN_EXE_jiesu-under-test");
 
 jiesu_e2e::e2e_on_both_backends!(
     requests_answered_before_a_sigkill_survive_it,
-    sigterm_finishes_in_flight_work_and_exits_cleanly
+    sigterm_finishes_in_flight_work_and_exits_cleanly,
+    sigint_finishes_in_flight_work_and_exits_cleanly,
 );
 
 /// Posts from `workers` concurrent clients until the server stops answering; returns every id
@@ -75,17 +76,26 @@ async fn requests_answered_before_a_sigkill_survive_it(backend: Backend) {
 }
 
 async fn sigterm_finishes_in_flight_work_and_exits_cleanly(backend: Backend) {
+    stops_cleanly(backend, "SIGTERM").await;
+}
+
+async fn sigint_finishes_in_flight_work_and_exits_cleanly(backend: Backend) {
+    stops_cleanly(backend, "SIGINT").await;
+}
+
+async fn stops_cleanly(backend: Backend, signal: &'static str) {
     let key = backend.api_key("load").await;
     let server = Server::start(JIESU, &backend).await;
     let client = Open311Client::new(&server.base, &key);
     let exit = Arc::new(Mutex::new(None));
     let exit_in = exit.clone();
     let ids = load(&client, 8, Duration::from_millis(1000), async move {
-        *exit_in.lock().expect("lock") = Some(server.terminate().await);
+        let status = if signal == "SIGINT" { server.interrupt().await } else { server.terminate().await };
+        *exit_in.lock().expect("lock") = Some(status);
     })
     .await;
     let status = exit.lock().expect("lock").take().expect("exited");
     assert!(status.success(), "exit status {status:?}");
-    eprintln!("{}: {} requests answered before SIGTERM", backend.name(), ids.len());
+    eprintln!("{}: {} requests answered before {signal}", backend.name(), ids.len());
     all_stored(&backend, &key, &ids).await;
 }
