@@ -506,6 +506,22 @@ async fn a_multivaluelist_answer_and_a_media_url_are_kept_and_a_bad_value_is_ref
         "every value kept, in order; answers to questions not asked dropped"
     );
     assert_eq!(view.request.submitted.media.iter().map(|m| m.as_str()).collect::<Vec<_>>(), [photo]);
+    // The bureau sees the answers with their questions, and the photo.
+    backend.add_staff("desk", StaffRole::Operator, None).await;
+    let desk = StaffClient::login(&app.base, "desk").await;
+    let (_, case) = desk.get(&format!("/api/v1/requests/{id}")).await;
+    let answers = case["request"]["answers"].as_array().expect("answers");
+    let asked = answers.iter().find(|a| a["code"] == "times").expect("times answered");
+    assert!(asked["question"].as_str().is_some_and(|q| !q.is_empty()), "{asked}");
+    let values: Vec<&str> = asked["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| v["value"].as_str().expect("value"))
+        .collect();
+    assert_eq!(values, ["evening", "night"]);
+    assert!(asked["values"][0]["name"].is_string(), "a listed value has its name: {asked}");
+    assert_eq!(case["request"]["media"], json!([photo]));
 
     // Brackets as many clients send them, not percent-encoded.
     let http = reqwest::Client::new();

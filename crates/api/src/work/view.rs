@@ -200,6 +200,7 @@ pub(crate) fn case(d: &District, c: &Case, events: &[Event], now: DateTime<Utc>)
         "confidential": contact.confidential,
     });
     request["media"] = c.request.submitted.media.iter().map(|m| m.as_str()).collect::<Vec<_>>().into();
+    request["answers"] = answers(d, &c.request).into();
     json!({
         "request": request,
         "lead": c.lead().map(|t| bureau(d, &t.bureau)),
@@ -217,4 +218,25 @@ pub(crate) fn case(d: &District, c: &Case, events: &[Event], now: DateTime<Utc>)
         "meetings": c.meetings.iter().map(|m| super::escalation_view::meeting(d, m)).collect::<Vec<_>>(),
         "history": history(d, events),
     })
+}
+
+/// The citizen's answers to the category's extra questions ("how many lamps are out?"), with the
+/// question and each listed value's name as the district words them today.
+fn answers(d: &District, r: &Request) -> Vec<Value> {
+    let s = &r.submitted;
+    let defs =
+        s.category.as_ref().and_then(|c| d.taxonomy().get(c)).map(|c| c.attributes.as_slice()).unwrap_or(&[]);
+    s.attributes
+        .iter()
+        .map(|(code, values)| {
+            let def = defs.iter().find(|x| &x.code == code);
+            let name =
+                |v: &String| def.and_then(|x| x.values.iter().find(|(k, _)| k == v)).map(|(_, n)| n.clone());
+            json!({
+                "code": code,
+                "question": def.map(|x| x.description.clone()),
+                "values": values.iter().map(|v| json!({ "value": v, "name": name(v) })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
