@@ -17,7 +17,7 @@ use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
 use jiesu_domain::time::LOCAL;
 use jiesu_domain::workflow::{Caller, Case, Command, Ctx, DisclaimReason, Note, Policy, decide};
 pub use jiesu_testkit::fixtures::district;
-use jiesu_testkit::fixtures::new_request;
+pub use jiesu_testkit::fixtures::new_request;
 
 /// The storage precision: the smallest step between two instants.
 pub const MICRO: Duration = Duration::microseconds(1);
@@ -129,7 +129,12 @@ impl Clock {
     }
 
     pub fn on(district: &'static District, policy: Policy, t: DateTime<Utc>) -> Self {
-        let new = jiesu_domain::request::NewRequest { received_at: t, ..new_request() };
+        Self::of(jiesu_domain::request::NewRequest { received_at: t, ..new_request() }, district, policy)
+    }
+
+    /// A request of the test's own making, dispatched when it was received.
+    pub fn of(new: jiesu_domain::request::NewRequest, district: &'static District, policy: Policy) -> Self {
+        let t = new.received_at;
         let a = jiesu_domain::admission::admit(new, district, t);
         Self { case: Case::admitted(&a), policy, district }
     }
