@@ -56,6 +56,28 @@ fn check_config_reports_each_error_with_its_file_and_line() {
 }
 
 #[test]
+fn check_config_names_an_escalation_setting_the_district_cannot_honour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(dir.path());
+    let check = |key: &str, value: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_jiesu-under-test"))
+            .arg("check-config")
+            .current_dir(dir.path())
+            .env("JIESU__LOG__FILTER", "warn")
+            .env(key, value)
+            .output()
+            .expect("run jiesu");
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = check("JIESU__ESCALATION__CONVENER", "ministry-of-magic");
+    assert!(!ok && err.contains("escalation.convener: `ministry-of-magic` is not a bureau"), "{err}");
+    let (ok, err) = check("JIESU__ESCALATION__REMINDER_GRACE", "soon");
+    assert!(!ok && err.contains("escalation.reminder_grace"), "{err}");
+    let (ok, err) = check("JIESU__ESCALATION__CONVENER", "service-centre");
+    assert!(ok, "a bureau of the district convenes: {err}");
+}
+
+#[test]
 fn an_api_key_is_printed_once_and_names_are_unique() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = jiesu(dir.path(), &["api-key", "add", "坪山 app"]);

@@ -29,6 +29,22 @@ async fn agency(client: &Open311Client) -> String {
     record["agency_responsible"].as_str().expect("routed").to_owned()
 }
 
+/// Posts 40 requests in the background, 50 ms apart; their ids.
+fn keep_posting(client: &Open311Client) -> tokio::task::JoinHandle<Vec<String>> {
+    let client = client.clone();
+    tokio::spawn(async move {
+        let mut ids = Vec::new();
+        for i in 0..40 {
+            let d = format!("重载期间的第{i}个诉求");
+            let fields =
+                [("service_code", "990101"), ("lat", "22.755"), ("long", "114.315"), ("description", &d)];
+            ids.push(client.post(&fields, None).await.expect("POST").id());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ids
+    })
+}
+
 /// Posts until the answer changes from `from`, at most `within`.
 async fn wait_for_change(client: &Open311Client, from: &str, within: Duration) -> String {
     let deadline = tokio::time::Instant::now() + within;
@@ -57,20 +73,7 @@ async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: 
     let stored_before = backend.count_requests().await;
 
     // Requests keep coming while the rules change under them.
-    let background = {
-        let client = client.clone();
-        tokio::spawn(async move {
-            let mut ids = Vec::new();
-            for i in 0..40 {
-                let d = format!("重载期间的第{i}个诉求");
-                let fields =
-                    [("service_code", "990101"), ("lat", "22.755"), ("long", "114.315"), ("description", &d)];
-                ids.push(client.post(&fields, None).await.expect("POST").id());
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            ids
-        })
-    };
+    let background = keep_posting(&client);
     std::fs::write(dir.path().join("rules/zz-test-override.toml"), OVERRIDE).expect("write rule file");
     let after = wait_for_change(&client, &before, Duration::from_secs(15)).await;
     assert_eq!(after, "坪山区交通运输局", "the new rule is in force");
@@ -104,9 +107,15 @@ async fn sighup_reloads_the_district_of_a_running_process(backend: Backend) {
     std::fs::write(dir.path().join("rules/zz-test-override.toml"), OVERRIDE).expect("write rule file");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(agency(&client).await, "坪山区城市管理和综合执法局", "no polling: nothing changes yet");
+    let background = keep_posting(&client);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = std::process::Command::new("kill").args(["-HUP", &server.pid().to_string()]).status();
     assert!(sent.is_ok_and(|s| s.success()), "send SIGHUP");
     let after = wait_for_change(&client, "坪山区城市管理和综合执法局", Duration::from_secs(15)).await;
     assert_eq!(after, "坪山区交通运输局");
+    // Nothing posted around the reload was lost.
+    for id in background.await.expect("background posts") {
+        client.wait_for(&id, Duration::from_secs(10)).await;
+    }
     assert_eq!(server.terminate().await.code(), Some(0), "and it still stops cleanly");
 }

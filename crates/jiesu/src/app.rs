@@ -166,7 +166,7 @@ impl UseBackends for Starter<'_> {
         queue: Q,
     ) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
-        let policy = settings.policy().map_err(StartError::Config)?;
+        let policy = settings.policy_for(&district.current()).map_err(StartError::Config)?;
         // The district in force is the files plus the rules accepted from coordination meetings,
         // which only the store knows: composed before any role routes a request.
         let rulebook = RulebookService::new(store.clone(), district.clone());

@@ -202,6 +202,14 @@ fn check_config(settings: &Settings) -> ExitCode {
             None
         }
     };
+    // The workflow and escalation settings, against the district when it loaded.
+    let policy = match &district {
+        Some(d) => settings.policy_for(d).map(drop),
+        None => settings.policy().map(drop),
+    };
+    if let Err(e) = policy {
+        problems.push(e);
+    }
     if !problems.is_empty() {
         for p in &problems {
             let _ = writeln!(std::io::stderr().lock(), "{p}");

@@ -250,6 +250,21 @@ impl Settings {
             escalation: self.escalation.policy()?,
         })
     }
+
+    /// The policy, checked against the district it will run on: a convener the district does not
+    /// have would call meetings nobody can run.
+    pub fn policy_for(
+        &self,
+        district: &jiesu_domain::district::District,
+    ) -> Result<jiesu_domain::workflow::Policy, String> {
+        let policy = self.policy()?;
+        if let Some(c) = &policy.escalation.convener
+            && district.bureau(c).is_none()
+        {
+            return Err(format!("escalation.convener: `{c}` is not a bureau of the district (bureaus.toml)"));
+        }
+        Ok(policy)
+    }
 }
 
 /// Which database the URL names.
