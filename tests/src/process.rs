@@ -14,7 +14,7 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub dir: tempfile::TempDir,
-    /// Everything the process printed on stdout (its logs) so far.
+    /// Everything the process printed so far: its logs (stderr) and its stdout.
     pub output: Arc<Mutex<Vec<String>>>,
 }
 
@@ -32,7 +32,7 @@ impl Server {
         cmd.arg("serve")
             .current_dir(dir.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         for (k, v) in backend.env() {
             cmd.env(k, v);
@@ -41,6 +41,17 @@ impl Server {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start jiesu");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        // The logs: kept, and echoed so a failing test shows them.
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = output.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("{line}");
+                sink.lock().expect("lock").push(line);
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let base = tokio::time::timeout(Duration::from_secs(30), async {
@@ -54,7 +65,6 @@ impl Server {
         .await
         .expect("jiesu listens within 30 s");
         // Keep draining stdout so the process never blocks on a full pipe, and keep what it says.
-        let output = Arc::new(Mutex::new(Vec::new()));
         let sink = output.clone();
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {

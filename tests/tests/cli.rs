@@ -116,3 +116,21 @@ fn a_typo_in_the_settings_is_an_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("listen_on"));
 }
+
+/// Logs go to stderr, so a script capturing a command's answer gets only the answer, even with
+/// PostgreSQL (whose migrations raise notices) and verbose logging.
+#[tokio::test]
+async fn stdout_carries_only_the_answer() {
+    let backend = jiesu_e2e::Backend::at_scale().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiesu-under-test"));
+    cmd.args(["api-key", "add", "script"]).current_dir(dir.path());
+    for (k, v) in backend.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.env("JIESU__LOG__FILTER", "debug").output().expect("run jiesu");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("jsk_") && said.trim_end().len() == 44, "only the key: {said:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty(), "the logs went to stderr");
+}
