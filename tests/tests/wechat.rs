@@ -232,3 +232,32 @@ async fn a_stuck_database_still_gets_an_answer_in_time(backend: Backend) {
     assert!(reply.contains("位置"), "asks for the place: {reply}");
     app.stop().await;
 }
+
+/// WeChat reports locations in GCJ-02; we store WGS84. Our conversion agrees with PyPI
+/// eviltransform's (an independent implementation) to well under a metre, over the district and
+/// across China, where the offset itself is hundreds of metres.
+#[test]
+fn gcj02_points_convert_as_an_independent_implementation_does() {
+    use jiesu_domain::geo::{GeoPoint, gcj02_to_wgs84, haversine_m};
+    let mut points: Vec<[f64; 2]> = Vec::new();
+    for i in 0..=10 {
+        for j in 0..=10 {
+            points.push([22.60 + 0.03 * f64::from(i), 114.20 + 0.03 * f64::from(j)]);
+        }
+    }
+    // Beijing, Urumqi, Harbin, Sanya.
+    points.extend([[39.9087, 116.3975], [43.8256, 87.6168], [45.8038, 126.5349], [18.2528, 109.5119]]);
+    let input = serde_json::to_string(&points).expect("JSON");
+    let theirs = peer(&["gcj2wgs"], Some(&input));
+    let theirs = theirs["points"].as_array().expect("points");
+    assert_eq!(theirs.len(), points.len());
+    for (p, t) in points.iter().zip(theirs) {
+        let (lat, lon) = gcj02_to_wgs84(p[0], p[1]);
+        let ours = GeoPoint::new(lat, lon).expect("a point");
+        let other = GeoPoint::new(t[0].as_f64().expect("lat"), t[1].as_f64().expect("lng")).expect("a point");
+        let given = GeoPoint::new(p[0], p[1]).expect("a point");
+        assert!(haversine_m(given, ours) > 100.0, "GCJ-02 is offset at {p:?}");
+        let apart = haversine_m(ours, other);
+        assert!(apart < 0.5, "{p:?}: ours {ours:?}, eviltransform's {other:?}: {apart:.3} m apart");
+    }
+}

@@ -25,6 +25,9 @@ Subcommands (see `peer.py SUBCOMMAND --help`):
                     (--strict: also require PKCS#7 padding to 32-byte blocks,
                     which wechatpy itself does not check)
     message         build a push message XML (text, image, voice, location, event)
+    gcj2wgs         GCJ-02 points (a JSON list of [lat, lng] on stdin) to WGS84, by
+                    PyPI eviltransform's gcj2wgs_exact, to check our conversion of
+                    WeChat's location messages against an independent implementation
 
 Requirements: see requirements.txt beside this file (wechatpy + cryptography).
 """
@@ -289,6 +292,17 @@ def cdata(value):
     return "<![CDATA[%s]]>" % str(value).replace("]]>", "]]]]><![CDATA[>")
 
 
+def cmd_gcj2wgs(args):
+    import eviltransform
+
+    try:
+        points = json.load(sys.stdin)
+    except ValueError as exc:
+        raise PeerError(3, "stdin is not JSON: %s" % exc)
+    out = [list(eviltransform.gcj2wgs_exact(lat, lng)) for lat, lng in points]
+    print(json.dumps({"points": out}))
+
+
 def cmd_message(args):
     """Build a push message XML the way WeChat sends it (strings in CDATA)."""
     now = int(time.time())
@@ -424,6 +438,9 @@ def build_parser():
     p.add_argument("--event-key", help="event: EventKey (menu key, URL, or qrscene_...)")
     p.add_argument("--raw", action="store_true", help="print the bare XML instead of JSON")
     p.set_defaults(func=cmd_message)
+
+    p = sub.add_parser("gcj2wgs", help="GCJ-02 points on stdin to WGS84 (eviltransform)")
+    p.set_defaults(func=cmd_gcj2wgs)
     return parser
 
 
