@@ -99,6 +99,11 @@ async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend:
     assert_eq!(escalation["state"], "meeting_called");
     let (_, opened) =
         boss.get(&format!("/api/v1/escalations/{}", escalation["id"].as_str().expect("id"))).await;
+    // Opened, the escalation shows the request's whole history: every disclaim that led here.
+    let history = opened["case"]["history"].as_array().expect("history");
+    let disclaims = history.iter().filter(|h| h["type"] == "task_disclaimed").count();
+    assert_eq!(disclaims, 7, "{history:?}");
+    assert!(history.iter().all(|h| h["at"].is_string() && h["text"].is_string()), "{history:?}");
     let meeting = opened["case"]["meetings"][0].clone();
     let meeting_id = meeting["id"].as_str().expect("a meeting").to_owned();
     let mut invited: Vec<&str> = meeting["invitees"]
