@@ -85,6 +85,19 @@ impl StaffClient {
         Self::answer(resp).await
     }
 
+    /// GETs `path` until it answers 200 with JSON for which `ready` holds (the escalation service
+    /// works asynchronously), at most 20 s.
+    pub async fn get_until(&self, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..100 {
+            let (status, v) = self.get(path).await;
+            if status == StatusCode::OK && ready(&v) {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{path} never became ready");
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let resp = self
             .http

@@ -56,18 +56,6 @@ impl Escalated {
     }
 }
 
-/// Polls `path` until `ready` holds for its JSON, at most 20 s.
-async fn eventually(who: &StaffClient, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let (status, v) = who.get(path).await;
-        if status == StatusCode::OK && ready(&v) {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{path} never became ready");
-}
-
 /// The `(tracking, trigger, state)` of each listed escalation, sorted.
 fn rows(listed: &Value) -> Vec<(String, String, String)> {
     let mut out: Vec<_> = listed["escalations"]
@@ -101,10 +89,11 @@ async fn escalated(base: &str, key: &str, boss: &StaffClient) -> Escalated {
         )
         .await;
     }
-    let listed = eventually(boss, "/api/v1/escalations?page_size=200", |v| {
-        rows(v).iter().filter(|(t, _, state)| *t == tracking && state == "meeting_called").count() == 2
-    })
-    .await;
+    let listed = boss
+        .get_until("/api/v1/escalations?page_size=200", |v| {
+            rows(v).iter().filter(|(t, _, state)| *t == tracking && state == "meeting_called").count() == 2
+        })
+        .await;
     let mut escalations: Vec<(String, String)> = listed["escalations"]
         .as_array()
         .expect("escalations")

@@ -12,7 +12,7 @@ use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 jiesu_e2e::e2e_on_both_backends!(the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it);
 
@@ -36,18 +36,6 @@ const UNDERPASS: [(&str, &str); 5] = [
 
 fn staff_name(bureau: &str) -> String {
     format!("{bureau}-staff")
-}
-
-/// Polls `path` until `ready` holds for its JSON, at most 20 s.
-async fn eventually(who: &StaffClient, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let (status, v) = who.get(path).await;
-        if status == StatusCode::OK && ready(&v) {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{path} never became ready");
 }
 
 async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend: Backend) {
@@ -87,10 +75,13 @@ async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend:
     assert_eq!(case["request"]["status"], "escalated");
 
     // The escalation service calls a meeting with all seven.
-    let listed = eventually(&boss, "/api/v1/escalations?trigger=exhausted", |v| {
-        v["escalations"].as_array().is_some_and(|a| a.iter().any(|e| e["request"]["tracking"] == id.as_str()))
-    })
-    .await;
+    let listed = boss
+        .get_until("/api/v1/escalations?trigger=exhausted", |v| {
+            v["escalations"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|e| e["request"]["tracking"] == id.as_str()))
+        })
+        .await;
     let escalation = listed["escalations"]
         .as_array()
         .and_then(|a| a.iter().find(|e| e["request"]["tracking"] == id.as_str()))
