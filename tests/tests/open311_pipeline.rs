@@ -62,6 +62,11 @@ async fn a_posted_request_is_routed_to_the_bureau_the_rules_name(backend: Backen
     assert_eq!(record["service_name"], "路灯不亮");
     assert_eq!(record["description"], "秀新路口的路灯连续三晚不亮");
     assert!(record["requested_datetime"].as_str().is_some_and(|t| t.ends_with("+08:00")));
+    // Expected by the end of the resolution limit: later than the request, China time.
+    let expected = record["expected_datetime"].as_str().expect("expected_datetime once dispatched");
+    let requested = record["requested_datetime"].as_str().expect("requested_datetime");
+    let parse = |t: &str| DateTime::parse_from_rfc3339(t).expect("RFC 3339");
+    assert!(expected.ends_with("+08:00") && parse(expected) > parse(requested), "{expected}");
     assert!(record.get("phone").is_none(), "contact details are not public");
     app.stop().await;
 }

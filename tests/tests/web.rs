@@ -95,6 +95,9 @@ async fn a_citizen_reports_with_a_photo_and_follows_the_tracking_link(backend: B
     }
     assert_eq!(found.as_deref(), Some("坪山区城市管理和综合执法局"));
     assert_eq!(c.find(Locator::Css("#status")).await.expect("status").text().await.expect("text"), "已派单");
+    // When it should be resolved: the end of the resolution limit, district time.
+    let expected = c.find(Locator::Css("#expected-at")).await.expect("expected").text().await.expect("text");
+    assert!(expected.starts_with("20") && expected.len() >= 16, "a date and time: {expected}");
     let history = c.find_all(Locator::Css("#history li")).await.expect("history");
     assert_eq!(history.len(), 3, "received, routed, dispatched");
 

@@ -70,7 +70,12 @@ pub fn outbox_events(mut rows: Vec<(i64, String)>) -> Result<Vec<OutboxEvent>, S
 }
 
 /// Pairs listed requests with their tasks (fetched together, in order), keeping the requests' order.
-pub fn with_tasks(requests: Vec<Request>, tasks: Vec<Task>) -> Vec<RequestView> {
+/// `expected`: each request's latest running resolution deadline, by request id.
+pub fn with_tasks(
+    requests: Vec<Request>,
+    tasks: Vec<Task>,
+    expected: &std::collections::HashMap<jiesu_domain::ids::RequestId, DateTime<Utc>>,
+) -> Vec<RequestView> {
     let mut by_request: std::collections::HashMap<_, Vec<Task>> = std::collections::HashMap::new();
     for t in tasks {
         by_request.entry(t.request_id).or_default().push(t);
@@ -79,7 +84,8 @@ pub fn with_tasks(requests: Vec<Request>, tasks: Vec<Task>) -> Vec<RequestView> 
         .into_iter()
         .map(|request| {
             let tasks = by_request.remove(&request.submitted.id).unwrap_or_default();
-            RequestView { request, tasks }
+            let expected_at = expected.get(&request.submitted.id).copied();
+            RequestView { request, tasks, expected_at }
         })
         .collect()
 }

@@ -120,3 +120,13 @@ pub const OPEN_REQUESTS_NEAR: &str =
      WHERE r.category = $1 AND r.status <> 'closed'
        AND r.lat BETWEEN $2 AND $3 AND r.lon BETWEEN $4 AND $5
        AND r.received_at >= $6";
+
+/// Each request's expected resolution: the latest resolution deadline still running among its
+/// tasks (a lead's and its assists' clocks; the request is resolved when all are done).
+pub const EXPECTED_SQLITE: &str = "SELECT request_id, max(due_at) FROM deadlines
+     WHERE request_id IN (SELECT unhex(value) FROM json_each($1))
+       AND kind = 'resolution' AND state = 'pending'
+     GROUP BY request_id";
+pub const EXPECTED_POSTGRES: &str = "SELECT request_id, max(due_at) FROM deadlines
+     WHERE request_id = ANY($1) AND kind = 'resolution' AND state = 'pending'
+     GROUP BY request_id";

@@ -368,15 +368,7 @@ impl Cases for PgStore {
         .await
         .map_err(store_error)?;
         let requests: Vec<Request> = rows.iter().map(request).collect::<Result<_, _>>()?;
-        let ids: Vec<Uuid> = requests.iter().map(|r| r.submitted.id.as_uuid()).collect();
-        let task_rows =
-            sqlx::query("SELECT * FROM tasks WHERE request_id = ANY($1) ORDER BY dispatched_at, id")
-                .bind(&ids)
-                .fetch_all(self.pool())
-                .await
-                .map_err(store_error)?;
-        let tasks: Vec<Task> = task_rows.iter().map(task).collect::<Result<_, _>>()?;
-        Ok(jiesu_sql::with_tasks(requests, tasks))
+        crate::rows::views(self.pool(), requests).await
     }
 
     async fn lease_due(

@@ -7,7 +7,7 @@ use jiesu_domain::ports::{RequestQuery, RequestView, StoreError};
 use jiesu_domain::records::{RequestRecord, TaskRecord};
 use jiesu_domain::request::Request;
 use jiesu_domain::task::Task;
-use jiesu_sql::{corrupt, decode_event, store_error};
+use jiesu_sql::{corrupt, decode_event, statements, store_error};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
@@ -74,16 +74,7 @@ pub(crate) async fn request_view(pool: &PgPool, tracking: &str) -> Result<Option
         return Ok(None);
     };
     let request = Request::try_from(request_record(&row).map_err(store_error)?).map_err(corrupt)?;
-    let task_rows = sqlx::query("SELECT * FROM tasks WHERE request_id = $1 ORDER BY dispatched_at, id")
-        .bind(request.submitted.id.as_uuid())
-        .fetch_all(pool)
-        .await
-        .map_err(store_error)?;
-    let tasks = task_rows
-        .iter()
-        .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
-        .collect::<Result<_, _>>()?;
-    Ok(Some(RequestView { request, tasks }))
+    Ok(views(pool, vec![request]).await?.pop())
 }
 
 /// Requests by the query's filters, newest first, each with its tasks (two queries in all).
@@ -133,7 +124,13 @@ pub(crate) async fn views(pool: &PgPool, requests: Vec<Request>) -> Result<Vec<R
         .iter()
         .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
         .collect::<Result<_, _>>()?;
-    Ok(jiesu_sql::with_tasks(requests, tasks))
+    let due: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(statements::EXPECTED_POSTGRES)
+        .bind(&ids)
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let expected = due.into_iter().map(|(id, at)| (RequestId::from_uuid(id), at)).collect();
+    Ok(jiesu_sql::with_tasks(requests, tasks, &expected))
 }
 
 pub(crate) async fn events_of_many(pool: &PgPool, ids: &[RequestId]) -> Result<Vec<Event>, StoreError> {

@@ -292,13 +292,8 @@ impl Cases for SqliteStore {
         .fetch_all(pool)
         .await
         .map_err(store_error)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let request = request(r)?;
-            let tasks = rows_of(pool, "tasks", request.submitted.id, "dispatched_at, id").await?;
-            out.push(RequestView { tasks: tasks.iter().map(task).collect::<Result<_, _>>()?, request });
-        }
-        Ok(out)
+        let requests = rows.iter().map(request).collect::<Result<Vec<_>, _>>()?;
+        crate::rows::views(pool, requests).await
     }
 
     async fn lease_due(

@@ -7,7 +7,7 @@ use jiesu_domain::ports::{RequestQuery, RequestView, StoreError};
 use jiesu_domain::records::{RequestRecord, TaskRecord};
 use jiesu_domain::request::Request;
 use jiesu_domain::task::Task;
-use jiesu_sql::{corrupt, decode_event, from_micros, store_error, to_micros};
+use jiesu_sql::{corrupt, decode_event, from_micros, statements, store_error, to_micros};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
@@ -70,16 +70,7 @@ pub(crate) async fn request_view(
         return Ok(None);
     };
     let request = Request::try_from(request_record(&row).map_err(store_error)?).map_err(corrupt)?;
-    let task_rows = sqlx::query("SELECT * FROM tasks WHERE request_id = $1 ORDER BY dispatched_at, id")
-        .bind(request.submitted.id.as_uuid())
-        .fetch_all(pool)
-        .await
-        .map_err(store_error)?;
-    let tasks = task_rows
-        .iter()
-        .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
-        .collect::<Result<_, _>>()?;
-    Ok(Some(RequestView { request, tasks }))
+    Ok(views(pool, vec![request]).await?.pop())
 }
 
 /// Requests by the query's filters, newest first, each with its tasks (two queries in all).
@@ -116,13 +107,14 @@ pub(crate) async fn list(pool: &SqlitePool, q: &RequestQuery) -> Result<Vec<Requ
     views(pool, requests).await
 }
 
-/// The requests with their tasks (fetched in one query), in the requests' order.
+/// The requests with their tasks and expected resolution (two queries in all), in the requests'
+/// order.
 pub(crate) async fn views(pool: &SqlitePool, requests: Vec<Request>) -> Result<Vec<RequestView>, StoreError> {
     let ids = json_list(requests.iter().map(|r| uuid_hex(r.submitted.id)));
     let task_rows = sqlx::query(
         "SELECT * FROM tasks WHERE request_id IN (SELECT unhex(value) FROM json_each($1)) ORDER BY dispatched_at, id",
     )
-    .bind(ids)
+    .bind(&ids)
     .fetch_all(pool)
     .await
     .map_err(store_error)?;
@@ -130,7 +122,10 @@ pub(crate) async fn views(pool: &SqlitePool, requests: Vec<Request>) -> Result<V
         .iter()
         .map(|r| task_record(r).map_err(store_error).and_then(|t| Task::try_from(t).map_err(corrupt)))
         .collect::<Result<_, _>>()?;
-    Ok(jiesu_sql::with_tasks(requests, tasks))
+    let due: Vec<(uuid::Uuid, i64)> =
+        sqlx::query_as(statements::EXPECTED_SQLITE).bind(&ids).fetch_all(pool).await.map_err(store_error)?;
+    let expected = due.into_iter().map(|(id, at)| (RequestId::from_uuid(id), from_micros(at))).collect();
+    Ok(jiesu_sql::with_tasks(requests, tasks, &expected))
 }
 
 pub(crate) async fn events_of_many(pool: &SqlitePool, ids: &[RequestId]) -> Result<Vec<Event>, StoreError> {

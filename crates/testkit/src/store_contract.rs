@@ -6,6 +6,7 @@ use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{IngestOutcome, RequestQuery, Store, StoreError};
 use jiesu_domain::request::RequestStatus;
+use jiesu_domain::sla::DeadlineKind;
 use jiesu_domain::task::{TaskRole, TaskState};
 
 use crate::fixtures::{
@@ -60,6 +61,15 @@ pub async fn ingest_stores_a_request_with_its_tasks_and_events(store: impl Store
     assert_eq!(view.tasks, a.tasks);
     assert_eq!(view.tasks[0].role, TaskRole::Lead);
     assert_eq!(view.tasks[0].state, TaskState::Dispatched);
+    let resolve_by =
+        a.deadlines.iter().filter(|d| d.kind == DeadlineKind::Resolution).map(|d| d.due_at).max();
+    assert!(resolve_by.is_some(), "the lead task's resolution clock runs");
+    assert_eq!(view.expected_at, resolve_by, "expected when the resolution clock runs out");
+    let listed = store
+        .list_requests(&RequestQuery { tracking: vec![a.request.submitted.tracking.clone()], ..query() })
+        .await
+        .expect("list");
+    assert_eq!(listed[0].expected_at, resolve_by, "the same in a listing");
 
     let events = store.request_events(a.request.submitted.id).await.expect("events");
     assert_eq!(events, a.events, "every event, in order");
@@ -97,6 +107,7 @@ pub async fn an_answered_consultation_is_stored_closed_without_tasks(store: impl
     let view = store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
     assert_eq!(view.request.status, RequestStatus::Closed);
     assert!(view.tasks.is_empty());
+    assert_eq!(view.expected_at, None, "answered on receipt: nothing to expect");
     assert_eq!(view.request.submitted.details.answer, a.request.submitted.details.answer);
 }
 

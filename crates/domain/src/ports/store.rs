@@ -44,6 +44,10 @@ pub struct RequestView {
     pub request: Request,
     /// Every task of the request, oldest first.
     pub tasks: Vec<Task>,
+    /// When the request is due to be resolved: the latest resolution deadline still running
+    /// among its tasks (Open311's `expected_datetime`). `None` while no clock runs: not yet
+    /// dispatched, answered on receipt, or resolved.
+    pub expected_at: Option<DateTime<Utc>>,
 }
 
 /// Which requests to list (Open311 `GET requests`), newest first.

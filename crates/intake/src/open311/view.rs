@@ -106,7 +106,7 @@ pub fn record(v: &RequestView, d: &District, notes: Option<&[Event]>) -> Value {
         "service_notice": s.details.answer.as_ref().map(|a| a.to_string()),
         "requested_datetime": datetime(s.received_at),
         "updated_datetime": datetime(r.updated_at),
-        "expected_datetime": null,
+        "expected_datetime": v.expected_at.map(datetime),
         "address": s.location.address().map(|a| a.to_string()),
         "address_id": null,
         "zipcode": null,

@@ -238,6 +238,7 @@ pub fn track_result(
             dt { (t.status) } dd #status { (status) }
             dt { (t.handled_by) } dd #handled-by { (lead.map(|x| bureau_name(d, &x.bureau, lang)).unwrap_or_else(|| "—".into())) }
             dt { (t.received_at) } dd { (datetime(r.submitted.received_at)) }
+            @if let Some(due) = view.expected_at { dt { (t.expected_at) } dd #expected-at { (datetime(due)) } }
             dt { (t.description) } dd { (r.submitted.description) }
         }
         @if r.status == jiesu_domain::request::RequestStatus::Reviewed { (visit_form(t, &r.submitted.tracking, last4)) }
