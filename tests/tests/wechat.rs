@@ -170,6 +170,7 @@ async fn a_menu_tap_and_a_voice_message_in_plain_mode(backend: Backend) {
     let status =
         say(&app.base, &message(OPENID, Some("3004"), &["--type", "text", "--content", "查询"]), false).await;
     assert!(status.contains(&tracking[..4]) && status.contains("交通运输局"), "{status}");
+    assert!(status.contains("预计办结：20"), "and by when: {status}");
     app.stop().await;
 }
 

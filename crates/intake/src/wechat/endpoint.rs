@@ -267,5 +267,11 @@ async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<S
     let lead = jiesu_domain::task::current_lead(&view.tasks);
     let who =
         lead.map(|t| bureau_name(&s.district.current(), &t.bureau, Lang::Zh)).unwrap_or_else(|| "—".into());
-    Ok(format!("工单 {}：{}。承办单位：{who}。", tracking.grouped(), view.request.status.name_zh()))
+    let by = view
+        .expected_at
+        .map(|t| {
+            format!("预计办结：{}。", t.with_timezone(&jiesu_domain::time::LOCAL).format("%Y-%m-%d %H:%M"))
+        })
+        .unwrap_or_default();
+    Ok(format!("工单 {}：{}。承办单位：{who}。{by}", tracking.grouped(), view.request.status.name_zh()))
 }
