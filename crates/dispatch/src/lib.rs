@@ -4,13 +4,15 @@
 //! does it acknowledge the messages.
 //!
 //! - A message that cannot be decoded goes to the dead-letter queue; the rest of the batch goes on.
-//! - While the database is unreachable the batch is held and retried with backoff; nothing is
+//! - While the database's state stands in the way (unreachable, refusing connections, full,
+//!   read-only: `StoreError::Unavailable`) the batch is held and retried with backoff; nothing is
 //!   acknowledged, so nothing is lost if the process dies meanwhile.
 //! - If a batch fails for another reason, its requests are retried one by one, so one bad
-//!   request cannot hold back the others; one that keeps failing is dead-lettered.
+//!   request cannot hold back the others. Each is held and retried with backoff; an attempt
+//!   counts only while the database answers its ping, and a request that fails
+//!   `max_attempts` times with the database healthy can never succeed as it is: it is
+//!   dead-lettered with its cause. A dead letter is a message, never a casualty of an outage.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use jiesu_domain::admission::{Admission, admit};
@@ -20,7 +22,6 @@ use jiesu_domain::messages::{INTAKE_QUEUE, decode_new_request};
 use jiesu_domain::ports::{Consumer, Delivery, IngestOutcome, Queue, QueueError, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct DispatchSettings {
@@ -28,15 +29,22 @@ pub struct DispatchSettings {
     pub prefetch: u16,
     /// Requests stored per transaction.
     pub batch: usize,
-    /// Attempts before a request that fails on its own is dead-lettered.
+    /// Attempts, with the database healthy, before a request that fails on its own is
+    /// dead-lettered.
     pub max_attempts: u32,
+    /// The wait after a request's first failed attempt; it doubles after each (up to 5 s).
+    pub retry_after: Duration,
 }
 
 impl Default for DispatchSettings {
     fn default() -> Self {
-        Self { prefetch: 200, batch: 100, max_attempts: 5 }
+        // 0.5 + 1 + 2 + 4 s: a request is dead-lettered only after it failed for 7.5 s.
+        Self { prefetch: 200, batch: 100, max_attempts: 5, retry_after: Duration::from_millis(500) }
     }
 }
+
+/// The longest wait between two attempts while the database is unwell.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 pub struct Dispatcher<S, Q> {
@@ -44,7 +52,6 @@ pub struct Dispatcher<S, Q> {
     queue: Q,
     district: LiveDistrict,
     settings: DispatchSettings,
-    failures: Mutex<HashMap<Uuid, u32>>,
 }
 
 /// One decoded message and what it became.
@@ -63,7 +70,7 @@ enum Stored {
 
 impl<S: Store, Q: Queue> Dispatcher<S, Q> {
     pub fn new(store: S, queue: Q, district: LiveDistrict, settings: DispatchSettings) -> Self {
-        Self { store, queue, district, settings, failures: Mutex::new(HashMap::new()) }
+        Self { store, queue, district, settings }
     }
 
     /// Consumes until `shutdown`, then finishes the batch in hand and returns. Fails only if it
@@ -134,11 +141,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
             Stored::Failed(e) => {
                 tracing::warn!(error = %e, size = deliveries.len(), "batch failed; retrying its requests one by one");
                 for (delivery, admission) in deliveries.into_iter().zip(admissions) {
-                    match self.store_batch(vec![admission], shutdown).await {
-                        Stored::Done => self.ack_all(vec![delivery]).await,
-                        Stored::Abandoned => {}
-                        Stored::Failed(e) => self.failed_alone(delivery, e).await,
-                    }
+                    self.store_alone(delivery, admission, shutdown).await;
                 }
             }
         }
@@ -157,7 +160,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
                         () = shutdown.cancelled() => return Stored::Abandoned,
                         () = tokio::time::sleep(backoff) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
                 Err(e) => return Stored::Failed(e),
             }
@@ -196,11 +199,6 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
     /// Acknowledges together: the local queue groups concurrent acks into one commit (one fsync),
     /// where acking one after another would wait for a commit each.
     async fn ack_all(&self, deliveries: Vec<<Q::Consumer as Consumer>::Delivery>) {
-        if let Ok(mut f) = self.failures.lock() {
-            for d in &deliveries {
-                f.remove(&d.message().id);
-            }
-        }
         let acks = deliveries.into_iter().map(|d| {
             let id = d.message().id;
             async move { (id, d.ack().await) }
@@ -213,26 +211,44 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
         }
     }
 
-    async fn failed_alone(&self, delivery: <Q::Consumer as Consumer>::Delivery, error: StoreError) {
+    /// Stores one request of a failed batch, holding it in hand between attempts. An attempt
+    /// counts only if the database answers a ping afterwards: a failure while it does not is the
+    /// database's state, whatever its error said, and is waited out. Only a request that fails
+    /// `max_attempts` times against a healthy database is dead-lettered.
+    async fn store_alone(
+        &self,
+        delivery: <Q::Consumer as Consumer>::Delivery,
+        admission: Admission,
+        shutdown: &CancellationToken,
+    ) {
         let id = delivery.message().id;
-        let attempts = self.failures.lock().map(|mut f| {
-            let n = f.entry(id).or_insert(0);
-            *n += 1;
-            *n
-        });
-        let attempts = attempts.unwrap_or(u32::MAX);
-        let settled = if attempts >= self.settings.max_attempts {
-            tracing::error!(message.id = %id, attempts, error = %error, "request keeps failing: moving it to the dead-letter queue");
-            if let Ok(mut f) = self.failures.lock() {
-                f.remove(&id);
+        let mut attempts = 0;
+        let mut wait = self.settings.retry_after;
+        loop {
+            let error = match self.store_batch(vec![admission.clone()], shutdown).await {
+                Stored::Done => return self.ack_all(vec![delivery]).await,
+                // Unacknowledged: the queue hands it out again after the restart.
+                Stored::Abandoned => return,
+                Stored::Failed(e) => e,
+            };
+            let healthy = self.store.ping().await.is_ok();
+            if healthy {
+                attempts += 1;
             }
-            delivery.dead_letter(&format!("failed {attempts} times: {error}")).await
-        } else {
-            tracing::warn!(message.id = %id, attempts, error = %error, "request failed; it will be retried");
-            delivery.requeue().await
-        };
-        if let Err(e) = settled {
-            tracing::warn!(message.id = %id, error = %e, "could not settle a failed message");
+            if attempts >= self.settings.max_attempts {
+                tracing::error!(message.id = %id, attempts, error = %error, "request keeps failing with the database healthy: moving it to the dead-letter queue");
+                let reason = format!("failed {attempts} times with the database healthy: {error}");
+                if let Err(e) = delivery.dead_letter(&reason).await {
+                    tracing::warn!(message.id = %id, error = %e, "dead-lettering failed; the message will be delivered again");
+                }
+                return;
+            }
+            tracing::warn!(message.id = %id, attempts, healthy, retry_in = ?wait, error = %error, "request failed; holding it to try again");
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(MAX_BACKOFF);
         }
     }
 }

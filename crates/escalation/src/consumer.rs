@@ -1,13 +1,11 @@
 //! The event consumer: events in, decisions out. A routed request runs the hotspot trigger; a
 //! disclaim or an escalated request has the workflow review the request's escalations.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use jiesu_domain::event::EventKind;
 use jiesu_domain::messages::decode_event;
-use jiesu_domain::ports::{Cases, Consumer, Delivery, Queue, QueueError, StoreError};
+use jiesu_domain::ports::{Cases, Consumer, Delivery, Queue, QueueError, Store, StoreError};
 use jiesu_domain::workflow::{Caller, Command, WorkflowError};
 use jiesu_workflow::{ActError, Workflow};
 use tokio_util::sync::CancellationToken;
@@ -19,20 +17,30 @@ pub const ESCALATION_QUEUE: &str = "escalation";
 /// exhausted and ping-pong triggers), a routed request (the hotspot trigger).
 pub const TOPICS: &[&str] = &["event.task_disclaimed", "event.request_escalated", "event.request_routed"];
 
-/// Attempts before an event that keeps failing for an unexpected reason is dead-lettered.
+/// Attempts, with the database healthy, before an event that keeps failing is dead-lettered.
 const MAX_ATTEMPTS: u32 = 5;
+/// The longest wait between two attempts while the database is unwell.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 pub struct Escalator<S, Q> {
     workflow: Workflow<S>,
     queue: Q,
     prefetch: u16,
-    failures: Mutex<HashMap<uuid::Uuid, u32>>,
+    /// The wait after an event's first failed attempt; it doubles after each (up to 5 s).
+    retry_after: Duration,
 }
 
-impl<S: Cases, Q: Queue> Escalator<S, Q> {
+impl<S: Cases + Store, Q: Queue> Escalator<S, Q> {
     pub fn new(workflow: Workflow<S>, queue: Q, prefetch: u16) -> Self {
-        Self { workflow, queue, prefetch, failures: Mutex::new(HashMap::new()) }
+        Self { workflow, queue, prefetch, retry_after: Duration::from_millis(500) }
+    }
+
+    /// Sets the wait after a first failed attempt (tests shorten it).
+    #[must_use]
+    pub fn retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = wait;
+        self
     }
 
     /// Consumes until `shutdown`, finishing the message in hand.
@@ -51,7 +59,7 @@ impl<S: Cases, Q: Queue> Escalator<S, Q> {
                 Ok(batch) => {
                     backoff = Duration::from_millis(100);
                     for delivery in batch {
-                        self.handle(delivery).await;
+                        self.handle(delivery, &shutdown).await;
                     }
                 }
                 Err(e) => {
@@ -68,7 +76,7 @@ impl<S: Cases, Q: Queue> Escalator<S, Q> {
         Ok(())
     }
 
-    async fn handle<D: Delivery>(&self, delivery: D) {
+    async fn handle<D: Delivery>(&self, delivery: D, shutdown: &CancellationToken) {
         let m = delivery.message();
         let event = match decode_event(&m.kind, &m.payload) {
             Ok(e) => e,
@@ -82,46 +90,45 @@ impl<S: Cases, Q: Queue> Escalator<S, Q> {
             }
         };
         let request = event.request_id;
-        let outcome = match event.kind {
-            EventKind::RequestRouted { .. } => crate::hotspot::on_routed(&self.workflow, request).await,
-            _ => self.workflow.act(Caller::System, request, Command::ReviewEscalations).await.map(|_| ()),
-        };
-        if !matches!(outcome, Err(ActError::Store(_))) {
-            // Handled (or refused for good): a failure counted before is over.
-            if let Ok(mut f) = self.failures.lock() {
-                f.remove(&delivery.message().id);
-            }
-        }
-        let settled = match outcome {
-            Ok(()) | Err(ActError::Refused(WorkflowError::NotFound(_))) => delivery.ack().await,
-            // Nothing to open (the request moved on): the event is handled.
-            Err(ActError::Refused(e)) => {
-                tracing::debug!(request.id = %request, refused = %e, "nothing to escalate");
-                delivery.ack().await
-            }
-            Err(ActError::Store(StoreError::Unavailable(e))) => {
-                tracing::warn!(request.id = %request, error = %e, "database unavailable; the event waits");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                delivery.requeue().await
-            }
-            Err(e) => {
-                let id = delivery.message().id;
-                let attempts = self.failures.lock().map_or(MAX_ATTEMPTS, |mut f| {
-                    let n = f.entry(id).or_insert(0);
-                    *n += 1;
-                    *n
-                });
-                if attempts >= MAX_ATTEMPTS {
-                    tracing::error!(request.id = %request, error = %e, attempts, "escalation review keeps failing: dead-lettering the event");
-                    if let Ok(mut f) = self.failures.lock() {
-                        f.remove(&id);
-                    }
-                    delivery.dead_letter(&format!("failed {attempts} times: {e}")).await
-                } else {
-                    tracing::warn!(request.id = %request, error = %e, attempts, "escalation review failed; it will be retried");
-                    delivery.requeue().await
+        // Held in hand until it is handled: an attempt counts only if the database answers a
+        // ping afterwards, so an outage (whatever error it shows) is waited out, and only an
+        // event that keeps failing against a healthy database is dead-lettered.
+        let mut attempts = 0;
+        let mut wait = self.retry_after;
+        let settled = loop {
+            let outcome = match event.kind {
+                EventKind::RequestRouted { .. } => crate::hotspot::on_routed(&self.workflow, request).await,
+                _ => self.workflow.act(Caller::System, request, Command::ReviewEscalations).await.map(|_| ()),
+            };
+            let error = match outcome {
+                Ok(()) | Err(ActError::Refused(WorkflowError::NotFound(_))) => break delivery.ack().await,
+                // Nothing to open (the request moved on): the event is handled.
+                Err(ActError::Refused(e)) => {
+                    tracing::debug!(request.id = %request, refused = %e, "nothing to escalate");
+                    break delivery.ack().await;
                 }
+                // Other writers moved the request on every try: a busy request, not a bad event.
+                Err(ActError::Contended) => StoreError::Unavailable("the request kept changing".into()),
+                Err(ActError::Store(e)) => e,
+            };
+            let healthy =
+                !matches!(error, StoreError::Unavailable(_)) && self.workflow.store().ping().await.is_ok();
+            if healthy {
+                attempts += 1;
             }
+            if attempts >= MAX_ATTEMPTS {
+                tracing::error!(request.id = %request, error = %error, attempts, "escalation review keeps failing with the database healthy: dead-lettering the event");
+                break delivery
+                    .dead_letter(&format!("failed {attempts} times with the database healthy: {error}"))
+                    .await;
+            }
+            tracing::warn!(request.id = %request, error = %error, attempts, retry_in = ?wait, "escalation review failed; holding the event to try again");
+            tokio::select! {
+                // Unacknowledged: the queue hands it out again after the restart.
+                () = shutdown.cancelled() => break delivery.requeue().await,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(MAX_BACKOFF);
         };
         if let Err(e) = settled {
             tracing::warn!(request.id = %request, error = %e, "could not settle an event");

@@ -6,44 +6,17 @@ mod support;
 
 use std::time::Duration;
 
-use jiesu_domain::bureau::BureauCode;
-use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::{EVENT, decode_event, encode_event};
 use jiesu_domain::ports::{Cases, Delivery, Message, Queue, Store};
-use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
-use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note};
+use jiesu_domain::workflow::{Caller, Command};
 use jiesu_escalation::{ESCALATION_QUEUE, Escalator, TOPICS};
 use jiesu_testkit::queue_contract::recv;
-use jiesu_workflow::Workflow;
 use tokio_util::sync::CancellationToken;
 
 jiesu_testkit::on_both_backends!(
     two_workers_fed_every_event_three_times_open_each_escalation_once,
     reviewing_a_request_again_leaves_it_untouched,
 );
-
-fn staff(bureau: &BureauCode) -> Principal {
-    Principal {
-        user_id: UserId::generate(),
-        username: Username::parse("bureau-staff").expect("username"),
-        role: StaffRole::BureauStaff,
-        bureau: Some(bureau.clone()),
-    }
-}
-
-/// Every candidate disclaims the request in turn.
-async fn exhaust<S: Cases>(wf: &Workflow<S>, id: RequestId) {
-    loop {
-        let case = wf.store().load_case(id).await.expect("load").expect("stored");
-        let Some(lead) = case.active_lead().cloned() else { return };
-        let disclaim = Command::Disclaim {
-            task: lead.id,
-            reason: DisclaimReason::OverlappingDuties,
-            explanation: Note::parse("职能交叉").expect("note"),
-        };
-        wf.act(Caller::Staff(&staff(&lead.bureau)), id, disclaim).await.expect("disclaim");
-    }
-}
 
 async fn two_workers_fed_every_event_three_times_open_each_escalation_once<S: Store + Cases, Q: Queue>(
     store: S,
@@ -54,7 +27,7 @@ async fn two_workers_fed_every_event_three_times_open_each_escalation_once<S: St
     let ids = support::dispatched(&store, 3, jiesu_domain::time::now()).await;
     let mut messages = Vec::new();
     for id in &ids {
-        exhaust(&wf, *id).await;
+        support::exhaust(&wf, *id).await;
         for e in store.request_events(*id).await.expect("events") {
             let topic = e.topic();
             if TOPICS.contains(&topic.as_str()) {
@@ -123,7 +96,7 @@ async fn two_workers_fed_every_event_three_times_open_each_escalation_once<S: St
 async fn reviewing_a_request_again_leaves_it_untouched<S: Store + Cases, Q: Queue>(store: S, _queue: Q) {
     let wf = support::workflow(store.clone());
     let id = support::dispatched(&store, 1, jiesu_domain::time::now()).await[0];
-    exhaust(&wf, id).await;
+    support::exhaust(&wf, id).await;
     let reviewed = wf.act(Caller::System, id, Command::ReviewEscalations).await.expect("review");
     assert_eq!(reviewed.escalations.len(), 2);
     let events = store.request_events(id).await.expect("events").len();

@@ -5,6 +5,7 @@
 //! migrator per backend covers every table, the local queue's included, so one `jiesu migrate`
 //! brings a database fully up to date.
 
+pub mod classify;
 pub mod statements;
 
 use chrono::{DateTime, Utc};
@@ -18,30 +19,16 @@ use sqlx::migrate::Migrator;
 pub static SQLITE: Migrator = sqlx::migrate!("../../migrations/sqlite");
 pub static POSTGRES: Migrator = sqlx::migrate!("../../migrations/postgres");
 
-/// Maps a driver error onto the outcomes a caller can act on: a uniqueness conflict, a database
-/// that cannot be reached (retry later), or anything else.
+/// Maps a driver error onto the outcomes a caller can act on: a uniqueness conflict, the
+/// database's state (hold the work and retry later), or the work itself failing (see `classify`).
 pub fn store_error(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.message().to_owned())
-        }
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => StoreError::Unavailable(e.to_string()),
-        // SQLITE_BUSY / SQLITE_LOCKED: another process holds the write lock for too long.
-        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6")) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        // PostgreSQL classes 08 (connection) and 57 (operator intervention, e.g. shutdown).
-        sqlx::Error::Database(db)
-            if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")) =>
-        {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Unexpected(e.to_string()),
+    match classify::driver(&e) {
+        classify::Meaning::Conflict => match &e {
+            sqlx::Error::Database(db) => StoreError::Conflict(db.message().to_owned()),
+            _ => StoreError::Conflict(e.to_string()),
+        },
+        classify::Meaning::DatabaseState => StoreError::Unavailable(e.to_string()),
+        classify::Meaning::TheWork => StoreError::Unexpected(e.to_string()),
     }
 }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use jiesu_domain::ports::StoreError;
 use jiesu_sql::store_error;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqlitePool};
 
 /// How hard SQLite works to keep a commit across a power cut. `Full` (the default) syncs the WAL
 /// on every commit; `Normal` survives a crash of the process but may lose the last commits on
@@ -57,6 +57,12 @@ impl SqlitePools {
         }
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // When a write fails with SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM, SQLite rolls the
+            // transaction back by itself; sqlx's own ROLLBACK then fails and it goes on counting
+            // one transaction open, so every later BEGIN IMMEDIATE on this, the only writer
+            // connection, fails until the process restarts. Such a connection is closed when it
+            // comes back to the pool, and the next write opens a fresh one.
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await

@@ -8,6 +8,8 @@
 //! - `store_contract!`, `sessions_contract!`, `accounts_contract!`, `cases_contract!` (with
 //!   `hotspot_contract!`, the cases port's hotspot part), `rulebook_contract!`, `queue_contract!`:
 //!   each port's contract, one test per case, for any adapter.
+//! - `faults`: database faults (disk full, read-only, refused data) to switch on per adapter, and
+//!   `faults_contract!`, what the store reports under them.
 //! - `meetings::MeetingFixture`: a decided meeting row for a request, which a proposed rule needs.
 //!
 //! Contract cases are plain async functions taking the adapter under test; the macros turn each
@@ -16,6 +18,7 @@
 pub mod accounts_contract;
 pub mod amqp;
 pub mod cases_contract;
+pub mod faults;
 pub mod fixtures;
 pub mod hotspot_contract;
 pub mod meetings;

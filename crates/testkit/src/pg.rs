@@ -31,6 +31,41 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The database stops accepting connections (SQLSTATE 55000 to whoever tries) and every
+    /// open connection to it is ended: an outage the server itself reports, as a failover or an
+    /// operator's maintenance would give.
+    pub async fn refuse_connections(&self) {
+        self.admin(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';",
+            name = self.name
+        ))
+        .await;
+    }
+
+    /// Ends every open connection to the database: a server restart, as clients see it.
+    pub async fn terminate_connections(&self) {
+        self.admin(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            self.name
+        ))
+        .await;
+    }
+
+    pub async fn accept_connections(&self) {
+        self.admin(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", self.name)).await;
+    }
+
+    async fn admin(&self, sql: &str) {
+        let mut conn = connect(&admin_url()).await;
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .expect("administer the test database");
+    }
+}
+
 async fn connect(url: &str) -> PgConnection {
     PgConnectOptions::from_str(url)
         .expect("a valid PostgreSQL URL in JIESU_TEST_POSTGRES_URL")

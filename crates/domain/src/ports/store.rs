@@ -18,9 +18,13 @@ pub enum StoreError {
     /// A uniqueness rule refused the write (e.g. an API client name already taken).
     #[error("conflict: {0}")]
     Conflict(String),
-    /// The database cannot be reached or is shutting down; retrying later may work.
+    /// The database's state stands in the way: unreachable, starting or stopping, refusing
+    /// connections, out of disk or memory, read-only, timed out, contended. The same work may
+    /// succeed later: hold it and retry, never dead-letter it for this.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The work itself failed (bad data, a statement that cannot run): the same work fails again
+    /// on a healthy database.
     #[error("unexpected database error: {0}")]
     Unexpected(String),
 }

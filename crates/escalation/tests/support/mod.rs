@@ -8,10 +8,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
+use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{Cases, Store};
-use jiesu_domain::workflow::Policy;
+use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
+use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note, Policy};
 use jiesu_store_postgres::{PgSettings, PgStore};
 use jiesu_store_sqlite::{SqlitePools, SqliteSettings, SqliteStore};
 use jiesu_testkit::fixtures::{district, new_request};
@@ -130,3 +132,27 @@ pub async fn count<S: Store>(store: &S, request: RequestId, kinds: &[&str]) -> V
 
 /// The kinds a missed deadline's chain writes: reminders, the escalation and its meeting.
 pub const CHAIN: &[&str] = &["deadline_reminder", "escalation_opened", "escalation_raised", "meeting_called"];
+
+/// A staff member of the bureau.
+pub fn staff(bureau: &BureauCode) -> Principal {
+    Principal {
+        user_id: UserId::generate(),
+        username: Username::parse("bureau-staff").expect("username"),
+        role: StaffRole::BureauStaff,
+        bureau: Some(bureau.clone()),
+    }
+}
+
+/// Every candidate disclaims the request in turn: it must be escalated.
+pub async fn exhaust<S: Cases>(wf: &Workflow<S>, id: RequestId) {
+    loop {
+        let case = wf.store().load_case(id).await.expect("load").expect("stored");
+        let Some(lead) = case.active_lead().cloned() else { return };
+        let disclaim = Command::Disclaim {
+            task: lead.id,
+            reason: DisclaimReason::OverlappingDuties,
+            explanation: Note::parse("职能交叉").expect("note"),
+        };
+        wf.act(Caller::Staff(&staff(&lead.bureau)), id, disclaim).await.expect("disclaim");
+    }
+}
