@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod browser;
+pub mod chaos;
 pub mod client;
 pub mod peers;
 pub mod process;
