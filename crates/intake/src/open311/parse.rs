@@ -82,8 +82,38 @@ fn invalid(e: ValidationError) -> Open311Error {
 #[derive(Debug)]
 pub struct Submitter<'a> {
     pub client: &'a ApiClient,
-    /// The `Idempotency-Key` header, if the client sent one.
-    pub idempotency_key: Option<&'a str>,
+    /// The `Idempotency-Key` header as sent (its raw bytes), if the client sent one.
+    pub idempotency_key: Option<&'a [u8]>,
+}
+
+/// The longest `Idempotency-Key` accepted, in characters (it is stored, prefixed with the client's
+/// id, as the request's channel reference).
+pub const MAX_IDEMPOTENCY_KEY: usize = 160;
+
+/// The `Idempotency-Key` header, checked: printable ASCII (letters, digits, punctuation, inner
+/// spaces), 1 to `MAX_IDEMPOTENCY_KEY` characters. A key that is not is refused, never ignored:
+/// a request whose key is dropped would be stored again when the client resends it.
+pub fn idempotency_key(raw: Option<&[u8]>) -> Result<Option<&str>, Open311Error> {
+    let Some(raw) = raw else { return Ok(None) };
+    let key = raw.trim_ascii();
+    if key.is_empty() {
+        return Err(Open311Error::bad_request("the Idempotency-Key header is empty"));
+    }
+    if !key.iter().all(|b| (b' '..=b'~').contains(b)) {
+        return Err(Open311Error::bad_request(
+            "the Idempotency-Key header must be printable ASCII (letters, digits, punctuation, spaces)",
+        ));
+    }
+    if key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(Open311Error::bad_request(format!(
+            "the Idempotency-Key header must be at most {MAX_IDEMPOTENCY_KEY} characters; it has {}",
+            key.len()
+        )));
+    }
+    // Checked above: printable ASCII is UTF-8.
+    std::str::from_utf8(key)
+        .map(Some)
+        .map_err(|_| Open311Error::bad_request("the Idempotency-Key header is not text"))
 }
 
 pub fn new_request(
@@ -138,12 +168,11 @@ pub fn new_request(
     };
 
     let id = RequestId::generate();
-    let (channel_ref, tracking) = match who.idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
+    let (channel_ref, tracking) = match idempotency_key(who.idempotency_key)? {
         Some(key) => {
             let scope = who.client.id.to_string();
-            let r = ChannelRef::parse(&format!("{scope}:{key}")).map_err(|_| {
-                Open311Error::bad_request("the Idempotency-Key header must be at most 160 characters")
-            })?;
+            // The client's id (36 characters), a colon and the key fit the reference's 200.
+            let r = ChannelRef::parse(&format!("{scope}:{key}")).map_err(invalid)?;
             (r, TrackingNumber::for_key(Channel::Open311.as_str(), &scope, key))
         }
         None => (ChannelRef::parse(&id.to_string()).map_err(invalid)?, TrackingNumber::for_request(id)),

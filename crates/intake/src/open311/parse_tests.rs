@@ -15,7 +15,12 @@ fn parse(body: &str) -> Result<NewRequest, Open311Error> {
 fn parse_keyed(body: &str, key: Option<&str>) -> Result<NewRequest, Open311Error> {
     let c = client();
     let form = Form::parse(body.as_bytes())?;
-    new_request(&form, district(), &Submitter { client: &c, idempotency_key: key }, jiesu_domain::time::now())
+    new_request(
+        &form,
+        district(),
+        &Submitter { client: &c, idempotency_key: key.map(str::as_bytes) },
+        jiesu_domain::time::now(),
+    )
 }
 
 fn status(body: &str) -> StatusCode {
@@ -112,16 +117,40 @@ fn attributes_are_checked_against_the_service_definition() {
 fn the_same_idempotency_key_gives_the_same_reference_and_tracking_number() {
     let c = client();
     let form = Form::parse(b"service_code=010101&lat=22.7&long=114.3").expect("form");
-    let who = Submitter { client: &c, idempotency_key: Some("order-17") };
+    let who = Submitter { client: &c, idempotency_key: Some(b"order-17") };
     let a = new_request(&form, district(), &who, jiesu_domain::time::now()).expect("valid");
     let b = new_request(&form, district(), &who, jiesu_domain::time::now()).expect("valid");
     assert_ne!(a.id, b.id);
     assert_eq!(a.channel_ref, b.channel_ref);
     assert_eq!(a.tracking, b.tracking);
     let other_client = client();
-    let who = Submitter { client: &other_client, idempotency_key: Some("order-17") };
+    let who = Submitter { client: &other_client, idempotency_key: Some(b"order-17") };
     let c = new_request(&form, district(), &who, jiesu_domain::time::now()).expect("valid");
     assert_ne!(c.tracking, a.tracking, "keys are scoped to the client");
+}
+
+#[test]
+fn an_idempotency_key_is_refused_when_not_printable_ascii_or_over_160_characters_never_ignored() {
+    let body = "service_code=010101&lat=22.7&long=114.3";
+    let at_limit = "k".repeat(MAX_IDEMPOTENCY_KEY);
+    let keyed = parse_keyed(body, Some(&at_limit)).expect("160 characters are accepted");
+    assert!(keyed.channel_ref.as_str().ends_with(&at_limit));
+    assert!(parse_keyed(body, Some("order 17/b")).is_ok(), "inner spaces and punctuation are printable");
+    let c = client();
+    let form = Form::parse(body.as_bytes()).expect("form");
+    for (raw, why) in [
+        ("k".repeat(MAX_IDEMPOTENCY_KEY + 1).into_bytes(), "at most 160"),
+        ("k".repeat(MAX_IDEMPOTENCY_KEY + 3).into_bytes(), "at most 160"),
+        ("订单-17".as_bytes().to_vec(), "printable ASCII"),
+        (b"order\x0117".to_vec(), "printable ASCII"),
+        (vec![0xE9, b'1', b'7'], "printable ASCII"),
+        (b"   ".to_vec(), "empty"),
+    ] {
+        let who = Submitter { client: &c, idempotency_key: Some(&raw) };
+        let e = new_request(&form, district(), &who, jiesu_domain::time::now()).expect_err(why);
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.description.contains(why), "{why}: {}", e.description);
+    }
 }
 
 #[test]
