@@ -24,8 +24,10 @@ jiesu_e2e::e2e_on_both_backends!(
     a_posted_request_is_routed_to_the_bureau_the_rules_name,
     a_request_no_rule_covers_goes_to_its_street_office,
     the_same_idempotency_key_stores_one_request,
+    an_idempotency_key_that_cannot_be_kept_is_refused_not_ignored,
     bad_input_gets_an_open311_error_and_nothing_is_queued,
     an_unknown_request_id_is_a_404,
+    every_answer_tells_browsers_not_to_sniff_its_type,
     a_token_resolves_to_its_request_in_json_and_xml_and_an_unknown_one_is_a_404,
     extensions_true_renders_the_status_history_as_notes_in_json_and_xml,
     pages_partition_the_list_without_overlap,
@@ -108,6 +110,48 @@ async fn the_same_idempotency_key_stores_one_request(backend: Backend) {
     assert_eq!(backend.count_requests().await, 2, "two keys, two requests");
 }
 
+/// A key that is not printable ASCII was once dropped silently, so the resend was stored twice;
+/// and the length check said 160 but took 163. Now such a key is an Open311 error and nothing is
+/// queued; 160 characters are accepted, 161 are not.
+async fn an_idempotency_key_that_cannot_be_kept_is_refused_not_ignored(backend: Backend) {
+    let key = backend.api_key("e2e").await;
+    let app = backend
+        .start(Roles { intake: true, api: true, dispatch: false, relay: false, escalation: false })
+        .await;
+    let post = |idempotency_key: Vec<u8>| {
+        let body = format!("service_code=010101&lat=22.7&long=114.3&api_key={}", enc(&key));
+        reqwest::Client::new()
+            .post(format!("{}/open311/v2/requests.json", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(&idempotency_key).expect("header"),
+            )
+            .body(body)
+            .send()
+    };
+    for (raw, why) in [
+        ("订单-0042".as_bytes().to_vec(), "printable ASCII"),
+        ("k".repeat(161).into_bytes(), "at most 160"),
+        ("k".repeat(163).into_bytes(), "at most 160"),
+    ] {
+        let reply = post(raw).await.expect("POST");
+        assert_eq!(reply.status(), StatusCode::BAD_REQUEST, "{why}");
+        let errors: Value = reply.json().await.expect("an Open311 error list");
+        assert_eq!(errors[0]["code"], 400);
+        let description = errors[0]["description"].as_str().expect("description");
+        assert!(description.contains("Idempotency-Key") && description.contains(why), "{description}");
+    }
+    let first = post("k".repeat(160).into_bytes()).await.expect("POST");
+    assert_eq!(first.status(), StatusCode::OK, "160 characters are accepted");
+    let again = post("k".repeat(160).into_bytes()).await.expect("POST");
+    let (first, again): (Value, Value) =
+        (first.json().await.expect("JSON"), again.json().await.expect("JSON"));
+    assert_eq!(first[0]["service_request_id"], again[0]["service_request_id"], "the key was kept");
+    app.stop().await;
+    assert_eq!(backend.queued_intake().await, 2, "only the two sends of the 160-character key");
+}
+
 async fn bad_input_gets_an_open311_error_and_nothing_is_queued(backend: Backend) {
     let key = backend.api_key("e2e").await;
     // Intake and reads only: whatever intake queues stays on the queue for us to count.
@@ -181,6 +225,27 @@ async fn an_unknown_request_id_is_a_404(backend: Backend) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let body: Value = r.json().await.expect("JSON error");
     assert_eq!(body["error"]["code"], "not_found");
+    app.stop().await;
+}
+
+/// `X-Content-Type-Options: nosniff` on every answer: an API reply, an error (JSON and Open311's),
+/// a page, a health check.
+async fn every_answer_tells_browsers_not_to_sniff_its_type(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    for (path, status) in [
+        ("/open311/v2/services.json", StatusCode::OK),
+        ("/open311/v2/requests/0000AAAA1111.json", StatusCode::NOT_FOUND),
+        ("/no/such/page", StatusCode::NOT_FOUND),
+        ("/api/v1/tasks", StatusCode::UNAUTHORIZED),
+        ("/", StatusCode::OK),
+        ("/track", StatusCode::OK),
+        ("/healthz", StatusCode::OK),
+    ] {
+        let r = reqwest::get(format!("{}{path}", app.base)).await.expect("GET");
+        assert_eq!(r.status(), status, "{path}");
+        let nosniff: Vec<_> = r.headers().get_all("x-content-type-options").iter().collect();
+        assert_eq!(nosniff, ["nosniff"], "{path}: exactly one nosniff header");
+    }
     app.stop().await;
 }
 

@@ -1,6 +1,6 @@
 //! The HTTP server. Each role contributes routes (intake: the channels' submission endpoints;
-//! api: reads, and later the staff and supervisor API and pages); this crate puts them behind one
-//! set of middleware:
+//! api: reads, the tracking page, and the staff's sign-in and work API); this crate puts them
+//! behind one set of middleware:
 //!
 //! The citizens' pages (the web channel) come from `jiesu_intake::web`. Staff sign in through
 //! `auth` (login, logout, me); any route takes the signed-in staff member with the `staff::Staff`
@@ -9,7 +9,8 @@
 //! - every request gets an `x-request-id` (kept if the client sent one), echoed in the response,
 //!   recorded in the trace span and carried onto queue messages;
 //! - bodies are size-limited (each channel reports it in its own format) and requests time out;
-//! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection.
+//! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection;
+//! - every response says `X-Content-Type-Options: nosniff`.
 
 pub mod auth;
 mod error;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use jiesu_auth::Auth;
@@ -34,6 +35,7 @@ use jiesu_intake::wechat::{self, Wechat};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
@@ -46,7 +48,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct HttpRoles {
     /// Channel submission endpoints.
     pub intake: bool,
-    /// Reading endpoints (and later the staff API).
+    /// Reading endpoints, the tracking page and the staff API.
     pub api: bool,
 }
 
@@ -101,6 +103,12 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
     app = app.layer(axum::Extension(Authenticator::new(ctx.auth)));
     app.fallback(|| async { ApiError::not_found("no such resource") }).layer(
         ServiceBuilder::new()
+            // Outermost, so every answer carries it, the timeout's and the panic handler's too: no
+            // browser guesses a type other than the one we state (a JSON error as HTML, say).
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()

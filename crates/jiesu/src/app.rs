@@ -35,7 +35,7 @@ use crate::settings::Settings;
 pub enum Role {
     /// The channels' submission endpoints (HTTP).
     Intake,
-    /// Reading endpoints and, later, the staff and supervisor API (HTTP).
+    /// Reading endpoints, the tracking page and the staff API (HTTP).
     Api,
     /// The dispatcher: consumes the intake queue.
     Dispatch,

@@ -88,23 +88,59 @@ fn nonblank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The call time: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in China time as exports write it. A call
-/// from more than five minutes in the future is a clock or typing error.
+/// The earliest call time accepted: 2000-01-01 00:00 China time. Jiesu's hotline data starts
+/// long after, so anything earlier (a 1970 epoch, a two-digit year read as 00xx) is a broken
+/// export or a typing error, and would otherwise be stored as a request decades overdue.
+pub const CALL_TIME_FLOOR: &str = "2000-01-01T00:00:00+08:00";
+
+/// How far ahead of our clock a call time may be: the call centre's clock may run a little fast;
+/// more than this is a clock or typing error.
+pub const CALL_TIME_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The formats of a call time without a zone, read as China time: exports write
+/// `2026-11-22 09:15:00`, ISO 8601 writes `2026-11-22T09:15:00` (fractions of a second allowed).
+const LOCAL_FORMATS: [&str; 6] = [
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+];
+
+/// The call time: RFC 3339 with a zone, or one of `LOCAL_FORMATS` in China time. It must lie
+/// between `CALL_TIME_FLOOR` and `CALL_TIME_SKEW` after now.
 pub fn call_time(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
     let raw = raw.trim();
     let cst = FixedOffset::east_opt(8 * 3600).ok_or_else(|| FieldError::new("call_time", "time zone"))?;
     let parsed = DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).or_else(|_| {
-        ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
+        LOCAL_FORMATS
             .iter()
             .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
             .and_then(|n| n.and_local_timezone(cst).single())
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| {
-                FieldError::new("call_time", format!("`{raw}` is not a date and time (2026-11-22 09:15:00)"))
+                FieldError::new(
+                    "call_time",
+                    format!(
+                        "`{raw}` is not a date and time (2026-11-22 09:15:00 or 2026-11-22T09:15:00+08:00)"
+                    ),
+                )
             })
     })?;
-    if parsed > now + chrono::Duration::minutes(5) {
-        return Err(FieldError::new("call_time", "lies in the future"));
+    let floor = DateTime::parse_from_rfc3339(CALL_TIME_FLOOR)
+        .map_err(|_| FieldError::new("call_time", "the floor is not a time"))?;
+    if parsed < floor {
+        return Err(FieldError::new("call_time", format!("`{raw}` is before 2000-01-01 (China time)")));
+    }
+    if parsed > now + CALL_TIME_SKEW {
+        return Err(FieldError::new(
+            "call_time",
+            format!(
+                "`{raw}` lies in the future (more than {} minutes ahead of our clock)",
+                CALL_TIME_SKEW.num_minutes()
+            ),
+        ));
     }
     Ok(jiesu_domain::time::at_storage_precision(parsed))
 }

@@ -107,3 +107,35 @@ fn confidentiality_is_read_in_either_language() {
     assert_eq!(parse_confidential(""), Ok(false));
     assert!(parse_confidential("maybe").is_err());
 }
+
+#[test]
+fn a_call_time_without_a_zone_is_china_time_whether_iso_or_as_exports_write_it() {
+    let expected =
+        DateTime::parse_from_rfc3339("2026-11-22T09:15:00+08:00").expect("valid").with_timezone(&Utc);
+    for raw in [
+        "2026-11-22T09:15:00",
+        "2026-11-22T09:15",
+        "2026-11-22T09:15:00.000",
+        "2026-11-22 09:15:00",
+        "2026-11-22 09:15",
+        "2026/11/22 09:15:00",
+        "2026-11-22T09:15:00+08:00",
+        "2026-11-22T01:15:00Z",
+    ] {
+        assert_eq!(call_time(raw, now()), Ok(expected), "{raw}");
+    }
+}
+
+#[test]
+fn a_call_time_before_2000_or_beyond_a_small_skew_is_refused_by_name() {
+    for raw in
+        ["1970-01-01T00:00:00Z", "1970-01-01 08:00:00", "1999-12-31 23:59:59", "2026-11-22T12:06:00+08:00"]
+    {
+        let e = call_time(raw, now()).expect_err(raw);
+        assert_eq!(e.field, "call_time", "{raw}");
+        assert!(e.message.contains(raw), "the message quotes the value: {}", e.message);
+    }
+    // The floor itself and a clock a few minutes fast are accepted.
+    assert!(call_time("2000-01-01 00:00:00", now()).is_ok());
+    assert!(call_time("2026-11-22T12:04:00+08:00", now()).is_ok());
+}
