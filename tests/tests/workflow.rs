@@ -19,6 +19,7 @@ jiesu_e2e::e2e_on_both_backends!(
     with_desk_review_a_disclaim_waits_and_a_refused_one_stays_with_the_bureau,
     an_extension_approved_by_a_supervisor_moves_the_deadline,
     the_lead_brings_in_an_assisting_bureau_and_resolution_waits_for_it,
+    refused_progress_notes_leave_no_photo_behind,
 );
 
 const SOON: Duration = Duration::from_secs(15);
@@ -268,5 +269,62 @@ async fn the_lead_brings_in_an_assisting_bureau_and_resolution_waits_for_it(back
     power.ok(&format!("/api/v1/tasks/{assist}/claim"), json!({})).await;
     let done = power.ok(&format!("/api/v1/tasks/{assist}/resolve"), json!({ "result": "线路已修复" })).await;
     assert_eq!(done["case"]["request"]["status"], "resolved");
+    app.stop().await;
+}
+
+/// Files in the media directory.
+fn media_files(backend: &Backend) -> usize {
+    std::fs::read_dir(backend.media.path()).map(|d| d.count()).unwrap_or(0)
+}
+
+/// A progress form with `photos` copies of a JPEG (and an extra part, if any).
+fn progress_form(note: &str, photos: usize, extra: Option<&[u8]>) -> reqwest::multipart::Form {
+    let part = |bytes: Vec<u8>| reqwest::multipart::Part::bytes(bytes).file_name("site.jpg");
+    let mut form = reqwest::multipart::Form::new().text("note", note.to_owned());
+    for _ in 0..photos {
+        form = form.part("photos", part(JPEG.to_vec()));
+    }
+    if let Some(bytes) = extra {
+        form = form.part("photos", part(bytes.to_vec()));
+    }
+    form
+}
+
+/// 50 refused progress notes with three photos each once left 150 files behind: every check
+/// (the note, each photo, the task's state) comes before a photo is written.
+async fn refused_progress_notes_leave_no_photo_behind(backend: Backend) {
+    let key = backend.api_key("e2e").await;
+    backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
+    let app = backend.start(Roles::ALL).await;
+    let id = submit(&Open311Client::new(&app.base, &key), &LAMP).await;
+    let um = StaffClient::login(&app.base, "um-staff").await;
+    let task = um.task_for(&id, "dispatched").await.expect("the lead's task");
+    let path = format!("/api/v1/tasks/{task}/progress");
+    let before = media_files(&backend);
+
+    // Not claimed yet: a progress note is an illegal transition, whatever its photos.
+    for _ in 0..5 {
+        let (status, body) = um.post_form(&path, progress_form("已到现场", 3, None)).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("illegal_transition"))
+        );
+    }
+    um.ok(&format!("/api/v1/tasks/{task}/claim"), json!({})).await;
+    // Claimed: a blank note, a fourth photo, a photo that is not an image after good ones.
+    for (form, code) in [
+        (progress_form("  ", 3, None), "invalid_field"),
+        (progress_form("已到现场", 4, None), "invalid_form"),
+        (progress_form("已到现场", 2, Some(b"<svg onload=alert(1)>")), "invalid_form"),
+    ] {
+        let (status, body) = um.post_form(&path, form).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{body}");
+    }
+    assert_eq!(media_files(&backend), before, "no refused call left a file");
+
+    // An accepted note keeps its photos, one file each.
+    let (status, body) = um.post_form(&path, progress_form("已到现场", 2, None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(media_files(&backend), before + 2);
     app.stop().await;
 }

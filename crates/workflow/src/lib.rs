@@ -111,6 +111,23 @@ impl<S: Cases> Workflow<S> {
         Err(ActError::Contended)
     }
 
+    /// Decides a command on the request's case as it stands, without committing anything: whether
+    /// it would be refused now. A caller that must do something outside the database before
+    /// acting (write photos) checks first, then does it, then acts, and undoes it if the act is
+    /// refused after all (the case moved in between).
+    pub async fn check(
+        &self,
+        caller: Caller<'_>,
+        request: RequestId,
+        command: &Command,
+    ) -> Result<(), ActError> {
+        let case = self.store.load_case(request).await?.ok_or(WorkflowError::NotFound("request"))?;
+        let district = self.district.current();
+        let ctx = Ctx { district: &district, policy: &self.policy, now: jiesu_domain::time::now() };
+        decide(case, caller, command.clone(), &ctx)?;
+        Ok(())
+    }
+
     /// Runs a command on one of the staff member's tasks.
     pub async fn act_on_task(
         &self,

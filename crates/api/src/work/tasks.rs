@@ -13,8 +13,8 @@ use jiesu_domain::ports::{Cases, Store, TaskQuery};
 use jiesu_domain::request::MediaUrl;
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
-use jiesu_domain::workflow::{Command, DisclaimReason, Note};
-use jiesu_intake::web::media::ImageType;
+use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note};
+use jiesu_intake::web::media::{ImageType, MediaDir, Staged};
 use jiesu_workflow::ActError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -106,12 +106,22 @@ async fn act<S: Store + Cases>(
     id: TaskId,
     command: Command,
 ) -> Result<Json<Value>, ApiError> {
+    commit(api, me, id, command).await.map_err(act_error)?;
+    task_view(api, me, id).await
+}
+
+/// Runs a command on the task, logging a refusal.
+async fn commit<S: Store + Cases>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    id: TaskId,
+    command: Command,
+) -> Result<(), ActError> {
     let outcome = api.workflow.act_on_task(me, id, command).await;
     if let Some(e) = outcome.as_ref().err().filter(|e| !matches!(e, ActError::Store(_))) {
         tracing::info!(task.id = %id, user = %me.username, refused = %e, "task action refused");
     }
-    outcome.map_err(act_error)?;
-    task_view(api, me, id).await
+    outcome.map(|_| ())
 }
 
 pub(super) async fn claim<S: Store + Cases>(
@@ -129,6 +139,11 @@ pub(super) struct ProgressBody {
 }
 
 /// A progress note: JSON `{"note"}`, or a multipart form with `note` and up to three `photos`.
+///
+/// Nothing is written before everything is checked: the form is read whole into memory, the
+/// note and every photo are checked, and the command is decided on the task's case as it stands.
+/// Only then are the photos written; if the command is refused after all (the case moved in the
+/// meantime) or cannot be stored, they are removed again, so a refused call leaves no file.
 pub(super) async fn progress<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -137,8 +152,7 @@ pub(super) async fn progress<S: Store + Cases>(
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let task = task_id(&id)?;
-    // Resolve the task first, so a caller outside its bureau stores no photos.
-    api.workflow.task_request(&me, task).await.map_err(act_error)?;
+    let request_id = api.workflow.task_request(&me, task).await.map_err(act_error)?;
     let multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -147,24 +161,47 @@ pub(super) async fn progress<S: Store + Cases>(
         let form = Multipart::from_request(request, &())
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_form", e.body_text()))?;
-        read_progress_form(&api, &headers, form).await?
+        read_progress_form(&api, form).await?
     } else {
         let b: Result<Json<ProgressBody>, JsonRejection> = Json::from_request(request, &()).await;
         (body(b)?.note, Vec::new())
     };
     let note = required(&note, Note::parse)?;
-    act(&api, &me, task, Command::Progress { task, note, photos }).await
+    let base = jiesu_intake::base_url(&api.public_url, &headers);
+    let urls = photos
+        .iter()
+        .map(|p| MediaUrl::parse(&format!("{base}/media/{}", p.name())).map_err(|e| invalid(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let command = Command::Progress { task, note, photos: urls };
+    if let Err(e) = api.workflow.check(Caller::Staff(&me), request_id, &command).await {
+        tracing::info!(task.id = %task, user = %me.username, refused = %e, "progress note refused");
+        return Err(act_error(e));
+    }
+    api.media.write_all(&photos).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot store a progress photo");
+        ApiError::unavailable("cannot store the photo now")
+    })?;
+    if let Err(e) = commit(&api, &me, task, command).await {
+        // Refused after all (the case moved since the check) or contended: nothing was committed
+        // and nothing refers to the photos. After a database error the note may have been
+        // committed all the same, so its photos stay (an unused file is better than a missing one).
+        if !matches!(e, ActError::Store(_)) {
+            api.media.remove_all(photos.iter().map(Staged::name)).await;
+        }
+        return Err(act_error(e));
+    }
+    task_view(&api, &me, task).await
 }
 
+/// The multipart progress form, read whole and checked: the note as sent, and the photos named
+/// but not yet written.
 async fn read_progress_form<S>(
     api: &WorkApi<S>,
-    headers: &HeaderMap,
     mut form: Multipart,
-) -> Result<(String, Vec<MediaUrl>), ApiError> {
+) -> Result<(String, Vec<Staged>), ApiError> {
     let bad = |m: &str| ApiError::new(StatusCode::BAD_REQUEST, "invalid_form", m.to_owned());
     let mut note = String::new();
     let mut photos = Vec::new();
-    let base = jiesu_intake::base_url(&api.public_url, headers);
     while let Some(field) = form.next_field().await.map_err(|e| bad(&e.body_text()))? {
         match field.name() {
             Some("note") => note = field.text().await.map_err(|e| bad(&e.body_text()))?,
@@ -181,11 +218,7 @@ async fn read_progress_form<S>(
                     ));
                 }
                 let kind = ImageType::sniff(&bytes).ok_or_else(|| bad("photos must be JPEG, PNG or WebP"))?;
-                let name = api.media.put(&bytes, kind).await.map_err(|e| {
-                    tracing::error!(error = %e, "cannot store a progress photo");
-                    ApiError::unavailable("cannot store the photo now")
-                })?;
-                photos.push(MediaUrl::parse(&format!("{base}/media/{name}")).map_err(|e| invalid(&e))?);
+                photos.push(MediaDir::stage(bytes.to_vec(), kind));
             }
             _ => {}
         }
@@ -267,7 +300,7 @@ pub(super) async fn release<S: Store + Cases>(
         Err(_) => lead_visible_request(&api, &me, task).await?,
     };
     api.workflow
-        .act(jiesu_domain::workflow::Caller::Staff(&me), request, Command::ReleaseAssist { task, note })
+        .act(Caller::Staff(&me), request, Command::ReleaseAssist { task, note })
         .await
         .map_err(act_error)?;
     let case = api.workflow.case_for(&me, request).await.map_err(act_error)?;

@@ -50,6 +50,20 @@ impl ImageType {
     }
 }
 
+/// A photo checked and named by `MediaDir::stage`, not yet written.
+#[derive(Debug)]
+pub struct Staged {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl Staged {
+    /// The name it is (or will be) served by, under `/media/`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MediaDir {
     dir: PathBuf,
@@ -60,15 +74,45 @@ impl MediaDir {
         Self { dir: dir.into() }
     }
 
-    /// Stores a photo under a fresh random name and returns the name. Written to a temporary
-    /// file first and renamed, so a half-written photo is never served.
-    pub async fn put(&self, bytes: &[u8], kind: ImageType) -> std::io::Result<String> {
+    /// Names a photo without writing it: a fresh random name with its type's extension. The
+    /// name (and the URL made from it) can go into a request or command that is checked first;
+    /// `write_all` writes it once nothing else can refuse it.
+    pub fn stage(bytes: Vec<u8>, kind: ImageType) -> Staged {
+        Staged { name: format!("{}.{}", uuid::Uuid::new_v4().simple(), kind.extension()), bytes }
+    }
+
+    /// Writes staged photos, each to a temporary file renamed into place, so a half-written
+    /// photo is never served. If one cannot be written, those already written are removed: a
+    /// failure leaves nothing behind.
+    pub async fn write_all(&self, photos: &[Staged]) -> std::io::Result<()> {
+        let mut written = Vec::with_capacity(photos.len());
+        for photo in photos {
+            match self.write(photo).await {
+                Ok(()) => written.push(photo.name.as_str()),
+                Err(e) => {
+                    self.remove_all(written).await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn write(&self, photo: &Staged) -> std::io::Result<()> {
         tokio::fs::create_dir_all(&self.dir).await?;
-        let name = format!("{}.{}", uuid::Uuid::new_v4().simple(), kind.extension());
-        let tmp = self.dir.join(format!(".{name}.part"));
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, self.dir.join(&name)).await?;
-        Ok(name)
+        let tmp = self.dir.join(format!(".{}.part", photo.name));
+        if let Err(e) = tokio::fs::write(&tmp, &photo.bytes).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&tmp, self.dir.join(&photo.name)).await
+    }
+
+    /// Removes photos written for something that was then refused or failed.
+    pub async fn remove_all<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            self.remove(name).await;
+        }
     }
 
     /// A stored photo and its type. Only names this store makes are looked up (no paths).
@@ -97,10 +141,30 @@ mod tests {
         assert_eq!(ImageType::sniff(&jpeg), Some(ImageType::Jpeg));
         assert_eq!(ImageType::sniff(b"GIF89a..."), None);
         assert_eq!(ImageType::sniff(b"<svg onload=alert(1)>"), None);
-        let name = media.put(&jpeg, ImageType::Jpeg).await.expect("stored");
+        let staged = MediaDir::stage(jpeg.to_vec(), ImageType::Jpeg);
+        media.write_all(std::slice::from_ref(&staged)).await.expect("stored");
+        let name = staged.name().to_owned();
         assert_eq!(media.get(&name).await, Some((jpeg.to_vec(), ImageType::Jpeg)));
         for bad in ["../etc/passwd", "x.jpg", &format!("{}.exe", &name[..32]), "/etc/passwd.jpg"] {
             assert_eq!(media.get(bad).await, None, "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_be_written_whole_leaves_no_photo_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let media = MediaDir::new(dir.path());
+        let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+        let first = MediaDir::stage(jpeg.clone(), ImageType::Jpeg);
+        let second = MediaDir::stage(jpeg, ImageType::Jpeg);
+        // A directory where the second photo's temporary file goes: its write fails.
+        std::fs::create_dir_all(dir.path().join(format!(".{}.part", second.name()))).expect("mkdir");
+        media.write_all(&[first, second]).await.expect_err("the second cannot be written");
+        let files: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name())
+            .filter(|n| !n.to_string_lossy().ends_with(".part"))
+            .collect();
+        assert!(files.is_empty(), "the first photo was removed again: {files:?}");
     }
 }

@@ -187,36 +187,25 @@ async fn submit<S: Store, Q: Queue>(
 
     // Photos are stored once the form is known to be good, so a refused form leaves none behind.
     let base = crate::base_url(&s.public_url, &headers);
-    let mut stored = Vec::new();
-    for photo in &submitted.photos {
-        match s.media.put(&photo.bytes, photo.kind).await {
-            Ok(name) => stored.push(name),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot store a photo");
-                remove_all(&s.media, &stored).await;
-                return busy(&values);
-            }
-        }
+    let staged: Vec<_> = submitted.photos.into_iter().map(|p| MediaDir::stage(p.bytes, p.kind)).collect();
+    if let Err(e) = s.media.write_all(&staged).await {
+        tracing::error!(error = %e, "cannot store a photo");
+        return busy(&values);
     }
+    let stored = || staged.iter().map(media::Staged::name);
     request.media =
-        stored.iter().filter_map(|name| MediaUrl::parse(&format!("{base}/media/{name}")).ok()).collect();
+        stored().filter_map(|name| MediaUrl::parse(&format!("{base}/media/{name}")).ok()).collect();
 
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
         .with_header("request_id", request_id);
     if let Err(e) = s.queue.send(INTAKE_QUEUE, &[message]).await {
         tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept a web request");
-        remove_all(&s.media, &stored).await;
+        s.media.remove_all(stored()).await;
         return busy(&values);
     }
-    tracing::info!(request.id = %request.id, tracking = %request.tracking, photos = stored.len(), "web request received");
+    tracing::info!(request.id = %request.id, tracking = %request.tracking, photos = staged.len(), "web request received");
     page(StatusCode::OK, pages::received(lang, &request.tracking))
-}
-
-async fn remove_all(media: &MediaDir, names: &[String]) {
-    for n in names {
-        media.remove(n).await;
-    }
 }
 
 async fn track_form(Query(q): Query<PageQuery>) -> Response {
