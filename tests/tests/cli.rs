@@ -134,3 +134,34 @@ async fn stdout_carries_only_the_answer() {
     assert!(said.starts_with("jsk_") && said.trim_end().len() == 44, "only the key: {said:?}");
     assert!(!String::from_utf8_lossy(&out.stderr).is_empty(), "the logs went to stderr");
 }
+
+/// `jiesu migrate` with verbose logs to a pipe, in the given log format: its stderr.
+fn logs_of_migrate(format: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_jiesu-under-test"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env("JIESU__LOG__FILTER", "debug")
+        .env("JIESU__LOG__FORMAT", format)
+        .output()
+        .expect("run jiesu");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!out.stderr.is_empty(), "it logged something");
+    String::from_utf8(out.stderr).expect("logs are UTF-8")
+}
+
+/// `serve 2> serve.log` must give a readable file: no terminal colour codes when stderr is not a
+/// terminal, and with `log.format = "json"` one JSON object per line, for a collector.
+#[test]
+fn logs_to_a_file_or_pipe_are_plain_text_or_json_lines_without_colour_codes() {
+    let text = logs_of_migrate("text");
+    assert!(!text.contains('\u{1b}'), "no escape sequences: {text:?}");
+    let json = logs_of_migrate("json");
+    assert!(!json.contains('\u{1b}'), "no escape sequences: {json:?}");
+    for line in json.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "a log record: {line}");
+    }
+}
