@@ -70,11 +70,16 @@ async fn a_consultation_answered_on_the_phone_is_stored_closed(backend: Backend)
     let mut body = order("GD20261122000124");
     body["kind"] = json!("咨询");
     body["answer"] = json!("办理居住证请携带身份证到社区工作站");
+    // ISO 8601 without a zone is China time, as documented (it was once refused).
+    body["call_time"] = json!("2026-11-22T09:15:00");
     let (status, reply) = push(&app.base, &key, &body).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     let record = Open311Client::new(&app.base, "")
         .wait_for(reply["tracking_number"].as_str().expect("tracking"), Duration::from_secs(10))
         .await;
+    let called = chrono::DateTime::parse_from_rfc3339(record["requested_datetime"].as_str().expect("time"))
+        .expect("RFC 3339");
+    assert_eq!(called, chrono::DateTime::parse_from_rfc3339("2026-11-22T09:15:00+08:00").expect("valid"));
     assert_eq!(record["status"], "closed");
     assert_eq!(record["service_notice"], "办理居住证请携带身份证到社区工作站");
     assert!(record["agency_responsible"].is_null(), "never dispatched");
@@ -99,6 +104,8 @@ async fn a_bad_token_or_a_bad_field_is_refused_by_name(backend: Backend) {
         ("caller_number", json!("12345"), "invalid_field"),
         ("urgency", json!("很急"), "invalid_field"),
         ("call_time", json!("昨天"), "invalid_field"),
+        ("call_time", json!("1970-01-01T00:00:00Z"), "invalid_field"),
+        ("call_time", json!("2099-01-01 09:00:00"), "invalid_field"),
         ("colour", json!("red"), "invalid_json"),
     ] {
         let mut body = order("GD2");
@@ -133,19 +140,26 @@ fn import(backend: &Backend, file: &std::path::Path) -> (i32, String) {
 }
 
 async fn an_export_is_imported_once_in_utf8_or_gbk(backend: Backend) {
-    let app = backend.start(Roles::ALL).await; // its dispatcher stores what the import queues
+    // No service yet: the import's rows wait on the queue, not stored.
     let dir = tempfile::tempdir().expect("tempdir");
     let utf8 = dir.path().join("orders-utf8.csv");
     std::fs::write(&utf8, EXPORT).expect("write");
     let (code, report) = import(&backend, &utf8);
     assert_eq!(code, 2, "one row is rejected: {report}");
     assert!(report.contains("orders-utf8.csv:5 GD20261121000004: rejected: caller_number"), "{report}");
-    assert!(report.contains("3 imported, 0 already imported, 1 rejected"), "{report}");
+    assert!(report.contains("3 imported, 0 already received, 1 rejected"), "{report}");
 
-    // The same orders exported in GBK: nothing is imported twice.
+    // The same orders exported in GBK, while the first import's rows are still on the queue:
+    // nothing is imported twice, and the report says so.
     let (gbk, _, _) = encoding_rs::GBK.encode(EXPORT);
     let gbk_file = dir.path().join("orders-gbk.csv");
     std::fs::write(&gbk_file, &gbk).expect("write");
+    let (_, report) = import(&backend, &gbk_file);
+    assert!(report.contains("0 imported, 3 already received, 1 rejected"), "{report}");
+    assert!(report.contains("GD20261121000001: already received, tracking number"), "{report}");
+
+    // Once stored, the same.
+    let app = backend.start(Roles::ALL).await; // its dispatcher stores what the imports queued
     for _ in 0..100 {
         if backend.count_requests().await == 3 {
             break;
@@ -153,7 +167,7 @@ async fn an_export_is_imported_once_in_utf8_or_gbk(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (_, report) = import(&backend, &gbk_file);
-    assert!(report.contains("0 imported, 3 already imported, 1 rejected"), "{report}");
+    assert!(report.contains("0 imported, 3 already received, 1 rejected"), "{report}");
     app.stop().await;
     assert_eq!(backend.count_requests().await, 3);
 }

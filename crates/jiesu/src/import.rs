@@ -69,7 +69,7 @@ pub async fn hotline(settings: &Settings, file: &Path) -> ExitCode {
     for (line, order, outcome) in &report.rows {
         let what = match outcome {
             Outcome::Imported(t) => format!("imported, tracking number {t}"),
-            Outcome::AlreadyImported(t) => format!("already imported, tracking number {t}"),
+            Outcome::AlreadyReceived(t) => format!("already received, tracking number {t}"),
             Outcome::Rejected(why) => format!("rejected: {why}"),
         };
         let _ = writeln!(out, "{}:{line} {order}: {what}", file.display());
@@ -77,9 +77,9 @@ pub async fn hotline(settings: &Settings, file: &Path) -> ExitCode {
     let rejected = report.count(|o| matches!(o, Outcome::Rejected(_)));
     let _ = writeln!(
         out,
-        "{} imported, {} already imported, {rejected} rejected",
+        "{} imported, {} already received, {rejected} rejected",
         report.count(|o| matches!(o, Outcome::Imported(_))),
-        report.count(|o| matches!(o, Outcome::AlreadyImported(_))),
+        report.count(|o| matches!(o, Outcome::AlreadyReceived(_))),
     );
     if let Some(why) = &report.stopped {
         let _ = writeln!(

@@ -10,6 +10,7 @@ pub mod statements;
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::event::Event;
+use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::ports::{OutboxEvent, RequestView, StoreError};
 use jiesu_domain::records::CorruptRow;
 use jiesu_domain::request::Request;
@@ -37,6 +38,11 @@ pub fn corrupt(e: CorruptRow) -> StoreError {
 }
 
 /// SQLite keeps times as INTEGER microseconds since the epoch: comparable in SQL, exact, compact.
+/// A tracking number as a column holds it (or none).
+pub fn tracking_number(raw: Option<String>) -> Result<Option<TrackingNumber>, StoreError> {
+    raw.map(|t| TrackingNumber::parse(&t).map_err(|e| StoreError::Unexpected(e.to_string()))).transpose()
+}
+
 pub fn to_micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }

@@ -130,3 +130,9 @@ pub const EXPECTED_SQLITE: &str = "SELECT request_id, max(due_at) FROM deadlines
 pub const EXPECTED_POSTGRES: &str = "SELECT request_id, max(due_at) FROM deadlines
      WHERE request_id = ANY($1) AND kind = 'resolution' AND state = 'pending'
      GROUP BY request_id";
+
+/// The tracking number a channel's reference was received under: the stored request's first (it
+/// wins if the dispatcher ever renumbered one), else the one an import recorded when it queued it.
+pub const TRACKING_FOR: &str = "SELECT COALESCE(
+        (SELECT tracking FROM requests WHERE channel = $1 AND channel_ref = $2),
+        (SELECT tracking FROM queued_refs WHERE channel = $1 AND channel_ref = $2))";

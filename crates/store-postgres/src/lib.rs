@@ -107,16 +107,36 @@ impl Store for PgStore {
         channel: Channel,
         channel_ref: &ChannelRef,
     ) -> Result<Option<TrackingNumber>, StoreError> {
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT tracking FROM requests WHERE channel = $1 AND channel_ref = $2")
-                .bind(channel.as_str())
-                .bind(channel_ref.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error)?;
-        found
-            .map(|t| TrackingNumber::parse(&t).map_err(|e| StoreError::Unexpected(e.to_string())))
-            .transpose()
+        let found: Option<String> = sqlx::query_scalar(jiesu_sql::statements::TRACKING_FOR)
+            .bind(channel.as_str())
+            .bind(channel_ref.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        jiesu_sql::tracking_number(found)
+    }
+
+    async fn record_queued(
+        &self,
+        channel: Channel,
+        refs: &[(ChannelRef, TrackingNumber)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let channel_refs: Vec<&str> = refs.iter().map(|(r, _)| r.as_str()).collect();
+        let trackings: Vec<&str> = refs.iter().map(|(_, t)| t.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO queued_refs (channel, channel_ref, tracking, queued_at)
+             SELECT $1, r, t, $4 FROM UNNEST($2::text[], $3::text[]) AS u(r, t)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(channel.as_str())
+        .bind(&channel_refs)
+        .bind(&trackings)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
     }
 
     async fn insert_api_client(&self, client: &ApiClient, key: &ApiKeyHash) -> Result<(), StoreError> {

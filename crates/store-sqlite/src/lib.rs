@@ -230,16 +230,36 @@ impl Store for SqliteStore {
         channel: Channel,
         channel_ref: &ChannelRef,
     ) -> Result<Option<TrackingNumber>, StoreError> {
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT tracking FROM requests WHERE channel = $1 AND channel_ref = $2")
-                .bind(channel.as_str())
-                .bind(channel_ref.as_str())
-                .fetch_optional(self.reader())
-                .await
-                .map_err(store_error)?;
-        found
-            .map(|t| TrackingNumber::parse(&t).map_err(|e| StoreError::Unexpected(e.to_string())))
-            .transpose()
+        let found: Option<String> = sqlx::query_scalar(jiesu_sql::statements::TRACKING_FOR)
+            .bind(channel.as_str())
+            .bind(channel_ref.as_str())
+            .fetch_one(self.reader())
+            .await
+            .map_err(store_error)?;
+        jiesu_sql::tracking_number(found)
+    }
+
+    async fn record_queued(
+        &self,
+        channel: Channel,
+        refs: &[(ChannelRef, TrackingNumber)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for (channel_ref, tracking) in refs {
+            sqlx::query(
+                "INSERT INTO queued_refs (channel, channel_ref, tracking, queued_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(channel.as_str())
+            .bind(channel_ref.as_str())
+            .bind(tracking.as_str())
+            .bind(to_micros(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     async fn insert_api_client(&self, client: &ApiClient, key: &ApiKeyHash) -> Result<(), StoreError> {

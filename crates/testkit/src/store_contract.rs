@@ -37,6 +37,7 @@ macro_rules! store_contract {
             listing_pages_through_the_results,
             the_histories_of_several_requests_come_back_together,
             a_channel_reference_tells_its_tracking_number,
+            a_reference_still_on_the_queue_is_known_once_recorded,
             ping_answers,
         );
     };
@@ -319,6 +320,26 @@ pub async fn the_histories_of_several_requests_come_back_together(store: impl St
     let want: Vec<_> = seeded[..2].iter().flat_map(|a| a.events.clone()).collect();
     assert_eq!(events, want, "all of them, in the order they happened");
     assert_eq!(store.events_of_requests(&[]).await.expect("events"), []);
+}
+
+pub async fn a_reference_still_on_the_queue_is_known_once_recorded(store: impl Store) {
+    use jiesu_domain::request::{Channel, ChannelRef};
+    let order = |no: &str| ChannelRef::parse(no).expect("ref");
+    let number = |no: &str| TrackingNumber::for_key(Channel::Hotline.as_str(), "12345", no);
+    assert_eq!(store.tracking_for(Channel::Hotline, &order("GD1")).await.expect("lookup"), None);
+    let refs = [(order("GD1"), number("GD1")), (order("GD2"), number("GD2"))];
+    let now = jiesu_domain::time::now();
+    store.record_queued(Channel::Hotline, &refs, now).await.expect("recorded");
+    store.record_queued(Channel::Hotline, &refs[..1], now).await.expect("recording again is harmless");
+    store.record_queued(Channel::Hotline, &[], now).await.expect("nothing to record");
+    for (r, t) in &refs {
+        assert_eq!(store.tracking_for(Channel::Hotline, r).await.expect("lookup"), Some(t.clone()));
+    }
+    assert_eq!(
+        store.tracking_for(Channel::Open311, &order("GD1")).await.expect("lookup"),
+        None,
+        "per channel"
+    );
 }
 
 pub async fn a_channel_reference_tells_its_tracking_number(store: impl Store) {

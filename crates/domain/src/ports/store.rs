@@ -103,13 +103,24 @@ pub trait Store: Clone + Send + Sync + 'static {
         ids: &[RequestId],
     ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
 
-    /// The tracking number stored under a channel's reference, if any: lets a channel tell "already
+    /// The tracking number a channel's reference was received under, if any: stored as a request,
+    /// or recorded by `record_queued` while still on the queue. Lets a channel tell "already
     /// received" from "new" (a re-imported hotline export, a resent work order).
     fn tracking_for(
         &self,
         channel: Channel,
         channel_ref: &ChannelRef,
     ) -> impl Future<Output = Result<Option<TrackingNumber>, StoreError>> + Send;
+
+    /// Records references the queue has confirmed (an import does, after each batch), so that
+    /// `tracking_for` knows them before the dispatcher has stored them. Recording one twice is
+    /// harmless.
+    fn record_queued(
+        &self,
+        channel: Channel,
+        refs: &[(ChannelRef, TrackingNumber)],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn insert_api_client(
         &self,

@@ -1,6 +1,7 @@
 //! Importing a call-centre export. Each row is either imported whole or reported with its reason,
-//! never half-stored; an order already received (through the API or an earlier import) is
-//! reported and skipped, so running the same file again imports nothing twice.
+//! never half-stored; an order already received (stored, through the API or an earlier import, or
+//! still on the queue from an earlier import) is reported and skipped, so running the same file
+//! again imports nothing twice and says so.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Message, Queue, Store};
-use jiesu_domain::request::Channel;
+use jiesu_domain::request::{Channel, ChannelRef};
 
 use super::csv::Row;
 
@@ -17,7 +18,8 @@ use super::csv::Row;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Imported(TrackingNumber),
-    AlreadyImported(TrackingNumber),
+    /// Received before: stored, or sent to the queue by an earlier import.
+    AlreadyReceived(TrackingNumber),
     Rejected(String),
 }
 
@@ -48,7 +50,7 @@ pub async fn import<S: Store, Q: Queue>(
 ) -> ImportReport {
     let mut report = ImportReport::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut pending: Vec<(u64, String, TrackingNumber, Message)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     for row in rows {
         let order = match row.order {
             Ok(o) => o,
@@ -75,7 +77,7 @@ pub async fn import<S: Store, Q: Queue>(
         };
         match store.tracking_for(Channel::Hotline, &channel_ref).await {
             Ok(Some(tracking)) => {
-                report.rows.push((row.line, no, Outcome::AlreadyImported(tracking)));
+                report.rows.push((row.line, no, Outcome::AlreadyReceived(tracking)));
                 continue;
             }
             Ok(None) => {}
@@ -87,39 +89,63 @@ pub async fn import<S: Store, Q: Queue>(
         match order.into_request(district, now) {
             Ok(request) => {
                 let m = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request));
-                pending.push((row.line, no, request.tracking, m));
+                pending.push(Pending {
+                    line: row.line,
+                    no,
+                    channel_ref,
+                    tracking: request.tracking,
+                    message: m,
+                });
             }
             Err(e) => report.rows.push((row.line, no, Outcome::Rejected(e.to_string()))),
         }
-        if pending.len() >= BATCH && !flush(queue, &mut pending, &mut report).await {
+        if pending.len() >= BATCH && !flush(store, queue, &mut pending, &mut report).await {
             break;
         }
     }
     if report.stopped.is_none() {
-        flush(queue, &mut pending, &mut report).await;
+        flush(store, queue, &mut pending, &mut report).await;
     }
     report.rows.sort_by_key(|(line, _, _)| *line);
     report
 }
 
-/// Sends what is pending; only confirmed rows are reported imported.
-async fn flush<Q: Queue>(
+/// A row converted and waiting for its batch to be sent.
+struct Pending {
+    line: u64,
+    no: String,
+    channel_ref: ChannelRef,
+    tracking: TrackingNumber,
+    message: Message,
+}
+
+/// Sends what is pending; only confirmed rows are reported imported. Confirmed rows are then
+/// recorded, so an import run again before the dispatcher stored them reports them received.
+/// (Recorded after the confirm, never before: a row recorded but never queued would be lost.)
+async fn flush<S: Store, Q: Queue>(
+    store: &S,
     queue: &Q,
-    pending: &mut Vec<(u64, String, TrackingNumber, Message)>,
+    pending: &mut Vec<Pending>,
     report: &mut ImportReport,
 ) -> bool {
     if pending.is_empty() {
         return true;
     }
-    let messages: Vec<Message> = pending.iter().map(|(_, _, _, m)| m.clone()).collect();
-    match queue.send(INTAKE_QUEUE, &messages).await {
-        Ok(()) => {
-            report.rows.extend(pending.drain(..).map(|(line, no, t, _)| (line, no, Outcome::Imported(t))));
-            true
-        }
+    let messages: Vec<Message> = pending.iter().map(|p| p.message.clone()).collect();
+    if let Err(e) = queue.send(INTAKE_QUEUE, &messages).await {
+        report.stopped = Some(format!("the queue: {e}"));
+        pending.clear();
+        return false;
+    }
+    let refs: Vec<_> = pending.iter().map(|p| (p.channel_ref.clone(), p.tracking.clone())).collect();
+    let recorded = store.record_queued(Channel::Hotline, &refs, jiesu_domain::time::now()).await;
+    report.rows.extend(pending.drain(..).map(|p| (p.line, p.no, Outcome::Imported(p.tracking))));
+    match recorded {
+        Ok(()) => true,
         Err(e) => {
-            report.stopped = Some(format!("the queue: {e}"));
-            pending.clear();
+            // Imported all the same; only a second import before the dispatcher stores them
+            // would not know them (the dispatcher still stores each once).
+            report.stopped = Some(format!("the database, after queueing: {e}"));
             false
         }
     }
