@@ -88,6 +88,13 @@ async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend:
         .expect("the escalation")
         .clone();
     assert_eq!(escalation["state"], "meeting_called");
+    // The README's example query finds it: such an escalation waits in `meeting_called` at once
+    // (a meeting is called as it opens), so asking for `state=open` finds nothing.
+    let (_, readme) = boss.get("/api/v1/escalations?trigger=exhausted,ping_pong&state=meeting_called").await;
+    let found = readme["escalations"].as_array().expect("escalations");
+    assert!(found.iter().any(|e| e["id"] == escalation["id"] && e["trigger_name"].is_string()), "{readme}");
+    let (_, open) = boss.get("/api/v1/escalations?trigger=exhausted,ping_pong&state=open").await;
+    assert_eq!(open["escalations"], json!([]), "{open}");
     let (_, opened) =
         boss.get(&format!("/api/v1/escalations/{}", escalation["id"].as_str().expect("id"))).await;
     // Opened, the escalation shows the request's whole history: every disclaim that led here.
