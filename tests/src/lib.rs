@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod browser;
 pub mod chaos;
+pub mod citizen;
 pub mod client;
 pub mod peers;
 pub mod process;

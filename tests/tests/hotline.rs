@@ -24,7 +24,7 @@ fn order(no: &str) -> Value {
         "call_time": "2026-11-22T09:15:00+08:00",
         "caller_number": "13912345678",
         "caller_name": "张先生",
-        "confidential": true,
+        "confidential": false,
         "kind": "投诉",
         "category": "施工噪声",
         "title": "夜间施工噪音扰民",

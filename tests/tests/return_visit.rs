@@ -1,6 +1,7 @@
 //! The return visit (回访) as a citizen answers it, in headless Chromium: once the dispatch desk
 //! has reviewed the result, the tracking page asks whether the problem is solved; "not solved"
-//! sends it back to the bureau that resolved it (重办). On both backends.
+//! sends it back to the bureau that resolved it (重办). And the bureau cannot answer it in the
+//! citizen's place: the visit takes the request's own link secret. On both backends.
 
 use std::time::Duration;
 
@@ -10,11 +11,25 @@ use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::browser::Browser;
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
+use reqwest::StatusCode;
 use serde_json::json;
 
-jiesu_e2e::e2e_on_both_backends!(a_citizen_who_says_not_solved_gets_the_request_reopened);
+jiesu_e2e::e2e_on_both_backends!(
+    a_citizen_who_says_not_solved_gets_the_request_reopened,
+    a_bureau_cannot_give_the_return_visit_with_what_it_sees,
+);
 
-async fn a_citizen_who_says_not_solved_gets_the_request_reopened(backend: Backend) {
+/// A request with a phone number, resolved by its bureau and passed by the desk's closure review:
+/// its return visit is due.
+struct Reviewed {
+    app: jiesu_e2e::backend::Running,
+    id: String,
+    um: StaffClient,
+    task: String,
+    desk: StaffClient,
+}
+
+async fn reviewed(backend: &Backend) -> Reviewed {
     let key = backend.api_key("e2e").await;
     backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
     backend.add_staff("desk", StaffRole::Operator, None).await;
@@ -30,6 +45,11 @@ async fn a_citizen_who_says_not_solved_gets_the_request_reopened(backend: Backen
     um.ok(&format!("/api/v1/tasks/{task}/resolve"), json!({ "result": "已更换灯泡" })).await;
     let desk = StaffClient::login(&app.base, "desk").await;
     desk.ok(&format!("/api/v1/requests/{id}/review"), json!({ "approve": true })).await;
+    Reviewed { app, id, um, task, desk }
+}
+
+async fn a_citizen_who_says_not_solved_gets_the_request_reopened(backend: Backend) {
+    let Reviewed { app, id, um, task, desk } = reviewed(&backend).await;
 
     let browser = Browser::start().await;
     let c = &browser.client;
@@ -70,5 +90,46 @@ async fn a_citizen_who_says_not_solved_gets_the_request_reopened(backend: Backen
     let (_, case) = desk.get(&format!("/api/v1/requests/{id}")).await;
     assert_eq!(case["return_visits"][0]["solved"], false);
     assert_eq!(case["return_visits"][0]["comment"], "路灯晚上还是不亮");
+    app.stop().await;
+}
+
+async fn a_bureau_cannot_give_the_return_visit_with_what_it_sees(backend: Backend) {
+    use jiesu_e2e::citizen::{post_visit, track, visit_secret};
+    let Reviewed { app, id, um, task, desk } = reviewed(&backend).await;
+
+    // The bureau's view of the case: the tracking number and the masked phone.
+    let (_, seen) = um.get(&format!("/api/v1/tasks/{task}")).await;
+    let masked = seen["case"]["request"]["contact"]["phone"].as_str().expect("a masked phone").to_owned();
+    assert!(!masked.contains("5678"), "staff see the digits the tracking page asks for: {masked}");
+    let shown_tail: String = masked.chars().skip(masked.chars().count() - 4).collect();
+    let (status, _) = track(&app.base, &id, &shown_tail).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the tracking page with what staff see");
+    // Even with the right digits (guessed, or told), the visit takes the link's secret only.
+    // (Four failures in all: a fifth would lock the number for the citizen too.)
+    for form in [
+        vec![("n", id.as_str()), ("last4", "5678"), ("solved", "yes"), ("satisfaction", "satisfied")],
+        vec![("n", id.as_str()), ("k", "00000000000000000000000000"), ("solved", "yes")],
+        vec![("n", id.as_str()), ("k", ""), ("last4", shown_tail.as_str()), ("solved", "yes")],
+    ] {
+        let (status, page) = post_visit(&app.base, &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{form:?}: {page}");
+    }
+    let (_, case) = desk.get(&format!("/api/v1/requests/{id}")).await;
+    assert_eq!(case["request"]["status"], "reviewed", "no visit was recorded");
+    assert_eq!(case["return_visits"], json!([]));
+
+    // The citizen's tracking page gives the link; the link opens the form and takes the visit.
+    let (status, page) = track(&app.base, &id, "5678").await;
+    assert_eq!(status, StatusCode::OK);
+    let k = visit_secret(&page).expect("the return-visit link");
+    let link = reqwest::get(format!("{}/track/visit?n={id}&k={k}", app.base)).await.expect("GET the link");
+    assert_eq!(link.status(), StatusCode::OK);
+    assert!(link.text().await.expect("page").contains("visit-form"));
+    let (status, _) =
+        post_visit(&app.base, &[("n", id.as_str()), ("k", k.as_str()), ("solved", "yes")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, case) = desk.get(&format!("/api/v1/requests/{id}")).await;
+    assert_eq!(case["request"]["status"], "closed");
+    assert_eq!(case["return_visits"][0]["by"]["type"], "citizen", "recorded as the citizen's");
     app.stop().await;
 }

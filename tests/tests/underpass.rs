@@ -222,13 +222,9 @@ async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend:
     let (_, case) = desk.get(&format!("/api/v1/requests/{id}")).await;
     assert_eq!(case["request"]["status"], "resolved", "the lead and both assists are done");
     desk.ok(&format!("/api/v1/requests/{id}/review"), json!({ "approve": true })).await;
-    let page = reqwest::Client::new()
-        .post(format!("{}/track/visit", app.base))
-        .form(&[("n", id.as_str()), ("last4", "5678"), ("solved", "yes"), ("satisfaction", "satisfied")])
-        .send()
-        .await
-        .expect("POST visit");
-    assert_eq!(page.status(), StatusCode::OK);
+    let answers = [("solved", "yes"), ("satisfaction", "satisfied")];
+    let (status, _) = jiesu_e2e::citizen::give_visit(&app.base, &id, "5678", &answers).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(citizen.get(&id).await.body[0]["status"], "closed");
     let (_, case) = desk.get(&format!("/api/v1/requests/{id}")).await;
     let types: Vec<&str> = case["history"]

@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use jiesu_domain::admission::{Admission, admit};
-use jiesu_domain::ids::{RequestId, TrackingNumber};
+use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, decode_new_request};
 use jiesu_domain::ports::{Consumer, Delivery, IngestOutcome, Queue, QueueError, Store, StoreError};
@@ -186,7 +186,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
                     // Astronomically rare (60 bits); the citizen's number is taken, so they get a new
                     // one, which every later message to them will carry.
                     let mut renumbered = new.clone();
-                    renumbered.tracking = TrackingNumber::for_request(RequestId::generate());
+                    renumbered.tracking = TrackingNumber::random();
                     tracing::error!(request.id = %new.id, old = %new.tracking, new = %renumbered.tracking,
                         "tracking number already taken; renumbering");
                     again.push(admit(renumbered, &self.district.current(), a.request.updated_at));

@@ -57,13 +57,14 @@ impl PhoneNumber {
         &self.0
     }
 
-    /// `138****5678`: what staff pages and logs may show.
+    /// `138********`: what staff pages and logs may show. Nothing of the last four digits: they
+    /// are what the tracking page asks a citizen for, so whoever sees a masked number must not
+    /// learn them. The first three (a mobile's carrier prefix, a landline's area code) help the
+    /// desk tell numbers apart; shorter international numbers show nothing.
     pub fn masked(&self) -> String {
         let n = &self.0;
-        let keep_tail = 4.min(n.len());
-        let keep_head = if n.len() >= 11 { 3 } else { 0 };
-        let hidden = n.len() - keep_head - keep_tail;
-        format!("{}{}{}", &n[..keep_head], "*".repeat(hidden), &n[n.len() - keep_tail..])
+        let keep_head = if n.len() >= 10 { 3 } else { 0 };
+        format!("{}{}", &n[..keep_head], "*".repeat(n.len() - keep_head))
     }
 
     /// The last four digits, which a citizen gives on the tracking page to prove the request is theirs.
@@ -196,7 +197,7 @@ mod tests {
         let p = PhoneNumber::parse("13812345678").expect("valid");
         let shown = format!("{p:?}");
         assert!(!shown.contains("13812345678"));
-        assert!(shown.contains("138****5678"));
+        assert!(shown.contains("138********"));
         assert_eq!(p.last_four(), "5678");
 
         let o = OpenId::parse("oAbCdEfGhIjKlMnOpQrStUvWxYz0").expect("valid");
@@ -209,7 +210,18 @@ mod tests {
     #[test]
     fn landlines_are_masked_too() {
         let p = PhoneNumber::parse("0755-28331234").expect("valid");
-        assert_eq!(p.masked(), "075*****1234");
+        assert_eq!(p.masked(), "075*********");
+    }
+
+    #[test]
+    fn a_masked_number_never_shows_the_digits_the_tracking_page_asks_for() {
+        for raw in ["13812345678", "075528331234", "01065123456", "+85291234567", "+4412345"] {
+            let p = PhoneNumber::parse(raw).expect("valid");
+            let masked = p.masked();
+            assert_eq!(masked.chars().count(), p.expose().len(), "{raw}: the length is kept");
+            let tail: String = masked.chars().rev().take(4).collect();
+            assert_eq!(tail, "****", "{raw}: {masked} shows some of {}", p.last_four());
+        }
     }
 
     #[test]

@@ -127,7 +127,7 @@ fn new_request(category: &str, point: Option<(f64, f64)>, address: Option<&str>)
     let id = RequestId::generate();
     NewRequest {
         id,
-        tracking: TrackingNumber::for_request(id),
+        tracking: TrackingNumber::for_request(&crate::secret::test_key(), id),
         channel: Channel::Open311,
         channel_ref: ChannelRef::parse(&id.to_string()).expect("ref"),
         kind: Kind::Help,

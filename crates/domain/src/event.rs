@@ -209,6 +209,9 @@ pub enum EventKind {
         bureau: BureauCode,
     },
     RequestClosed,
+    /// An operator read the caller's full phone number, to call them back (every reading is
+    /// recorded, with who and when: the event's actor and time).
+    PhoneRevealed,
     /// A task's clock ran out and its chain moved: someone is reminded.
     DeadlineReminder {
         deadline: DeadlineId,
@@ -335,6 +338,7 @@ impl EventKind {
             Self::ReturnVisitRecorded { .. } => "return_visit_recorded",
             Self::RequestReopened { .. } => "request_reopened",
             Self::RequestClosed => "request_closed",
+            Self::PhoneRevealed => "phone_revealed",
             Self::DeadlineReminder { .. } => "deadline_reminder",
             Self::EscalationOpened { .. } => "escalation_opened",
             Self::HotspotLinked { .. } => "hotspot_linked",
@@ -394,7 +398,7 @@ mod tests {
             Actor::System,
             EventKind::RequestReceived {
                 channel: Channel::Open311,
-                tracking: TrackingNumber::for_request(RequestId::generate()),
+                tracking: TrackingNumber::for_request(&crate::secret::test_key(), RequestId::generate()),
                 kind: Kind::Help,
                 category: None,
             },

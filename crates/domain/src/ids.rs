@@ -1,11 +1,10 @@
 //! Identifiers: UUIDv7 ids (time-ordered, so B-tree indexes stay compact) and the tracking number
 //! a citizen is told.
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
 use crate::ValidationError;
+use crate::secret::ServerKey;
 use crate::text::string_newtype;
+use serde::{Deserialize, Serialize};
 
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $name:ident) => {
@@ -56,42 +55,49 @@ uuid_id!(
 /// Crockford base32, 60 bits.
 ///
 /// It is made at intake, before any database is involved (intake must keep accepting during a
-/// database outage), so it cannot come from a sequence. It is either hashed from the request id,
-/// or, when the client sent an idempotency key, hashed from that key, so that a resent request
-/// gets the same number back even if the first copy is still on the queue.
+/// database outage), so it cannot come from a sequence. It is an HMAC under the server's key
+/// (`secret::ServerKey`) either of the request id, or, when the client sent an idempotency key, of
+/// that key, so that a resent request gets the same number back even if the first copy is still on
+/// the queue. Keyed, so nobody who knows the key's input (a hotline's sequential order number)
+/// can compute a request's number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct TrackingNumber(String);
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/// The first `len` × 5 bits of a digest in Crockford base32 (`len` ≤ 51).
+pub(crate) fn crockford(digest: &[u8; 32], len: usize) -> String {
+    (0..len)
+        .map(|i| {
+            let bit = i * 5;
+            let pair = u16::from_be_bytes([digest[bit / 8], digest.get(bit / 8 + 1).copied().unwrap_or(0)]);
+            let value = (pair >> (11 - bit % 8)) & 31;
+            CROCKFORD[value as usize] as char
+        })
+        .collect()
+}
+
 impl TrackingNumber {
     pub const LEN: usize = 12;
 
     /// The tracking number of a request that came without an idempotency key.
-    pub fn for_request(id: RequestId) -> Self {
-        Self::from_digest(&[b"request\0", id.as_uuid().as_bytes().as_slice()])
+    pub fn for_request(key: &ServerKey, id: RequestId) -> Self {
+        Self(crockford(&key.mac("tracking-request", &[id.as_uuid().as_bytes()]), Self::LEN))
+    }
+
+    /// A fresh number from 122 random bits, for a request whose number turned out to be taken
+    /// (astronomically rare): nothing to derive it from, and nothing anyone could predict.
+    pub fn random() -> Self {
+        use sha2::{Digest, Sha256};
+        Self(crockford(&Sha256::digest(uuid::Uuid::new_v4().as_bytes()).into(), Self::LEN))
     }
 
     /// The tracking number of a request identified by a client-chosen key, scoped to the channel
     /// and to the client (one API client cannot collide with another's keys).
-    pub fn for_key(channel: &str, scope: &str, key: &str) -> Self {
-        Self::from_digest(&[b"key\0", channel.as_bytes(), b"\0", scope.as_bytes(), b"\0", key.as_bytes()])
-    }
-
-    fn from_digest(parts: &[&[u8]]) -> Self {
-        let mut hasher = Sha256::new();
-        for p in parts {
-            hasher.update(p);
-        }
-        let digest = hasher.finalize();
-        let mut bits = u64::from_be_bytes(digest[..8].try_into().unwrap_or([0; 8])) >> 4;
-        let mut out = [0u8; Self::LEN];
-        for slot in out.iter_mut().rev() {
-            *slot = CROCKFORD[(bits & 31) as usize];
-            bits >>= 5;
-        }
-        Self(out.iter().map(|&b| b as char).collect())
+    pub fn for_key(key: &ServerKey, channel: &str, scope: &str, client_key: &str) -> Self {
+        let parts: [&[u8]; 3] = [channel.as_bytes(), scope.as_bytes(), client_key.as_bytes()];
+        Self(crockford(&key.mac("tracking-key", &parts), Self::LEN))
     }
 
     /// Parses what a person typed: case-insensitive, dashes and spaces ignored, and the letters
@@ -130,6 +136,7 @@ string_newtype!(TrackingNumber);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::test_key;
     use proptest::prelude::*;
 
     #[test]
@@ -142,16 +149,48 @@ mod tests {
 
     #[test]
     fn the_same_key_gives_the_same_tracking_number() {
-        let a = TrackingNumber::for_key("open311", "client-1", "abc");
-        let b = TrackingNumber::for_key("open311", "client-1", "abc");
+        let k = test_key();
+        let a = TrackingNumber::for_key(&k, "open311", "client-1", "abc");
+        let b = TrackingNumber::for_key(&k, "open311", "client-1", "abc");
         assert_eq!(a, b);
-        assert_ne!(a, TrackingNumber::for_key("open311", "client-2", "abc"));
-        assert_ne!(a, TrackingNumber::for_key("hotline", "client-1", "abc"));
+        assert_ne!(a, TrackingNumber::for_key(&k, "open311", "client-2", "abc"));
+        assert_ne!(a, TrackingNumber::for_key(&k, "hotline", "client-1", "abc"));
+    }
+
+    /// What the number was before it was keyed: SHA-256 of the same input, anyone could compute it.
+    fn unkeyed(parts: &[&[u8]]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p);
+        }
+        crockford(&h.finalize().into(), TrackingNumber::LEN)
+    }
+
+    #[test]
+    fn nobody_without_the_server_key_can_compute_a_hotline_orders_number() {
+        let order_no = "GD20261122000123";
+        let ours = TrackingNumber::for_key(&test_key(), "hotline", "12345", order_no);
+        let theirs = ServerKey::new(b"a key somebody guessed").expect("key");
+        assert_ne!(ours, TrackingNumber::for_key(&theirs, "hotline", "12345", order_no));
+        let unkeyed = unkeyed(&[b"key\0", b"hotline", b"\0", b"12345", b"\0", order_no.as_bytes()]);
+        assert_ne!(ours.as_str(), unkeyed, "the number before it was keyed");
+        let id = RequestId::generate();
+        assert_ne!(TrackingNumber::for_request(&test_key(), id), TrackingNumber::for_request(&theirs, id));
+    }
+
+    #[test]
+    fn the_crockford_digits_are_the_digests_leading_bits() {
+        let mut digest = [0u8; 32];
+        digest[0] = 0b0000_1000; // bits 0..5 = 00001, bits 5..10 = 000 + 00
+        digest[1] = 0b0100_0000; //                       → 0b00001 = 1, then 0b00001 = 1 (bit 9)
+        assert_eq!(&crockford(&digest, 3), "110");
+        assert_eq!(crockford(&[0xFF; 32], 51), "Z".repeat(51));
     }
 
     #[test]
     fn typed_tracking_numbers_are_forgiving() {
-        let t = TrackingNumber::for_request(RequestId::generate());
+        let t = TrackingNumber::for_request(&test_key(), RequestId::generate());
         let typed = t.grouped().to_lowercase();
         assert_eq!(TrackingNumber::parse(&typed), Ok(t));
         assert_eq!(
@@ -166,7 +205,8 @@ mod tests {
     proptest! {
         #[test]
         fn every_generated_number_parses_back(bytes in any::<[u8; 16]>()) {
-            let t = TrackingNumber::for_request(RequestId::from_uuid(uuid::Uuid::from_bytes(bytes)));
+            let id = RequestId::from_uuid(uuid::Uuid::from_bytes(bytes));
+            let t = TrackingNumber::for_request(&test_key(), id);
             prop_assert_eq!(t.as_str().len(), TrackingNumber::LEN);
             prop_assert_eq!(TrackingNumber::parse(t.as_str()), Ok(t.clone()));
         }

@@ -25,6 +25,7 @@ pub mod records;
 pub mod request;
 pub mod request_status;
 pub mod routing;
+pub mod secret;
 pub mod sla;
 pub mod staff;
 pub mod task;

@@ -79,7 +79,7 @@ mod tests {
         let id = RequestId::generate();
         NewRequest {
             id,
-            tracking: TrackingNumber::for_request(id),
+            tracking: TrackingNumber::for_request(&crate::secret::test_key(), id),
             channel: Channel::Web,
             channel_ref: ChannelRef::parse("web-1").expect("ref"),
             kind: Kind::Suggestion,

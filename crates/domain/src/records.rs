@@ -211,7 +211,7 @@ mod tests {
         Request {
             submitted: NewRequest {
                 id,
-                tracking: TrackingNumber::for_request(id),
+                tracking: TrackingNumber::for_request(&crate::secret::test_key(), id),
                 channel: Channel::Wechat,
                 channel_ref: ChannelRef::parse("msg-1").expect("ref"),
                 kind: Kind::Complaint,

@@ -296,6 +296,17 @@ pub struct NewRequest {
     pub received_at: DateTime<Utc>,
 }
 
+impl NewRequest {
+    /// Whether the request may appear in public views (Open311 GET). A confidential (保密)
+    /// request is non-public, as FixMyStreet's `non_public` reports are: its description and
+    /// address can identify the caller. The stores keep it out of the public list in SQL, on the
+    /// same `contact_confidential` column, so paging stays right. The citizen's own views (the
+    /// tracking page after the phone proof, WeChat 查询) and staff still show it.
+    pub fn is_public(&self) -> bool {
+        !self.contact.confidential
+    }
+}
+
 /// The parts of a request only some channels provide (mostly the hotline's work orders).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Details {

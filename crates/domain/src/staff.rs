@@ -138,6 +138,14 @@ impl Principal {
     pub fn is(&self, roles: &[StaffRole]) -> bool {
         roles.contains(&self.role)
     }
+
+    /// Whether this staff member may see who a confidential (保密) caller is, and read a caller's
+    /// full number (recorded): only the dispatch desk (operators), which gives the return visit
+    /// by phone. The bureaus handling the request, and district-wide readers, see that the caller
+    /// asked to stay unnamed, and phone numbers masked.
+    pub fn sees_confidential_callers(&self) -> bool {
+        self.role == StaffRole::Operator
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

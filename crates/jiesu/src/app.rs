@@ -171,6 +171,7 @@ impl UseBackends for Starter<'_> {
         // which only the store knows: composed before any role routes a request.
         let rulebook = RulebookService::new(store.clone(), district.clone());
         rulebook.refresh().await?;
+        let key = crate::secret::server_key(settings, &store).await?;
         let every = Duration::from_secs(settings.district.reload_secs);
         app.tracker.spawn(crate::reload::watch(
             settings.district.dir.clone(),
@@ -232,7 +233,7 @@ impl UseBackends for Starter<'_> {
             // One cache of API keys for every channel that takes them.
             let keys =
                 Arc::new(ApiKeys::new(store.clone(), Duration::from_secs(settings.open311.key_cache_secs)));
-            let wechat = wechat_channel(settings, &store, &queue, &district)?;
+            let wechat = wechat_channel(settings, &store, &queue, &district, &key)?;
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
@@ -243,6 +244,7 @@ impl UseBackends for Starter<'_> {
                 MediaDir::new(&settings.web.media_dir),
                 settings.server.public_url.clone(),
                 settings.web.max_photo_mb * 1024 * 1024,
+                key.clone(),
             );
             web.policy = policy.clone();
             let web = Arc::new(web);
@@ -251,6 +253,7 @@ impl UseBackends for Starter<'_> {
                 queue: queue.clone(),
                 district: district.clone(),
                 keys: keys.clone(),
+                key: key.clone(),
             });
             let open311 = Arc::new(Open311 {
                 store: store.clone(),
@@ -259,6 +262,7 @@ impl UseBackends for Starter<'_> {
                 keys,
                 public_url: settings.server.public_url.clone(),
                 changeset: jiesu_domain::time::now(),
+                key: key.clone(),
             });
             let http = HttpSettings {
                 body_limit: settings.server.body_limit,
@@ -300,6 +304,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
     store: &S,
     queue: &Q,
     district: &LiveDistrict,
+    server_key: &jiesu_domain::secret::ServerKey,
 ) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
     let w = &settings.wechat;
     let token = w.token.expose_secret();
@@ -327,6 +332,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
             draft_ttl: chrono::Duration::minutes(w.draft_ttl_mins),
             deadline: Duration::from_millis(w.reply_deadline_ms),
         },
+        key: server_key.clone(),
     })))
 }
 

@@ -15,6 +15,7 @@ use crate::backends::{OpenOptions, UseBackends, with_backends};
 use crate::settings::Settings;
 
 struct Import {
+    settings: Settings,
     district: District,
     rows: Vec<hotline::csv::Row>,
 }
@@ -28,7 +29,8 @@ impl UseBackends for Import {
         queue: Q,
     ) -> Result<ImportReport, StartError> {
         queue.declare(INTAKE_QUEUE, &[]).await?;
-        Ok(hotline::import(&store, &queue, &self.district, self.rows, jiesu_domain::time::now()).await)
+        let key = crate::secret::server_key(&self.settings, &store).await?;
+        Ok(hotline::import(&store, &queue, &key, &self.district, self.rows, jiesu_domain::time::now()).await)
     }
 }
 
@@ -56,16 +58,19 @@ pub async fn hotline(settings: &Settings, file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report =
-        match with_backends(settings, OpenOptions { serve: false, migrate: true }, Import { district, rows })
-            .await
-        {
-            Ok((report, _)) => report,
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let report = match with_backends(
+        settings,
+        OpenOptions { serve: false, migrate: true },
+        Import { settings: settings.clone(), district, rows },
+    )
+    .await
+    {
+        Ok((report, _)) => report,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     for (line, order, outcome) in &report.rows {
         let what = match outcome {
             Outcome::Imported(t) => format!("imported, tracking number {t}"),

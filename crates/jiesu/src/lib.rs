@@ -9,6 +9,7 @@ pub mod backends;
 pub mod cli;
 mod import;
 pub mod reload;
+mod secret;
 pub mod settings;
 mod telemetry;
 mod users;

@@ -30,6 +30,16 @@ pub struct Settings {
     pub escalation: EscalationSettings,
     pub auth: AuthSettings,
     pub log: Log,
+    pub security: SecuritySettings,
+}
+
+/// The server's own secrets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// The key tracking numbers and return-visit links are derived with (HMAC-SHA256). Empty: one
+    /// generated on first start and kept in the database, which every process shares.
+    pub tracking_secret: SecretString,
 }
 
 /// Staff sign-in: how long a session lasts, and when failed logins lock an account.

@@ -192,6 +192,20 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn server_secret(&self, name: &str, candidate: &str) -> Result<String, StoreError> {
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error)?;
         Ok(())

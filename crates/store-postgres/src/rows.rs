@@ -81,7 +81,8 @@ pub(crate) async fn request_view(pool: &PgPool, tracking: &str) -> Result<Option
 pub(crate) async fn list(pool: &PgPool, q: &RequestQuery) -> Result<Vec<RequestView>, StoreError> {
     let sql = format!(
         "SELECT {REQUEST_COLUMNS} FROM requests
-         WHERE (cardinality($1::text[]) = 0 OR tracking = ANY($1))
+         WHERE NOT contact_confidential
+           AND (cardinality($1::text[]) = 0 OR tracking = ANY($1))
            AND (cardinality($1::text[]) > 0 OR (
                  (cardinality($2::text[]) = 0 OR category = ANY($2))
              AND ($3::bool IS NULL OR ($3 AND status <> 'closed') OR (NOT $3 AND status = 'closed'))

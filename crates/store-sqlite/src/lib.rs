@@ -317,6 +317,20 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn server_secret(&self, name: &str, candidate: &str) -> Result<String, StoreError> {
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pools.writer)
+            .await
+            .map_err(store_error)?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pools.writer)
+            .await
+            .map_err(store_error)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(self.reader()).await.map_err(store_error)?;
         Ok(())

@@ -79,7 +79,8 @@ pub(crate) async fn list(pool: &SqlitePool, q: &RequestQuery) -> Result<Vec<Requ
     let categories = json_list(q.categories.iter().map(ToString::to_string));
     let rows = sqlx::query(
         "SELECT * FROM requests
-         WHERE (json_array_length($1) = 0 OR tracking IN (SELECT value FROM json_each($1)))
+         WHERE NOT contact_confidential
+           AND (json_array_length($1) = 0 OR tracking IN (SELECT value FROM json_each($1)))
            AND (json_array_length($1) > 0 OR (
                  (json_array_length($2) = 0 OR category IN (SELECT value FROM json_each($2)))
              AND ($3 IS NULL OR ($3 = 1 AND status <> 'closed') OR ($3 = 0 AND status = 'closed'))

@@ -24,7 +24,7 @@ pub fn new_request() -> NewRequest {
     let id = RequestId::generate();
     NewRequest {
         id,
-        tracking: TrackingNumber::for_request(id),
+        tracking: TrackingNumber::for_request(&jiesu_domain::secret::test_key(), id),
         channel: Channel::Open311,
         channel_ref: ChannelRef::parse(&id.to_string()).expect("valid reference"),
         kind: Kind::Help,

@@ -38,6 +38,8 @@ macro_rules! store_contract {
             the_histories_of_several_requests_come_back_together,
             a_channel_reference_tells_its_tracking_number,
             a_reference_still_on_the_queue_is_known_once_recorded,
+            a_confidential_request_is_never_listed_and_pages_count_without_it,
+            the_first_server_secret_stored_is_the_one_every_caller_gets,
             ping_answers,
         );
     };
@@ -153,7 +155,7 @@ pub async fn a_tracking_number_taken_by_another_request_is_reported(store: impl 
 }
 
 pub async fn an_unknown_tracking_number_is_not_found(store: impl Store) {
-    let unknown = TrackingNumber::for_request(RequestId::generate());
+    let unknown = TrackingNumber::random();
     assert_eq!(store.request_by_tracking(&unknown).await.expect("read"), None);
     assert_eq!(store.request_events(RequestId::generate()).await.expect("events"), []);
 }
@@ -256,6 +258,8 @@ async fn seed_three(store: &impl Store) -> Vec<jiesu_domain::admission::Admissio
     let mut out = Vec::new();
     for (i, mut new) in [new_request(), hotline_request(), answered_consultation()].into_iter().enumerate() {
         new.received_at = base + Duration::minutes(i as i64);
+        // Public, all three: the list is the public's, and a confidential one is never in it.
+        new.contact.confidential = false;
         out.push(admission(new));
     }
     store.ingest(&out).await.expect("ingest");
@@ -325,7 +329,8 @@ pub async fn the_histories_of_several_requests_come_back_together(store: impl St
 pub async fn a_reference_still_on_the_queue_is_known_once_recorded(store: impl Store) {
     use jiesu_domain::request::{Channel, ChannelRef};
     let order = |no: &str| ChannelRef::parse(no).expect("ref");
-    let number = |no: &str| TrackingNumber::for_key(Channel::Hotline.as_str(), "12345", no);
+    let key = jiesu_domain::secret::test_key();
+    let number = |no: &str| TrackingNumber::for_key(&key, Channel::Hotline.as_str(), "12345", no);
     assert_eq!(store.tracking_for(Channel::Hotline, &order("GD1")).await.expect("lookup"), None);
     let refs = [(order("GD1"), number("GD1")), (order("GD2"), number("GD2"))];
     let now = jiesu_domain::time::now();
@@ -351,4 +356,31 @@ pub async fn a_channel_reference_tells_its_tracking_number(store: impl Store) {
     );
     let unknown = jiesu_domain::request::ChannelRef::parse("no-such-order").expect("ref");
     assert_eq!(store.tracking_for(s.channel, &unknown).await.expect("lookup"), None);
+}
+
+pub async fn a_confidential_request_is_never_listed_and_pages_count_without_it(store: impl Store) {
+    let seeded = seed_three(&store).await;
+    let secret = admission(hotline_request());
+    store.ingest(std::slice::from_ref(&secret)).await.expect("ingest");
+    let t = &secret.request.submitted.tracking;
+    assert!(store.request_by_tracking(t).await.expect("read").is_some(), "stored, for its own views");
+    let all = store.list_requests(&query()).await.expect("list");
+    assert_eq!(all.len(), 3, "the public list is the three public requests: {:?}", trackings(&all));
+    let asked = RequestQuery { tracking: vec![t.clone()], ..query() };
+    assert_eq!(store.list_requests(&asked).await.expect("list"), [], "not even when asked for by number");
+    let second = store.list_requests(&RequestQuery { limit: 2, offset: 2, ..query() }).await.expect("list");
+    assert_eq!(
+        trackings(&second),
+        [seeded[0].request.submitted.tracking.to_string()],
+        "paging skips it in SQL"
+    );
+}
+
+pub async fn the_first_server_secret_stored_is_the_one_every_caller_gets(store: impl Store) {
+    let first = store.server_secret("tracking", "first-candidate").await.expect("secret");
+    assert_eq!(first, "first-candidate");
+    let again = store.server_secret("tracking", "second-candidate").await.expect("secret");
+    assert_eq!(again, "first-candidate", "a later process gets what the first stored");
+    let other = store.server_secret("other", "another").await.expect("secret");
+    assert_eq!(other, "another", "each name has its own");
 }

@@ -90,12 +90,16 @@ fn meeting_id(raw: &str) -> Result<MeetingId, ApiError> {
 }
 
 /// The whole case of a request, seen by a district-wide role.
-async fn case_json<S: Store + Cases>(api: &WorkApi<S>, request: RequestId) -> Result<Value, ApiError> {
+async fn case_json<S: Store + Cases>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    request: RequestId,
+) -> Result<Value, ApiError> {
     let not_found = || ApiError::not_found("no such request");
     let case = api.workflow.store().load_case(request).await.map_err(store_error)?.ok_or_else(not_found)?;
     let events = api.workflow.store().request_events(request).await.map_err(store_error)?;
     let d = api.workflow.district();
-    Ok(view::case(&d, &case, &events, jiesu_domain::time::now()))
+    Ok(view::case(&d, &case, &events, jiesu_domain::time::now(), me))
 }
 
 pub(super) async fn show<S: Store + Cases + Escalations>(
@@ -108,7 +112,7 @@ pub(super) async fn show<S: Store + Cases + Escalations>(
     let not_found = || ApiError::not_found("no such escalation");
     let request =
         api.workflow.store().escalation_request(id).await.map_err(store_error)?.ok_or_else(not_found)?;
-    let case = case_json(&api, request).await?;
+    let case = case_json(&api, &me, request).await?;
     let mut out = case["escalations"]
         .as_array()
         .and_then(|all| all.iter().find(|e| e["id"] == id.to_string()).cloned())
@@ -143,7 +147,7 @@ pub(super) async fn dismiss<S: Store + Cases + Escalations>(
         .act(Caller::Staff(&me), request, Command::DismissEscalation { escalation, note })
         .await
         .map_err(act_error)?;
-    Ok(Json(case_json(&api, request).await?))
+    Ok(Json(case_json(&api, &me, request).await?))
 }
 
 /// Whether the staff member may see the meeting: district-wide roles, and the staff of the

@@ -81,6 +81,7 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -
         .route("/api/v1/requests/{tracking}/assists", post(requests::add_assist::<S>))
         .route("/api/v1/requests/{tracking}/review", post(requests::review::<S>))
         .route("/api/v1/requests/{tracking}/visit", post(requests::visit::<S>))
+        .route("/api/v1/requests/{tracking}/reveal-phone", post(requests::reveal_phone::<S>))
         .route("/api/v1/desk", get(requests::desk::<S>))
         .route("/api/v1/extensions", get(requests::extensions::<S>))
         .route("/api/v1/extensions/{id}/decision", post(requests::decide_extension::<S>))

@@ -47,7 +47,7 @@ async fn case_view<S: Store + Cases>(
     let linked =
         if ids.is_empty() { Vec::new() } else { store.requests_by_id(&ids).await.map_err(store_error)? };
     let d = api.workflow.district();
-    let mut out = view::case(&d, &case, &events, jiesu_domain::time::now());
+    let mut out = view::case(&d, &case, &events, jiesu_domain::time::now(), me);
     out["escalations"] = escalation_view::escalations(&d, &case.escalations, &linked, &me.scope());
     Ok(Json(out))
 }
@@ -211,6 +211,20 @@ pub(super) async fn visit<S: Store + Cases>(
         comment: optional(b.comment, Note::parse)?,
     };
     act(&api, &me, &tracking, command).await
+}
+
+/// `reveal-phone`: the caller's full number, for an operator's return visit by phone. Every
+/// reading is an event in the request's history (who and when); other roles are refused.
+pub(super) async fn reveal_phone<S: Store + Cases>(
+    State(api): Api<S>,
+    Staff(me): Staff,
+    Path(tracking): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let request = request_id(&api, &me, &tracking).await?;
+    api.workflow.act(Caller::Staff(&me), request, Command::RevealPhone).await.map_err(act_error)?;
+    let case = api.workflow.case_for(&me, request).await.map_err(act_error)?;
+    let phone = case.request.submitted.contact.phone.as_ref().map(|p| p.expose().to_owned());
+    Ok(Json(json!({ "phone": phone })))
 }
 
 pub(super) async fn extensions<S: Store + Cases>(

@@ -87,7 +87,7 @@ async fn task_view<S: Store + Cases>(
     let now = jiesu_domain::time::now();
     let task = case.task(id).ok_or_else(|| ApiError::not_found("no such task"))?;
     let mut out = view::task(&d, task, &case.request, &case.deadlines, now);
-    out["case"] = view::case(&d, &case, &events, now);
+    out["case"] = view::case(&d, &case, &events, now, me);
     Ok(Json(out))
 }
 
@@ -306,7 +306,7 @@ pub(super) async fn release<S: Store + Cases>(
     let case = api.workflow.case_for(&me, request).await.map_err(act_error)?;
     let events = api.workflow.store().request_events(request).await.map_err(store_error)?;
     let d = api.workflow.district();
-    Ok(Json(view::case(&d, &case, &events, jiesu_domain::time::now())))
+    Ok(Json(view::case(&d, &case, &events, jiesu_domain::time::now(), &me)))
 }
 
 /// For the lead bureau's staff: the request of an assisting task on a request their bureau

@@ -1,17 +1,19 @@
 //! The JSON shapes of the staff API: tasks in lists and in full, requests, routing explanations,
 //! histories. Contact details are masked: staff see enough to call back through the platform,
-//! never a citizen's full phone number or OpenID.
+//! never a citizen's full phone number or OpenID, nor the last four digits the tracking page asks
+//! for. A confidential caller is named to the dispatch desk only.
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::area::Placement;
 use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::contact::Contact;
 use jiesu_domain::deadline::Deadline;
 use jiesu_domain::district::District;
 use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::request::Request;
 use jiesu_domain::routing::Routing;
 use jiesu_domain::sla::DeadlineKind;
-use jiesu_domain::staff::Scope;
+use jiesu_domain::staff::{Principal, Scope};
 use jiesu_domain::task::Task;
 use jiesu_domain::workflow::{Case, Disclaim, Extension, ReturnVisit, VisitBy};
 use jiesu_intake::history::{Lang, bureau_name, describe_in_full};
@@ -180,6 +182,23 @@ fn visit(v: &ReturnVisit) -> Value {
     })
 }
 
+/// The caller as this staff member may see them: masked always, and for a confidential (保密)
+/// caller nothing at all but to the desk (`Principal::sees_confidential_callers`).
+pub(crate) fn contact(contact: &Contact, viewer: &Principal) -> Value {
+    if contact.confidential && !viewer.sees_confidential_callers() {
+        return json!({ "name": CONFIDENTIAL, "phone": null, "wechat": null, "confidential": true });
+    }
+    json!({
+        "name": contact.name.as_ref().map(|n| n.as_str()),
+        "phone": contact.phone.as_ref().map(|p| p.masked()),
+        "wechat": contact.openid.as_ref().map(|o| o.masked()),
+        "confidential": contact.confidential,
+    })
+}
+
+/// What stands for a confidential caller's name on the pages of those who may not see it.
+pub(crate) const CONFIDENTIAL: &str = "保密";
+
 /// The placement recorded by the latest routing event.
 fn latest_placement(events: &[Event]) -> Option<&Placement> {
     events.iter().rev().find_map(|e| match &e.kind {
@@ -190,15 +209,15 @@ fn latest_placement(events: &[Event]) -> Option<&Placement> {
 
 /// A whole case: the request (contact masked), every task with its clocks, the routing with its
 /// explanation, disclaims, extensions, return visits, escalations and the history.
-pub(crate) fn case(d: &District, c: &Case, events: &[Event], now: DateTime<Utc>) -> Value {
-    let contact = &c.request.submitted.contact;
+pub(crate) fn case(
+    d: &District,
+    c: &Case,
+    events: &[Event],
+    now: DateTime<Utc>,
+    viewer: &Principal,
+) -> Value {
     let mut request = request_brief(d, &c.request);
-    request["contact"] = json!({
-        "name": contact.name.as_ref().map(|n| n.as_str()),
-        "phone": contact.phone.as_ref().map(|p| p.masked()),
-        "wechat": contact.openid.as_ref().map(|o| o.masked()),
-        "confidential": contact.confidential,
-    });
+    request["contact"] = contact(&c.request.submitted.contact, viewer);
     request["media"] = c.request.submitted.media.iter().map(|m| m.as_str()).collect::<Vec<_>>().into();
     request["answers"] = answers(d, &c.request).into();
     json!({

@@ -54,7 +54,8 @@ pub struct RequestView {
     pub expected_at: Option<DateTime<Utc>>,
 }
 
-/// Which requests to list (Open311 `GET requests`), newest first.
+/// Which requests to list (Open311 `GET requests`), newest first. Only public requests
+/// (`NewRequest::is_public`) are ever listed: the list is the public's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestQuery {
     /// When not empty, exactly these requests, and every other filter is ignored.
@@ -148,6 +149,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         seqs: &[i64],
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The server secret kept under `name`: the one stored, or else `candidate`, stored now. The
+    /// first process of a deployment to ask decides; every later one (and every restart) gets
+    /// the same value.
+    fn server_secret(
+        &self,
+        name: &str,
+        candidate: &str,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send;
 
     /// Cheap liveness check for readiness probes.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -107,6 +107,9 @@ pub enum Command {
         comment: Option<Note>,
     },
 
+    /// The desk reads the caller's full phone number (for the return visit by phone); recorded.
+    RevealPhone,
+
     // --- escalation -------------------------------------------------------------------------
     /// The escalation service: open what the case calls for (exhausted, ping-pong) and call meetings.
     ReviewEscalations,

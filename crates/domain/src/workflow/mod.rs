@@ -30,7 +30,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::district::District;
-use crate::event::Actor;
+use crate::event::{Actor, EventKind};
 use crate::staff::{Principal, StaffRole};
 use crate::task::Task;
 
@@ -140,6 +140,17 @@ pub fn decide(
             role(p, DESK)?;
             let by = VisitBy::Operator { username: p.username.to_string() };
             desk::record_visit(&mut d, by, solved, satisfaction, comment)?
+        }
+        (Caller::Staff(p), C::RevealPhone) => {
+            // The operators only: the number is what the desk calls back on. Bureau staff work
+            // through the platform and see it masked.
+            if !p.sees_confidential_callers() {
+                return Err(WorkflowError::Forbidden("only the dispatch desk reads a caller's number"));
+            }
+            if d.case.request.submitted.contact.phone.is_none() {
+                return Err(WorkflowError::NotFound("phone number"));
+            }
+            d.event(None, EventKind::PhoneRevealed);
         }
         (Caller::Citizen, C::RecordVisit { solved, satisfaction, comment }) => {
             desk::record_visit(&mut d, VisitBy::Citizen, solved, satisfaction, comment)?

@@ -192,6 +192,9 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             }
         }
         EventKind::RequestClosed => lang.pick("已结案", "Closed").into(),
+        EventKind::PhoneRevealed => lang
+            .pick("分拨员查看了来电号码，以便电话回访", "The desk read the caller's number to call back")
+            .into(),
         EventKind::RuleAccepted { lead, edited, note, .. } => {
             let base = match (edited, zh) {
                 (false, true) => format!("协调会议定的规则已纳入职责清单：此类诉求今后由{}主办", b(lead)),

@@ -177,7 +177,7 @@ mod tests {
             if let Ok(rows) = read(text.as_bytes()) {
                 for r in rows {
                     if let Ok(o) = r.order {
-                        let _ = o.into_request(jiesu_testkit::fixtures::district(), chrono::Utc::now());
+                        let _ = o.into_request(&jiesu_domain::secret::test_key(), jiesu_testkit::fixtures::district(), chrono::Utc::now());
                     }
                 }
             }

@@ -44,6 +44,7 @@ const BATCH: usize = 200;
 pub async fn import<S: Store, Q: Queue>(
     store: &S,
     queue: &Q,
+    key: &jiesu_domain::secret::ServerKey,
     district: &District,
     rows: Vec<Row>,
     now: DateTime<Utc>,
@@ -86,7 +87,7 @@ pub async fn import<S: Store, Q: Queue>(
                 break;
             }
         }
-        match order.into_request(district, now) {
+        match order.into_request(key, district, now) {
             Ok(request) => {
                 let m = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request));
                 pending.push(Pending {

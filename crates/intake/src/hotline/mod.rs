@@ -36,6 +36,8 @@ pub struct Hotline<S, Q> {
     pub queue: Q,
     pub district: LiveDistrict,
     pub keys: Arc<ApiKeys<S>>,
+    /// The server's key, which tracking numbers are derived with.
+    pub key: jiesu_domain::secret::ServerKey,
 }
 
 pub fn routes<S: Store, Q: Queue>(state: Arc<Hotline<S, Q>>) -> Router {
@@ -99,7 +101,7 @@ async fn receive<S: Store, Q: Queue>(
     let order: WorkOrder = serde_json::from_slice(&body)
         .map_err(|e| HotlineError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let order_no = order.order_no.trim().to_owned();
-    let request = order.into_request(&s.district.current(), jiesu_domain::time::now())?;
+    let request = order.into_request(&s.key, &s.district.current(), jiesu_domain::time::now())?;
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
         .with_header("request_id", request_id);

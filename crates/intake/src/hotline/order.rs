@@ -8,6 +8,7 @@ use jiesu_domain::contact::{Contact, PhoneNumber};
 use jiesu_domain::district::District;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::request::{Channel, ChannelRef, Details, Kind, Location, NewRequest, Urgency};
+use jiesu_domain::secret::ServerKey;
 use jiesu_domain::text::{AddressText, Answer, CategoryText, Description, OperatorId, PersonName, Title};
 use serde::Deserialize;
 
@@ -167,13 +168,18 @@ impl WorkOrder {
     }
 
     /// The tracking number this order has, whether or not it was received before.
-    pub fn tracking(&self) -> Result<TrackingNumber, FieldError> {
-        Ok(TrackingNumber::for_key(Channel::Hotline.as_str(), SCOPE, self.channel_ref()?.as_str()))
+    pub fn tracking(&self, key: &ServerKey) -> Result<TrackingNumber, FieldError> {
+        Ok(TrackingNumber::for_key(key, Channel::Hotline.as_str(), SCOPE, self.channel_ref()?.as_str()))
     }
 
-    pub fn into_request(self, district: &District, now: DateTime<Utc>) -> Result<NewRequest, FieldError> {
+    pub fn into_request(
+        self,
+        key: &ServerKey,
+        district: &District,
+        now: DateTime<Utc>,
+    ) -> Result<NewRequest, FieldError> {
         let channel_ref = self.channel_ref()?;
-        let tracking = self.tracking()?;
+        let tracking = self.tracking(key)?;
         let kind = Kind::parse(self.kind.trim()).ok_or_else(|| {
             FieldError::new("kind", format!("`{}` is not a kind (咨询/求助/投诉/举报/建议/表扬)", self.kind))
         })?;

@@ -28,7 +28,7 @@ fn now() -> DateTime<Utc> {
 
 #[test]
 fn a_work_order_becomes_a_request_with_every_detail() {
-    let r = order().into_request(district(), now()).expect("valid");
+    let r = order().into_request(&jiesu_domain::secret::test_key(), district(), now()).expect("valid");
     assert_eq!(r.channel, Channel::Hotline);
     assert_eq!(r.channel_ref.as_str(), "GD20261122000123");
     assert_eq!(r.kind, Kind::Complaint);
@@ -51,17 +51,17 @@ fn a_work_order_becomes_a_request_with_every_detail() {
 
 #[test]
 fn the_same_order_number_always_has_the_same_tracking_number() {
-    let a = order().into_request(district(), now()).expect("valid");
-    let b = order().into_request(district(), now()).expect("valid");
+    let a = order().into_request(&jiesu_domain::secret::test_key(), district(), now()).expect("valid");
+    let b = order().into_request(&jiesu_domain::secret::test_key(), district(), now()).expect("valid");
     assert_ne!(a.id, b.id);
     assert_eq!(a.tracking, b.tracking);
-    assert_eq!(order().tracking(), Ok(a.tracking));
+    assert_eq!(order().tracking(&jiesu_domain::secret::test_key()), Ok(a.tracking));
 }
 
 #[test]
 fn a_category_code_is_used_as_a_code() {
     let r = WorkOrder { category: Some("030101".into()), ..order() }
-        .into_request(district(), now())
+        .into_request(&jiesu_domain::secret::test_key(), district(), now())
         .expect("valid");
     assert_eq!(r.category.map(|c| c.to_string()), Some("030101".into()));
     assert_eq!(r.details.category_text, None);
@@ -71,9 +71,22 @@ fn a_category_code_is_used_as_a_code() {
 fn a_consultation_answered_on_the_phone_keeps_its_answer() {
     let o =
         WorkOrder { kind: "咨询".into(), answer: Some("请到社区工作站办理".into()), ..order() };
-    assert!(o.into_request(district(), now()).expect("valid").details.answer.is_some());
+    assert!(
+        o.into_request(&jiesu_domain::secret::test_key(), district(), now())
+            .expect("valid")
+            .details
+            .answer
+            .is_some()
+    );
     let wrong = WorkOrder { answer: Some("已答复".into()), ..order() };
-    assert_eq!(wrong.into_request(district(), now()).map(|_| ()).expect_err("a complaint").field, "answer");
+    assert_eq!(
+        wrong
+            .into_request(&jiesu_domain::secret::test_key(), district(), now())
+            .map(|_| ())
+            .expect_err("a complaint")
+            .field,
+        "answer"
+    );
 }
 
 #[test]
@@ -88,14 +101,20 @@ fn each_bad_field_is_named() {
         (WorkOrder { content: "".into(), ..order() }, "content"),
     ];
     for (o, field) in cases {
-        assert_eq!(o.into_request(district(), now()).map(|_| ()).expect_err(field).field, field);
+        assert_eq!(
+            o.into_request(&jiesu_domain::secret::test_key(), district(), now())
+                .map(|_| ())
+                .expect_err(field)
+                .field,
+            field
+        );
     }
 }
 
 #[test]
 fn an_order_with_no_place_concerns_the_whole_district() {
     let o = WorkOrder { address: None, street: None, community: None, ..order() };
-    let r = o.into_request(district(), now()).expect("accepted");
+    let r = o.into_request(&jiesu_domain::secret::test_key(), district(), now()).expect("accepted");
     assert_eq!(r.location.address().map(|a| a.as_str()), Some("坪山区"));
     assert_eq!(r.details.area_hint, None);
 }

@@ -43,6 +43,8 @@ pub struct Open311<S, Q> {
     pub public_url: String,
     /// When the service list last changed, for discovery's `changeset`.
     pub changeset: chrono::DateTime<chrono::Utc>,
+    /// The server's key, which tracking numbers are derived with.
+    pub key: jiesu_domain::secret::ServerKey,
 }
 
 type Shared<S, Q> = Arc<Open311<S, Q>>;

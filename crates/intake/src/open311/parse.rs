@@ -12,6 +12,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::geo::GeoPoint;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::request::{Attributes, Channel, ChannelRef, Kind, Location, MediaUrl, NewRequest};
+use jiesu_domain::secret::ServerKey;
 use jiesu_domain::text::{AddressText, Description, PersonName};
 
 use super::errors::Open311Error;
@@ -84,6 +85,8 @@ pub struct Submitter<'a> {
     pub client: &'a ApiClient,
     /// The `Idempotency-Key` header as sent (its raw bytes), if the client sent one.
     pub idempotency_key: Option<&'a [u8]>,
+    /// The server's key, which tracking numbers are derived with.
+    pub key: &'a ServerKey,
 }
 
 /// The longest `Idempotency-Key` accepted, in characters (it is stored, prefixed with the client's
@@ -173,9 +176,11 @@ pub fn new_request(
             let scope = who.client.id.to_string();
             // The client's id (36 characters), a colon and the key fit the reference's 200.
             let r = ChannelRef::parse(&format!("{scope}:{key}")).map_err(invalid)?;
-            (r, TrackingNumber::for_key(Channel::Open311.as_str(), &scope, key))
+            (r, TrackingNumber::for_key(who.key, Channel::Open311.as_str(), &scope, key))
         }
-        None => (ChannelRef::parse(&id.to_string()).map_err(invalid)?, TrackingNumber::for_request(id)),
+        None => {
+            (ChannelRef::parse(&id.to_string()).map_err(invalid)?, TrackingNumber::for_request(who.key, id))
+        }
     };
 
     Ok(NewRequest {

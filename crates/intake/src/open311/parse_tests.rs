@@ -1,5 +1,6 @@
 use axum::http::StatusCode;
 use jiesu_domain::api_client::{ApiClient, ClientChannel};
+use jiesu_domain::secret::test_key;
 use jiesu_testkit::fixtures::district;
 
 use super::*;
@@ -18,7 +19,7 @@ fn parse_keyed(body: &str, key: Option<&str>) -> Result<NewRequest, Open311Error
     new_request(
         &form,
         district(),
-        &Submitter { client: &c, idempotency_key: key.map(str::as_bytes) },
+        &Submitter { client: &c, idempotency_key: key.map(str::as_bytes), key: &test_key() },
         jiesu_domain::time::now(),
     )
 }
@@ -51,7 +52,7 @@ fn a_complete_form_becomes_a_request() {
     );
     assert_eq!(r.media.len(), 1);
     assert_eq!(r.channel, Channel::Open311);
-    assert_eq!(r.tracking, TrackingNumber::for_request(r.id));
+    assert_eq!(r.tracking, TrackingNumber::for_request(&test_key(), r.id));
 }
 
 #[test]
@@ -117,14 +118,14 @@ fn attributes_are_checked_against_the_service_definition() {
 fn the_same_idempotency_key_gives_the_same_reference_and_tracking_number() {
     let c = client();
     let form = Form::parse(b"service_code=010101&lat=22.7&long=114.3").expect("form");
-    let who = Submitter { client: &c, idempotency_key: Some(b"order-17") };
+    let who = Submitter { client: &c, idempotency_key: Some(b"order-17"), key: &test_key() };
     let a = new_request(&form, district(), &who, jiesu_domain::time::now()).expect("valid");
     let b = new_request(&form, district(), &who, jiesu_domain::time::now()).expect("valid");
     assert_ne!(a.id, b.id);
     assert_eq!(a.channel_ref, b.channel_ref);
     assert_eq!(a.tracking, b.tracking);
     let other_client = client();
-    let who = Submitter { client: &other_client, idempotency_key: Some(b"order-17") };
+    let who = Submitter { client: &other_client, idempotency_key: Some(b"order-17"), key: &test_key() };
     let c = new_request(&form, district(), &who, jiesu_domain::time::now()).expect("valid");
     assert_ne!(c.tracking, a.tracking, "keys are scoped to the client");
 }
@@ -146,7 +147,7 @@ fn an_idempotency_key_is_refused_when_not_printable_ascii_or_over_160_characters
         (vec![0xE9, b'1', b'7'], "printable ASCII"),
         (b"   ".to_vec(), "empty"),
     ] {
-        let who = Submitter { client: &c, idempotency_key: Some(&raw) };
+        let who = Submitter { client: &c, idempotency_key: Some(&raw), key: &test_key() };
         let e = new_request(&form, district(), &who, jiesu_domain::time::now()).expect_err(why);
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         assert!(e.description.contains(why), "{why}: {}", e.description);

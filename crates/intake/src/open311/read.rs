@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::ports::{Queue, Store};
+use jiesu_domain::ports::{Queue, RequestView, Store};
 use serde_json::{Value, json};
 
 use super::errors::Open311Error;
@@ -36,6 +36,12 @@ where
 fn unavailable(e: impl std::fmt::Display) -> Open311Error {
     tracing::error!(error = %e, "cannot read requests");
     Open311Error::unavailable()
+}
+
+/// The request if the public may see it: a non-public (confidential) request is answered exactly
+/// as an unknown one, so its existence is not confirmed either.
+fn public(view: Option<RequestView>) -> Option<RequestView> {
+    view.filter(|v| v.request.submitted.is_public())
 }
 
 /// `discovery`, `services` and `requests` (the list).
@@ -104,8 +110,8 @@ pub async fn one<S: Store, Q: Queue>(
         check_jurisdiction(&s.district.current(), param(&params, "jurisdiction_id"))?;
         let not_found = || Open311Error::not_found(format!("no service request with id `{id}`"));
         let tracking = TrackingNumber::parse(&id).map_err(|_| not_found())?;
-        let view =
-            s.store.request_by_tracking(&tracking).await.map_err(unavailable)?.ok_or_else(not_found)?;
+        let view = public(s.store.request_by_tracking(&tracking).await.map_err(unavailable)?)
+            .ok_or_else(not_found)?;
         let extensions = param(&params, "extensions").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let events = if extensions {
             Some(s.store.request_events(view.request.submitted.id).await.map_err(unavailable)?)
@@ -131,7 +137,7 @@ pub async fn token<S: Store, Q: Queue>(
         check_jurisdiction(&s.district.current(), param(&params, "jurisdiction_id"))?;
         let not_found = || Open311Error::not_found(format!("no token `{token}`"));
         let tracking = TrackingNumber::parse(&token).map_err(|_| not_found())?;
-        s.store.request_by_tracking(&tracking).await.map_err(unavailable)?.ok_or_else(not_found)?;
+        public(s.store.request_by_tracking(&tracking).await.map_err(unavailable)?).ok_or_else(not_found)?;
         Ok(("service_requests", json!([{ "service_request_id": tracking.as_str(), "token": token }])))
     })
     .await

@@ -61,7 +61,7 @@ async fn accept<S: Store, Q: Queue>(
         })?;
     check_jurisdiction(&s.district.current(), form.get("jurisdiction_id"))?;
     let idempotency_key = headers.get(IDEMPOTENCY_KEY).map(|v| v.as_bytes());
-    let who = Submitter { client: &client, idempotency_key };
+    let who = Submitter { client: &client, idempotency_key, key: &s.key };
     let request = new_request(&form, &s.district.current(), &who, jiesu_domain::time::now())?;
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))

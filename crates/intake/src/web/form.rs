@@ -9,6 +9,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::geo::GeoPoint;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::request::{Channel, ChannelRef, Kind, Location, NewRequest};
+use jiesu_domain::secret::ServerKey;
 use jiesu_domain::text::{AddressText, Description, PersonName};
 
 use super::media::ImageType;
@@ -131,6 +132,7 @@ pub async fn read(mut multipart: Multipart, max_photo_bytes: usize) -> Result<Su
 /// Checks the fields; on success the request (without its photos, which are stored after).
 pub fn check(
     v: &Values,
+    key: &ServerKey,
     d: &District,
     t: &Text,
     now: DateTime<Utc>,
@@ -179,7 +181,7 @@ pub fn check(
     };
     Ok(NewRequest {
         id: RequestId::generate(),
-        tracking: TrackingNumber::for_key(Channel::Web.as_str(), "form", channel_ref.as_str()),
+        tracking: TrackingNumber::for_key(key, Channel::Web.as_str(), "form", channel_ref.as_str()),
         channel: Channel::Web,
         channel_ref,
         kind: Kind::parse(v.kind.trim()).unwrap_or(Kind::Help),
@@ -212,15 +214,19 @@ mod tests {
     #[test]
     fn a_complete_form_becomes_a_web_request() {
         let d = jiesu_testkit::fixtures::district();
-        let r = check(&values(), d, &ZH, jiesu_domain::time::now()).expect("valid");
+        let r = check(&values(), &jiesu_domain::secret::test_key(), d, &ZH, jiesu_domain::time::now())
+            .expect("valid");
         assert_eq!(r.channel, Channel::Web);
         assert_eq!(r.contact.phone.map(|p| p.last_four().to_owned()), Some("5678".into()));
-        let again = check(&values(), d, &ZH, jiesu_domain::time::now()).expect("valid");
+        let again = check(&values(), &jiesu_domain::secret::test_key(), d, &ZH, jiesu_domain::time::now())
+            .expect("valid");
         assert_ne!(r.tracking, again.tracking, "a fresh form token each time");
         let v = values();
         assert_eq!(
-            check(&v, d, &ZH, jiesu_domain::time::now()).map(|r| r.tracking),
-            check(&v, d, &ZH, jiesu_domain::time::now()).map(|r| r.tracking),
+            check(&v, &jiesu_domain::secret::test_key(), d, &ZH, jiesu_domain::time::now())
+                .map(|r| r.tracking),
+            check(&v, &jiesu_domain::secret::test_key(), d, &ZH, jiesu_domain::time::now())
+                .map(|r| r.tracking),
             "the same form twice: one number"
         );
     }
@@ -236,11 +242,13 @@ mod tests {
             phone: "110".into(),
             ..values()
         };
-        let errors = check(&bad, d, &ZH, jiesu_domain::time::now()).expect_err("invalid");
+        let errors = check(&bad, &jiesu_domain::secret::test_key(), d, &ZH, jiesu_domain::time::now())
+            .expect_err("invalid");
         assert_eq!(errors, [ZH.err_category, ZH.err_description, ZH.err_point, ZH.err_phone]);
         let nowhere = Values { address: "".into(), ..values() };
         assert_eq!(
-            check(&nowhere, d, &EN, jiesu_domain::time::now()).expect_err("no place"),
+            check(&nowhere, &jiesu_domain::secret::test_key(), d, &EN, jiesu_domain::time::now())
+                .expect_err("no place"),
             [EN.err_location]
         );
     }

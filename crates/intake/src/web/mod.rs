@@ -1,5 +1,13 @@
-//! The citizens' web channel: the report form at `/`, the tracking page at `/track`, and the
-//! photos citizens attach at `/media/{name}`. Chinese first; `?lang=en` for English.
+//! The citizens' web channel: the report form at `/`, the tracking page at `/track`, the return
+//! visit at `/track/visit`, and the photos citizens attach at `/media/{name}`. Chinese first;
+//! `?lang=en` for English.
+//!
+//! The tracking page shows a request to whoever gives its number and the last four digits of the
+//! phone it was reported with (staff never see those digits). The return visit takes more: the
+//! request's own return-visit secret (`secret::ServerKey::visit_secret`), which the link from
+//! `visit_link` carries and the citizen is given (on the tracking page, and by whoever tells them
+//! the request was resolved). Nobody can make it from what staff see, so a bureau cannot give its
+//! own return visit.
 //!
 //! Like every channel, a submission is answered with its tracking number only once the intake
 //! queue confirmed it. A form submitted twice (a double click, a reload) is stored once.
@@ -15,7 +23,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -25,6 +33,7 @@ use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Cases, Message, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
+use jiesu_domain::secret::{ServerKey, VisitSecret};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -48,6 +57,8 @@ pub struct Web<S, Q> {
     pub attempts: Attempts,
     /// How the district handles disclaims (the return visit may reopen a request).
     pub policy: jiesu_domain::workflow::Policy,
+    /// The server's key: tracking numbers and return-visit links are derived with it.
+    pub key: ServerKey,
 }
 
 type Shared<S, Q> = Arc<Web<S, Q>>;
@@ -60,10 +71,11 @@ impl<S, Q> Web<S, Q> {
         media: MediaDir,
         public_url: String,
         max_photo_bytes: usize,
+        key: ServerKey,
     ) -> Self {
         let attempts = Attempts::new(5, Duration::from_secs(15 * 60));
         let policy = jiesu_domain::workflow::Policy::default();
-        Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy }
+        Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy, key }
     }
 
     /// The largest photo accepted, in MB, as the pages state it (`{mb}` in their text).
@@ -89,7 +101,7 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
 pub fn read_routes<S: Store + Cases, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new()
         .route("/track", get(track_form).post(track::<S, Q>))
-        .route("/track/visit", axum::routing::post(visit::<S, Q>))
+        .route("/track/visit", get(visit_page::<S, Q>).post(visit::<S, Q>))
         .route("/media/{name}", get(photo::<S, Q>))
         .with_state(state)
 }
@@ -163,7 +175,7 @@ async fn submit<S: Store, Q: Queue>(
     let photo_mb = s.photo_mb();
     let too_large = t.err_photo_size.replace("{mb}", &photo_mb);
     let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t, &too_large)).collect();
-    let checked = check(&values, &s.district.current(), t, jiesu_domain::time::now());
+    let checked = check(&values, &s.key, &s.district.current(), t, jiesu_domain::time::now());
     if let Err(e) = &checked {
         errors.extend(e.iter().copied());
     }
@@ -228,6 +240,38 @@ async fn proven<S: Store, Q: Queue>(
     number: &str,
     last4: &str,
 ) -> Result<RequestView, Response> {
+    let digits = last4.trim();
+    proven_by(s, lang, number, |v| {
+        v.request.submitted.contact.phone.as_ref().is_some_and(|p| p.last_four() == digits)
+    })
+    .await
+}
+
+/// The link that gives a request's return visit (`base` empty: a link within the site). The
+/// notice that a request was resolved carries it, with `base` the public URL.
+pub fn visit_link(base: &str, tracking: &TrackingNumber, secret: &VisitSecret) -> String {
+    format!("{base}/track/visit?n={}&k={}", tracking.as_str(), secret.as_str())
+}
+
+/// The request, if `secret` is its return-visit secret: the same answer as for an unknown number
+/// otherwise, and the same limit on failed attempts as the phone digits.
+async fn proven_by_link<S: Store, Q: Queue>(
+    s: &Web<S, Q>,
+    lang: Lang,
+    number: &str,
+    secret: &str,
+) -> Result<RequestView, Response> {
+    proven_by(s, lang, number, |v| s.key.visit_secret(v.request.submitted.id).matches(secret)).await
+}
+
+/// The request with this number if `proof` holds for it; an unknown number and a failed proof get
+/// the same answer, and too many failures lock the number for a while.
+async fn proven_by<S: Store, Q: Queue>(
+    s: &Web<S, Q>,
+    lang: Lang,
+    number: &str,
+    proof: impl Fn(&RequestView) -> bool,
+) -> Result<RequestView, Response> {
     let t = text(lang);
     let not_found = || page(StatusCode::NOT_FOUND, pages::track_form(lang, number, Some(t.not_found)));
     let Ok(tracking) = TrackingNumber::parse(number) else { return Err(not_found()) };
@@ -238,9 +282,7 @@ async fn proven<S: Store, Q: Queue>(
         tracing::error!(error = %e, "cannot read a request for the tracking page");
         page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, number, Some(t.busy)))
     })?;
-    let digits = last4.trim();
-    match view.filter(|v| v.request.submitted.contact.phone.as_ref().is_some_and(|p| p.last_four() == digits))
-    {
+    match view.filter(|v| proof(v)) {
         Some(v) => Ok(v),
         None => {
             s.attempts.failed(tracking.as_str());
@@ -254,13 +296,13 @@ async fn result_page<S: Store, Q: Queue>(
     s: &Web<S, Q>,
     lang: Lang,
     view: &RequestView,
-    last4: &str,
     notice: Option<pages::Notice>,
 ) -> Response {
+    let secret = s.key.visit_secret(view.request.submitted.id);
     match s.store.request_events(view.request.submitted.id).await {
         Ok(events) => page(
             StatusCode::OK,
-            pages::track_result(&s.district.current(), lang, view, &events, last4.trim(), notice),
+            pages::track_result(&s.district.current(), lang, view, &events, &secret, notice),
         ),
         Err(e) => {
             tracing::error!(error = %e, "cannot read a request's history");
@@ -280,7 +322,30 @@ async fn track<S: Store, Q: Queue>(
     };
     let lang = Lang::from_param(q.lang.as_deref());
     match proven(&s, lang, &q.n, &q.last4).await {
-        Ok(view) => result_page(&s, lang, &view, &q.last4, None).await,
+        Ok(view) => result_page(&s, lang, &view, None).await,
+        Err(refused) => refused,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct VisitQuery {
+    n: String,
+    #[serde(default)]
+    k: String,
+    lang: Option<String>,
+}
+
+/// The return-visit link: the request's page with the form, for whoever holds the link.
+async fn visit_page<S: Store + Cases, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    query: Result<Query<VisitQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = query else {
+        return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
+    };
+    let lang = Lang::from_param(q.lang.as_deref());
+    match proven_by_link(&s, lang, &q.n, &q.k).await {
+        Ok(view) => result_page(&s, lang, &view, None).await,
         Err(refused) => refused,
     }
 }
@@ -288,7 +353,9 @@ async fn track<S: Store, Q: Queue>(
 #[derive(Debug, Deserialize)]
 struct VisitForm {
     n: String,
-    last4: String,
+    /// The return-visit secret: the form takes no other proof (not the phone digits).
+    #[serde(default)]
+    k: String,
     lang: Option<String>,
     /// `yes` or `no`.
     solved: Option<String>,
@@ -307,20 +374,20 @@ async fn visit<S: Store + Cases, Q: Queue>(
         return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
     };
     let lang = Lang::from_param(f.lang.as_deref());
-    let view = match proven(&s, lang, &f.n, &f.last4).await {
+    let view = match proven_by_link(&s, lang, &f.n, &f.k).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
     let solved = match f.solved.as_deref() {
         Some("yes") => true,
         Some("no") => false,
-        _ => return result_page(&s, lang, &view, &f.last4, Some(pages::Notice::VisitIncomplete)).await,
+        _ => return result_page(&s, lang, &view, Some(pages::Notice::VisitIncomplete)).await,
     };
     let satisfaction =
         f.satisfaction.as_deref().filter(|x| !x.is_empty()).map(Satisfaction::parse).transpose();
     let comment = f.comment.as_deref().filter(|x| !x.trim().is_empty()).map(Note::parse).transpose();
     let (Ok(satisfaction), Ok(comment)) = (satisfaction, comment) else {
-        return result_page(&s, lang, &view, &f.last4, Some(pages::Notice::VisitIncomplete)).await;
+        return result_page(&s, lang, &view, Some(pages::Notice::VisitIncomplete)).await;
     };
     let workflow = jiesu_workflow::Workflow::new(s.store.clone(), s.district.clone(), s.policy.clone());
     let id = view.request.submitted.id;
@@ -333,8 +400,8 @@ async fn visit<S: Store + Cases, Q: Queue>(
     let notice = if solved { pages::Notice::Thanks } else { pages::Notice::Reopened };
     let tracking = view.request.submitted.tracking.clone();
     match s.store.request_by_tracking(&tracking).await {
-        Ok(Some(v)) => result_page(&s, lang, &v, &f.last4, Some(notice)).await,
-        _ => result_page(&s, lang, &view, &f.last4, Some(notice)).await,
+        Ok(Some(v)) => result_page(&s, lang, &v, Some(notice)).await,
+        _ => result_page(&s, lang, &view, Some(notice)).await,
     }
 }
 

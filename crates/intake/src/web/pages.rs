@@ -6,6 +6,7 @@ use jiesu_domain::event::Event;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::ports::RequestView;
 use jiesu_domain::request::Kind;
+use jiesu_domain::secret::VisitSecret;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::form::Values;
@@ -177,16 +178,19 @@ pub enum Notice {
     VisitIncomplete,
 }
 
-/// The return-visit form, for a request whose result passed the closure review.
-fn visit_form(t: &Text, tracking: &TrackingNumber, last4: &str) -> Markup {
+/// The return-visit form, for a request whose result passed the closure review. It carries the
+/// request's return-visit secret (`k`), the only proof the visit is taken with, and shows the link
+/// that carries it.
+fn visit_form(t: &Text, tracking: &TrackingNumber, secret: &VisitSecret) -> Markup {
     html! {
         section #visit {
             h2 { (t.visit_title) }
             p { (t.visit_intro) }
+            p { (t.visit_link) ": " a #visit-link href=(super::visit_link("", tracking, secret)) { (t.visit_title) } }
             form #visit-form method="post" action="/track/visit" {
                 input type="hidden" name="lang" value=(t.param);
                 input type="hidden" name="n" value=(tracking.as_str());
-                input type="hidden" name="last4" value=(last4);
+                input type="hidden" name="k" value=(secret.as_str());
                 fieldset {
                     legend { (t.visit_solved) }
                     label { input #solved-yes type="radio" name="solved" value="yes" required; " " (t.visit_yes) }
@@ -206,14 +210,14 @@ fn visit_form(t: &Text, tracking: &TrackingNumber, last4: &str) -> Markup {
     }
 }
 
-/// The request's page, for the citizen who proved it is theirs (with the four digits they gave,
-/// which the return-visit form carries back).
+/// The request's page, for the citizen who proved it is theirs (with the phone digits or the
+/// return-visit link), with the return-visit form when it is due.
 pub fn track_result(
     d: &District,
     lang: Lang,
     view: &RequestView,
     events: &[Event],
-    last4: &str,
+    secret: &VisitSecret,
     notice: Option<Notice>,
 ) -> Markup {
     let t = text(lang);
@@ -241,7 +245,7 @@ pub fn track_result(
             @if let Some(due) = view.expected_at { dt { (t.expected_at) } dd #expected-at { (datetime(due)) } }
             dt { (t.description) } dd { (r.submitted.description) }
         }
-        @if r.status == jiesu_domain::request::RequestStatus::Reviewed { (visit_form(t, &r.submitted.tracking, last4)) }
+        @if r.status == jiesu_domain::request::RequestStatus::Reviewed { (visit_form(t, &r.submitted.tracking, secret)) }
         h2 { (t.history) }
         ol.history #history {
             @for e in events { li { time { (datetime(e.occurred_at)) } " " (describe(e, d, lang)) } }

@@ -63,6 +63,8 @@ pub struct Text {
     pub visit_thanks: &'static str,
     pub visit_reopened: &'static str,
     pub err_visit: &'static str,
+    /// Names the return-visit link: whoever has it may answer the return visit.
+    pub visit_link: &'static str,
     // Field errors.
     pub err_category: &'static str,
     pub err_description: &'static str,
@@ -134,6 +136,7 @@ pub static ZH: Text = Text {
     visit_thanks: "感谢您的评价。",
     visit_reopened: "感谢您的反馈。我们已安排承办单位重新办理。",
     err_visit: "请选择问题是否已解决。",
+    visit_link: "评价链接（请勿转给他人）",
     err_category: "请选择问题分类。",
     err_description: "请填写问题描述（不超过4000字）。",
     err_location: "请填写地址或位置。",
@@ -204,6 +207,7 @@ pub static EN: Text = Text {
     visit_thanks: "Thank you for your answer.",
     visit_reopened: "Thank you. The bureau has been asked to handle it again.",
     err_visit: "Please say whether the problem is solved.",
+    visit_link: "Your return-visit link (do not pass it on)",
     err_category: "Choose a category.",
     err_description: "Describe the problem (at most 4000 characters).",
     err_location: "Give an address or a position.",

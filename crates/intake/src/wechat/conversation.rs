@@ -10,6 +10,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::geo::{GeoPoint, gcj02_to_wgs84};
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::request::{Channel, ChannelRef, Kind, Location, MediaUrl, NewRequest};
+use jiesu_domain::secret::ServerKey;
 use jiesu_domain::text::{AddressText, Description};
 use serde::{Deserialize, Serialize};
 
@@ -59,17 +60,18 @@ impl Draft {
     }
 
     /// The tracking number the request from this draft has, before and after it is stored.
-    pub fn tracking(&self) -> TrackingNumber {
-        TrackingNumber::for_key(Channel::Wechat.as_str(), "draft", &self.id)
+    pub fn tracking(&self, key: &ServerKey) -> TrackingNumber {
+        TrackingNumber::for_key(key, Channel::Wechat.as_str(), "draft", &self.id)
     }
 
     pub fn into_request(
         self,
+        key: &ServerKey,
         openid: OpenId,
         district: &District,
         now: DateTime<Utc>,
     ) -> Result<NewRequest, ValidationError> {
-        let tracking = self.tracking();
+        let tracking = self.tracking(key);
         let kind = self
             .category
             .as_ref()
@@ -174,10 +176,9 @@ fn next(state: &mut State, prefix: &str) -> Action {
 
 fn submit(state: &mut State) -> Action {
     match state.draft.take() {
-        Some(d) => {
-            state.last = Some(d.tracking());
-            Action::Submit(d)
-        }
+        // The handler records it as the user's last request (`State::last`), once it knows its
+        // number: that takes the server's key, which this pure state machine is not given.
+        Some(d) => Action::Submit(d),
         None => Action::Reply(HELP.into()),
     }
 }

@@ -48,6 +48,8 @@ pub struct Wechat<S, Q> {
     pub queue: Q,
     pub district: LiveDistrict,
     pub config: WechatConfig,
+    /// The server's key, which tracking numbers are derived with.
+    pub key: jiesu_domain::secret::ServerKey,
 }
 
 type Shared<S, Q> = Arc<Wechat<S, Q>>;
@@ -226,7 +228,8 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
             Action::Silent => String::new(),
             Action::Status => status(s, &state).await?,
             Action::Submit(draft) => {
-                let request = match draft.into_request(openid.clone(), &s.district.current(), now) {
+                state.last = Some(draft.tracking(&s.key));
+                let request = match draft.into_request(&s.key, openid.clone(), &s.district.current(), now) {
                     Ok(r) => r,
                     Err(e) => return Ok(format!("提交失败：{e}。请修改后再试。")),
                 };

@@ -1,0 +1,119 @@
+//! The server's secret key, and what is derived from it: numbers a citizen holds that nobody else
+//! may compute. A tracking number hashed without a key could be computed by anyone who knows (or
+//! guesses) what it was hashed from (a hotline order number is sequential); a return-visit link
+//! must not be derivable from what staff see. Both are HMAC-SHA256 of the input under this key,
+//! with a purpose string so one derivation never equals another.
+//!
+//! The key comes from outside (a setting, or a value generated once and kept in the store, so
+//! every process of a deployment agrees): the domain does no IO and is handed it.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::ValidationError;
+use crate::ids::RequestId;
+
+/// The server's secret key. Its `Debug` output never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerKey(Vec<u8>);
+
+impl ServerKey {
+    /// Fewest bytes a key may have: 128 bits, below which guessing it is conceivable.
+    pub const MIN_LEN: usize = 16;
+
+    pub fn new(secret: &[u8]) -> Result<Self, ValidationError> {
+        if secret.len() < Self::MIN_LEN {
+            return Err(ValidationError::invalid("tracking_secret", "must have at least 16 bytes"));
+        }
+        Ok(Self(secret.to_vec()))
+    }
+
+    /// HMAC-SHA256 of the parts, each ended by a NUL so that ("ab", "c") and ("a", "bc") differ.
+    pub(crate) fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
+        // `new_from_slice` accepts any length for HMAC: the error cannot happen.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        for p in parts {
+            mac.update(p);
+            mac.update(b"\0");
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The secret the return-visit link of a request carries (26 Crockford base32 characters,
+    /// 130 bits): whoever has the link may give the return visit, and nobody can make it from the
+    /// tracking number, the masked phone or anything else staff see.
+    pub fn visit_secret(&self, request: RequestId) -> VisitSecret {
+        let digest = self.mac("return-visit", &[request.as_uuid().as_bytes()]);
+        VisitSecret(crate::ids::crockford(&digest, VisitSecret::LEN))
+    }
+}
+
+impl std::fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerKey(..)")
+    }
+}
+
+/// The secret of one request's return-visit link (`/track/visit?n=...&k=...`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct VisitSecret(String);
+
+impl VisitSecret {
+    pub const LEN: usize = 26;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `given` is this secret, compared in time independent of where they differ.
+    pub fn matches(&self, given: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), given.trim().as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl std::fmt::Debug for VisitSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VisitSecret(..)")
+    }
+}
+
+/// A fixed key for tests and examples, never for a deployment.
+pub fn test_key() -> ServerKey {
+    ServerKey(b"jiesu test key, never deployed!!".to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_key_is_refused() {
+        assert!(ServerKey::new(b"short").is_err());
+        assert!(ServerKey::new(&[7; 16]).is_ok());
+    }
+
+    #[test]
+    fn the_visit_secret_depends_on_the_key_and_the_request() {
+        let id = RequestId::generate();
+        let a = test_key().visit_secret(id);
+        assert_eq!(a.as_str().len(), VisitSecret::LEN);
+        assert_eq!(a, test_key().visit_secret(id), "the same key gives the same link");
+        let other = ServerKey::new(b"another deployment's key").expect("key");
+        assert_ne!(a, other.visit_secret(id));
+        assert_ne!(a, test_key().visit_secret(RequestId::generate()));
+        assert!(a.matches(a.as_str()));
+        assert!(!a.matches(""));
+        assert!(!a.matches(&a.as_str()[..VisitSecret::LEN - 1]));
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let key = ServerKey::new(b"do not print this key").expect("key");
+        assert!(!format!("{key:?}").contains("print"));
+        let s = key.visit_secret(RequestId::generate());
+        assert!(!format!("{s:?}").contains(s.as_str()));
+    }
+}
