@@ -136,3 +136,21 @@ pub const EXPECTED_POSTGRES: &str = "SELECT request_id, max(due_at) FROM deadlin
 pub const TRACKING_FOR: &str = "SELECT COALESCE(
         (SELECT tracking FROM requests WHERE channel = $1 AND channel_ref = $2),
         (SELECT tracking FROM queued_refs WHERE channel = $1 AND channel_ref = $2))";
+
+/// Counts one failed attempt against a key ($1) in the window that began at $2 and returns the
+/// window's count: one statement, so concurrent failures each get their own number. A newer window
+/// starts again from one; an older one (a lagging clock) adds to the newer.
+pub const COUNT_ATTEMPT: &str =
+    "INSERT INTO channel_attempts (key_hash, window_start, attempts) VALUES ($1, $2, 1)
+     ON CONFLICT (key_hash) DO UPDATE SET
+         attempts = CASE WHEN channel_attempts.window_start < excluded.window_start THEN 1
+                         ELSE channel_attempts.attempts + 1 END,
+         window_start = CASE WHEN channel_attempts.window_start < excluded.window_start
+                             THEN excluded.window_start ELSE channel_attempts.window_start END
+     RETURNING attempts";
+
+/// The attempts counted against a key ($1) in the window that began at $2, or a later one.
+pub const ATTEMPTS: &str = "SELECT attempts FROM channel_attempts WHERE key_hash = $1 AND window_start >= $2";
+
+/// Forgets attempt windows that began before $1.
+pub const PURGE_ATTEMPTS: &str = "DELETE FROM channel_attempts WHERE window_start < $1";

@@ -1,7 +1,8 @@
 //! The sessions port on SQLite.
 
 use chrono::{DateTime, Utc};
-use jiesu_domain::ports::{ChannelSessions, Saved, Session, StoreError};
+use jiesu_domain::ports::{AttemptKey, ChannelSessions, Saved, Session, StoreError};
+use jiesu_sql::statements::{ATTEMPTS, COUNT_ATTEMPT, PURGE_ATTEMPTS};
 use jiesu_domain::request::Channel;
 use jiesu_sql::{from_micros, store_error, to_micros};
 
@@ -108,6 +109,26 @@ impl ChannelSessions for SqliteStore {
             .map_err(store_error)
     }
 
+    async fn count_attempt(&self, key: &AttemptKey, window: DateTime<Utc>) -> Result<u32, StoreError> {
+        let n: i32 = sqlx::query_scalar(COUNT_ATTEMPT)
+            .bind(key.as_bytes().as_slice())
+            .bind(to_micros(window))
+            .fetch_one(&self.pools().writer)
+            .await
+            .map_err(store_error)?;
+        Ok(u32::try_from(n).unwrap_or(0))
+    }
+
+    async fn attempts(&self, key: &AttemptKey, window: DateTime<Utc>) -> Result<u32, StoreError> {
+        let n: Option<i32> = sqlx::query_scalar(ATTEMPTS)
+            .bind(key.as_bytes().as_slice())
+            .bind(to_micros(window))
+            .fetch_optional(&self.pools().writer)
+            .await
+            .map_err(store_error)?;
+        Ok(n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
+    }
+
     async fn purge_channel_records(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         let a = sqlx::query("DELETE FROM channel_messages WHERE received_at < $1")
@@ -120,7 +141,8 @@ impl ChannelSessions for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
+        let c = sqlx::query(PURGE_ATTEMPTS).bind(to_micros(before)).execute(&mut *tx).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
-        Ok(a.rows_affected() + b.rows_affected())
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }
 }

@@ -1,7 +1,8 @@
 //! The sessions port's contract. Every adapter runs every case through `sessions_contract!`.
 
 use chrono::Duration;
-use jiesu_domain::ports::{ChannelSessions, Saved};
+use chrono::{DateTime, Utc};
+use jiesu_domain::ports::{AttemptKey, ChannelSessions, Saved};
 use jiesu_domain::request::Channel;
 
 #[macro_export]
@@ -13,6 +14,9 @@ macro_rules! sessions_contract {
             a_session_changed_meanwhile_is_a_conflict_and_nothing_is_recorded,
             a_nonce_belongs_to_the_first_message_that_claims_it,
             old_records_are_purged_but_sessions_stay,
+            attempts_are_counted_per_key_and_window,
+            concurrent_attempts_each_get_their_own_count,
+            old_attempt_windows_are_purged,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -99,4 +103,56 @@ pub async fn old_records_are_purged_but_sessions_stay(s: impl ChannelSessions) {
     assert_eq!(s.recorded_reply(WX, "old").await.expect("read"), None);
     assert!(s.recorded_reply(WX, "new").await.expect("read").is_some());
     assert!(s.session(WX, "u1").await.expect("read").is_some());
+}
+
+fn key(n: u8) -> AttemptKey {
+    AttemptKey::from_bytes([n; 32])
+}
+
+/// A window start as the tracking page makes them: whole seconds.
+fn window(minutes_ago: i64) -> DateTime<Utc> {
+    let now = jiesu_domain::time::now() - Duration::minutes(minutes_ago);
+    DateTime::from_timestamp(now.timestamp(), 0).expect("in range")
+}
+
+pub async fn attempts_are_counted_per_key_and_window(s: impl ChannelSessions) {
+    let (earlier, later) = (window(15), window(0));
+    assert_eq!(s.attempts(&key(1), earlier).await.expect("read"), 0, "nothing counted yet");
+    for expected in 1..=3 {
+        assert_eq!(s.count_attempt(&key(1), earlier).await.expect("count"), expected);
+    }
+    assert_eq!(s.count_attempt(&key(2), earlier).await.expect("count"), 1, "per key");
+    assert_eq!(s.attempts(&key(1), earlier).await.expect("read"), 3);
+    // A new window starts again from one, and the old one is gone.
+    assert_eq!(s.count_attempt(&key(1), later).await.expect("count"), 1);
+    assert_eq!(s.attempts(&key(1), later).await.expect("read"), 1);
+    // A process whose clock lags counts into the newer window rather than resetting it.
+    assert_eq!(s.count_attempt(&key(1), earlier).await.expect("count"), 2);
+    assert_eq!(s.attempts(&key(1), later).await.expect("read"), 2);
+}
+
+pub async fn concurrent_attempts_each_get_their_own_count(s: impl ChannelSessions) {
+    let w = window(0);
+    let counting: Vec<_> = (0..16)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.count_attempt(&key(7), w).await.expect("count") })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for c in counting {
+        counts.push(c.await.expect("task"));
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=16).collect::<Vec<u32>>(), "no two failures saw the same count");
+    assert_eq!(s.attempts(&key(7), w).await.expect("read"), 16);
+}
+
+pub async fn old_attempt_windows_are_purged(s: impl ChannelSessions) {
+    let now = jiesu_domain::time::now();
+    s.count_attempt(&key(1), window(60 * 48)).await.expect("count");
+    s.count_attempt(&key(2), window(0)).await.expect("count");
+    assert_eq!(s.purge_channel_records(now - Duration::days(1)).await.expect("purge"), 1);
+    assert_eq!(s.attempts(&key(1), window(60 * 48)).await.expect("read"), 0);
+    assert_eq!(s.attempts(&key(2), window(0)).await.expect("read"), 1);
 }

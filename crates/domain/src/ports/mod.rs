@@ -18,5 +18,5 @@ pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
 pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
 pub use rulebook::{Decided, RuleBook, RulebookRevision};
-pub use sessions::{ChannelSessions, Saved, Session};
+pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

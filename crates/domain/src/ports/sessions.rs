@@ -5,6 +5,10 @@
 //! - Each message's reply is recorded with the session change, in one transaction, so a
 //!   message delivered again (WeChat retries three times) gets the same reply and changes nothing.
 //! - A nonce is claimed by one message only: a signed query reused with another body is a replay.
+//! - Failed attempts on the citizens' tracking page are counted per key (a tracking number, a
+//!   client address; only their hash is stored) and fixed window, so every intake process sees
+//!   the same counts. One statement counts and returns the count: concurrent failures on several
+//!   processes cannot pass the limit together.
 
 use std::future::Future;
 
@@ -29,6 +33,27 @@ pub enum Saved {
     AlreadyHandled,
     /// The session changed since it was read: read it again and redo the step.
     Conflict,
+}
+
+/// What attempts are counted against: a SHA-256 made by the channel, never the number or address
+/// itself.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AttemptKey([u8; 32]);
+
+impl AttemptKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AttemptKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AttemptKey({:02x}{:02x}..)", self.0[0], self.0[1])
+    }
 }
 
 pub trait ChannelSessions: Clone + Send + Sync + 'static {
@@ -70,8 +95,26 @@ pub trait ChannelSessions: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<String, StoreError>> + Send;
 
+    /// Counts one failed attempt against `key` in the window that began at `window`, and returns
+    /// that window's count, this attempt included. A key keeps only its latest window: counting in
+    /// a newer one starts again from one; counting in an older one (a process whose clock lags)
+    /// adds to the newer.
+    fn count_attempt(
+        &self,
+        key: &AttemptKey,
+        window: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// The attempts counted against `key` in the window that began at `window` (or a later one).
+    fn attempts(
+        &self,
+        key: &AttemptKey,
+        window: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
     /// Forgets recorded replies and nonces older than `before` (they only need to outlive the
-    /// channel's retries and its accepted clock skew). Returns how many rows went.
+    /// channel's retries and its accepted clock skew), and attempt windows that began before it.
+    /// Returns how many rows went.
     fn purge_channel_records(
         &self,
         before: DateTime<Utc>,

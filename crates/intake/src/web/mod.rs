@@ -18,20 +18,20 @@ pub mod media;
 mod pages;
 mod text;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{Cases, Message, Queue, RequestView, Store};
+use jiesu_domain::ports::{Cases, ChannelSessions, Message, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
 use jiesu_domain::secret::{ServerKey, VisitSecret};
 use maud::Markup;
@@ -39,7 +39,7 @@ use serde::Deserialize;
 
 pub use form::MAX_PHOTOS;
 use form::{Values, check, read};
-pub use limiter::Attempts;
+pub use limiter::{AttemptLimits, Attempts, Keys, client_address};
 use media::MediaDir;
 use text::text;
 
@@ -73,7 +73,7 @@ impl<S, Q> Web<S, Q> {
         max_photo_bytes: usize,
         key: ServerKey,
     ) -> Self {
-        let attempts = Attempts::new(5, Duration::from_secs(15 * 60));
+        let attempts = Attempts::new(AttemptLimits::default());
         let policy = jiesu_domain::workflow::Policy::default();
         Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy, key }
     }
@@ -98,7 +98,7 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
 }
 
 /// Tracking, the return visit and photos: what the API role serves.
-pub fn read_routes<S: Store + Cases, Q: Queue>(state: Shared<S, Q>) -> Router {
+pub fn read_routes<S: Store + Cases + ChannelSessions, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new()
         .route("/track", get(track_form).post(track::<S, Q>))
         .route("/track/visit", get(visit_page::<S, Q>).post(visit::<S, Q>))
@@ -232,16 +232,25 @@ struct TrackQuery {
     lang: Option<String>,
 }
 
+/// The peer's address, when the server provided it (it always does; a router served otherwise,
+/// in a test say, goes without).
+type Peer = Option<axum::Extension<ConnectInfo<SocketAddr>>>;
+
+fn peer_address(peer: Peer) -> Option<SocketAddr> {
+    peer.map(|axum::Extension(ConnectInfo(a))| a)
+}
+
 /// The request, if the digits are the last four of the phone number it was reported with: the same
 /// answer (`None`) for an unknown number and for wrong digits, so neither can be told apart.
-async fn proven<S: Store, Q: Queue>(
+async fn proven<S: Store + ChannelSessions, Q: Queue>(
     s: &Web<S, Q>,
     lang: Lang,
     number: &str,
     last4: &str,
+    client: Option<IpAddr>,
 ) -> Result<RequestView, Response> {
     let digits = last4.trim();
-    proven_by(s, lang, number, |v| {
+    proven_by(s, lang, number, client, |v| {
         v.request.submitted.contact.phone.as_ref().is_some_and(|p| p.last_four() == digits)
     })
     .await
@@ -255,27 +264,30 @@ pub fn visit_link(base: &str, tracking: &TrackingNumber, secret: &VisitSecret) -
 
 /// The request, if `secret` is its return-visit secret: the same answer as for an unknown number
 /// otherwise, and the same limit on failed attempts as the phone digits.
-async fn proven_by_link<S: Store, Q: Queue>(
+async fn proven_by_link<S: Store + ChannelSessions, Q: Queue>(
     s: &Web<S, Q>,
     lang: Lang,
     number: &str,
     secret: &str,
+    client: Option<IpAddr>,
 ) -> Result<RequestView, Response> {
-    proven_by(s, lang, number, |v| s.key.visit_secret(v.request.submitted.id).matches(secret)).await
+    proven_by(s, lang, number, client, |v| s.key.visit_secret(v.request.submitted.id).matches(secret)).await
 }
 
 /// The request with this number if `proof` holds for it; an unknown number and a failed proof get
 /// the same answer, and too many failures lock the number for a while.
-async fn proven_by<S: Store, Q: Queue>(
+async fn proven_by<S: Store + ChannelSessions, Q: Queue>(
     s: &Web<S, Q>,
     lang: Lang,
     number: &str,
+    client: Option<IpAddr>,
     proof: impl Fn(&RequestView) -> bool,
 ) -> Result<RequestView, Response> {
     let t = text(lang);
     let not_found = || page(StatusCode::NOT_FOUND, pages::track_form(lang, number, Some(t.not_found)));
     let Ok(tracking) = TrackingNumber::parse(number) else { return Err(not_found()) };
-    if s.attempts.locked(tracking.as_str()) {
+    let keys = Keys::new(&tracking, client);
+    if s.attempts.locked(&s.store, &keys).await {
         return Err(page(StatusCode::TOO_MANY_REQUESTS, pages::track_form(lang, number, Some(t.too_many))));
     }
     let view = s.store.request_by_tracking(&tracking).await.map_err(|e| {
@@ -285,7 +297,7 @@ async fn proven_by<S: Store, Q: Queue>(
     match view.filter(|v| proof(v)) {
         Some(v) => Ok(v),
         None => {
-            s.attempts.failed(tracking.as_str());
+            s.attempts.failed(&s.store, &keys).await;
             Err(not_found())
         }
     }
@@ -313,15 +325,18 @@ async fn result_page<S: Store, Q: Queue>(
     }
 }
 
-async fn track<S: Store, Q: Queue>(
+async fn track<S: Store + ChannelSessions, Q: Queue>(
     State(s): State<Shared<S, Q>>,
+    peer: Peer,
+    headers: HeaderMap,
     form: Result<Form<TrackQuery>, FormRejection>,
 ) -> Response {
     let Ok(Form(q)) = form else {
         return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
     };
     let lang = Lang::from_param(q.lang.as_deref());
-    match proven(&s, lang, &q.n, &q.last4).await {
+    let client = client_address(peer_address(peer), &headers);
+    match proven(&s, lang, &q.n, &q.last4, client).await {
         Ok(view) => result_page(&s, lang, &view, None).await,
         Err(refused) => refused,
     }
@@ -336,15 +351,18 @@ struct VisitQuery {
 }
 
 /// The return-visit link: the request's page with the form, for whoever holds the link.
-async fn visit_page<S: Store + Cases, Q: Queue>(
+async fn visit_page<S: Store + Cases + ChannelSessions, Q: Queue>(
     State(s): State<Shared<S, Q>>,
+    peer: Peer,
+    headers: HeaderMap,
     query: Result<Query<VisitQuery>, QueryRejection>,
 ) -> Response {
     let Ok(Query(q)) = query else {
         return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
     };
     let lang = Lang::from_param(q.lang.as_deref());
-    match proven_by_link(&s, lang, &q.n, &q.k).await {
+    let client = client_address(peer_address(peer), &headers);
+    match proven_by_link(&s, lang, &q.n, &q.k, client).await {
         Ok(view) => result_page(&s, lang, &view, None).await,
         Err(refused) => refused,
     }
@@ -365,8 +383,10 @@ struct VisitForm {
 
 /// The citizen's return visit (回访): solved or not, and how satisfied. "Not solved" reopens the
 /// request to the bureau that resolved it.
-async fn visit<S: Store + Cases, Q: Queue>(
+async fn visit<S: Store + Cases + ChannelSessions, Q: Queue>(
     State(s): State<Shared<S, Q>>,
+    peer: Peer,
+    headers: HeaderMap,
     form: Result<Form<VisitForm>, FormRejection>,
 ) -> Response {
     use jiesu_domain::workflow::{Caller, Command, Note, Satisfaction};
@@ -374,7 +394,8 @@ async fn visit<S: Store + Cases, Q: Queue>(
         return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
     };
     let lang = Lang::from_param(f.lang.as_deref());
-    let view = match proven_by_link(&s, lang, &f.n, &f.k).await {
+    let client = client_address(peer_address(peer), &headers);
+    let view = match proven_by_link(&s, lang, &f.n, &f.k, client).await {
         Ok(v) => v,
         Err(refused) => return refused,
     };
