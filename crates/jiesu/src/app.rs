@@ -247,6 +247,7 @@ impl UseBackends for Starter<'_> {
                 key.clone(),
             );
             web.policy = policy.clone();
+            web.attempts = settings.web.attempts(settings.database_kind().map_err(StartError::Config)?);
             let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
@@ -282,16 +283,15 @@ impl UseBackends for Starter<'_> {
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );
-            let token = app.shutdown.clone();
-            app.tracker.spawn(async move {
-                let served = axum::serve(listener, router)
-                    .with_graceful_shutdown(token.clone().cancelled_owned())
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "the HTTP server stopped; shutting down");
-                    token.cancel();
-                }
-            });
+            let limits = crate::http::Limits {
+                header_read_timeout: Duration::from_secs(settings.server.header_read_timeout_secs.max(1)),
+                idle_timeout: Duration::from_secs(settings.server.idle_timeout_secs.max(1)),
+                max_connections: crate::http::connection_cap(
+                    settings.server.max_connections,
+                    settings.database.max_connections,
+                ),
+            };
+            app.tracker.spawn(crate::http::serve(listener, router, limits, app.shutdown.clone()));
         }
         app.tracker.close();
         Ok(())

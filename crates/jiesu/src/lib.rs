@@ -7,6 +7,7 @@
 pub mod app;
 pub mod backends;
 pub mod cli;
+pub mod http;
 mod import;
 pub mod reload;
 mod secret;

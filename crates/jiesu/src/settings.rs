@@ -77,6 +77,27 @@ pub struct WorkflowSettings {
 pub struct WebSettings {
     pub media_dir: PathBuf,
     pub max_photo_mb: usize,
+    pub track_failures_per_number: u32,
+    pub track_failures_per_address: u32,
+    pub track_window_mins: u64,
+}
+
+impl WebSettings {
+    /// The tracking page's limits; shared through the store on PostgreSQL, where several intake
+    /// processes may serve.
+    pub fn attempts(&self, database: DatabaseKind) -> jiesu_intake::web::Attempts {
+        use jiesu_intake::web::{AttemptLimits, Attempts};
+        let limits = AttemptLimits {
+            per_number: self.track_failures_per_number.max(1),
+            per_address: self.track_failures_per_address.max(1),
+            window: Duration::from_secs(self.track_window_mins.max(1) * 60),
+            ..AttemptLimits::default()
+        };
+        match database {
+            DatabaseKind::Postgres => Attempts::shared(limits),
+            DatabaseKind::Sqlite => Attempts::new(limits),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -99,6 +120,12 @@ pub struct Server {
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
     pub public_url: String,
+    /// A request's head must arrive within this many seconds (slow-header clients).
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with nothing in flight is closed after this many seconds.
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; lowered at start-up to fit under the open-file limit.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::ports::{AttemptKey, ChannelSessions, Saved, Session, StoreError};
-use jiesu_sql::statements::{ATTEMPTS, COUNT_ATTEMPT, PURGE_ATTEMPTS};
 use jiesu_domain::request::Channel;
+use jiesu_sql::statements::{ATTEMPTS, COUNT_ATTEMPT, PURGE_ATTEMPTS};
 use jiesu_sql::store_error;
 
 use crate::PgStore;

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::ports::{AttemptKey, ChannelSessions, Saved, Session, StoreError};
-use jiesu_sql::statements::{ATTEMPTS, COUNT_ATTEMPT, PURGE_ATTEMPTS};
 use jiesu_domain::request::Channel;
+use jiesu_sql::statements::{ATTEMPTS, COUNT_ATTEMPT, PURGE_ATTEMPTS};
 use jiesu_sql::{from_micros, store_error, to_micros};
 
 use crate::SqliteStore;
@@ -141,7 +141,11 @@ impl ChannelSessions for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        let c = sqlx::query(PURGE_ATTEMPTS).bind(to_micros(before)).execute(&mut *tx).await.map_err(store_error)?;
+        let c = sqlx::query(PURGE_ATTEMPTS)
+            .bind(to_micros(before))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }

@@ -250,7 +250,11 @@ mod tests {
         headers.insert("x-forwarded-for", "198.51.100.1, 203.0.113.7".parse().expect("header"));
         let proxy: SocketAddr = "127.0.0.1:40000".parse().expect("address");
         let remote: SocketAddr = "192.0.2.5:40000".parse().expect("address");
-        assert_eq!(client_address(Some(proxy), &headers), "203.0.113.7".parse().ok(), "the proxy's own entry");
+        assert_eq!(
+            client_address(Some(proxy), &headers),
+            "203.0.113.7".parse().ok(),
+            "the proxy's own entry"
+        );
         assert_eq!(client_address(Some(remote), &headers), Some(remote.ip()), "not a proxy of ours");
         assert_eq!(client_address(Some(proxy), &HeaderMap::new()), Some(proxy.ip()));
         assert_eq!(client_address(None, &headers), None);
