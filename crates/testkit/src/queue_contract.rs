@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use jiesu_domain::ports::queue::{Consumer, Delivery, Message, Queue, QueueError, dead_letter_queue};
+use jiesu_domain::ports::queue::{
+    Consumer, Delivery, Message, Queue, QueueError, Selection, dead_letter_queue,
+};
 use uuid::Uuid;
 
 #[macro_export]
@@ -19,6 +21,10 @@ macro_rules! queue_contract {
             events_reach_every_queue_bound_to_their_topic_and_no_other,
             a_batch_takes_what_is_ready_up_to_its_size,
             prefetch_bounds_what_a_consumer_holds,
+            a_dead_letter_lists_with_its_reason_and_where_it_came_from,
+            a_replayed_dead_letter_is_delivered_again_whole,
+            dead_letters_are_replayed_or_dropped_all_at_once_or_by_id,
+            a_queue_that_is_up_reports_itself_healthy,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -196,4 +202,75 @@ pub async fn prefetch_bounds_what_a_consumer_holds(q: impl Queue) {
     held.next().expect("one").ack().await.expect("ack");
     let more = recv(&mut c, 10, WAIT).await;
     assert_eq!(more.len(), 1, "one slot freed, one more message");
+}
+
+/// Sends `messages` to `work` and dead-letters each of them with `reason`.
+async fn dead_letter_all(q: &impl Queue, messages: &[Message], reason: &str) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", messages).await.expect("send");
+    let mut c = q.consume("work", 50).await.expect("consume");
+    for d in recv_n(&mut c, messages.len()).await {
+        d.dead_letter(reason).await.expect("dead-letter");
+    }
+}
+
+pub async fn a_dead_letter_lists_with_its_reason_and_where_it_came_from(q: impl Queue) {
+    let before = jiesu_domain::time::now();
+    let poison = msg("\u{fffd} not json");
+    dead_letter_all(&q, std::slice::from_ref(&poison), "payload is not valid JSON").await;
+    assert_eq!(q.dead_letter_count("work").await.expect("count"), 1);
+    let listed = q.dead_letters("work", 10).await.expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let dead = &listed[0];
+    assert_eq!(dead.message, poison, "the message as sent, without the dead-letter marks");
+    assert_eq!(dead.queue, "work");
+    assert_eq!(dead.reason, "payload is not valid JSON");
+    let at = dead.dead_at.expect("when it died is known");
+    assert!(at >= before - chrono::Duration::seconds(1) && at <= jiesu_domain::time::now(), "{at}");
+    assert!(dead.deliveries >= 1);
+    // Listing leaves it where it is.
+    assert_eq!(q.dead_letter_count("work").await.expect("count"), 1);
+    assert_eq!(q.dead_letters("work", 10).await.expect("list again").len(), 1);
+}
+
+pub async fn a_replayed_dead_letter_is_delivered_again_whole(q: impl Queue) {
+    let (first, second) = (msg("first"), msg("second"));
+    dead_letter_all(&q, &[first.clone(), second.clone()], "failed 5 times: database unavailable").await;
+    let replayed = q.replay("work", &Selection::Ids(vec![first.id])).await.expect("replay");
+    assert_eq!(replayed, 1);
+    let mut c = q.consume("work", 10).await.expect("consume");
+    let back = recv_n(&mut c, 1).await;
+    assert_eq!(back[0].message(), &first, "replayed whole, without the dead-letter marks");
+    assert!(recv(&mut c, 10, QUIET).await.is_empty(), "only the chosen one");
+    let left: Vec<Uuid> =
+        q.dead_letters("work", 10).await.expect("list").iter().map(|d| d.message.id).collect();
+    assert_eq!(left, [second.id], "the other one stays dead");
+    // Dying again, it lists with its new reason.
+    back.into_iter().next().expect("one").dead_letter("still failing").await.expect("dead-letter");
+    let reasons: Vec<String> =
+        q.dead_letters("work", 10).await.expect("list").into_iter().map(|d| d.reason).collect();
+    assert!(reasons.contains(&"still failing".to_owned()), "{reasons:?}");
+}
+
+pub async fn dead_letters_are_replayed_or_dropped_all_at_once_or_by_id(q: impl Queue) {
+    let sent: Vec<Message> = (0..3).map(|i| msg(&i.to_string())).collect();
+    dead_letter_all(&q, &sent, "unexpected message kind `test`").await;
+    let unknown = Uuid::now_v7();
+    assert_eq!(q.discard("work", &Selection::Ids(vec![sent[1].id, unknown])).await.expect("drop"), 1);
+    assert_eq!(q.dead_letter_count("work").await.expect("count"), 2);
+    assert_eq!(q.replay("work", &Selection::All).await.expect("replay all"), 2);
+    assert_eq!(q.dead_letter_count("work").await.expect("count"), 0);
+    assert!(q.dead_letters("work", 10).await.expect("list").is_empty());
+    let mut c = q.consume("work", 10).await.expect("consume");
+    let mut back: Vec<String> = recv_n(&mut c, 2).await.iter().map(text).collect();
+    back.sort();
+    assert_eq!(back, ["0", "2"], "the dropped one is gone for good");
+    assert!(recv(&mut c, 10, QUIET).await.is_empty());
+    assert_eq!(q.replay("work", &Selection::All).await.expect("nothing to replay"), 0);
+}
+
+pub async fn a_queue_that_is_up_reports_itself_healthy(q: impl Queue) {
+    q.declare("work", &[]).await.expect("declare");
+    q.health().await.expect("healthy");
+    assert_eq!(q.dead_letter_count("work").await.expect("count"), 0);
 }

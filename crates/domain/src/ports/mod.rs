@@ -16,7 +16,7 @@ pub use accounts::{
 };
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
-pub use queue::{Consumer, Delivery, Message, Queue, QueueError};
+pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
 pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

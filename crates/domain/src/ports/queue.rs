@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// A message as the queue carries it: opaque bytes plus the little a consumer needs to route,
@@ -71,6 +72,71 @@ pub trait Queue: Clone + Send + Sync + 'static {
         queue: &str,
         prefetch: u16,
     ) -> impl Future<Output = Result<Self::Consumer, QueueError>> + Send;
+
+    /// Whether the queue can accept a send now (the broker connection is open, or the database
+    /// holding the local queue answers). Cheap: readiness probes call it. Callers bound it with a
+    /// timeout, since a hung broker or database makes it wait.
+    fn health(&self) -> impl Future<Output = Result<(), QueueError>> + Send;
+
+    /// How many messages wait in `queue`'s dead-letter queue: for the alert and the metric.
+    fn dead_letter_count(&self, queue: &str) -> impl Future<Output = Result<u64, QueueError>> + Send;
+
+    /// Up to `limit` messages of `queue`'s dead-letter queue, oldest first, left in place.
+    fn dead_letters(
+        &self,
+        queue: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DeadLetter>, QueueError>> + Send;
+
+    /// Sends the chosen dead letters of `queue` back onto `queue` (confirmed, without the
+    /// dead-letter marks), then removes them from its dead-letter queue. Returns how many were
+    /// replayed. A crash between the two leaves a copy in both places: consumers are idempotent.
+    fn replay(
+        &self,
+        queue: &str,
+        which: &Selection,
+    ) -> impl Future<Output = Result<usize, QueueError>> + Send;
+
+    /// Removes the chosen dead letters of `queue` for good. Returns how many.
+    fn discard(
+        &self,
+        queue: &str,
+        which: &Selection,
+    ) -> impl Future<Output = Result<usize, QueueError>> + Send;
+}
+
+/// A message in a dead-letter queue, with what is known of how it got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The message as it was when it died (its dead-letter marks removed).
+    pub message: Message,
+    /// The queue it was dead-lettered from (logical name, without a deployment prefix).
+    pub queue: String,
+    /// Why, in the consumer's words; or the broker's (`rejected`, `expired`, ...) for a message
+    /// the broker moved itself.
+    pub reason: String,
+    /// When it was dead-lettered, if known.
+    pub dead_at: Option<DateTime<Utc>>,
+    /// How many times it had been delivered. A lower bound on RabbitMQ, whose classic queues
+    /// only tell whether a message was delivered before.
+    pub deliveries: u32,
+}
+
+/// Which dead letters an operation applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    All,
+    /// By message id. Every copy of a message that died twice (a redelivery) is included.
+    Ids(Vec<Uuid>),
+}
+
+impl Selection {
+    pub fn includes(&self, id: &Uuid) -> bool {
+        match self {
+            Self::All => true,
+            Self::Ids(ids) => ids.contains(id),
+        }
+    }
 }
 
 pub trait Consumer: Send + 'static {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use jiesu_domain::ports::queue::{Consumer, Delivery, Message, QueueError};
+use jiesu_domain::ports::queue::{Consumer, Delivery, Message, QueueError, dead_letter_queue};
 use lapin::Channel;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{AmqpQueue, unavailable};
 
-fn message(d: &lapin::message::Delivery) -> Message {
+pub(super) fn message(d: &lapin::message::Delivery) -> Message {
     let p = &d.properties;
     let text = |s: &Option<ShortString>| s.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();
     let headers = p
@@ -43,7 +43,10 @@ fn message(d: &lapin::message::Delivery) -> Message {
 #[derive(Debug)]
 pub struct AmqpConsumer {
     pub(super) owner: AmqpQueue,
+    /// The queue's name on the broker (with the prefix).
     pub(super) queue: String,
+    /// The name the application knows it by.
+    pub(super) logical: String,
     pub(super) prefetch: u16,
     pub(super) live: Option<(Channel, lapin::Consumer)>,
 }
@@ -67,8 +70,14 @@ impl AmqpConsumer {
     }
 }
 
-fn delivery(d: lapin::message::Delivery) -> AmqpDelivery {
-    AmqpDelivery { message: message(&d), redelivered: d.redelivered, acker: d.acker }
+fn delivery(owner: &AmqpQueue, queue: &str, d: lapin::message::Delivery) -> AmqpDelivery {
+    AmqpDelivery {
+        message: message(&d),
+        redelivered: d.redelivered,
+        acker: d.acker,
+        owner: owner.clone(),
+        queue: queue.to_owned(),
+    }
 }
 
 impl Consumer for AmqpConsumer {
@@ -93,11 +102,11 @@ impl Consumer for AmqpConsumer {
             };
             match consumer.next().await {
                 Some(Ok(first)) => {
-                    let mut batch = vec![delivery(first)];
+                    let mut batch = vec![delivery(&self.owner, &self.logical, first)];
                     // Take what has already arrived, without waiting for more.
                     while batch.len() < max {
                         match consumer.next().now_or_never() {
-                            Some(Some(Ok(d))) => batch.push(delivery(d)),
+                            Some(Some(Ok(d))) => batch.push(delivery(&self.owner, &self.logical, d)),
                             _ => break,
                         }
                     }
@@ -117,6 +126,9 @@ pub struct AmqpDelivery {
     message: Message,
     redelivered: bool,
     acker: lapin::Acker,
+    /// Where a dead letter is published.
+    owner: AmqpQueue,
+    queue: String,
 }
 
 impl AmqpDelivery {
@@ -152,11 +164,22 @@ impl Delivery for AmqpDelivery {
     }
 
     async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
-        // The queue's dead-letter exchange routes it to `<queue>.dlq`; the broker records why in
-        // the `x-death` header, and we log our reason where it is decided.
         tracing::warn!(message.id = %self.message.id, reason, "dead-lettering message");
-        Self::settled(
-            self.acker.nack(BasicNackOptions { requeue: false, ..BasicNackOptions::default() }).await,
-        )
+        // Classic queues only say whether a message was delivered before: a lower bound.
+        let deliveries = if self.redelivered { 2 } else { 1 };
+        let kept = super::dead::stamped(&self.message, &self.queue, reason, deliveries);
+        let dlq = self.owner.name(&dead_letter_queue(&self.queue));
+        match self.owner.publish_confirmed("", &[(dlq, &kept)], true).await {
+            // Kept with its reason: now the original may go. Should this ack be lost (the channel
+            // died), the message comes back and dies again: two copies, which replay tolerates.
+            Ok(()) => Self::settled(self.acker.ack(BasicAckOptions::default()).await),
+            Err(e) => {
+                tracing::warn!(message.id = %self.message.id, error = %e,
+                    "cannot keep the dead letter with its reason; the broker moves it (x-death)");
+                Self::settled(
+                    self.acker.nack(BasicNackOptions { requeue: false, ..BasicNackOptions::default() }).await,
+                )
+            }
+        }
     }
 }

@@ -10,11 +10,12 @@
 //! consumers resubscribe with backoff, and what they had not acked is redelivered by the broker.
 
 mod consumer;
+mod dead;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use jiesu_domain::ports::queue::{Message, Queue, QueueError, dead_letter_queue};
+use jiesu_domain::ports::queue::{DeadLetter, Message, Queue, QueueError, Selection, dead_letter_queue};
 
 pub use consumer::{AmqpConsumer, AmqpDelivery};
 use lapin::options::{
@@ -277,10 +278,36 @@ impl Queue for AmqpQueue {
     }
 
     async fn consume(&self, queue: &str, prefetch: u16) -> Result<AmqpConsumer, QueueError> {
-        let mut consumer =
-            AmqpConsumer { owner: self.clone(), queue: self.name(queue), prefetch, live: None };
+        let mut consumer = AmqpConsumer {
+            owner: self.clone(),
+            queue: self.name(queue),
+            logical: queue.to_owned(),
+            prefetch,
+            live: None,
+        };
         // Subscribe now so that a missing queue is reported to the caller, not retried forever.
         consumer.live = Some(consumer.subscribe().await?);
         Ok(consumer)
+    }
+
+    /// The connection and its publishing channel are open (reconnecting if they broke).
+    async fn health(&self) -> Result<(), QueueError> {
+        self.live().await.map(drop)
+    }
+
+    async fn dead_letter_count(&self, queue: &str) -> Result<u64, QueueError> {
+        self.dead_count(queue).await
+    }
+
+    async fn dead_letters(&self, queue: &str, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        self.list_dead(queue, limit).await
+    }
+
+    async fn replay(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
+        self.settle_dead(queue, which, true).await
+    }
+
+    async fn discard(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
+        self.settle_dead(queue, which, false).await
     }
 }

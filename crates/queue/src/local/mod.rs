@@ -5,6 +5,7 @@
 //! batches publisher confirms. Consumers lease rows; a lease that runs out (its consumer died)
 //! makes the row deliverable again, marked as redelivered.
 
+mod dead;
 mod writer;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jiesu_domain::ports::queue::{Consumer, Delivery, Message, Queue, QueueError, dead_letter_queue};
+use jiesu_domain::ports::queue::{
+    Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection, dead_letter_queue,
+};
 use jiesu_sql::to_micros;
 use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -150,6 +153,31 @@ impl Queue for LocalQueue {
             prefetch: usize::from(prefetch.max(1)),
             outstanding: Arc::new(AtomicUsize::new(0)),
         })
+    }
+
+    /// The database file answers on the writer's connection, which every send needs.
+    async fn health(&self) -> Result<(), QueueError> {
+        sqlx::query("SELECT 1").execute(&self.inner.writer).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn dead_letter_count(&self, queue: &str) -> Result<u64, QueueError> {
+        self.depth(&dead_letter_queue(queue)).await
+    }
+
+    async fn dead_letters(&self, queue: &str, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        dead::list(&self.inner.writer, queue, limit).await
+    }
+
+    async fn replay(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
+        let n = dead::apply(&self.inner.writer, queue, which, dead::Action::Replay).await?;
+        // Consumers waiting on this process's queue look again at once.
+        self.inner.written.notify_waiters();
+        Ok(n)
+    }
+
+    async fn discard(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
+        dead::apply(&self.inner.writer, queue, which, dead::Action::Discard).await
     }
 }
 

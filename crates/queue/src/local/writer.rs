@@ -78,7 +78,7 @@ async fn apply(pool: &SqlitePool, ops: &[Op]) -> Result<Vec<Result<(), QueueErro
                 Ok(())
             }
             Op::Settle { seq, owner, how, .. } => {
-                settle(&mut tx, *seq, *owner, how).await?;
+                settle(&mut tx, *seq, *owner, how, now).await?;
                 Ok(())
             }
             Op::Release { owner } => {
@@ -133,6 +133,7 @@ async fn settle(
     seq: i64,
     owner: Uuid,
     how: &Settlement,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     let (sql, reason) = match how {
         Settlement::Ack => ("DELETE FROM queue_messages WHERE seq = $1 AND lease_owner = $2", None),
@@ -142,14 +143,14 @@ async fn settle(
         ),
         Settlement::DeadLetter(reason) => (
             "UPDATE queue_messages SET queue = queue || '.dlq', lease_owner = NULL, lease_until = NULL,
-                deliveries = 0, dead_reason = $3
+                dead_deliveries = deliveries, deliveries = 0, dead_reason = $3, dead_at = $4
              WHERE seq = $1 AND lease_owner = $2",
             Some(reason.as_str()),
         ),
     };
     let mut q = sqlx::query(sql).bind(seq).bind(owner);
     if let Some(reason) = reason {
-        q = q.bind(reason);
+        q = q.bind(reason).bind(now);
     }
     q.execute(&mut **tx).await?;
     Ok(())
