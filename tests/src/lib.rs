@@ -9,6 +9,7 @@ pub mod citizen;
 pub mod client;
 pub mod peers;
 pub mod process;
+pub mod proxy;
 pub mod rules;
 pub mod staff;
 pub mod wechat;

@@ -14,6 +14,7 @@
 
 pub mod auth;
 mod error;
+pub mod ops;
 pub mod staff;
 pub mod work;
 
@@ -74,6 +75,8 @@ pub struct Context<S, Q> {
     pub auth: Auth<S>,
     /// The staff's work: tasks, the dispatch desk, extensions.
     pub work: Arc<work::WorkApi<S>>,
+    /// Readiness and metrics.
+    pub ops: ops::Ops<Q>,
 }
 
 pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
@@ -83,7 +86,7 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
 ) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready::<S>).with_state(ctx.store.clone()));
+        .merge(ops::routes(ctx.store.clone(), ctx.ops.clone()));
     if roles.intake {
         app = app
             .merge(open311::submit_routes(ctx.open311.clone()))
@@ -126,16 +129,4 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
             .layer(DefaultBodyLimit::max(settings.body_limit))
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout)),
     )
-}
-
-/// Ready when the database answers. (The queue is checked by the roles that use it: intake
-/// answers 503 itself when the queue refuses.)
-async fn ready<S: Store>(axum::extract::State(store): axum::extract::State<S>) -> axum::response::Response {
-    match store.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready: the database does not answer");
-            ApiError::unavailable("the database does not answer").into_response()
-        }
-    }
 }

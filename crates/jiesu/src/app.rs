@@ -74,6 +74,15 @@ impl Roles {
     fn http(self) -> bool {
         self.intake || self.api
     }
+
+    /// What `/readyz` checks: intake must be able to queue (it keeps answering through a database
+    /// outage: API keys are cached); every other role must be able to store.
+    pub fn ready_checks(self) -> jiesu_api::ops::ReadyChecks {
+        jiesu_api::ops::ReadyChecks {
+            database: self.api || self.dispatch || self.relay || self.escalation,
+            queue: self.intake,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +238,13 @@ impl UseBackends for Starter<'_> {
             );
             app.tracker.spawn(relay.run(app.shutdown.clone()));
         }
+        let metrics = jiesu_api::ops::Metrics::default();
+        if settings.queue.dead_letter_check_secs > 0 {
+            let every = Duration::from_secs(settings.queue.dead_letter_check_secs);
+            let watch =
+                crate::dead_letters::watch(queue.clone(), metrics.clone(), every, app.shutdown.clone());
+            app.tracker.spawn(watch);
+        }
         if let Some(listener) = listener {
             // One cache of API keys for every channel that takes them.
             let keys =
@@ -278,8 +294,9 @@ impl UseBackends for Starter<'_> {
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
                 rules: rulebook,
             });
+            let ops = jiesu_api::ops::Ops { queue: queue.clone(), checks: roles.ready_checks(), metrics };
             let router = jiesu_api::router(
-                Context { store, district, open311, hotline, web, wechat, auth, work },
+                Context { store, district, open311, hotline, web, wechat, auth, work, ops },
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );

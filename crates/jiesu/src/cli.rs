@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `check-config`, `api-key add`, `import hotline`, `user ...`.
+//! The command line: `serve`, `migrate`, `check-config`, `api-key add`, `import hotline`, `user ...`,
+//! `dlq ...`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -56,6 +57,11 @@ enum Command {
     User {
         #[command(subcommand)]
         action: crate::users::UserAction,
+    },
+    /// Look after the dead-letter queues: list, show, replay or drop what consumers could not process.
+    Dlq {
+        #[command(subcommand)]
+        action: crate::dlq::DlqAction,
     },
 }
 
@@ -131,6 +137,7 @@ pub fn main() -> ExitCode {
                 crate::import::hotline(&settings, &file).await
             }
             Command::User { action } => crate::users::run(&settings, action).await,
+            Command::Dlq { action } => crate::dlq::run(&settings, action).await,
         }
     })
 }

@@ -7,6 +7,8 @@
 pub mod app;
 pub mod backends;
 pub mod cli;
+mod dead_letters;
+pub mod dlq;
 pub mod http;
 mod import;
 pub mod reload;

@@ -152,6 +152,8 @@ pub struct QueueSettings {
     pub prefetch: u16,
     pub batch: usize,
     pub lease_secs: u64,
+    /// How often the dead-letter queues are counted (metric, WARN line); 0: never.
+    pub dead_letter_check_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -207,7 +207,16 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error)?;
+        // A standby, or a primary forced read-only, answers but cannot store: not ready.
+        let read_only: String = sqlx::query_scalar("SHOW transaction_read_only")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        if read_only == "on" {
+            return Err(StoreError::Unavailable(
+                "the database is read-only (a standby, or in recovery)".into(),
+            ));
+        }
         Ok(())
     }
 }

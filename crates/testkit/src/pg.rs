@@ -29,6 +29,20 @@ impl TestDatabase {
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         Self { url: format!("{base}/{name}"), name }
     }
+
+    /// The database's name, for statements about it (`ALTER DATABASE ...`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs one statement as the administrator, outside the test database.
+    pub async fn admin(&self, sql: &str) {
+        let mut conn = connect(&admin_url()).await;
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .expect("administrative statement");
+    }
 }
 
 impl TestDatabase {
@@ -55,14 +69,6 @@ impl TestDatabase {
 
     pub async fn accept_connections(&self) {
         self.admin(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", self.name)).await;
-    }
-
-    async fn admin(&self, sql: &str) {
-        let mut conn = connect(&admin_url()).await;
-        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .expect("administer the test database");
     }
 }
 

@@ -159,6 +159,6 @@ pub trait Store: Clone + Send + Sync + 'static {
         candidate: &str,
     ) -> impl Future<Output = Result<String, StoreError>> + Send;
 
-    /// Cheap liveness check for readiness probes.
+    /// Cheap check for readiness probes: the database answers and would accept a write.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
