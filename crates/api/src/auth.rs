@@ -4,8 +4,10 @@
 //!   `{"token", "expires_at", "user": {"username", "role", "bureau"}}`; with `?cookie=true` the
 //!   token goes into the `jiesu_session` cookie (HttpOnly, SameSite=Strict, Path=/, Secure when
 //!   the public URL is https) instead of the body, for the staff pages. 401
-//!   `invalid_credentials`, 423 `account_locked` (with `locked_until` and `Retry-After`), 400
-//!   `invalid_json`.
+//!   `invalid_credentials`, 423 `account_locked` (this client address only, with `locked_until`
+//!   and `Retry-After`), 429 `too_many_attempts` (the address or username throttle, with
+//!   `Retry-After`), 503 `busy` (every password check taken for the whole wait; `Retry-After`),
+//!   400 `invalid_json`.
 //! - `POST /api/v1/auth/logout`: ends the session the request carries (bearer or cookie); 204.
 //! - `GET /api/v1/me`: the signed-in staff member.
 //!
@@ -14,18 +16,19 @@
 //! sessions are SameSite=Strict, so other sites cannot use them either. Neither the password
 //! nor the token is ever logged; the JSON error for a bad body does not echo the body.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use jiesu_auth::{Auth, LoginError};
-use jiesu_domain::ports::{Accounts, SessionKind};
+use jiesu_domain::ports::{Accounts, LoginClient, SessionKind};
 use jiesu_domain::staff::Principal;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -39,15 +42,18 @@ struct SignIn<A> {
     auth: Auth<A>,
     /// Mark the session cookie `Secure` (the service is reached over https).
     secure_cookie: bool,
+    /// Peers whose `X-Forwarded-For` is believed (see `crate::client`).
+    trusted_proxies: Vec<IpAddr>,
 }
 
-/// The sign-in routes. `secure_cookie`: whether the public URL is https.
-pub fn routes<A: Accounts>(auth: Auth<A>, secure_cookie: bool) -> Router {
+/// The sign-in routes. `secure_cookie`: whether the public URL is https; `trusted_proxies`: the
+/// reverse proxies whose `X-Forwarded-For` names the client (none by default).
+pub fn routes<A: Accounts>(auth: Auth<A>, secure_cookie: bool, trusted_proxies: Vec<IpAddr>) -> Router {
     Router::new()
         .route("/api/v1/auth/login", post(login::<A>))
         .route("/api/v1/auth/logout", post(logout::<A>))
         .route("/api/v1/me", get(me))
-        .with_state(Arc::new(SignIn { auth, secure_cookie }))
+        .with_state(Arc::new(SignIn { auth, secure_cookie, trusted_proxies }))
 }
 
 #[derive(Deserialize)]
@@ -65,6 +71,8 @@ struct LoginOptions {
 
 async fn login<A: Accounts>(
     State(s): State<Arc<SignIn<A>>>,
+    extensions: Extensions,
+    headers: HeaderMap,
     options: Result<Query<LoginOptions>, QueryRejection>,
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Response {
@@ -81,7 +89,8 @@ async fn login<A: Accounts>(
         .into_response();
     };
     let kind = if options.cookie { SessionKind::Cookie } else { SessionKind::Bearer };
-    let session = match s.auth.login(&credentials.username, &credentials.password, kind).await {
+    let client = LoginClient::from_ip(crate::client::client_ip(&extensions, &headers, &s.trusted_proxies));
+    let session = match s.auth.login(&credentials.username, &credentials.password, client, kind).await {
         Ok(session) => session,
         Err(LoginError::InvalidCredentials) => {
             return ApiError::new(
@@ -92,6 +101,17 @@ async fn login<A: Accounts>(
             .into_response();
         }
         Err(LoginError::Locked { until }) => return locked(until),
+        Err(LoginError::Throttled(t)) => {
+            let wait = t.retry_after().as_secs_f64().ceil().max(1.0);
+            let message = "too many login attempts: wait a little and try again";
+            let r = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message);
+            return retry_after(r.into_response(), wait as u64);
+        }
+        Err(LoginError::Busy) => {
+            let message = "the server is busy checking other logins: try again in a moment";
+            let r = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message);
+            return retry_after(r.into_response(), 1);
+        }
         Err(LoginError::Unexpected(e)) => {
             tracing::error!(error = %e, "login failed unexpectedly");
             return ApiError::internal().into_response();
@@ -123,6 +143,11 @@ fn locked(until: DateTime<Utc>) -> Response {
     }});
     let mut r = (StatusCode::LOCKED, Json(body)).into_response();
     r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+    r
+}
+
+fn retry_after(mut r: Response, secs: u64) -> Response {
+    r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
     r
 }
 

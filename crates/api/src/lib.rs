@@ -13,6 +13,7 @@
 //! - every response says `X-Content-Type-Options: nosniff`.
 
 pub mod auth;
+pub mod client;
 mod error;
 pub mod ops;
 pub mod staff;
@@ -59,6 +60,8 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Mark the staff session cookie `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client at login (`auth.trusted_proxies`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Everything the routes need.
@@ -99,7 +102,7 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
     if roles.api {
         app = app.merge(open311::read_routes(ctx.open311.clone())).merge(web::read_routes(ctx.web.clone()));
         app = app
-            .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies))
+            .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies, settings.trusted_proxies.clone()))
             .merge(work::routes(ctx.work.clone()));
     }
     // Every route can take a `Staff` argument: the extractor finds the sessions here.

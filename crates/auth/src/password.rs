@@ -5,9 +5,19 @@
 //! string so the parameters travel with the hash and can be raised later without a migration.
 //! Hashing is deliberately slow, so both hashing and verifying run on tokio's blocking pool and
 //! never stall the threads that serve requests.
+//!
+//! Every hash and verify goes through one `HashGate`: a semaphore with as many permits as the
+//! machine has cores. Without it each login took its own 19 MiB on an unbounded blocking pool, and
+//! 400 concurrent bogus logins took the process to 11.2 GB. A caller that cannot get a permit
+//! within the gate's wait is told `HashError::Busy` (the login answers "busy, try again") instead
+//! of queueing without bound.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use jiesu_domain::ports::PasswordHash;
+use tokio::sync::Semaphore;
 
 /// The policy: at least 8 characters (letters of any script count one each). No composition
 /// rules: length is what makes a password hard to guess, and rules push people to patterns.
@@ -50,38 +60,81 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// Hashing or verifying could not be done (a malformed stored hash, a failed blocking task).
+/// Hashing or verifying could not be done.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub enum HashError {
+    /// Every permit stayed taken for the gate's whole wait: too many logins at once.
+    #[error("too many password checks at once; try again")]
+    Busy,
+    /// A malformed stored hash, or a failed blocking task.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
 
-/// Hashes a new password with a fresh random salt.
-pub async fn hash(password: &Password) -> Result<PasswordHash, HashError> {
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || hash_now(password.expose()))
+/// Bounds the argon2 work running at once (each hash holds 19 MiB and a core for its whole run)
+/// and how long a caller waits for a turn. Clones share the permits.
+#[derive(Debug, Clone)]
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl HashGate {
+    /// At most `concurrency` hashes at once (0: one per core, `available_parallelism`); a caller
+    /// waits at most `wait` for its turn.
+    pub fn new(concurrency: usize, wait: Duration) -> Self {
+        let concurrency = match concurrency {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        };
+        Self { permits: Arc::new(Semaphore::new(concurrency)), wait }
+    }
+
+    /// Hashes a new password with a fresh random salt.
+    pub async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        let password = password.clone();
+        self.run(move || hash_now(password.expose())).await?
+    }
+
+    /// Whether `password` matches `hash`. The parameters are read from the hash itself, so hashes
+    /// made with older parameters keep verifying.
+    pub async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool, HashError> {
+        let (password, hash) = (password.to_owned(), hash.clone());
+        self.run(move || verify_now(&password, hash.as_str())).await?
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free. The permit moves into the blocking
+    /// task, so a caller that gives up (a client that hangs up, a request timeout) does not free
+    /// it before the hash it started has actually finished: the bound holds on the work, not on
+    /// the callers.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| HashError::Busy)?
+            .map_err(|e| HashError::Failed(e.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
         .await
-        .map_err(|e| HashError(e.to_string()))?
+        .map_err(|e| HashError::Failed(e.to_string()))
+    }
 }
 
 fn hash_now(password: &str) -> Result<PasswordHash, HashError> {
-    let phc = Argon2::default().hash_password(password.as_bytes()).map_err(|e| HashError(e.to_string()))?;
+    let phc =
+        Argon2::default().hash_password(password.as_bytes()).map_err(|e| HashError::Failed(e.to_string()))?;
     Ok(PasswordHash::from_phc(phc.to_string()))
-}
-
-/// Whether `password` matches `hash`. The parameters are read from the hash itself, so hashes
-/// made with older parameters keep verifying.
-pub async fn verify(password: &str, hash: &PasswordHash) -> Result<bool, HashError> {
-    let (password, hash) = (password.to_owned(), hash.clone());
-    tokio::task::spawn_blocking(move || verify_now(&password, hash.as_str()))
-        .await
-        .map_err(|e| HashError(e.to_string()))?
 }
 
 fn verify_now(password: &str, phc: &str) -> Result<bool, HashError> {
     match Argon2::default().verify_password(password.as_bytes(), phc) {
         Ok(()) => Ok(true),
         Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-        Err(e) => Err(HashError(e.to_string())),
+        Err(e) => Err(HashError::Failed(e.to_string())),
     }
 }
 
@@ -98,6 +151,18 @@ const DUMMY_PHC: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn gate() -> HashGate {
+        HashGate::new(0, Duration::from_secs(30))
+    }
+
+    async fn hash(password: &Password) -> Result<PasswordHash, HashError> {
+        gate().hash(password).await
+    }
+
+    async fn verify(password: &str, hash: &PasswordHash) -> Result<bool, HashError> {
+        gate().verify(password, hash).await
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_own_password_only() {
@@ -141,5 +206,57 @@ mod tests {
         assert!(Password::new("接诉即办").is_err());
         assert_eq!(Password::new("x".repeat(257)).map(|_| ()), Err(WeakPassword::TooLong));
         assert!(!format!("{:?}", Password::new("secret-pass").expect("valid")).contains("secret"));
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashes_run_at_once_than_the_gate_has_permits() {
+        let gate = HashGate::new(2, Duration::from_secs(60));
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    gate.run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("joined").expect("ran");
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2, "never more than the permits, and both used");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_waits_past_the_bound_is_told_busy() {
+        let gate = HashGate::new(1, Duration::from_millis(50));
+        let slow = gate.clone();
+        let holder =
+            tokio::spawn(async move { slow.run(|| std::thread::sleep(Duration::from_millis(500))).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(gate.verify("whatever-password", &dummy_hash()).await, Err(HashError::Busy));
+        holder.await.expect("joined").expect("ran");
+        assert_eq!(gate.verify("whatever-password", &dummy_hash()).await, Ok(false), "free again");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_keeps_the_permit_until_its_hash_ends() {
+        let gate = HashGate::new(1, Duration::from_millis(50));
+        let started = gate.run(|| std::thread::sleep(Duration::from_millis(400)));
+        // The caller's future is dropped as soon as the work has started.
+        let _ = tokio::time::timeout(Duration::from_millis(30), started).await;
+        assert_eq!(gate.run(|| ()).await, Err(HashError::Busy), "the abandoned hash still runs");
     }
 }

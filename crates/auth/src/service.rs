@@ -3,15 +3,24 @@
 //! administrator makes (add, new password, disable).
 //!
 //! What a caller learns is kept to a minimum: an unknown username, a wrong password and a disabled
-//! account all get the same `InvalidCredentials`, and take the same time (one argon2 verify each).
-//! A lock is the exception: the person at the keyboard needs to know to wait, and a lock only
-//! happens to accounts that exist.
+//! account all get the same `InvalidCredentials`, and take the same time (one argon2 verify each,
+//! through the same `HashGate`). A lock is the exception: the person at the keyboard needs to know
+//! to wait, and a lock only happens to accounts that exist. Locks are per account and client
+//! address: a stranger's failures lock out the stranger's address, not the account's owner.
+//!
+//! Before any of that, the throttles (per address, per username) are asked: an attempt they refuse
+//! costs no hash and no database query.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use jiesu_domain::ports::{Accounts, LockoutPolicy, LoginRecord, NewStaffSession, SessionKind, StoreError};
+use jiesu_domain::ports::{
+    Accounts, LockoutPolicy, LoginClient, LoginRecord, NewStaffSession, SessionKind, StoreError,
+};
 use jiesu_domain::staff::{Principal, User, Username};
 
-use crate::password::{self, Password};
+use crate::password::{self, HashError, HashGate, Password};
+use crate::throttle::{LoginThrottle, ThrottleSettings, Throttled};
 use crate::token::SessionToken;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +28,22 @@ pub struct AuthSettings {
     /// How long a session lasts after login.
     pub token_ttl: Duration,
     pub lockout: LockoutPolicy,
+    pub throttle: ThrottleSettings,
+    /// Argon2 hashes running at once (0: one per core).
+    pub hash_concurrency: usize,
+    /// How long a login waits for its turn to hash before it is told the server is busy.
+    pub hash_wait: std::time::Duration,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { token_ttl: Duration::hours(12), lockout: LockoutPolicy::default() }
+        Self {
+            token_ttl: Duration::hours(12),
+            lockout: LockoutPolicy::default(),
+            throttle: ThrottleSettings::default(),
+            hash_concurrency: 0,
+            hash_wait: std::time::Duration::from_secs(5),
+        }
     }
 }
 
@@ -40,9 +60,16 @@ pub enum LoginError {
     /// Unknown username, wrong password, or a disabled account: deliberately one answer.
     #[error("unknown username or wrong password")]
     InvalidCredentials,
-    /// Too many failed attempts; every login, even with the right password, is refused until then.
+    /// Too many failed attempts from this client address; every login from it, even with the
+    /// right password, is refused until then.
     #[error("the account is locked until {until}")]
     Locked { until: DateTime<Utc> },
+    /// Too many attempts from this address, or on this username, in the last minute.
+    #[error("too many login attempts; try again in {:?}", .0.retry_after())]
+    Throttled(Throttled),
+    /// Every password check was taken for the whole wait: try again shortly.
+    #[error("too many logins at once; try again")]
+    Busy,
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -65,16 +92,20 @@ pub enum AccountError {
     Unexpected(String),
 }
 
-/// The login service over any accounts store.
+/// The login service over any accounts store. Clones share the hash gate and the throttles.
 #[derive(Debug, Clone)]
 pub struct Auth<A> {
     accounts: A,
     settings: AuthSettings,
+    gate: HashGate,
+    throttle: Arc<LoginThrottle>,
 }
 
 impl<A: Accounts> Auth<A> {
     pub fn new(accounts: A, settings: AuthSettings) -> Self {
-        Self { accounts, settings }
+        let gate = HashGate::new(settings.hash_concurrency, settings.hash_wait);
+        let throttle = Arc::new(LoginThrottle::new(settings.throttle));
+        Self { accounts, settings, gate, throttle }
     }
 
     pub fn accounts(&self) -> &A {
@@ -85,44 +116,59 @@ impl<A: Accounts> Auth<A> {
         &self.settings
     }
 
-    /// Checks the credentials and opens a session of the given kind.
+    /// Checks the credentials of a login from `client` and opens a session of the given kind.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
+        client: LoginClient,
         kind: SessionKind,
     ) -> Result<Session, LoginError> {
+        if let Err(throttled) = self.throttle.check(client, username) {
+            // The name is not logged (it may be a password typed in the wrong field).
+            tracing::info!(%client, ?throttled, "login refused: throttled");
+            return Err(LoginError::Throttled(throttled));
+        }
         // Usernames are lowercase; people type them with capitals anyway.
         let record = match Username::parse(&username.to_ascii_lowercase()) {
-            Ok(name) => {
-                self.accounts.login_record(&name).await.map_err(|e| LoginError::Unexpected(e.to_string()))?
-            }
+            Ok(name) => self
+                .accounts
+                .login_record(&name, client)
+                .await
+                .map_err(|e| LoginError::Unexpected(e.to_string()))?,
             Err(_) => None,
         };
         let Some(LoginRecord { user, password_hash, state }) = record else {
-            // Spend the time a real verify takes. The attempted name is not logged: people type
+            // Spend the time a real verify takes, through the same gate (so a flood of made-up
+            // names is bounded like any other). The attempted name is not logged: people type
             // their password into the username field often enough.
-            let _ = password::verify(password, &password::dummy_hash()).await;
-            tracing::info!("failed login: unknown username");
+            if self.gate.verify(password, &password::dummy_hash()).await == Err(HashError::Busy) {
+                return Err(LoginError::Busy);
+            }
+            tracing::info!(%client, "failed login: unknown username");
             return Err(LoginError::InvalidCredentials);
         };
         let now = jiesu_domain::time::now();
         if let Some(until) = state.locked_at(now) {
-            tracing::info!(user = %user.username, %until, "login refused: the account is locked");
+            tracing::info!(user = %user.username, %client, %until, "login refused: locked for this address");
             return Err(LoginError::Locked { until });
         }
-        let matches = password::verify(password, &password_hash).await.map_err(|e| {
-            tracing::error!(user = %user.username, error = %e, "cannot verify a stored password hash");
-            LoginError::Unexpected(e.to_string())
-        })?;
+        let matches = match self.gate.verify(password, &password_hash).await {
+            Ok(matches) => matches,
+            Err(HashError::Busy) => return Err(LoginError::Busy),
+            Err(e) => {
+                tracing::error!(user = %user.username, error = %e, "cannot verify a stored password hash");
+                return Err(LoginError::Unexpected(e.to_string()));
+            }
+        };
         if user.disabled {
             tracing::info!(user = %user.username, "failed login: the account is disabled");
             return Err(LoginError::InvalidCredentials);
         }
         if !matches {
-            return Err(self.failed(&user, now).await);
+            return Err(self.failed(&user, client, now).await);
         }
-        let state = self.accounts.record_successful_login(user.id, now).await.map_err(store)?;
+        let state = self.accounts.record_successful_login(user.id, client, now).await.map_err(store)?;
         if let Some(until) = state.locked_at(now) {
             // Locked by concurrent failures while this password was being checked.
             return Err(LoginError::Locked { until });
@@ -132,11 +178,11 @@ impl<A: Accounts> Auth<A> {
         Ok(session)
     }
 
-    async fn failed(&self, user: &User, now: DateTime<Utc>) -> LoginError {
-        match self.accounts.record_failed_login(user.id, now, self.settings.lockout).await {
+    async fn failed(&self, user: &User, client: LoginClient, now: DateTime<Utc>) -> LoginError {
+        match self.accounts.record_failed_login(user.id, client, now, self.settings.lockout).await {
             Ok(Some(state)) => match state.locked_at(now) {
                 Some(until) => {
-                    tracing::warn!(user = %user.username, failures = state.failed_logins, %until, "account locked after repeated failed logins");
+                    tracing::warn!(user = %user.username, %client, failures = state.failed_logins, %until, "account locked for one address after repeated failed logins");
                     LoginError::Locked { until }
                 }
                 None => {
@@ -183,7 +229,7 @@ impl<A: Accounts> Auth<A> {
 
     /// Adds an account with its first password (the caller checked the role, bureau and policy).
     pub async fn add_user(&self, user: &User, password: &Password) -> Result<(), AccountError> {
-        let hash = password::hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))?;
+        let hash = self.gate.hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))?;
         match self.accounts.insert_user(user, &hash).await {
             Ok(()) => {
                 tracing::info!(user = %user.username, role = user.role.as_str(), "staff account created");
@@ -196,7 +242,7 @@ impl<A: Accounts> Auth<A> {
 
     /// Sets a new password; the user's sessions end and any lock is lifted.
     pub async fn set_password(&self, username: &Username, password: &Password) -> Result<(), AccountError> {
-        let hash = password::hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))?;
+        let hash = self.gate.hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))?;
         match self.accounts.set_password(username, &hash, jiesu_domain::time::now()).await {
             Ok(true) => {
                 tracing::info!(user = %username, "password changed; sessions revoked");

@@ -1,24 +1,33 @@
 //! The login service on a real (SQLite) accounts store.
 
-use jiesu_domain::ports::{Accounts, LockoutPolicy, SessionKind};
+use jiesu_domain::ports::{Accounts, LockoutPolicy, LoginClient, SessionKind};
 use jiesu_domain::staff::Username;
 use jiesu_store_sqlite::SqliteStore;
 use jiesu_testkit::Guard;
 
-use crate::{AccountError, Auth, AuthSettings, LoginError, Password};
+use crate::{AccountError, Auth, AuthSettings, LoginError, Password, ThrottleSettings, Throttled};
 
 const PASSWORD: &str = "correct horse battery";
 
 async fn service(max_failures: u32) -> (Auth<SqliteStore>, Guard) {
-    let (store, guard) = jiesu_testkit::sqlite_store().await;
-    let settings = AuthSettings {
+    service_with(AuthSettings {
         lockout: LockoutPolicy { max_failures, ..LockoutPolicy::default() },
         ..AuthSettings::default()
-    };
+    })
+    .await
+}
+
+async fn service_with(settings: AuthSettings) -> (Auth<SqliteStore>, Guard) {
+    let (store, guard) = jiesu_testkit::sqlite_store().await;
     let auth = Auth::new(store, settings);
     let user = jiesu_testkit::accounts_contract::water_staff("li.lei");
     auth.add_user(&user, &Password::new(PASSWORD).expect("valid")).await.expect("add");
     (auth, guard)
+}
+
+/// The address the owner signs in from.
+fn here() -> LoginClient {
+    LoginClient::from_ip([192, 0, 2, 10].into())
 }
 
 fn name() -> Username {
@@ -28,7 +37,7 @@ fn name() -> Username {
 #[tokio::test]
 async fn the_right_password_opens_a_session_that_logout_ends() {
     let (auth, _g) = service(5).await;
-    let session = auth.login("Li.Lei", PASSWORD, SessionKind::Bearer).await.expect("signed in");
+    let session = auth.login("Li.Lei", PASSWORD, here(), SessionKind::Bearer).await.expect("signed in");
     assert_eq!(session.principal.username, name(), "usernames are case-insensitive at login");
     assert!(session.expires_at > jiesu_domain::time::now() + chrono::Duration::hours(11));
     let who = auth.authenticate(session.token.expose()).await.expect("read");
@@ -41,50 +50,83 @@ async fn the_right_password_opens_a_session_that_logout_ends() {
 #[tokio::test]
 async fn unknown_users_wrong_passwords_and_disabled_accounts_get_the_same_answer() {
     let (auth, _g) = service(5).await;
-    let wrong = auth.login("li.lei", "wrong password", SessionKind::Bearer).await;
+    let wrong = auth.login("li.lei", "wrong password", here(), SessionKind::Bearer).await;
     assert_eq!(wrong, Err(LoginError::InvalidCredentials));
-    let unknown = auth.login("nobody", PASSWORD, SessionKind::Bearer).await;
+    let unknown = auth.login("nobody", PASSWORD, here(), SessionKind::Bearer).await;
     assert_eq!(unknown, Err(LoginError::InvalidCredentials));
-    let not_a_name = auth.login("李雷", PASSWORD, SessionKind::Bearer).await;
+    let not_a_name = auth.login("李雷", PASSWORD, here(), SessionKind::Bearer).await;
     assert_eq!(not_a_name, Err(LoginError::InvalidCredentials));
     auth.disable(&name()).await.expect("disable");
-    let disabled = auth.login("li.lei", PASSWORD, SessionKind::Bearer).await;
+    let disabled = auth.login("li.lei", PASSWORD, here(), SessionKind::Bearer).await;
     assert_eq!(disabled, Err(LoginError::InvalidCredentials));
+}
+
+#[tokio::test]
+async fn a_stranger_s_failures_lock_the_stranger_s_address_not_the_owner() {
+    let (auth, _g) = service(3).await;
+    let stranger = LoginClient::from_ip([203, 0, 113, 66].into());
+    for _ in 0..5 {
+        let _ = auth.login("li.lei", "a guess", stranger, SessionKind::Bearer).await;
+    }
+    let r = auth.login("li.lei", PASSWORD, stranger, SessionKind::Bearer).await;
+    assert!(matches!(r, Err(LoginError::Locked { .. })), "the stranger's address is locked: {r:?}");
+    let owner = auth.login("li.lei", PASSWORD, here(), SessionKind::Bearer).await;
+    assert!(owner.is_ok(), "the owner signs in from their own address: {owner:?}");
+}
+
+#[tokio::test]
+async fn an_address_over_its_quota_is_throttled_before_any_password_is_checked() {
+    let settings = AuthSettings {
+        throttle: ThrottleSettings { per_address_per_minute: 3, per_username_per_minute: 100 },
+        ..AuthSettings::default()
+    };
+    let (auth, _g) = service_with(settings).await;
+    for n in 0..3 {
+        let r = auth.login(&format!("nobody.{n}"), PASSWORD, here(), SessionKind::Bearer).await;
+        assert_eq!(r, Err(LoginError::InvalidCredentials));
+    }
+    // Even the right password: the throttle does not know it and must not hash to find out.
+    let started = std::time::Instant::now();
+    let r = auth.login("li.lei", PASSWORD, here(), SessionKind::Bearer).await;
+    assert!(matches!(r, Err(LoginError::Throttled(Throttled::Address { .. }))), "{r:?}");
+    assert!(started.elapsed() < std::time::Duration::from_millis(5), "no hash: {:?}", started.elapsed());
+    let elsewhere = LoginClient::from_ip([192, 0, 2, 11].into());
+    assert!(auth.login("li.lei", PASSWORD, elsewhere, SessionKind::Bearer).await.is_ok());
 }
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_even_against_the_right_password() {
     let (auth, _g) = service(3).await;
     for _ in 0..2 {
-        let r = auth.login("li.lei", "wrong password", SessionKind::Bearer).await;
+        let r = auth.login("li.lei", "wrong password", here(), SessionKind::Bearer).await;
         assert_eq!(r, Err(LoginError::InvalidCredentials));
     }
-    let third = auth.login("li.lei", "wrong password", SessionKind::Bearer).await;
+    let third = auth.login("li.lei", "wrong password", here(), SessionKind::Bearer).await;
     let Err(LoginError::Locked { until }) = third else { panic!("locked on the third failure: {third:?}") };
     assert!(until > jiesu_domain::time::now() + chrono::Duration::minutes(14));
-    let right = auth.login("li.lei", PASSWORD, SessionKind::Bearer).await;
+    let right = auth.login("li.lei", PASSWORD, here(), SessionKind::Bearer).await;
     assert_eq!(right, Err(LoginError::Locked { until }));
     // An administrator's new password lifts the lock.
     let new = Password::new("a brand new password").expect("valid");
     auth.set_password(&name(), &new).await.expect("set");
-    assert!(auth.login("li.lei", new.expose(), SessionKind::Cookie).await.is_ok());
+    assert!(auth.login("li.lei", new.expose(), here(), SessionKind::Cookie).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_success_resets_the_count_of_failures() {
     let (auth, _g) = service(3).await;
     for _ in 0..2 {
-        let _ = auth.login("li.lei", "wrong password", SessionKind::Bearer).await;
+        let _ = auth.login("li.lei", "wrong password", here(), SessionKind::Bearer).await;
     }
-    auth.login("li.lei", PASSWORD, SessionKind::Bearer).await.expect("signed in");
-    let state = auth.accounts().login_record(&name()).await.expect("read").expect("stored").state;
+    auth.login("li.lei", PASSWORD, here(), SessionKind::Bearer).await.expect("signed in");
+    let state = auth.accounts().login_record(&name(), here()).await.expect("read").expect("stored").state;
     assert_eq!(state.failed_logins, 0);
 }
 
 #[tokio::test]
 async fn a_new_password_ends_every_session_and_usernames_stay_unique() {
     let (auth, _g) = service(5).await;
-    let s = auth.login("li.lei", PASSWORD, SessionKind::Bearer).await.expect("signed in");
+    let s = auth.login("li.lei", PASSWORD, here(), SessionKind::Bearer).await.expect("signed in");
     auth.set_password(&name(), &Password::new("another password").expect("valid")).await.expect("set");
     assert_eq!(auth.authenticate(s.token.expose()).await.expect("read"), None);
     let again = jiesu_testkit::accounts_contract::water_staff("li.lei");

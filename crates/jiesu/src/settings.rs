@@ -42,13 +42,19 @@ pub struct SecuritySettings {
     pub tracking_secret: SecretString,
 }
 
-/// Staff sign-in: how long a session lasts, and when failed logins lock an account.
+/// Staff sign-in: how long a session lasts, when failed logins lock an account for one client
+/// address, the login throttles, and the bound on password hashing.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     pub token_ttl_hours: u32,
     pub max_failures: u32,
     pub lockout_mins: u32,
+    pub per_address_per_minute: u32,
+    pub per_username_per_minute: u32,
+    pub hash_concurrency: usize,
+    pub hash_wait_ms: u64,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AuthSettings {
@@ -60,6 +66,12 @@ impl AuthSettings {
                 max_failures: self.max_failures.max(1),
                 duration: chrono::Duration::minutes(i64::from(self.lockout_mins)),
             },
+            throttle: jiesu_auth::ThrottleSettings {
+                per_address_per_minute: self.per_address_per_minute,
+                per_username_per_minute: self.per_username_per_minute,
+            },
+            hash_concurrency: self.hash_concurrency,
+            hash_wait: Duration::from_millis(self.hash_wait_ms),
         }
     }
 }
@@ -399,6 +411,20 @@ mod tests {
         assert_eq!(auth.token_ttl, chrono::Duration::hours(12));
         assert_eq!(auth.lockout.max_failures, 5);
         assert_eq!(auth.lockout.duration, chrono::Duration::minutes(15));
+    }
+
+    #[test]
+    fn logins_are_throttled_per_address_below_per_username_and_no_proxy_is_trusted() {
+        let s = Settings::defaults();
+        let auth = s.auth.to_auth();
+        assert_eq!(auth.throttle.per_address_per_minute, 10);
+        assert_eq!(auth.throttle.per_username_per_minute, 30);
+        assert!(
+            auth.throttle.per_address_per_minute < auth.throttle.per_username_per_minute,
+            "one address alone must not be able to use up a username's quota"
+        );
+        assert_eq!(auth.hash_concurrency, 0, "one hash per core");
+        assert!(s.auth.trusted_proxies.is_empty(), "X-Forwarded-For is never believed by default");
     }
 
     #[test]

@@ -154,3 +154,37 @@ pub const ATTEMPTS: &str = "SELECT attempts FROM channel_attempts WHERE key_hash
 
 /// Forgets attempt windows that began before $1.
 pub const PURGE_ATTEMPTS: &str = "DELETE FROM channel_attempts WHERE window_start < $1";
+
+// Failed logins per account and client address (the accounts port), the same on both backends.
+
+/// Forgets an account's failures that no longer count: no running lock ($3: now), last failure at
+/// or before $2 (now minus the lockout).
+pub const PURGE_STALE_LOGIN_FAILURES: &str = "DELETE FROM login_failures
+     WHERE user_id = $1 AND last_failed_at <= $2 AND (locked_until IS NULL OR locked_until <= $3)";
+
+/// Counts one failure of ($1 user, $2 client) at $3 in one statement, so concurrent failures each
+/// count and the one reaching $4 (the limit) locks until $5. A lock that has run out, or a last
+/// failure at or before $6 (now minus the lockout), starts the count again. No row for a user
+/// that does not exist.
+pub const RECORD_LOGIN_FAILURE: &str =
+    "INSERT INTO login_failures (user_id, client, failed_logins, locked_until, last_failed_at)
+     SELECT id, $2, 1, CASE WHEN 1 >= $4 THEN $5 END, $3 FROM users WHERE id = $1
+     ON CONFLICT (user_id, client) DO UPDATE SET
+        failed_logins = CASE
+            WHEN login_failures.locked_until <= $3 OR login_failures.last_failed_at <= $6 THEN 1
+            ELSE login_failures.failed_logins + 1 END,
+        locked_until = CASE
+            WHEN (CASE
+                WHEN login_failures.locked_until <= $3 OR login_failures.last_failed_at <= $6 THEN 1
+                ELSE login_failures.failed_logins + 1 END) >= $4 THEN $5
+            WHEN login_failures.locked_until <= $3 THEN NULL
+            ELSE login_failures.locked_until END,
+        last_failed_at = $3
+     RETURNING failed_logins, locked_until";
+
+/// Clears the failures of ($1 user, $2 client), unless locked at $3.
+pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures
+     WHERE user_id = $1 AND client = $2 AND (locked_until IS NULL OR locked_until <= $3)";
+
+pub const LOGIN_FAILURE_STATE: &str =
+    "SELECT failed_logins, locked_until FROM login_failures WHERE user_id = $1 AND client = $2";

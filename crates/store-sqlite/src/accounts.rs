@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::ports::{
-    Accounts, LockoutPolicy, LoginRecord, LoginState, NewStaffSession, PasswordHash, StoreError, TokenHash,
-    UserRecord,
+    Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession, PasswordHash, StoreError,
+    TokenHash, UserRecord,
 };
 use jiesu_domain::staff::{Principal, User, UserId, Username};
+use jiesu_sql::statements::{
+    CLEAR_LOGIN_FAILURES, LOGIN_FAILURE_STATE, PURGE_STALE_LOGIN_FAILURES, RECORD_LOGIN_FAILURE,
+};
 use jiesu_sql::{corrupt, from_micros, store_error, to_micros};
 use uuid::Uuid;
 
@@ -56,13 +59,20 @@ impl Accounts for SqliteStore {
         Ok(())
     }
 
-    async fn login_record(&self, username: &Username) -> Result<Option<LoginRecord>, StoreError> {
+    async fn login_record(
+        &self,
+        username: &Username,
+        client: LoginClient,
+    ) -> Result<Option<LoginRecord>, StoreError> {
         let row: Option<LoginRow> = sqlx::query_as(concat!(
             "SELECT ",
             user_columns!(),
-            ", u.password_hash, u.failed_logins, u.locked_until FROM users u WHERE u.username = $1"
+            ", u.password_hash, COALESCE(f.failed_logins, 0), f.locked_until FROM users u
+             LEFT JOIN login_failures f ON f.user_id = u.id AND f.client = $2
+             WHERE u.username = $1"
         ))
         .bind(username.as_str())
+        .bind(client.key())
         .fetch_optional(&self.pools().reader)
         .await
         .map_err(store_error)?;
@@ -79,52 +89,55 @@ impl Accounts for SqliteStore {
     async fn record_failed_login(
         &self,
         user: UserId,
+        client: LoginClient,
         now: DateTime<Utc>,
         policy: LockoutPolicy,
     ) -> Result<Option<LoginState>, StoreError> {
+        let stale_before = to_micros(now - policy.duration);
+        // Other clients' records that no longer count (no running lock, last failure long ago)
+        // are forgotten here, so a spread-out attack does not leave rows behind forever.
+        sqlx::query(PURGE_STALE_LOGIN_FAILURES)
+            .bind(user.as_uuid())
+            .bind(stale_before)
+            .bind(to_micros(now))
+            .execute(&self.pools().writer)
+            .await
+            .map_err(store_error)?;
         // One statement: concurrent failures each count, and the one that reaches the limit locks.
-        // A lock that has run out starts the count again from one.
-        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "UPDATE users SET
-                failed_logins = CASE WHEN locked_until <= $2 THEN 1 ELSE failed_logins + 1 END,
-                locked_until = CASE
-                    WHEN (CASE WHEN locked_until <= $2 THEN 1 ELSE failed_logins + 1 END) >= $3 THEN $4
-                    WHEN locked_until <= $2 THEN NULL
-                    ELSE locked_until END
-             WHERE id = $1
-             RETURNING failed_logins, locked_until",
-        )
-        .bind(user.as_uuid())
-        .bind(to_micros(now))
-        .bind(i64::from(policy.max_failures))
-        .bind(to_micros(now + policy.duration))
-        .fetch_optional(&self.pools().writer)
-        .await
-        .map_err(store_error)?;
+        // A lock that has run out, or a pause longer than the lockout, starts the count again.
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(RECORD_LOGIN_FAILURE)
+            .bind(user.as_uuid())
+            .bind(client.key())
+            .bind(to_micros(now))
+            .bind(i64::from(policy.max_failures))
+            .bind(to_micros(now + policy.duration))
+            .bind(stale_before)
+            .fetch_optional(&self.pools().writer)
+            .await
+            .map_err(store_error)?;
         Ok(row.map(|(failed, locked)| state(failed, locked)))
     }
 
     async fn record_successful_login(
         &self,
         user: UserId,
+        client: LoginClient,
         now: DateTime<Utc>,
     ) -> Result<LoginState, StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL
-             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
-        )
-        .bind(user.as_uuid())
-        .bind(to_micros(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        let row: Option<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE id = $1")
-                .bind(user.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(store_error)?;
+        sqlx::query(CLEAR_LOGIN_FAILURES)
+            .bind(user.as_uuid())
+            .bind(client.key())
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(LOGIN_FAILURE_STATE)
+            .bind(user.as_uuid())
+            .bind(client.key())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         Ok(row.map_or(LoginState { failed_logins: 0, locked_until: None }, |(f, l)| state(f, l)))
     }
@@ -212,6 +225,12 @@ impl Accounts for SqliteStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
+        // A new password lifts every lock on the account, whichever address caused it.
+        sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         revoke_all_and_commit(tx, id, now).await
     }
 

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ports::{
-    Accounts, LockoutPolicy, LoginState, NewStaffSession, PasswordHash, SessionKind, StoreError, TokenHash,
+    Accounts, LockoutPolicy, LoginClient, LoginState, NewStaffSession, PasswordHash, SessionKind, StoreError,
+    TokenHash,
 };
 use jiesu_domain::staff::{StaffRole, User, Username};
 
@@ -21,6 +22,8 @@ macro_rules! accounts_contract {
             a_revoked_session_no_longer_resolves,
             a_disabled_user_s_sessions_stop_working,
             a_new_password_revokes_every_session_and_clears_the_lock,
+            a_lock_holds_only_for_the_client_address_that_caused_it,
+            a_pause_longer_than_the_lockout_starts_the_count_again,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -35,6 +38,11 @@ macro_rules! accounts_contract {
 }
 
 const POLICY: LockoutPolicy = LockoutPolicy { max_failures: 5, duration: Duration::minutes(15) };
+
+/// The client addresses the cases log in from.
+fn client(last: u8) -> LoginClient {
+    LoginClient::from_ip(std::net::IpAddr::from([203, 0, 113, last]))
+}
 
 fn name(raw: &str) -> Username {
     Username::parse(raw).expect("valid username")
@@ -70,11 +78,11 @@ pub async fn a_user_is_stored_and_read_back_for_login(s: impl Accounts) {
         User::new(name("han.meimei"), StaffRole::Operator, None, jiesu_domain::time::now()).expect("valid");
     s.insert_user(&staff, &hash("one")).await.expect("insert");
     s.insert_user(&op, &hash("two")).await.expect("insert");
-    let record = s.login_record(&name("li.lei")).await.expect("read").expect("stored");
+    let record = s.login_record(&name("li.lei"), client(1)).await.expect("read").expect("stored");
     assert_eq!(record.user, staff);
     assert_eq!(record.password_hash, hash("one"));
     assert_eq!(record.state, LoginState { failed_logins: 0, locked_until: None });
-    assert_eq!(s.login_record(&name("nobody")).await.expect("read"), None);
+    assert_eq!(s.login_record(&name("nobody"), client(1)).await.expect("read"), None);
     assert_eq!(s.list_users().await.expect("list"), vec![op, staff], "by username");
 }
 
@@ -89,17 +97,18 @@ pub async fn failures_are_counted_and_reaching_the_limit_locks_the_account(s: im
     s.insert_user(&u, &hash("one")).await.expect("insert");
     let now = jiesu_domain::time::now();
     for n in 1..5 {
-        let st = s.record_failed_login(u.id, now, POLICY).await.expect("record").expect("user exists");
+        let st =
+            s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record").expect("user exists");
         assert_eq!(st, LoginState { failed_logins: n, locked_until: None });
     }
-    let st = s.record_failed_login(u.id, now, POLICY).await.expect("record").expect("user exists");
+    let st = s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record").expect("user exists");
     assert_eq!(st, LoginState { failed_logins: 5, locked_until: Some(now + Duration::minutes(15)) });
     assert_eq!(st.locked_at(now + Duration::minutes(14)), Some(now + Duration::minutes(15)));
     assert_eq!(st.locked_at(now + Duration::minutes(15)), None, "unlocked when the time is up");
-    let record = s.login_record(&u.username).await.expect("read").expect("stored");
+    let record = s.login_record(&u.username, client(1)).await.expect("read").expect("stored");
     assert_eq!(record.state, st);
     let stranger = water_staff("nobody");
-    assert_eq!(s.record_failed_login(stranger.id, now, POLICY).await.expect("record"), None);
+    assert_eq!(s.record_failed_login(stranger.id, client(1), now, POLICY).await.expect("record"), None);
 }
 
 pub async fn concurrent_failures_each_count(s: impl Accounts) {
@@ -109,13 +118,13 @@ pub async fn concurrent_failures_each_count(s: impl Accounts) {
     let attempts: Vec<_> = (0..8)
         .map(|_| {
             let s = s.clone();
-            tokio::spawn(async move { s.record_failed_login(u.id, now, POLICY).await })
+            tokio::spawn(async move { s.record_failed_login(u.id, client(1), now, POLICY).await })
         })
         .collect();
     for a in attempts {
         a.await.expect("joined").expect("record");
     }
-    let state = s.login_record(&u.username).await.expect("read").expect("stored").state;
+    let state = s.login_record(&u.username, client(1)).await.expect("read").expect("stored").state;
     assert_eq!(state.failed_logins, 8, "no failure lost to a race");
     assert_eq!(state.locked_until, Some(now + Duration::minutes(15)));
 }
@@ -125,10 +134,10 @@ pub async fn a_lock_that_ran_out_starts_the_count_again(s: impl Accounts) {
     s.insert_user(&u, &hash("one")).await.expect("insert");
     let then = jiesu_domain::time::now() - Duration::hours(1);
     for _ in 0..5 {
-        s.record_failed_login(u.id, then, POLICY).await.expect("record");
+        s.record_failed_login(u.id, client(1), then, POLICY).await.expect("record");
     }
     let now = jiesu_domain::time::now();
-    let st = s.record_failed_login(u.id, now, POLICY).await.expect("record").expect("user exists");
+    let st = s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record").expect("user exists");
     assert_eq!(st, LoginState { failed_logins: 1, locked_until: None });
 }
 
@@ -137,17 +146,18 @@ pub async fn a_successful_login_clears_the_failures_but_not_a_running_lock(s: im
     s.insert_user(&u, &hash("one")).await.expect("insert");
     let now = jiesu_domain::time::now();
     for _ in 0..3 {
-        s.record_failed_login(u.id, now, POLICY).await.expect("record");
+        s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record");
     }
-    let cleared = s.record_successful_login(u.id, now).await.expect("record");
+    let cleared = s.record_successful_login(u.id, client(1), now).await.expect("record");
     assert_eq!(cleared, LoginState { failed_logins: 0, locked_until: None });
     for _ in 0..5 {
-        s.record_failed_login(u.id, now, POLICY).await.expect("record");
+        s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record");
     }
     // A login that verified its password just as other attempts locked the account stays refused.
-    let still = s.record_successful_login(u.id, now + Duration::minutes(1)).await.expect("record");
+    let still = s.record_successful_login(u.id, client(1), now + Duration::minutes(1)).await.expect("record");
     assert_eq!(still, LoginState { failed_logins: 5, locked_until: Some(now + Duration::minutes(15)) });
-    let later = s.record_successful_login(u.id, now + Duration::minutes(16)).await.expect("record");
+    let later =
+        s.record_successful_login(u.id, client(1), now + Duration::minutes(16)).await.expect("record");
     assert_eq!(later, LoginState { failed_logins: 0, locked_until: None });
 }
 
@@ -194,7 +204,7 @@ pub async fn a_disabled_user_s_sessions_stop_working(s: impl Accounts) {
     s.create_session(&session(&u, 1, now, Duration::hours(12))).await.expect("create");
     assert!(s.disable_user(&u.username, now).await.expect("disable"));
     assert_eq!(s.session_principal(&token(1), now).await.expect("resolve"), None);
-    let record = s.login_record(&u.username).await.expect("read").expect("still stored");
+    let record = s.login_record(&u.username, client(1)).await.expect("read").expect("still stored");
     assert!(record.user.disabled);
     assert!(!s.disable_user(&name("nobody"), now).await.expect("disable"));
 }
@@ -206,13 +216,50 @@ pub async fn a_new_password_revokes_every_session_and_clears_the_lock(s: impl Ac
     s.create_session(&session(&u, 1, now, Duration::hours(12))).await.expect("create");
     s.create_session(&session(&u, 2, now, Duration::hours(12))).await.expect("create");
     for _ in 0..5 {
-        s.record_failed_login(u.id, now, POLICY).await.expect("record");
+        s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record");
     }
     assert!(s.set_password(&u.username, &hash("two"), now).await.expect("set"));
-    let record = s.login_record(&u.username).await.expect("read").expect("stored");
+    let record = s.login_record(&u.username, client(1)).await.expect("read").expect("stored");
     assert_eq!(record.password_hash, hash("two"));
     assert_eq!(record.state, LoginState { failed_logins: 0, locked_until: None });
     assert_eq!(s.session_principal(&token(1), now).await.expect("resolve"), None);
     assert_eq!(s.session_principal(&token(2), now).await.expect("resolve"), None);
     assert!(!s.set_password(&name("nobody"), &hash("x"), now).await.expect("set"));
+}
+
+pub async fn a_lock_holds_only_for_the_client_address_that_caused_it(s: impl Accounts) {
+    let u = water_staff("li.lei");
+    s.insert_user(&u, &hash("one")).await.expect("insert");
+    let now = jiesu_domain::time::now();
+    let (stranger, owner) = (client(66), client(7));
+    for _ in 0..5 {
+        s.record_failed_login(u.id, stranger, now, POLICY).await.expect("record");
+    }
+    let locked = s.login_record(&u.username, stranger).await.expect("read").expect("stored").state;
+    assert_eq!(locked.locked_at(now), Some(now + Duration::minutes(15)));
+    let free = s.login_record(&u.username, owner).await.expect("read").expect("stored").state;
+    assert_eq!(free, LoginState { failed_logins: 0, locked_until: None }, "the owner's address is free");
+    let st = s.record_failed_login(u.id, owner, now, POLICY).await.expect("record").expect("user exists");
+    assert_eq!(st, LoginState { failed_logins: 1, locked_until: None }, "counted apart");
+    // The owner signing in clears the owner's count, not the stranger's lock.
+    let after = s.record_successful_login(u.id, owner, now).await.expect("record");
+    assert_eq!(after, LoginState { failed_logins: 0, locked_until: None });
+    let still = s.login_record(&u.username, stranger).await.expect("read").expect("stored").state;
+    assert_eq!(still, locked);
+}
+
+pub async fn a_pause_longer_than_the_lockout_starts_the_count_again(s: impl Accounts) {
+    let u = water_staff("li.lei");
+    s.insert_user(&u, &hash("one")).await.expect("insert");
+    let then = jiesu_domain::time::now() - Duration::minutes(20);
+    for _ in 0..4 {
+        s.record_failed_login(u.id, client(1), then, POLICY).await.expect("record");
+        s.record_failed_login(u.id, client(2), then, POLICY).await.expect("record");
+    }
+    let now = jiesu_domain::time::now();
+    let st = s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record").expect("user exists");
+    assert_eq!(st, LoginState { failed_logins: 1, locked_until: None }, "four old failures and one new");
+    // The other address's old failures were forgotten along the way, not merely outlived.
+    let other = s.login_record(&u.username, client(2)).await.expect("read").expect("stored").state;
+    assert_eq!(other, LoginState { failed_logins: 0, locked_until: None });
 }

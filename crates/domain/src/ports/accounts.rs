@@ -3,9 +3,12 @@
 //!
 //! The store never sees a password or a session token: it keeps the password's PHC string
 //! (argon2, made by `jiesu-auth`) and the SHA-256 of each token. Counting failures and locking
-//! happen in one statement each, so concurrent attempts cannot slip past the limit.
+//! happen in one statement each, so concurrent attempts cannot slip past the limit. Failures are
+//! counted per account AND client address (`LoginClient`): a stranger failing someone's password
+//! locks out only the stranger's own address, never the account's owner elsewhere.
 
 use std::future::Future;
+use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -78,10 +81,51 @@ impl SessionKind {
     }
 }
 
-/// When failed logins lock an account, and for how long.
+/// Where a login comes from, as failures are counted: an IPv4 address, or the /64 network of an
+/// IPv6 address (a subscriber is usually given a whole /64, so counting single IPv6 addresses
+/// would give one attacker 2^64 fresh starts). An IPv4-mapped IPv6 address counts as the IPv4 one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoginClient(IpAddr);
+
+impl LoginClient {
+    pub fn from_ip(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => Self(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(IpAddr::V4(v4)),
+                None => {
+                    let network = u128::from(v6) & !((1u128 << 64) - 1);
+                    Self(IpAddr::V6(network.into()))
+                }
+            },
+        }
+    }
+
+    /// The address (or IPv6 network) counted.
+    pub fn ip(self) -> IpAddr {
+        self.0
+    }
+
+    /// How the store keys it: `203.0.113.7`, or `2001:db8:1:2::/64`.
+    pub fn key(self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("{v6}/64"),
+        }
+    }
+}
+
+impl std::fmt::Display for LoginClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+/// When failed logins lock an account for one client address, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
-    /// Consecutive failures that lock the account.
+    /// Failures from one client address, each less than `duration` after the one before, that
+    /// lock the account for that address.
     pub max_failures: u32,
     pub duration: Duration,
 }
@@ -92,10 +136,11 @@ impl Default for LockoutPolicy {
     }
 }
 
-/// An account's failed-login state.
+/// An account's failed-login state for one client address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginState {
-    /// Consecutive failures since the last successful login (or the last lock that ran out).
+    /// Failures from this address since its last successful login (or the last lock that ran
+    /// out, or a pause longer than the lockout duration).
     pub failed_logins: u32,
     pub locked_until: Option<DateTime<Utc>>,
 }
@@ -112,6 +157,7 @@ impl LoginState {
 pub struct LoginRecord {
     pub user: User,
     pub password_hash: PasswordHash,
+    /// The failures of the client the record was read for.
     pub state: LoginState,
 }
 
@@ -159,27 +205,35 @@ pub trait Accounts: Clone + Send + Sync + 'static {
         password_hash: &PasswordHash,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The account named `username` with its password hash and failed-login state, disabled or not.
+    /// The account named `username` with its password hash, disabled or not, and the failed-login
+    /// state of `client` on it.
     fn login_record(
         &self,
         username: &Username,
+        client: LoginClient,
     ) -> impl Future<Output = Result<Option<LoginRecord>, StoreError>> + Send;
 
-    /// Counts one more failed login, atomically. When the count reaches `policy.max_failures` the
-    /// account is locked until `now + policy.duration`. After a lock has run out, counting starts
-    /// again from one. Returns the new state (`None`: no such user).
+    /// Counts one more failed login of `client` on the account, atomically. When the count
+    /// reaches `policy.max_failures` the account is locked for that client (only) until
+    /// `now + policy.duration`. After a lock has run out, or when the previous failure is
+    /// `policy.duration` or more ago, counting starts again from one (and the account's records of
+    /// other clients that are that old are forgotten, so they do not pile up). Returns the new
+    /// state (`None`: no such user).
     fn record_failed_login(
         &self,
         user: UserId,
+        client: LoginClient,
         now: DateTime<Utc>,
         policy: LockoutPolicy,
     ) -> impl Future<Output = Result<Option<LoginState>, StoreError>> + Send;
 
-    /// Clears the failure count, unless the account is locked at `now` (a concurrent attempt may
-    /// have locked it since it was read): then nothing changes. Returns the state after.
+    /// Clears the failure count of `client` on the account, unless that client is locked at
+    /// `now` (a concurrent attempt may have locked it since it was read): then nothing changes.
+    /// Returns the state after.
     fn record_successful_login(
         &self,
         user: UserId,
+        client: LoginClient,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<LoginState, StoreError>> + Send;
 
@@ -208,8 +262,8 @@ pub trait Accounts: Clone + Send + Sync + 'static {
     /// Every account, by username.
     fn list_users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
-    /// Replaces a user's password, clears failures and lock, and revokes all their sessions, in
-    /// one transaction. Returns `false` when there is no such user.
+    /// Replaces a user's password, clears every client's failures and locks on the account, and
+    /// revokes all their sessions, in one transaction. Returns `false` when there is no such user.
     fn set_password(
         &self,
         username: &Username,
@@ -223,4 +277,21 @@ pub trait Accounts: Clone + Send + Sync + 'static {
         username: &Username,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64_network_and_a_mapped_ipv4_as_the_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().expect("ip");
+        let other: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(LoginClient::from_ip(a), LoginClient::from_ip(b));
+        assert_ne!(LoginClient::from_ip(a), LoginClient::from_ip(other));
+        assert_eq!(LoginClient::from_ip(a).key(), "2001:db8:1:2::/64");
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().expect("ip");
+        assert_eq!(LoginClient::from_ip(mapped).key(), "203.0.113.7");
+    }
 }

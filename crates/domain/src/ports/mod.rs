@@ -11,8 +11,8 @@ pub mod sessions;
 pub mod store;
 
 pub use accounts::{
-    Accounts, LockoutPolicy, LoginRecord, LoginState, NewStaffSession, PasswordHash, SessionKind, TokenHash,
-    UserRecord,
+    Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession, PasswordHash,
+    SessionKind, TokenHash, UserRecord,
 };
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
