@@ -77,6 +77,38 @@ pub enum HashError {
 pub struct HashGate {
     permits: Arc<Semaphore>,
     wait: Duration,
+    /// The threads that hash, one per permit. Not the blocking pool: glibc gives each thread
+    /// its own arena and keeps a freed 19 MiB argon2 buffer in it, so hashes spread over the
+    /// blocking pool's many threads kept ~440 MB resident after a flood; a fixed set keeps at
+    /// most one buffer per permit.
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Starts `n` hashing threads; they end when every sender is gone.
+fn hashing_threads(n: usize) -> std::sync::mpsc::Sender<Job> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    for i in 0..n {
+        let rx = rx.clone();
+        let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
+            loop {
+                let job = match rx.lock() {
+                    Ok(r) => r.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start a password hashing thread");
+        }
+    }
+    tx
 }
 
 impl HashGate {
@@ -87,7 +119,7 @@ impl HashGate {
             0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             n => n,
         };
-        Self { permits: Arc::new(Semaphore::new(concurrency)), wait }
+        Self { permits: Arc::new(Semaphore::new(concurrency)), wait, jobs: hashing_threads(concurrency) }
     }
 
     /// Hashes a new password with a fresh random salt.
@@ -103,8 +135,7 @@ impl HashGate {
         self.run(move || verify_now(&password, hash.as_str())).await?
     }
 
-    /// Runs `work` on the blocking pool once a permit is free. The permit moves into the blocking
-    /// task, so a caller that gives up (a client that hangs up, a request timeout) does not free
+    /// Runs `work` on a hashing thread once a permit is free. The permit moves into the job, so a caller that gives up (a client that hangs up, a request timeout) does not free
     /// it before the hash it started has actually finished: the bound holds on the work, not on
     /// the callers.
     async fn run<T: Send + 'static>(
@@ -115,12 +146,13 @@ impl HashGate {
             .await
             .map_err(|_| HashError::Busy)?
             .map_err(|e| HashError::Failed(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|e| HashError::Failed(e.to_string()))
+            let _ = done.send(work());
+        });
+        self.jobs.send(job).map_err(|e| HashError::Failed(e.to_string()))?;
+        result.await.map_err(|e| HashError::Failed(e.to_string()))
     }
 }
 
