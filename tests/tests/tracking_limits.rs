@@ -49,7 +49,9 @@ async fn look(base: &str, number: &str, digits: &str, client: Option<&str>) -> S
 }
 
 fn guessed(i: u32) -> String {
-    TrackingNumber::for_key(&jiesu_domain::secret::test_key(), "test", "guessing", &i.to_string()).as_str().to_owned()
+    TrackingNumber::for_key(&jiesu_domain::secret::test_key(), "test", "guessing", &i.to_string())
+        .as_str()
+        .to_owned()
 }
 
 async fn a_wrong_digit_flood_from_one_address_is_refused_for_other_numbers_too(backend: Backend) {

@@ -21,7 +21,9 @@ use jiesu_intake::web::{AttemptLimits, Attempts, Keys};
 const CHECKS: usize = 200_000;
 
 fn numbers(n: usize) -> Vec<TrackingNumber> {
-    (0..n).map(|i| TrackingNumber::for_key(&jiesu_domain::secret::test_key(), "web", "bench", &i.to_string())).collect()
+    (0..n)
+        .map(|i| TrackingNumber::for_key(&jiesu_domain::secret::test_key(), "web", "bench", &i.to_string()))
+        .collect()
 }
 
 fn address(i: usize) -> Option<IpAddr> {
