@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(rows) = read(data) {
         for row in rows {
             if let Ok(order) = row.order {
-                let _ = order.into_request(district(), chrono::Utc::now());
+                let _ = order.into_request(&jiesu_domain::secret::test_key(), district(), chrono::Utc::now());
             }
         }
     }
