@@ -72,6 +72,31 @@ async fn a_database_refusing_connections_makes_the_dispatcher_unready() {
     app.stop().await;
 }
 
+/// A dispatcher alone has no HTTP role: it serves its readiness on `server.ops_listen`, and it
+/// is not ready when it cannot store; nothing else is served there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dispatcher_alone_answers_readiness_on_its_ops_address() {
+    let backend = Backend::at_scale().await;
+    let app = backend
+        .start_with(Roles::from_list(&[Role::Dispatch]), |s| {
+            s.server.ops_listen = Some("127.0.0.1:0".parse().expect("address"));
+        })
+        .await;
+    assert!(!app.base.is_empty(), "the dispatcher listens on its ops address");
+    let (status, body, _) = readyz(&app.base).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"ready": true, "checks": {"database": "ok"}})));
+    let elsewhere = reqwest::get(format!("{}/open311/v2/requests.json", app.base)).await.expect("GET");
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND, "no API on the ops address");
+    let jiesu_e2e::backend::Kind::AtScale { db, .. } = &backend.kind else { unreachable!("at scale") };
+    refuse_connections(db, true).await;
+    let (status, body, took) = until(&app.base, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+    refuse_connections(db, false).await;
+    assert_eq!(until(&app.base, StatusCode::OK).await.0, StatusCode::OK, "ready again");
+    app.stop().await;
+}
+
 /// `ALLOW_CONNECTIONS false` and the open connections ended: the database refuses everyone.
 async fn refuse_connections(db: &TestDatabase, refuse: bool) {
     db.admin(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS {}", db.name(), !refuse)).await;

@@ -114,8 +114,12 @@ impl App {
     /// Opens the backends, declares the queues, binds the listener and starts every role.
     pub async fn build(settings: &Settings, roles: Roles) -> Result<Self, StartError> {
         let district = LiveDistrict::new(load_district(&settings.district.dir)?);
-        let listener =
-            if roles.http() { Some(TcpListener::bind(settings.server.listen).await?) } else { None };
+        // A process without HTTP roles serves only the operations routes, and only where told.
+        let address = if roles.http() { Some(settings.server.listen) } else { settings.server.ops_listen };
+        let listener = match address {
+            Some(address) => Some(TcpListener::bind(address).await?),
+            None => None,
+        };
         let addr = listener.as_ref().map(TcpListener::local_addr).transpose()?;
         let mut app = App {
             addr,

@@ -138,6 +138,11 @@ pub struct Server {
     pub idle_timeout_secs: u64,
     /// Connections open at once; lowered at start-up to fit under the open-file limit.
     pub max_connections: usize,
+    /// Where a process without an HTTP role (`--role dispatch`, `relay`, `escalation`) serves
+    /// `/healthz`, `/readyz` and `/metrics`; unset, it serves nothing. (Not `listen`: processes
+    /// on one host would fight over it.)
+    #[serde(default)]
+    pub ops_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
