@@ -8,7 +8,6 @@
 //! - `hotline`: the 12345 call centre's work orders (`/hotline/v1/work-orders`, CSV exports).
 
 pub mod api_keys;
-pub mod history;
 pub mod hotline;
 pub mod open311;
 pub mod web;

@@ -16,7 +16,7 @@ use jiesu_domain::sla::DeadlineKind;
 use jiesu_domain::staff::{Principal, Scope};
 use jiesu_domain::task::Task;
 use jiesu_domain::workflow::{Case, Disclaim, Extension, ReturnVisit, VisitBy};
-use jiesu_intake::history::{Lang, bureau_name, describe_in_full};
+use jiesu_words::{Lang, bureau_name, describe_in_full};
 use serde_json::{Value, json};
 
 pub(crate) fn bureau(d: &District, code: &BureauCode) -> Value {

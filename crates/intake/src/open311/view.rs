@@ -7,7 +7,7 @@ use jiesu_domain::event::Event;
 use jiesu_domain::ports::RequestView;
 use serde_json::{Map, Value, json};
 
-use crate::history::{Lang, bureau_name, describe};
+use jiesu_words::{Lang, bureau_name, describe};
 
 /// China Standard Time. China has one time zone and no daylight saving, so a fixed offset is exact.
 const CST: i32 = 8 * 3600;

@@ -43,8 +43,8 @@ pub use limiter::{AttemptLimits, Attempts, Keys, client_address};
 use media::MediaDir;
 use text::text;
 
-use crate::history::Lang;
 use crate::open311::REQUEST_ID;
+use jiesu_words::Lang;
 
 #[derive(Debug)]
 pub struct Web<S, Q> {

@@ -11,8 +11,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::form::Values;
 use super::text::{Text, kind_name, text};
-use crate::history::{Lang, bureau_name, describe};
 use crate::open311::datetime;
+use jiesu_words::{Lang, bureau_name, describe};
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}\
 header{display:flex;justify-content:space-between;align-items:baseline}header a{text-decoration:none}\

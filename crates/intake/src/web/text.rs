@@ -2,7 +2,7 @@
 
 use jiesu_domain::request::Kind;
 
-use crate::history::Lang;
+use jiesu_words::Lang;
 
 #[derive(Debug)]
 pub struct Text {

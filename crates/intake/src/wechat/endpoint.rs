@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use super::conversation::{Action, Input, State as Conversation, step};
 use super::crypto::{Cipher, same, signature};
 use super::message::{self, Push};
-use crate::history::{Lang, bureau_name};
+use jiesu_words::{Lang, bureau_name};
 
 #[derive(Debug, Clone)]
 pub struct WechatConfig {
