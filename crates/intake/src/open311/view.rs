@@ -5,9 +5,8 @@ use jiesu_domain::category::Category;
 use jiesu_domain::district::District;
 use jiesu_domain::event::Event;
 use jiesu_domain::ports::RequestView;
-use serde_json::{Map, Value, json};
-
 use jiesu_words::{Lang, bureau_name, describe};
+use serde_json::{Map, Value, json};
 
 /// China Standard Time. China has one time zone and no daylight saving, so a fixed offset is exact.
 const CST: i32 = 8 * 3600;

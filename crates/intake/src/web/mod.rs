@@ -34,6 +34,7 @@ use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Cases, ChannelSessions, Message, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
 use jiesu_domain::secret::{ServerKey, VisitSecret};
+use jiesu_words::Lang;
 use maud::Markup;
 use serde::Deserialize;
 
@@ -44,7 +45,6 @@ use media::MediaDir;
 use text::text;
 
 use crate::open311::REQUEST_ID;
-use jiesu_words::Lang;
 
 #[derive(Debug)]
 pub struct Web<S, Q> {

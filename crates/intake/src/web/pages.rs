@@ -7,12 +7,13 @@ use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::ports::RequestView;
 use jiesu_domain::request::Kind;
 use jiesu_domain::secret::VisitSecret;
+use jiesu_words::names::{category_name, local_name};
+use jiesu_words::{Lang, bureau_name, describe, kind_name, status_name};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::form::Values;
-use super::text::{Text, kind_name, text};
+use super::text::{Text, text};
 use crate::open311::datetime;
-use jiesu_words::{Lang, bureau_name, describe};
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;line-height:1.5}\
 header{display:flex;justify-content:space-between;align-items:baseline}header a{text-decoration:none}\
@@ -83,9 +84,7 @@ pub fn report_form(
     photo_mb: &str,
 ) -> Markup {
     let t = text(lang);
-    let name = |zh: &str, en: &Option<String>| {
-        if lang == Lang::En { en.clone().unwrap_or_else(|| zh.to_owned()) } else { zh.to_owned() }
-    };
+    let name = |zh: &str, en: &Option<String>| local_name(zh, en.as_deref(), lang);
     let top = d.taxonomy().iter().filter(|c| c.code.level() == 1);
     let body = html! {
         h1 { (t.report_title) }
@@ -223,11 +222,8 @@ pub fn track_result(
     let t = text(lang);
     let r = &view.request;
     let lead = jiesu_domain::task::current_lead(&view.tasks);
-    let status =
-        if lang == Lang::Zh { r.status.name_zh().to_owned() } else { r.status.as_str().replace('_', " ") };
-    let category = r.submitted.category.as_ref().and_then(|c| d.taxonomy().get(c)).map(|c| {
-        if lang == Lang::En { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() }
-    });
+    let status = status_name(r.status, lang);
+    let category = r.submitted.category.as_ref().and_then(|c| category_name(d, c, lang));
     let notice = notice.map(|n| match n {
         Notice::Thanks => ("notice", t.visit_thanks),
         Notice::Reopened => ("notice", t.visit_reopened),

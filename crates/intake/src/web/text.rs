@@ -1,7 +1,5 @@
 //! Every word on the citizens' pages, in Chinese (the default) and English.
 
-use jiesu_domain::request::Kind;
-
 use jiesu_words::Lang;
 
 #[derive(Debug)]
@@ -225,19 +223,5 @@ pub fn text(lang: Lang) -> &'static Text {
     match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
-    }
-}
-
-pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => kind.name_zh(),
-        Lang::En => match kind {
-            Kind::Consultation => "Question",
-            Kind::Help => "Request for help",
-            Kind::Complaint => "Complaint",
-            Kind::Report => "Report of wrongdoing",
-            Kind::Suggestion => "Suggestion",
-            Kind::Praise => "Praise",
-        },
     }
 }

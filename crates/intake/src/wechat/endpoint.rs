@@ -20,13 +20,13 @@ use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{ChannelSessions, Message, Queue, Saved, Store, StoreError};
 use jiesu_domain::request::Channel;
+use jiesu_words::{Lang, bureau_name};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::conversation::{Action, Input, State as Conversation, step};
 use super::crypto::{Cipher, same, signature};
 use super::message::{self, Push};
-use jiesu_words::{Lang, bureau_name};
 
 #[derive(Debug, Clone)]
 pub struct WechatConfig {

@@ -4,7 +4,8 @@
 use jiesu_domain::district::District;
 use jiesu_domain::event::{EventKind, ReminderTo};
 
-use super::{Lang, bureau_name};
+use crate::Lang;
+use crate::names::bureau_name;
 
 fn time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&jiesu_domain::time::LOCAL).format("%Y-%m-%d %H:%M").to_string()

@@ -5,75 +5,11 @@
 mod escalation;
 mod workflow;
 
-use jiesu_domain::area::Placement;
-use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::district::District;
 use jiesu_domain::event::{Event, EventKind};
-use jiesu_domain::request::Channel;
-use jiesu_domain::routing::RouteReason;
-use jiesu_domain::task::TaskRole;
 
-/// The language of a page or note: Chinese first, English on request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// `?lang=en` selects English; anything else (or nothing) is Chinese.
-    pub fn from_param(p: Option<&str>) -> Self {
-        if p.is_some_and(|l| l.eq_ignore_ascii_case("en")) { Self::En } else { Self::Zh }
-    }
-
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Self::Zh => zh,
-            Self::En => en,
-        }
-    }
-}
-
-pub fn bureau_name(d: &District, code: &BureauCode, lang: Lang) -> String {
-    match d.bureau(code) {
-        Some(b) => lang.pick(&b.name, b.name_en.as_deref().unwrap_or(&b.name)).to_owned(),
-        None => code.to_string(),
-    }
-}
-
-fn area_name(d: &District, placement: &Placement, lang: Lang) -> String {
-    match d.areas().get(placement.area()) {
-        Some(a) => lang.pick(&a.name, a.name_en.as_deref().unwrap_or(&a.name)).to_owned(),
-        None => placement.area().to_string(),
-    }
-}
-
-fn channel_name(c: Channel, lang: Lang) -> &'static str {
-    match c {
-        Channel::Web => lang.pick(c.name_zh(), "the web form"),
-        Channel::Wechat => lang.pick(c.name_zh(), "WeChat"),
-        Channel::Hotline => lang.pick(c.name_zh(), "the 12345 hotline"),
-        Channel::Open311 => lang.pick(c.name_zh(), "the Open311 API"),
-    }
-}
-
-fn reason(d: &District, r: &RouteReason, lang: Lang) -> String {
-    match (r, lang) {
-        (RouteReason::Rule { .. }, Lang::Zh) => r.explain_zh(),
-        (RouteReason::Rule { .. }, Lang::En) => format!("responsibility-list {}", r.explain()),
-        (RouteReason::AreaDefaultOwner { area }, lang) => {
-            let name = d.areas().get(area).map_or_else(
-                || area.to_string(),
-                |a| lang.pick(&a.name, a.name_en.as_deref().unwrap_or(&a.name)).to_owned(),
-            );
-            match lang {
-                Lang::Zh => format!("{name}兜底单位"),
-                Lang::En => format!("default owner of {name}"),
-            }
-        }
-    }
-}
+use crate::Lang;
+use crate::names::{area_name, bureau_name, channel_name, role_name, route_reason};
 
 /// One event as a sentence for the citizen and the public: who handles it and what came of it,
 /// not the bureaus' internal reasons and notes.
@@ -100,30 +36,30 @@ fn sentence(e: &Event, d: &District, lang: Lang, full: bool) -> String {
         }
         (EventKind::RequestRouted { placement, routing, .. }, _) => {
             let lead = routing.lead();
-            let place = placement.as_ref().map(|p| area_name(d, p, lang));
+            let place = placement.as_ref().map(|p| area_name(d, p.area(), lang));
             match (lang, place) {
                 (Lang::Zh, Some(p)) => format!(
                     "定位于{p}；按{}确定承办单位：{}",
-                    reason(d, &lead.reason, lang),
+                    route_reason(d, &lead.reason, lang),
                     bureau_name(d, &lead.bureau, lang)
                 ),
                 (Lang::Zh, None) => {
                     format!(
                         "按{}确定承办单位：{}",
-                        reason(d, &lead.reason, lang),
+                        route_reason(d, &lead.reason, lang),
                         bureau_name(d, &lead.bureau, lang)
                     )
                 }
                 (Lang::En, Some(p)) => format!(
                     "Placed in {p}; {} leads by {}",
                     bureau_name(d, &lead.bureau, lang),
-                    reason(d, &lead.reason, lang)
+                    route_reason(d, &lead.reason, lang)
                 ),
                 (Lang::En, None) => {
                     format!(
                         "{} leads by {}",
                         bureau_name(d, &lead.bureau, lang),
-                        reason(d, &lead.reason, lang)
+                        route_reason(d, &lead.reason, lang)
                     )
                 }
             }
@@ -132,12 +68,10 @@ fn sentence(e: &Event, d: &District, lang: Lang, full: bool) -> String {
             lang.pick("已当场答复，办结", "Answered on receipt and closed").to_owned()
         }
         (EventKind::TaskDispatched { bureau, role, .. }, Lang::Zh) => {
-            let role = if *role == TaskRole::Lead { "主办" } else { "协办" };
-            format!("已派单至{}（{role}）", bureau_name(d, bureau, lang))
+            format!("已派单至{}（{}）", bureau_name(d, bureau, lang), role_name(*role, lang))
         }
         (EventKind::TaskDispatched { bureau, role, .. }, Lang::En) => {
-            let role = if *role == TaskRole::Lead { "lead" } else { "assisting" };
-            format!("Dispatched to {} ({role})", bureau_name(d, bureau, lang))
+            format!("Dispatched to {} ({})", bureau_name(d, bureau, lang), role_name(*role, lang))
         }
         (kind, lang) => workflow::sentence(kind, d, lang, full),
     }

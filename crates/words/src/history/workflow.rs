@@ -2,20 +2,10 @@
 //! the supervisors' decisions on the rules coordination meetings propose.
 //! With `full` false (the public's view), reasons, notes and staff decisions are left out.
 
+use crate::Lang;
+use crate::names::{bureau_name, role_name};
 use jiesu_domain::district::District;
 use jiesu_domain::event::{AssignedWhy, AwaitReason, EventKind};
-use jiesu_domain::task::TaskRole;
-
-use super::{Lang, bureau_name};
-
-fn role(role: TaskRole, lang: Lang) -> &'static str {
-    match (role, lang) {
-        (TaskRole::Lead, Lang::Zh) => "主办",
-        (TaskRole::Assist, Lang::Zh) => "协办",
-        (TaskRole::Lead, Lang::En) => "lead",
-        (TaskRole::Assist, Lang::En) => "assisting",
-    }
-}
 
 fn with_note(base: String, note: Option<&str>, full: bool, lang: Lang) -> String {
     match note {
@@ -43,9 +33,9 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
                 }
             };
             let base = if zh {
-                format!("{why_zh}：{}（{}）", b(bureau), role(*r, lang))
+                format!("{why_zh}：{}（{}）", b(bureau), role_name(*r, lang))
             } else {
-                format!("{} ({}) {why_en}", b(bureau), role(*r, lang))
+                format!("{} ({}) {why_en}", b(bureau), role_name(*r, lang))
             };
             with_note(base, note.map(|n| n.as_str()), full, lang)
         }
