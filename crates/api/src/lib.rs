@@ -100,7 +100,10 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
         }
     }
     if roles.api {
-        app = app.merge(open311::read_routes(ctx.open311.clone())).merge(web::read_routes(ctx.web.clone()));
+        app = app
+            .merge(open311::read_routes(ctx.open311.clone()))
+            .merge(web::read_routes(ctx.web.clone()))
+            .merge(jiesu_media::routes(ctx.web.media.clone()));
         app = app
             .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies, settings.trusted_proxies.clone()))
             .merge(work::routes(ctx.work.clone()));

@@ -14,17 +14,5 @@ pub mod web;
 pub mod wechat;
 
 pub use api_keys::ApiKeys;
-
-use axum::http::HeaderMap;
-
-/// The base URL clients reach us at: configured, or from the request (behind a proxy,
-/// `X-Forwarded-Proto` and `X-Forwarded-Host` say how the client called).
-pub fn base_url(configured: &str, headers: &HeaderMap) -> String {
-    if !configured.is_empty() {
-        return configured.trim_end_matches('/').to_owned();
-    }
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = get("x-forwarded-host").or_else(|| get("host")).unwrap_or("localhost");
-    let scheme = get("x-forwarded-proto").unwrap_or("http");
-    format!("{scheme}://{host}")
-}
+// The channels give out addresses made the way photos' are.
+pub use jiesu_media::base_url;

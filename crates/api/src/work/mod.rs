@@ -40,7 +40,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 use jiesu_domain::ports::{Cases, Escalations, RuleBook, Store};
-use jiesu_intake::web::media::MediaDir;
+use jiesu_media::MediaDir;
 use jiesu_workflow::{RulebookService, Workflow};
 
 pub use errors::act_error;

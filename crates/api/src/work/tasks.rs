@@ -14,7 +14,7 @@ use jiesu_domain::request::MediaUrl;
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
 use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note};
-use jiesu_intake::web::media::{ImageType, MediaDir, Staged};
+use jiesu_media::{ImageType, MediaDir, Staged};
 use jiesu_workflow::ActError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -167,7 +167,7 @@ pub(super) async fn progress<S: Store + Cases>(
         (body(b)?.note, Vec::new())
     };
     let note = required(&note, Note::parse)?;
-    let base = jiesu_intake::base_url(&api.public_url, &headers);
+    let base = jiesu_media::base_url(&api.public_url, &headers);
     let urls = photos
         .iter()
         .map(|p| MediaUrl::parse(&format!("{base}/media/{}", p.name())).map_err(|e| invalid(&e)))

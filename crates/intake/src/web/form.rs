@@ -11,8 +11,8 @@ use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::request::{Channel, ChannelRef, Kind, Location, NewRequest};
 use jiesu_domain::secret::ServerKey;
 use jiesu_domain::text::{AddressText, Description, PersonName};
+use jiesu_media::ImageType;
 
-use super::media::ImageType;
 use super::text::Text;
 
 pub const MAX_PHOTOS: usize = 3;

@@ -1,6 +1,6 @@
 //! The citizens' web channel: the report form at `/`, the tracking page at `/track`, the return
-//! visit at `/track/visit`, and the photos citizens attach at `/media/{name}`. Chinese first;
-//! `?lang=en` for English.
+//! visit at `/track/visit`; the photos citizens attach go to the photo store (`jiesu_media`).
+//! Chinese first; `?lang=en` for English.
 //!
 //! The tracking page shows a request to whoever gives its number and the last four digits of the
 //! phone it was reported with (staff never see those digits). The return visit takes more: the
@@ -14,7 +14,6 @@
 
 mod form;
 mod limiter;
-pub mod media;
 mod pages;
 mod text;
 
@@ -24,7 +23,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -34,6 +33,7 @@ use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
 use jiesu_domain::ports::{Cases, ChannelSessions, Message, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
 use jiesu_domain::secret::{ServerKey, VisitSecret};
+use jiesu_media::MediaDir;
 use jiesu_words::Lang;
 use maud::Markup;
 use serde::Deserialize;
@@ -41,7 +41,6 @@ use serde::Deserialize;
 pub use form::MAX_PHOTOS;
 use form::{Values, check, read};
 pub use limiter::{AttemptLimits, Attempts, Keys, client_address};
-use media::MediaDir;
 use text::text;
 
 use crate::open311::REQUEST_ID;
@@ -97,12 +96,11 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
         .with_state(state)
 }
 
-/// Tracking, the return visit and photos: what the API role serves.
+/// Tracking and the return visit: what the API role serves (with the photos, `jiesu_media::routes`).
 pub fn read_routes<S: Store + Cases + ChannelSessions, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new()
         .route("/track", get(track_form).post(track::<S, Q>))
         .route("/track/visit", get(visit_page::<S, Q>).post(visit::<S, Q>))
-        .route("/media/{name}", get(photo::<S, Q>))
         .with_state(state)
 }
 
@@ -204,7 +202,7 @@ async fn submit<S: Store, Q: Queue>(
         tracing::error!(error = %e, "cannot store a photo");
         return busy(&values);
     }
-    let stored = || staged.iter().map(media::Staged::name);
+    let stored = || staged.iter().map(jiesu_media::Staged::name);
     request.media =
         stored().filter_map(|name| MediaUrl::parse(&format!("{base}/media/{name}")).ok()).collect();
 
@@ -423,20 +421,5 @@ async fn visit<S: Store + Cases + ChannelSessions, Q: Queue>(
     match s.store.request_by_tracking(&tracking).await {
         Ok(Some(v)) => result_page(&s, lang, &v, Some(notice)).await,
         _ => result_page(&s, lang, &view, Some(notice)).await,
-    }
-}
-
-async fn photo<S: Store, Q: Queue>(State(s): State<Shared<S, Q>>, Path(name): Path<String>) -> Response {
-    match s.media.get(&name).await {
-        Some((bytes, kind)) => (
-            [
-                (header::CONTENT_TYPE, kind.content_type()),
-                (header::CACHE_CONTROL, "private, max-age=86400"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

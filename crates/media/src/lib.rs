@@ -1,7 +1,12 @@
-//! Photos citizens attach on the web form, kept in a directory and served back by an unguessable
-//! name. (Several intake processes need the directory shared between them.)
+//! The photo store: photos citizens attach on the web form and staff attach to progress notes,
+//! kept in a directory and served back by an unguessable name (`http::routes`, `/media/{name}`).
+//! Every process that takes or serves photos needs the directory shared between them.
+
+mod http;
 
 use std::path::{Path, PathBuf};
+
+pub use http::{base_url, routes};
 
 /// The image types accepted, recognised by their first bytes (never by what the client claims).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
