@@ -14,7 +14,8 @@
 //! The token comes from `Authorization: Bearer <token>` or, failing that, the `jiesu_session`
 //! cookie. No token, an unknown, expired or revoked one, or a disabled account: 401
 //! `unauthenticated` with `WWW-Authenticate: Bearer`. The extractor works in any router whatever
-//! its state: `jiesu_api::router` puts an `Authenticator` into every request's extensions.
+//! its state: the binary's router (`jiesu::routes`) puts an `Authenticator` into every request's
+//! extensions.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -48,7 +49,8 @@ impl<A: Accounts> Resolve for Auth<A> {
     }
 }
 
-/// What the `Staff` extractor asks; `jiesu_api::router` installs it as a request extension.
+/// What the `Staff` extractor asks; the binary's router (`jiesu::routes`) installs it as a request
+/// extension.
 #[derive(Clone)]
 pub struct Authenticator(Arc<dyn Resolve>);
 
@@ -118,7 +120,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
             return Ok(staff.clone());
         }
         let Some(auth) = parts.extensions.get::<Authenticator>().cloned() else {
-            tracing::error!("the Staff extractor is used outside jiesu_api::router: no Authenticator");
+            tracing::error!("the Staff extractor is used outside jiesu::routes::router: no Authenticator");
             return Err(StaffRejection::Internal);
         };
         let Some(token) = presented_token(&parts.headers) else {

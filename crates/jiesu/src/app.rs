@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiesu_api::{Context, HttpRoles, HttpSettings};
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
@@ -28,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::backends::{OpenOptions, UseBackends, with_backends};
+use crate::routes::{Context, HttpRoles, HttpSettings};
 use crate::settings::Settings;
 
 /// What a process does. `serve` runs all of them unless told otherwise.
@@ -257,11 +257,13 @@ impl UseBackends for Starter<'_> {
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
+            // One photo store: the web form writes it, staff progress notes too, and the API serves it.
+            let media = MediaDir::new(&settings.web.media_dir);
             let mut web = Web::new(
                 store.clone(),
                 queue.clone(),
                 district.clone(),
-                MediaDir::new(&settings.web.media_dir),
+                media.clone(),
                 settings.server.public_url.clone(),
                 settings.web.max_photo_mb * 1024 * 1024,
                 key.clone(),
@@ -294,14 +296,14 @@ impl UseBackends for Starter<'_> {
             let auth = jiesu_auth::Auth::new(store.clone(), settings.auth.to_auth());
             let work = Arc::new(jiesu_api::work::WorkApi {
                 workflow: jiesu_workflow::Workflow::new(store.clone(), district.clone(), policy.clone()),
-                media: MediaDir::new(&settings.web.media_dir),
+                media: media.clone(),
                 public_url: settings.server.public_url.clone(),
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
                 rules: rulebook,
             });
             let ops = jiesu_api::ops::Ops { queue: queue.clone(), checks: roles.ready_checks(), metrics };
-            let router = jiesu_api::router(
-                Context { store, district, open311, hotline, web, wechat, auth, work, ops },
+            let router = crate::routes::router(
+                Context { store, district, open311, hotline, web, wechat, media, auth, work, ops },
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );

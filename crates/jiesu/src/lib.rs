@@ -12,6 +12,7 @@ pub mod dlq;
 pub mod http;
 mod import;
 pub mod reload;
+pub mod routes;
 mod secret;
 pub mod settings;
 mod telemetry;

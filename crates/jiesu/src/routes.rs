@@ -1,0 +1,176 @@
+//! The HTTP composition: which routers this process mounts, for its roles, and the one middleware
+//! stack in front of them all. Each adapter crate (the channels, the photo store, the staff API)
+//! builds its own routes with its own state and knows nothing of the others; they meet here.
+//!
+//! - every request gets an `x-request-id` (kept if the client sent one), echoed in the response,
+//!   recorded in the trace span and carried onto queue messages;
+//! - bodies are size-limited (each channel reports it in its own format) and requests time out;
+//! - a panic in a handler becomes a 500 with a stable JSON error, not a dropped connection;
+//! - every response says `X-Content-Type-Options: nosniff`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use jiesu_api::{ApiError, Authenticator, auth, ops, work};
+use jiesu_auth::Auth;
+use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Store};
+use jiesu_intake::hotline::{self, Hotline};
+use jiesu_intake::open311::{self, Open311};
+use jiesu_intake::web::{self, Web};
+use jiesu_intake::wechat::{self, Wechat};
+use jiesu_media::MediaDir;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpRoles {
+    /// Channel submission endpoints.
+    pub intake: bool,
+    /// Reading endpoints, the tracking page, the photos and the staff API.
+    pub api: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    /// Mark the staff session cookie `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client at login (`auth.trusted_proxies`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Everything the routes need.
+#[derive(Debug)]
+pub struct Context<S, Q> {
+    pub store: S,
+    pub district: LiveDistrict,
+    pub open311: Arc<Open311<S, Q>>,
+    pub hotline: Arc<Hotline<S, Q>>,
+    pub web: Arc<Web<S, Q>>,
+    /// `None` when the WeChat channel is not configured.
+    pub wechat: Option<Arc<Wechat<S, Q>>>,
+    /// The photos citizens and staff attach.
+    pub media: MediaDir,
+    /// Staff sign-in and sessions; the `Staff` extractor asks it.
+    pub auth: Auth<S>,
+    /// The staff's work: tasks, the dispatch desk, extensions.
+    pub work: Arc<work::WorkApi<S>>,
+    /// Readiness and metrics.
+    pub ops: ops::Ops<Q>,
+}
+
+pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
+    ctx: Context<S, Q>,
+    roles: HttpRoles,
+    settings: &HttpSettings,
+) -> Router {
+    let mut app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(ops::routes(ctx.store.clone(), ctx.ops.clone()));
+    if roles.intake {
+        app = app
+            .merge(open311::submit_routes(ctx.open311.clone()))
+            .merge(hotline::routes(ctx.hotline.clone()))
+            .merge(web::submit_routes(ctx.web.clone()));
+        if let Some(w) = &ctx.wechat {
+            app = app.merge(wechat::routes(w.clone()));
+        }
+    }
+    if roles.api {
+        app = app
+            .merge(open311::read_routes(ctx.open311.clone()))
+            .merge(web::read_routes(ctx.web.clone()))
+            .merge(jiesu_media::routes(ctx.media.clone()));
+        app = app
+            .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies, settings.trusted_proxies.clone()))
+            .merge(work::routes(ctx.work.clone()));
+    }
+    // Every route can take a `Staff` argument: the extractor finds the sessions here.
+    app = app.layer(axum::Extension(Authenticator::new(ctx.auth)));
+    app.fallback(|| async { ApiError::not_found("no such resource") }).layer(
+        ServiceBuilder::new()
+            // Outermost, so every answer carries it, the timeout's and the panic handler's too: no
+            // browser guesses a type other than the one we state (a JSON error as HTML, say).
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request<_>| {
+                        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                        tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    })
+                    // A 5xx is logged once, with its cause, where it is handled; not again here.
+                    .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
+            // Enforced by the body extractors, so each channel answers an oversized body in its own
+            // format (an Open311 error list, ...).
+            .layer(DefaultBodyLimit::max(settings.body_limit))
+            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    /// The workspace's crates and the crates each declares as dependencies, from `cargo metadata`.
+    fn declared_dependencies() -> Vec<(String, Vec<String>)> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo metadata runs");
+        assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata's JSON");
+        let names = |deps: &serde_json::Value| {
+            deps.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["name"].as_str().map(str::to_owned))
+                .collect()
+        };
+        meta["packages"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap_or_default().to_owned(), names(&p["dependencies"])))
+            .collect()
+    }
+
+    #[test]
+    fn the_channels_and_the_staff_api_meet_only_in_the_binary() {
+        let packages = declared_dependencies();
+        let deps = |name: &str| {
+            packages.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone()).expect("a workspace crate")
+        };
+        // The words and the photo store are shared; neither adapter crate reaches into the other.
+        assert!(!deps("jiesu-intake").iter().any(|d| d == "jiesu-api"), "jiesu-intake depends on jiesu-api");
+        assert!(!deps("jiesu-api").iter().any(|d| d == "jiesu-intake"), "jiesu-api depends on jiesu-intake");
+        for shared in ["jiesu-words", "jiesu-media"] {
+            let theirs = deps(shared);
+            assert!(
+                !theirs.iter().any(|d| d == "jiesu-intake" || d == "jiesu-api"),
+                "{shared} depends on an adapter crate: {theirs:?}"
+            );
+        }
+    }
+}
