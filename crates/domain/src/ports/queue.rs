@@ -45,6 +45,15 @@ pub enum QueueError {
     Unexpected(String),
 }
 
+/// The header carrying the id of the HTTP request that caused a message (`x-request-id`), so a
+/// consumer's logs and the events it writes can be tied to it.
+pub const REQUEST_ID_HEADER: &str = "request_id";
+
+/// The header counting a message's failed attempts against a healthy store (absent: none). The
+/// consumer runtime increments it when it puts a message back; a replayed dead letter starts over
+/// without it.
+pub const ATTEMPTS_HEADER: &str = "x-jiesu-attempts";
+
 /// The name of the dead-letter queue that collects what a consumer of `queue` could not process.
 pub fn dead_letter_queue(queue: &str) -> String {
     format!("{queue}.dlq")

@@ -153,16 +153,19 @@ impl Delivery for AmqpDelivery {
         self.redelivered
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.ack", skip_all, fields(message.id = %self.message.id))]
     async fn ack(self) -> Result<(), QueueError> {
         Self::settled(self.acker.ack(BasicAckOptions::default()).await)
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.requeue", skip_all, fields(message.id = %self.message.id))]
     async fn requeue(self) -> Result<(), QueueError> {
         Self::settled(
             self.acker.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() }).await,
         )
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.dead_letter", skip_all, fields(message.id = %self.message.id, queue.name = %self.queue))]
     async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
         tracing::warn!(message.id = %self.message.id, reason, "dead-lettering message");
         // Classic queues only say whether a message was delivered before: a lower bound.

@@ -15,7 +15,9 @@
 //! replayed twice in one go.
 
 use chrono::{DateTime, Utc};
-use jiesu_domain::ports::queue::{DeadLetter, Message, QueueError, Selection, dead_letter_queue};
+use jiesu_domain::ports::queue::{
+    ATTEMPTS_HEADER, DeadLetter, Message, QueueError, Selection, dead_letter_queue,
+};
 use lapin::Channel;
 use lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
@@ -41,6 +43,8 @@ pub(super) fn stamped(m: &Message, queue: &str, reason: &str, deliveries: u32) -
 fn read(d: &lapin::message::Delivery, queue: &str) -> DeadLetter {
     let mut message = super::consumer::message(d);
     let marks = [REASON, QUEUE, AT, DELIVERIES].map(|k| message.headers.remove(k));
+    // A replayed dead letter starts its attempts over.
+    message.headers.remove(ATTEMPTS_HEADER);
     let [reason, from, at, deliveries] = marks;
     let death = x_death(d);
     let reason = reason.or_else(|| {

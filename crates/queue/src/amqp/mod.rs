@@ -223,6 +223,7 @@ fn properties(m: &Message) -> BasicProperties {
 impl Queue for AmqpQueue {
     type Consumer = AmqpConsumer;
 
+    #[tracing::instrument(level = "debug", name = "queue.declare", skip_all, fields(queue.kind = "amqp", queue.name = queue))]
     async fn declare(&self, queue: &str, topics: &[&str]) -> Result<(), QueueError> {
         let live = self.live().await?;
         let channel = live.connection.create_channel().await.map_err(unavailable)?;
@@ -266,12 +267,14 @@ impl Queue for AmqpQueue {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.send", skip_all, fields(queue.kind = "amqp", queue.name = queue, batch.size = messages.len()))]
     async fn send(&self, queue: &str, messages: &[Message]) -> Result<(), QueueError> {
         let name = self.name(queue);
         let items: Vec<(String, &Message)> = messages.iter().map(|m| (name.clone(), m)).collect();
         self.publish_confirmed("", &items, true).await
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.publish", skip_all, fields(queue.kind = "amqp", batch.size = messages.len()))]
     async fn publish(&self, messages: &[(String, Message)]) -> Result<(), QueueError> {
         let items: Vec<(String, &Message)> = messages.iter().map(|(t, m)| (t.clone(), m)).collect();
         self.publish_confirmed(&self.events_exchange(), &items, false).await
@@ -303,10 +306,12 @@ impl Queue for AmqpQueue {
         self.list_dead(queue, limit).await
     }
 
+    #[tracing::instrument(name = "queue.replay", skip_all, fields(queue.kind = "amqp", queue.name = queue))]
     async fn replay(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
         self.settle_dead(queue, which, true).await
     }
 
+    #[tracing::instrument(name = "queue.discard", skip_all, fields(queue.kind = "amqp", queue.name = queue))]
     async fn discard(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
         self.settle_dead(queue, which, false).await
     }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use jiesu_domain::ports::queue::{DeadLetter, Message, QueueError, Selection, dead_letter_queue};
+use jiesu_domain::ports::queue::{
+    ATTEMPTS_HEADER, DeadLetter, Message, QueueError, Selection, dead_letter_queue,
+};
 use jiesu_sql::from_micros;
 use sqlx::SqlitePool;
 use uuid::Uuid;
@@ -29,7 +31,9 @@ pub(super) async fn list(
     Ok(rows
         .into_iter()
         .map(|(id, kind, payload, headers, reason, dead_at, deliveries)| {
-            let headers: BTreeMap<String, String> = serde_json::from_str(&headers).unwrap_or_default();
+            let mut headers: BTreeMap<String, String> = serde_json::from_str(&headers).unwrap_or_default();
+            // As on RabbitMQ: listed as a replay would send it, its attempts started over.
+            headers.remove(ATTEMPTS_HEADER);
             DeadLetter {
                 message: Message { id, kind, payload, headers },
                 queue: queue.to_owned(),
@@ -65,13 +69,15 @@ pub(super) async fn apply(
         // `$2 IS NULL` chooses every row (`--all`).
         let statement = match action {
             Action::Replay => sqlx::query(
+                // A replayed dead letter starts its attempts over.
                 "UPDATE queue_messages SET queue = $3, deliveries = 0, lease_owner = NULL, lease_until = NULL,
-                    dead_reason = NULL, dead_at = NULL, dead_deliveries = NULL
+                    dead_reason = NULL, dead_at = NULL, dead_deliveries = NULL, headers = json_remove(headers, $4)
                  WHERE queue = $1 AND ($2 IS NULL OR id = $2)",
             )
             .bind(&dlq)
             .bind(id)
-            .bind(queue),
+            .bind(queue)
+            .bind(format!("$.\"{ATTEMPTS_HEADER}\"")),
             Action::Discard => {
                 sqlx::query("DELETE FROM queue_messages WHERE queue = $1 AND ($2 IS NULL OR id = $2)")
                     .bind(&dlq)

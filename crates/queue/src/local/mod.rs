@@ -115,6 +115,7 @@ impl LocalQueue {
 impl Queue for LocalQueue {
     type Consumer = LocalConsumer;
 
+    #[tracing::instrument(level = "debug", name = "queue.declare", skip_all, fields(queue.kind = "local", queue.name = queue))]
     async fn declare(&self, queue: &str, topics: &[&str]) -> Result<(), QueueError> {
         let mut tx = self.inner.writer.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
         for q in [queue.to_owned(), dead_letter_queue(queue)] {
@@ -135,11 +136,13 @@ impl Queue for LocalQueue {
         tx.commit().await.map_err(unavailable)
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.send", skip_all, fields(queue.kind = "local", queue.name = queue, batch.size = messages.len()))]
     async fn send(&self, queue: &str, messages: &[Message]) -> Result<(), QueueError> {
         let (queue, messages) = (queue.to_owned(), messages.to_vec());
         self.submit(|done| Op::Send { queue, messages, done }).await
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.publish", skip_all, fields(queue.kind = "local", batch.size = messages.len()))]
     async fn publish(&self, messages: &[(String, Message)]) -> Result<(), QueueError> {
         let messages = messages.to_vec();
         self.submit(|done| Op::Publish { messages, done }).await
@@ -169,6 +172,7 @@ impl Queue for LocalQueue {
         dead::list(&self.inner.writer, queue, limit).await
     }
 
+    #[tracing::instrument(name = "queue.replay", skip_all, fields(queue.kind = "local", queue.name = queue))]
     async fn replay(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
         let n = dead::apply(&self.inner.writer, queue, which, dead::Action::Replay).await?;
         // Consumers waiting on this process's queue look again at once.
@@ -176,6 +180,7 @@ impl Queue for LocalQueue {
         Ok(n)
     }
 
+    #[tracing::instrument(name = "queue.discard", skip_all, fields(queue.kind = "local", queue.name = queue))]
     async fn discard(&self, queue: &str, which: &Selection) -> Result<usize, QueueError> {
         dead::apply(&self.inner.writer, queue, which, dead::Action::Discard).await
     }
@@ -297,14 +302,17 @@ impl Delivery for LocalDelivery {
         self.redelivered
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.ack", skip_all, fields(message.id = %self.message.id))]
     async fn ack(self) -> Result<(), QueueError> {
         self.settle(Settlement::Ack).await
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.requeue", skip_all, fields(message.id = %self.message.id))]
     async fn requeue(self) -> Result<(), QueueError> {
         self.settle(Settlement::Requeue).await
     }
 
+    #[tracing::instrument(level = "debug", name = "queue.dead_letter", skip_all, fields(message.id = %self.message.id))]
     async fn dead_letter(self, reason: &str) -> Result<(), QueueError> {
         self.settle(Settlement::DeadLetter(reason.to_owned())).await
     }
