@@ -3,15 +3,14 @@
 //! the responsibility list, creates the lead tasks and appends the events. Only after the commit
 //! does it acknowledge the messages.
 //!
-//! - A message that cannot be decoded goes to the dead-letter queue; the rest of the batch goes on.
-//! - While the database's state stands in the way (unreachable, refusing connections, full,
-//!   read-only: `StoreError::Unavailable`) the batch is held and retried with backoff; nothing is
-//!   acknowledged, so nothing is lost if the process dies meanwhile.
-//! - If a batch fails for another reason, its requests are retried one by one, so one bad
-//!   request cannot hold back the others. Each is held and retried with backoff; an attempt
-//!   counts only while the database answers its ping, and a request that fails
-//!   `max_attempts` times with the database healthy can never succeed as it is: it is
-//!   dead-lettered with its cause. A dead letter is a message, never a casualty of an outage.
+//! It is a handler on the consumer runtime (`jiesu-worker`), which holds a batch while the
+//! database's state stands in the way (`StoreError::Unavailable`), retries a failed batch request
+//! by request, counts a request's failed attempts against a healthy database on its message, and
+//! dead-letters what does not decode or fails `max_attempts` times. A dead letter is a message,
+//! never a casualty of an outage.
+//!
+//! The HTTP request id the intake put on a message (`request_id` header) is logged with the
+//! request and stamped on the events its admission writes.
 
 use std::time::Duration;
 
@@ -19,9 +18,10 @@ use jiesu_domain::admission::{Admission, admit};
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::{INTAKE_QUEUE, decode_new_request};
-use jiesu_domain::ports::{Consumer, Delivery, IngestOutcome, Queue, QueueError, Store, StoreError};
+use jiesu_domain::ports::queue::REQUEST_ID_HEADER;
+use jiesu_domain::ports::{IngestOutcome, Message, Queue, QueueError, Store, StoreError};
+use jiesu_worker::{Failure, Handler, Worker, WorkerSettings};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 #[derive(Debug, Clone)]
 pub struct DispatchSettings {
@@ -43,131 +43,85 @@ impl Default for DispatchSettings {
     }
 }
 
-/// The longest wait between two attempts while the database is unwell.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
 #[derive(Debug)]
 pub struct Dispatcher<S, Q> {
-    store: S,
-    queue: Q,
-    district: LiveDistrict,
-    settings: DispatchSettings,
-}
-
-/// One decoded message and what it became.
-struct Work<D> {
-    delivery: D,
-    admission: Admission,
-}
-
-enum Stored {
-    Done,
-    /// The database refused this work for a reason that is not an outage.
-    Failed(StoreError),
-    /// Shutting down while the database was unreachable: leave it unacknowledged.
-    Abandoned,
+    worker: Worker<Q, Dispatch<S>>,
 }
 
 impl<S: Store, Q: Queue> Dispatcher<S, Q> {
     pub fn new(store: S, queue: Q, district: LiveDistrict, settings: DispatchSettings) -> Self {
-        Self { store, queue, district, settings }
+        let worker = WorkerSettings {
+            queue: INTAKE_QUEUE.to_owned(),
+            prefetch: settings.prefetch,
+            batch: settings.batch,
+            max_attempts: settings.max_attempts,
+            retry_after: settings.retry_after,
+        };
+        Self { worker: Worker::new(queue, Dispatch { store, district }, worker) }
     }
 
     /// Consumes until `shutdown`, then finishes the batch in hand and returns. Fails only if it
     /// cannot subscribe at all.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), QueueError> {
-        let mut consumer = self.queue.consume(INTAKE_QUEUE, self.settings.prefetch).await?;
-        tracing::info!(prefetch = self.settings.prefetch, batch = self.settings.batch, "dispatcher started");
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let batch = tokio::select! {
-                biased;
-                () = shutdown.cancelled() => break,
-                batch = consumer.next_batch(self.settings.batch) => batch,
-            };
-            match batch {
-                Ok(batch) => {
-                    backoff = Duration::from_millis(100);
-                    let span = tracing::debug_span!("dispatch_batch", size = batch.len());
-                    self.handle(batch, &shutdown).instrument(span).await;
-                }
-                // The queue's backend is failing (the local queue's database, say): keep trying;
-                // the messages wait on the queue meanwhile.
-                Err(e) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot take messages from the intake queue");
-                    tokio::select! {
-                        () = shutdown.cancelled() => break,
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
-        tracing::info!("dispatcher stopped");
-        Ok(())
+        self.worker.run(shutdown).await
     }
+}
 
-    async fn handle(&self, batch: Vec<<Q::Consumer as Consumer>::Delivery>, shutdown: &CancellationToken) {
+/// The dispatcher's handler: a batch of new requests in, one transaction out.
+#[derive(Debug)]
+pub struct Dispatch<S> {
+    store: S,
+    district: LiveDistrict,
+}
+
+impl<S: Store> Handler for Dispatch<S> {
+    type Work = Admission;
+
+    /// Admits each request on one snapshot of the district and one `now` for the batch (a reload
+    /// meanwhile applies from the next batch on).
+    fn decode(&self, messages: &[&Message]) -> Vec<Result<Admission, String>> {
         let now = jiesu_domain::time::now();
-        // One snapshot per batch: a reload meanwhile applies from the next batch on.
         let district = self.district.current();
-        let mut work = Vec::with_capacity(batch.len());
-        for delivery in batch {
-            let m = delivery.message();
-            match decode_new_request(&m.kind, &m.payload) {
-                Ok(new) => {
-                    // Ties the HTTP request that brought it in to everything the dispatcher logs about it.
-                    let http = m.headers.get("request_id").map(String::as_str).unwrap_or_default();
-                    tracing::debug!(request.id = %new.id, http.request_id = http, redelivered = delivery.redelivered(), "dispatching");
-                    work.push(Work { admission: admit(new, &district, now), delivery });
-                }
-                Err(e) => {
-                    tracing::error!(message.id = %m.id, error = %e, "undecodable message: moving it to the dead-letter queue");
-                    let reason = e.to_string();
-                    if let Err(e) = delivery.dead_letter(&reason).await {
-                        tracing::warn!(error = %e, "dead-lettering failed; the message will be delivered again");
-                    }
-                }
-            }
-        }
-        if work.is_empty() {
-            return;
-        }
-        let (deliveries, admissions): (Vec<_>, Vec<_>) =
-            work.into_iter().map(|w| (w.delivery, w.admission)).unzip();
-        match self.store_batch(admissions.clone(), shutdown).await {
-            Stored::Done => self.ack_all(deliveries).await,
-            Stored::Abandoned => {}
-            Stored::Failed(e) => {
-                tracing::warn!(error = %e, size = deliveries.len(), "batch failed; retrying its requests one by one");
-                for (delivery, admission) in deliveries.into_iter().zip(admissions) {
-                    self.store_alone(delivery, admission, shutdown).await;
-                }
-            }
-        }
+        messages
+            .iter()
+            .map(|m| {
+                let new = decode_new_request(&m.kind, &m.payload).map_err(|e| e.to_string())?;
+                // Ties the HTTP request that brought it in to everything logged and written about it.
+                let http = m.headers.get(REQUEST_ID_HEADER).filter(|id| !id.is_empty());
+                tracing::debug!(request.id = %new.id, http.request_id = http.map(String::as_str).unwrap_or_default(), "dispatching");
+                let mut admission = admit(new, &district, now);
+                stamp(&mut admission, http.cloned());
+                Ok(admission)
+            })
+            .collect()
     }
 
-    /// Stores the admissions, waiting out database outages and renumbering tracking-number
-    /// collisions.
-    async fn store_batch(&self, mut admissions: Vec<Admission>, shutdown: &CancellationToken) -> Stored {
-        let mut backoff = Duration::from_millis(100);
+    /// Stores the admissions, renumbering tracking-number collisions.
+    #[tracing::instrument(name = "dispatch", skip_all, fields(batch.size = admissions.len()))]
+    async fn handle(&self, mut admissions: Vec<Admission>) -> Result<(), Failure> {
         while !admissions.is_empty() {
             match self.store.ingest(&admissions).await {
                 Ok(outcomes) => admissions = self.settle_outcomes(admissions, outcomes),
-                Err(StoreError::Unavailable(e)) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "database unavailable; holding the batch");
-                    tokio::select! {
-                        () = shutdown.cancelled() => return Stored::Abandoned,
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                }
-                Err(e) => return Stored::Failed(e),
+                Err(StoreError::Unavailable(e)) => return Err(Failure::Unavailable(e)),
+                Err(e) => return Err(Failure::Failed(e.to_string())),
             }
         }
-        Stored::Done
+        Ok(())
     }
 
+    async fn healthy(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+}
+
+/// Marks the events of an admission with the HTTP request that caused it.
+fn stamp(admission: &mut Admission, http_request_id: Option<String>) {
+    for event in &mut admission.events {
+        event.http_request_id.clone_from(&http_request_id);
+    }
+}
+
+impl<S: Store> Dispatch<S> {
     /// Logs what happened to each admission and returns those that must be stored again.
     fn settle_outcomes(&self, admissions: Vec<Admission>, outcomes: Vec<IngestOutcome>) -> Vec<Admission> {
         let mut again = Vec::new();
@@ -189,66 +143,13 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
                     renumbered.tracking = TrackingNumber::random();
                     tracing::error!(request.id = %new.id, old = %new.tracking, new = %renumbered.tracking,
                         "tracking number already taken; renumbering");
-                    again.push(admit(renumbered, &self.district.current(), a.request.updated_at));
+                    let http = a.events.first().and_then(|e| e.http_request_id.clone());
+                    let mut readmitted = admit(renumbered, &self.district.current(), a.request.updated_at);
+                    stamp(&mut readmitted, http);
+                    again.push(readmitted);
                 }
             }
         }
         again
-    }
-
-    /// Acknowledges together: the local queue groups concurrent acks into one commit (one fsync),
-    /// where acking one after another would wait for a commit each.
-    async fn ack_all(&self, deliveries: Vec<<Q::Consumer as Consumer>::Delivery>) {
-        let acks = deliveries.into_iter().map(|d| {
-            let id = d.message().id;
-            async move { (id, d.ack().await) }
-        });
-        for (id, result) in futures_util::future::join_all(acks).await {
-            if let Err(e) = result {
-                // Stored already: the redelivery will be recognised as a duplicate.
-                tracing::warn!(message.id = %id, error = %e, "ack failed after commit");
-            }
-        }
-    }
-
-    /// Stores one request of a failed batch, holding it in hand between attempts. An attempt
-    /// counts only if the database answers a ping afterwards: a failure while it does not is the
-    /// database's state, whatever its error said, and is waited out. Only a request that fails
-    /// `max_attempts` times against a healthy database is dead-lettered.
-    async fn store_alone(
-        &self,
-        delivery: <Q::Consumer as Consumer>::Delivery,
-        admission: Admission,
-        shutdown: &CancellationToken,
-    ) {
-        let id = delivery.message().id;
-        let mut attempts = 0;
-        let mut wait = self.settings.retry_after;
-        loop {
-            let error = match self.store_batch(vec![admission.clone()], shutdown).await {
-                Stored::Done => return self.ack_all(vec![delivery]).await,
-                // Unacknowledged: the queue hands it out again after the restart.
-                Stored::Abandoned => return,
-                Stored::Failed(e) => e,
-            };
-            let healthy = self.store.ping().await.is_ok();
-            if healthy {
-                attempts += 1;
-            }
-            if attempts >= self.settings.max_attempts {
-                tracing::error!(message.id = %id, attempts, error = %error, "request keeps failing with the database healthy: moving it to the dead-letter queue");
-                let reason = format!("failed {attempts} times with the database healthy: {error}");
-                if let Err(e) = delivery.dead_letter(&reason).await {
-                    tracing::warn!(message.id = %id, error = %e, "dead-lettering failed; the message will be delivered again");
-                }
-                return;
-            }
-            tracing::warn!(message.id = %id, attempts, healthy, retry_in = ?wait, error = %error, "request failed; holding it to try again");
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(wait) => {}
-            }
-            wait = (wait * 2).min(MAX_BACKOFF);
-        }
     }
 }

@@ -367,6 +367,10 @@ pub struct Event {
     pub actor: Actor,
     #[serde(flatten)]
     pub kind: EventKind,
+    /// The id of the HTTP request that caused it (`x-request-id`), when one did: ties the audit
+    /// trail to the logs. Never personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_request_id: Option<String>,
 }
 
 impl Event {
@@ -377,7 +381,15 @@ impl Event {
         kind: EventKind,
         at: DateTime<Utc>,
     ) -> Self {
-        Self { id: EventId::generate(), request_id, task_id, occurred_at: at, actor, kind }
+        Self {
+            id: EventId::generate(),
+            request_id,
+            task_id,
+            occurred_at: at,
+            actor,
+            kind,
+            http_request_id: None,
+        }
     }
 
     /// The routing key on the events topic: `event.<name>`.

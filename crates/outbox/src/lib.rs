@@ -5,10 +5,15 @@
 //! Delivery is at-least-once: a relay that dies between publishing and marking leaves its lease
 //! to expire, and the events are published again. Consumers deduplicate by event id. Several
 //! relays may run at once: leases give each a different set.
+//!
+//! The relay loops over a table, not a queue, so it is not a handler on the consumer runtime; it
+//! shares the runtime's pause (cut short by shutdown). An event caused by an HTTP request is
+//! published with that request's id in the `request_id` header.
 
 use std::time::Duration;
 
 use jiesu_domain::messages::{EVENT, encode_event};
+use jiesu_domain::ports::queue::REQUEST_ID_HEADER;
 use jiesu_domain::ports::{Message, Queue, Store};
 use tokio_util::sync::CancellationToken;
 
@@ -50,17 +55,15 @@ impl<S: Store, Q: Queue> Relay<S, Q> {
                     self.settings.idle.max(Duration::from_secs(1))
                 }
             };
-            if !pause.is_zero() {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(pause) => {}
-                }
+            if !pause.is_zero() && !jiesu_worker::pause(&shutdown, pause).await {
+                break;
             }
         }
         tracing::info!("outbox relay stopped");
     }
 
     /// Publishes one batch; returns how many events it published.
+    #[tracing::instrument(name = "relay", skip_all, fields(batch.size = self.settings.batch))]
     pub async fn relay_once(&self) -> Result<usize, String> {
         let now = jiesu_domain::time::now();
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(30));
@@ -74,7 +77,14 @@ impl<S: Store, Q: Queue> Relay<S, Q> {
         }
         let messages: Vec<(String, Message)> = leased
             .iter()
-            .map(|o| (o.event.topic(), Message::new(o.event.id.as_uuid(), EVENT, encode_event(&o.event))))
+            .map(|o| {
+                let m = Message::new(o.event.id.as_uuid(), EVENT, encode_event(&o.event));
+                let m = match &o.event.http_request_id {
+                    Some(id) => m.with_header(REQUEST_ID_HEADER, id.as_str()),
+                    None => m,
+                };
+                (o.event.topic(), m)
+            })
             .collect();
         self.queue.publish(&messages).await.map_err(|e| e.to_string())?;
         let seqs: Vec<i64> = leased.iter().map(|o| o.seq).collect();
