@@ -10,6 +10,7 @@
 pub mod api_keys;
 pub mod hotline;
 pub mod open311;
+pub mod publish;
 pub mod web;
 pub mod wechat;
 

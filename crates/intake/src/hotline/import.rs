@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use jiesu_domain::district::District;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{Message, Queue, Store};
-use jiesu_domain::request::{Channel, ChannelRef};
+use jiesu_domain::ports::{Queue, Store};
+use jiesu_domain::request::{Channel, ChannelRef, NewRequest};
 
 use super::csv::Row;
+use crate::publish::Intake;
 
 /// What happened to one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,14 +89,7 @@ pub async fn import<S: Store, Q: Queue>(
         }
         match order.into_request(key, district, now) {
             Ok(request) => {
-                let m = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request));
-                pending.push(Pending {
-                    line: row.line,
-                    no,
-                    channel_ref,
-                    tracking: request.tracking,
-                    message: m,
-                });
+                pending.push(Pending { line: row.line, no, channel_ref, request });
             }
             Err(e) => report.rows.push((row.line, no, Outcome::Rejected(e.to_string()))),
         }
@@ -116,8 +109,7 @@ struct Pending {
     line: u64,
     no: String,
     channel_ref: ChannelRef,
-    tracking: TrackingNumber,
-    message: Message,
+    request: NewRequest,
 }
 
 /// Sends what is pending; only confirmed rows are reported imported. Confirmed rows are then
@@ -132,15 +124,14 @@ async fn flush<S: Store, Q: Queue>(
     if pending.is_empty() {
         return true;
     }
-    let messages: Vec<Message> = pending.iter().map(|p| p.message.clone()).collect();
-    if let Err(e) = queue.send(INTAKE_QUEUE, &messages).await {
+    if let Err(e) = Intake::new(queue).send(pending.iter().map(|p| &p.request)).await {
         report.stopped = Some(format!("the queue: {e}"));
         pending.clear();
         return false;
     }
-    let refs: Vec<_> = pending.iter().map(|p| (p.channel_ref.clone(), p.tracking.clone())).collect();
+    let refs: Vec<_> = pending.iter().map(|p| (p.channel_ref.clone(), p.request.tracking.clone())).collect();
     let recorded = store.record_queued(Channel::Hotline, &refs, jiesu_domain::time::now()).await;
-    report.rows.extend(pending.drain(..).map(|p| (p.line, p.no, Outcome::Imported(p.tracking))));
+    report.rows.extend(pending.drain(..).map(|p| (p.line, p.no, Outcome::Imported(p.request.tracking))));
     match recorded {
         Ok(()) => true,
         Err(e) => {

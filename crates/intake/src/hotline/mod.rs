@@ -20,15 +20,14 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use jiesu_domain::api_client::ClientChannel;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{Message, Queue, Store};
+use jiesu_domain::ports::{Queue, Store};
 use serde_json::json;
 
 pub use import::{ImportReport, Outcome, import};
 pub use order::{FieldError, WorkOrder};
 
 use crate::api_keys::{ApiKeys, KeyError};
-use crate::open311::REQUEST_ID;
+use crate::publish::Intake;
 
 #[derive(Debug)]
 pub struct Hotline<S, Q> {
@@ -102,10 +101,7 @@ async fn receive<S: Store, Q: Queue>(
         .map_err(|e| HotlineError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let order_no = order.order_no.trim().to_owned();
     let request = order.into_request(&s.key, &s.district.current(), jiesu_domain::time::now())?;
-    let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
-        .with_header("request_id", request_id);
-    s.queue.send(INTAKE_QUEUE, &[message]).await.map_err(|e| {
+    Intake::for_http(&s.queue, &headers).send([&request]).await.map_err(|e| {
         tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept a work order");
         HotlineError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -7,15 +7,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jiesu_domain::api_client::ClientChannel;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{Message, Queue, Store};
+use jiesu_domain::ports::{Queue, Store};
 use serde_json::json;
 
 use super::errors::Open311Error;
 use super::format::{Format, render};
 use super::parse::{Form, Submitter, new_request};
-use super::{IDEMPOTENCY_KEY, Open311, REQUEST_ID, Shared, check_jurisdiction};
+use super::{IDEMPOTENCY_KEY, Open311, Shared, check_jurisdiction};
 use crate::api_keys::KeyError;
+use crate::publish::Intake;
 
 pub async fn submit<S: Store, Q: Queue>(
     State(s): State<Shared<S, Q>>,
@@ -63,10 +63,7 @@ async fn accept<S: Store, Q: Queue>(
     let idempotency_key = headers.get(IDEMPOTENCY_KEY).map(|v| v.as_bytes());
     let who = Submitter { client: &client, idempotency_key, key: &s.key };
     let request = new_request(&form, &s.district.current(), &who, jiesu_domain::time::now())?;
-    let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
-        .with_header("request_id", request_id);
-    s.queue.send(INTAKE_QUEUE, &[message]).await.map_err(|e| {
+    Intake::for_http(&s.queue, headers).send([&request]).await.map_err(|e| {
         tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept a request");
         Open311Error::unavailable()
     })?;

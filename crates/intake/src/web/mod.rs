@@ -29,8 +29,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{Cases, ChannelSessions, Message, Queue, RequestView, Store};
+use jiesu_domain::ports::{Cases, ChannelSessions, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
 use jiesu_domain::secret::{ServerKey, VisitSecret};
 use jiesu_media::MediaDir;
@@ -43,7 +42,7 @@ use form::{Values, check, read};
 pub use limiter::{AttemptLimits, Attempts, Keys, client_address};
 use text::text;
 
-use crate::open311::REQUEST_ID;
+use crate::publish::Intake;
 
 #[derive(Debug)]
 pub struct Web<S, Q> {
@@ -206,10 +205,7 @@ async fn submit<S: Store, Q: Queue>(
     request.media =
         stored().filter_map(|name| MediaUrl::parse(&format!("{base}/media/{name}")).ok()).collect();
 
-    let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request))
-        .with_header("request_id", request_id);
-    if let Err(e) = s.queue.send(INTAKE_QUEUE, &[message]).await {
+    if let Err(e) = Intake::for_http(&s.queue, &headers).send([&request]).await {
         tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept a web request");
         s.media.remove_all(stored()).await;
         return busy(&values);

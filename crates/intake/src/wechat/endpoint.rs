@@ -11,14 +11,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use jiesu_domain::contact::OpenId;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::messages::{INTAKE_QUEUE, NEW_REQUEST, encode_new_request};
-use jiesu_domain::ports::{ChannelSessions, Message, Queue, Saved, Store, StoreError};
+use jiesu_domain::ports::{ChannelSessions, Queue, Saved, Store, StoreError};
 use jiesu_domain::request::Channel;
 use jiesu_words::{Lang, bureau_name};
 use serde::Deserialize;
@@ -27,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::conversation::{Action, Input, State as Conversation, step};
 use super::crypto::{Cipher, same, signature};
 use super::message::{self, Push};
+use crate::publish::Intake;
 
 #[derive(Debug, Clone)]
 pub struct WechatConfig {
@@ -106,6 +106,7 @@ async fn verify<S, Q>(State(s): State<Shared<S, Q>>, Query(p): Query<Params>) ->
 async fn receive<S: Store + ChannelSessions, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     Query(p): Query<Params>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     // WeChat waits 5 seconds for the passive reply; everything that touches the database counts
@@ -156,7 +157,7 @@ async fn receive<S: Store + ChannelSessions, Q: Queue>(
             return render(&s.config, &push, BUSY, safe);
         }
     }
-    let text = match tokio::time::timeout_at(answer_by, handle(&s, &push, &key)).await {
+    let text = match tokio::time::timeout_at(answer_by, handle(&s, &push, &key, &headers)).await {
         Ok(Ok(text)) => text,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "cannot handle a WeChat message");
@@ -209,6 +210,7 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
     s: &Wechat<S, Q>,
     push: &Push,
     key: &str,
+    headers: &HeaderMap,
 ) -> Result<String, Failure> {
     // WeChat's retry of a message we handled: the same answer, nothing done twice.
     if let Some(reply) = s.store.recorded_reply(Channel::Wechat, key).await? {
@@ -233,10 +235,9 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                     Ok(r) => r,
                     Err(e) => return Ok(format!("提交失败：{e}。请修改后再试。")),
                 };
-                let message = Message::new(request.id.as_uuid(), NEW_REQUEST, encode_new_request(&request));
                 // Told "received" only once the queue confirmed; if the session save below loses a
                 // race, the redone step resends the same draft, which the dispatcher stores once.
-                s.queue.send(INTAKE_QUEUE, &[message]).await?;
+                Intake::for_http(&s.queue, headers).send([&request]).await?;
                 tracing::info!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
                 format!(
                     "已受理！工单编号：{}\n我们会尽快派给承办单位处理。回复“查询”可查看进度。",
