@@ -49,9 +49,8 @@ impl<S: Cases> Scanner<S> {
             };
             // A full batch may mean more is due: go on at once.
             if moved < self.settings.batch as usize {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(self.settings.every) => {}
+                if !jiesu_worker::pause(&shutdown, self.settings.every).await {
+                    break;
                 }
             } else if shutdown.is_cancelled() {
                 break;
@@ -62,6 +61,7 @@ impl<S: Cases> Scanner<S> {
 
     /// One scan at `now`: leases what is due and moves each request's clocks. Returns how many
     /// requests it looked at.
+    #[tracing::instrument(name = "escalation.scan", skip_all, fields(batch.size = self.settings.batch))]
     pub async fn scan(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or_else(|_| chrono::Duration::seconds(60));

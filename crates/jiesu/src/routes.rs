@@ -113,7 +113,7 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
                 TraceLayer::new_for_http()
                     .make_span_with(|req: &Request<_>| {
                         let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                        tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+                        tracing::info_span!("http", http.request_id = %id, http.method = %req.method(), http.path = %req.uri().path())
                     })
                     // A 5xx is logged once, with its cause, where it is handled; not again here.
                     .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
