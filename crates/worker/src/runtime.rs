@@ -142,7 +142,7 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
             return;
         }
         let (deliveries, work): (Vec<_>, Vec<_>) = work.into_iter().unzip();
-        match self.hold(work.clone(), shutdown).await {
+        match self.hold(&work, shutdown).await {
             Held::Done => ack_all(deliveries).await,
             Held::Abandoned => requeue_all(deliveries).await,
             Held::Failed(e) | Held::Poison(e) => {
@@ -154,11 +154,11 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
         }
     }
 
-    /// Handles `work`, holding it while the store is unavailable.
-    async fn hold(&self, work: Vec<H::Work>, shutdown: &CancellationToken) -> Held {
+    /// Handles `work` (a copy per try), holding it while the store is unavailable.
+    async fn hold(&self, work: &[H::Work], shutdown: &CancellationToken) -> Held {
         let mut backoff = Backoff::outage();
         loop {
-            match self.handler.handle(work.clone()).await {
+            match self.handler.handle(work.to_vec()).await {
                 Ok(()) => return Held::Done,
                 Err(Failure::Unavailable(e)) => {
                     let wait = backoff.next_wait();
@@ -183,7 +183,7 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
             let before = attempts(delivery.message());
             let mut wait = self.wait_after(before.max(1));
             loop {
-                let error = match self.hold(vec![work.clone()], shutdown).await {
+                let error = match self.hold(std::slice::from_ref(&work), shutdown).await {
                     Held::Done => return ack_all(vec![delivery]).await,
                     Held::Abandoned => return requeue_all(vec![delivery]).await,
                     Held::Poison(reason) => {
