@@ -29,6 +29,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("jiesu-dispatch", Layer::Service),
     ("jiesu-escalation", Layer::Service),
     ("jiesu-outbox", Layer::Service),
+    ("jiesu-worker", Layer::Service),
     ("jiesu-auth", Layer::Service),
     ("jiesu-words", Layer::Service),
     ("jiesu-district", Layer::Adapter),
