@@ -1,20 +1,35 @@
-//! What the two SQL adapters share: the schema of each backend, embedded at compile time from
-//! `migrations/<backend>/`, and the mapping of driver errors onto the store port's errors.
+//! The store ports on SQL, written once for SQLite and PostgreSQL: `SqlStore<B>` implements them
+//! over a `Backend` each store crate supplies (`backend`); statements are generic over
+//! `sqlx::Database` with a small `Dialect` (`dialect`); rows are `records` with `FromRow`. Also
+//! the schema of each backend, embedded at compile time from `migrations/<backend>/`, and the
+//! mapping of driver errors onto the store port's errors (`classify`).
 //!
 //! Migrations are append-only: a released migration is never edited, a new one is added. One
 //! migrator per backend covers every table, the local queue's included, so one `jiesu migrate`
 //! brings a database fully up to date.
 
+mod accounts;
+pub mod backend;
+mod cases;
 pub mod classify;
+pub mod dialect;
+mod escalations;
+pub mod records;
+mod rulebook;
+mod sessions;
 pub mod statements;
+mod store;
+pub mod writes;
+
+pub use backend::{Backend, SqlStore};
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::ports::{OutboxEvent, RequestView, StoreError};
-use jiesu_domain::records::CorruptRow;
+use jiesu_domain::ports::{RequestView, StoreError};
 use jiesu_domain::request::Request;
 use jiesu_domain::task::Task;
+use records::CorruptRow;
 use sqlx::migrate::Migrator;
 
 pub static SQLITE: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -37,12 +52,13 @@ pub fn corrupt(e: CorruptRow) -> StoreError {
     StoreError::Unexpected(e.to_string())
 }
 
-/// SQLite keeps times as INTEGER microseconds since the epoch: comparable in SQL, exact, compact.
 /// A tracking number as a column holds it (or none).
 pub fn tracking_number(raw: Option<String>) -> Result<Option<TrackingNumber>, StoreError> {
     raw.map(|t| TrackingNumber::parse(&t).map_err(|e| StoreError::Unexpected(e.to_string()))).transpose()
 }
 
+/// SQLite keeps times as INTEGER microseconds since the epoch: comparable in SQL, exact, compact
+/// (the local queue's tables; the store's go through `dialect::DbTime`).
 pub fn to_micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
@@ -52,14 +68,9 @@ pub fn from_micros(us: i64) -> DateTime<Utc> {
 }
 
 /// Events are stored whole, as JSON; a payload that no longer decodes is corrupt data.
-pub fn decode_event(payload: &str) -> Result<Event, StoreError> {
-    serde_json::from_str(payload).map_err(|e| StoreError::Unexpected(format!("corrupt event payload: {e}")))
-}
-
-/// Rows leased from the outbox, oldest first (`RETURNING` gives no order guarantee).
-pub fn outbox_events(mut rows: Vec<(i64, String)>) -> Result<Vec<OutboxEvent>, StoreError> {
-    rows.sort_by_key(|(seq, _)| *seq);
-    rows.into_iter().map(|(seq, p)| Ok(OutboxEvent { seq, event: decode_event(&p)? })).collect()
+pub fn decode_event(payload: dialect::JsonValue) -> Result<Event, StoreError> {
+    serde_json::from_value(payload.0)
+        .map_err(|e| StoreError::Unexpected(format!("corrupt event payload: {e}")))
 }
 
 /// Pairs listed requests with their tasks (fetched together, in order), keeping the requests' order.

@@ -1,15 +1,11 @@
 //! Statements both backends run as written: SQLite and PostgreSQL share the `$n` placeholders and
-//! the `ON CONFLICT ... DO UPDATE` upsert. Only the bound values differ (SQLite binds times as
-//! INTEGER microseconds), so each adapter binds them itself.
+//! the `ON CONFLICT ... DO UPDATE` upsert, and the bound values carry their own encoding
+//! (`DbTime`, `sqlx::types::Json`: see `dialect`).
 
 /// Writes the request's part of a workflow change, if it is still at the version the change was
-/// decided on ($6). `routing` ($3) is JSON text; PostgreSQL casts it with `::jsonb` in its own
-/// copy below.
-pub const UPDATE_REQUEST_SQLITE: &str =
+/// decided on ($6).
+pub const UPDATE_REQUEST: &str =
     "UPDATE requests SET status = $1, area = $2, routing = $3, updated_at = $4, version = version + 1
-     WHERE id = $5 AND version = $6";
-pub const UPDATE_REQUEST_POSTGRES: &str =
-    "UPDATE requests SET status = $1, area = $2, routing = $3::jsonb, updated_at = $4, version = version + 1
      WHERE id = $5 AND version = $6";
 
 /// A new task, or a known one's state.
@@ -53,36 +49,24 @@ pub const PENDING_EXTENSIONS: &str =
     "SELECT * FROM extensions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";
 
 /// A new escalation, or a known one moved (state, level, owner, the clock it answers for, linked
-/// requests). PostgreSQL casts `linked` with `::jsonb` in its own copy.
-pub const UPSERT_ESCALATION_SQLITE: &str =
+/// requests).
+pub const UPSERT_ESCALATION: &str =
     "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
          deadline_id = excluded.deadline_id, linked = excluded.linked, updated_at = excluded.updated_at";
-pub const UPSERT_ESCALATION_POSTGRES: &str =
-    "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
-     ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
-         deadline_id = excluded.deadline_id, linked = excluded.linked, updated_at = excluded.updated_at";
 
 /// A new meeting, or a known one rescheduled, confirmed, decided or lapsed.
-pub const UPSERT_MEETING_SQLITE: &str =
+pub const UPSERT_MEETING: &str =
     "INSERT INTO meetings (id, request_id, escalation_id, level, convener, scheduled_at, decide_by, state, place,
          invitees, agenda, decision, called_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
          state = excluded.state, place = excluded.place, invitees = excluded.invitees, agenda = excluded.agenda,
          decision = excluded.decision, updated_at = excluded.updated_at";
-pub const UPSERT_MEETING_POSTGRES: &str =
-    "INSERT INTO meetings (id, request_id, escalation_id, level, convener, scheduled_at, decide_by, state, place,
-         invitees, agenda, decision, called_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
-     ON CONFLICT (id) DO UPDATE SET scheduled_at = excluded.scheduled_at, decide_by = excluded.decide_by,
-         state = excluded.state, place = excluded.place, invitees = excluded.invitees, agenda = excluded.agenda,
-         decision = excluded.decision, updated_at = excluded.updated_at";
 
 /// A meeting's proposed rule. A meeting proposes one: a redelivered decision inserts nothing. The
-/// code lists ($4, $5, $7) are bound as `sqlx::types::Json` (jsonb on PostgreSQL, TEXT on SQLite).
+/// code lists ($4, $5, $7) are JSON.
 pub const INSERT_PROPOSAL: &str =
     "INSERT INTO proposed_rules (id, request_id, meeting_id, categories, areas, lead, assists, note, state,
          proposed_at, decided_by, decided_at, decision_note)
@@ -96,8 +80,6 @@ pub const DECIDE_PROPOSAL: &str =
          decided_by = $8, decided_at = $9, decision_note = $10
      WHERE id = $1 AND state = 'proposed'";
 
-pub const PROPOSAL: &str = "SELECT * FROM proposed_rules WHERE id = $1";
-
 /// In the order they were accepted: the order they compose in.
 pub const ACCEPTED_RULES: &str =
     "SELECT * FROM proposed_rules WHERE state = 'accepted' ORDER BY decided_at, id";
@@ -105,7 +87,7 @@ pub const ACCEPTED_RULES: &str =
 /// Changes with every acceptance. Cheap: accepted proposals are few (tens, hundreds), found
 /// through the `(state, proposed_at)` index.
 pub const RULEBOOK_REVISION: &str =
-    "SELECT count(*), max(decided_at) FROM proposed_rules WHERE state = 'accepted'";
+    "SELECT count(*) AS accepted, max(decided_at) AS last FROM proposed_rules WHERE state = 'accepted'";
 
 /// The hotspot trigger's neighbour search: open requests of one category ($1) inside a
 /// latitude/longitude rectangle ($2..$3, $4..$5) received since $6, with the hotspot each belongs
@@ -120,16 +102,6 @@ pub const OPEN_REQUESTS_NEAR: &str =
      WHERE r.category = $1 AND r.status <> 'closed'
        AND r.lat BETWEEN $2 AND $3 AND r.lon BETWEEN $4 AND $5
        AND r.received_at >= $6";
-
-/// Each request's expected resolution: the latest resolution deadline still running among its
-/// tasks (a lead's and its assists' clocks; the request is resolved when all are done).
-pub const EXPECTED_SQLITE: &str = "SELECT request_id, max(due_at) FROM deadlines
-     WHERE request_id IN (SELECT unhex(value) FROM json_each($1))
-       AND kind = 'resolution' AND state = 'pending'
-     GROUP BY request_id";
-pub const EXPECTED_POSTGRES: &str = "SELECT request_id, max(due_at) FROM deadlines
-     WHERE request_id = ANY($1) AND kind = 'resolution' AND state = 'pending'
-     GROUP BY request_id";
 
 /// The tracking number a channel's reference was received under: the stored request's first (it
 /// wins if the dispatcher ever renumbered one), else the one an import recorded when it queued it.

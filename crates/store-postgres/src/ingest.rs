@@ -1,15 +1,19 @@
 //! Storing a batch of admissions with a handful of statements, whatever the batch size: one
 //! multi-row insert per table (`INSERT ... SELECT FROM UNNEST($1, $2, ...)`). Per-row statements
-//! cost a network round trip each, which capped a dispatcher near 600 requests a second.
+//! cost a network round trip each, which capped a dispatcher near 600 requests a second. A
+//! workflow change's clocks, events and hotspot members go the same way.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::admission::Admission;
-use jiesu_domain::ids::TrackingNumber;
+use jiesu_domain::deadline::Deadline;
+use jiesu_domain::escalation::EscalationId;
+use jiesu_domain::event::Event;
+use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::IngestOutcome;
-use jiesu_domain::records::{RequestRecord, TaskRecord};
-use sqlx::{Postgres, Transaction};
+use jiesu_sql::records::{DeadlineRecord, RequestRecord, TaskRecord};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// Column arrays for the requests of a batch.
@@ -68,17 +72,17 @@ impl RequestColumns {
         self.area_hint.push(r.area_hint);
         self.answer.push(r.answer);
         self.operator.push(r.operator);
-        self.attributes.push(r.attributes);
-        self.media.push(r.media);
+        self.attributes.push(r.attributes.0.to_string());
+        self.media.push(r.media.0.to_string());
         self.area.push(r.area);
         self.status.push(r.status);
-        self.received_at.push(r.received_at);
-        self.updated_at.push(r.updated_at);
+        self.received_at.push(r.received_at.0);
+        self.updated_at.push(r.updated_at.0);
     }
 }
 
 pub(crate) async fn ingest(
-    tx: &mut Transaction<'static, Postgres>,
+    tx: &mut PgConnection,
     batch: &[Admission],
 ) -> Result<Vec<IngestOutcome>, sqlx::Error> {
     let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; batch.len()];
@@ -159,7 +163,7 @@ pub(crate) async fn ingest(
     .bind(&cols.answer)
     .bind(&cols.operator)
     .bind(&cols.routing)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
@@ -169,8 +173,9 @@ pub(crate) async fn ingest(
     settle_refused(tx, batch, &refused, &mut outcomes).await?;
     insert_tasks(tx, stored.iter().flat_map(|&i| &batch[i].tasks).map(TaskRecord::from).collect()).await?;
     let deadlines: Vec<_> = stored.iter().flat_map(|&i| &batch[i].deadlines).cloned().collect();
-    crate::cases::upsert_deadlines(tx, &deadlines).await?;
-    insert_events(tx, stored.iter().flat_map(|&i| &batch[i].events)).await?;
+    upsert_deadlines(tx, &deadlines).await?;
+    let events: Vec<_> = stored.iter().flat_map(|&i| &batch[i].events).cloned().collect();
+    insert_events(tx, &events).await?;
     for i in stored {
         outcomes[i] = Some(IngestOutcome::Stored);
     }
@@ -180,7 +185,7 @@ pub(crate) async fn ingest(
 /// A request not inserted is a duplicate if its reference is stored; otherwise its tracking number
 /// was taken.
 async fn settle_refused(
-    tx: &mut Transaction<'static, Postgres>,
+    tx: &mut PgConnection,
     batch: &[Admission],
     refused: &[usize],
     outcomes: &mut [Option<IngestOutcome>],
@@ -200,7 +205,7 @@ async fn settle_refused(
     )
     .bind(&channels)
     .bind(&refs)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let known: HashMap<(&str, &str), &str> =
         known.iter().map(|(c, r, t)| ((c.as_str(), r.as_str()), t.as_str())).collect();
@@ -216,10 +221,7 @@ async fn settle_refused(
     Ok(())
 }
 
-async fn insert_tasks(
-    tx: &mut Transaction<'static, Postgres>,
-    tasks: Vec<TaskRecord>,
-) -> Result<(), sqlx::Error> {
+async fn insert_tasks(tx: &mut PgConnection, tasks: Vec<TaskRecord>) -> Result<(), sqlx::Error> {
     if tasks.is_empty() {
         return Ok(());
     }
@@ -238,8 +240,8 @@ async fn insert_tasks(
         role.push(t.role);
         state.push(t.state);
         binding.push(t.binding);
-        dispatched_at.push(t.dispatched_at);
-        updated_at.push(t.updated_at);
+        dispatched_at.push(t.dispatched_at.0);
+        updated_at.push(t.updated_at.0);
     }
     sqlx::query(
         "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at)
@@ -254,15 +256,12 @@ async fn insert_tasks(
     .bind(&binding)
     .bind(&dispatched_at)
     .bind(&updated_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
-pub(crate) async fn insert_events<'a>(
-    tx: &mut Transaction<'static, Postgres>,
-    events: impl Iterator<Item = &'a jiesu_domain::event::Event>,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_events(tx: &mut PgConnection, events: &[Event]) -> Result<(), sqlx::Error> {
     let mut id = Vec::new();
     let mut request_id = Vec::new();
     let mut task_id = Vec::new();
@@ -294,7 +293,61 @@ pub(crate) async fn insert_events<'a>(
     .bind(&kind)
     .bind(&payload)
     .bind(&occurred_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts new clocks, or updates known ones (moved, settled, re-armed), in one statement.
+pub(crate) async fn upsert_deadlines(
+    tx: &mut PgConnection,
+    deadlines: &[Deadline],
+) -> Result<(), sqlx::Error> {
+    if deadlines.is_empty() {
+        return Ok(());
+    }
+    let recs: Vec<DeadlineRecord> = deadlines.iter().map(DeadlineRecord::from).collect();
+    let col = |f: fn(&DeadlineRecord) -> Uuid| recs.iter().map(f).collect::<Vec<_>>();
+    let text = |f: fn(&DeadlineRecord) -> String| recs.iter().map(f).collect::<Vec<_>>();
+    let time = |f: fn(&DeadlineRecord) -> Option<DateTime<Utc>>| recs.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at, stage, next_action_at)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
+            $7::text[], $8::timestamptz[], $9::int[], $10::timestamptz[])
+         ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
+             settled_at = excluded.settled_at, stage = excluded.stage, next_action_at = excluded.next_action_at",
+    )
+    .bind(col(|d| d.id))
+    .bind(col(|d| d.request_id))
+    .bind(col(|d| d.task_id))
+    .bind(text(|d| d.kind.clone()))
+    .bind(text(|d| d.class.clone()))
+    .bind(recs.iter().map(|d| d.due_at.0).collect::<Vec<_>>())
+    .bind(text(|d| d.state.clone()))
+    .bind(time(|d| d.settled_at.map(|t| t.0)))
+    .bind(recs.iter().map(|d| d.stage).collect::<Vec<_>>())
+    .bind(time(|d| d.next_action_at.map(|t| t.0)))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A hotspot's members, in one statement. No `ON CONFLICT`: a request already in a hotspot
+/// refuses the whole change (a unique violation, `StoreError::Conflict`).
+pub(crate) async fn insert_members(
+    tx: &mut PgConnection,
+    members: &[(RequestId, EscalationId)],
+) -> Result<(), sqlx::Error> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO hotspot_members (request_id, escalation_id)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[])",
+    )
+    .bind(members.iter().map(|(r, _)| r.as_uuid()).collect::<Vec<_>>())
+    .bind(members.iter().map(|(_, e)| e.as_uuid()).collect::<Vec<_>>())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

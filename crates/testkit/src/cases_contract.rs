@@ -14,7 +14,9 @@ use jiesu_domain::workflow::{
 use crate::fixtures::{admission, district, new_request};
 
 mod lease;
+mod listing;
 pub use lease::*;
+pub use listing::*;
 
 /// Instantiates the contract for an adapter: `cases_contract!(jiesu_testkit::sqlite_store);`.
 #[macro_export]
@@ -38,6 +40,7 @@ macro_rules! cases_contract {
             a_meeting_past_its_time_to_decide_is_leased,
             concurrent_leases_share_out_disjoint_rows,
             a_deadline_escalation_opened_again_for_a_later_clock_reads_back,
+            a_listing_of_500_tasks_issues_a_bounded_number_of_queries,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

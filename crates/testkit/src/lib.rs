@@ -10,6 +10,7 @@
 //!   each port's contract, one test per case, for any adapter.
 //! - `faults`: database faults (disk full, read-only, refused data) to switch on per adapter, and
 //!   `faults_contract!`, what the store reports under them.
+//! - `queries::count`: how many SQL statements a call issues, to keep listings batched.
 //! - `meetings::MeetingFixture`: a decided meeting row for a request, which a proposed rule needs.
 //!
 //! Contract cases are plain async functions taking the adapter under test; the macros turn each
@@ -23,6 +24,7 @@ pub mod fixtures;
 pub mod hotspot_contract;
 pub mod meetings;
 pub mod pg;
+pub mod queries;
 pub mod queue_contract;
 pub mod rulebook_contract;
 pub mod sessions_contract;

@@ -11,8 +11,6 @@ pub mod hotspot;
 mod meeting;
 mod policy;
 mod proposal;
-mod proposal_record;
-pub mod records;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,7 +28,6 @@ pub use meeting::{
 };
 pub use policy::{EscalationPolicy, HotspotPolicy};
 pub use proposal::{ProposalId, ProposalState, ProposedRule};
-pub use proposal_record::ProposalRecord;
 
 crate::ids::uuid_id!(
     /// Identifies one escalation.

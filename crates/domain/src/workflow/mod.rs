@@ -21,7 +21,6 @@ mod escalate;
 mod flow;
 mod hotspot;
 mod meeting;
-pub mod records;
 
 #[cfg(test)]
 mod tests;

@@ -1,24 +1,18 @@
-//! Flat records of the workflow's rows (deadlines, disclaims, extensions, return visits) and
-//! their conversions, shared by both SQL adapters so a row parses back through the same checks
-//! whatever the backend.
+//! The workflow's rows (deadlines, disclaims, extensions, return visits) and their conversions.
 
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
-
-use crate::bureau::BureauCode;
-use crate::deadline::{Deadline, DeadlineId, DeadlineState};
-use crate::ids::{RequestId, TaskId};
-use crate::records::CorruptRow;
-use crate::sla::{DeadlineKind, TimeLimitClass};
-
-use super::case::{
+use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::deadline::{Deadline, DeadlineId, DeadlineState};
+use jiesu_domain::ids::{RequestId, TaskId};
+use jiesu_domain::sla::{DeadlineKind, TimeLimitClass};
+use jiesu_domain::workflow::{
     Decision, Disclaim, DisclaimId, DisclaimReason, DisclaimState, Extension, ExtensionId, ExtensionState,
     Note, ReturnVisit, Satisfaction, VisitBy, VisitId,
 };
+use uuid::Uuid;
 
-fn bad(table: &'static str) -> impl Fn(String) -> CorruptRow {
-    move |message| CorruptRow { table, message }
-}
+use super::CorruptRow;
+use super::corrupt as bad;
+use crate::dialect::DbTime;
 
 fn note(table: &'static str, raw: Option<&str>) -> Result<Option<Note>, CorruptRow> {
     raw.map(Note::parse).transpose().map_err(|e| bad(table)(e.to_string()))
@@ -27,27 +21,27 @@ fn note(table: &'static str, raw: Option<&str>) -> Result<Option<Note>, CorruptR
 fn decision(
     table: &'static str,
     by: Option<String>,
-    at: Option<DateTime<Utc>>,
+    at: Option<DbTime>,
     text: Option<&str>,
 ) -> Result<Option<Decision>, CorruptRow> {
     Ok(match (by, at) {
-        (Some(by), Some(at)) => Some(Decision { by, at, note: note(table, text)? }),
+        (Some(by), Some(DbTime(at))) => Some(Decision { by, at, note: note(table, text)? }),
         _ => None,
     })
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DeadlineRecord {
     pub id: Uuid,
     pub request_id: Uuid,
     pub task_id: Uuid,
     pub kind: String,
     pub class: String,
-    pub due_at: DateTime<Utc>,
+    pub due_at: DbTime,
     pub state: String,
-    pub settled_at: Option<DateTime<Utc>>,
-    pub stage: i64,
-    pub next_action_at: Option<DateTime<Utc>>,
+    pub settled_at: Option<DbTime>,
+    pub stage: i32,
+    pub next_action_at: Option<DbTime>,
 }
 
 impl From<&Deadline> for DeadlineRecord {
@@ -58,11 +52,11 @@ impl From<&Deadline> for DeadlineRecord {
             task_id: d.task_id.as_uuid(),
             kind: d.kind.as_str().to_owned(),
             class: d.class.to_string(),
-            due_at: d.due_at,
+            due_at: DbTime(d.due_at),
             state: d.state.as_str().to_owned(),
-            settled_at: d.settled_at,
-            stage: i64::from(d.stage),
-            next_action_at: d.next_action_at,
+            settled_at: d.settled_at.map(DbTime),
+            stage: i32::from(d.stage),
+            next_action_at: d.next_action_at.map(DbTime),
         }
     }
 }
@@ -77,16 +71,16 @@ impl TryFrom<DeadlineRecord> for Deadline {
             task_id: TaskId::from_uuid(r.task_id),
             kind: DeadlineKind::parse(&r.kind).ok_or_else(|| bad(format!("kind `{}`", r.kind)))?,
             class: TimeLimitClass::parse(&r.class).map_err(|e| bad(e.to_string()))?,
-            due_at: r.due_at,
+            due_at: r.due_at.0,
             state: DeadlineState::parse(&r.state).ok_or_else(|| bad(format!("state `{}`", r.state)))?,
-            settled_at: r.settled_at,
+            settled_at: r.settled_at.map(|t| t.0),
             stage: u8::try_from(r.stage).map_err(|e| bad(e.to_string()))?,
-            next_action_at: r.next_action_at,
+            next_action_at: r.next_action_at.map(|t| t.0),
         })
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DisclaimRecord {
     pub id: Uuid,
     pub request_id: Uuid,
@@ -95,10 +89,10 @@ pub struct DisclaimRecord {
     pub reason: String,
     pub explanation: String,
     pub by_user: String,
-    pub at: DateTime<Utc>,
+    pub at: DbTime,
     pub state: String,
     pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DbTime>,
     pub decision_note: Option<String>,
 }
 
@@ -112,10 +106,10 @@ impl From<&Disclaim> for DisclaimRecord {
             reason: d.reason.as_str().to_owned(),
             explanation: d.explanation.to_string(),
             by_user: d.by.clone(),
-            at: d.at,
+            at: DbTime(d.at),
             state: d.state.as_str().to_owned(),
             decided_by: d.decision.as_ref().map(|x| x.by.clone()),
-            decided_at: d.decision.as_ref().map(|x| x.at),
+            decided_at: d.decision.as_ref().map(|x| DbTime(x.at)),
             decision_note: d.decision.as_ref().and_then(|x| x.note.as_ref()).map(|n| n.to_string()),
         }
     }
@@ -133,14 +127,14 @@ impl TryFrom<DisclaimRecord> for Disclaim {
             reason: DisclaimReason::parse(&r.reason).map_err(|e| bad(e.to_string()))?,
             explanation: Note::parse(&r.explanation).map_err(|e| bad(e.to_string()))?,
             by: r.by_user,
-            at: r.at,
+            at: r.at.0,
             state: DisclaimState::parse(&r.state).ok_or_else(|| bad(format!("state `{}`", r.state)))?,
             decision: decision("disclaims", r.decided_by, r.decided_at, r.decision_note.as_deref())?,
         })
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ExtensionRecord {
     pub id: Uuid,
     pub request_id: Uuid,
@@ -149,12 +143,12 @@ pub struct ExtensionRecord {
     pub days: i64,
     pub reason: String,
     pub requested_by: String,
-    pub requested_at: DateTime<Utc>,
+    pub requested_at: DbTime,
     pub state: String,
     pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DbTime>,
     pub decision_note: Option<String>,
-    pub new_due: Option<DateTime<Utc>>,
+    pub new_due: Option<DbTime>,
 }
 
 impl From<&Extension> for ExtensionRecord {
@@ -167,12 +161,12 @@ impl From<&Extension> for ExtensionRecord {
             days: i64::from(e.days),
             reason: e.reason.to_string(),
             requested_by: e.requested_by.clone(),
-            requested_at: e.requested_at,
+            requested_at: DbTime(e.requested_at),
             state: e.state.as_str().to_owned(),
             decided_by: e.decision.as_ref().map(|x| x.by.clone()),
-            decided_at: e.decision.as_ref().map(|x| x.at),
+            decided_at: e.decision.as_ref().map(|x| DbTime(x.at)),
             decision_note: e.decision.as_ref().and_then(|x| x.note.as_ref()).map(|n| n.to_string()),
-            new_due: e.new_due,
+            new_due: e.new_due.map(DbTime),
         }
     }
 }
@@ -189,15 +183,15 @@ impl TryFrom<ExtensionRecord> for Extension {
             days: u32::try_from(r.days).map_err(|e| bad(e.to_string()))?,
             reason: Note::parse(&r.reason).map_err(|e| bad(e.to_string()))?,
             requested_by: r.requested_by,
-            requested_at: r.requested_at,
+            requested_at: r.requested_at.0,
             state: ExtensionState::parse(&r.state).ok_or_else(|| bad(format!("state `{}`", r.state)))?,
             decision: decision("extensions", r.decided_by, r.decided_at, r.decision_note.as_deref())?,
-            new_due: r.new_due,
+            new_due: r.new_due.map(|t| t.0),
         })
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct VisitRecord {
     pub id: Uuid,
     pub request_id: Uuid,
@@ -206,7 +200,7 @@ pub struct VisitRecord {
     pub comment: Option<String>,
     /// The operator's username; `None` when the citizen answered.
     pub operator: Option<String>,
-    pub at: DateTime<Utc>,
+    pub at: DbTime,
 }
 
 impl From<&ReturnVisit> for VisitRecord {
@@ -221,7 +215,7 @@ impl From<&ReturnVisit> for VisitRecord {
                 VisitBy::Operator { username } => Some(username.clone()),
                 VisitBy::Citizen => None,
             },
-            at: v.at,
+            at: DbTime(v.at),
         }
     }
 }
@@ -245,7 +239,7 @@ impl TryFrom<VisitRecord> for ReturnVisit {
                 Some(username) => VisitBy::Operator { username },
                 None => VisitBy::Citizen,
             },
-            at: r.at,
+            at: r.at.0,
         })
     }
 }

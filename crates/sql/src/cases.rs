@@ -1,0 +1,246 @@
+//! The cases port, once for both backends: a request with its workflow rows, and commits guarded
+//! by the request's version. A commit runs in the backend's write transaction: on SQLite the single
+//! writer inside `BEGIN IMMEDIATE`, so the check and the writes cannot interleave with another
+//! writer; on PostgreSQL the guarded `UPDATE` takes the request's row lock, so two commits against
+//! the same version serialize and the second finds the version moved.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::deadline::Deadline;
+use jiesu_domain::escalation::{Nearby, Neighbour};
+use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
+use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
+use jiesu_domain::request::{Request, RequestStatus};
+use jiesu_domain::staff::Scope;
+use jiesu_domain::workflow::{Case, Change, Extension, ExtensionId};
+use uuid::Uuid;
+
+use crate::backend::{Backend, SqlStore};
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, optional};
+use crate::records::{
+    CaseHead, DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, NeighbourRow,
+    RequestRecord, TaskRecord, VisitRecord,
+};
+use crate::store::{parse, requests_of, views};
+use crate::writes::write_change;
+use crate::{corrupt, statements, store_error};
+
+/// One table's rows of a request, in `order`. Table and order are constants of this module.
+async fn rows_of<DB: Dialect + Read<R>, R>(
+    c: &mut Conn<DB>,
+    table: &str,
+    id: RequestId,
+    order: &str,
+) -> Result<Vec<R>, StoreError> {
+    let sql = format!("SELECT * FROM {table} WHERE request_id = $1 ORDER BY {order}");
+    all(c, Stmt::<DB>::assembled(sql).bind(id.as_uuid())).await.map_err(store_error)
+}
+
+async fn request_id<DB: Dialect>(c: &mut Conn<DB>, s: Stmt<DB>) -> Result<Option<RequestId>, StoreError> {
+    let found: Option<Col<Uuid>> = optional(c, s).await.map_err(store_error)?;
+    Ok(found.map(|(id,)| RequestId::from_uuid(id)))
+}
+
+impl<B: Backend> Cases for SqlStore<B> {
+    async fn load_case(&self, id: RequestId) -> Result<Option<Case>, StoreError> {
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let s = Stmt::<B::Db>::new("SELECT * FROM requests WHERE id = $1").bind(id.as_uuid());
+        let Some(head) = optional::<_, CaseHead>(c, s).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        let tasks: Vec<TaskRecord> = rows_of::<B::Db, _>(c, "tasks", id, "dispatched_at, id").await?;
+        let disclaims: Vec<DisclaimRecord> = rows_of::<B::Db, _>(c, "disclaims", id, "at, id").await?;
+        let extensions: Vec<ExtensionRecord> =
+            rows_of::<B::Db, _>(c, "extensions", id, "requested_at, id").await?;
+        let deadlines: Vec<DeadlineRecord> = rows_of::<B::Db, _>(c, "deadlines", id, "due_at, id").await?;
+        let visits: Vec<VisitRecord> = rows_of::<B::Db, _>(c, "return_visits", id, "at, id").await?;
+        let escalations: Vec<EscalationRecord> =
+            rows_of::<B::Db, _>(c, "escalations", id, "opened_at, id").await?;
+        let meetings: Vec<MeetingRecord> = rows_of::<B::Db, _>(c, "meetings", id, "called_at, id").await?;
+        Ok(Some(Case {
+            routing: head.routing()?,
+            version: head.version,
+            request: Request::try_from(head.request).map_err(corrupt)?,
+            tasks: parse(tasks)?,
+            disclaims: parse(disclaims)?,
+            extensions: parse(extensions)?,
+            deadlines: parse(deadlines)?,
+            visits: parse(visits)?,
+            escalations: parse(escalations)?,
+            meetings: parse(meetings)?,
+        }))
+    }
+
+    async fn commit(&self, change: &Change) -> Result<Committed, StoreError> {
+        let mut tx = self.begin().await?;
+        match write_change::<B>(&mut *tx, change).await.map_err(store_error)? {
+            Committed::Yes => {
+                tx.commit().await.map_err(store_error)?;
+                Ok(Committed::Yes)
+            }
+            Committed::Stale => Ok(Committed::Stale),
+        }
+    }
+
+    async fn task_request(&self, task: TaskId, scope: &Scope) -> Result<Option<RequestId>, StoreError> {
+        let s =
+            Stmt::<B::Db>::new("SELECT request_id FROM tasks WHERE id = $1 AND ($2 IS NULL OR bureau = $2)")
+                .bind(task.as_uuid())
+                .bind(scope.bureau().map(|b| b.as_str().to_owned()));
+        request_id(&mut *self.read().await?, s).await
+    }
+
+    async fn request_in_scope(
+        &self,
+        tracking: &TrackingNumber,
+        scope: &Scope,
+    ) -> Result<Option<RequestId>, StoreError> {
+        let s = Stmt::<B::Db>::new(
+            "SELECT r.id FROM requests r WHERE r.tracking = $1
+               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.request_id = r.id AND t.bureau = $2))",
+        )
+        .bind(tracking.to_string())
+        .bind(scope.bureau().map(|b| b.as_str().to_owned()));
+        request_id(&mut *self.read().await?, s).await
+    }
+
+    /// A page of tasks with their requests and clocks: three queries whatever the page's size.
+    async fn list_tasks(&self, scope: &Scope, q: &TaskQuery) -> Result<Vec<TaskListing>, StoreError> {
+        // A bureau scope always wins over a bureau filter: staff cannot widen their own view.
+        let bureau = match (scope.bureau(), &q.bureau) {
+            (Some(own), Some(asked)) if own != asked => return Ok(Vec::new()),
+            (Some(own), _) => Some(own.as_str().to_owned()),
+            (None, asked) => asked.as_ref().map(|b| b.as_str().to_owned()),
+        };
+        let sql = format!(
+            "SELECT t.* FROM tasks t
+             WHERE ($1 IS NULL OR t.bureau = $1)
+               AND ({} OR {})
+               AND ($3 IS NULL OR EXISTS (SELECT 1 FROM deadlines d WHERE d.task_id = t.id
+                                           AND d.state = 'pending' AND d.due_at < $3))
+             ORDER BY t.dispatched_at DESC, t.id DESC
+             LIMIT $4 OFFSET $5",
+            B::Db::none(2),
+            B::Db::any("t.state", 2),
+        );
+        let s = Stmt::<B::Db>::assembled(sql)
+            .bind(bureau)
+            .bind(q.states.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>())
+            .bind(q.overdue_at.map(DbTime))
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset));
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let rows: Vec<TaskRecord> = all(c, s).await.map_err(store_error)?;
+        let tasks: Vec<jiesu_domain::task::Task> = parse(rows)?;
+        let request_ids: Vec<RequestId> = tasks.iter().map(|t| t.request_id).collect();
+        let requests: HashMap<RequestId, Request> =
+            requests_of::<B::Db>(c, &request_ids).await?.into_iter().map(|r| (r.submitted.id, r)).collect();
+        let sql = format!("SELECT * FROM deadlines WHERE {} ORDER BY due_at", B::Db::any_id("task_id", 1));
+        let ids: DbList<Uuid> = tasks.iter().map(|t| t.id.as_uuid()).collect();
+        let clock_rows: Vec<DeadlineRecord> =
+            all(c, Stmt::<B::Db>::assembled(sql).bind(ids)).await.map_err(store_error)?;
+        let mut clocks: HashMap<TaskId, Vec<Deadline>> = HashMap::new();
+        for d in parse::<_, Deadline>(clock_rows)? {
+            clocks.entry(d.task_id).or_default().push(d);
+        }
+        Ok(tasks
+            .into_iter()
+            .filter_map(|t| {
+                let request = requests.get(&t.request_id).cloned()?;
+                let deadlines = clocks.remove(&t.id).unwrap_or_default();
+                Some(TaskListing { task: t, request, deadlines })
+            })
+            .collect())
+    }
+
+    async fn requests_in_status(
+        &self,
+        statuses: &[RequestStatus],
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<RequestView>, StoreError> {
+        let sql = format!(
+            "SELECT * FROM requests WHERE {} ORDER BY updated_at, id LIMIT $2 OFFSET $3",
+            B::Db::any("status", 1)
+        );
+        let s = Stmt::<B::Db>::assembled(sql)
+            .bind(statuses.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>())
+            .bind(i64::from(limit))
+            .bind(i64::from(offset));
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let rows: Vec<RequestRecord> = all(c, s).await.map_err(store_error)?;
+        views::<B::Db>(c, parse(rows)?).await
+    }
+
+    /// Leases due clocks and meetings past their time. On PostgreSQL, `SKIP LOCKED`: concurrent
+    /// scanners lease different rows instead of queueing behind each other; the lease keeps a row
+    /// from a second scanner until this one is done with it.
+    async fn lease_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        let lease = |table: &str, due: &str, state: &str| {
+            let sql = format!(
+                "UPDATE {table} SET lease_until = $2
+                 WHERE id IN (SELECT id FROM {table}
+                              WHERE state = '{state}' AND {due} <= $1
+                                AND (lease_until IS NULL OR lease_until < $1)
+                              ORDER BY {due} LIMIT $3{})
+                 RETURNING request_id",
+                B::Db::SKIP_LOCKED
+            );
+            Stmt::<B::Db>::assembled(sql).bind(DbTime(now)).bind(DbTime(lease_until)).bind(i64::from(limit))
+        };
+        let mut tx = self.begin().await?;
+        let mut ids: Vec<Col<Uuid>> =
+            all(&mut *tx, lease("deadlines", "next_action_at", "pending")).await.map_err(store_error)?;
+        let meetings: Vec<Col<Uuid>> =
+            all(&mut *tx, lease("meetings", "decide_by", "called")).await.map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        ids.extend(meetings);
+        ids.sort();
+        ids.dedup();
+        Ok(ids.into_iter().map(|(id,)| RequestId::from_uuid(id)).collect())
+    }
+
+    /// The hotspot trigger's neighbours: a rectangle through the partial index
+    /// `requests_open_category_point`, then the domain's exact distance.
+    async fn open_requests_near(&self, near: &Nearby) -> Result<Vec<Neighbour>, StoreError> {
+        let b = near.bounds();
+        let s = Stmt::<B::Db>::new(statements::OPEN_REQUESTS_NEAR)
+            .bind(near.category.as_str().to_owned())
+            .bind(b.min_lat)
+            .bind(b.max_lat)
+            .bind(b.min_lon)
+            .bind(b.max_lon)
+            .bind(DbTime(near.since));
+        let rows: Vec<NeighbourRow> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        near.keep(rows.into_iter().map(Into::into).collect()).map_err(corrupt)
+    }
+
+    /// Linked requests for supervisors, in the order asked.
+    async fn requests_by_id(&self, ids: &[RequestId]) -> Result<Vec<RequestView>, StoreError> {
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let mut requests = requests_of::<B::Db>(c, ids).await?;
+        requests.sort_by_key(|r| ids.iter().position(|id| *id == r.submitted.id));
+        views::<B::Db>(c, requests).await
+    }
+
+    async fn extension_request(&self, extension: ExtensionId) -> Result<Option<RequestId>, StoreError> {
+        let s = Stmt::<B::Db>::new(statements::EXTENSION_REQUEST).bind(extension.as_uuid());
+        request_id(&mut *self.read().await?, s).await
+    }
+
+    async fn pending_extensions(&self, limit: u32) -> Result<Vec<Extension>, StoreError> {
+        let s = Stmt::<B::Db>::new(statements::PENDING_EXTENSIONS).bind(i64::from(limit));
+        let rows: Vec<ExtensionRecord> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        parse(rows)
+    }
+}

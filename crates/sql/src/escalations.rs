@@ -1,0 +1,81 @@
+//! The escalations port, once for both backends: supervisors' and conveners' lists across cases.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::escalation::{Escalation, EscalationId, Meeting, MeetingId};
+use jiesu_domain::ids::RequestId;
+use jiesu_domain::ports::{EscalationQuery, Escalations, StoreError};
+use jiesu_domain::request::Request;
+use uuid::Uuid;
+
+use crate::backend::{Backend, SqlStore};
+use crate::dialect::{Col, DbList, DbTime, Dialect, Stmt, all, optional};
+use crate::records::{EscalationRecord, MeetingRecord};
+use crate::store::{parse, requests_of};
+use crate::store_error;
+
+impl<B: Backend> Escalations for SqlStore<B> {
+    /// Escalations with their requests: two queries whatever the page's size.
+    async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<(Escalation, Request)>, StoreError> {
+        let sql = format!(
+            "SELECT * FROM escalations
+             WHERE ({} OR {})
+               AND ({} OR {})
+               AND ($3 IS NULL OR opened_at < $3)
+             ORDER BY opened_at, id LIMIT $4 OFFSET $5",
+            B::Db::none(1),
+            B::Db::any("trigger", 1),
+            B::Db::none(2),
+            B::Db::any("state", 2),
+        );
+        let s = Stmt::<B::Db>::assembled(sql)
+            .bind(q.triggers.iter().map(|t| t.as_str().to_owned()).collect::<DbList<String>>())
+            .bind(q.states.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>())
+            .bind(q.opened_before.map(DbTime))
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset));
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let rows: Vec<EscalationRecord> = all(c, s).await.map_err(store_error)?;
+        let escalations: Vec<Escalation> = parse(rows)?;
+        let ids: Vec<RequestId> = escalations.iter().map(|e| e.request_id).collect();
+        let requests: HashMap<RequestId, Request> =
+            requests_of::<B::Db>(c, &ids).await?.into_iter().map(|r| (r.submitted.id, r)).collect();
+        Ok(escalations
+            .into_iter()
+            .filter_map(|e| {
+                let r = requests.get(&e.request_id)?.clone();
+                Some((e, r))
+            })
+            .collect())
+    }
+
+    async fn escalation_request(&self, id: EscalationId) -> Result<Option<RequestId>, StoreError> {
+        let s = Stmt::<B::Db>::new("SELECT request_id FROM escalations WHERE id = $1").bind(id.as_uuid());
+        let found: Option<Col<Uuid>> = optional(&mut *self.read().await?, s).await.map_err(store_error)?;
+        Ok(found.map(|(id,)| RequestId::from_uuid(id)))
+    }
+
+    async fn meetings_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Meeting>, StoreError> {
+        let s = Stmt::<B::Db>::new(
+            "SELECT * FROM meetings WHERE scheduled_at >= $1 AND scheduled_at < $2 ORDER BY scheduled_at, id LIMIT $3",
+        )
+        .bind(DbTime(from))
+        .bind(DbTime(to))
+        .bind(i64::from(limit));
+        let rows: Vec<MeetingRecord> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        parse(rows)
+    }
+
+    async fn meeting_request(&self, id: MeetingId) -> Result<Option<RequestId>, StoreError> {
+        let s = Stmt::<B::Db>::new("SELECT request_id FROM meetings WHERE id = $1").bind(id.as_uuid());
+        let found: Option<Col<Uuid>> = optional(&mut *self.read().await?, s).await.map_err(store_error)?;
+        Ok(found.map(|(id,)| RequestId::from_uuid(id)))
+    }
+}

@@ -1,0 +1,224 @@
+//! Writing a workflow change and the rows it carries, row by row, the same on both backends
+//! (PostgreSQL batches the clocks, events and hotspot members: see `Backend`).
+
+use jiesu_domain::deadline::Deadline;
+use jiesu_domain::escalation::{EscalationId, ProposedRule};
+use jiesu_domain::event::Event;
+use jiesu_domain::ids::RequestId;
+use jiesu_domain::ports::Committed;
+use jiesu_domain::task::Task;
+use jiesu_domain::workflow::Change;
+use sqlx::types::Json;
+
+use crate::backend::Backend;
+use crate::dialect::{Conn, DbTime, Dialect, JsonValue, Stmt, run};
+use crate::records::{
+    DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, ProposalRecord,
+    TaskRecord, VisitRecord,
+};
+use crate::statements;
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<JsonValue, sqlx::Error> {
+    serde_json::to_value(v).map(Json).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// Writes a change if its request is still at the version the change was decided on.
+pub(crate) async fn write_change<B: Backend>(
+    c: &mut Conn<B::Db>,
+    ch: &Change,
+) -> Result<Committed, sqlx::Error> {
+    let updated = run(
+        c,
+        Stmt::<B::Db>::new(statements::UPDATE_REQUEST)
+            .bind(ch.status.as_str().to_owned())
+            .bind(ch.area.as_ref().map(|a| a.as_str().to_owned()))
+            .bind(json(&ch.routing)?)
+            .bind(DbTime(ch.updated_at))
+            .bind(ch.request_id.as_uuid())
+            .bind(ch.expected_version),
+    )
+    .await?;
+    if updated == 0 {
+        return Ok(Committed::Stale);
+    }
+    upsert_tasks::<B::Db>(c, &ch.tasks).await?;
+    B::upsert_deadlines(c, &ch.deadlines).await?;
+    for d in ch.disclaims.iter().map(DisclaimRecord::from) {
+        let s = Stmt::<B::Db>::new(statements::UPSERT_DISCLAIM)
+            .bind(d.id)
+            .bind(d.request_id)
+            .bind(d.task_id)
+            .bind(d.bureau)
+            .bind(d.reason)
+            .bind(d.explanation)
+            .bind(d.by_user)
+            .bind(d.at)
+            .bind(d.state)
+            .bind(d.decided_by)
+            .bind(d.decided_at)
+            .bind(d.decision_note);
+        run(c, s).await?;
+    }
+    for e in ch.extensions.iter().map(ExtensionRecord::from) {
+        let s = Stmt::<B::Db>::new(statements::UPSERT_EXTENSION)
+            .bind(e.id)
+            .bind(e.request_id)
+            .bind(e.task_id)
+            .bind(e.bureau)
+            .bind(e.days)
+            .bind(e.reason)
+            .bind(e.requested_by)
+            .bind(e.requested_at)
+            .bind(e.state)
+            .bind(e.decided_by)
+            .bind(e.decided_at)
+            .bind(e.decision_note)
+            .bind(e.new_due);
+        run(c, s).await?;
+    }
+    for v in ch.visits.iter().map(VisitRecord::from) {
+        let s = Stmt::<B::Db>::new(statements::INSERT_VISIT)
+            .bind(v.id)
+            .bind(v.request_id)
+            .bind(v.solved)
+            .bind(v.satisfaction)
+            .bind(v.comment)
+            .bind(v.operator)
+            .bind(v.at);
+        run(c, s).await?;
+    }
+    for e in ch.escalations.iter().map(EscalationRecord::from) {
+        let s = Stmt::<B::Db>::new(statements::UPSERT_ESCALATION)
+            .bind(e.id)
+            .bind(e.request_id)
+            .bind(e.trigger)
+            .bind(e.state)
+            .bind(e.level)
+            .bind(e.owner)
+            .bind(e.deadline_id)
+            .bind(e.linked)
+            .bind(e.opened_at)
+            .bind(e.updated_at);
+        run(c, s).await?;
+    }
+    for m in ch.meetings.iter().map(MeetingRecord::from) {
+        let s = Stmt::<B::Db>::new(statements::UPSERT_MEETING)
+            .bind(m.id)
+            .bind(m.request_id)
+            .bind(m.escalation_id)
+            .bind(m.level)
+            .bind(m.convener)
+            .bind(m.scheduled_at)
+            .bind(m.decide_by)
+            .bind(m.state)
+            .bind(m.place)
+            .bind(m.invitees)
+            .bind(m.agenda)
+            .bind(m.decision)
+            .bind(m.called_at)
+            .bind(m.updated_at);
+        run(c, s).await?;
+    }
+    // A meeting's proposed rule, written with its decision.
+    for p in &ch.proposals {
+        insert_proposal::<B::Db>(c, p).await?;
+    }
+    B::insert_members(c, &ch.hotspot_members).await?;
+    B::insert_events(c, &ch.events).await?;
+    Ok(Committed::Yes)
+}
+
+/// New tasks, or a known one's state.
+pub async fn upsert_tasks<DB: Dialect>(c: &mut Conn<DB>, tasks: &[Task]) -> Result<(), sqlx::Error> {
+    for t in tasks.iter().map(TaskRecord::from) {
+        let s = Stmt::<DB>::new(statements::UPSERT_TASK)
+            .bind(t.id)
+            .bind(t.request_id)
+            .bind(t.bureau)
+            .bind(t.role)
+            .bind(t.state)
+            .bind(t.binding)
+            .bind(t.dispatched_at)
+            .bind(t.updated_at)
+            .bind(t.scope);
+        run(c, s).await?;
+    }
+    Ok(())
+}
+
+pub async fn upsert_deadlines<DB: Dialect>(
+    c: &mut Conn<DB>,
+    deadlines: &[Deadline],
+) -> Result<(), sqlx::Error> {
+    for d in deadlines.iter().map(DeadlineRecord::from) {
+        let s = Stmt::<DB>::new(statements::UPSERT_DEADLINE)
+            .bind(d.id)
+            .bind(d.request_id)
+            .bind(d.task_id)
+            .bind(d.kind)
+            .bind(d.class)
+            .bind(d.due_at)
+            .bind(d.state)
+            .bind(d.settled_at)
+            .bind(d.stage)
+            .bind(d.next_action_at);
+        run(c, s).await?;
+    }
+    Ok(())
+}
+
+/// Events are stored whole, as JSON, with the columns the outbox and the reads select on.
+pub async fn insert_events<DB: Dialect>(c: &mut Conn<DB>, events: &[Event]) -> Result<(), sqlx::Error> {
+    for e in events {
+        let s = Stmt::<DB>::new(
+            "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(e.id.as_uuid())
+        .bind(e.request_id.as_uuid())
+        .bind(e.task_id.map(|t| t.as_uuid()))
+        .bind(e.kind.name().to_owned())
+        .bind(json(e)?)
+        .bind(DbTime(e.occurred_at));
+        run(c, s).await?;
+    }
+    Ok(())
+}
+
+/// Inserted after the change's escalations (the rows they point to). No `ON CONFLICT`: a request
+/// already in a hotspot refuses the whole change (a unique violation, `StoreError::Conflict`), so
+/// no hotspot links a request another one holds.
+pub async fn insert_members<DB: Dialect>(
+    c: &mut Conn<DB>,
+    members: &[(RequestId, EscalationId)],
+) -> Result<(), sqlx::Error> {
+    for (request, escalation) in members {
+        let s = Stmt::<DB>::new("INSERT INTO hotspot_members (request_id, escalation_id) VALUES ($1, $2)")
+            .bind(request.as_uuid())
+            .bind(escalation.as_uuid());
+        run(c, s).await?;
+    }
+    Ok(())
+}
+
+/// Stores a meeting's proposal inside the caller's transaction (the meeting's decision commits
+/// it with the request's workflow change). Answers whether it was stored: `false` when the
+/// meeting's proposal already was.
+pub async fn insert_proposal<DB: Dialect>(c: &mut Conn<DB>, p: &ProposedRule) -> Result<bool, sqlx::Error> {
+    let r = ProposalRecord::from(p);
+    let s = Stmt::<DB>::new(statements::INSERT_PROPOSAL)
+        .bind(r.id)
+        .bind(r.request_id)
+        .bind(r.meeting_id)
+        .bind(r.categories)
+        .bind(r.areas)
+        .bind(r.lead)
+        .bind(r.assists)
+        .bind(r.note)
+        .bind(r.state)
+        .bind(r.proposed_at)
+        .bind(r.decided_by)
+        .bind(r.decided_at)
+        .bind(r.decision_note);
+    Ok(run(c, s).await? == 1)
+}
