@@ -1,5 +1,5 @@
 //! Independent implementations Jiesu is checked against: Python (the `georeport` Open311
-//! client, `jsonschema`, `wechatpy`) and Node.js (Code for America's `open311` client). They are
+//! client, `jsonschema`, `wechatpy`, `openapi-spec-validator`) and Node.js (Code for America's `open311` client). They are
 //! installed on first use under `target/test-env/`, from PyPI and the npm registry, and reused
 //! until their requirements change. A file lock makes parallel test processes wait for one setup.
 
@@ -37,14 +37,25 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// A Python with the tests' pinned packages (`tests/*/requirements.txt`).
+/// A Python with the tests' pinned packages (`tests/open311` and `tests/wechat`).
 pub fn python() -> PathBuf {
-    locked("python", || {
-        let venv = env_dir().join("python");
-        let files = [
-            workspace().join("tests/open311/requirements.txt"),
-            workspace().join("tests/wechat/requirements.txt"),
-        ];
+    let files = [
+        workspace().join("tests/open311/requirements.txt"),
+        workspace().join("tests/wechat/requirements.txt"),
+    ];
+    venv("python", &files)
+}
+
+/// A Python with `openapi-spec-validator` (`tests/openapi/requirements.txt`), in a venv of its own.
+pub fn openapi_python() -> PathBuf {
+    venv("openapi", &[workspace().join("tests/openapi/requirements.txt")])
+}
+
+/// The venv `target/test-env/<name>` with these requirement files installed; made again when
+/// they change.
+fn venv(name: &str, files: &[PathBuf]) -> PathBuf {
+    locked(name, || {
+        let venv = env_dir().join(name);
         let wanted: String =
             files.iter().map(|f| fs::read_to_string(f).expect("requirements file")).collect();
         let marker = venv.join("installed-requirements.txt");
@@ -54,7 +65,7 @@ pub fn python() -> PathBuf {
         }
         let _ = fs::remove_dir_all(&venv);
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-        for f in &files {
+        for f in files {
             run(Command::new(&python)
                 .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
                 .arg(f));

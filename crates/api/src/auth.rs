@@ -30,15 +30,16 @@ use chrono::{DateTime, Utc};
 use jiesu_auth::{Auth, LoginError};
 use jiesu_domain::ports::{Accounts, LoginClient, SessionKind};
 use jiesu_domain::staff::Principal;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ApiError;
+use crate::error::ErrorBody;
 use crate::staff::{SESSION_COOKIE, Staff, presented_token, unauthenticated};
 
 /// What the sign-in routes need.
 #[derive(Debug)]
-struct SignIn<A> {
+pub(crate) struct SignIn<A> {
     auth: Auth<A>,
     /// Mark the session cookie `Secure` (the service is reached over https).
     secure_cookie: bool,
@@ -56,20 +57,67 @@ pub fn routes<A: Accounts>(auth: Auth<A>, secure_cookie: bool, trusted_proxies: 
         .with_state(Arc::new(SignIn { auth, secure_cookie, trusted_proxies }))
 }
 
-#[derive(Deserialize)]
-struct Credentials {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct Credentials {
     username: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Deserialize)]
-struct LoginOptions {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LoginOptions {
     /// Put the token in the session cookie rather than in the body.
     #[serde(default)]
     cookie: bool,
 }
 
-async fn login<A: Accounts>(
+/// A staff member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub username: String,
+    /// staff, operator, supervisor, admin.
+    pub role: String,
+    /// The bureau of a bureau's staff; null for district-wide roles.
+    pub bureau: Option<String>,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginAnswer {
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+    /// The bearer token; absent with `?cookie=true` (it is in the cookie).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// 423: the account is locked for this client address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LockedBody {
+    pub error: Locked,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Locked {
+    /// `account_locked`.
+    pub code: String,
+    pub message: String,
+    pub locked_until: DateTime<Utc>,
+}
+
+/// Sign in (登录)
+///
+/// Answers a bearer token. With `?cookie=true` the token is set as the `jiesu_session` cookie
+/// (HttpOnly, SameSite=Strict) instead, for the staff pages. After repeated failures from one
+/// client address the account is locked for that address only, for a while; too many attempts
+/// from one address (or on one username) in a minute are answered 429 before any password is
+/// checked.
+#[utoipa::path(post, operation_id = "login", path = "/api/v1/auth/login", tag = "staff", security(()), params(LoginOptions),
+    request_body = Credentials, responses(
+    (status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 423, body = LockedBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub(crate) async fn login<A: Accounts>(
     State(s): State<Arc<SignIn<A>>>,
     extensions: Extensions,
     headers: HeaderMap,
@@ -117,7 +165,8 @@ async fn login<A: Accounts>(
             return ApiError::internal().into_response();
         }
     };
-    let mut body = json!({ "expires_at": session.expires_at, "user": user_json(&session.principal) });
+    let mut body =
+        LoginAnswer { expires_at: session.expires_at, user: user(&session.principal), token: None };
     let mut headers = HeaderMap::new();
     // A response with a credential in it must not be cached anywhere (RFC 6749 §5.1 does the same).
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -128,7 +177,7 @@ async fn login<A: Accounts>(
             Err(_) => return ApiError::internal().into_response(),
         };
     } else {
-        body["token"] = Value::from(session.token.expose());
+        body.token = Some(session.token.expose().to_owned());
     }
     (headers, Json(body)).into_response()
 }
@@ -136,11 +185,13 @@ async fn login<A: Accounts>(
 /// 423 Locked: the account exists and is locked; the client is told when to try again.
 fn locked(until: DateTime<Utc>) -> Response {
     let wait = (until - jiesu_domain::time::now()).num_seconds().max(1);
-    let body = json!({ "error": {
-        "code": "account_locked",
-        "message": "too many failed logins: the account is locked for a while",
-        "locked_until": until,
-    }});
+    let body = LockedBody {
+        error: Locked {
+            code: "account_locked".to_owned(),
+            message: "too many failed logins: the account is locked for a while".to_owned(),
+            locked_until: until,
+        },
+    };
     let mut r = (StatusCode::LOCKED, Json(body)).into_response();
     r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
     r
@@ -151,9 +202,13 @@ fn retry_after(mut r: Response, secs: u64) -> Response {
     r
 }
 
-/// Ends the session the request carries; 204 even if it had already ended (logging out twice
-/// is not an error), 401 when there is no token at all. Clears the cookie either way.
-async fn logout<A: Accounts>(State(s): State<Arc<SignIn<A>>>, headers: HeaderMap) -> Response {
+/// Sign out
+///
+/// Ends the session the request carries; 204 even if it had already ended (logging out twice is
+/// not an error), 401 when there is no token at all. Clears the cookie either way.
+#[utoipa::path(post, operation_id = "logout", path = "/api/v1/auth/logout", tag = "staff", responses(
+    (status = 204, description = "Signed out."), (status = 401, body = ErrorBody)))]
+pub(crate) async fn logout<A: Accounts>(State(s): State<Arc<SignIn<A>>>, headers: HeaderMap) -> Response {
     let Some(token) = presented_token(&headers) else { return unauthenticated() };
     if let Err(e) = s.auth.logout(token).await {
         tracing::error!(error = %e, "logout failed unexpectedly");
@@ -166,16 +221,19 @@ async fn logout<A: Accounts>(State(s): State<Arc<SignIn<A>>>, headers: HeaderMap
     r
 }
 
-async fn me(Staff(me): Staff) -> Json<Value> {
-    Json(user_json(&me))
+/// Who am I
+#[utoipa::path(get, operation_id = "me", path = "/api/v1/me", tag = "staff", responses(
+    (status = 200, body = User), (status = 401, body = ErrorBody)))]
+pub(crate) async fn me(Staff(me): Staff) -> Json<User> {
+    Json(user(&me))
 }
 
-fn user_json(p: &Principal) -> Value {
-    json!({
-        "username": p.username.as_str(),
-        "role": p.role.as_str(),
-        "bureau": p.bureau.as_ref().map(|b| b.as_str()),
-    })
+fn user(p: &Principal) -> User {
+    User {
+        username: p.username.as_str().to_owned(),
+        role: p.role.as_str().to_owned(),
+        bureau: p.bureau.as_ref().map(|b| b.as_str().to_owned()),
+    }
 }
 
 /// The session cookie; an empty value with `Max-Age=0` deletes it.

@@ -1,16 +1,32 @@
 //! The JSON error every non-channel endpoint returns: `{"error": {"code", "message"}}` with a
-//! stable snake_case `code` clients can branch on. Causes of 5xx are logged where they happen and
-//! never sent to the client.
+//! stable snake_case `code` clients can branch on. Causes of 5xx are logged once, where they are
+//! converted into an `ApiError` (see the `From` impls in `work::errors`), and never sent to the
+//! client.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
+    pub message: String,
+}
+
+/// An error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable snake_case code (`not_found`, `forbidden`, `invalid_field`,
+/// `illegal_transition`, ...) and a message for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
     pub message: String,
 }
 
@@ -34,7 +50,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } })))
-            .into_response()
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        (self.status, Json(body)).into_response()
     }
 }

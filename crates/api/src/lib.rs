@@ -1,7 +1,9 @@
 //! The staff's HTTP API and the server's own routes: `/healthz`, `/readyz` and `/metrics` (`ops`),
 //! the JSON error type, staff sign-in (`auth`: login, logout, me) and the staff's work (`work`).
-//! Any route takes the signed-in staff member with the `staff::Staff` extractor and checks roles
-//! with `Staff::require`.
+//! Any route takes the signed-in staff member with the `staff::Staff` extractor (or `DistrictWide`
+//! / `Supervising`, which also check the role) and checks other roles with `Staff::require`. The
+//! staff API's OpenAPI document is generated from the handlers and their body types
+//! (`work::openapi`).
 //!
 //! This crate builds its own routers; which are mounted, beside the channels' (`jiesu_intake`)
 //! and the photos (`jiesu_media`), and the middleware in front of them are the binary's
@@ -15,4 +17,4 @@ pub mod staff;
 pub mod work;
 
 pub use error::ApiError;
-pub use staff::{Authenticator, Staff, require_role};
+pub use staff::{Authenticator, DistrictWide, Staff, Supervising, require_role};

@@ -87,6 +87,48 @@ pub fn require_role(principal: &Principal, roles: &[StaffRole]) -> Result<(), Ap
     }
 }
 
+/// A signed-in operator, supervisor or admin (the district-wide roles); anyone else 403
+/// `forbidden`, checked before anything else of the request is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistrictWide(pub Principal);
+
+/// A signed-in supervisor or admin, who decide extensions, escalations and rules; anyone else 403.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Supervising(pub Principal);
+
+impl DistrictWide {
+    pub const ROLES: &[StaffRole] = &[StaffRole::Operator, StaffRole::Supervisor, StaffRole::Admin];
+}
+
+impl Supervising {
+    pub const ROLES: &[StaffRole] = &[StaffRole::Supervisor, StaffRole::Admin];
+}
+
+async fn staff_in<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    roles: &[StaffRole],
+) -> Result<Principal, Response> {
+    let staff = Staff::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+    staff.require(roles).map_err(IntoResponse::into_response)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for DistrictWide {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        staff_in(parts, state, Self::ROLES).await.map(Self)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Supervising {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        staff_in(parts, state, Self::ROLES).await.map(Self)
+    }
+}
+
 /// Why a request carries no usable session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffRejection {

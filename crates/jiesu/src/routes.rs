@@ -72,6 +72,12 @@ pub struct Context<S, Q> {
     pub ops: ops::Ops<Q>,
 }
 
+/// The OpenAPI document served at `/api/v1/openapi.json`: the staff API's and the hotline API's,
+/// each generated from its own handlers and types.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    work::openapi::staff().merge_from(hotline::openapi())
+}
+
 pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
@@ -96,7 +102,8 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
             .merge(jiesu_media::routes(ctx.media.clone()));
         app = app
             .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies, settings.trusted_proxies.clone()))
-            .merge(work::routes(ctx.work.clone()));
+            .merge(work::routes(ctx.work.clone()))
+            .merge(work::openapi::routes(&openapi_document()));
     }
     // Every route can take a `Staff` argument: the extractor finds the sessions here.
     app = app.layer(axum::Extension(Authenticator::new(ctx.auth)));

@@ -42,6 +42,20 @@ pub fn act_error(e: ActError) -> ApiError {
     }
 }
 
+impl From<ActError> for ApiError {
+    fn from(e: ActError) -> Self {
+        act_error(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        store_error(e)
+    }
+}
+
+/// A store failure: 503 while the database is unavailable, else 500; the cause is logged here,
+/// once, and never shown.
 pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Unavailable(cause) => {

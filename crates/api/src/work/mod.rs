@@ -24,12 +24,19 @@
 //! | `GET /api/v1/rules/proposed` (`state`), `GET /api/v1/rules/proposed/{id}` | supervisors |
 //! | `POST /api/v1/rules/proposed/{id}/accept`, `/decline` | supervisors |
 //!
-//! The OpenAPI document (`openapi/staff-api.json`) describes every route, and is served at
+//! Every handler carries its OpenAPI operation (`#[utoipa::path]`) and every body its schema;
+//! `openapi::staff` gathers them; the binary adds the hotline's part and serves the whole at
 //! `/api/v1/openapi.json`.
 
+mod case_view;
+mod desk;
 mod errors;
 mod escalation_view;
 mod escalations;
+mod extract;
+mod meetings;
+pub mod openapi;
+mod progress;
 mod requests;
 mod rules;
 mod tasks;
@@ -57,19 +64,12 @@ pub struct WorkApi<S> {
     pub rules: RulebookService<S>,
 }
 
-/// The staff API's OpenAPI document, served at `/api/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("../../openapi/staff-api.json");
-
 pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -> Router {
     Router::new()
-        .route(
-            "/api/v1/openapi.json",
-            get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI) }),
-        )
         .route("/api/v1/tasks", get(tasks::list::<S>))
         .route("/api/v1/tasks/{id}", get(tasks::show::<S>))
         .route("/api/v1/tasks/{id}/claim", post(tasks::claim::<S>))
-        .route("/api/v1/tasks/{id}/progress", post(tasks::progress::<S>))
+        .route("/api/v1/tasks/{id}/progress", post(progress::progress::<S>))
         .route("/api/v1/tasks/{id}/resolve", post(tasks::resolve::<S>))
         .route("/api/v1/tasks/{id}/disclaim", post(tasks::disclaim::<S>))
         .route("/api/v1/tasks/{id}/extension", post(tasks::extension::<S>))
@@ -82,17 +82,17 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -
         .route("/api/v1/requests/{tracking}/review", post(requests::review::<S>))
         .route("/api/v1/requests/{tracking}/visit", post(requests::visit::<S>))
         .route("/api/v1/requests/{tracking}/reveal-phone", post(requests::reveal_phone::<S>))
-        .route("/api/v1/desk", get(requests::desk::<S>))
-        .route("/api/v1/extensions", get(requests::extensions::<S>))
-        .route("/api/v1/extensions/{id}/decision", post(requests::decide_extension::<S>))
+        .route("/api/v1/desk", get(desk::desk::<S>))
+        .route("/api/v1/extensions", get(desk::extensions::<S>))
+        .route("/api/v1/extensions/{id}/decision", post(desk::decide_extension::<S>))
         .route("/api/v1/escalations", get(escalations::list::<S>))
         .route("/api/v1/escalations/{id}", get(escalations::show::<S>))
         .route("/api/v1/escalations/{id}/dismiss", post(escalations::dismiss::<S>))
-        .route("/api/v1/meetings", get(escalations::meetings::<S>))
-        .route("/api/v1/meetings/{id}", get(escalations::meeting::<S>))
-        .route("/api/v1/meetings/{id}/confirm", post(escalations::confirm::<S>))
-        .route("/api/v1/meetings/{id}/reschedule", post(escalations::reschedule::<S>))
-        .route("/api/v1/meetings/{id}/decision", post(escalations::decide::<S>))
+        .route("/api/v1/meetings", get(meetings::list::<S>))
+        .route("/api/v1/meetings/{id}", get(meetings::show::<S>))
+        .route("/api/v1/meetings/{id}/confirm", post(meetings::confirm::<S>))
+        .route("/api/v1/meetings/{id}/reschedule", post(meetings::reschedule::<S>))
+        .route("/api/v1/meetings/{id}/decision", post(meetings::decide::<S>))
         .route("/api/v1/rules/proposed", get(rules::list::<S>))
         .route("/api/v1/rules/proposed/{id}", get(rules::show::<S>))
         .route("/api/v1/rules/proposed/{id}/accept", post(rules::accept::<S>))

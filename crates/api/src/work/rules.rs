@@ -6,13 +6,11 @@
 //! `already_decided`, and 409 `rule_conflict` when the rule does not fit the list in force (a
 //! tie with another rule, an unknown bureau, area or category), with the compiler's messages.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use jiesu_domain::ValidationError;
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
@@ -20,84 +18,132 @@ use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::escalation::{ProposalEdits, ProposalId, ProposalState, ProposedRule};
 use jiesu_domain::ports::{Cases, RuleBook, Store};
-use jiesu_domain::staff::{Principal, StaffRole};
 use jiesu_domain::workflow::Note;
 use jiesu_workflow::RuleDecisionError;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::errors::{optional, required, store_error};
-use super::{WorkApi, view};
+use super::extract::{IdPath, QueryOf};
+use super::tasks::Api;
+use super::view::{self, Bureau, Named, RequestBrief};
 use crate::ApiError;
-use crate::staff::{Staff, require_role};
+use crate::error::ErrorBody;
+use crate::staff::Supervising;
 
-type Api<S> = State<Arc<WorkApi<S>>>;
-
-/// Who decides what goes into the responsibility list.
-const DECIDERS: &[StaffRole] = &[StaffRole::Supervisor, StaffRole::Admin];
-
-fn proposal_id(raw: &str) -> Result<ProposalId, ApiError> {
-    raw.parse::<uuid::Uuid>()
-        .map(ProposalId::from_uuid)
-        .map_err(|_| ApiError::not_found("no such proposed rule"))
-}
-
-fn decision_error(e: RuleDecisionError) -> ApiError {
-    let message = e.to_string();
-    match e {
-        RuleDecisionError::NotFound => ApiError::not_found(message),
-        RuleDecisionError::AlreadyDecided(_) => {
-            ApiError::new(StatusCode::CONFLICT, "already_decided", message)
+impl From<RuleDecisionError> for ApiError {
+    fn from(e: RuleDecisionError) -> Self {
+        let message = e.to_string();
+        match e {
+            RuleDecisionError::NotFound => ApiError::not_found(message),
+            RuleDecisionError::AlreadyDecided(_) => {
+                ApiError::new(StatusCode::CONFLICT, "already_decided", message)
+            }
+            RuleDecisionError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "rule_conflict", message),
+            RuleDecisionError::Store(e) => store_error(e),
         }
-        RuleDecisionError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "rule_conflict", message),
-        RuleDecisionError::Store(e) => store_error(e),
     }
 }
 
-fn named<T>(codes: &[T], code: impl Fn(&T) -> &str, name: impl Fn(&T) -> Option<String>) -> Vec<Value> {
-    codes.iter().map(|c| json!({ "code": code(c), "name": name(c) })).collect()
+fn named<T>(codes: &[T], code: impl Fn(&T) -> &str, name: impl Fn(&T) -> Option<String>) -> Vec<Named> {
+    codes.iter().map(|c| Named { code: code(c).to_owned(), name: name(c) }).collect()
+}
+
+/// The responsibility-list rule a proposal becomes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleRef {
+    pub id: String,
+    pub version: String,
+    /// Whether the rule is in force in this process.
+    pub in_force: bool,
+}
+
+/// A supervisor's decision on a proposal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalDecisionView {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// A rule a coordination meeting proposed: categories in areas → a lead and assists.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalView {
+    pub id: String,
+    /// proposed, accepted, declined.
+    pub state: String,
+    pub request_id: String,
+    pub meeting_id: String,
+    pub rule: RuleRef,
+    pub categories: Vec<Named>,
+    pub areas: Vec<Named>,
+    pub lead: Bureau,
+    pub assists: Vec<Bureau>,
+    pub note: Option<String>,
+    pub proposed_at: DateTime<Utc>,
+    pub decision: Option<ProposalDecisionView>,
+    /// The request the meeting was about, in brief (one proposal only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestBrief>,
 }
 
 /// A proposal as supervisors see it, with the rule it becomes and whether that is in force here.
-fn proposal(d: &District, p: &ProposedRule) -> Value {
+fn proposal(d: &District, p: &ProposedRule) -> ProposalView {
     let rule = p.rule_id();
-    json!({
-        "id": p.id.to_string(),
-        "state": p.state.as_str(),
-        "request_id": p.request_id.to_string(),
-        "meeting_id": p.meeting_id.to_string(),
-        "rule": {
-            "id": rule.as_str(),
-            "version": p.rule_version().as_str(),
-            "in_force": d.rules().get(&rule).is_some(),
+    ProposalView {
+        id: p.id.to_string(),
+        state: p.state.as_str().to_owned(),
+        request_id: p.request_id.to_string(),
+        meeting_id: p.meeting_id.to_string(),
+        rule: RuleRef {
+            id: rule.as_str().to_owned(),
+            version: p.rule_version().as_str().to_owned(),
+            in_force: d.rules().get(&rule).is_some(),
         },
-        "categories": named(&p.categories, |c| c.as_str(), |c| d.taxonomy().get(c).map(|x| x.name.clone())),
-        "areas": named(&p.areas, |a| a.as_str(), |a| d.areas().get(a).map(|x| x.name.clone())),
-        "lead": view::bureau(d, &p.lead),
-        "assists": p.assists.iter().map(|b| view::bureau(d, b)).collect::<Vec<_>>(),
-        "note": p.note.as_ref().map(|n| n.as_str()),
-        "proposed_at": p.proposed_at,
-        "decision": p.decision.as_ref().map(|x| json!({
-            "by": x.by, "at": x.at, "note": x.note.as_ref().map(|n| n.as_str()),
-        })),
-    })
+        categories: named(&p.categories, |c| c.as_str(), |c| d.taxonomy().get(c).map(|x| x.name.clone())),
+        areas: named(&p.areas, |a| a.as_str(), |a| d.areas().get(a).map(|x| x.name.clone())),
+        lead: view::bureau(d, &p.lead),
+        assists: p.assists.iter().map(|b| view::bureau(d, b)).collect(),
+        note: p.note.as_ref().map(|n| n.as_str().to_owned()),
+        proposed_at: p.proposed_at,
+        decision: p.decision.as_ref().map(|x| ProposalDecisionView {
+            by: x.by.clone(),
+            at: x.at,
+            note: x.note.as_ref().map(|n| n.as_str().to_owned()),
+        }),
+        request: None,
+    }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
     /// `proposed`, `accepted` or `declined`; every state when absent.
     state: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 100)]
     limit: Option<u32>,
 }
 
+/// Proposed rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalList {
+    pub proposals: Vec<ProposalView>,
+}
+
+/// Rules proposed by coordination meetings
+///
+/// Oldest first; every state unless `state` is given.
+///
+/// Who: supervisors, admins
+#[utoipa::path(get, operation_id = "rules_list", path = "/api/v1/rules/proposed", tag = "supervisors", params(ListQuery), responses(
+    (status = 200, body = ProposalList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 403, body = ErrorBody)))]
 pub(super) async fn list<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
-    Staff(me): Staff,
-    q: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    require_role(&me, DECIDERS)?;
-    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    Supervising(_): Supervising,
+    QueryOf(q): QueryOf<ListQuery>,
+) -> Result<Json<ProposalList>, ApiError> {
     let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(ProposalState::parse(s).ok_or_else(|| {
@@ -106,49 +152,43 @@ pub(super) async fn list<S: Store + Cases + RuleBook>(
         })?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let found = api.rules.store().proposals(state, limit).await.map_err(store_error)?;
+    let found = api.rules.store().proposals(state, limit).await?;
     let d = api.rules.district();
-    Ok(Json(json!({ "proposals": found.iter().map(|p| proposal(&d, p)).collect::<Vec<_>>() })))
+    Ok(Json(ProposalList { proposals: found.iter().map(|p| proposal(&d, p)).collect() }))
 }
 
+const PROPOSAL_ID: &str = "The proposed rule's id.";
+
+/// One proposed rule, with its request in brief
+///
+/// Who: supervisors, admins
+#[utoipa::path(get, operation_id = "rules_show", path = "/api/v1/rules/proposed/{id}", tag = "supervisors",
+    params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)), responses(
+    (status = 200, body = ProposalView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    (status = 404, body = ErrorBody)))]
 pub(super) async fn show<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    require_role(&me, DECIDERS)?;
-    let id = proposal_id(&id)?;
-    let p = api
-        .rules
-        .store()
-        .proposal(id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found("no such proposed rule"))?;
+    Supervising(_): Supervising,
+    IdPath(id): IdPath<ProposalId>,
+) -> Result<Json<ProposalView>, ApiError> {
+    let p =
+        api.rules.store().proposal(id).await?.ok_or_else(|| ApiError::not_found("no such proposed rule"))?;
     let d = api.rules.district();
     let mut v = proposal(&d, &p);
     // The request the meeting was about, in brief: its tracking number leads to the whole case.
-    if let Some(case) = api.workflow.store().load_case(p.request_id).await.map_err(store_error)? {
-        v["request"] = view::request_brief(&d, &case.request);
+    if let Some(case) = api.workflow.store().load_case(p.request_id).await? {
+        v.request = Some(view::request_brief(&d, &case.request));
     }
     Ok(Json(v))
 }
 
-/// A decision's input, after the caller's role: the proposal's id and the optional JSON body
-/// (none, or empty, is the default; anything else must parse).
-fn decision_input<T: DeserializeOwned + Default>(
-    me: &Principal,
-    id: &str,
-    body: &Bytes,
-) -> Result<(ProposalId, T), ApiError> {
-    require_role(me, DECIDERS)?;
-    let id = proposal_id(id)?;
+/// The optional JSON body of a decision: none, or empty, is the default; anything else must parse.
+fn optional_body<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok((id, T::default()));
+        return Ok(T::default());
     }
-    let parsed = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
-    Ok((id, parsed))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))
 }
 
 fn codes<T>(
@@ -158,34 +198,50 @@ fn codes<T>(
     raw.map(|v| v.iter().map(|c| required(c, parse)).collect()).transpose()
 }
 
-/// What the supervisor changes; absent fields keep the meeting's proposal.
-#[derive(Debug, Default, Deserialize)]
+/// What changes from the meeting's proposal; absent fields stay as proposed.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct EditsBody {
+pub(super) struct EditsBody {
     categories: Option<Vec<String>>,
     areas: Option<Vec<String>>,
     lead: Option<String>,
     assists: Option<Vec<String>>,
     /// The rule's own note (why), replacing the meeting's.
+    #[schema(max_length = 2000)]
     note: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AcceptBody {
+pub(super) struct AcceptBody {
     /// Why it was accepted, for the record.
+    #[schema(max_length = 2000)]
     note: Option<String>,
     #[serde(default)]
     edits: EditsBody,
 }
 
+/// Accept a proposed rule into the responsibility list (采纳), possibly edited
+///
+/// The rule is checked against the list in force (the district's files and the rules accepted
+/// before) and refused with the compiler's messages (`rule_conflict`) if it ties with another
+/// rule or names an unknown bureau, area or category: edit it (a narrower area, say) and accept
+/// again. Accepted, it routes this process's next request at once; other processes follow within
+/// `district.reload_secs`. The request's history records `rule_accepted`. The body is optional.
+///
+/// Who: supervisors, admins
+#[utoipa::path(post, operation_id = "rules_accept", path = "/api/v1/rules/proposed/{id}/accept", tag = "supervisors",
+    params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)), request_body(content = Option<AcceptBody>),
+    responses(
+    (status = 200, body = ProposalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn accept<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
+    Supervising(me): Supervising,
+    IdPath(id): IdPath<ProposalId>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let (id, b): (_, AcceptBody) = decision_input(&me, &id, &body)?;
+) -> Result<Json<ProposalView>, ApiError> {
+    let b: AcceptBody = optional_body(&body)?;
     let edits = ProposalEdits {
         categories: codes(b.edits.categories, CategoryCode::parse)?,
         areas: codes(b.edits.areas, AreaCode::parse)?,
@@ -196,25 +252,37 @@ pub(super) async fn accept<S: Store + Cases + RuleBook>(
     let note = optional(b.note, Note::parse)?;
     let accepted = api.rules.accept(id, edits, me.username.as_str(), note).await.map_err(|e| {
         tracing::info!(proposal.id = %id, user = %me.username, refused = %e, "acceptance refused");
-        decision_error(e)
+        ApiError::from(e)
     })?;
     Ok(Json(proposal(&api.rules.district(), &accepted)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DeclineBody {
+pub(super) struct DeclineBody {
+    #[schema(max_length = 2000)]
     note: Option<String>,
 }
 
+/// Decline a proposed rule (不予采纳)
+///
+/// The responsibility list stays as it is; the request's history records `rule_declined`. The
+/// body is optional.
+///
+/// Who: supervisors, admins
+#[utoipa::path(post, operation_id = "rules_decline", path = "/api/v1/rules/proposed/{id}/decline", tag = "supervisors",
+    params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)), request_body(content = Option<DeclineBody>),
+    responses(
+    (status = 200, body = ProposalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn decline<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
+    Supervising(me): Supervising,
+    IdPath(id): IdPath<ProposalId>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let (id, b): (_, DeclineBody) = decision_input(&me, &id, &body)?;
+) -> Result<Json<ProposalView>, ApiError> {
+    let b: DeclineBody = optional_body(&body)?;
     let note = optional(b.note, Note::parse)?;
-    let declined = api.rules.decline(id, me.username.as_str(), note).await.map_err(decision_error)?;
+    let declined = api.rules.decline(id, me.username.as_str(), note).await?;
     Ok(Json(proposal(&api.rules.district(), &declined)))
 }

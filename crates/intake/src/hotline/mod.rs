@@ -21,7 +21,8 @@ use axum::routing::post;
 use jiesu_domain::api_client::ClientChannel;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{Queue, Store};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
 pub use import::{ImportReport, Outcome, import};
 pub use order::{FieldError, WorkOrder};
@@ -41,6 +42,52 @@ pub struct Hotline<S, Q> {
 
 pub fn routes<S: Store, Q: Queue>(state: Arc<Hotline<S, Q>>) -> Router {
     Router::new().route("/hotline/v1/work-orders", post(receive::<S, Q>)).with_state(state)
+}
+
+/// The hotline API's part of the OpenAPI document (`jiesu_api` serves the whole).
+#[derive(OpenApi)]
+#[openapi(paths(receive), modifiers(&ApiKeyScheme), tags((name = "hotline", description = "The 12345 hotline's call centre (热线).")))]
+struct HotlineApi;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    HotlineApi::openapi()
+}
+
+/// The call centre authenticates with an API key as a bearer token.
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An API key of the hotline channel."));
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("api_key", SecurityScheme::Http(scheme.build()));
+    }
+}
+
+/// What the call centre gets back: our tracking number for its order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Receipt {
+    pub tracking_number: String,
+    pub order_no: String,
+}
+
+/// The hotline's error body: `{"error": {"code", "field", "message"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HotlineErrorBody {
+    pub error: HotlineErrorDetail,
+}
+
+/// A stable code (`unauthorized`, `invalid_json`, `invalid_field`, `invalid_body`, `unavailable`),
+/// the order's field at fault for `invalid_field`, and a message for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HotlineErrorDetail {
+    pub code: String,
+    pub field: Option<String>,
+    pub message: String,
 }
 
 /// The hotline's error reply.
@@ -71,16 +118,30 @@ impl From<FieldError> for HotlineError {
 
 impl IntoResponse for HotlineError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "field": self.field, "message": self.message } });
+        let error = HotlineErrorDetail {
+            code: self.code.to_owned(),
+            field: self.field.map(str::to_owned),
+            message: self.message,
+        };
+        let body = HotlineErrorBody { error };
         (self.status, Json(body)).into_response()
     }
 }
 
+/// Receive a work order (工单)
+///
+/// Sending the same order again (after a network error, say) returns the same tracking number
+/// and stores it once.
+#[utoipa::path(post, operation_id = "hotline_work_order", path = "/hotline/v1/work-orders", tag = "hotline", security(("api_key" = [])),
+    request_body = WorkOrder, responses(
+    (status = 200, description = "Received: our tracking number.", body = Receipt), (status = 400, description = "Invalid JSON or an invalid field (`field` names it).", body = HotlineErrorBody),
+    (status = 401, description = "No valid API key.", body = HotlineErrorBody), (status = 413, description = "The body is too large.", body = HotlineErrorBody),
+    (status = 503, description = "Nothing was recorded: retry.", body = HotlineErrorBody)))]
 async fn receive<S: Store, Q: Queue>(
     State(s): State<Arc<Hotline<S, Q>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<serde_json::Value>, HotlineError> {
+) -> Result<Json<Receipt>, HotlineError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -110,5 +171,5 @@ async fn receive<S: Store, Q: Queue>(
         )
     })?;
     tracing::info!(request.id = %request.id, tracking = %request.tracking, client = %client.name, "work order received");
-    Ok(Json(json!({ "tracking_number": request.tracking.as_str(), "order_no": order_no })))
+    Ok(Json(Receipt { tracking_number: request.tracking.as_str().to_owned(), order_no }))
 }

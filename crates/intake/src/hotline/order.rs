@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 /// A work order as the call centre sends it. Field names are the API's; the CSV export's Chinese
 /// headers map onto them (see `csv`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkOrder {
     /// 工单编号: the call centre's number, and our idempotency key.
