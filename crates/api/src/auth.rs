@@ -113,10 +113,15 @@ pub struct Locked {
 /// client address the account is locked for that address only, for a while; too many attempts
 /// from one address (or on one username) in a minute are answered 429 before any password is
 /// checked.
-#[utoipa::path(post, operation_id = "login", path = "/api/v1/auth/login", tag = "staff", security(()), params(LoginOptions),
-    request_body = Credentials, responses(
-    (status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 423, body = LockedBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "login", path = "/api/v1/auth/login", tag = "staff", security(()),
+    params(LoginOptions), request_body = Credentials,
+    responses(
+        (status = 200, body = LoginAnswer), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 423, body = LockedBody), (status = 429, body = ErrorBody),
+        (status = 503, body = ErrorBody),
+    ),
+)]
 pub(crate) async fn login<A: Accounts>(
     State(s): State<Arc<SignIn<A>>>,
     extensions: Extensions,
@@ -206,8 +211,12 @@ fn retry_after(mut r: Response, secs: u64) -> Response {
 ///
 /// Ends the session the request carries; 204 even if it had already ended (logging out twice is
 /// not an error), 401 when there is no token at all. Clears the cookie either way.
-#[utoipa::path(post, operation_id = "logout", path = "/api/v1/auth/logout", tag = "staff", responses(
-    (status = 204, description = "Signed out."), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "logout", path = "/api/v1/auth/logout", tag = "staff",
+    responses(
+        (status = 204, description = "Signed out."), (status = 401, body = ErrorBody),
+    ),
+)]
 pub(crate) async fn logout<A: Accounts>(State(s): State<Arc<SignIn<A>>>, headers: HeaderMap) -> Response {
     let Some(token) = presented_token(&headers) else { return unauthenticated() };
     if let Err(e) = s.auth.logout(token).await {
@@ -222,8 +231,12 @@ pub(crate) async fn logout<A: Accounts>(State(s): State<Arc<SignIn<A>>>, headers
 }
 
 /// Who am I
-#[utoipa::path(get, operation_id = "me", path = "/api/v1/me", tag = "staff", responses(
-    (status = 200, body = User), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "me", path = "/api/v1/me", tag = "staff",
+    responses(
+        (status = 200, body = User), (status = 401, body = ErrorBody),
+    ),
+)]
 pub(crate) async fn me(Staff(me): Staff) -> Json<User> {
     Json(user(&me))
 }

@@ -48,9 +48,13 @@ pub struct DeskPage {
 /// The dispatch desk's queues
 ///
 /// Who: operators, supervisors, admins
-#[utoipa::path(get, operation_id = "desk_queue", path = "/api/v1/desk", tag = "dispatch desk", params(DeskQuery), responses(
-    (status = 200, body = DeskPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "desk_queue", path = "/api/v1/desk", tag = "dispatch desk", params(DeskQuery),
+    responses(
+        (status = 200, body = DeskPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+)]
 pub(super) async fn desk<S: Store + Cases>(
     State(api): Api<S>,
     DistrictWide(_): DistrictWide,
@@ -93,8 +97,13 @@ pub struct PendingExtensions {
 /// Extensions waiting for a decision
 ///
 /// Who: supervisors, admins
-#[utoipa::path(get, operation_id = "desk_extensions", path = "/api/v1/extensions", tag = "supervisors", responses(
-    (status = 200, body = PendingExtensions), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "desk_extensions", path = "/api/v1/extensions", tag = "supervisors",
+    responses(
+        (status = 200, body = PendingExtensions), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+)]
 pub(super) async fn extensions<S: Store + Cases>(
     State(api): Api<S>,
     Supervising(_): Supervising,
@@ -109,11 +118,15 @@ pub(super) async fn extensions<S: Store + Cases>(
 /// Approval moves the task's resolution deadline by the working days asked for.
 ///
 /// Who: supervisors, admins
-#[utoipa::path(post, operation_id = "desk_decide_extension", path = "/api/v1/extensions/{id}/decision", tag = "supervisors",
-    params(("id" = uuid::Uuid, Path, description = "The extension's id.")),
-    request_body = ReviewBody, responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "desk_decide_extension", path = "/api/v1/extensions/{id}/decision",
+    tag = "supervisors", params(("id" = uuid::Uuid, Path, description = "The extension's id.")),
+    request_body = ReviewBody,
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn decide_extension<S: Store + Cases>(
     State(api): Api<S>,
     Supervising(me): Supervising,

@@ -14,10 +14,11 @@ use utoipa::ToSchema;
 
 use super::WorkApi;
 use super::case_view::{self, CaseView};
+use super::disclaims::NoteBody;
 use super::errors::{body, optional};
 use super::escalation_view::{self, EscalationView};
 use super::extract::{IdPath, QueryOf};
-use super::tasks::{Api, NoteBody};
+use super::tasks::Api;
 use super::view::{self, RequestBrief};
 use crate::ApiError;
 use crate::error::ErrorBody;
@@ -69,9 +70,14 @@ pub struct EscalationList {
 /// Oldest first, each with its request.
 ///
 /// Who: operators, supervisors, admins
-#[utoipa::path(get, operation_id = "escalations_list", path = "/api/v1/escalations", tag = "supervisors", params(EscalationListQuery), responses(
-    (status = 200, body = EscalationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "escalations_list", path = "/api/v1/escalations", tag = "supervisors",
+    params(EscalationListQuery),
+    responses(
+        (status = 200, body = EscalationList), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+)]
 pub(super) async fn list<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     DistrictWide(_): DistrictWide,
@@ -123,10 +129,14 @@ pub struct EscalationDetail {
 /// One escalation, with its request's whole case and history
 ///
 /// Who: operators, supervisors, admins
-#[utoipa::path(get, operation_id = "escalations_show", path = "/api/v1/escalations/{id}", tag = "supervisors",
-    params(("id" = uuid::Uuid, Path, description = "The escalation's id.")), responses(
-    (status = 200, body = EscalationDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "escalations_show", path = "/api/v1/escalations/{id}", tag = "supervisors",
+    params(("id" = uuid::Uuid, Path, description = "The escalation's id.")),
+    responses(
+        (status = 200, body = EscalationDetail), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+)]
 pub(super) async fn show<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     DistrictWide(me): DistrictWide,
@@ -143,12 +153,16 @@ pub(super) async fn show<S: Store + Cases + Escalations>(
 /// Close an escalation without action
 ///
 /// Who: supervisors, admins
-#[utoipa::path(post, operation_id = "escalations_dismiss", path = "/api/v1/escalations/{id}/dismiss", tag = "supervisors",
-    params(("id" = uuid::Uuid, Path, description = "The escalation's id.")),
-    request_body(content = Option<NoteBody>), responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    (status = 422, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "escalations_dismiss", path = "/api/v1/escalations/{id}/dismiss",
+    tag = "supervisors", params(("id" = uuid::Uuid, Path, description = "The escalation's id.")),
+    request_body(content = Option<NoteBody>),
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+)]
 pub(super) async fn dismiss<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     Supervising(me): Supervising,

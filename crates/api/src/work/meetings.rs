@@ -66,8 +66,14 @@ fn day(raw: Option<&str>, default: DateTime<Utc>) -> Result<DateTime<Utc>, ApiEr
 ///
 /// Meetings scheduled in [from, to), by time. District-wide roles see all; a bureau's staff see
 /// those their bureau convenes or is invited to.
-#[utoipa::path(get, operation_id = "meetings_list", path = "/api/v1/meetings", tag = "meetings", params(MeetingListQuery), responses(
-    (status = 200, body = MeetingList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "meetings_list", path = "/api/v1/meetings", tag = "meetings",
+    params(MeetingListQuery),
+    responses(
+        (status = 200, body = MeetingList), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ),
+)]
 pub(super) async fn list<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -121,9 +127,14 @@ const MEETING_ID: &str = "The meeting's id.";
 /// One meeting: invitees, agenda, decision
 ///
 /// Who: district-wide roles; the convener's and invitees' staff
-#[utoipa::path(get, operation_id = "meetings_show", path = "/api/v1/meetings/{id}", tag = "meetings",
-    params(("id" = uuid::Uuid, Path, description = MEETING_ID)), responses(
-    (status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "meetings_show", path = "/api/v1/meetings/{id}", tag = "meetings",
+    params(("id" = uuid::Uuid, Path, description = MEETING_ID)),
+    responses(
+        (status = 200, body = MeetingDetail), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+)]
 pub(super) async fn show<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -146,11 +157,15 @@ async fn act_on_meeting<S: Store + Cases + Escalations>(
 /// Confirm attendance (确认参会)
 ///
 /// Who: the staff of an invited bureau
-#[utoipa::path(post, operation_id = "meetings_confirm", path = "/api/v1/meetings/{id}/confirm", tag = "meetings",
-    params(("id" = uuid::Uuid, Path, description = MEETING_ID)), responses(
-    (status = 200, body = MeetingDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    (status = 422, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "meetings_confirm", path = "/api/v1/meetings/{id}/confirm", tag = "meetings",
+    params(("id" = uuid::Uuid, Path, description = MEETING_ID)),
+    responses(
+        (status = 200, body = MeetingDetail), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+)]
 pub(super) async fn confirm<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -172,11 +187,15 @@ pub(super) struct RescheduleBody {
 /// Confirmations are reset.
 ///
 /// Who: the convener's staff, operators, supervisors
-#[utoipa::path(post, operation_id = "meetings_reschedule", path = "/api/v1/meetings/{id}/reschedule", tag = "meetings",
-    params(("id" = uuid::Uuid, Path, description = MEETING_ID)), request_body = RescheduleBody, responses(
-    (status = 200, body = MeetingDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    (status = 422, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "meetings_reschedule", path = "/api/v1/meetings/{id}/reschedule", tag = "meetings",
+    params(("id" = uuid::Uuid, Path, description = MEETING_ID)), request_body = RescheduleBody,
+    responses(
+        (status = 200, body = MeetingDetail), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+)]
 pub(super) async fn reschedule<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -229,11 +248,15 @@ fn share(s: ShareBody) -> Result<Share, ApiError> {
 /// category in its area → the lead and assists is proposed for the responsibility list.
 ///
 /// Who: the convener's staff, operators, supervisors
-#[utoipa::path(post, operation_id = "meetings_decide", path = "/api/v1/meetings/{id}/decision", tag = "meetings",
-    params(("id" = uuid::Uuid, Path, description = MEETING_ID)), request_body = DecisionBody, responses(
-    (status = 200, body = MeetingDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    (status = 422, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "meetings_decide", path = "/api/v1/meetings/{id}/decision", tag = "meetings",
+    params(("id" = uuid::Uuid, Path, description = MEETING_ID)), request_body = DecisionBody,
+    responses(
+        (status = 200, body = MeetingDetail), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+)]
 pub(super) async fn decide<S: Store + Cases + Escalations>(
     State(api): Api<S>,
     Staff(me): Staff,

@@ -30,6 +30,7 @@
 
 mod case_view;
 mod desk;
+mod disclaims;
 mod errors;
 mod escalation_view;
 mod escalations;
@@ -71,10 +72,10 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -
         .route("/api/v1/tasks/{id}/claim", post(tasks::claim::<S>))
         .route("/api/v1/tasks/{id}/progress", post(progress::progress::<S>))
         .route("/api/v1/tasks/{id}/resolve", post(tasks::resolve::<S>))
-        .route("/api/v1/tasks/{id}/disclaim", post(tasks::disclaim::<S>))
+        .route("/api/v1/tasks/{id}/disclaim", post(disclaims::disclaim::<S>))
         .route("/api/v1/tasks/{id}/extension", post(tasks::extension::<S>))
-        .route("/api/v1/tasks/{id}/release", post(tasks::release::<S>))
-        .route("/api/v1/tasks/{id}/disclaim-review", post(tasks::disclaim_review::<S>))
+        .route("/api/v1/tasks/{id}/release", post(disclaims::release::<S>))
+        .route("/api/v1/tasks/{id}/disclaim-review", post(disclaims::disclaim_review::<S>))
         .route("/api/v1/requests/{tracking}", get(requests::show::<S>))
         .route("/api/v1/requests/{tracking}/dispatch", post(requests::dispatch::<S>))
         .route("/api/v1/requests/{tracking}/transfer", post(requests::transfer::<S>))

@@ -11,7 +11,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{desk, escalations, meetings, progress, requests, rules, tasks};
+use super::{desk, disclaims, escalations, meetings, progress, requests, rules, tasks};
 use crate::auth;
 
 #[derive(OpenApi)]
@@ -27,8 +27,8 @@ use crate::auth;
     ),
     paths(
         auth::login, auth::logout, auth::me,
-        tasks::list, tasks::show, tasks::claim, progress::progress, tasks::resolve, tasks::disclaim,
-        tasks::extension, tasks::release, tasks::disclaim_review,
+        tasks::list, tasks::show, tasks::claim, progress::progress, tasks::resolve, disclaims::disclaim,
+        tasks::extension, disclaims::release, disclaims::disclaim_review,
         requests::show, requests::dispatch, requests::transfer, requests::add_assist, requests::review,
         requests::visit, requests::reveal_phone,
         desk::desk, desk::extensions, desk::decide_extension,

@@ -51,16 +51,16 @@ pub(super) struct ProgressForm {
 /// note and every photo are checked, and the command is decided on the task's case as it stands.
 /// Only then are the photos written; if the command is refused after all (the case moved in the
 /// meantime) or cannot be stored, they are removed again, so a refused call leaves no file.
-#[utoipa::path(post, operation_id = "tasks_progress", path = "/api/v1/tasks/{id}/progress", tag = "tasks",
+#[utoipa::path(
+    post, operation_id = "tasks_progress", path = "/api/v1/tasks/{id}/progress", tag = "tasks",
     params(("id" = uuid::Uuid, Path, description = "The task's id.")),
-    request_body(content(
-        (ProgressBody = "application/json"),
-        (ProgressForm = "multipart/form-data"),
-    )),
+    request_body(content( (ProgressBody = "application/json"), (ProgressForm = "multipart/form-data"), )),
     responses(
-    (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 503, body = ErrorBody),
+    ),
+)]
 pub(super) async fn progress<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,

@@ -50,8 +50,13 @@ pub(super) async fn case_answer<S: Store + Cases>(
 /// One request in full
 ///
 /// Who: bureaus that have (or had) a task on it; operators, supervisors, admins
-#[utoipa::path(get, operation_id = "requests_show", path = "/api/v1/requests/{tracking}", tag = "dispatch desk", params(Tracking), responses(
-    (status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "requests_show", path = "/api/v1/requests/{tracking}", tag = "dispatch desk",
+    params(Tracking),
+    responses(
+        (status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+)]
 pub(super) async fn show<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -97,10 +102,14 @@ pub(super) struct DispatchBody {
 /// `area` is known.
 ///
 /// Who: operators
-#[utoipa::path(post, operation_id = "requests_dispatch", path = "/api/v1/requests/{tracking}/dispatch", tag = "dispatch desk", params(Tracking),
-    request_body = DispatchBody, responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "requests_dispatch", path = "/api/v1/requests/{tracking}/dispatch",
+    tag = "dispatch desk", params(Tracking), request_body = DispatchBody,
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn dispatch<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -125,10 +134,14 @@ pub(super) struct BureauBody {
 /// Transfer the lead (改派)
 ///
 /// Who: operators
-#[utoipa::path(post, operation_id = "requests_transfer", path = "/api/v1/requests/{tracking}/transfer", tag = "dispatch desk", params(Tracking),
-    request_body = BureauBody, responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "requests_transfer", path = "/api/v1/requests/{tracking}/transfer",
+    tag = "dispatch desk", params(Tracking), request_body = BureauBody,
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn transfer<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -142,10 +155,14 @@ pub(super) async fn transfer<S: Store + Cases>(
 /// Add an assisting bureau (协办)
 ///
 /// Who: the lead bureau; operators
-#[utoipa::path(post, operation_id = "requests_add_assist", path = "/api/v1/requests/{tracking}/assists", tag = "dispatch desk", params(Tracking),
-    request_body = BureauBody, responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "requests_add_assist", path = "/api/v1/requests/{tracking}/assists",
+    tag = "dispatch desk", params(Tracking), request_body = BureauBody,
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn add_assist<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -168,10 +185,14 @@ pub(super) struct ReviewBody {
 /// Approve (the return visit follows) or send the result back to the lead.
 ///
 /// Who: operators
-#[utoipa::path(post, operation_id = "requests_review", path = "/api/v1/requests/{tracking}/review", tag = "dispatch desk", params(Tracking),
-    request_body = ReviewBody, responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "requests_review", path = "/api/v1/requests/{tracking}/review",
+    tag = "dispatch desk", params(Tracking), request_body = ReviewBody,
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn review<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -196,10 +217,14 @@ pub(super) struct VisitBody {
 /// Solved closes the request; not solved reopens it to the same lead bureau.
 ///
 /// Who: operators
-#[utoipa::path(post, operation_id = "requests_visit", path = "/api/v1/requests/{tracking}/visit", tag = "dispatch desk", params(Tracking),
-    request_body = VisitBody, responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "requests_visit", path = "/api/v1/requests/{tracking}/visit", tag = "dispatch desk",
+    params(Tracking), request_body = VisitBody,
+    responses(
+        (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn visit<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -227,10 +252,14 @@ pub struct Phone {
 /// request without a phone answers 404.
 ///
 /// Who: operators
-#[utoipa::path(post, operation_id = "requests_reveal_phone", path = "/api/v1/requests/{tracking}/reveal-phone", tag = "dispatch desk",
-    params(Tracking), responses(
-    (status = 200, body = Phone), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "requests_reveal_phone", path = "/api/v1/requests/{tracking}/reveal-phone",
+    tag = "dispatch desk", params(Tracking),
+    responses(
+        (status = 200, body = Phone), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+)]
 pub(super) async fn reveal_phone<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,

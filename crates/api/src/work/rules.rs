@@ -136,9 +136,13 @@ pub struct ProposalList {
 /// Oldest first; every state unless `state` is given.
 ///
 /// Who: supervisors, admins
-#[utoipa::path(get, operation_id = "rules_list", path = "/api/v1/rules/proposed", tag = "supervisors", params(ListQuery), responses(
-    (status = 200, body = ProposalList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "rules_list", path = "/api/v1/rules/proposed", tag = "supervisors", params(ListQuery),
+    responses(
+        (status = 200, body = ProposalList), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+)]
 pub(super) async fn list<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
     Supervising(_): Supervising,
@@ -162,10 +166,14 @@ const PROPOSAL_ID: &str = "The proposed rule's id.";
 /// One proposed rule, with its request in brief
 ///
 /// Who: supervisors, admins
-#[utoipa::path(get, operation_id = "rules_show", path = "/api/v1/rules/proposed/{id}", tag = "supervisors",
-    params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)), responses(
-    (status = 200, body = ProposalView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "rules_show", path = "/api/v1/rules/proposed/{id}", tag = "supervisors",
+    params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)),
+    responses(
+        (status = 200, body = ProposalView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+)]
 pub(super) async fn show<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
     Supervising(_): Supervising,
@@ -230,11 +238,15 @@ pub(super) struct AcceptBody {
 /// `district.reload_secs`. The request's history records `rule_accepted`. The body is optional.
 ///
 /// Who: supervisors, admins
-#[utoipa::path(post, operation_id = "rules_accept", path = "/api/v1/rules/proposed/{id}/accept", tag = "supervisors",
+#[utoipa::path(
+    post, operation_id = "rules_accept", path = "/api/v1/rules/proposed/{id}/accept", tag = "supervisors",
     params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)), request_body(content = Option<AcceptBody>),
     responses(
-    (status = 200, body = ProposalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 200, body = ProposalView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn accept<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
     Supervising(me): Supervising,
@@ -270,11 +282,15 @@ pub(super) struct DeclineBody {
 /// body is optional.
 ///
 /// Who: supervisors, admins
-#[utoipa::path(post, operation_id = "rules_decline", path = "/api/v1/rules/proposed/{id}/decline", tag = "supervisors",
+#[utoipa::path(
+    post, operation_id = "rules_decline", path = "/api/v1/rules/proposed/{id}/decline", tag = "supervisors",
     params(("id" = uuid::Uuid, Path, description = PROPOSAL_ID)), request_body(content = Option<DeclineBody>),
     responses(
-    (status = 200, body = ProposalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 200, body = ProposalView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn decline<S: Store + Cases + RuleBook>(
     State(api): Api<S>,
     Supervising(me): Supervising,

@@ -6,18 +6,18 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use jiesu_domain::bureau::BureauCode;
-use jiesu_domain::ids::{RequestId, TaskId};
+use jiesu_domain::ids::TaskId;
 use jiesu_domain::ports::{Cases, Store, TaskQuery};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
-use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note};
+use jiesu_domain::workflow::{Command, Note};
 use jiesu_workflow::ActError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::WorkApi;
 use super::case_view::{self, CaseView};
-use super::errors::{body, optional, required};
+use super::errors::{optional, required};
 use super::extract::{IdPath, JsonBody, QueryOf};
 use super::view::{self, TaskItem};
 use crate::ApiError;
@@ -57,8 +57,12 @@ pub struct TaskList {
 /// supervisors and admins see every bureau's (optionally one, with `bureau`).
 ///
 /// Who: everyone, within their scope
-#[utoipa::path(get, operation_id = "tasks_list", path = "/api/v1/tasks", tag = "tasks", params(ListQuery), responses(
-    (status = 200, body = TaskList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "tasks_list", path = "/api/v1/tasks", tag = "tasks", params(ListQuery),
+    responses(
+        (status = 200, body = TaskList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    ),
+)]
 pub(super) async fn list<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -113,8 +117,13 @@ pub(super) async fn task_view<S: Store + Cases>(
 /// One task, with its request, routing explanation and history
 ///
 /// Who: the task's bureau; operators, supervisors, admins
-#[utoipa::path(get, operation_id = "tasks_show", path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")), responses(
-    (status = 200, body = TaskDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    get, operation_id = "tasks_show", path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = uuid::Uuid, Path, description = "The task's id.")),
+    responses(
+        (status = 200, body = TaskDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+)]
 pub(super) async fn show<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -124,7 +133,7 @@ pub(super) async fn show<S: Store + Cases>(
 }
 
 /// Runs a command on the task and answers with the task as it now stands.
-async fn act<S: Store + Cases>(
+pub(super) async fn act<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     id: TaskId,
@@ -153,9 +162,14 @@ pub(super) async fn commit<S: Store + Cases>(
 /// Stops the response clock.
 ///
 /// Who: the task's bureau
-#[utoipa::path(post, operation_id = "tasks_claim", path = "/api/v1/tasks/{id}/claim", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")), responses(
-    (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "tasks_claim", path = "/api/v1/tasks/{id}/claim", tag = "tasks",
+    params(("id" = uuid::Uuid, Path, description = "The task's id.")),
+    responses(
+        (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn claim<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -177,10 +191,14 @@ pub(super) struct ResolveBody {
 /// assisting bureau is done.
 ///
 /// Who: the task's bureau
-#[utoipa::path(post, operation_id = "tasks_resolve", path = "/api/v1/tasks/{id}/resolve", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")),
-    request_body = ResolveBody, responses(
-    (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "tasks_resolve", path = "/api/v1/tasks/{id}/resolve", tag = "tasks",
+    params(("id" = uuid::Uuid, Path, description = "The task's id.")), request_body = ResolveBody,
+    responses(
+        (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn resolve<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -189,36 +207,6 @@ pub(super) async fn resolve<S: Store + Cases>(
 ) -> Result<Json<TaskDetail>, ApiError> {
     let result = required(&b.result, Note::parse)?;
     act(&api, &me, task, Command::Resolve { task, result }).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct DisclaimBody {
-    /// not_our_function, not_our_area, unclear_ownership, overlapping_duties.
-    reason: String,
-    #[schema(max_length = 2000)]
-    explanation: String,
-}
-
-/// Disclaim (退单): not ours
-///
-/// The lead goes to the next candidate bureau (or waits for the dispatch desk when the district
-/// reviews disclaims). A bureau disclaims a request once; a binding task (from a coordination
-/// meeting) cannot be disclaimed.
-///
-/// Who: the task's bureau
-#[utoipa::path(post, operation_id = "tasks_disclaim", path = "/api/v1/tasks/{id}/disclaim", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")),
-    request_body = DisclaimBody, responses(
-    (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn disclaim<S: Store + Cases>(
-    State(api): Api<S>,
-    Staff(me): Staff,
-    IdPath(task): IdPath<TaskId>,
-    JsonBody(b): JsonBody<DisclaimBody>,
-) -> Result<Json<TaskDetail>, ApiError> {
-    let reason = required(&b.reason, DisclaimReason::parse)?;
-    let explanation = required(&b.explanation, Note::parse)?;
-    act(&api, &me, task, Command::Disclaim { task, reason, explanation }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -235,10 +223,14 @@ pub(super) struct ExtensionBody {
 /// Working days past the resolution deadline, for a supervisor to approve.
 ///
 /// Who: the task's bureau
-#[utoipa::path(post, operation_id = "tasks_extension", path = "/api/v1/tasks/{id}/extension", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")),
-    request_body = ExtensionBody, responses(
-    (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "tasks_extension", path = "/api/v1/tasks/{id}/extension", tag = "tasks",
+    params(("id" = uuid::Uuid, Path, description = "The task's id.")), request_body = ExtensionBody,
+    responses(
+        (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+)]
 pub(super) async fn extension<S: Store + Cases>(
     State(api): Api<S>,
     Staff(me): Staff,
@@ -247,86 +239,4 @@ pub(super) async fn extension<S: Store + Cases>(
 ) -> Result<Json<TaskDetail>, ApiError> {
     let reason = required(&b.reason, Note::parse)?;
     act(&api, &me, task, Command::RequestExtension { task, days: b.days, reason }).await
-}
-
-/// An optional note; the body itself may be left out.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub(super) struct NoteBody {
-    #[schema(max_length = 2000)]
-    pub(super) note: Option<String>,
-}
-
-/// Let an assisting bureau go
-///
-/// Answers the request's case.
-///
-/// Who: the lead bureau; operators
-#[utoipa::path(post, operation_id = "tasks_release", path = "/api/v1/tasks/{id}/release", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")),
-    request_body(content = Option<NoteBody>), responses(
-    (status = 200, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn release<S: Store + Cases>(
-    State(api): Api<S>,
-    Staff(me): Staff,
-    IdPath(task): IdPath<TaskId>,
-    b: Result<Json<NoteBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<CaseView>, ApiError> {
-    let note = optional(body(b).unwrap_or_default().note, Note::parse)?;
-    let request = api.workflow.task_request(&me, task).await;
-    // The lead bureau releases assists it cannot see as its own tasks: look the task up district-wide
-    // only after the workflow has checked that the caller leads the request.
-    let request = match request {
-        Ok(r) => r,
-        Err(_) => lead_visible_request(&api, &me, task).await?,
-    };
-    api.workflow.act(Caller::Staff(&me), request, Command::ReleaseAssist { task, note }).await?;
-    let case = api.workflow.case_for(&me, request).await?;
-    let events = api.workflow.store().request_events(request).await?;
-    let d = api.workflow.district();
-    Ok(Json(case_view::case(&d, &case, &events, jiesu_domain::time::now(), &me)))
-}
-
-/// For the lead bureau's staff: the request of an assisting task on a request their bureau
-/// leads. Anything else is "not found".
-async fn lead_visible_request<S: Store + Cases>(
-    api: &WorkApi<S>,
-    me: &Principal,
-    task: TaskId,
-) -> Result<RequestId, ApiError> {
-    let not_found = || ApiError::not_found("no such task");
-    let all = jiesu_domain::staff::Scope::All;
-    let request = api.workflow.store().task_request(task, &all).await?.ok_or_else(not_found)?;
-    let case = api.workflow.store().load_case(request).await?.ok_or_else(not_found)?;
-    // The lead may have resolved its own share already: it still leads.
-    let leads = case.lead().is_some_and(|t| Some(&t.bureau) == me.bureau.as_ref());
-    if leads { Ok(request) } else { Err(not_found()) }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(super) struct DisclaimReviewBody {
-    accept: bool,
-    /// The bureau to route to when accepting (else the next candidate).
-    to: Option<String>,
-    #[schema(max_length = 2000)]
-    note: Option<String>,
-}
-
-/// Decide a pending disclaim
-///
-/// Accept (route onward, or to the bureau named in `to`) or reject (the bureau must handle it).
-///
-/// Who: operators
-#[utoipa::path(post, operation_id = "tasks_disclaim_review", path = "/api/v1/tasks/{id}/disclaim-review", tag = "tasks", params(("id" = uuid::Uuid, Path, description = "The task's id.")),
-    request_body = DisclaimReviewBody, responses(
-    (status = 200, body = TaskDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn disclaim_review<S: Store + Cases>(
-    State(api): Api<S>,
-    Staff(me): Staff,
-    IdPath(task): IdPath<TaskId>,
-    JsonBody(b): JsonBody<DisclaimReviewBody>,
-) -> Result<Json<TaskDetail>, ApiError> {
-    let to = optional(b.to, BureauCode::parse)?;
-    let note = optional(b.note, Note::parse)?;
-    act(&api, &me, task, Command::ReviewDisclaim { task, accept: b.accept, to, note }).await
 }

@@ -132,11 +132,17 @@ impl IntoResponse for HotlineError {
 ///
 /// Sending the same order again (after a network error, say) returns the same tracking number
 /// and stores it once.
-#[utoipa::path(post, operation_id = "hotline_work_order", path = "/hotline/v1/work-orders", tag = "hotline", security(("api_key" = [])),
-    request_body = WorkOrder, responses(
-    (status = 200, description = "Received: our tracking number.", body = Receipt), (status = 400, description = "Invalid JSON or an invalid field (`field` names it).", body = HotlineErrorBody),
-    (status = 401, description = "No valid API key.", body = HotlineErrorBody), (status = 413, description = "The body is too large.", body = HotlineErrorBody),
-    (status = 503, description = "Nothing was recorded: retry.", body = HotlineErrorBody)))]
+#[utoipa::path(
+    post, operation_id = "hotline_work_order", path = "/hotline/v1/work-orders", tag = "hotline",
+    security(("api_key" = [])), request_body = WorkOrder,
+    responses(
+        (status = 200, description = "Received: our tracking number.", body = Receipt),
+        (status = 400, description = "Invalid JSON or an invalid field (`field` names it).", body = HotlineErrorBody),
+        (status = 401, description = "No valid API key.", body = HotlineErrorBody),
+        (status = 413, description = "The body is too large.", body = HotlineErrorBody),
+        (status = 503, description = "Nothing was recorded: retry.", body = HotlineErrorBody),
+    ),
+)]
 async fn receive<S: Store, Q: Queue>(
     State(s): State<Arc<Hotline<S, Q>>>,
     headers: HeaderMap,
