@@ -6,48 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ValidationError;
 use crate::area_index::AreaIndex;
-use crate::bureau::{BureauCode, slug};
+pub use crate::codes::AreaCode;
+use crate::codes::BureauCode;
 use crate::geo::{Boundary, GeoPoint};
-use crate::text::string_newtype;
-
-/// A dotted path of slugs naming an area and, by its prefix, every ancestor:
-/// `pingshan.kengzi.jinsha` is a community of the street `pingshan.kengzi`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AreaCode(String);
-
-impl AreaCode {
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        if raw.split('.').count() > 4 {
-            return Err(ValidationError::invalid(
-                "area",
-                "at most four levels (district.street.community.grid)",
-            ));
-        }
-        for segment in raw.split('.') {
-            slug(segment, "area", 64)?;
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The enclosing area's code, `None` for the district.
-    pub fn parent(&self) -> Option<AreaCode> {
-        self.0.rsplit_once('.').map(|(p, _)| AreaCode(p.to_owned()))
-    }
-
-    /// 0 for the district, 1 for a street, and so on.
-    pub fn depth(&self) -> usize {
-        self.0.matches('.').count()
-    }
-}
-
-string_newtype!(AreaCode);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -132,7 +94,7 @@ impl AreaTree {
     /// Builds the tree and its spatial index. Callers validate (see `district`); this only needs
     /// a root to exist.
     pub(crate) fn new(areas: BTreeMap<AreaCode, Area>, root: AreaCode) -> Self {
-        let index = AreaIndex::new(areas.values());
+        let index = AreaIndex::new(areas.values().filter_map(|a| Some((&a.code, a.boundary.as_ref()?))));
         Self { areas, root, index }
     }
 

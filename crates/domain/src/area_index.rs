@@ -5,8 +5,8 @@
 use geo::{BoundingRect, Intersects, Point, Polygon};
 use rstar::{AABB, RTree, RTreeObject};
 
-use crate::area::{Area, AreaCode};
-use crate::geo::GeoPoint;
+use crate::codes::AreaCode;
+use crate::geo::{Boundary, GeoPoint};
 
 /// One polygon of one area's boundary.
 #[derive(Debug, Clone)]
@@ -33,14 +33,14 @@ pub(crate) struct AreaIndex {
 }
 
 impl AreaIndex {
-    pub(crate) fn new<'a>(areas: impl Iterator<Item = &'a Area>) -> Self {
-        let mut bounded: Vec<&Area> = areas.filter(|a| a.boundary.is_some()).collect();
+    /// Indexes the areas that have a boundary, given as (code, boundary) pairs.
+    pub(crate) fn new<'a>(areas: impl Iterator<Item = (&'a AreaCode, &'a Boundary)>) -> Self {
+        let mut bounded: Vec<(&AreaCode, &Boundary)> = areas.collect();
         // Deepest first; among equals, code order makes the choice on a shared edge deterministic.
-        bounded.sort_by(|a, b| b.code.depth().cmp(&a.code.depth()).then_with(|| a.code.cmp(&b.code)));
+        bounded.sort_by(|(a, _), (b, _)| b.depth().cmp(&a.depth()).then_with(|| a.cmp(b)));
         let mut entries = Vec::new();
-        for (rank, area) in bounded.iter().enumerate() {
-            let shape = area.boundary.as_ref().map(|b| b.shape());
-            for polygon in shape.into_iter().flat_map(|s| s.0.iter()) {
+        for (rank, (_, boundary)) in bounded.iter().enumerate() {
+            for polygon in boundary.shape().0.iter() {
                 if let Some(r) = polygon.bounding_rect() {
                     entries.push(Entry {
                         envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
@@ -50,7 +50,10 @@ impl AreaIndex {
                 }
             }
         }
-        Self { tree: RTree::bulk_load(entries), ranked: bounded.iter().map(|a| a.code.clone()).collect() }
+        Self {
+            tree: RTree::bulk_load(entries),
+            ranked: bounded.iter().map(|(code, _)| (*code).clone()).collect(),
+        }
     }
 
     /// The deepest area whose boundary covers the point (its outline included); on an edge or

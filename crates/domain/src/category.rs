@@ -6,53 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
+pub use crate::codes::CategoryCode;
 use crate::request::{Attributes, Kind};
-use crate::text::string_newtype;
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CategoryCode(String);
-
-impl CategoryCode {
-    /// Codes are strings (never numbers: `010101` must keep its leading zero), of one to five
-    /// digit pairs.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let ok = !raw.is_empty()
-            && raw.len() <= 10
-            && raw.len().is_multiple_of(2)
-            && raw.bytes().all(|b| b.is_ascii_digit());
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(ValidationError::invalid("service_code", "expected 2 to 10 digits, in pairs"))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// 1 for a top-level branch, 3 for a usual leaf.
-    pub fn level(&self) -> usize {
-        self.0.len() / 2
-    }
-
-    pub fn parent(&self) -> Option<CategoryCode> {
-        (self.0.len() > 2).then(|| Self(self.0[..self.0.len() - 2].to_owned()))
-    }
-
-    /// This code and its ancestors, the code itself first: the order in which rules are tried.
-    pub fn lineage(&self) -> impl Iterator<Item = CategoryCode> + '_ {
-        (1..=self.level()).rev().map(|l| Self(self.0[..l * 2].to_owned()))
-    }
-
-    /// Whether `self` is `other` or one of its ancestors (a branch containing it).
-    pub fn contains(&self, other: &CategoryCode) -> bool {
-        other.0.starts_with(&self.0)
-    }
-}
-
-string_newtype!(CategoryCode);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Category {

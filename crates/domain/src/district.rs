@@ -9,7 +9,7 @@ use crate::bureau::{Bureau, BureauCode, BureauKind};
 use crate::calendar::WorkCalendar;
 use crate::category::{Category, CategoryCode, Taxonomy};
 use crate::request::Location;
-use crate::routing::{RouteInput, Routing, Rule, RuleId, RuleSet, route};
+use crate::routing::{RouteInput, Routing, Rule, RuleError, RuleId, RuleSet, route};
 use crate::sla::TimeLimits;
 
 /// What a validation error is about, so a loader can point at the file and line that defined it.
@@ -280,6 +280,54 @@ impl District {
     /// The candidate bureaus for a request, in order, with the best rule's urgency and time limit.
     pub fn route(&self, input: &RouteInput<'_>) -> Routing {
         route(&self.rules, &self.areas, input)
+    }
+}
+
+/// Adding rules to a district (the rules supervisors accepted from meetings: see `compose`).
+impl District {
+    /// Every category, area, bureau and time-limit class `rule` names that this district lacks.
+    pub fn unknown_references(&self, rule: &Rule) -> Vec<String> {
+        let (bureau, category, area) = (
+            |b: &BureauCode| self.bureaus.contains_key(b),
+            |c: &CategoryCode| self.taxonomy.get(c).is_some(),
+            |a: &AreaCode| self.areas.get(a).is_some(),
+        );
+        Known { bureau: &bureau, category: &category, area: &area, time_limits: &self.time_limits }
+            .problems(rule)
+    }
+
+    /// This district with `extra` rules after its own, checked and compiled together as one list.
+    pub fn with_rules(&self, extra: Vec<Rule>) -> Result<District, Vec<RuleError>> {
+        let mut errors: Vec<RuleError> = extra
+            .iter()
+            .flat_map(|r| {
+                self.unknown_references(r).into_iter().map(|message| RuleError {
+                    rule: r.id.clone(),
+                    message,
+                    related: None,
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let rules = RuleSet::compile(self.rules.iter().cloned().chain(extra).collect());
+        match rules {
+            Ok(rules) => Ok(District {
+                bureaus: self.bureaus.clone(),
+                areas: self.areas.clone(),
+                taxonomy: self.taxonomy.clone(),
+                rules,
+                gazetteer: self.gazetteer.clone(),
+                calendar: self.calendar.clone(),
+                time_limits: self.time_limits.clone(),
+                last_resort: self.last_resort.clone(),
+            }),
+            Err(e) => {
+                errors.extend(e);
+                Err(errors)
+            }
+        }
     }
 }
 

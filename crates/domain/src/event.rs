@@ -9,14 +9,15 @@ use crate::area::{AreaCode, AreaLevel, Placement};
 use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
 use crate::deadline::DeadlineId;
-use crate::escalation::{EscalationId, MeetingId, ProposalId};
-use crate::ids::{EventId, RequestId, TaskId, TrackingNumber};
+use crate::ids::{
+    EscalationId, EventId, ExtensionId, MeetingId, ProposalId, RequestId, TaskId, TrackingNumber,
+};
+use crate::note::{DisclaimReason, Note, Satisfaction};
 use crate::request::{Channel, Kind};
 use crate::routing::{RouteReason, Routing, RuleId};
 use crate::sla::DeadlineKind;
 use crate::task::TaskRole;
 use crate::text::OperatorId;
-use crate::workflow::{DisclaimReason, ExtensionId, Note, Satisfaction};
 
 /// Who made the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +75,7 @@ pub enum AwaitReason {
     DisclaimReview,
 }
 
-pub use crate::escalation::Trigger as EscalationTrigger;
+pub use crate::trigger::Trigger as EscalationTrigger;
 
 /// Who a deadline reminder goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

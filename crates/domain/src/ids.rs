@@ -2,7 +2,7 @@
 //! a citizen is told.
 
 use crate::ValidationError;
-use crate::secret::ServerKey;
+use crate::secret::{CROCKFORD, ServerKey, VisitSecret, crockford};
 use crate::text::string_newtype;
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,30 @@ uuid_id!(
     /// Identifies one event in the audit trail and on the events queue.
     EventId
 );
+uuid_id!(
+    /// Identifies one escalation.
+    EscalationId
+);
+uuid_id!(
+    /// Identifies one coordination meeting.
+    MeetingId
+);
+uuid_id!(
+    /// Identifies one proposed rule.
+    ProposalId
+);
+uuid_id!(
+    /// Identifies one disclaim (退单).
+    DisclaimId
+);
+uuid_id!(
+    /// Identifies one extension request (延期申请).
+    ExtensionId
+);
+uuid_id!(
+    /// Identifies one return visit (回访).
+    VisitId
+);
 
 /// The number a citizen is told and types into the tracking page (工单编号): 12 characters of
 /// Crockford base32, 60 bits.
@@ -63,20 +87,6 @@ uuid_id!(
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct TrackingNumber(String);
-
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// The first `len` × 5 bits of a digest in Crockford base32 (`len` ≤ 51).
-pub(crate) fn crockford(digest: &[u8; 32], len: usize) -> String {
-    (0..len)
-        .map(|i| {
-            let bit = i * 5;
-            let pair = u16::from_be_bytes([digest[bit / 8], digest.get(bit / 8 + 1).copied().unwrap_or(0)]);
-            let value = (pair >> (11 - bit % 8)) & 31;
-            CROCKFORD[value as usize] as char
-        })
-        .collect()
-}
 
 impl TrackingNumber {
     pub const LEN: usize = 12;
@@ -133,11 +143,44 @@ impl TrackingNumber {
 
 string_newtype!(TrackingNumber);
 
+/// The derivation that needs a request's id lives here, beside the id, so that the key module
+/// needs no id.
+impl ServerKey {
+    /// The secret the return-visit link of a request carries (26 Crockford base32 characters,
+    /// 130 bits): whoever has the link may give the return visit, and nobody can make it from the
+    /// tracking number, the masked phone or anything else staff see.
+    pub fn visit_secret(&self, request: RequestId) -> VisitSecret {
+        let digest = self.mac("return-visit", &[request.as_uuid().as_bytes()]);
+        VisitSecret::from_digest(&digest)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::secret::test_key;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_visit_secret_depends_on_the_key_and_the_request() {
+        let id = RequestId::generate();
+        let a = test_key().visit_secret(id);
+        assert_eq!(a.as_str().len(), VisitSecret::LEN);
+        assert_eq!(a, test_key().visit_secret(id), "the same key gives the same link");
+        let other = ServerKey::new(b"another deployment's key").expect("key");
+        assert_ne!(a, other.visit_secret(id));
+        assert_ne!(a, test_key().visit_secret(RequestId::generate()));
+        assert!(a.matches(a.as_str()));
+        assert!(!a.matches(""));
+        assert!(!a.matches(&a.as_str()[..VisitSecret::LEN - 1]));
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_visit_secret() {
+        let key = ServerKey::new(b"do not print this key").expect("key");
+        let s = key.visit_secret(RequestId::generate());
+        assert!(!format!("{s:?}").contains(s.as_str()));
+    }
 
     #[test]
     fn request_ids_are_version_7_and_time_ordered() {

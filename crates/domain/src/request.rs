@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
-use crate::area::AreaCode;
-use crate::category::CategoryCode;
+use crate::codes::{AreaCode, CategoryCode};
 use crate::contact::Contact;
 use crate::geo::GeoPoint;
 use crate::ids::{RequestId, TrackingNumber};

@@ -11,7 +11,6 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::ValidationError;
-use crate::ids::RequestId;
 
 /// The server's secret key. Its `Debug` output never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,14 +39,6 @@ impl ServerKey {
         }
         mac.finalize().into_bytes().into()
     }
-
-    /// The secret the return-visit link of a request carries (26 Crockford base32 characters,
-    /// 130 bits): whoever has the link may give the return visit, and nobody can make it from the
-    /// tracking number, the masked phone or anything else staff see.
-    pub fn visit_secret(&self, request: RequestId) -> VisitSecret {
-        let digest = self.mac("return-visit", &[request.as_uuid().as_bytes()]);
-        VisitSecret(crate::ids::crockford(&digest, VisitSecret::LEN))
-    }
 }
 
 impl std::fmt::Debug for ServerKey {
@@ -56,12 +47,31 @@ impl std::fmt::Debug for ServerKey {
     }
 }
 
+pub(crate) const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The first `len` × 5 bits of a digest in Crockford base32 (`len` ≤ 51).
+pub(crate) fn crockford(digest: &[u8; 32], len: usize) -> String {
+    (0..len)
+        .map(|i| {
+            let bit = i * 5;
+            let pair = u16::from_be_bytes([digest[bit / 8], digest.get(bit / 8 + 1).copied().unwrap_or(0)]);
+            let value = (pair >> (11 - bit % 8)) & 31;
+            CROCKFORD[value as usize] as char
+        })
+        .collect()
+}
+
 /// The secret of one request's return-visit link (`/track/visit?n=...&k=...`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct VisitSecret(String);
 
 impl VisitSecret {
     pub const LEN: usize = 26;
+
+    /// The first `LEN` Crockford digits of a digest (see `ServerKey::visit_secret`).
+    pub(crate) fn from_digest(digest: &[u8; 32]) -> Self {
+        Self(crockford(digest, Self::LEN))
+    }
 
     pub fn as_str(&self) -> &str {
         &self.0
@@ -96,24 +106,8 @@ mod tests {
     }
 
     #[test]
-    fn the_visit_secret_depends_on_the_key_and_the_request() {
-        let id = RequestId::generate();
-        let a = test_key().visit_secret(id);
-        assert_eq!(a.as_str().len(), VisitSecret::LEN);
-        assert_eq!(a, test_key().visit_secret(id), "the same key gives the same link");
-        let other = ServerKey::new(b"another deployment's key").expect("key");
-        assert_ne!(a, other.visit_secret(id));
-        assert_ne!(a, test_key().visit_secret(RequestId::generate()));
-        assert!(a.matches(a.as_str()));
-        assert!(!a.matches(""));
-        assert!(!a.matches(&a.as_str()[..VisitSecret::LEN - 1]));
-    }
-
-    #[test]
     fn debug_output_never_shows_a_secret() {
         let key = ServerKey::new(b"do not print this key").expect("key");
         assert!(!format!("{key:?}").contains("print"));
-        let s = key.visit_secret(RequestId::generate());
-        assert!(!format!("{s:?}").contains(s.as_str()));
     }
 }

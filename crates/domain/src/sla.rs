@@ -18,10 +18,9 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
-use crate::bureau::slug;
 use crate::calendar::WorkCalendar;
 use crate::request::Urgency;
-use crate::text::string_newtype;
+use crate::text::{slug, string_newtype};
 use crate::time::LOCAL;
 
 /// A time-limit class's code, e.g. `general` or `emergency`, as named in the district's

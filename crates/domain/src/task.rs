@@ -158,7 +158,7 @@ pub struct Task {
     /// Assigned by a coordination meeting's decision: cannot be disclaimed.
     pub binding: bool,
     /// The bureau's share of the job in words, as a meeting decided it.
-    pub scope: Option<crate::workflow::Note>,
+    pub scope: Option<crate::note::Note>,
     pub dispatched_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

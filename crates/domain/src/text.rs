@@ -30,7 +30,7 @@ impl ValidationError {
 
 /// Trims `raw`, rejects control characters, and enforces a length in characters (not bytes:
 /// Chinese text is three bytes a character in UTF-8).
-pub(crate) fn bounded(
+pub fn bounded(
     raw: &str,
     field: &'static str,
     required: bool,
@@ -47,6 +47,23 @@ pub(crate) fn bounded(
         return Err(ValidationError::invalid(field, "contains control characters"));
     }
     Ok(s.to_owned())
+}
+
+/// Validates a lowercase ASCII slug such as `urban-management`: stable, URL-safe, readable in logs.
+pub fn slug(raw: &str, field: &'static str, max: usize) -> Result<String, ValidationError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= max
+        && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !raw.starts_with('-')
+        && !raw.ends_with('-');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ValidationError::invalid(
+            field,
+            format!("`{raw}` is not a slug (lowercase letters, digits and inner dashes, at most {max})"),
+        ))
+    }
 }
 
 /// The conversions every string newtype has: `TryFrom<String>` through its `parse` (so serde's

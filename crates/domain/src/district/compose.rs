@@ -9,9 +9,9 @@
 //! so of two that came to tie, the later one is left out.
 
 use crate::escalation::{ProposalId, ProposedRule};
-use crate::routing::{Rule, RuleError, RuleId, RuleSet};
+use crate::routing::{Rule, RuleId, RuleSet};
 
-use super::{District, Known};
+use super::District;
 
 /// An accepted rule left out of the district in force, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,53 +28,6 @@ pub struct Composed {
     pub skipped: Vec<Skipped>,
 }
 
-impl District {
-    /// Every category, area, bureau and time-limit class `rule` names that this district lacks.
-    pub fn unknown_references(&self, rule: &Rule) -> Vec<String> {
-        let (bureau, category, area) = (
-            |b: &crate::bureau::BureauCode| self.bureaus.contains_key(b),
-            |c: &crate::category::CategoryCode| self.taxonomy.get(c).is_some(),
-            |a: &crate::area::AreaCode| self.areas.get(a).is_some(),
-        );
-        Known { bureau: &bureau, category: &category, area: &area, time_limits: &self.time_limits }
-            .problems(rule)
-    }
-
-    /// This district with `extra` rules after its own, checked and compiled together as one list.
-    pub fn with_rules(&self, extra: Vec<Rule>) -> Result<District, Vec<RuleError>> {
-        let mut errors: Vec<RuleError> = extra
-            .iter()
-            .flat_map(|r| {
-                self.unknown_references(r).into_iter().map(|message| RuleError {
-                    rule: r.id.clone(),
-                    message,
-                    related: None,
-                })
-            })
-            .collect();
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let rules = RuleSet::compile(self.rules.iter().cloned().chain(extra).collect());
-        match rules {
-            Ok(rules) => Ok(District {
-                bureaus: self.bureaus.clone(),
-                areas: self.areas.clone(),
-                taxonomy: self.taxonomy.clone(),
-                rules,
-                gazetteer: self.gazetteer.clone(),
-                calendar: self.calendar.clone(),
-                time_limits: self.time_limits.clone(),
-                last_resort: self.last_resort.clone(),
-            }),
-            Err(e) => {
-                errors.extend(e);
-                Err(errors)
-            }
-        }
-    }
-}
-
 /// The accepted rules that fit `files`, in acceptance order, and those that do not.
 fn fitting(files: &District, accepted: &[ProposedRule]) -> (Vec<Rule>, Vec<Skipped>) {
     let mut candidates = Vec::with_capacity(accepted.len());
@@ -88,7 +41,7 @@ fn fitting(files: &District, accepted: &[ProposedRule]) -> (Vec<Rule>, Vec<Skipp
         }
     }
     let all_known = candidates.iter().all(|(_, r)| files.unknown_references(r).is_empty());
-    let rules = |extra: &[Rule]| files.rules.iter().chain(extra).cloned().collect::<Vec<_>>();
+    let rules = |extra: &[Rule]| files.rules().iter().chain(extra).cloned().collect::<Vec<_>>();
     let together: Vec<Rule> = candidates.iter().map(|(_, r)| r.clone()).collect();
     // The usual case: everything fits, one compile.
     if all_known && RuleSet::compile(rules(&together)).is_ok() {
@@ -135,7 +88,7 @@ pub fn check_acceptance(
     }
     let (mut kept, _) = fitting(files, accepted);
     kept.push(rule.clone());
-    match RuleSet::compile(files.rules.iter().cloned().chain(kept).collect()) {
+    match RuleSet::compile(files.rules().iter().cloned().chain(kept).collect()) {
         Ok(_) => Ok(rule),
         Err(errs) => Err(errs.into_iter().map(|e| e.message).collect()),
     }

@@ -12,8 +12,8 @@ use crate::area::AreaCode;
 use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
 use crate::event::{Actor, Event, EventKind};
+use crate::note::{Decision, Note};
 use crate::routing::{Rule, RuleId, RuleVersion};
-use crate::workflow::{Decision, Note};
 
 use super::proposal::{ProposalState, ProposedRule};
 

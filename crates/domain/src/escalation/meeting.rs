@@ -9,15 +9,10 @@ use crate::area::AreaLevel;
 use crate::bureau::BureauCode;
 use crate::geo::GeoPoint;
 use crate::ids::RequestId;
-use crate::workflow::{DisclaimReason, Note};
+use crate::note::{DisclaimReason, Note};
 
-use super::EscalationId;
-use super::proposal::ProposalId;
-
-crate::ids::uuid_id!(
-    /// Identifies one coordination meeting.
-    MeetingId
-);
+pub use crate::ids::MeetingId;
+use crate::ids::{EscalationId, ProposalId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

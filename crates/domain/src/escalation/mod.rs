@@ -20,6 +20,8 @@ use crate::bureau::BureauCode;
 use crate::deadline::DeadlineId;
 use crate::ids::RequestId;
 
+pub use crate::ids::EscalationId;
+pub use crate::trigger::Trigger;
 pub use adoption::{ProposalDecision, ProposalEdits, ProposalRefused, Verdict};
 pub use hotspot::{Membership, Nearby, Neighbour};
 pub use meeting::{
@@ -28,51 +30,6 @@ pub use meeting::{
 };
 pub use policy::{EscalationPolicy, HotspotPolicy};
 pub use proposal::{ProposalId, ProposalState, ProposedRule};
-
-crate::ids::uuid_id!(
-    /// Identifies one escalation.
-    EscalationId
-);
-
-/// What made a request an escalation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trigger {
-    /// Every candidate bureau disclaimed it.
-    Exhausted,
-    /// It was disclaimed over and over (N times), candidates or not.
-    PingPong,
-    /// A task was not claimed, or not resolved, in time.
-    DeadlineMissed,
-    /// Many open requests of one category close together: one problem to solve at its root.
-    Hotspot,
-}
-
-impl Trigger {
-    pub const ALL: [Trigger; 4] = [Self::Exhausted, Self::PingPong, Self::DeadlineMissed, Self::Hotspot];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Exhausted => "exhausted",
-            Self::PingPong => "ping_pong",
-            Self::DeadlineMissed => "deadline_missed",
-            Self::Hotspot => "hotspot",
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Exhausted => "各单位均退单",
-            Self::PingPong => "反复退单",
-            Self::DeadlineMissed => "超期未办",
-            Self::Hotspot => "热点问题",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == raw)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -9,14 +9,10 @@ use crate::area::AreaCode;
 use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
 use crate::ids::RequestId;
-use crate::workflow::{Decision, Note};
+use crate::note::{Decision, Note};
 
-use super::meeting::MeetingId;
-
-crate::ids::uuid_id!(
-    /// Identifies one proposed rule.
-    ProposalId
-);
+use crate::ids::MeetingId;
+pub use crate::ids::ProposalId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

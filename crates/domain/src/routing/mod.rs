@@ -2,12 +2,14 @@
 //!
 //! - `rule`: a rule's conditions and outcome, and its `Specificity`.
 //! - `hours`: local time-of-day windows.
-//! - `ruleset`: checking and compiling the rules (keyword automaton, indexes).
+//! - `compile`: checking the rules and compiling them.
+//! - `ruleset`: the compiled rules (keyword automaton, indexes).
 //! - `ties`: refusing two equally specific rules that can match one request and disagree.
 //! - `matcher`: the rules a request matches, best first.
 //! - `decision`: the ordered candidate bureaus with urgency and time limit.
 //! - `reason`: why each candidate is there, stored and explained.
 
+mod compile;
 mod decision;
 mod hours;
 mod matcher;

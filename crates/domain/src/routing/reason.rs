@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::area::AreaCode;
 use crate::category::CategoryCode;
-use crate::escalation::MeetingId;
+use crate::ids::MeetingId;
 use crate::request::{Channel, Kind};
 use crate::routing::hours::Hours;
 use crate::routing::rule::{RuleId, RuleVersion};

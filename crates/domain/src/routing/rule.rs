@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 use crate::area::AreaCode;
-use crate::bureau::{BureauCode, slug};
+use crate::bureau::BureauCode;
 use crate::category::CategoryCode;
-use crate::escalation::MeetingId;
+use crate::ids::MeetingId;
 use crate::request::{Channel, Kind, Urgency};
 use crate::routing::hours::Hours;
 use crate::sla::TimeLimitClass;
+use crate::text::slug;
 use crate::text::{bounded, string_newtype};
 
 /// A rule's stable slug, unique across every rule file: routings stored years ago name it.

@@ -3,7 +3,7 @@
 //! district's to check), one keyword automaton for every keyword of every rule, and indexes by
 //! category code, keyword and area so that a request only looks at rules that can concern it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -49,41 +49,8 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Checks and compiles the rules, reporting every problem: a duplicate id (at its second
-    /// definition), a rule with no category, keyword or area, an empty keyword, a lead among its
-    /// own assists, and ties (see `ties`).
-    pub fn compile(rules: Vec<Rule>) -> Result<Self, Vec<RuleError>> {
-        let mut errors = Vec::new();
-        let mut seen = HashSet::new();
-        for r in &rules {
-            let mut err = |message: String| {
-                errors.push(RuleError { rule: r.id.clone(), message, related: None });
-            };
-            if !seen.insert(&r.id) {
-                err(format!("rule id `{}` is defined twice", r.id));
-            }
-            if r.categories.is_empty() && r.keywords.is_empty() && r.areas.is_empty() {
-                err(format!(
-                    "rule `{}` names no category, keyword or area: it would claim every request",
-                    r.id
-                ));
-            }
-            if r.keywords.iter().chain(&r.exclude_keywords).any(|k| k.trim().is_empty()) {
-                err(format!("rule `{}` has an empty keyword", r.id));
-            }
-            if r.assists.contains(&r.lead) {
-                err(format!("rule `{}` lists its lead `{}` among the assists", r.id, r.lead));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let set = Self::index(rules);
-        let ties = crate::routing::ties::find(&set);
-        if ties.is_empty() { Ok(set) } else { Err(ties) }
-    }
-
-    fn index(rules: Vec<Rule>) -> Self {
+    /// Builds the automaton and the indexes of rules already checked (see `compile`).
+    pub(crate) fn index(rules: Vec<Rule>) -> Self {
         let mut pattern_ids: HashMap<&str, u32> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.len());

@@ -4,79 +4,15 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ValidationError;
 use crate::bureau::BureauCode;
 use crate::deadline::Deadline;
 use crate::escalation::{Escalation, Meeting};
+pub use crate::ids::{DisclaimId, ExtensionId, VisitId};
 use crate::ids::{RequestId, TaskId};
+pub use crate::note::{Decision, DisclaimReason, Note, Satisfaction};
 use crate::request::Request;
 use crate::routing::{Candidate, Routing};
 use crate::task::{Task, TaskRole};
-use crate::text::{bounded, bounded_text, string_newtype};
-
-crate::ids::uuid_id!(
-    /// Identifies one disclaim (退单).
-    DisclaimId
-);
-crate::ids::uuid_id!(
-    /// Identifies one extension request (延期申请).
-    ExtensionId
-);
-crate::ids::uuid_id!(
-    /// Identifies one return visit (回访).
-    VisitId
-);
-
-bounded_text!(
-    /// What staff write: a progress note, a result, a disclaim's explanation, a decision's reason.
-    Note, "note", required = true, max = 2000
-);
-
-/// Why a bureau says "not ours" (退单理由).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DisclaimReason {
-    /// 职能不符: not this bureau's function.
-    NotOurFunction,
-    /// 属地不符: outside this bureau's area.
-    NotOurArea,
-    /// 权属不清: nobody knows who owns the thing.
-    UnclearOwnership,
-    /// 职能交叉: several bureaus' duties overlap.
-    OverlappingDuties,
-}
-
-impl DisclaimReason {
-    pub const ALL: [DisclaimReason; 4] =
-        [Self::NotOurFunction, Self::NotOurArea, Self::UnclearOwnership, Self::OverlappingDuties];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotOurFunction => "not_our_function",
-            Self::NotOurArea => "not_our_area",
-            Self::UnclearOwnership => "unclear_ownership",
-            Self::OverlappingDuties => "overlapping_duties",
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::NotOurFunction => "职能不符",
-            Self::NotOurArea => "属地不符",
-            Self::UnclearOwnership => "权属不清",
-            Self::OverlappingDuties => "职能交叉",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw).ok_or_else(|| {
-            ValidationError::invalid(
-                "reason",
-                "one of not_our_function, not_our_area, unclear_ownership, overlapping_duties",
-            )
-        })
-    }
-}
 
 /// Where a disclaim stands with the dispatch desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -106,14 +42,6 @@ impl DisclaimState {
             .into_iter()
             .find(|s| s.as_str() == raw)
     }
-}
-
-/// A decision by a person, for the record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    pub by: String,
-    pub at: DateTime<Utc>,
-    pub note: Option<Note>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,46 +97,6 @@ pub struct Extension {
     pub decision: Option<Decision>,
     /// The resolution deadline after approval.
     pub new_due: Option<DateTime<Utc>>,
-}
-
-/// The citizen's verdict on the result (满意度).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Satisfaction {
-    /// 满意
-    Satisfied,
-    /// 基本满意
-    BasicallySatisfied,
-    /// 不满意
-    Dissatisfied,
-}
-
-impl Satisfaction {
-    pub const ALL: [Satisfaction; 3] = [Self::Satisfied, Self::BasicallySatisfied, Self::Dissatisfied];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Satisfied => "satisfied",
-            Self::BasicallySatisfied => "basically_satisfied",
-            Self::Dissatisfied => "dissatisfied",
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Satisfied => "满意",
-            Self::BasicallySatisfied => "基本满意",
-            Self::Dissatisfied => "不满意",
-        }
-    }
-
-    /// From the code or the Chinese word.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let raw = raw.trim();
-        Self::ALL.into_iter().find(|s| s.as_str() == raw || s.name_zh() == raw).ok_or_else(|| {
-            ValidationError::invalid("satisfaction", "one of satisfied, basically_satisfied, dissatisfied")
-        })
-    }
 }
 
 /// How a return visit was made.

@@ -5,14 +5,26 @@ use chrono::{DateTime, Utc};
 use crate::ValidationError;
 use crate::area::AreaCode;
 use crate::bureau::BureauCode;
-use crate::escalation::{EscalationId, MeetingId, Neighbour};
+use crate::escalation::{EscalationId, MeetingId, Neighbour, Share};
 use crate::ids::TaskId;
 use crate::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
 use crate::staff::Principal;
 use crate::task::TaskTransitionError;
 
 use super::case::{DisclaimReason, ExtensionId, Note, Satisfaction};
-use super::meeting::DecisionInput;
+
+/// What the convener records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionInput {
+    pub lead: Share,
+    pub assists: Vec<Share>,
+    pub minutes: Note,
+    /// The bureaus that attended.
+    pub attended: Vec<BureauCode>,
+    /// Propose a rule for the responsibility list: this category (and area) → this lead and these
+    /// assists.
+    pub propose_rule: bool,
+}
 
 /// Who is acting.
 #[derive(Debug, Clone, Copy)]

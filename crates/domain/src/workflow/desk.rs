@@ -217,7 +217,7 @@ pub(crate) fn record_visit(
     if solved {
         d.transition(RequestTransition::Close)?;
         d.event(None, EventKind::RequestClosed);
-        super::escalate::resolve_where(d, |_| true);
+        d.resolve_escalations_where(|_| true);
         return Ok(());
     }
     // 重办: back to the bureau that resolved it, with fresh clocks.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::area::AreaCode;
 use crate::bureau::BureauCode;
 use crate::deadline::{Deadline, DeadlineState};
-use crate::escalation::{Escalation, EscalationId, Meeting, MeetingId, ProposedRule, Share};
+use crate::escalation::{Escalation, EscalationId, EscalationState, Meeting, MeetingId, ProposedRule, Share};
 use crate::event::{Actor, AssignedWhy, Event, EventKind};
 use crate::ids::{RequestId, TaskId};
 use crate::request::{RequestStatus, RequestTransition};
@@ -160,7 +160,7 @@ impl<'a> Draft<'a> {
             touch(&mut self.deadlines, d.id);
             settled.push(d.id);
         }
-        super::escalate::resolve_where(self, |e| {
+        self.resolve_escalations_where(|e| {
             e.trigger == crate::escalation::Trigger::DeadlineMissed
                 && e.deadline.is_some_and(|x| settled.contains(&x))
         });
@@ -191,10 +191,27 @@ impl<'a> Draft<'a> {
         d.stage = 0;
         d.next_action_at = Some(due);
         touch(&mut self.deadlines, id);
-        super::escalate::resolve_where(self, |e| {
+        self.resolve_escalations_where(|e| {
             e.trigger == crate::escalation::Trigger::DeadlineMissed && e.deadline == Some(id)
         });
         Some(old)
+    }
+
+    /// What an escalation was about is over: the late clock was met, or the request closed.
+    pub(crate) fn resolve_escalations_where(&mut self, applies: impl Fn(&Escalation) -> bool) {
+        let now = self.now();
+        let ids: Vec<_> =
+            self.case.escalations.iter().filter(|e| e.state.is_open() && applies(e)).map(|e| e.id).collect();
+        for id in ids {
+            if let Some(e) = self.escalation_mut(id) {
+                e.state = EscalationState::Resolved;
+                e.updated_at = now;
+            }
+            self.event(
+                None,
+                EventKind::EscalationClosed { escalation: id, outcome: "resolved".into(), note: None },
+            );
+        }
     }
 
     pub fn resolution_due(&self, task: TaskId) -> Option<DateTime<Utc>> {

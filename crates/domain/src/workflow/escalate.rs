@@ -230,17 +230,3 @@ pub(crate) fn dismiss(
     d.event(None, EventKind::EscalationClosed { escalation: id, outcome: "dismissed".into(), note });
     Ok(())
 }
-
-/// What an escalation was about is over: the late clock was met, or the request closed.
-pub(crate) fn resolve_where(d: &mut Draft, applies: impl Fn(&Escalation) -> bool) {
-    let now = d.now();
-    let ids: Vec<_> =
-        d.case.escalations.iter().filter(|e| e.state.is_open() && applies(e)).map(|e| e.id).collect();
-    for id in ids {
-        if let Some(e) = d.escalation_mut(id) {
-            e.state = EscalationState::Resolved;
-            e.updated_at = now;
-        }
-        d.event(None, EventKind::EscalationClosed { escalation: id, outcome: "resolved".into(), note: None });
-    }
-}

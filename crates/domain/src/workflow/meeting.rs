@@ -7,30 +7,16 @@ use crate::area::AreaLevel;
 use crate::bureau::BureauCode;
 use crate::escalation::{
     EscalationId, EscalationState, MeetingDecision, MeetingId, MeetingState, ProposalId, ProposalState,
-    ProposedRule, Share,
+    ProposedRule,
 };
 use crate::event::EventKind;
 use crate::request::{RequestStatus, RequestTransition};
 use crate::staff::{Principal, StaffRole};
 use crate::task::{TaskAction, TaskRole};
 
-use super::case::Note;
-use super::command::WorkflowError;
+use super::command::{DecisionInput, WorkflowError};
 use super::draft::Draft;
 use super::escalate;
-
-/// What the convener records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionInput {
-    pub lead: Share,
-    pub assists: Vec<Share>,
-    pub minutes: Note,
-    /// The bureaus that attended.
-    pub attended: Vec<BureauCode>,
-    /// Propose a rule for the responsibility list: this category (and area) → this lead and these
-    /// assists.
-    pub propose_rule: bool,
-}
 
 fn called(d: &Draft, id: MeetingId) -> Result<crate::escalation::Meeting, WorkflowError> {
     let m = d.case.meetings.iter().find(|m| m.id == id).cloned().ok_or(WorkflowError::NotFound("meeting"))?;

@@ -39,9 +39,8 @@ pub use case::{
     ExtensionState, Note, ReturnVisit, Satisfaction, VisitBy, VisitId,
 };
 pub use clocks::Clocks;
-pub use command::{Caller, Command, WorkflowError};
+pub use command::{Caller, Command, DecisionInput, WorkflowError};
 pub use draft::Change;
-pub use meeting::DecisionInput;
 
 /// What the district decided about disclaims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
