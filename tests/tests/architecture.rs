@@ -24,6 +24,12 @@ enum Layer {
 }
 
 const LAYERS: &[(&str, Layer)] = &[
+    ("jiesu-model", Layer::Domain),
+    ("jiesu-calendar", Layer::Domain),
+    ("jiesu-routing", Layer::Domain),
+    ("jiesu-events", Layer::Domain),
+    ("jiesu-decisions", Layer::Domain),
+    ("jiesu-ports", Layer::Domain),
     ("jiesu-domain", Layer::Domain),
     ("jiesu-workflow", Layer::Service),
     ("jiesu-dispatch", Layer::Service),

@@ -1,39 +1,31 @@
 //! The Jiesu domain: what a citizen's request is, who may handle it, how it moves through its
 //! lifecycle, and the ports (traits) that storage and queue adapters implement.
 //!
+//! The domain is layered in crates, each depending only on those before it:
+//! `jiesu-model` (types, ids, lifecycles) → `jiesu-calendar` (working days, time limits,
+//! deadlines) → `jiesu-routing` (the responsibility list and the district) → `jiesu-events` (the
+//! history and queue messages) → `jiesu-decisions` (admission, workflow, escalation) →
+//! `jiesu-ports` (the traits adapters implement). This crate re-exports them at the paths the rest
+//! of Jiesu names (`jiesu_domain::workflow::Case`, ...), and its tests check that no files of
+//! those crates import each other in a circle.
+//!
 //! Nothing here performs IO: no database, broker, network or file access. Adapters live in their
 //! own crates and convert their wire formats into these types at the edge ("parse, don't validate").
 
-pub mod admission;
-pub mod api_client;
-pub mod area;
-mod area_index;
-pub mod bureau;
-pub mod calendar;
-pub mod category;
-pub mod codes;
-pub mod contact;
-pub mod deadline;
-pub mod district;
-pub mod escalation;
-pub mod event;
-pub mod geo;
-pub mod ids;
-pub mod live_district;
-pub mod messages;
-pub mod note;
-pub mod ports;
-pub mod records;
-pub mod request;
-pub mod request_status;
-pub mod routing;
-pub mod secret;
-pub mod sla;
-pub mod staff;
-pub mod task;
-pub mod text;
-pub mod time;
-pub mod trigger;
-pub mod workflow;
+pub use jiesu_calendar::{calendar, deadline, sla};
+pub use jiesu_decisions::{admission, escalation, workflow};
+pub use jiesu_events::{event, messages, trigger};
+pub use jiesu_model::{
+    ValidationError, api_client, area, bureau, category, codes, contact, geo, ids, note, records, request,
+    request_status, secret, staff, task, text, time,
+};
+pub use jiesu_ports as ports;
+pub use jiesu_routing as routing;
+pub use jiesu_routing::live_district;
 
-pub use text::ValidationError;
+/// The district: its areas, bureaus, taxonomy and rules (`jiesu-routing`), and the district in
+/// force composed with the rules accepted from meetings (`jiesu-decisions`).
+pub mod district {
+    pub use jiesu_decisions::compose::{Composed, Skipped, check_acceptance, compose};
+    pub use jiesu_routing::district::*;
+}

@@ -1,0 +1,224 @@
+//! A case: one request with everything the workflow decides on (its tasks, disclaims, extensions,
+//! deadlines, return visits and current routing) and the version the store checks on commit.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::escalation::{Escalation, Meeting};
+use jiesu_calendar::deadline::Deadline;
+use jiesu_model::bureau::BureauCode;
+pub use jiesu_model::ids::{DisclaimId, ExtensionId, VisitId};
+use jiesu_model::ids::{RequestId, TaskId};
+pub use jiesu_model::note::{Decision, DisclaimReason, Note, Satisfaction};
+use jiesu_model::request::Request;
+use jiesu_model::task::{Task, TaskRole};
+use jiesu_routing::{Candidate, Routing};
+
+/// Where a disclaim stands with the dispatch desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisclaimState {
+    /// Routed onward at once (the district's default).
+    Automatic,
+    /// Waits for an operator.
+    Pending,
+    Accepted,
+    /// Refused: the bureau must handle the task.
+    Rejected,
+}
+
+impl DisclaimState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Automatic => "automatic",
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Automatic, Self::Pending, Self::Accepted, Self::Rejected]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclaim {
+    pub id: DisclaimId,
+    pub request_id: RequestId,
+    pub task_id: TaskId,
+    pub bureau: BureauCode,
+    pub reason: DisclaimReason,
+    pub explanation: Note,
+    /// The staff member's username.
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub state: DisclaimState,
+    pub decision: Option<Decision>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionState {
+    Pending,
+    Approved,
+    Refused,
+}
+
+impl ExtensionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Refused => "refused",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Approved, Self::Refused].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// A bureau's request for more time on a task (延期申请), for a supervisor to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub id: ExtensionId,
+    pub request_id: RequestId,
+    pub task_id: TaskId,
+    pub bureau: BureauCode,
+    /// Working days asked for, counted past the current resolution deadline.
+    pub days: u32,
+    pub reason: Note,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub state: ExtensionState,
+    pub decision: Option<Decision>,
+    /// The resolution deadline after approval.
+    pub new_due: Option<DateTime<Utc>>,
+}
+
+/// How a return visit was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum VisitBy {
+    /// The citizen answered on the tracking page.
+    Citizen,
+    /// An operator called the citizen and recorded the answers.
+    Operator { username: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnVisit {
+    pub id: VisitId,
+    pub request_id: RequestId,
+    pub solved: bool,
+    pub satisfaction: Option<Satisfaction>,
+    pub comment: Option<Note>,
+    pub by: VisitBy,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything about one request that the workflow reads to decide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub request: Request,
+    /// Bumped by every committed change: a change decided on an older version is refused.
+    pub version: i64,
+    /// Oldest first.
+    pub tasks: Vec<Task>,
+    pub disclaims: Vec<Disclaim>,
+    pub extensions: Vec<Extension>,
+    pub deadlines: Vec<Deadline>,
+    pub visits: Vec<ReturnVisit>,
+    /// The candidates of the latest routing decision, in order.
+    pub routing: Routing,
+    /// At most one per trigger.
+    pub escalations: Vec<Escalation>,
+    /// Oldest first.
+    pub meetings: Vec<Meeting>,
+}
+
+impl Case {
+    pub fn id(&self) -> RequestId {
+        self.request.submitted.id
+    }
+
+    pub fn task(&self, id: TaskId) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// The lead task that still owes work, if any.
+    pub fn active_lead(&self) -> Option<&Task> {
+        self.tasks.iter().rev().find(|t| t.role == TaskRole::Lead && t.state.is_active())
+    }
+
+    /// The lead task that answers for the request now: the active one, else the latest lead that
+    /// was not sent back (a resolved one), else none.
+    pub fn lead(&self) -> Option<&Task> {
+        jiesu_model::task::current_lead(&self.tasks)
+    }
+
+    pub fn active_assists(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(|t| t.role == TaskRole::Assist && t.state.is_active())
+    }
+
+    pub fn has_disclaimed(&self, bureau: &BureauCode) -> bool {
+        self.disclaims.iter().any(|d| &d.bureau == bureau)
+    }
+
+    /// The next candidate to try: the first in routing order that has not disclaimed and does not
+    /// hold the lead now.
+    pub fn next_candidate(&self) -> Option<&Candidate> {
+        let holding = self.active_lead().map(|t| &t.bureau);
+        self.routing.candidates.iter().find(|c| !self.has_disclaimed(&c.bureau) && Some(&c.bureau) != holding)
+    }
+
+    pub fn pending_disclaim(&self, task: TaskId) -> Option<&Disclaim> {
+        self.disclaims.iter().find(|d| d.task_id == task && d.state == DisclaimState::Pending)
+    }
+}
+
+impl Case {
+    /// The case as it will read back after `change` is committed (for callers that decide several
+    /// commands in a row without a store, such as tests and simulations).
+    pub fn apply(&mut self, change: &super::Change) {
+        fn upsert<T: Clone>(rows: &mut Vec<T>, new: &[T], same: impl Fn(&T, &T) -> bool) {
+            for n in new {
+                match rows.iter_mut().find(|r| same(r, n)) {
+                    Some(r) => *r = n.clone(),
+                    None => rows.push(n.clone()),
+                }
+            }
+        }
+        self.version += 1;
+        self.request.status = change.status;
+        self.request.area = change.area.clone();
+        self.request.updated_at = change.updated_at;
+        self.routing = change.routing.clone();
+        upsert(&mut self.tasks, &change.tasks, |a, b| a.id == b.id);
+        upsert(&mut self.disclaims, &change.disclaims, |a, b| a.id == b.id);
+        upsert(&mut self.extensions, &change.extensions, |a, b| a.id == b.id);
+        upsert(&mut self.deadlines, &change.deadlines, |a, b| a.id == b.id);
+        upsert(&mut self.escalations, &change.escalations, |a, b| a.id == b.id);
+        upsert(&mut self.meetings, &change.meetings, |a, b| a.id == b.id);
+        self.visits.extend(change.visits.iter().cloned());
+    }
+
+    /// The case of a request just admitted (nothing decided on it yet).
+    pub fn admitted(a: &crate::admission::Admission) -> Self {
+        Self {
+            request: a.request.clone(),
+            version: 0,
+            tasks: a.tasks.clone(),
+            disclaims: Vec::new(),
+            extensions: Vec::new(),
+            deadlines: a.deadlines.clone(),
+            visits: Vec::new(),
+            routing: a.routing.clone(),
+            escalations: Vec::new(),
+            meetings: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! What staff and citizens ask the workflow to do, who they are, and the typed refusals.
+
+use chrono::{DateTime, Utc};
+
+use crate::escalation::{EscalationId, MeetingId, Neighbour, Share};
+use jiesu_model::ValidationError;
+use jiesu_model::area::AreaCode;
+use jiesu_model::bureau::BureauCode;
+use jiesu_model::ids::TaskId;
+use jiesu_model::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
+use jiesu_model::staff::Principal;
+use jiesu_model::task::TaskTransitionError;
+
+use super::case::{DisclaimReason, ExtensionId, Note, Satisfaction};
+
+/// What the convener records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionInput {
+    pub lead: Share,
+    pub assists: Vec<Share>,
+    pub minutes: Note,
+    /// The bureaus that attended.
+    pub attended: Vec<BureauCode>,
+    /// Propose a rule for the responsibility list: this category (and area) → this lead and these
+    /// assists.
+    pub propose_rule: bool,
+}
+
+/// Who is acting.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    Staff(&'a Principal),
+    /// The citizen, who proved the request is theirs (tracking number + phone digits).
+    Citizen,
+    /// Jiesu itself: the escalation service.
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    // --- the bureau's day -------------------------------------------------------------------
+    /// 签收.
+    Claim {
+        task: TaskId,
+    },
+    /// A progress note (进展), optionally with photos already stored.
+    Progress {
+        task: TaskId,
+        note: Note,
+        photos: Vec<MediaUrl>,
+    },
+    /// 办结, with the result.
+    Resolve {
+        task: TaskId,
+        result: Note,
+    },
+    /// 退单: "not ours".
+    Disclaim {
+        task: TaskId,
+        reason: DisclaimReason,
+        explanation: Note,
+    },
+    /// 延期申请: more working days past the resolution deadline.
+    RequestExtension {
+        task: TaskId,
+        days: u32,
+        reason: Note,
+    },
+
+    // --- the dispatch desk ------------------------------------------------------------------
+    /// Accept a pending disclaim (route onward, or to the named bureau) or reject it (the bureau
+    /// must handle the task).
+    ReviewDisclaim {
+        task: TaskId,
+        accept: bool,
+        to: Option<BureauCode>,
+        note: Option<Note>,
+    },
+    /// Place a request the rules could not place (awaiting dispatch, or escalated): to a named
+    /// bureau, or by routing again with an area the operator found.
+    Dispatch {
+        bureau: Option<BureauCode>,
+        area: Option<AreaCode>,
+        note: Option<Note>,
+    },
+    /// Take the lead from its bureau and give it to another one.
+    Transfer {
+        to: BureauCode,
+        note: Option<Note>,
+    },
+    /// Bring in an assisting bureau (operator, or the lead bureau asking for help).
+    AddAssist {
+        bureau: BureauCode,
+        note: Option<Note>,
+    },
+    /// Let an assisting bureau go.
+    ReleaseAssist {
+        task: TaskId,
+        note: Option<Note>,
+    },
+    /// 结案审核.
+    ReviewResolution {
+        approve: bool,
+        note: Option<Note>,
+    },
+
+    // --- supervisors ------------------------------------------------------------------------
+    DecideExtension {
+        extension: ExtensionId,
+        approve: bool,
+        note: Option<Note>,
+    },
+
+    // --- the return visit -------------------------------------------------------------------
+    /// 回访: by the citizen on the tracking page, or an operator by phone.
+    RecordVisit {
+        solved: bool,
+        satisfaction: Option<Satisfaction>,
+        comment: Option<Note>,
+    },
+
+    /// The desk reads the caller's full phone number (for the return visit by phone); recorded.
+    RevealPhone,
+
+    // --- escalation -------------------------------------------------------------------------
+    /// The escalation service: open what the case calls for (exhausted, ping-pong) and call meetings.
+    ReviewEscalations,
+    /// The escalation service: move missed deadlines' chains and lapse overdue meetings.
+    CheckClocks,
+    /// The escalation service, on the anchor of a cluster of neighbours (its oldest request,
+    /// which is among them): open a hotspot with the others linked, or link the ones its open
+    /// hotspot lacks. Neighbours already in a hotspot are left where they are.
+    FlagHotspot {
+        cluster: Vec<Neighbour>,
+    },
+    /// An invitee's bureau confirms it attends.
+    ConfirmMeeting {
+        meeting: MeetingId,
+    },
+    /// The convener moves the meeting (and, with an address, off site).
+    RescheduleMeeting {
+        meeting: MeetingId,
+        at: DateTime<Utc>,
+        address: Option<String>,
+    },
+    /// The convener records the decision.
+    DecideMeeting {
+        meeting: MeetingId,
+        decision: DecisionInput,
+    },
+    /// A supervisor closes an escalation without action.
+    DismissEscalation {
+        escalation: EscalationId,
+        note: Option<Note>,
+    },
+}
+
+impl Command {
+    /// The task the command acts on, when it acts on one.
+    pub fn task(&self) -> Option<TaskId> {
+        match self {
+            Self::Claim { task }
+            | Self::Progress { task, .. }
+            | Self::Resolve { task, .. }
+            | Self::Disclaim { task, .. }
+            | Self::RequestExtension { task, .. }
+            | Self::ReviewDisclaim { task, .. }
+            | Self::ReleaseAssist { task, .. } => Some(*task),
+            _ => None,
+        }
+    }
+}
+
+/// Why the workflow refused a command. Callers map these to their channel's errors (HTTP 404,
+/// 403, 409, 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    /// No such task (or extension) on this request; for callers outside its bureau, the same.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Task(#[from] TaskTransitionError),
+    #[error(transparent)]
+    Request(#[from] IllegalRequestTransition),
+    #[error("{0} already disclaimed this request; a bureau disclaims a request once")]
+    AlreadyDisclaimed(BureauCode),
+    #[error("the request is {0:?}: {1}")]
+    WrongStatus(RequestStatus, &'static str),
+    #[error("an extension of this task is already waiting for a decision")]
+    ExtensionPending,
+    #[error("{0} is not a bureau of this district")]
+    UnknownBureau(BureauCode),
+    #[error("{0} already has an active task on this request")]
+    AlreadyInvolved(BureauCode),
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+}

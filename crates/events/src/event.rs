@@ -1,0 +1,468 @@
+//! Events: every state change of a request or task, written in the same transaction as the change.
+//! They are the audit trail (the history staff and citizens see) and, through the outbox, the
+//! messages other services react to.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use jiesu_calendar::deadline::DeadlineId;
+use jiesu_calendar::sla::DeadlineKind;
+use jiesu_model::area::{AreaCode, AreaLevel, Placement};
+use jiesu_model::bureau::BureauCode;
+use jiesu_model::category::CategoryCode;
+use jiesu_model::ids::{
+    EscalationId, EventId, ExtensionId, MeetingId, ProposalId, RequestId, TaskId, TrackingNumber,
+};
+use jiesu_model::note::{DisclaimReason, Note, Satisfaction};
+use jiesu_model::request::{Channel, Kind};
+use jiesu_model::task::TaskRole;
+use jiesu_model::text::OperatorId;
+use jiesu_routing::{RouteReason, Routing, RuleId};
+
+/// Who made the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// Jiesu itself: the dispatcher, the escalation service.
+    System,
+    /// The citizen, through a channel.
+    Citizen,
+    /// A staff member, by username.
+    User { username: String },
+}
+
+/// A category read from a request's words, and the keyword that decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferredCategory {
+    pub category: CategoryCode,
+    pub keyword: String,
+}
+
+/// Why a person (not the rules) gave a task to a bureau.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum AssignedWhy {
+    /// The dispatch desk chose the bureau.
+    Operator {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// The dispatch desk took the lead from one bureau and gave it to another.
+    Transfer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<BureauCode>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// Brought in to assist, by the desk or the lead bureau.
+    Assist {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// The citizen said "not solved": back to the bureau that resolved it (重办).
+    Reopened,
+    /// A coordination meeting's binding decision: this bureau's share of the job.
+    Meeting { meeting: MeetingId, scope: Note },
+}
+
+/// Why a request waits for the dispatch desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AwaitReason {
+    /// Neither its point, nor a named area, nor its address placed it in the district.
+    Unplaced,
+    /// The lead disclaimed it and the district has the desk review disclaims.
+    DisclaimReview,
+}
+
+pub use crate::trigger::Trigger as EscalationTrigger;
+
+/// Who a deadline reminder goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum ReminderTo {
+    /// The administrators of the late bureau. Written as `admins_of`: the reminder is flattened
+    /// into its event, which names the late bureau as `bureau` already, and a payload with the
+    /// key twice cannot be read back.
+    BureauAdmins {
+        #[serde(rename = "admins_of")]
+        bureau: BureauCode,
+    },
+    /// The district's supervisors.
+    Supervisors,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    RequestReceived {
+        channel: Channel,
+        tracking: TrackingNumber,
+        kind: Kind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<CategoryCode>,
+    },
+    /// Where the request was placed (or that it could not be) and the candidate bureaus, in order.
+    RequestRouted {
+        placement: Option<Placement>,
+        routing: Routing,
+        /// Set when the channel gave no category code and one was read from its words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category_inferred: Option<InferredCategory>,
+    },
+    /// A consultation answered where it came in: closed on receipt, never dispatched.
+    RequestAnswered {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operator: Option<OperatorId>,
+    },
+    /// The rules (or the next candidate in their order) gave the task to the bureau.
+    TaskDispatched {
+        bureau: BureauCode,
+        role: TaskRole,
+        reason: RouteReason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response_due: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution_due: Option<DateTime<Utc>>,
+    },
+    /// A person gave the task to the bureau.
+    TaskAssigned {
+        bureau: BureauCode,
+        role: TaskRole,
+        why: AssignedWhy,
+        response_due: Option<DateTime<Utc>>,
+        resolution_due: Option<DateTime<Utc>>,
+    },
+    RequestAwaitingOperator {
+        reason: AwaitReason,
+    },
+    TaskClaimed {
+        bureau: BureauCode,
+    },
+    TaskProgressed {
+        bureau: BureauCode,
+        note: Note,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<jiesu_model::request::MediaUrl>,
+    },
+    TaskResolved {
+        bureau: BureauCode,
+        result: Note,
+    },
+    TaskDisclaimed {
+        bureau: BureauCode,
+        reason: DisclaimReason,
+        explanation: Note,
+        /// Waits for the dispatch desk rather than moving on at once.
+        pending_review: bool,
+    },
+    DisclaimReviewed {
+        bureau: BureauCode,
+        accepted: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    TaskCancelled {
+        bureau: BureauCode,
+    },
+    TaskReleased {
+        bureau: BureauCode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    RequestEscalated {
+        trigger: EscalationTrigger,
+        /// The bureaus that disclaimed it, in order.
+        #[serde(default)]
+        disclaimed: Vec<BureauCode>,
+    },
+    ExtensionRequested {
+        bureau: BureauCode,
+        extension: ExtensionId,
+        days: u32,
+        reason: Note,
+    },
+    ExtensionDecided {
+        bureau: BureauCode,
+        extension: ExtensionId,
+        approved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_due: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// The lead and every assist are done: the closure review may start.
+    RequestResolved,
+    ResolutionReviewed {
+        approved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    ReturnVisitRecorded {
+        solved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        satisfaction: Option<Satisfaction>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<Note>,
+        by_phone: bool,
+    },
+    RequestReopened {
+        bureau: BureauCode,
+    },
+    RequestClosed,
+    /// An operator read the caller's full phone number, to call them back (every reading is
+    /// recorded, with who and when: the event's actor and time).
+    PhoneRevealed,
+    /// A task's clock ran out and its chain moved: someone is reminded.
+    DeadlineReminder {
+        deadline: DeadlineId,
+        bureau: BureauCode,
+        kind: DeadlineKind,
+        due_at: DateTime<Utc>,
+        #[serde(flatten)]
+        to: ReminderTo,
+    },
+    EscalationOpened {
+        escalation: EscalationId,
+        trigger: EscalationTrigger,
+        level: AreaLevel,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<BureauCode>,
+        /// For a hotspot: the other requests about the same problem.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        linked: Vec<RequestId>,
+    },
+    /// Later requests about a hotspot's problem were linked to it (the escalation stays one).
+    HotspotLinked {
+        escalation: EscalationId,
+        /// The requests linked now, oldest first.
+        linked: Vec<RequestId>,
+    },
+    /// Moved one level up the area hierarchy.
+    EscalationRaised {
+        escalation: EscalationId,
+        level: AreaLevel,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<BureauCode>,
+    },
+    /// Nothing is left to raise it to: supervisors must act.
+    EscalationOverdue {
+        escalation: EscalationId,
+    },
+    EscalationClosed {
+        escalation: EscalationId,
+        /// `resolved` or `dismissed`.
+        outcome: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    MeetingCalled {
+        meeting: MeetingId,
+        level: AreaLevel,
+        convener: BureauCode,
+        scheduled_at: DateTime<Utc>,
+        invitees: Vec<BureauCode>,
+    },
+    MeetingConfirmed {
+        meeting: MeetingId,
+        bureau: BureauCode,
+    },
+    MeetingRescheduled {
+        meeting: MeetingId,
+        scheduled_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
+    },
+    MeetingDecided {
+        meeting: MeetingId,
+        lead: BureauCode,
+        #[serde(default)]
+        assists: Vec<BureauCode>,
+    },
+    MeetingLapsed {
+        meeting: MeetingId,
+        level: AreaLevel,
+    },
+    RuleProposed {
+        proposal: ProposalId,
+        lead: BureauCode,
+    },
+    /// A supervisor accepted the rule a coordination meeting on this request proposed (as it was,
+    /// or edited): it is part of the responsibility list from now on.
+    RuleAccepted {
+        proposal: ProposalId,
+        meeting: MeetingId,
+        /// The id the rule routes under, named by every routing it decides.
+        rule: RuleId,
+        categories: Vec<CategoryCode>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        areas: Vec<AreaCode>,
+        lead: BureauCode,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        assists: Vec<BureauCode>,
+        /// Whether the supervisor changed what the meeting proposed.
+        edited: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+    /// A supervisor declined the rule a coordination meeting on this request proposed.
+    RuleDeclined {
+        proposal: ProposalId,
+        meeting: MeetingId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Note>,
+    },
+}
+
+impl EventKind {
+    /// The stable name stored beside the payload and used as the routing key on the events topic.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::RequestReceived { .. } => "request_received",
+            Self::RequestRouted { .. } => "request_routed",
+            Self::RequestAnswered { .. } => "request_answered",
+            Self::TaskDispatched { .. } => "task_dispatched",
+            Self::TaskAssigned { .. } => "task_assigned",
+            Self::RequestAwaitingOperator { .. } => "request_awaiting_operator",
+            Self::TaskClaimed { .. } => "task_claimed",
+            Self::TaskProgressed { .. } => "task_progressed",
+            Self::TaskResolved { .. } => "task_resolved",
+            Self::TaskDisclaimed { .. } => "task_disclaimed",
+            Self::DisclaimReviewed { .. } => "disclaim_reviewed",
+            Self::TaskCancelled { .. } => "task_cancelled",
+            Self::TaskReleased { .. } => "task_released",
+            Self::RequestEscalated { .. } => "request_escalated",
+            Self::ExtensionRequested { .. } => "extension_requested",
+            Self::ExtensionDecided { .. } => "extension_decided",
+            Self::RequestResolved => "request_resolved",
+            Self::ResolutionReviewed { .. } => "resolution_reviewed",
+            Self::ReturnVisitRecorded { .. } => "return_visit_recorded",
+            Self::RequestReopened { .. } => "request_reopened",
+            Self::RequestClosed => "request_closed",
+            Self::PhoneRevealed => "phone_revealed",
+            Self::DeadlineReminder { .. } => "deadline_reminder",
+            Self::EscalationOpened { .. } => "escalation_opened",
+            Self::HotspotLinked { .. } => "hotspot_linked",
+            Self::EscalationRaised { .. } => "escalation_raised",
+            Self::EscalationOverdue { .. } => "escalation_overdue",
+            Self::EscalationClosed { .. } => "escalation_closed",
+            Self::MeetingCalled { .. } => "meeting_called",
+            Self::MeetingConfirmed { .. } => "meeting_confirmed",
+            Self::MeetingRescheduled { .. } => "meeting_rescheduled",
+            Self::MeetingDecided { .. } => "meeting_decided",
+            Self::MeetingLapsed { .. } => "meeting_lapsed",
+            Self::RuleProposed { .. } => "rule_proposed",
+            Self::RuleAccepted { .. } => "rule_accepted",
+            Self::RuleDeclined { .. } => "rule_declined",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: EventId,
+    pub request_id: RequestId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<TaskId>,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Actor,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// The id of the HTTP request that caused it (`x-request-id`), when one did: ties the audit
+    /// trail to the logs. Never personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_request_id: Option<String>,
+}
+
+impl Event {
+    pub fn new(
+        request_id: RequestId,
+        task_id: Option<TaskId>,
+        actor: Actor,
+        kind: EventKind,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: EventId::generate(),
+            request_id,
+            task_id,
+            occurred_at: at,
+            actor,
+            kind,
+            http_request_id: None,
+        }
+    }
+
+    /// The routing key on the events topic: `event.<name>`.
+    pub fn topic(&self) -> String {
+        format!("event.{}", self.kind.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Routing events stored by the first version (a rule reason with only `matched`) still read
+    /// (the routing's own reasons are checked in `jiesu-routing`).
+    #[test]
+    fn routing_events_stored_by_the_first_version_still_read() {
+        let rule: RouteReason =
+            serde_json::from_str(r#"{"by":"rule","rule":"road-damage","matched":"010102"}"#)
+                .expect("an old rule reason");
+        let routed: EventKind = serde_json::from_str(
+            r#"{"type":"request_routed","placement":{"by":"point","area":"pingshan.kengzi"},"routing":{"candidates":[{"bureau":"street-kengzi","reason":{"by":"area_default_owner","area":"pingshan.kengzi"}}]}}"#,
+        )
+        .expect("an old request_routed event");
+        assert!(matches!(routed, EventKind::RequestRouted { .. }));
+        let dispatched: EventKind = serde_json::from_str(
+            r#"{"type":"task_dispatched","bureau":"transport","role":"lead","reason":{"by":"rule","rule":"road-damage","matched":"010102"}}"#,
+        )
+        .expect("an old task_dispatched event");
+        assert!(matches!(dispatched, EventKind::TaskDispatched { reason, .. } if reason == rule));
+    }
+
+    #[test]
+    fn events_serialize_with_their_type_name() {
+        let e = Event::new(
+            RequestId::generate(),
+            None,
+            Actor::System,
+            EventKind::RequestReceived {
+                channel: Channel::Open311,
+                tracking: TrackingNumber::for_request(
+                    &jiesu_model::secret::test_key(),
+                    RequestId::generate(),
+                ),
+                kind: Kind::Help,
+                category: None,
+            },
+            Utc::now(),
+        );
+        let json = serde_json::to_value(&e).expect("serializes");
+        assert_eq!(json["type"], "request_received");
+        assert_eq!(e.topic(), "event.request_received");
+        let back: Event = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn deadline_reminders_to_either_audience_read_back_from_their_stored_text() {
+        let bureau = BureauCode::parse("urban-management").expect("code");
+        for to in [ReminderTo::BureauAdmins { bureau: bureau.clone() }, ReminderTo::Supervisors] {
+            let kind = EventKind::DeadlineReminder {
+                deadline: DeadlineId::generate(),
+                bureau: bureau.clone(),
+                kind: DeadlineKind::Response,
+                due_at: Utc::now(),
+                to,
+            };
+            let e = Event::new(RequestId::generate(), None, Actor::System, kind, Utc::now());
+            // As the stores keep it: text, where a repeated key is an error (a JSON value would
+            // silently keep one of them).
+            let text = serde_json::to_string(&e).expect("serializes");
+            let back: Event = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{text}: {err}"));
+            assert_eq!(back, e);
+        }
+    }
+}

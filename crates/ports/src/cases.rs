@@ -1,0 +1,127 @@
+//! The cases port: loading a request with everything the workflow decides on, committing the
+//! workflow's changes with an optimistic version check, and the staff's listings. Every query that
+//! reads tasks takes the caller's `Scope`, so a bureau's staff cannot reach another bureau's rows
+//! whatever the HTTP layer does. The hotspot trigger's neighbour search lives here too: it reads the
+//! requests and their hotspot memberships the workflow's commits write.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use jiesu_calendar::deadline::Deadline;
+use jiesu_decisions::escalation::{Nearby, Neighbour};
+use jiesu_decisions::workflow::{Case, Change, Extension};
+use jiesu_model::bureau::BureauCode;
+use jiesu_model::ids::{RequestId, TaskId, TrackingNumber};
+use jiesu_model::request::{Request, RequestStatus};
+use jiesu_model::staff::Scope;
+use jiesu_model::task::{Task, TaskState};
+
+use super::store::{RequestView, StoreError};
+
+/// What became of a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    Yes,
+    /// Someone changed the request since the case was loaded: nothing was written; load again and
+    /// decide again.
+    Stale,
+}
+
+/// Which tasks to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskQuery {
+    /// Any of these states (empty: all).
+    pub states: Vec<TaskState>,
+    /// Only this bureau's (for district-wide callers; a bureau scope already restricts it).
+    pub bureau: Option<BureauCode>,
+    /// Only tasks with a clock that ran out before this time and is still pending.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A task as a list shows it: with its request and its clocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskListing {
+    pub task: Task,
+    pub request: Request,
+    pub deadlines: Vec<Deadline>,
+}
+
+pub trait Cases: Clone + Send + Sync + 'static {
+    /// The request with its tasks, disclaims, extensions, deadlines, visits, routing and version.
+    fn load_case(&self, id: RequestId) -> impl Future<Output = Result<Option<Case>, StoreError>> + Send;
+
+    /// Writes the change in one transaction if the request is still at `expected_version`
+    /// (bumping it); otherwise writes nothing and answers `Stale`.
+    fn commit(&self, change: &Change) -> impl Future<Output = Result<Committed, StoreError>> + Send;
+
+    /// The request a task belongs to, if the scope reaches the task.
+    fn task_request(
+        &self,
+        task: TaskId,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    /// The request with this tracking number, if the scope reaches it: district-wide scopes reach
+    /// every request, a bureau only those it has (or had) a task on.
+    fn request_in_scope(
+        &self,
+        tracking: &TrackingNumber,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    fn list_tasks(
+        &self,
+        scope: &Scope,
+        query: &TaskQuery,
+    ) -> impl Future<Output = Result<Vec<TaskListing>, StoreError>> + Send;
+
+    /// Requests in any of these states, oldest first: the dispatch desk's queues (awaiting
+    /// dispatch, escalated, resolved for review, reviewed for the return visit).
+    fn requests_in_status(
+        &self,
+        statuses: &[RequestStatus],
+        limit: u32,
+        offset: u32,
+    ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
+
+    /// Leases what the escalation scanner must move by `now`: pending deadlines whose chain's next
+    /// step is due and meetings past their time to decide, not leased by another scanner, until
+    /// `lease_until`. Returns their requests, each once.
+    fn lease_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<RequestId>, StoreError>> + Send;
+
+    /// The open requests (not closed) of `near.category` received since `near.since` whose point
+    /// lies within `near.radius_m` metres of `near.center`, oldest first, each with the hotspot it
+    /// belongs to. Adapters search `near.bounds()` through an index and keep what `near.keep`
+    /// keeps (the exact great-circle distance).
+    fn open_requests_near(
+        &self,
+        near: &Nearby,
+    ) -> impl Future<Output = Result<Vec<Neighbour>, StoreError>> + Send;
+
+    /// These requests with their tasks, in the order asked, leaving out ids that match none (a
+    /// hotspot's linked requests, as supervisors see them).
+    fn requests_by_id(
+        &self,
+        ids: &[RequestId],
+    ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
+
+    /// The request an extension belongs to.
+    fn extension_request(
+        &self,
+        extension: jiesu_decisions::workflow::ExtensionId,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    /// Extensions waiting for a supervisor, oldest first.
+    fn pending_extensions(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Extension>, StoreError>> + Send;
+}

@@ -1,0 +1,52 @@
+//! The escalations port: what supervisors and conveners list and look up. Changes to escalations
+//! and meetings go through the cases port (they belong to their request's case); this port only
+//! reads across cases.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use jiesu_decisions::escalation::{Escalation, EscalationId, EscalationState, Meeting, MeetingId, Trigger};
+use jiesu_model::ids::RequestId;
+use jiesu_model::request::Request;
+
+use super::store::StoreError;
+
+/// Which escalations to list, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EscalationQuery {
+    /// Any of these triggers (empty: all).
+    pub triggers: Vec<Trigger>,
+    /// Any of these states (empty: all).
+    pub states: Vec<EscalationState>,
+    /// Only those opened before this time (older than an age).
+    pub opened_before: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+pub trait Escalations: Clone + Send + Sync + 'static {
+    /// Escalations with their requests.
+    fn list_escalations(
+        &self,
+        query: &EscalationQuery,
+    ) -> impl Future<Output = Result<Vec<(Escalation, Request)>, StoreError>> + Send;
+
+    fn escalation_request(
+        &self,
+        id: EscalationId,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    /// Meetings scheduled in `[from, to)`, by time.
+    fn meetings_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Meeting>, StoreError>> + Send;
+
+    fn meeting_request(
+        &self,
+        id: MeetingId,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+}
