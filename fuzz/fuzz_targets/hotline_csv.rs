@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use jiesu_domain::district::District;
-use jiesu_intake::hotline::csv::read;
+use jiesu_channels::hotline::csv::read;
 use libfuzzer_sys::fuzz_target;
 
 fn district() -> &'static District {

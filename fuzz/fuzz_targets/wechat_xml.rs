@@ -1,9 +1,9 @@
 //! Any bytes as a WeChat push: parsing, decryption and a conversation step must never panic.
 #![no_main]
 
-use jiesu_intake::wechat::conversation::{Input, State, step};
-use jiesu_intake::wechat::crypto::Cipher;
-use jiesu_intake::wechat::message::parse;
+use jiesu_channels::wechat::conversation::{Input, State, step};
+use jiesu_channels::wechat::crypto::Cipher;
+use jiesu_channels::wechat::message::parse;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

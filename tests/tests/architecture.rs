@@ -43,7 +43,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("jiesu-store-sqlite", Layer::Adapter),
     ("jiesu-store-postgres", Layer::Adapter),
     ("jiesu-queue", Layer::Adapter),
-    ("jiesu-intake", Layer::Adapter),
+    ("jiesu-channels", Layer::Adapter),
     ("jiesu-api", Layer::Adapter),
     ("jiesu-media", Layer::Adapter),
     ("jiesu", Layer::Binary),

@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use jiesu::Roles;
 use jiesu::routes::{Context, HttpRoles, HttpSettings};
+use jiesu_channels::api_keys::ApiKeys;
+use jiesu_channels::hotline::Hotline;
+use jiesu_channels::open311::Open311;
+use jiesu_channels::web::Web;
+use jiesu_channels::wechat::{Wechat, WechatConfig};
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_e2e::Backend;
 use jiesu_e2e::peers::{openapi_python, run};
-use jiesu_intake::api_keys::ApiKeys;
-use jiesu_intake::hotline::Hotline;
-use jiesu_intake::open311::Open311;
-use jiesu_intake::web::Web;
-use jiesu_intake::wechat::{Wechat, WechatConfig};
 use jiesu_media::MediaDir;
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 //! staff API's OpenAPI document is generated from the handlers and their body types
 //! (`work::openapi`).
 //!
-//! This crate builds its own routers; which are mounted, beside the channels' (`jiesu_intake`)
+//! This crate builds its own routers; which are mounted, beside the channels' (`jiesu_channels`)
 //! and the photos (`jiesu_media`), and the middleware in front of them are the binary's
 //! (`jiesu::routes`).
 

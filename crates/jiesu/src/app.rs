@@ -5,6 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiesu_channels::ApiKeys;
+use jiesu_channels::hotline::Hotline;
+use jiesu_channels::open311::Open311;
+use jiesu_channels::web::Web;
+use jiesu_channels::wechat::crypto::Cipher;
+use jiesu_channels::wechat::{Wechat, WechatConfig};
 use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
@@ -12,12 +18,6 @@ use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{
     Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, RuleBook, Store, StoreError,
 };
-use jiesu_intake::ApiKeys;
-use jiesu_intake::hotline::Hotline;
-use jiesu_intake::open311::Open311;
-use jiesu_intake::web::Web;
-use jiesu_intake::wechat::crypto::Cipher;
-use jiesu_intake::wechat::{Wechat, WechatConfig};
 use jiesu_media::MediaDir;
 use jiesu_outbox::{Relay, RelaySettings};
 use jiesu_workflow::RulebookService;

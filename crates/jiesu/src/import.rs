@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use jiesu_channels::hotline::{self, ImportReport, Outcome};
 use jiesu_domain::district::District;
 use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, Store};
-use jiesu_intake::hotline::{self, ImportReport, Outcome};
 
 use crate::app::{StartError, load_district};
 use crate::backends::{OpenOptions, UseBackends, with_backends};

@@ -97,8 +97,8 @@ pub struct WebSettings {
 impl WebSettings {
     /// The tracking page's limits; shared through the store on PostgreSQL, where several intake
     /// processes may serve.
-    pub fn attempts(&self, database: DatabaseKind) -> jiesu_intake::web::Attempts {
-        use jiesu_intake::web::{AttemptLimits, Attempts};
+    pub fn attempts(&self, database: DatabaseKind) -> jiesu_channels::web::Attempts {
+        use jiesu_channels::web::{AttemptLimits, Attempts};
         let limits = AttemptLimits {
             per_number: self.track_failures_per_number.max(1),
             per_address: self.track_failures_per_address.max(1),

@@ -4,7 +4,7 @@
 //! is timed the same way, in the same run, for comparison: issue 11 measured it falling from
 //! 7,413 to 354 requests per second over HTTP.
 //!
-//! `cargo bench -p jiesu-intake --bench tracking_limiter`
+//! `cargo bench -p jiesu-channels --bench tracking_limiter`
 
 // A benchmark reports on stdout.
 #![allow(clippy::print_stdout)]
@@ -15,8 +15,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use jiesu_channels::web::{AttemptLimits, Attempts, Keys};
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_intake::web::{AttemptLimits, Attempts, Keys};
 
 const CHECKS: usize = 200_000;
 

@@ -4,9 +4,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use jiesu_channels::web::{AttemptLimits, Attempts, Keys};
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::ports::ChannelSessions;
-use jiesu_intake::web::{AttemptLimits, Attempts, Keys};
 
 fn limits() -> AttemptLimits {
     AttemptLimits { per_number: 5, per_address: 8, window: Duration::from_secs(600), capacity: 1_000 }
