@@ -43,6 +43,7 @@ async fn request_id<DB: Dialect>(c: &mut Conn<DB>, s: Stmt<DB>) -> Result<Option
 }
 
 impl<B: Backend> Cases for SqlStore<B> {
+    #[tracing::instrument(name = "store.load_case", level = "debug", skip_all, fields(request.id = %id))]
     async fn load_case(&self, id: RequestId) -> Result<Option<Case>, StoreError> {
         let mut conn = self.read().await?;
         let c = &mut *conn;
@@ -73,6 +74,8 @@ impl<B: Backend> Cases for SqlStore<B> {
         }))
     }
 
+    #[tracing::instrument(name = "store.commit", level = "debug", skip_all,
+        fields(request.id = %change.request_id, request.version = change.expected_version, change.events = change.events.len()))]
     async fn commit(&self, change: &Change) -> Result<Committed, StoreError> {
         let mut tx = self.begin().await?;
         match write_change::<B>(&mut *tx, change).await.map_err(store_error)? {
@@ -84,6 +87,7 @@ impl<B: Backend> Cases for SqlStore<B> {
         }
     }
 
+    #[tracing::instrument(name = "store.task_request", level = "debug", skip_all, fields(task.id = %task))]
     async fn task_request(&self, task: TaskId, scope: &Scope) -> Result<Option<RequestId>, StoreError> {
         let s =
             Stmt::<B::Db>::new("SELECT request_id FROM tasks WHERE id = $1 AND ($2 IS NULL OR bureau = $2)")
@@ -92,6 +96,7 @@ impl<B: Backend> Cases for SqlStore<B> {
         request_id(&mut *self.read().await?, s).await
     }
 
+    #[tracing::instrument(name = "store.request_in_scope", level = "debug", skip_all)]
     async fn request_in_scope(
         &self,
         tracking: &TrackingNumber,
@@ -107,6 +112,7 @@ impl<B: Backend> Cases for SqlStore<B> {
     }
 
     /// A page of tasks with their requests and clocks: three queries whatever the page's size.
+    #[tracing::instrument(name = "store.list_tasks", level = "debug", skip_all, fields(page.limit = q.limit, page.offset = q.offset))]
     async fn list_tasks(&self, scope: &Scope, q: &TaskQuery) -> Result<Vec<TaskListing>, StoreError> {
         // A bureau scope always wins over a bureau filter: staff cannot widen their own view.
         let bureau = match (scope.bureau(), &q.bureau) {
@@ -156,6 +162,7 @@ impl<B: Backend> Cases for SqlStore<B> {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.requests_in_status", level = "debug", skip_all, fields(page.limit = limit, page.offset = offset))]
     async fn requests_in_status(
         &self,
         statuses: &[RequestStatus],
@@ -179,6 +186,7 @@ impl<B: Backend> Cases for SqlStore<B> {
     /// Leases due clocks and meetings past their time. On PostgreSQL, `SKIP LOCKED`: concurrent
     /// scanners lease different rows instead of queueing behind each other; the lease keeps a row
     /// from a second scanner until this one is done with it.
+    #[tracing::instrument(name = "store.lease_due", level = "debug", skip_all, fields(lease.limit = limit))]
     async fn lease_due(
         &self,
         now: DateTime<Utc>,

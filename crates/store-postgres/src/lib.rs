@@ -83,6 +83,7 @@ impl Backend for PgPools {
         self.pool.begin().await.map_err(store_error)
     }
 
+    #[tracing::instrument(name = "store.ingest", level = "debug", skip_all, fields(batch.size = batch.len()))]
     async fn ingest(&self, batch: &[Admission]) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut tx = self.begin().await?;
         let outcomes = ingest::ingest(&mut tx, batch).await.map_err(store_error)?;

@@ -54,6 +54,7 @@ impl Backend for SqlitePools {
     }
 
     /// Row by row: SQLite runs in-process, so a statement costs no round trip.
+    #[tracing::instrument(name = "store.ingest", level = "debug", skip_all, fields(batch.size = batch.len()))]
     async fn ingest(&self, batch: &[Admission]) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut tx = Backend::begin(self).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
