@@ -17,4 +17,4 @@ pub mod staff;
 pub mod work;
 
 pub use error::ApiError;
-pub use staff::{Authenticator, DistrictWide, Staff, Supervising, require_role};
+pub use staff::{Authenticator, DistrictWide, InScope, Staff, Supervising, require_role};

@@ -1,8 +1,9 @@
-//! Who is calling: the `Staff` extractor every staff route starts from, and the role check.
+//! Who is calling: the `Staff` extractor every staff route starts from, the role-checking
+//! `DistrictWide` and `Supervising`, the caller's `InScope`, and the role check.
 //!
 //! ```text
-//! async fn my_tasks(Staff(me): Staff, State(s): State<...>) -> Result<Json<...>, ApiError> {
-//!     let tasks = s.store.tasks(&me.scope()).await?;   // the store query applies the scope
+//! async fn my_tasks(InScope(scope): InScope, State(s): State<...>) -> Result<Json<...>, ApiError> {
+//!     let tasks = s.store.list_tasks(&scope, &query).await?;   // the store query applies the scope
 //!     ...
 //! }
 //! async fn approve(staff: Staff, ...) -> Result<..., ApiError> {
@@ -28,7 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiesu_auth::{Auth, SessionError};
 use jiesu_domain::ports::Accounts;
-use jiesu_domain::staff::{Principal, StaffRole};
+use jiesu_domain::staff::{Principal, Scope, StaffRole};
 
 use crate::ApiError;
 
@@ -111,6 +112,21 @@ async fn staff_in<S: Send + Sync>(
 ) -> Result<Principal, Response> {
     let staff = Staff::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
     staff.require(roles).map_err(IntoResponse::into_response)
+}
+
+/// The scope a signed-in staff member's reads run in: their bureau's, or the whole district's for
+/// the district-wide roles. Use `InScope(scope): InScope` where a handler asks the store itself;
+/// the store applies it in SQL, so another bureau's rows are never read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InScope(pub Scope);
+
+impl<S: Send + Sync> FromRequestParts<S> for InScope {
+    type Rejection = StaffRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, StaffRejection> {
+        let Staff(me) = Staff::from_request_parts(parts, state).await?;
+        Ok(Self(me.scope()))
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for DistrictWide {

@@ -22,7 +22,7 @@ use super::extract::{IdPath, JsonBody, QueryOf};
 use super::view::{self, TaskItem};
 use crate::ApiError;
 use crate::error::ErrorBody;
-use crate::staff::Staff;
+use crate::staff::{InScope, Staff};
 
 pub(super) type Api<S> = State<Arc<WorkApi<S>>>;
 
@@ -65,7 +65,7 @@ pub struct TaskList {
 )]
 pub(super) async fn list<S: Store + Cases>(
     State(api): Api<S>,
-    Staff(me): Staff,
+    InScope(scope): InScope,
     QueryOf(q): QueryOf<ListQuery>,
 ) -> Result<Json<TaskList>, ApiError> {
     let mut states = Vec::new();
@@ -85,7 +85,7 @@ pub(super) async fn list<S: Store + Cases>(
         limit: page_size,
         offset: (page - 1) * page_size,
     };
-    let listed = api.workflow.store().list_tasks(&me.scope(), &query).await?;
+    let listed = api.workflow.store().list_tasks(&scope, &query).await?;
     let d = api.workflow.district();
     let tasks = listed.iter().map(|l| view::task(&d, &l.task, &l.request, &l.deadlines, now)).collect();
     Ok(Json(TaskList { tasks, page, page_size }))
