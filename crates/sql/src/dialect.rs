@@ -122,6 +122,10 @@ where
 /// A JSON column's value, read and written whole.
 pub type JsonValue = Json<serde_json::Value>;
 
+/// JSON kept as text: written and read without building a `serde_json::Value` tree in between
+/// (events, the hottest JSON: every request writes several, and the relay reads each back).
+pub type RawJson = Json<Box<serde_json::value::RawValue>>;
+
 /// A statement and its arguments, built with `bind` like sqlx's own queries.
 pub struct Stmt<DB: Database> {
     sql: SqlStr,
@@ -263,6 +267,7 @@ pub trait Dialect:
     + Bind<Option<DbTime>>
     + Bind<Vec<u8>>
     + Bind<JsonValue>
+    + Bind<RawJson>
     + Bind<Option<JsonValue>>
     + Bind<DbList<String>>
     + Bind<DbList<Uuid>>
@@ -291,6 +296,7 @@ pub trait Dialect:
     + Read<Col<Option<String>>>
     + Read<Col<i32>>
     + Read<Col<JsonValue>>
+    + Read<Col<RawJson>>
 {
     /// Appended to a `SELECT` that picks rows to lease or decide on: PostgreSQL locks them (and
     /// skips rows another worker holds); SQLite's single writer already holds the database.

@@ -68,8 +68,8 @@ pub fn from_micros(us: i64) -> DateTime<Utc> {
 }
 
 /// Events are stored whole, as JSON; a payload that no longer decodes is corrupt data.
-pub fn decode_event(payload: dialect::JsonValue) -> Result<Event, StoreError> {
-    serde_json::from_value(payload.0)
+pub fn decode_event(payload: dialect::RawJson) -> Result<Event, StoreError> {
+    serde_json::from_str(payload.0.get())
         .map_err(|e| StoreError::Unexpected(format!("corrupt event payload: {e}")))
 }
 

@@ -11,7 +11,7 @@ use jiesu_domain::request::{Channel, ChannelRef, Request};
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, JsonValue, Stmt, all, one, optional, run};
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, RawJson, Stmt, all, one, optional, run};
 use crate::records::{ApiClientRow, DueRow, OutboxRow, RequestRecord, TaskRecord};
 use crate::{corrupt, decode_event, statements, store_error, tracking_number, with_tasks};
 
@@ -55,7 +55,7 @@ pub(crate) async fn requests_of<DB: Dialect>(
     parse(rows)
 }
 
-fn events(payloads: Vec<Col<JsonValue>>) -> Result<Vec<Event>, StoreError> {
+fn events(payloads: Vec<Col<RawJson>>) -> Result<Vec<Event>, StoreError> {
     payloads.into_iter().map(|(p,)| decode_event(p)).collect()
 }
 

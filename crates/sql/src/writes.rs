@@ -11,12 +11,17 @@ use jiesu_domain::workflow::Change;
 use sqlx::types::Json;
 
 use crate::backend::Backend;
-use crate::dialect::{Conn, DbTime, Dialect, JsonValue, Stmt, run};
+use crate::dialect::{Conn, DbTime, Dialect, JsonValue, RawJson, Stmt, run};
 use crate::records::{
     DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, ProposalRecord,
     TaskRecord, VisitRecord,
 };
 use crate::statements;
+
+/// A value serialized once, straight to the JSON text the column keeps.
+pub(crate) fn raw_json<T: serde::Serialize>(v: &T) -> Result<RawJson, sqlx::Error> {
+    serde_json::value::to_raw_value(v).map(Json).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
 
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<JsonValue, sqlx::Error> {
     serde_json::to_value(v).map(Json).map_err(|e| sqlx::Error::Encode(Box::new(e)))
@@ -178,7 +183,7 @@ pub async fn insert_events<DB: Dialect>(c: &mut Conn<DB>, events: &[Event]) -> R
         .bind(e.request_id.as_uuid())
         .bind(e.task_id.map(|t| t.as_uuid()))
         .bind(e.kind.name().to_owned())
-        .bind(json(e)?)
+        .bind(raw_json(e)?)
         .bind(DbTime(e.occurred_at));
         run(c, s).await?;
     }

@@ -9,7 +9,7 @@ use jiesu_domain::staff::User;
 use uuid::Uuid;
 
 use super::{CorruptRow, RequestRecord};
-use crate::dialect::{DbTime, JsonValue};
+use crate::dialect::{DbTime, JsonValue, RawJson};
 
 /// A request as a case loads it: the row, the version commits are checked against, the routing.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -100,7 +100,7 @@ impl TryFrom<ApiClientRow> for ApiClient {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub seq: i64,
-    pub payload: JsonValue,
+    pub payload: RawJson,
 }
 
 impl TryFrom<OutboxRow> for OutboxEvent {
