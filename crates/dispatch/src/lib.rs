@@ -53,6 +53,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
         let worker = WorkerSettings {
             queue: INTAKE_QUEUE.to_owned(),
             prefetch: settings.prefetch,
+            take: settings.batch,
             batch: settings.batch,
             max_attempts: settings.max_attempts,
             retry_after: settings.retry_after,

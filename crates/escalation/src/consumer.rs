@@ -34,7 +34,10 @@ impl<S: Cases + Store, Q: Queue> Escalator<S, Q> {
         let settings = WorkerSettings {
             queue: ESCALATION_QUEUE.to_owned(),
             prefetch,
-            // Each event its own decision and commit: one busy request holds back no other.
+            // Taken many at once (a take is a write on the local queue; 32 stay well inside the
+            // local queue's lease), but each event its own decision and commit: one busy request
+            // holds back no other.
+            take: usize::from(prefetch).min(32),
             batch: 1,
             max_attempts: MAX_ATTEMPTS,
             retry_after: Duration::from_millis(500),

@@ -50,7 +50,10 @@ pub struct WorkerSettings {
     pub queue: String,
     /// Unacknowledged messages the queue may hand us at once.
     pub prefetch: u16,
-    /// Messages handled per commit.
+    /// Messages taken from the queue at once. Every take is a write on the local queue (a commit,
+    /// an fsync), so a role that commits message by message still takes many.
+    pub take: usize,
+    /// Messages handled per commit; a take is handled in chunks of this size.
     pub batch: usize,
     /// Attempts, with the store healthy, before a message is dead-lettered.
     pub max_attempts: u32,
@@ -96,7 +99,7 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
             let batch = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
-                batch = consumer.next_batch(s.batch.max(1)) => batch,
+                batch = consumer.next_batch(s.take.max(s.batch).max(1)) => batch,
             };
             match batch {
                 Ok(batch) => {
@@ -119,6 +122,8 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
         Ok(())
     }
 
+    /// Handles a take in commits of `batch` messages, then acknowledges together every message
+    /// whose commit succeeded (one ack commit for the take on the local queue).
     async fn process(&self, batch: Vec<DeliveryOf<Q>>, shutdown: &CancellationToken) {
         let decoded = {
             let messages: Vec<&Message> = batch.iter().map(Delivery::message).collect();
@@ -134,21 +139,40 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
                 }
             }
         }
-        if work.len() == 1 {
-            let (delivery, w) = work.pop().expect("one");
-            return self.alone(delivery, w, shutdown).await;
+        let mut done = Vec::with_capacity(work.len());
+        let mut work = work.into_iter().peekable();
+        while work.peek().is_some() {
+            let chunk: Vec<_> = work.by_ref().take(self.settings.batch.max(1)).collect();
+            self.commit(chunk, shutdown, &mut done).await;
         }
-        if work.is_empty() {
+        ack_all(done).await;
+    }
+
+    /// Handles one chunk in one commit; its deliveries go to `done` when it succeeds. A failed
+    /// chunk is retried message by message, each settled on its own.
+    async fn commit(
+        &self,
+        mut chunk: Vec<(DeliveryOf<Q>, H::Work)>,
+        shutdown: &CancellationToken,
+        done: &mut Vec<DeliveryOf<Q>>,
+    ) {
+        if chunk.len() == 1 {
+            let (delivery, w) = chunk.pop().expect("one");
+            if let Some(delivery) = self.alone(delivery, w, shutdown).await {
+                done.push(delivery);
+            }
             return;
         }
-        let (deliveries, work): (Vec<_>, Vec<_>) = work.into_iter().unzip();
+        let (deliveries, work): (Vec<_>, Vec<_>) = chunk.into_iter().unzip();
         match self.hold(&work, shutdown).await {
-            Held::Done => ack_all(deliveries).await,
+            Held::Done => done.extend(deliveries),
             Held::Abandoned => requeue_all(deliveries).await,
             Held::Failed(e) | Held::Poison(e) => {
                 tracing::warn!(error = %e, batch.size = deliveries.len(), "batch failed; retrying its messages one by one");
                 for (delivery, w) in deliveries.into_iter().zip(work) {
-                    self.alone(delivery, w, shutdown).await;
+                    if let Some(delivery) = self.alone(delivery, w, shutdown).await {
+                        done.push(delivery);
+                    }
                 }
             }
         }
@@ -173,10 +197,16 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
         }
     }
 
-    /// Handles one message. A failure while the store does not answer its ping is the outage's
-    /// doing: the message is held and tried again. One with the store healthy is an attempt:
+    /// Handles one message; returns it when its commit succeeded, for the caller to acknowledge.
+    /// A failure while the store does not answer its ping is the outage's doing: the message is
+    /// held and tried again. One with the store healthy is an attempt:
     /// the message goes back on its queue with the count, or to the dead letters at the limit.
-    async fn alone(&self, delivery: DeliveryOf<Q>, work: H::Work, shutdown: &CancellationToken) {
+    async fn alone(
+        &self,
+        delivery: DeliveryOf<Q>,
+        work: H::Work,
+        shutdown: &CancellationToken,
+    ) -> Option<DeliveryOf<Q>> {
         let id = delivery.message().id;
         let span = tracing::debug_span!("message", message.id = %id, queue.name = %self.settings.queue);
         async {
@@ -184,18 +214,23 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
             let mut wait = self.wait_after(before.max(1));
             loop {
                 let error = match self.hold(std::slice::from_ref(&work), shutdown).await {
-                    Held::Done => return ack_all(vec![delivery]).await,
-                    Held::Abandoned => return requeue_all(vec![delivery]).await,
+                    Held::Done => return Some(delivery),
+                    Held::Abandoned => {
+                        requeue_all(vec![delivery]).await;
+                        return None;
+                    }
                     Held::Poison(reason) => {
                         tracing::error!(error = %reason, "the handler says it can never succeed: moving it to the dead-letter queue");
-                        return dead_letter(delivery, &reason).await;
+                        dead_letter(delivery, &reason).await;
+                        return None;
                     }
                     Held::Failed(e) => e,
                 };
                 if !self.handler.healthy().await {
                     tracing::warn!(retry_in = ?wait, error = %error, "failed while the store is unwell; holding it to try again");
                     if !pause(shutdown, wait).await {
-                        return requeue_all(vec![delivery]).await;
+                        requeue_all(vec![delivery]).await;
+                    return None;
                     }
                     wait = (wait * 2).min(Backoff::MAX);
                     continue;
@@ -204,18 +239,21 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
                 if attempts >= self.settings.max_attempts {
                     tracing::error!(attempts, error = %error, "keeps failing with the store healthy: moving it to the dead-letter queue");
                     let reason = format!("failed {attempts} times with the database healthy: {error}");
-                    return dead_letter(delivery, &reason).await;
+                    dead_letter(delivery, &reason).await;
+                    return None;
                 }
                 let wait = self.wait_after(attempts);
                 tracing::warn!(attempts, retry_in = ?wait, error = %error, "failed; holding it, then putting it back to try again");
                 if !pause(shutdown, wait).await {
-                    return requeue_all(vec![delivery]).await;
+                    requeue_all(vec![delivery]).await;
+                    return None;
                 }
-                return self.put_back(delivery, attempts).await;
+                self.put_back(delivery, attempts).await;
+                return None;
             }
         }
         .instrument(span)
-        .await;
+        .await
     }
 
     /// The wait after the `attempts`-th failed attempt: `retry_after`, doubling, up to 5 s.

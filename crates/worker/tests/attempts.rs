@@ -46,6 +46,7 @@ fn settings() -> WorkerSettings {
     WorkerSettings {
         queue: QUEUE.into(),
         prefetch: 10,
+        take: 10,
         batch: 10,
         max_attempts: MAX_ATTEMPTS,
         retry_after: Duration::from_millis(10),
