@@ -43,24 +43,32 @@ impl Handler for Recording {
     }
 }
 
-async fn twelve_messages_taken_at_once_are_committed_four_by_four_and_all_acknowledged<Q: Queue>(queue: Q) {
+/// Sends twelve messages, then starts a worker taking all twelve at once in commits of `batch`.
+async fn start<Q: Queue>(
+    queue: &Q,
+    handler: &Recording,
+    batch: usize,
+) -> (Vec<Message>, CancellationToken, tokio::task::JoinHandle<()>) {
     queue.declare(QUEUE, &[]).await.expect("declare");
     let sent: Vec<Message> = (0..12).map(|_| Message::new(Uuid::now_v7(), "work", vec![])).collect();
     queue.send(QUEUE, &sent).await.expect("send");
-
-    let handler = Recording::default();
     let settings = WorkerSettings {
         queue: QUEUE.into(),
         prefetch: 12,
         take: 12,
-        batch: 4,
+        batch,
         max_attempts: 3,
         retry_after: Duration::from_millis(10),
     };
     let worker = Worker::new(queue.clone(), handler.clone(), settings);
     let stop = CancellationToken::new();
     let token = stop.clone();
-    let task = tokio::spawn(async move { worker.run(token).await.expect("the worker runs") });
+    (sent, stop, tokio::spawn(async move { worker.run(token).await.expect("the worker runs") }))
+}
+
+async fn twelve_messages_taken_at_once_are_committed_four_by_four_and_all_acknowledged<Q: Queue>(queue: Q) {
+    let handler = Recording::default();
+    let (sent, stop, task) = start(&queue, &handler, 4).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while handler.commits.lock().expect("lock").iter().map(Vec::len).sum::<usize>() < 12 {
         assert!(tokio::time::Instant::now() < deadline, "12 messages handled within 10 s");
@@ -87,23 +95,9 @@ async fn twelve_messages_taken_at_once_are_committed_four_by_four_and_all_acknow
 /// Committing one by one still takes the whole take at once: while the first commit is in hand,
 /// the local queue has nothing left to offer another consumer.
 async fn commits_of_one_still_take_many_at_once<Q: Queue>(queue: Q) {
-    queue.declare(QUEUE, &[]).await.expect("declare");
-    let sent: Vec<Message> = (0..12).map(|_| Message::new(Uuid::now_v7(), "work", vec![])).collect();
-    queue.send(QUEUE, &sent).await.expect("send");
     let handler =
         Recording { hold_first: Some(Arc::new(tokio::sync::Semaphore::new(0))), ..Recording::default() };
-    let settings = WorkerSettings {
-        queue: QUEUE.into(),
-        prefetch: 12,
-        take: 12,
-        batch: 1,
-        max_attempts: 3,
-        retry_after: Duration::from_millis(10),
-    };
-    let worker = Worker::new(queue.clone(), handler.clone(), settings);
-    let stop = CancellationToken::new();
-    let token = stop.clone();
-    let task = tokio::spawn(async move { worker.run(token).await.expect("the worker runs") });
+    let (_sent, stop, task) = start(&queue, &handler, 1).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while handler.commits.lock().expect("lock").is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "a first commit within 10 s");
