@@ -471,8 +471,8 @@ async fn stored_markers(pool: &sqlx::PgPool, marker: &str) -> HashMap<String, i6
 /// sure while the escalation service still writes.)
 async fn unpublished(pool: &sqlx::PgPool) -> i64 {
     sqlx::query_scalar(
-        "SELECT count(*) FROM events WHERE published_at IS NULL
-           AND occurred_at < now() - interval '5 seconds' AND (lease_until IS NULL OR lease_until < now())",
+        "SELECT count(*) FROM outbox o JOIN events e ON e.seq = o.seq
+         WHERE e.occurred_at < now() - interval '5 seconds' AND (o.lease_until IS NULL OR o.lease_until < now())",
     )
     .fetch_one(pool)
     .await

@@ -127,7 +127,8 @@ async fn the_underpass_goes_round_seven_bureaus_and_a_meeting_splits_it(backend:
     let at = meeting["scheduled_at"].as_str().expect("time");
     assert!(at > jiesu_domain::time::now().to_rfc3339().as_str(), "scheduled ahead: {at}");
     // The invitation leaves through the outbox (the event names the invitees), for notifications.
-    let relayed = "SELECT count(*) FROM events WHERE kind = 'meeting_called' AND published_at IS NOT NULL";
+    let relayed = "SELECT count(*) FROM events e WHERE kind = 'meeting_called'
+                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.seq = e.seq)";
     let mut published = 0;
     for _ in 0..100 {
         published = backend.count(relayed).await;

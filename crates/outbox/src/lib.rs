@@ -1,6 +1,8 @@
 //! The outbox relay: events are committed with the state change they describe (so none is lost
-//! and none describes a change that did not happen); the relay then publishes them to the events
-//! topic and marks them published.
+//! and none describes a change that did not happen), each with a row in the outbox; the relay
+//! leases a batch of outbox rows, publishes their events to the events topic, and deletes the
+//! rows once the queue confirmed: two statements per batch, and the events themselves are never
+//! written again (they are the request's history).
 //!
 //! Delivery is at-least-once: a relay that dies between publishing and marking leaves its lease
 //! to expire, and the events are published again. Consumers deduplicate by event id. Several
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use jiesu_domain::messages::{EVENT, encode_event};
 use jiesu_domain::ports::queue::REQUEST_ID_HEADER;
-use jiesu_domain::ports::{Message, Queue, Store};
+use jiesu_domain::ports::{Message, OutboxEvent, Queue, Store};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone)]
@@ -75,21 +77,22 @@ impl<S: Store, Q: Queue> Relay<S, Q> {
         if leased.is_empty() {
             return Ok(0);
         }
-        let messages: Vec<(String, Message)> = leased
-            .iter()
-            .map(|o| {
-                let m = Message::new(o.event.id.as_uuid(), EVENT, encode_event(&o.event));
-                let m = match &o.event.http_request_id {
-                    Some(id) => m.with_header(REQUEST_ID_HEADER, id.as_str()),
-                    None => m,
-                };
-                (o.event.topic(), m)
-            })
-            .collect();
+        let messages: Vec<(String, Message)> = leased.iter().map(message).collect();
         self.queue.publish(&messages).await.map_err(|e| e.to_string())?;
         let seqs: Vec<i64> = leased.iter().map(|o| o.seq).collect();
-        self.store.mark_published(&seqs, jiesu_domain::time::now()).await.map_err(|e| e.to_string())?;
+        self.store.mark_published(&seqs).await.map_err(|e| e.to_string())?;
         tracing::debug!(count = seqs.len(), "events published");
         Ok(seqs.len())
     }
+}
+
+/// What the relay publishes for an event: its topic, and the message (its id is the event's, for
+/// consumers to deduplicate by).
+pub fn message(o: &OutboxEvent) -> (String, Message) {
+    let m = Message::new(o.event.id.as_uuid(), EVENT, encode_event(&o.event));
+    let m = match &o.event.http_request_id {
+        Some(id) => m.with_header(REQUEST_ID_HEADER, id.as_str()),
+        None => m,
+    };
+    (o.event.topic(), m)
 }

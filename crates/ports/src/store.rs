@@ -136,7 +136,8 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Takes up to `limit` unpublished events, oldest first, and leases them until `lease_until`
     /// so that concurrent relays take different ones. An event whose lease ran out (its relay
-    /// died) is offered again.
+    /// died) is offered again. Events themselves are never written to: the outbox keeps its own
+    /// rows.
     fn lease_outbox(
         &self,
         limit: u32,
@@ -144,11 +145,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         lease_until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<OutboxEvent>, StoreError>> + Send;
 
-    fn mark_published(
-        &self,
-        seqs: &[i64],
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes published events out of the outbox, in one statement.
+    fn mark_published(&self, seqs: &[i64]) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The server secret kept under `name`: the one stored, or else `candidate`, stored now. The
     /// first process of a deployment to ask decides; every later one (and every restart) gets

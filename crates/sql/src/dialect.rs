@@ -295,6 +295,7 @@ pub trait Dialect:
     + Read<Col<String>>
     + Read<Col<Option<String>>>
     + Read<Col<i32>>
+    + Read<Col<i64>>
     + Read<Col<JsonValue>>
     + Read<Col<RawJson>>
 {

@@ -175,13 +175,13 @@ impl<B: Backend> Store for SqlStore<B> {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<OutboxEvent>, StoreError> {
-        // On PostgreSQL, SKIP LOCKED: two relays leasing at once take disjoint sets.
+        // The lease is written on the outbox's own small row; the event is only read. On
+        // PostgreSQL, SKIP LOCKED: two relays leasing at once take disjoint sets.
         let sql = format!(
-            "UPDATE events SET lease_until = $1
-             WHERE seq IN (SELECT seq FROM events
-                           WHERE published_at IS NULL AND (lease_until IS NULL OR lease_until < $2)
+            "UPDATE outbox SET lease_until = $1
+             WHERE seq IN (SELECT seq FROM outbox WHERE lease_until IS NULL OR lease_until < $2
                            ORDER BY seq LIMIT $3{})
-             RETURNING seq, payload",
+             RETURNING seq, (SELECT payload FROM events WHERE events.seq = outbox.seq) AS payload",
             B::Db::SKIP_LOCKED
         );
         let s =
@@ -192,10 +192,9 @@ impl<B: Backend> Store for SqlStore<B> {
         rows.into_iter().map(OutboxEvent::try_from).collect()
     }
 
-    async fn mark_published(&self, seqs: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-        let sql =
-            format!("UPDATE events SET published_at = $1, lease_until = NULL WHERE {}", B::Db::any("seq", 2));
-        let s = Stmt::<B::Db>::assembled(sql).bind(DbTime(now)).bind(DbList(seqs.to_vec()));
+    async fn mark_published(&self, seqs: &[i64]) -> Result<(), StoreError> {
+        let sql = format!("DELETE FROM outbox WHERE {}", B::Db::any("seq", 1));
+        let s = Stmt::<B::Db>::assembled(sql).bind(DbList(seqs.to_vec()));
         run(&mut *self.write().await?, s).await.map_err(store_error)?;
         Ok(())
     }

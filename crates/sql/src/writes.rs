@@ -11,7 +11,7 @@ use jiesu_domain::workflow::Change;
 use sqlx::types::Json;
 
 use crate::backend::Backend;
-use crate::dialect::{Conn, DbTime, Dialect, JsonValue, RawJson, Stmt, run};
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, JsonValue, RawJson, Stmt, one, run};
 use crate::records::{
     DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, ProposalRecord,
     TaskRecord, VisitRecord,
@@ -172,12 +172,14 @@ pub async fn upsert_deadlines<DB: Dialect>(
     Ok(())
 }
 
-/// Events are stored whole, as JSON, with the columns the outbox and the reads select on.
+/// Events are stored whole, as JSON, with the columns the reads select on; each is queued in the
+/// outbox in the same transaction (one more statement for them all).
 pub async fn insert_events<DB: Dialect>(c: &mut Conn<DB>, events: &[Event]) -> Result<(), sqlx::Error> {
+    let mut seqs = Vec::with_capacity(events.len());
     for e in events {
         let s = Stmt::<DB>::new(
             "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
         )
         .bind(e.id.as_uuid())
         .bind(e.request_id.as_uuid())
@@ -185,8 +187,14 @@ pub async fn insert_events<DB: Dialect>(c: &mut Conn<DB>, events: &[Event]) -> R
         .bind(e.kind.name().to_owned())
         .bind(raw_json(e)?)
         .bind(DbTime(e.occurred_at));
-        run(c, s).await?;
+        let (seq,): Col<i64> = one(c, s).await?;
+        seqs.push(seq);
     }
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("INSERT INTO outbox (seq) SELECT seq FROM events WHERE {}", DB::any("seq", 1));
+    run(c, Stmt::<DB>::assembled(sql).bind(DbList(seqs))).await?;
     Ok(())
 }
 

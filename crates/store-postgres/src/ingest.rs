@@ -280,12 +280,16 @@ pub(crate) async fn insert_events(tx: &mut PgConnection, events: &[Event]) -> Re
         return Ok(());
     }
     // WITH ORDINALITY and ORDER BY: sequence numbers follow the order the events happened in.
+    // Each event is queued in the outbox by the same statement.
     sqlx::query(
-        "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
-         SELECT id, request_id, task_id, kind, payload::jsonb, occurred_at
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
-            WITH ORDINALITY AS e(id, request_id, task_id, kind, payload, occurred_at, n)
-         ORDER BY n",
+        "WITH appended AS (
+            INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
+            SELECT id, request_id, task_id, kind, payload::jsonb, occurred_at
+            FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
+               WITH ORDINALITY AS e(id, request_id, task_id, kind, payload, occurred_at, n)
+            ORDER BY n
+            RETURNING seq)
+         INSERT INTO outbox (seq) SELECT seq FROM appended",
     )
     .bind(&id)
     .bind(&request_id)

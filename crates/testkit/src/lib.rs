@@ -12,6 +12,7 @@
 //!   `faults_contract!`, what the store reports under them.
 //! - `queries::count`: how many SQL statements a call issues, to keep listings batched.
 //! - `meetings::MeetingFixture`: a decided meeting row for a request, which a proposed rule needs.
+//! - `rewrites::EventRewrites`: counts updates and deletes of event rows (none may happen).
 //!
 //! Contract cases are plain async functions taking the adapter under test; the macros turn each
 //! into a `#[tokio::test]` so they run, pass and fail one by one.
@@ -26,6 +27,7 @@ pub mod meetings;
 pub mod pg;
 pub mod queries;
 pub mod queue_contract;
+pub mod rewrites;
 pub mod rulebook_contract;
 pub mod sessions_contract;
 pub mod store_contract;

@@ -220,7 +220,7 @@ pub async fn published_events_leave_the_outbox(store: impl Store) {
     let now = jiesu_domain::time::now();
     let leased = store.lease_outbox(100, now, now + Duration::seconds(30)).await.expect("lease");
     let seqs: Vec<i64> = leased.iter().map(|e| e.seq).collect();
-    store.mark_published(&seqs, now).await.expect("mark");
+    store.mark_published(&seqs).await.expect("mark");
     let later = now + Duration::seconds(120);
     assert_eq!(store.lease_outbox(100, later, later).await.expect("lease"), []);
 }
