@@ -12,9 +12,6 @@ use crate::records::{
 use crate::store_error;
 use crate::writes::{json, raw_json, upsert_escalations, upsert_meetings};
 
-/// Bound values per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
-const MAX_PARAMS: usize = 30_000;
-
 /// `head` followed by `rows` tuples of `width` numbered placeholders.
 fn values_sql(head: &str, width: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + rows * width * 6);
@@ -36,7 +33,7 @@ fn values_sql(head: &str, width: usize, rows: usize) -> String {
     sql
 }
 
-/// Inserts `rows` with as few statements as the parameter limit allows.
+/// Inserts `rows` in statements of at most the dialect's `BIND_LIMIT` values.
 async fn insert_rows<DB: Dialect, R>(
     c: &mut Conn<DB>,
     head: &str,
@@ -44,7 +41,7 @@ async fn insert_rows<DB: Dialect, R>(
     rows: Vec<R>,
     bind: impl Fn(Stmt<DB>, R) -> Result<Stmt<DB>, sqlx::Error>,
 ) -> Result<(), sqlx::Error> {
-    let per = MAX_PARAMS / width;
+    let per = (DB::BIND_LIMIT / width).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<R> = rows.by_ref().take(per).collect();
