@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check-config`, `api-key add`, `import hotline`, `user ...`,
-//! `dlq ...`.
+//! `dlq ...`, `generate-history`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -63,6 +63,8 @@ enum Command {
         #[command(subcommand)]
         action: crate::dlq::DlqAction,
     },
+    /// Fill the database with a realistic history of requests (for measuring at volume).
+    GenerateHistory(crate::generate::GenerateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +140,7 @@ pub fn main() -> ExitCode {
             }
             Command::User { action } => crate::users::run(&settings, action).await,
             Command::Dlq { action } => crate::dlq::run(&settings, action).await,
+            Command::GenerateHistory(args) => crate::generate::run(&settings, args).await,
         }
     })
 }

@@ -9,6 +9,7 @@ pub mod backends;
 pub mod cli;
 mod dead_letters;
 pub mod dlq;
+mod generate;
 pub mod http;
 mod import;
 pub mod reload;

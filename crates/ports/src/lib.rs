@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod escalations;
+pub mod history;
 pub mod queue;
 pub mod rulebook;
 pub mod sessions;
@@ -16,6 +17,7 @@ pub use accounts::{
 };
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
+pub use history::{Histories, History};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
 pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};

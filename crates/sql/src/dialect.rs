@@ -303,6 +303,8 @@ pub trait Dialect:
     /// skips rows another worker holds); SQLite's single writer already holds the database.
     const SKIP_LOCKED: &'static str;
     const FOR_UPDATE: &'static str;
+    /// Bound values one multi-row statement should carry at most.
+    const BIND_LIMIT: usize;
 
     /// `column` is one of the values of list parameter `$n`.
     fn any(column: &str, n: u8) -> String;
@@ -343,6 +345,9 @@ impl RowsAffected for Postgres {
 impl Dialect for Sqlite {
     const SKIP_LOCKED: &'static str = "";
     const FOR_UPDATE: &'static str = "";
+    // sqlx finds each `$n` by asking SQLite the name of every parameter in turn, so binding costs
+    // the square of the statement's width: 30,000 values took 1.6 s, 88% of it in that lookup.
+    const BIND_LIMIT: usize = 500;
 
     fn any(column: &str, n: u8) -> String {
         format!("{column} IN (SELECT value FROM json_each(${n}))")
@@ -359,6 +364,8 @@ impl Dialect for Sqlite {
 impl Dialect for Postgres {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+    // Under the protocol's 65,535: few round trips per batch.
+    const BIND_LIMIT: usize = 30_000;
 
     fn any(column: &str, n: u8) -> String {
         format!("{column} = ANY(${n})")

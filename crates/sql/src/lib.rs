@@ -14,6 +14,7 @@ mod cases;
 pub mod classify;
 pub mod dialect;
 mod escalations;
+mod history;
 pub mod records;
 mod rulebook;
 mod sessions;

@@ -2,7 +2,7 @@
 //! (PostgreSQL batches the clocks, events and hotspot members: see `Backend`).
 
 use jiesu_domain::deadline::Deadline;
-use jiesu_domain::escalation::{EscalationId, ProposedRule};
+use jiesu_domain::escalation::{Escalation, EscalationId, Meeting, ProposedRule};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::Committed;
@@ -92,8 +92,24 @@ pub(crate) async fn write_change<B: Backend>(
             .bind(v.at);
         run(c, s).await?;
     }
-    for e in ch.escalations.iter().map(EscalationRecord::from) {
-        let s = Stmt::<B::Db>::new(statements::UPSERT_ESCALATION)
+    upsert_escalations::<B::Db>(c, &ch.escalations).await?;
+    upsert_meetings::<B::Db>(c, &ch.meetings).await?;
+    // A meeting's proposed rule, written with its decision.
+    for p in &ch.proposals {
+        insert_proposal::<B::Db>(c, p).await?;
+    }
+    B::insert_members(c, &ch.hotspot_members).await?;
+    B::insert_events(c, &ch.events).await?;
+    Ok(Committed::Yes)
+}
+
+/// New escalations, or known ones moved.
+pub async fn upsert_escalations<DB: Dialect>(
+    c: &mut Conn<DB>,
+    escalations: &[Escalation],
+) -> Result<(), sqlx::Error> {
+    for e in escalations.iter().map(EscalationRecord::from) {
+        let s = Stmt::<DB>::new(statements::UPSERT_ESCALATION)
             .bind(e.id)
             .bind(e.request_id)
             .bind(e.trigger)
@@ -106,8 +122,13 @@ pub(crate) async fn write_change<B: Backend>(
             .bind(e.updated_at);
         run(c, s).await?;
     }
-    for m in ch.meetings.iter().map(MeetingRecord::from) {
-        let s = Stmt::<B::Db>::new(statements::UPSERT_MEETING)
+    Ok(())
+}
+
+/// New meetings, or known ones moved or decided.
+pub async fn upsert_meetings<DB: Dialect>(c: &mut Conn<DB>, meetings: &[Meeting]) -> Result<(), sqlx::Error> {
+    for m in meetings.iter().map(MeetingRecord::from) {
+        let s = Stmt::<DB>::new(statements::UPSERT_MEETING)
             .bind(m.id)
             .bind(m.request_id)
             .bind(m.escalation_id)
@@ -124,13 +145,7 @@ pub(crate) async fn write_change<B: Backend>(
             .bind(m.updated_at);
         run(c, s).await?;
     }
-    // A meeting's proposed rule, written with its decision.
-    for p in &ch.proposals {
-        insert_proposal::<B::Db>(c, p).await?;
-    }
-    B::insert_members(c, &ch.hotspot_members).await?;
-    B::insert_events(c, &ch.events).await?;
-    Ok(Committed::Yes)
+    Ok(())
 }
 
 /// New tasks, or a known one's state.
