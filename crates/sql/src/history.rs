@@ -10,7 +10,9 @@ use crate::records::{
     DeadlineRecord, DisclaimRecord, ExtensionRecord, RequestRecord, TaskRecord, VisitRecord,
 };
 use crate::store_error;
-use crate::writes::{json, raw_json, upsert_escalations, upsert_meetings};
+use crate::writes::{
+    bind_disclaim, bind_extension, bind_visit, json, raw_json, upsert_escalations, upsert_meetings,
+};
 
 /// `head` followed by `rows` tuples of `width` numbered placeholders.
 fn values_sql(head: &str, width: usize, rows: usize) -> String {
@@ -163,20 +165,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
             decided_by, decided_at, decision_note)",
         12,
         cases().flat_map(|c| &c.disclaims).map(DisclaimRecord::from).collect(),
-        |s, d| {
-            Ok(s.bind(d.id)
-                .bind(d.request_id)
-                .bind(d.task_id)
-                .bind(d.bureau)
-                .bind(d.reason)
-                .bind(d.explanation)
-                .bind(d.by_user)
-                .bind(d.at)
-                .bind(d.state)
-                .bind(d.decided_by)
-                .bind(d.decided_at)
-                .bind(d.decision_note))
-        },
+        |s, d| Ok(bind_disclaim(s, d)),
     )
     .await?;
     insert_rows::<B::Db, _>(
@@ -185,21 +174,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
             state, decided_by, decided_at, decision_note, new_due)",
         13,
         cases().flat_map(|c| &c.extensions).map(ExtensionRecord::from).collect(),
-        |s, e| {
-            Ok(s.bind(e.id)
-                .bind(e.request_id)
-                .bind(e.task_id)
-                .bind(e.bureau)
-                .bind(e.days)
-                .bind(e.reason)
-                .bind(e.requested_by)
-                .bind(e.requested_at)
-                .bind(e.state)
-                .bind(e.decided_by)
-                .bind(e.decided_at)
-                .bind(e.decision_note)
-                .bind(e.new_due))
-        },
+        |s, e| Ok(bind_extension(s, e)),
     )
     .await?;
     insert_rows::<B::Db, _>(
@@ -207,15 +182,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at)",
         7,
         cases().flat_map(|c| &c.visits).map(VisitRecord::from).collect(),
-        |s, v| {
-            Ok(s.bind(v.id)
-                .bind(v.request_id)
-                .bind(v.solved)
-                .bind(v.satisfaction)
-                .bind(v.comment)
-                .bind(v.operator)
-                .bind(v.at))
-        },
+        |s, v| Ok(bind_visit(s, v)),
     )
     .await?;
     // Rare in a history (every candidate disclaimed): row by row, as a commit writes them.

@@ -49,48 +49,13 @@ pub(crate) async fn write_change<B: Backend>(
     upsert_tasks::<B::Db>(c, &ch.tasks).await?;
     B::upsert_deadlines(c, &ch.deadlines).await?;
     for d in ch.disclaims.iter().map(DisclaimRecord::from) {
-        let s = Stmt::<B::Db>::new(statements::UPSERT_DISCLAIM)
-            .bind(d.id)
-            .bind(d.request_id)
-            .bind(d.task_id)
-            .bind(d.bureau)
-            .bind(d.reason)
-            .bind(d.explanation)
-            .bind(d.by_user)
-            .bind(d.at)
-            .bind(d.state)
-            .bind(d.decided_by)
-            .bind(d.decided_at)
-            .bind(d.decision_note);
-        run(c, s).await?;
+        run(c, bind_disclaim(Stmt::<B::Db>::new(statements::UPSERT_DISCLAIM), d)).await?;
     }
     for e in ch.extensions.iter().map(ExtensionRecord::from) {
-        let s = Stmt::<B::Db>::new(statements::UPSERT_EXTENSION)
-            .bind(e.id)
-            .bind(e.request_id)
-            .bind(e.task_id)
-            .bind(e.bureau)
-            .bind(e.days)
-            .bind(e.reason)
-            .bind(e.requested_by)
-            .bind(e.requested_at)
-            .bind(e.state)
-            .bind(e.decided_by)
-            .bind(e.decided_at)
-            .bind(e.decision_note)
-            .bind(e.new_due);
-        run(c, s).await?;
+        run(c, bind_extension(Stmt::<B::Db>::new(statements::UPSERT_EXTENSION), e)).await?;
     }
     for v in ch.visits.iter().map(VisitRecord::from) {
-        let s = Stmt::<B::Db>::new(statements::INSERT_VISIT)
-            .bind(v.id)
-            .bind(v.request_id)
-            .bind(v.solved)
-            .bind(v.satisfaction)
-            .bind(v.comment)
-            .bind(v.operator)
-            .bind(v.at);
-        run(c, s).await?;
+        run(c, bind_visit(Stmt::<B::Db>::new(statements::INSERT_VISIT), v)).await?;
     }
     upsert_escalations::<B::Db>(c, &ch.escalations).await?;
     upsert_meetings::<B::Db>(c, &ch.meetings).await?;
@@ -101,6 +66,50 @@ pub(crate) async fn write_change<B: Backend>(
     B::insert_members(c, &ch.hotspot_members).await?;
     B::insert_events(c, &ch.events).await?;
     Ok(Committed::Yes)
+}
+
+/// A disclaim's columns, in the order `UPSERT_DISCLAIM` and the history's insert name them.
+pub(crate) fn bind_disclaim<DB: Dialect>(s: Stmt<DB>, d: DisclaimRecord) -> Stmt<DB> {
+    s.bind(d.id)
+        .bind(d.request_id)
+        .bind(d.task_id)
+        .bind(d.bureau)
+        .bind(d.reason)
+        .bind(d.explanation)
+        .bind(d.by_user)
+        .bind(d.at)
+        .bind(d.state)
+        .bind(d.decided_by)
+        .bind(d.decided_at)
+        .bind(d.decision_note)
+}
+
+/// An extension's columns, in the order `UPSERT_EXTENSION` and the history's insert name them.
+pub(crate) fn bind_extension<DB: Dialect>(s: Stmt<DB>, e: ExtensionRecord) -> Stmt<DB> {
+    s.bind(e.id)
+        .bind(e.request_id)
+        .bind(e.task_id)
+        .bind(e.bureau)
+        .bind(e.days)
+        .bind(e.reason)
+        .bind(e.requested_by)
+        .bind(e.requested_at)
+        .bind(e.state)
+        .bind(e.decided_by)
+        .bind(e.decided_at)
+        .bind(e.decision_note)
+        .bind(e.new_due)
+}
+
+/// A return visit's columns, in the order `INSERT_VISIT` and the history's insert name them.
+pub(crate) fn bind_visit<DB: Dialect>(s: Stmt<DB>, v: VisitRecord) -> Stmt<DB> {
+    s.bind(v.id)
+        .bind(v.request_id)
+        .bind(v.solved)
+        .bind(v.satisfaction)
+        .bind(v.comment)
+        .bind(v.operator)
+        .bind(v.at)
 }
 
 /// New escalations, or known ones moved.
