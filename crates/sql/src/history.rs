@@ -11,7 +11,8 @@ use crate::records::{
 };
 use crate::store_error;
 use crate::writes::{
-    bind_disclaim, bind_extension, bind_visit, json, raw_json, upsert_escalations, upsert_meetings,
+    bind_deadline, bind_disclaim, bind_extension, bind_task, bind_visit, json, raw_json, upsert_escalations,
+    upsert_meetings,
 };
 
 /// `head` followed by `rows` tuples of `width` numbered placeholders.
@@ -127,17 +128,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         "INSERT INTO tasks (id, request_id, bureau, role, state, binding, dispatched_at, updated_at, scope)",
         9,
         cases().flat_map(|c| &c.tasks).map(TaskRecord::from).collect(),
-        |s, t| {
-            Ok(s.bind(t.id)
-                .bind(t.request_id)
-                .bind(t.bureau)
-                .bind(t.role)
-                .bind(t.state)
-                .bind(t.binding)
-                .bind(t.dispatched_at)
-                .bind(t.updated_at)
-                .bind(t.scope))
-        },
+        |s, t| Ok(bind_task(s, t)),
     )
     .await?;
     insert_rows::<B::Db, _>(
@@ -145,18 +136,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         "INSERT INTO deadlines (id, request_id, task_id, kind, class, due_at, state, settled_at, stage, next_action_at)",
         10,
         cases().flat_map(|c| &c.deadlines).map(DeadlineRecord::from).collect(),
-        |s, d| {
-            Ok(s.bind(d.id)
-                .bind(d.request_id)
-                .bind(d.task_id)
-                .bind(d.kind)
-                .bind(d.class)
-                .bind(d.due_at)
-                .bind(d.state)
-                .bind(d.settled_at)
-                .bind(d.stage)
-                .bind(d.next_action_at))
-        },
+        |s, d| Ok(bind_deadline(s, d)),
     )
     .await?;
     insert_rows::<B::Db, _>(

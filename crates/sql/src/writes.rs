@@ -68,6 +68,33 @@ pub(crate) async fn write_change<B: Backend>(
     Ok(Committed::Yes)
 }
 
+/// A task's columns, in the order `UPSERT_TASK` and the history's insert name them.
+pub(crate) fn bind_task<DB: Dialect>(s: Stmt<DB>, t: TaskRecord) -> Stmt<DB> {
+    s.bind(t.id)
+        .bind(t.request_id)
+        .bind(t.bureau)
+        .bind(t.role)
+        .bind(t.state)
+        .bind(t.binding)
+        .bind(t.dispatched_at)
+        .bind(t.updated_at)
+        .bind(t.scope)
+}
+
+/// A clock's columns, in the order `UPSERT_DEADLINE` and the history's insert name them.
+pub(crate) fn bind_deadline<DB: Dialect>(s: Stmt<DB>, d: DeadlineRecord) -> Stmt<DB> {
+    s.bind(d.id)
+        .bind(d.request_id)
+        .bind(d.task_id)
+        .bind(d.kind)
+        .bind(d.class)
+        .bind(d.due_at)
+        .bind(d.state)
+        .bind(d.settled_at)
+        .bind(d.stage)
+        .bind(d.next_action_at)
+}
+
 /// A disclaim's columns, in the order `UPSERT_DISCLAIM` and the history's insert name them.
 pub(crate) fn bind_disclaim<DB: Dialect>(s: Stmt<DB>, d: DisclaimRecord) -> Stmt<DB> {
     s.bind(d.id)
@@ -160,17 +187,7 @@ pub async fn upsert_meetings<DB: Dialect>(c: &mut Conn<DB>, meetings: &[Meeting]
 /// New tasks, or a known one's state.
 pub async fn upsert_tasks<DB: Dialect>(c: &mut Conn<DB>, tasks: &[Task]) -> Result<(), sqlx::Error> {
     for t in tasks.iter().map(TaskRecord::from) {
-        let s = Stmt::<DB>::new(statements::UPSERT_TASK)
-            .bind(t.id)
-            .bind(t.request_id)
-            .bind(t.bureau)
-            .bind(t.role)
-            .bind(t.state)
-            .bind(t.binding)
-            .bind(t.dispatched_at)
-            .bind(t.updated_at)
-            .bind(t.scope);
-        run(c, s).await?;
+        run(c, bind_task(Stmt::<DB>::new(statements::UPSERT_TASK), t)).await?;
     }
     Ok(())
 }
@@ -180,18 +197,7 @@ pub async fn upsert_deadlines<DB: Dialect>(
     deadlines: &[Deadline],
 ) -> Result<(), sqlx::Error> {
     for d in deadlines.iter().map(DeadlineRecord::from) {
-        let s = Stmt::<DB>::new(statements::UPSERT_DEADLINE)
-            .bind(d.id)
-            .bind(d.request_id)
-            .bind(d.task_id)
-            .bind(d.kind)
-            .bind(d.class)
-            .bind(d.due_at)
-            .bind(d.state)
-            .bind(d.settled_at)
-            .bind(d.stage)
-            .bind(d.next_action_at);
-        run(c, s).await?;
+        run(c, bind_deadline(Stmt::<DB>::new(statements::UPSERT_DEADLINE), d)).await?;
     }
     Ok(())
 }
