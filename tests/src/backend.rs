@@ -172,7 +172,14 @@ impl Drop for Backend {
                 };
                 rt.block_on(async {
                     if let Ok(q) = AmqpQueue::connect(&broker.url, broker.settings.clone()).await {
-                        let queues = ["intake", "intake.dlq", "escalation", "escalation.dlq"];
+                        let queues = [
+                            "intake",
+                            "intake.dlq",
+                            "escalation",
+                            "escalation.dlq",
+                            "hotspot",
+                            "hotspot.dlq",
+                        ];
                         let _ = q.delete(&queues.map(|n| format!("{prefix}.{n}"))).await;
                     }
                 });

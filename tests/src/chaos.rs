@@ -386,7 +386,7 @@ pub async fn run(plan: &Plan) -> Tally {
         unpublished_events: unpublished(&pool).await,
         timeline: timeline.lock().expect("lock").clone(),
     };
-    let queues = ["intake", "intake.dlq", "escalation", "escalation.dlq"];
+    let queues = ["intake", "intake.dlq", "escalation", "escalation.dlq", "hotspot", "hotspot.dlq"];
     let _ = direct.delete(&queues.map(|n| format!("{}.{n}", broker.settings.prefix))).await;
     pool.close().await;
     tally

@@ -1,6 +1,6 @@
-//! The event consumer: events in, decisions out. A routed request runs the hotspot trigger; a
-//! disclaim or an escalated request has the workflow review the request's escalations. A handler
-//! on the consumer runtime (`jiesu-worker`), one event per commit.
+//! The event consumer: events in, decisions out. A disclaim or an escalated request has the
+//! workflow review the request's escalations. A handler on the consumer runtime (`jiesu-worker`),
+//! one event per commit. Routed requests go to the hotspot trigger's own queue.
 
 use std::time::Duration;
 
@@ -15,9 +15,9 @@ use tokio_util::sync::CancellationToken;
 /// The queue the escalation service consumes.
 pub const ESCALATION_QUEUE: &str = "escalation";
 
-/// The events that can make a request an escalation: a disclaim or an escalated request (the
-/// exhausted and ping-pong triggers), a routed request (the hotspot trigger).
-pub const TOPICS: &[&str] = &["event.task_disclaimed", "event.request_escalated", "event.request_routed"];
+/// The events that can make a request an escalation here: a disclaim or an escalated request (the
+/// exhausted and ping-pong triggers). The hotspot trigger has its own queue.
+pub const TOPICS: &[&str] = &["event.task_disclaimed", "event.request_escalated"];
 
 /// Attempts, with the database healthy, before an event that keeps failing is dead-lettered.
 const MAX_ATTEMPTS: u32 = 5;
@@ -89,7 +89,9 @@ impl<S: Cases + Store> Review<S> {
     async fn review(&self, event: Event) -> Result<(), Failure> {
         let request = event.request_id;
         let outcome = match event.kind {
-            EventKind::RequestRouted { .. } => crate::hotspot::on_routed(&self.workflow, request).await,
+            // A queue declared by an older version is still bound to routed requests; the hotspot
+            // queue has them now.
+            EventKind::RequestRouted { .. } => Ok(()),
             _ => self.workflow.act(Caller::System, request, Command::ReviewEscalations).await.map(|_| ()),
         };
         match outcome {

@@ -111,6 +111,23 @@ pub struct App {
 }
 
 impl App {
+    /// Runs a queue consumer until shutdown; if it stops on its own (the queue is gone for good),
+    /// the whole process shuts down rather than live on without it.
+    fn spawn_consumer<F, E>(&self, what: &'static str, run: impl FnOnce(CancellationToken) -> F)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        let consumer = run(self.shutdown.clone());
+        let stop_all = self.shutdown.clone();
+        self.tracker.spawn(async move {
+            if let Err(e) = consumer.await {
+                tracing::error!(error = %e, "{what} stopped; shutting down");
+                stop_all.cancel();
+            }
+        });
+    }
+
     /// Opens the backends, declares the queues, binds the listener and starts every role.
     pub async fn build(settings: &Settings, roles: Roles) -> Result<Self, StartError> {
         let district = LiveDistrict::new(load_district(&settings.district.dir)?);
@@ -201,26 +218,14 @@ impl UseBackends for Starter<'_> {
                 ..DispatchSettings::default()
             };
             let dispatcher = Dispatcher::new(store.clone(), queue.clone(), district.clone(), settings);
-            let token = app.shutdown.clone();
-            let stop_all = app.shutdown.clone();
-            app.tracker.spawn(async move {
-                if let Err(e) = dispatcher.run(token).await {
-                    tracing::error!(error = %e, "the dispatcher stopped; shutting down");
-                    stop_all.cancel();
-                }
-            });
+            app.spawn_consumer("the dispatcher", |token| dispatcher.run(token));
         }
         if roles.escalation {
             let workflow = jiesu_workflow::Workflow::new(store.clone(), district.clone(), policy.clone());
             let escalator = jiesu_escalation::Escalator::new(workflow.clone(), queue.clone(), 50);
-            let token = app.shutdown.clone();
-            let stop_all = app.shutdown.clone();
-            app.tracker.spawn(async move {
-                if let Err(e) = escalator.run(token).await {
-                    tracing::error!(error = %e, "the escalation consumer stopped; shutting down");
-                    stop_all.cancel();
-                }
-            });
+            app.spawn_consumer("the escalation consumer", |token| escalator.run(token));
+            let hotspots = jiesu_escalation::HotspotTrigger::new(workflow.clone(), queue.clone(), 64);
+            app.spawn_consumer("the hotspot trigger", |token| hotspots.run(token));
             let scanner = jiesu_escalation::Scanner::new(
                 workflow,
                 jiesu_escalation::ScannerSettings {

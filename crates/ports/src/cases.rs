@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use jiesu_calendar::deadline::Deadline;
-use jiesu_decisions::escalation::{Nearby, Neighbour};
+use jiesu_decisions::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
 use jiesu_decisions::workflow::{Case, Change, Extension};
 use jiesu_model::bureau::BureauCode;
 use jiesu_model::ids::{RequestId, TaskId, TrackingNumber};
@@ -97,14 +97,37 @@ pub trait Cases: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<RequestId>, StoreError>> + Send;
 
-    /// The open requests (not closed) of `near.category` received since `near.since` whose point
-    /// lies within `near.radius_m` metres of `near.center`, oldest first, each with the hotspot it
-    /// belongs to. Adapters search `near.bounds()` through an index and keep what `near.keep`
-    /// keeps (the exact great-circle distance).
-    fn open_requests_near(
+    /// The hotspot trigger's view of a request: category, point, open or closed, time received,
+    /// and the hotspot it is in.
+    fn hotspot_subject(
+        &self,
+        id: RequestId,
+    ) -> impl Future<Output = Result<Option<Subject>, StoreError>> + Send;
+
+    /// Members of open hotspots near a point: open requests of `near.category` received since
+    /// `near.since`, within `near.radius_m` metres of `near.center`, other than `near.except`,
+    /// whose hotspot is open; at most `near.limit` of them, whichever the index gives first (any
+    /// one will do to join), oldest first among those. Adapters search `near.bounds()` and
+    /// `near.planar()` through an index and keep what `near.keep` keeps.
+    fn open_hotspots_near(
         &self,
         near: &Nearby,
     ) -> impl Future<Output = Result<Vec<Neighbour>, StoreError>> + Send;
+
+    /// Free neighbours: the same search for requests in no hotspot, at most `near.limit`, oldest
+    /// first among those found.
+    fn free_requests_near(
+        &self,
+        near: &Nearby,
+    ) -> impl Future<Output = Result<Vec<Neighbour>, StoreError>> + Send;
+
+    /// Makes each request a member of its open hotspot and records the joining's event, all in
+    /// one transaction, without touching the anchor's case; tells for each what became of it, in
+    /// order. A request already in a hotspot and a hotspot no longer open get nothing written.
+    fn join_hotspots(
+        &self,
+        joins: &[Joining],
+    ) -> impl Future<Output = Result<Vec<Joined>, StoreError>> + Send;
 
     /// These requests with their tasks, in the order asked, leaving out ids that match none (a
     /// hotspot's linked requests, as supervisors see them).

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::deadline::Deadline;
-use jiesu_domain::escalation::{Nearby, Neighbour};
+use jiesu_domain::escalation::hotspot::SubjectRecord;
+use jiesu_domain::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
 use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
 use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
 use jiesu_domain::request::{Request, RequestStatus};
@@ -17,10 +18,11 @@ use jiesu_domain::workflow::{Case, Change, Extension, ExtensionId};
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, optional};
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, optional, run};
+use crate::escalations::with_linked;
 use crate::records::{
     CaseHead, DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, NeighbourRow,
-    RequestRecord, TaskRecord, VisitRecord,
+    RequestRecord, SubjectRow, TaskRecord, VisitRecord,
 };
 use crate::store::{parse, requests_of, views};
 use crate::writes::write_change;
@@ -35,6 +37,32 @@ async fn rows_of<DB: Dialect + Read<R>, R>(
 ) -> Result<Vec<R>, StoreError> {
     let sql = format!("SELECT * FROM {table} WHERE request_id = $1 ORDER BY {order}");
     all(c, Stmt::<DB>::assembled(sql).bind(id.as_uuid())).await.map_err(store_error)
+}
+
+/// The hotspot trigger's bounded search (`statements::near`), then the domain's exact distance.
+async fn neighbours<DB: Dialect>(
+    c: &mut Conn<DB>,
+    sql: &'static str,
+    near: &Nearby,
+) -> Result<Vec<Neighbour>, StoreError> {
+    let b = near.bounds();
+    let p = near.planar();
+    let s = Stmt::<DB>::new(sql)
+        .bind(near.category.as_str().to_owned())
+        .bind(b.min_lat)
+        .bind(b.max_lat)
+        .bind(b.min_lon)
+        .bind(b.max_lon)
+        .bind(DbTime(near.since))
+        .bind(p.lat)
+        .bind(p.m_per_lat)
+        .bind(p.lon)
+        .bind(p.m_per_lon)
+        .bind(p.max_sq_m)
+        .bind(near.except.map_or(Uuid::nil(), |r| r.as_uuid()))
+        .bind(i64::from(near.limit));
+    let rows: Vec<NeighbourRow> = all(c, s).await.map_err(store_error)?;
+    near.keep(rows.into_iter().map(Into::into).collect()).map_err(corrupt)
 }
 
 async fn request_id<DB: Dialect>(c: &mut Conn<DB>, s: Stmt<DB>) -> Result<Option<RequestId>, StoreError> {
@@ -60,6 +88,8 @@ impl<B: Backend> Cases for SqlStore<B> {
         let escalations: Vec<EscalationRecord> =
             rows_of::<B::Db, _>(c, "escalations", id, "opened_at, id").await?;
         let meetings: Vec<MeetingRecord> = rows_of::<B::Db, _>(c, "meetings", id, "called_at, id").await?;
+        let mut escalations = parse(escalations)?;
+        with_linked::<B::Db>(c, &mut escalations).await?;
         Ok(Some(Case {
             routing: head.routing()?,
             version: head.version,
@@ -69,7 +99,7 @@ impl<B: Backend> Cases for SqlStore<B> {
             extensions: parse(extensions)?,
             deadlines: parse(deadlines)?,
             visits: parse(visits)?,
-            escalations: parse(escalations)?,
+            escalations,
             meetings: parse(meetings)?,
         }))
     }
@@ -243,19 +273,44 @@ impl<B: Backend> Cases for SqlStore<B> {
         Ok(ids.into_iter().map(|(id,)| RequestId::from_uuid(id)).collect())
     }
 
-    /// The hotspot trigger's neighbours: a rectangle through the partial index
-    /// `requests_open_category_point`, then the domain's exact distance.
-    async fn open_requests_near(&self, near: &Nearby) -> Result<Vec<Neighbour>, StoreError> {
-        let b = near.bounds();
-        let s = Stmt::<B::Db>::new(statements::OPEN_REQUESTS_NEAR)
-            .bind(near.category.as_str().to_owned())
-            .bind(b.min_lat)
-            .bind(b.max_lat)
-            .bind(b.min_lon)
-            .bind(b.max_lon)
-            .bind(DbTime(near.since));
-        let rows: Vec<NeighbourRow> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
-        near.keep(rows.into_iter().map(Into::into).collect()).map_err(corrupt)
+    async fn hotspot_subject(&self, id: RequestId) -> Result<Option<Subject>, StoreError> {
+        let s = Stmt::<B::Db>::new(statements::HOTSPOT_SUBJECT).bind(id.as_uuid());
+        let row: Option<SubjectRow> = optional(&mut *self.read().await?, s).await.map_err(store_error)?;
+        row.map(|r| Subject::try_from(SubjectRecord::from(r)).map_err(corrupt)).transpose()
+    }
+
+    async fn open_hotspots_near(&self, near: &Nearby) -> Result<Vec<Neighbour>, StoreError> {
+        neighbours::<B::Db>(&mut *self.read().await?, &statements::OPEN_HOTSPOTS_NEAR, near).await
+    }
+
+    async fn free_requests_near(&self, near: &Nearby) -> Result<Vec<Neighbour>, StoreError> {
+        neighbours::<B::Db>(&mut *self.read().await?, &statements::FREE_NEAR, near).await
+    }
+
+    /// One transaction for the whole batch: a member row each, then the events of those that
+    /// took, with their outbox rows.
+    #[tracing::instrument(name = "store.join_hotspots", level = "debug", skip_all, fields(joins = joins.len()))]
+    async fn join_hotspots(&self, joins: &[Joining]) -> Result<Vec<Joined>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(joins.len());
+        let mut events = Vec::new();
+        for j in joins {
+            let s = Stmt::<B::Db>::new(&statements::JOIN_HOTSPOT)
+                .bind(j.request.as_uuid())
+                .bind(j.escalation.as_uuid());
+            if run(&mut *tx, s).await.map_err(store_error)? == 1 {
+                events.push(j.event.clone());
+                out.push(Joined::Yes);
+                continue;
+            }
+            let s = Stmt::<B::Db>::new("SELECT escalation_id FROM hotspot_members WHERE request_id = $1")
+                .bind(j.request.as_uuid());
+            let member: Option<Col<Uuid>> = optional(&mut *tx, s).await.map_err(store_error)?;
+            out.push(if member.is_some() { Joined::AlreadyMember } else { Joined::HotspotClosed });
+        }
+        B::insert_events(&mut *tx, &events).await.map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(out)
     }
 
     /// Linked requests for supervisors, in the order asked.

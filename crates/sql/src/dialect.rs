@@ -285,11 +285,13 @@ pub trait Dialect:
     + Read<crate::records::UserRow>
     + Read<crate::records::LoginRow>
     + Read<crate::records::NeighbourRow>
+    + Read<crate::records::SubjectRow>
     + Read<crate::records::SessionRow>
     + Read<crate::records::ApiClientRow>
     + Read<crate::records::OutboxRow>
     + Read<crate::records::DueRow>
     + Read<(i64, Option<DbTime>)>
+    + Read<(Uuid, Uuid)>
     + Read<(i32, Option<DbTime>)>
     + Read<Col<Uuid>>
     + Read<Col<String>>

@@ -3,17 +3,46 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use jiesu_domain::escalation::{Escalation, EscalationId, Meeting, MeetingId};
+use jiesu_domain::escalation::{Escalation, EscalationId, Meeting, MeetingId, Trigger};
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{EscalationQuery, Escalations, StoreError};
 use jiesu_domain::request::Request;
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{Col, DbList, DbTime, Dialect, Stmt, all, optional};
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Stmt, all, optional};
 use crate::records::{EscalationRecord, MeetingRecord};
 use crate::store::{parse, requests_of};
 use crate::store_error;
+
+/// Fills each hotspot's `linked` from its members (the anchor left out), oldest first: one query
+/// whatever the number of hotspots.
+pub(crate) async fn with_linked<DB: Dialect>(
+    c: &mut Conn<DB>,
+    escalations: &mut [Escalation],
+) -> Result<(), StoreError> {
+    let hotspots: DbList<Uuid> =
+        escalations.iter().filter(|e| e.trigger == Trigger::Hotspot).map(|e| e.id.as_uuid()).collect();
+    if hotspots.0.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT m.escalation_id, m.request_id FROM hotspot_members m JOIN requests r ON r.id = m.request_id
+         WHERE {} ORDER BY r.received_at, r.id",
+        DB::any_id("m.escalation_id", 1)
+    );
+    let rows: Vec<(Uuid, Uuid)> =
+        all(c, Stmt::<DB>::assembled(sql).bind(hotspots)).await.map_err(store_error)?;
+    for e in escalations.iter_mut().filter(|e| e.trigger == Trigger::Hotspot) {
+        let (id, anchor) = (e.id.as_uuid(), e.request_id.as_uuid());
+        e.linked = rows
+            .iter()
+            .filter(|(h, r)| *h == id && *r != anchor)
+            .map(|(_, r)| RequestId::from_uuid(*r))
+            .collect();
+    }
+    Ok(())
+}
 
 impl<B: Backend> Escalations for SqlStore<B> {
     /// Escalations with their requests: two queries whatever the page's size.
@@ -38,7 +67,8 @@ impl<B: Backend> Escalations for SqlStore<B> {
         let mut conn = self.read().await?;
         let c = &mut *conn;
         let rows: Vec<EscalationRecord> = all(c, s).await.map_err(store_error)?;
-        let escalations: Vec<Escalation> = parse(rows)?;
+        let mut escalations: Vec<Escalation> = parse(rows)?;
+        with_linked::<B::Db>(c, &mut escalations).await?;
         let ids: Vec<RequestId> = escalations.iter().map(|e| e.request_id).collect();
         let requests: HashMap<RequestId, Request> =
             requests_of::<B::Db>(c, &ids).await?.into_iter().map(|r| (r.submitted.id, r)).collect();

@@ -2,6 +2,10 @@
 //! the `ON CONFLICT ... DO UPDATE` upsert, and the bound values carry their own encoding
 //! (`DbTime`, `sqlx::types::Json`: see `dialect`).
 
+use std::sync::LazyLock;
+
+use jiesu_domain::escalation::EscalationState;
+
 /// Writes the request's part of a workflow change, if it is still at the version the change was
 /// decided on ($6).
 pub const UPDATE_REQUEST: &str =
@@ -48,13 +52,13 @@ pub const EXTENSION_REQUEST: &str = "SELECT request_id FROM extensions WHERE id 
 pub const PENDING_EXTENSIONS: &str =
     "SELECT * FROM extensions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";
 
-/// A new escalation, or a known one moved (state, level, owner, the clock it answers for, linked
-/// requests).
+/// A new escalation, or a known one moved (state, level, owner, the clock it answers for). A
+/// hotspot's linked requests are its rows in `hotspot_members`, never a column here.
 pub const UPSERT_ESCALATION: &str =
-    "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, linked, opened_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    "INSERT INTO escalations (id, request_id, trigger, state, level, owner, deadline_id, opened_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, level = excluded.level, owner = excluded.owner,
-         deadline_id = excluded.deadline_id, linked = excluded.linked, updated_at = excluded.updated_at";
+         deadline_id = excluded.deadline_id, updated_at = excluded.updated_at";
 
 /// A new meeting, or a known one rescheduled, confirmed, decided or lapsed.
 pub const UPSERT_MEETING: &str =
@@ -89,19 +93,67 @@ pub const ACCEPTED_RULES: &str =
 pub const RULEBOOK_REVISION: &str =
     "SELECT count(*) AS accepted, max(decided_at) AS last FROM proposed_rules WHERE state = 'accepted'";
 
-/// The hotspot trigger's neighbour search: open requests of one category ($1) inside a
-/// latitude/longitude rectangle ($2..$3, $4..$5) received since $6, with the hotspot each belongs
-/// to. The rectangle is searched through `requests_open_category_point`; the exact distance is
-/// the domain's (`Nearby::keep`).
-pub const OPEN_REQUESTS_NEAR: &str =
-    "SELECT r.id, r.lat, r.lon, r.received_at, m.escalation_id, e.request_id AS anchor_id,
-            e.state AS escalation_state
+/// The hotspot trigger's view of one request, with the hotspot it is in.
+pub const HOTSPOT_SUBJECT: &str =
+    "SELECT r.id, r.category, r.lat, r.lon, r.received_at, r.status, m.escalation_id,
+            e.request_id AS anchor_id, e.state AS escalation_state
      FROM requests r
      LEFT JOIN hotspot_members m ON m.request_id = r.id
      LEFT JOIN escalations e ON e.id = m.escalation_id
-     WHERE r.category = $1 AND r.status <> 'closed'
-       AND r.lat BETWEEN $2 AND $3 AND r.lon BETWEEN $4 AND $5
-       AND r.received_at >= $6";
+     WHERE r.id = $1";
+
+/// The hotspot trigger's search around a point ($1 category; $2-$5 the rectangle; $6 received
+/// since; $7-$11 the planar circle: centre latitude, metres per degree of latitude, centre
+/// longitude, metres per degree of longitude, squared radius; $12 the request left out; $13 the
+/// limit), through the partial index `requests_open_category_point`. The rectangle is what the
+/// index narrows by; the circle keeps the `LIMIT` from being filled with the rectangle's corners.
+/// The exact distance is the domain's (`Nearby::keep`).
+fn near(joins: &str, filter: &str) -> String {
+    format!(
+        "SELECT r.id, r.lat, r.lon, r.received_at, m.escalation_id, e.request_id AS anchor_id,
+                e.state AS escalation_state
+         FROM requests r {joins}
+         WHERE r.category = $1 AND r.status <> 'closed'
+           AND r.lat BETWEEN $2 AND $3 AND r.lon BETWEEN $4 AND $5
+           AND r.received_at >= $6
+           AND ((r.lat - $7) * $8) * ((r.lat - $7) * $8) + ((r.lon - $9) * $10) * ((r.lon - $9) * $10) <= $11
+           AND r.id <> $12 AND {filter}
+         LIMIT $13"
+    )
+}
+
+/// The open states of an escalation, as SQL literals.
+fn open_states() -> String {
+    let open = EscalationState::ALL.into_iter().filter(|s| s.is_open());
+    open.map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+/// Members of open hotspots near a point (see `near`).
+pub static OPEN_HOTSPOTS_NEAR: LazyLock<String> = LazyLock::new(|| {
+    near(
+        "JOIN hotspot_members m ON m.request_id = r.id JOIN escalations e ON e.id = m.escalation_id",
+        &format!("e.state IN ({})", open_states()),
+    )
+});
+
+/// Requests in no hotspot near a point (see `near`).
+pub static FREE_NEAR: LazyLock<String> = LazyLock::new(|| {
+    near(
+        "LEFT JOIN hotspot_members m ON m.request_id = r.id LEFT JOIN escalations e ON e.id = m.escalation_id",
+        "m.request_id IS NULL",
+    )
+});
+
+/// Makes a request ($1) a member of a hotspot ($2) if the hotspot is still open and the request
+/// in none: the key on `request_id` settles a race with another worker.
+pub static JOIN_HOTSPOT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO hotspot_members (request_id, escalation_id)
+         SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM escalations WHERE id = $2 AND state IN ({}))
+         ON CONFLICT (request_id) DO NOTHING",
+        open_states()
+    )
+});
 
 /// The tracking number a channel's reference was received under: the stored request's first (it
 /// wins if the dispatcher ever renumbered one), else the one an import recorded when it queued it.

@@ -153,7 +153,6 @@ pub async fn upsert_escalations<DB: Dialect>(
             .bind(e.level)
             .bind(e.owner)
             .bind(e.deadline_id)
-            .bind(e.linked)
             .bind(e.opened_at)
             .bind(e.updated_at);
         run(c, s).await?;

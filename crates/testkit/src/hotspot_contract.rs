@@ -1,16 +1,19 @@
-//! The hotspot part of the cases port: the neighbour search (open requests of one category within
-//! a radius and a window, with their hotspot), hotspot members written with a workflow change (a
-//! request in at most one hotspot: a second one refuses the whole change), and linked requests
-//! read back by id. Every adapter runs every case through `hotspot_contract!`.
+//! The hotspot part of the cases port: a request as the trigger sees it, the bounded neighbour
+//! searches (members of open hotspots, free requests; of one category within a radius and a
+//! window), hotspot members written with a workflow change (a request in at most one hotspot: a
+//! second one refuses the whole change) or by a join, and linked requests read back by id. Every adapter runs every case through `hotspot_contract!`.
 
 use chrono::Duration;
 use jiesu_domain::category::CategoryCode;
-use jiesu_domain::escalation::{EscalationState, HotspotPolicy, Membership, Nearby, Neighbour};
+use jiesu_domain::escalation::{
+    EscalationState, HotspotPolicy, Joined, Joining, Membership, Nearby, Neighbour,
+};
+use jiesu_domain::event::{Event, EventKind};
 use jiesu_domain::geo::GeoPoint;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{Cases, Committed, Store, StoreError};
 use jiesu_domain::request::{Kind, Location, NewRequest};
-use jiesu_domain::text::Answer;
+use jiesu_domain::text::{AddressText, Answer};
 use jiesu_domain::workflow::{Caller, Case, Change, Command, Ctx, Policy, decide};
 
 use crate::fixtures::{admission, district, new_request};
@@ -22,6 +25,8 @@ macro_rules! hotspot_contract {
         $crate::hotspot_contract!(@cases $factory;
             neighbours_are_open_requests_of_the_category_within_the_radius_and_the_window,
             members_name_their_hotspot_and_a_request_joins_at_most_one,
+            a_join_adds_a_member_and_an_event_unless_taken_or_closed,
+            the_subject_is_read_with_its_hotspot,
             linked_requests_are_read_back_by_id_in_the_order_asked,
         );
     };
@@ -102,27 +107,42 @@ pub async fn neighbours_are_open_requests_of_the_category_within_the_radius_and_
         ],
     )
     .await;
-    let found = store.open_requests_near(&around_center()).await.expect("search");
+    let found = store.free_requests_near(&around_center()).await.expect("search");
     let ids: Vec<RequestId> = found.iter().map(|n| n.request).collect();
     assert_eq!(ids, inside, "open, same category, within 200 m and 30 days, oldest first");
     assert!(outside.iter().all(|o| !ids.contains(o)));
     let distances: Vec<i64> = found.iter().map(|n| n.distance_m.round() as i64).collect();
     assert_eq!(distances, vec![0, 60, 180]);
     assert!(found.iter().all(|n| n.hotspot.is_none()));
+    assert!(store.open_hotspots_near(&around_center()).await.expect("search").is_empty(), "no hotspot yet");
+
+    // Bounded, and without the request searched around.
+    let two = store.free_requests_near(&around_center().limited(2)).await.expect("search");
+    assert_eq!(two.len(), 2);
+    assert!(two.iter().all(|n| inside.contains(&n.request)));
+    let mut except = around_center();
+    except.except = Some(inside[1]);
+    let found = store.free_requests_near(&except).await.expect("search");
+    assert_eq!(found.iter().map(|n| n.request).collect::<Vec<_>>(), vec![inside[0], inside[2]]);
 }
 
 pub async fn members_name_their_hotspot_and_a_request_joins_at_most_one<S: Store + Cases>(store: S) {
     let ids =
         stored(&store, vec![lamp_at(0.0, 0.0, 50), lamp_at(30.0, 0.0, 40), lamp_at(60.0, 0.0, 30)]).await;
-    let cluster = store.open_requests_near(&around_center()).await.expect("search");
+    let cluster = store.free_requests_near(&around_center()).await.expect("search");
     let anchor = case_of(&store, ids[0]).await;
     let change = flag(&anchor, cluster);
     assert_eq!(store.commit(&change).await.expect("commit"), Committed::Yes);
     let e = case_of(&store, ids[0]).await.escalations[0].clone();
     assert_eq!(e.linked, ids[1..].to_vec(), "the escalation reads back with its linked requests");
     let member = Membership { escalation: e.id, anchor: ids[0], state: EscalationState::Open };
-    let found = store.open_requests_near(&around_center()).await.expect("search");
+    let found = store.open_hotspots_near(&around_center()).await.expect("search");
+    assert_eq!(found.len(), 3);
     assert!(found.iter().all(|n| n.hotspot == Some(member)), "{found:?}");
+    assert!(
+        store.free_requests_near(&around_center()).await.expect("search").is_empty(),
+        "members are not free"
+    );
 
     // A worker that read the neighbours before that commit flags another cluster on another
     // anchor, taking one of those members: the store refuses its whole change.
@@ -132,8 +152,8 @@ pub async fn members_name_their_hotspot_and_a_request_joins_at_most_one<S: Store
         .filter(|n| n.request == ids[2])
         .map(|n| Neighbour { hotspot: None, ..n.clone() })
         .collect();
-    let mut cluster = store.open_requests_near(&around_center()).await.expect("search");
-    cluster.retain(|n| late.contains(&n.request));
+    let mut cluster = store.free_requests_near(&around_center()).await.expect("search");
+    assert_eq!(cluster.iter().map(|n| n.request).collect::<Vec<_>>(), late);
     cluster.extend(stale_view);
     let other = case_of(&store, late[0]).await;
     let second = flag(&other, cluster);
@@ -145,8 +165,71 @@ pub async fn members_name_their_hotspot_and_a_request_joins_at_most_one<S: Store
     let after = case_of(&store, late[0]).await;
     assert!(after.escalations.is_empty(), "nothing of the refused change was written");
     assert_eq!(after.version, other.version);
-    let found = store.open_requests_near(&around_center()).await.expect("search");
-    assert!(found.iter().filter(|n| late.contains(&n.request)).all(|n| n.hotspot.is_none()));
+    let found = store.free_requests_near(&around_center()).await.expect("search");
+    assert_eq!(found.iter().map(|n| n.request).collect::<Vec<_>>(), late, "still free");
+}
+
+/// A hotspot of three lamps around the centre, opened on the oldest: their ids and its membership.
+async fn hotspot_of_three<S: Store + Cases>(store: &S) -> (Vec<RequestId>, Membership) {
+    let ids =
+        stored(store, vec![lamp_at(0.0, 0.0, 50), lamp_at(30.0, 0.0, 40), lamp_at(60.0, 0.0, 30)]).await;
+    let cluster = store.free_requests_near(&around_center()).await.expect("search");
+    let change = flag(&case_of(store, ids[0]).await, cluster);
+    assert_eq!(store.commit(&change).await.expect("commit"), Committed::Yes);
+    let e = case_of(store, ids[0]).await.escalations[0].id;
+    let member = Membership { escalation: e, anchor: ids[0], state: EscalationState::Open };
+    (ids, member)
+}
+
+pub async fn a_join_adds_a_member_and_an_event_unless_taken_or_closed<S: Store + Cases>(store: S) {
+    let (ids, member) = hotspot_of_three(&store).await;
+    let anchor_before = case_of(&store, ids[0]).await;
+    // The newest report first, so `linked` shows it is read oldest first whatever the join order.
+    let later = stored(&store, vec![lamp_at(90.0, 0.0, 5), lamp_at(100.0, 0.0, 10)]).await;
+    let now = jiesu_domain::time::now();
+    let closed = Membership { escalation: jiesu_domain::escalation::EscalationId::generate(), ..member };
+    let joins = vec![
+        Joining::new(later[0], member, now),
+        Joining::new(later[0], member, now),
+        Joining::new(later[1], closed, now),
+        Joining::new(ids[1], member, now),
+    ];
+    let got = store.join_hotspots(&joins).await.expect("join");
+    assert_eq!(got, vec![Joined::Yes, Joined::AlreadyMember, Joined::HotspotClosed, Joined::AlreadyMember]);
+
+    let anchor = case_of(&store, ids[0]).await;
+    assert_eq!(anchor.version, anchor_before.version, "the anchor's case is not decided on");
+    assert_eq!(anchor.escalations[0].linked, vec![ids[1], ids[2], later[0]], "members, oldest first");
+    let history = store.request_events(ids[0]).await.expect("history");
+    let linked: Vec<&Event> =
+        history.iter().filter(|e| matches!(e.kind, EventKind::HotspotLinked { .. })).collect();
+    assert_eq!(linked.len(), 1, "one event for the one join that took");
+    assert_eq!(linked[0].id, joins[0].event.id);
+    let outbox = store.lease_outbox(1000, now, now + Duration::minutes(1)).await.expect("outbox");
+    assert!(outbox.iter().any(|o| o.event.id == joins[0].event.id), "published like any event");
+    let found = store.free_requests_near(&around_center()).await.expect("search");
+    assert_eq!(found.iter().map(|n| n.request).collect::<Vec<_>>(), vec![later[1]]);
+}
+
+pub async fn the_subject_is_read_with_its_hotspot<S: Store + Cases>(store: S) {
+    let (ids, member) = hotspot_of_three(&store).await;
+    let mut answered = lamp_at(5.0, 0.0, 20);
+    answered.kind = Kind::Consultation;
+    answered.details.answer = Some(Answer::parse("已答复").expect("answer"));
+    let mut nowhere = lamp_at(0.0, 0.0, 20);
+    nowhere.location =
+        Location::new(None, Some(AddressText::parse("坪山大道").expect("address"))).expect("location");
+    let others = stored(&store, vec![answered, nowhere]).await;
+
+    let s = store.hotspot_subject(ids[1]).await.expect("read").expect("found");
+    assert_eq!(s.hotspot, Some(member));
+    assert_eq!(s.category.as_ref().map(|c| c.as_str()), Some(LAMP));
+    assert!(s.open && s.point.is_some());
+    let closed = store.hotspot_subject(others[0]).await.expect("read").expect("found");
+    assert!(!closed.open && closed.hotspot.is_none());
+    let bare = store.hotspot_subject(others[1]).await.expect("read").expect("found");
+    assert_eq!(bare.point, None, "an address alone has no point to search around");
+    assert!(store.hotspot_subject(RequestId::generate()).await.expect("read").is_none());
 }
 
 pub async fn linked_requests_are_read_back_by_id_in_the_order_asked<S: Store + Cases>(store: S) {

@@ -21,7 +21,7 @@ use jiesu_model::bureau::BureauCode;
 use jiesu_model::ids::RequestId;
 
 pub use adoption::{ProposalDecision, ProposalEdits, ProposalRefused, Verdict};
-pub use hotspot::{Membership, Nearby, Neighbour};
+pub use hotspot::{Joined, Joining, Membership, Nearby, Neighbour, Subject};
 pub use jiesu_events::trigger::Trigger;
 pub use jiesu_model::ids::EscalationId;
 pub use meeting::{
@@ -83,7 +83,8 @@ pub struct Escalation {
     pub owner: Option<BureauCode>,
     /// The deadline whose miss opened it (deadline trigger).
     pub deadline: Option<DeadlineId>,
-    /// Other requests about the same problem (hotspot trigger), oldest first.
+    /// Other requests about the same problem (hotspot trigger), oldest first: read from the
+    /// hotspot's members, never written from here (joins add members without this case).
     pub linked: Vec<RequestId>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -17,7 +17,7 @@ use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{
     Accounts, Cases, ChannelSessions, DeadLetter, Escalations, Queue, Selection, Store,
 };
-use jiesu_escalation::ESCALATION_QUEUE;
+use jiesu_escalation::{ESCALATION_QUEUE, HOTSPOT_QUEUE};
 use uuid::Uuid;
 
 use crate::app::StartError;
@@ -25,7 +25,7 @@ use crate::backends::{OpenOptions, UseBackends, with_backends};
 use crate::settings::Settings;
 
 /// The queues whose dead letters an operator looks after.
-pub const QUEUES: [&str; 2] = [INTAKE_QUEUE, ESCALATION_QUEUE];
+pub const QUEUES: [&str; 3] = [INTAKE_QUEUE, ESCALATION_QUEUE, HOTSPOT_QUEUE];
 
 #[derive(Debug, Subcommand)]
 pub enum DlqAction {

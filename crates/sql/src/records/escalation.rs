@@ -1,5 +1,5 @@
 //! Escalations, meetings and the rules meetings propose, as rows. The parts a query never filters
-//! on (a meeting's place, invitees, agenda and decision; a hotspot's linked requests; a proposed
+//! on (a meeting's place, invitees, agenda and decision; a proposed
 //! rule's code lists) are JSON, written and read only as a whole.
 
 use jiesu_domain::ValidationError;
@@ -27,7 +27,6 @@ pub struct EscalationRecord {
     pub level: String,
     pub owner: Option<String>,
     pub deadline_id: Option<Uuid>,
-    pub linked: JsonValue,
     pub opened_at: DbTime,
     pub updated_at: DbTime,
 }
@@ -42,7 +41,6 @@ impl From<&Escalation> for EscalationRecord {
             level: e.level.as_str().to_owned(),
             owner: e.owner.as_ref().map(|b| b.to_string()),
             deadline_id: e.deadline.map(|d| d.as_uuid()),
-            linked: to_json(&e.linked),
             opened_at: DbTime(e.opened_at),
             updated_at: DbTime(e.updated_at),
         }
@@ -61,7 +59,8 @@ impl TryFrom<EscalationRecord> for Escalation {
             level: AreaLevel::parse(&r.level).ok_or_else(|| bad(format!("level `{}`", r.level)))?,
             owner: r.owner.as_deref().map(BureauCode::parse).transpose().map_err(|e| bad(e.to_string()))?,
             deadline: r.deadline_id.map(DeadlineId::from_uuid),
-            linked: from_json("escalations", r.linked)?,
+            // Read from the hotspot's members by whoever loads it.
+            linked: Vec::new(),
             opened_at: r.opened_at.0,
             updated_at: r.updated_at.0,
         })

@@ -2,7 +2,7 @@
 //! accounts, channel sessions, API clients, outbox events, hotspot neighbours, expected dates.
 
 use jiesu_domain::api_client::{ApiClient, ClientChannel};
-use jiesu_domain::escalation::hotspot::NeighbourRecord;
+use jiesu_domain::escalation::hotspot::{NeighbourRecord, SubjectRecord};
 use jiesu_domain::ports::{LoginState, OutboxEvent, Session, StoreError, UserRecord};
 use jiesu_domain::routing::Routing;
 use jiesu_domain::staff::User;
@@ -129,6 +129,36 @@ impl From<NeighbourRow> for NeighbourRecord {
             lat: r.lat,
             lon: r.lon,
             received_at: r.received_at.0,
+            escalation_id: r.escalation_id,
+            anchor_id: r.anchor_id,
+            escalation_state: r.escalation_state,
+        }
+    }
+}
+
+/// A request as the hotspot trigger sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubjectRow {
+    pub id: Uuid,
+    pub category: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub received_at: DbTime,
+    pub status: String,
+    pub escalation_id: Option<Uuid>,
+    pub anchor_id: Option<Uuid>,
+    pub escalation_state: Option<String>,
+}
+
+impl From<SubjectRow> for SubjectRecord {
+    fn from(r: SubjectRow) -> Self {
+        SubjectRecord {
+            id: r.id,
+            category: r.category,
+            lat: r.lat,
+            lon: r.lon,
+            received_at: r.received_at.0,
+            closed: r.status == "closed",
             escalation_id: r.escalation_id,
             anchor_id: r.anchor_id,
             escalation_state: r.escalation_state,
