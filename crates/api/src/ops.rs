@@ -7,7 +7,8 @@
 //!   takes writes. `{"ready": bool, "checks": {"database": "ok" | "timeout" | "unavailable", ...}}`,
 //!   200 or 503; the cause of a failure is logged, not sent.
 //! - `/metrics`: Prometheus text exposition; `jiesu_dead_letter_messages{queue}` is what an
-//!   alert watches (see `deploy/alerts/`).
+//!   alert watches (see `deploy/alerts/`); counters the process registers (requests received
+//!   per channel) are read when the page is asked for.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -36,10 +37,23 @@ pub struct ReadyChecks {
     pub queue: bool,
 }
 
+/// Reads a counter family's current values, one per label value.
+pub type CounterSource = fn() -> Vec<(String, u64)>;
+
+/// A counter family `/metrics` shows: its name, help text, label name and where its values are.
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    name: &'static str,
+    help: &'static str,
+    label: &'static str,
+    read: CounterSource,
+}
+
 /// Values the process measures and `/metrics` shows.
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
     dead_letters: Arc<Mutex<BTreeMap<String, u64>>>,
+    counters: Arc<Mutex<Vec<Counter>>>,
 }
 
 impl Metrics {
@@ -47,6 +61,19 @@ impl Metrics {
     pub fn set_dead_letters(&self, queue: &str, count: u64) {
         if let Ok(mut d) = self.dead_letters.lock() {
             d.insert(queue.to_owned(), count);
+        }
+    }
+
+    /// Shows a counter family, read from `read` whenever `/metrics` is asked for.
+    pub fn add_counter(
+        &self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        read: CounterSource,
+    ) {
+        if let Ok(mut c) = self.counters.lock() {
+            c.push(Counter { name, help, label, read });
         }
     }
 
@@ -59,6 +86,13 @@ impl Metrics {
         if let Ok(d) = self.dead_letters.lock() {
             for (queue, n) in d.iter() {
                 let _ = writeln!(out, "jiesu_dead_letter_messages{{queue=\"{}\"}} {n}", escape(queue));
+            }
+        }
+        let counters = self.counters.lock().map(|c| c.clone()).unwrap_or_default();
+        for c in counters {
+            let _ = writeln!(out, "# HELP {} {}\n# TYPE {} counter", c.name, c.help, c.name);
+            for (value, n) in (c.read)() {
+                let _ = writeln!(out, "{}{{{}=\"{}\"}} {n}", c.name, c.label, escape(&value));
             }
         }
         out

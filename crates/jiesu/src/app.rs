@@ -248,6 +248,15 @@ impl UseBackends for Starter<'_> {
             app.tracker.spawn(relay.run(app.shutdown.clone()));
         }
         let metrics = jiesu_api::ops::Metrics::default();
+        metrics.add_counter(
+            "jiesu_requests_received_total",
+            "Requests a channel accepted (the intake queue confirmed them) since the process started.",
+            "channel",
+            || {
+                let received = jiesu_channels::publish::received().into_iter();
+                received.map(|(channel, n)| (channel.as_str().to_owned(), n)).collect()
+            },
+        );
         if settings.queue.dead_letter_check_secs > 0 {
             let every = Duration::from_secs(settings.queue.dead_letter_check_secs);
             let watch =

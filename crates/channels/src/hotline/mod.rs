@@ -176,6 +176,6 @@ async fn receive<S: Store, Q: Queue>(
             "nothing was recorded; please retry",
         )
     })?;
-    tracing::info!(request.id = %request.id, tracking = %request.tracking, client = %client.name, "work order received");
+    tracing::debug!(request.id = %request.id, tracking = %request.tracking, client = %client.name, "work order received");
     Ok(Json(Receipt { tracking_number: request.tracking.as_str().to_owned(), order_no }))
 }

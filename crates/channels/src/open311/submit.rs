@@ -67,6 +67,6 @@ async fn accept<S: Store, Q: Queue>(
         tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept a request");
         Open311Error::unavailable()
     })?;
-    tracing::info!(request.id = %request.id, tracking = %request.tracking, client = %client.name, "request received");
+    tracing::debug!(request.id = %request.id, tracking = %request.tracking, client = %client.name, "request received");
     Ok(request.tracking)
 }

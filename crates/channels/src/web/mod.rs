@@ -210,7 +210,7 @@ async fn submit<S: Store, Q: Queue>(
         s.media.remove_all(stored()).await;
         return busy(&values);
     }
-    tracing::info!(request.id = %request.id, tracking = %request.tracking, photos = staged.len(), "web request received");
+    tracing::debug!(request.id = %request.id, tracking = %request.tracking, photos = staged.len(), "web request received");
     page(StatusCode::OK, pages::received(lang, &request.tracking))
 }
 

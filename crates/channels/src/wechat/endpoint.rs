@@ -238,7 +238,7 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                 // Told "received" only once the queue confirmed; if the session save below loses a
                 // race, the redone step resends the same draft, which the dispatcher stores once.
                 Intake::for_http(&s.queue, headers).send([&request]).await?;
-                tracing::info!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
+                tracing::debug!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
                 format!(
                     "已受理！工单编号：{}\n我们会尽快派给承办单位处理。回复“查询”可查看进度。",
                     request.tracking.grouped()
