@@ -34,12 +34,21 @@ pub struct DispatchSettings {
     pub max_attempts: u32,
     /// The wait after a request's first failed attempt; it doubles after each (up to 5 s).
     pub retry_after: Duration,
+    /// Consumers taking batches in turn, each committing its own: batches overlap, so one's
+    /// decoding and routing runs while another's transaction commits.
+    pub consumers: usize,
 }
 
 impl Default for DispatchSettings {
     fn default() -> Self {
         // 0.5 + 1 + 2 + 4 s: a request is dead-lettered only after it failed for 7.5 s.
-        Self { prefetch: 200, batch: 100, max_attempts: 5, retry_after: Duration::from_millis(500) }
+        Self {
+            prefetch: 200,
+            batch: 100,
+            max_attempts: 5,
+            retry_after: Duration::from_millis(500),
+            consumers: 2,
+        }
     }
 }
 
@@ -57,6 +66,7 @@ impl<S: Store, Q: Queue> Dispatcher<S, Q> {
             batch: settings.batch,
             max_attempts: settings.max_attempts,
             retry_after: settings.retry_after,
+            consumers: settings.consumers,
         };
         Self { worker: Worker::new(queue, Dispatch { store, district }, worker) }
     }

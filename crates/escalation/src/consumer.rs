@@ -41,6 +41,7 @@ impl<S: Cases + Store, Q: Queue> Escalator<S, Q> {
             batch: 1,
             max_attempts: MAX_ATTEMPTS,
             retry_after: Duration::from_millis(500),
+            consumers: 1,
         };
         Self { queue, handler: Review { workflow }, settings }
     }

@@ -59,6 +59,7 @@ impl<S: Cases + Store, Q: Queue> HotspotTrigger<S, Q> {
             batch: take,
             max_attempts: MAX_ATTEMPTS,
             retry_after: Duration::from_millis(500),
+            consumers: 1,
         };
         Self { queue, handler: Hotspots { workflow }, settings }
     }

@@ -215,6 +215,7 @@ impl UseBackends for Starter<'_> {
             let settings = DispatchSettings {
                 prefetch: settings.queue.prefetch,
                 batch: settings.queue.batch,
+                consumers: settings.queue.consumers,
                 ..DispatchSettings::default()
             };
             let dispatcher = Dispatcher::new(store.clone(), queue.clone(), district.clone(), settings);

@@ -168,6 +168,8 @@ pub struct QueueSettings {
     pub prefix: String,
     pub prefetch: u16,
     pub batch: usize,
+    /// Dispatcher consumers, each with its own batches and transactions.
+    pub consumers: usize,
     pub lease_secs: u64,
     /// How often the dead-letter queues are counted (metric, WARN line); 0: never.
     pub dead_letter_check_secs: u64,

@@ -157,6 +157,13 @@ pub trait Consumer: Send + 'static {
         &mut self,
         max: usize,
     ) -> impl Future<Output = Result<Vec<Self::Delivery>, QueueError>> + Send;
+
+    /// Acknowledges at once deliveries one consumer took, their work committed: RabbitMQ sends
+    /// one multiple-ack for the highest, the local queue deletes them in one statement. A
+    /// multiple-ack also acknowledges every earlier delivery of the consumer's channel, so the
+    /// caller must have settled those first (the worker runtime settles a whole take before it
+    /// takes the next).
+    fn ack_all(deliveries: Vec<Self::Delivery>) -> impl Future<Output = Result<(), QueueError>> + Send;
 }
 
 pub trait Delivery: Send + Sync + 'static {

@@ -16,6 +16,7 @@ macro_rules! queue_contract {
             an_unacked_message_is_redelivered_when_its_consumer_dies,
             a_requeued_message_comes_back,
             an_acked_message_is_gone,
+            acking_a_take_at_once_settles_it_and_nothing_after_it,
             a_poison_message_goes_to_the_dead_letter_queue,
             sending_to_an_undeclared_queue_is_refused,
             events_reach_every_queue_bound_to_their_topic_and_no_other,
@@ -121,6 +122,34 @@ pub async fn an_acked_message_is_gone(q: impl Queue) {
     drop(c);
     let mut again = q.consume("work", 10).await.expect("consume");
     assert!(recv(&mut again, 10, QUIET).await.is_empty(), "an acked message is never delivered again");
+}
+
+/// `ack_all` as the worker runtime uses it: every earlier delivery settled first (one dead-lettered
+/// here), the later ones of the same consumer untouched (requeued after, they come back), and the
+/// slots freed for the prefetch.
+pub async fn acking_a_take_at_once_settles_it_and_nothing_after_it<Q: Queue>(q: Q) {
+    q.declare("work", &[]).await.expect("declare");
+    q.send("work", &(0..8).map(|i| msg(&i.to_string())).collect::<Vec<_>>()).await.expect("send");
+    let mut c = q.consume("work", 8).await.expect("consume");
+    let mut held = recv_n(&mut c, 8).await.into_iter();
+    let mut done: Vec<_> = held.by_ref().take(5).collect();
+    let poison = done.remove(1);
+    poison.dead_letter("test").await.expect("dead-letter");
+    // The first, third, fourth and fifth: the highest is not the last taken.
+    <Q::Consumer as Consumer>::ack_all(done).await.expect("ack all");
+    <Q::Consumer as Consumer>::ack_all(Vec::new()).await.expect("nothing to ack");
+    for d in held {
+        d.requeue().await.expect("requeue");
+    }
+    let again = recv_n(&mut c, 3).await;
+    let texts: Vec<String> = again.iter().map(text).collect();
+    assert_eq!(texts, ["5", "6", "7"], "only what came after the take comes back");
+    <Q::Consumer as Consumer>::ack_all(again).await.expect("ack all");
+    drop(c);
+    let mut next = q.consume("work", 10).await.expect("consume");
+    let left: Vec<String> = recv(&mut next, 10, QUIET).await.iter().map(text).collect();
+    assert!(left.is_empty(), "nothing acked is delivered again: {left:?}");
+    assert_eq!(q.dead_letter_count("work").await.expect("count"), 1);
 }
 
 pub async fn a_poison_message_goes_to_the_dead_letter_queue(q: impl Queue) {

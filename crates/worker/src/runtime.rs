@@ -59,6 +59,9 @@ pub struct WorkerSettings {
     pub max_attempts: u32,
     /// The wait after a message's first failed attempt; it doubles after each (up to 5 s).
     pub retry_after: Duration,
+    /// Consumers taking turns on the queue, each with its own subscription (its own channel on
+    /// RabbitMQ) and its own commits: while one commits a take, another decodes the next.
+    pub consumers: usize,
 }
 
 /// What became of work held in hand.
@@ -88,9 +91,15 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
         &self.handler
     }
 
-    /// Consumes until `shutdown`, then finishes the batch in hand and returns. Fails only if it
+    /// Consumes until `shutdown`, then finishes the batches in hand and returns. Fails only if it
     /// cannot subscribe at all.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), QueueError> {
+        let consumers = (0..self.settings.consumers.max(1)).map(|_| self.consume(&shutdown));
+        futures_util::future::try_join_all(consumers).await.map(|_| ())
+    }
+
+    /// One consumer's loop: a take at a time, settled whole before the next.
+    async fn consume(&self, shutdown: &CancellationToken) -> Result<(), QueueError> {
         let s = &self.settings;
         let mut consumer = self.queue.consume(&s.queue, s.prefetch).await?;
         tracing::info!(queue.name = %s.queue, prefetch = s.prefetch, batch = s.batch, "worker started");
@@ -105,14 +114,14 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
                 Ok(batch) => {
                     backoff.reset();
                     let span = tracing::debug_span!("batch", queue.name = %s.queue, batch.size = batch.len());
-                    self.process(batch, &shutdown).instrument(span).await;
+                    self.process(batch, shutdown).instrument(span).await;
                 }
                 // The queue's backend is failing (the broker, or the local queue's database): the
                 // messages wait on the queue meanwhile.
                 Err(e) => {
                     let wait = backoff.next_wait();
                     tracing::warn!(queue.name = %s.queue, error = %e, retry_in = ?wait, "cannot take messages");
-                    if !pause(&shutdown, wait).await {
+                    if !pause(shutdown, wait).await {
                         break;
                     }
                 }
@@ -122,8 +131,9 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
         Ok(())
     }
 
-    /// Handles a take in commits of `batch` messages, then acknowledges together every message
-    /// whose commit succeeded (one ack commit for the take on the local queue).
+    /// Handles a take in commits of `batch` messages, then acknowledges at once every message
+    /// whose commit succeeded (one multiple-ack on RabbitMQ, one statement on the local queue):
+    /// every other message of the take is settled by then, as a multiple-ack requires.
     async fn process(&self, batch: Vec<DeliveryOf<Q>>, shutdown: &CancellationToken) {
         let decoded = {
             let messages: Vec<&Message> = batch.iter().map(Delivery::message).collect();
@@ -145,7 +155,7 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
             let chunk: Vec<_> = work.by_ref().take(self.settings.batch.max(1)).collect();
             self.commit(chunk, shutdown, &mut done).await;
         }
-        ack_all(done).await;
+        ack_all::<Q::Consumer>(done).await;
     }
 
     /// Handles one chunk in one commit; its deliveries go to `done` when it succeeds. A failed
@@ -269,7 +279,7 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
     async fn put_back(&self, delivery: DeliveryOf<Q>, attempts: u32) {
         let again = delivery.message().clone().with_header(ATTEMPTS_HEADER, attempts.to_string());
         match self.queue.send(&self.settings.queue, &[again]).await {
-            Ok(()) => ack_all(vec![delivery]).await,
+            Ok(()) => ack_all::<Q::Consumer>(vec![delivery]).await,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot put the message back with its count; requeueing it as it is");
                 requeue_all(vec![delivery]).await;
@@ -278,18 +288,12 @@ impl<Q: Queue, H: Handler> Worker<Q, H> {
     }
 }
 
-/// Acknowledges together: the local queue groups concurrent acks into one commit (one fsync),
-/// where acking one after another would wait for a commit each.
-async fn ack_all<D: Delivery>(deliveries: Vec<D>) {
-    let acks = deliveries.into_iter().map(|d| {
-        let id = d.message().id;
-        async move { (id, d.ack().await) }
-    });
-    for (id, result) in futures_util::future::join_all(acks).await {
-        if let Err(e) = result {
-            // Committed already: the redelivery will be recognised as a duplicate.
-            tracing::warn!(message.id = %id, error = %e, "ack failed after commit");
-        }
+/// Acknowledges deliveries whose work is committed, all at once.
+async fn ack_all<C: Consumer>(deliveries: Vec<C::Delivery>) {
+    let n = deliveries.len();
+    if let Err(e) = C::ack_all(deliveries).await {
+        // Committed already: the redeliveries will be recognised as duplicates.
+        tracing::warn!(batch.size = n, error = %e, "ack failed after commit");
     }
 }
 

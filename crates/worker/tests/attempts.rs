@@ -50,6 +50,7 @@ fn settings() -> WorkerSettings {
         batch: 10,
         max_attempts: MAX_ATTEMPTS,
         retry_after: Duration::from_millis(10),
+        consumers: 1,
     }
 }
 

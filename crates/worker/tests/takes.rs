@@ -1,6 +1,6 @@
 //! A take is handled in commits of `batch`: a role that commits message by message still takes
 //! many at once (each take is a write on the local queue), and every message whose commit
-//! succeeded is acknowledged, on both queues.
+//! succeeded is acknowledged, on both queues; several consumers overlap their commits.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,22 +43,34 @@ impl Handler for Recording {
     }
 }
 
-/// Sends twelve messages, then starts a worker taking all twelve at once in commits of `batch`.
+/// Sends twelve messages, then starts a worker with `consumers` taking `take` at once (all twelve
+/// by default) in commits of `batch`.
 async fn start<Q: Queue>(
     queue: &Q,
     handler: &Recording,
     batch: usize,
+) -> (Vec<Message>, CancellationToken, tokio::task::JoinHandle<()>) {
+    start_with(queue, handler, 12, batch, 1).await
+}
+
+async fn start_with<Q: Queue>(
+    queue: &Q,
+    handler: &Recording,
+    take: usize,
+    batch: usize,
+    consumers: usize,
 ) -> (Vec<Message>, CancellationToken, tokio::task::JoinHandle<()>) {
     queue.declare(QUEUE, &[]).await.expect("declare");
     let sent: Vec<Message> = (0..12).map(|_| Message::new(Uuid::now_v7(), "work", vec![])).collect();
     queue.send(QUEUE, &sent).await.expect("send");
     let settings = WorkerSettings {
         queue: QUEUE.into(),
-        prefetch: 12,
-        take: 12,
+        prefetch: u16::try_from(take).expect("small"),
+        take,
         batch,
         max_attempts: 3,
         retry_after: Duration::from_millis(10),
+        consumers,
     };
     let worker = Worker::new(queue.clone(), handler.clone(), settings);
     let stop = CancellationToken::new();
@@ -117,7 +129,34 @@ async fn commits_of_one_still_take_many_at_once<Q: Queue>(queue: Q) {
     assert!(handler.commits.lock().expect("lock").iter().all(|c| c.len() == 1));
 }
 
+/// Two consumers overlap: while one's commit is held, the other takes and commits the rest, and
+/// every message is acknowledged in the end. With one consumer the rest would wait.
+async fn two_consumers_commit_while_the_other_is_held<Q: Queue>(queue: Q) {
+    let handler =
+        Recording { hold_first: Some(Arc::new(tokio::sync::Semaphore::new(0))), ..Recording::default() };
+    let (_sent, stop, task) = start_with(&queue, &handler, 4, 4, 2).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while handler.commits.lock().expect("lock").len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "the other consumer commits the other eight");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handler.hold_first.as_ref().expect("held").add_permits(1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.cancel();
+    task.await.expect("stopped");
+    assert_eq!(handler.commits.lock().expect("lock").concat().len(), 12);
+    let mut again = queue.consume(QUEUE, 12).await.expect("consume");
+    let left = tokio::time::timeout(Duration::from_millis(500), again.next_batch(12)).await;
+    assert!(left.is_err(), "every message was acknowledged");
+}
+
 mod local {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_consumers_commit_while_the_other_is_held() {
+        let (queue, _guard) = jiesu_testkit::local_queue().await;
+        super::two_consumers_commit_while_the_other_is_held(queue).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn twelve_messages_taken_at_once_are_committed_four_by_four_and_all_acknowledged() {
         let (queue, _guard) = jiesu_testkit::local_queue().await;
@@ -132,6 +171,12 @@ mod local {
 }
 
 mod amqp {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_consumers_commit_while_the_other_is_held() {
+        let (queue, _guard) = jiesu_testkit::amqp_queue().await;
+        super::two_consumers_commit_while_the_other_is_held(queue).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn twelve_messages_taken_at_once_are_committed_four_by_four_and_all_acknowledged() {
         let (queue, _guard) = jiesu_testkit::amqp_queue().await;

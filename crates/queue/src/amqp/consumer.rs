@@ -74,6 +74,7 @@ fn delivery(owner: &AmqpQueue, queue: &str, d: lapin::message::Delivery) -> Amqp
     AmqpDelivery {
         message: message(&d),
         redelivered: d.redelivered,
+        tag: d.delivery_tag,
         acker: d.acker,
         owner: owner.clone(),
         queue: queue.to_owned(),
@@ -119,12 +120,24 @@ impl Consumer for AmqpConsumer {
             self.live = None;
         }
     }
+
+    /// One `basic.ack` with `multiple` set, on the highest delivery: one frame for a take instead
+    /// of one per message. The others' ackers are dropped unused (lapin sends nothing for them).
+    #[tracing::instrument(level = "debug", name = "queue.ack_all", skip_all, fields(batch.size = deliveries.len()))]
+    async fn ack_all(deliveries: Vec<AmqpDelivery>) -> Result<(), QueueError> {
+        let Some(last) = deliveries.into_iter().max_by_key(|d| d.tag) else {
+            return Ok(());
+        };
+        AmqpDelivery::settled(last.acker.ack(BasicAckOptions { multiple: true }).await)
+    }
 }
 
 #[derive(Debug)]
 pub struct AmqpDelivery {
     message: Message,
     redelivered: bool,
+    /// Its place on its channel: a multiple-ack of the highest settles a take.
+    tag: u64,
     acker: lapin::Acker,
     /// Where a dead letter is published.
     owner: AmqpQueue,

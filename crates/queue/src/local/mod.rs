@@ -53,10 +53,30 @@ type Reply = oneshot::Sender<Result<(), QueueError>>;
 
 #[derive(Debug)]
 pub(super) enum Op {
-    Send { queue: String, messages: Vec<Message>, done: Reply },
-    Publish { messages: Vec<(String, Message)>, done: Reply },
-    Settle { seq: i64, owner: Uuid, how: Settlement, done: Option<Reply> },
-    Release { owner: Uuid },
+    Send {
+        queue: String,
+        messages: Vec<Message>,
+        done: Reply,
+    },
+    Publish {
+        messages: Vec<(String, Message)>,
+        done: Reply,
+    },
+    Settle {
+        seq: i64,
+        owner: Uuid,
+        how: Settlement,
+        done: Option<Reply>,
+    },
+    /// Acknowledges many of one consumer's messages in one statement.
+    AckAll {
+        seqs: Vec<i64>,
+        owner: Uuid,
+        done: Reply,
+    },
+    Release {
+        owner: Uuid,
+    },
 }
 
 #[derive(Debug)]
@@ -247,6 +267,27 @@ impl Consumer for LocalConsumer {
                 _ = tokio::time::sleep(self.inner.settings.poll) => {}
             }
         }
+    }
+
+    /// One `DELETE` for the take, in the writer's next group commit.
+    #[tracing::instrument(level = "debug", name = "queue.ack_all", skip_all, fields(batch.size = deliveries.len()))]
+    async fn ack_all(deliveries: Vec<LocalDelivery>) -> Result<(), QueueError> {
+        let Some(first) = deliveries.first() else {
+            return Ok(());
+        };
+        let (ops, outstanding, owner) = (first.ops.clone(), first.outstanding.clone(), first.owner);
+        // One consumer's deliveries share its owner; any other is settled on its own.
+        let (mine, others): (Vec<_>, Vec<_>) = deliveries.into_iter().partition(|d| d.owner == owner);
+        for d in others {
+            d.ack().await?;
+        }
+        outstanding.fetch_sub(mine.len(), Ordering::AcqRel);
+        let seqs = mine.iter().map(|d| d.seq).collect();
+        let (done, wait) = oneshot::channel();
+        ops.send(Op::AckAll { seqs, owner, done })
+            .await
+            .map_err(|_| QueueError::Unavailable("local queue is shut down".into()))?;
+        wait.await.map_err(|_| QueueError::Unavailable("local queue writer stopped".into()))?
     }
 }
 

@@ -30,7 +30,7 @@ pub(super) async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Op>, wri
         written.notify_waiters();
         for (op, result) in ops.into_iter().zip(results) {
             let done = match op {
-                Op::Send { done, .. } | Op::Publish { done, .. } => Some(done),
+                Op::Send { done, .. } | Op::Publish { done, .. } | Op::AckAll { done, .. } => Some(done),
                 Op::Settle { done, .. } => done,
                 Op::Release { .. } => None,
             };
@@ -79,6 +79,18 @@ async fn apply(pool: &SqlitePool, ops: &[Op]) -> Result<Vec<Result<(), QueueErro
             }
             Op::Settle { seq, owner, how, .. } => {
                 settle(&mut tx, *seq, *owner, how, now).await?;
+                Ok(())
+            }
+            Op::AckAll { seqs, owner, .. } => {
+                let seqs = serde_json::to_string(seqs).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+                sqlx::query(
+                    "DELETE FROM queue_messages
+                     WHERE seq IN (SELECT value FROM json_each($1)) AND lease_owner = $2",
+                )
+                .bind(seqs)
+                .bind(owner)
+                .execute(&mut *tx)
+                .await?;
                 Ok(())
             }
             Op::Release { owner } => {
