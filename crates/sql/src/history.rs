@@ -5,57 +5,16 @@
 use jiesu_domain::ports::{Histories, History, StoreError};
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{Col, Conn, DbTime, Dialect, Stmt, one, run};
+use crate::dialect::{Col, Conn, Stmt, one};
+use crate::multirow::{REQUEST_COLUMNS, REQUEST_WIDTH, bind_request, insert_rows};
 use crate::records::{
     DeadlineRecord, DisclaimRecord, ExtensionRecord, RequestRecord, TaskRecord, VisitRecord,
 };
 use crate::store_error;
 use crate::writes::{
-    bind_deadline, bind_disclaim, bind_extension, bind_task, bind_visit, json, raw_json, upsert_escalations,
+    bind_deadline, bind_disclaim, bind_event, bind_extension, bind_task, bind_visit, upsert_escalations,
     upsert_meetings,
 };
-
-/// `head` followed by `rows` tuples of `width` numbered placeholders.
-fn values_sql(head: &str, width: usize, rows: usize) -> String {
-    let mut sql = String::with_capacity(head.len() + rows * width * 6);
-    sql.push_str(head);
-    sql.push_str(" VALUES ");
-    let mut n = 0;
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ",(" });
-        for c in 0..width {
-            n += 1;
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push('$');
-            sql.push_str(&n.to_string());
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// Inserts `rows` in statements of at most the dialect's `BIND_LIMIT` values.
-async fn insert_rows<DB: Dialect, R>(
-    c: &mut Conn<DB>,
-    head: &str,
-    width: usize,
-    rows: Vec<R>,
-    bind: impl Fn(Stmt<DB>, R) -> Result<Stmt<DB>, sqlx::Error>,
-) -> Result<(), sqlx::Error> {
-    let per = (DB::BIND_LIMIT / width).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<R> = rows.by_ref().take(per).collect();
-        let mut s = Stmt::<DB>::assembled(values_sql(head, width, chunk.len()));
-        for r in chunk {
-            s = bind(s, r)?;
-        }
-        run(c, s).await?;
-    }
-    Ok(())
-}
 
 impl<B: Backend> Histories for SqlStore<B> {
     async fn count_requests(&self) -> Result<u64, StoreError> {
@@ -80,48 +39,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         let routing = (!h.case.routing.candidates.is_empty()).then_some(&h.case.routing);
         (RequestRecord::from(&h.case.request), h.admitted_at, routing, h.case.version)
     });
-    insert_rows::<B::Db, _>(
-        c,
-        "INSERT INTO requests (id, tracking, channel, channel_ref, kind, category, description, lat, lon, address,
-            contact_name, contact_phone, contact_email, contact_openid, attributes, media, area, status,
-            received_at, created_at, updated_at, contact_confidential, title, urgency, category_text, area_hint,
-            answer, operator, routing, version)",
-        30,
-        requests.collect(),
-        |s, (r, created, routing, version)| {
-            Ok(s.bind(r.id)
-                .bind(r.tracking)
-                .bind(r.channel)
-                .bind(r.channel_ref)
-                .bind(r.kind)
-                .bind(r.category)
-                .bind(r.description)
-                .bind(r.lat)
-                .bind(r.lon)
-                .bind(r.address)
-                .bind(r.contact_name)
-                .bind(r.contact_phone)
-                .bind(r.contact_email)
-                .bind(r.contact_openid)
-                .bind(r.attributes)
-                .bind(r.media)
-                .bind(r.area)
-                .bind(r.status)
-                .bind(r.received_at)
-                .bind(DbTime(created))
-                .bind(r.updated_at)
-                .bind(r.contact_confidential)
-                .bind(r.title)
-                .bind(r.urgency)
-                .bind(r.category_text)
-                .bind(r.area_hint)
-                .bind(r.answer)
-                .bind(r.operator)
-                .bind(routing.map(json).transpose()?)
-                .bind(version))
-        },
-    )
-    .await?;
+    insert_rows::<B::Db, _>(c, REQUEST_COLUMNS, REQUEST_WIDTH, requests.collect(), bind_request).await?;
     let cases = || histories.iter().map(|h| &h.case);
     insert_rows::<B::Db, _>(
         c,
@@ -176,25 +94,7 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)",
         6,
         histories.iter().flat_map(|h| &h.events).collect(),
-        |s, e| {
-            Ok(s.bind(e.id.as_uuid())
-                .bind(e.request_id.as_uuid())
-                .bind(e.task_id.map(|t| t.as_uuid()))
-                .bind(e.kind.name().to_owned())
-                .bind(raw_json(e)?)
-                .bind(DbTime(e.occurred_at)))
-        },
+        bind_event,
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_are_numbered_across_rows() {
-        assert_eq!(
-            super::values_sql("INSERT INTO t (a, b)", 2, 2),
-            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
-        );
-    }
 }

@@ -15,6 +15,8 @@ pub mod classify;
 pub mod dialect;
 mod escalations;
 mod history;
+pub mod ingest;
+mod multirow;
 pub mod records;
 mod rulebook;
 mod sessions;

@@ -95,6 +95,17 @@ pub(crate) fn bind_deadline<DB: Dialect>(s: Stmt<DB>, d: DeadlineRecord) -> Stmt
         .bind(d.next_action_at)
 }
 
+/// An event's columns, in the order the multi-row inserts name them (id, request_id, task_id,
+/// kind, payload, occurred_at).
+pub(crate) fn bind_event<DB: Dialect>(s: Stmt<DB>, e: &Event) -> Result<Stmt<DB>, sqlx::Error> {
+    Ok(s.bind(e.id.as_uuid())
+        .bind(e.request_id.as_uuid())
+        .bind(e.task_id.map(|t| t.as_uuid()))
+        .bind(e.kind.name().to_owned())
+        .bind(raw_json(e)?)
+        .bind(DbTime(e.occurred_at)))
+}
+
 /// A disclaim's columns, in the order `UPSERT_DISCLAIM` and the history's insert name them.
 pub(crate) fn bind_disclaim<DB: Dialect>(s: Stmt<DB>, d: DisclaimRecord) -> Stmt<DB> {
     s.bind(d.id)

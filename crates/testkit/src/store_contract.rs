@@ -25,6 +25,7 @@ macro_rules! store_contract {
             an_answered_consultation_is_stored_closed_without_tasks,
             the_same_channel_reference_is_stored_once,
             a_batch_with_a_repeat_inside_stores_it_once,
+            a_batch_larger_than_a_statement_is_stored_whole,
             a_tracking_number_taken_by_another_request_is_reported,
             an_unknown_tracking_number_is_not_found,
             api_clients_are_found_by_key_hash_and_names_are_unique,
@@ -139,6 +140,28 @@ pub async fn a_batch_with_a_repeat_inside_stores_it_once(store: impl Store) {
     assert_eq!(outcomes[0], IngestOutcome::Stored);
     assert_eq!(outcomes[1], IngestOutcome::Stored);
     assert_eq!(outcomes[2], IngestOutcome::Duplicate { tracking: a.request.submitted.tracking.clone() });
+}
+
+/// More requests than one multi-row statement holds (SQLite binds at most 500 values in one), with a
+/// repeat at the end: every request with its tasks and events, every event in the outbox once.
+pub async fn a_batch_larger_than_a_statement_is_stored_whole(store: impl Store) {
+    let mut batch: Vec<_> = (0..60).map(|_| admission(new_request())).collect();
+    batch.push(batch[7].clone());
+    let outcomes = store.ingest(&batch).await.expect("ingest");
+    assert!(outcomes[..60].iter().all(|o| *o == IngestOutcome::Stored), "{outcomes:?}");
+    assert!(matches!(outcomes[60], IngestOutcome::Duplicate { .. }));
+    let mut events = 0;
+    for a in &batch[..60] {
+        let view =
+            store.request_by_tracking(&a.request.submitted.tracking).await.expect("read").expect("stored");
+        assert_eq!(view.tasks.len(), a.tasks.len());
+        let stored = store.request_events(a.request.submitted.id).await.expect("events");
+        assert_eq!(stored, a.events, "its events, in order");
+        events += a.events.len();
+    }
+    let now = jiesu_domain::time::now();
+    let outbox = store.lease_outbox(10_000, now, now + Duration::minutes(1)).await.expect("outbox");
+    assert_eq!(outbox.len(), events, "every event in the outbox once");
 }
 
 pub async fn a_tracking_number_taken_by_another_request_is_reported(store: impl Store) {
