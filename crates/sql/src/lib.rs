@@ -15,6 +15,7 @@ pub mod classify;
 pub mod dialect;
 mod escalations;
 mod history;
+mod paging;
 pub mod records;
 mod rulebook;
 mod sessions;

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiesu_domain::ports::{Cases, Store};
+use jiesu_domain::ports::{Cases, Page, Store};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::workflow::{Caller, Command, ExtensionId, Note};
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ pub(super) async fn desk<S: Store + Cases>(
     let page = q.page.unwrap_or(1).max(1);
     let page_size = q.page_size.unwrap_or(50).clamp(1, 200);
     let store = api.workflow.store();
-    let views = store.requests_in_status(&statuses, page_size, (page - 1) * page_size).await?;
+    let views = store.requests_in_status(&statuses, Page::numbered(page, page_size)).await?;
     let d = api.workflow.district();
     let requests = views
         .iter()

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiesu_domain::escalation::{EscalationId, EscalationState, Trigger};
 use jiesu_domain::ids::RequestId;
-use jiesu_domain::ports::{Cases, EscalationQuery, Escalations, Store};
+use jiesu_domain::ports::{Cases, EscalationQuery, Escalations, Page, Store};
 use jiesu_domain::staff::{Principal, Scope};
 use jiesu_domain::workflow::{Caller, Command, Note};
 use serde::{Deserialize, Serialize};
@@ -90,8 +90,7 @@ pub(super) async fn list<S: Store + Cases + Escalations>(
         triggers: list_of(q.trigger.as_deref(), Trigger::parse, "trigger")?,
         states: list_of(q.state.as_deref(), EscalationState::parse, "state")?,
         opened_before: q.older_than_hours.map(|h| now - chrono::Duration::hours(h.max(0))),
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        page: Page::numbered(page, page_size),
     };
     let found = api.workflow.store().list_escalations(&query).await?;
     let d = api.workflow.district();

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::TaskId;
-use jiesu_domain::ports::{Cases, Store, TaskQuery};
+use jiesu_domain::ports::{Cases, Page, Store, TaskQuery};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
 use jiesu_domain::workflow::{Command, Note};
@@ -82,8 +82,7 @@ pub(super) async fn list<S: Store + Cases>(
         states,
         bureau: optional(q.bureau, BureauCode::parse)?,
         overdue_at: q.overdue.then_some(now),
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        page: Page::numbered(page, page_size),
     };
     let listed = api.workflow.store().list_tasks(&scope, &query).await?;
     let d = api.workflow.district();

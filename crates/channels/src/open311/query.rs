@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::ports::RequestQuery;
+use jiesu_domain::ports::{Page, RequestQuery};
 
 use super::errors::Open311Error;
 
@@ -49,17 +49,16 @@ pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuer
     let extensions = param(params, "extensions").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let page = number(params, "page", 1)?;
     let page_size = number(params, "page_size", MAX_RESULTS)?.min(MAX_RESULTS);
-    let limit = page_size;
-    let offset = (page - 1).saturating_mul(page_size);
+    let page = Page::numbered(page, page_size);
 
     if let Some(ids) = param(params, "service_request_id") {
         // An id that is not a tracking number matches nothing; an explicit list overrides the rest.
         let tracking: Vec<TrackingNumber> =
             list(ids).filter_map(|id| TrackingNumber::parse(id).ok()).collect();
         // Only such ids: nothing can match (an empty list would mean "no filter" to the store).
-        let limit = if tracking.is_empty() { 0 } else { limit };
+        let page = if tracking.is_empty() { Page { limit: 0, ..page } } else { page };
         return Ok(ListQuery {
-            query: RequestQuery { tracking, limit, offset, ..RequestQuery::default() },
+            query: RequestQuery { tracking, page, ..RequestQuery::default() },
             extensions,
         });
     }
@@ -102,15 +101,7 @@ pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuer
     // Without dates, the spec's default window: the last 90 days.
     let received_from = start.or_else(|| Some(end.unwrap_or(now) - Duration::days(DEFAULT_WINDOW_DAYS)));
     Ok(ListQuery {
-        query: RequestQuery {
-            tracking: vec![],
-            categories,
-            open,
-            received_from,
-            received_to: end,
-            limit,
-            offset,
-        },
+        query: RequestQuery { tracking: vec![], categories, open, received_from, received_to: end, page },
         extensions,
     })
 }
@@ -128,7 +119,7 @@ mod tests {
         let now = Utc::now();
         let q = parse(&[], now).expect("valid").query;
         assert_eq!(q.received_from, Some(now - Duration::days(90)));
-        assert_eq!((q.limit, q.offset, q.open), (1000, 0, None));
+        assert_eq!((q.page, q.open), (Page::first(1000), None));
     }
 
     #[test]
@@ -141,7 +132,7 @@ mod tests {
         assert_eq!(q.tracking, [t]);
         assert_eq!((q.open, q.received_from), (None, None));
         let q = parse(&p(&[("service_request_id", "nonsense")]), Utc::now()).expect("valid").query;
-        assert_eq!(q.limit, 0, "only unknown ids: nothing can match");
+        assert_eq!(q.page.limit, 0, "only unknown ids: nothing can match");
     }
 
     #[test]
@@ -162,7 +153,7 @@ mod tests {
         assert!(q.extensions);
         assert_eq!(q.query.categories.len(), 2);
         assert_eq!(q.query.open, Some(true));
-        assert_eq!((q.query.limit, q.query.offset), (20, 40));
+        assert_eq!(q.query.page, Page::numbered(3, 20));
         assert_eq!(q.query.received_from.map(|t| t.to_rfc3339()), Some("2026-10-31T16:00:00+00:00".into()));
     }
 

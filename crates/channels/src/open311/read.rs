@@ -60,7 +60,7 @@ pub async fn top<S: Store, Q: Queue>(
             "services" => Ok(("services", view::services(&s.district.current()))),
             "requests" => {
                 let q = query::parse(&params, jiesu_domain::time::now())?;
-                let views = if q.query.limit == 0 {
+                let views = if q.query.page.limit == 0 {
                     vec![]
                 } else {
                     s.store.list_requests(&q.query).await.map_err(unavailable)?
