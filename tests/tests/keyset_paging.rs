@@ -1,8 +1,9 @@
-//! The staff API's task lists and desk queues walked page by page over HTTP on both backends, as a
-//! client following `next` does: every row once, in order, rows sharing a time included, nothing
-//! repeated when requests arrive mid-walk; `next` absent on the last page; a bureau's cursor shows
-//! another bureau nothing of its own; a malformed cursor, another listing's cursor, or `page` with
-//! `after` is a 400 `invalid_query`.
+//! Listings walked page by page over HTTP on both backends, as a client following the next page
+//! does: the staff API's task lists and desk queues by `next`, Open311's public list by its
+//! `Link: <...>; rel="next"` header. Every row once, in order, rows sharing a time included,
+//! nothing repeated when requests arrive mid-walk; no next page after the last; a bureau's cursor
+//! shows another bureau nothing of its own; a malformed cursor, another listing's cursor, or
+//! `page` with `after` is a 400 in each API's own error format.
 
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ jiesu_e2e::e2e_on_both_backends!(
     task_pages_follow_next_to_the_end_each_task_once_and_only_the_callers_bureau,
     desk_pages_follow_next_to_the_end_each_request_once,
     a_bad_cursor_or_a_cursor_with_a_page_number_is_a_400,
+    open311_link_headers_walk_the_public_list_each_request_once,
+    open311_refuses_a_bad_cursor_or_one_with_a_page_number_in_its_error_format,
 );
 
 /// Posts the lamp request (urban management's) `n` times and waits until each is stored.
@@ -164,5 +167,93 @@ async fn a_bad_cursor_or_a_cursor_with_a_page_number_is_a_400(backend: Backend) 
     let (status, second) = boss.get(&format!("/api/v1/tasks?after={tasks}&page_size=1")).await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert!(second.get("next").is_none(), "the last page: {second}");
+    app.stop().await;
+}
+
+/// GETs an Open311 URL: status, the next page's URL from the `Link` header if any, and the body.
+async fn open311(url: &str) -> (StatusCode, Option<String>, String) {
+    let resp = reqwest::get(url).await.expect("GET");
+    let link = resp.headers().get("link").map(|v| v.to_str().expect("ASCII").to_owned());
+    let next = link.map(|l| {
+        assert!(l.ends_with(">; rel=\"next\""), "{l}");
+        l.trim_start_matches('<').split('>').next().expect("<url>").to_owned()
+    });
+    (resp.status(), next, resp.text().await.expect("body"))
+}
+
+async fn open311_link_headers_walk_the_public_list_each_request_once(backend: Backend) {
+    let key = backend.api_key("e2e").await;
+    let app = backend.start_with(Roles::ALL, |s| s.escalation.hotspot.min_requests = 0).await;
+    submit(&app.base, &key, 5).await;
+    // All received at one instant: only their ids order them.
+    assert_eq!(
+        backend.execute("UPDATE requests SET received_at = (SELECT max(received_at) FROM requests)").await,
+        5
+    );
+    let list = format!("{}/open311/v2/requests.json", app.base);
+    let (_, none, all) = open311(&format!("{list}?service_code=010101")).await;
+    assert_eq!(none, None, "one page holds them all: no next page");
+    let all: Value = serde_json::from_str(&all).expect("JSON");
+    let all = all.as_array().expect("a list").clone();
+    assert_eq!(all.len(), 5);
+
+    // Pages of two: the Link keeps the filter and replaces the page number. A request arriving
+    // after the first page is newer: the walk has passed its place and never shows it.
+    let (mut walked, mut url, mut pages) =
+        (Vec::new(), Some(format!("{list}?service_code=010101&page_size=2&page=1")), 0);
+    while let Some(at) = url {
+        let (status, next, body) = open311(&at).await;
+        assert_eq!(status, StatusCode::OK, "{at}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("JSON");
+        walked.extend(body.as_array().expect("a list").iter().cloned());
+        if let Some(next) = &next {
+            assert!(next.starts_with(&format!("{list}?service_code=010101&page_size=2&after=")), "{next}");
+        }
+        if pages == 0 {
+            submit(&app.base, &key, 1).await;
+        }
+        (url, pages) = (next, pages + 1);
+        assert!(pages < 10, "the walk does not end");
+    }
+    assert_eq!(pages, 3, "2 + 2 + 1");
+    assert_eq!(ids(&walked, "service_request_id"), ids(&all, "service_request_id"));
+
+    // The XML list links to XML pages.
+    let (status, next, xml) = open311(&format!("{}/open311/v2/requests.xml?page_size=4", app.base)).await;
+    assert_eq!(status, StatusCode::OK, "{xml}");
+    let next = next.expect("six requests: a second page");
+    assert!(next.contains("/open311/v2/requests.xml?page_size=4&after="), "{next}");
+    let (status, last, xml) = open311(&next).await;
+    assert_eq!((status, last), (StatusCode::OK, None), "{xml}");
+    assert_eq!(xml.matches("<service_request_id>").count(), 2, "{xml}");
+    app.stop().await;
+}
+
+async fn open311_refuses_a_bad_cursor_or_one_with_a_page_number_in_its_error_format(backend: Backend) {
+    let key = backend.api_key("e2e").await;
+    let app = backend.start_with(Roles::ALL, |s| s.escalation.hotspot.min_requests = 0).await;
+    submit(&app.base, &key, 2).await;
+    let list = format!("{}/open311/v2/requests", app.base);
+    let (_, next, _) = open311(&format!("{list}.json?page_size=1")).await;
+    let cursor = next.expect("a second page").split("after=").nth(1).expect("a cursor").to_owned();
+    for query in
+        ["after=not-a-cursor".to_owned(), format!("after={}", &cursor[1..]), format!("after={cursor}&page=2")]
+    {
+        let (status, next, body) = open311(&format!("{list}.json?{query}")).await;
+        assert_eq!((status, next), (StatusCode::BAD_REQUEST, None), "{query}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(body[0]["code"], 400, "{query}: {body}");
+        assert!(body[0]["description"].as_str().is_some_and(|d| d.contains("after")), "{query}: {body}");
+        let (status, _, xml) = open311(&format!("{list}.xml?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {xml}");
+        assert!(xml.contains("<errors><error><code>400</code>"), "{query}: {xml}");
+    }
+    // A staff listing's cursor is not the public list's.
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let (_, tasks) = boss.get("/api/v1/tasks?page_size=1").await;
+    let tasks = tasks["next"].as_str().expect("a second page");
+    let (status, _, body) = open311(&format!("{list}.json?after={tasks}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     app.stop().await;
 }

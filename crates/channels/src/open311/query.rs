@@ -1,11 +1,16 @@
 //! `GET requests` parameters: `service_request_id` (a comma list that overrides the rest),
 //! `service_code`, `status`, `start_date`, `end_date`, the default window of 90 days and 1000
-//! results, and the `page`/`page_size` and `extensions` extensions.
+//! results, and the `page_size`, `after`, `page` and `extensions` extensions.
+//!
+//! Pages: `after` is the cursor the previous page's `Link: <...>; rel="next"` header carries (the
+//! database seeks to it, so a page costs the same however deep, and requests arriving while a
+//! client walks the list neither repeat nor go missing); `page`, a page number counted from the
+//! top on every call, is kept for existing clients. Both at once is a 400.
 
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::ports::{Page, RequestQuery};
+use jiesu_domain::ports::{Cursor, Listing, Page, RequestQuery};
 
 use super::errors::Open311Error;
 
@@ -47,9 +52,19 @@ fn number(params: &[(String, String)], name: &str, default: u32) -> Result<u32, 
 
 pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuery, Open311Error> {
     let extensions = param(params, "extensions").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let page = number(params, "page", 1)?;
     let page_size = number(params, "page_size", MAX_RESULTS)?.min(MAX_RESULTS);
-    let page = Page::numbered(page, page_size);
+    let page = match (param(params, "after"), param(params, "page")) {
+        (Some(_), Some(_)) => {
+            return Err(Open311Error::bad_request(
+                "give after (from the Link header of the previous page) or page, not both",
+            ));
+        }
+        (Some(after), None) => Page::after(
+            page_size,
+            Cursor::decode(Listing::Requests, after).map_err(|e| Open311Error::bad_request(e.to_string()))?,
+        ),
+        (None, _) => Page::numbered(number(params, "page", 1)?, page_size),
+    };
 
     if let Some(ids) = param(params, "service_request_id") {
         // An id that is not a tracking number matches nothing; an explicit list overrides the rest.
@@ -104,6 +119,15 @@ pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuer
         query: RequestQuery { tracking: vec![], categories, open, received_from, received_to: end, page },
         extensions,
     })
+}
+
+/// The `Link` header's value for the page after this one: the list's own address and query, with
+/// `after` in place of `page` (and of the cursor that led here).
+pub fn next_link(base: &str, path: &str, params: &[(String, String)], after: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(params.iter().filter(|(k, _)| k != "page" && k != "after"));
+    query.append_pair("after", after);
+    format!("<{base}{path}?{}>; rel=\"next\"", query.finish())
 }
 
 #[cfg(test)]
@@ -169,5 +193,34 @@ mod tests {
         }
         let crossed = p(&[("start_date", "2026-11-20T00:00:00Z"), ("end_date", "2026-11-01T00:00:00Z")]);
         assert!(parse(&crossed, Utc::now()).is_err());
+    }
+
+    #[test]
+    fn the_next_link_keeps_the_filters_and_replaces_the_page() {
+        let params = p(&[
+            ("service_code", "010101,030102"),
+            ("page", "2"),
+            ("start_date", "2026-11-01T00:00:00+08:00"),
+        ]);
+        assert_eq!(
+            next_link("https://jiesu.example.gov.cn", "/open311/v2/requests.xml", &params, "cXdl-_"),
+            "<https://jiesu.example.gov.cn/open311/v2/requests.xml?service_code=010101%2C030102\
+             &start_date=2026-11-01T00%3A00%3A00%2B08%3A00&after=cXdl-_>; rel=\"next\""
+        );
+    }
+
+    #[test]
+    fn a_page_after_a_cursor_starts_there_and_a_bad_cursor_or_page_with_it_is_a_400() {
+        let cursor = Cursor::new(Utc::now(), uuid::Uuid::now_v7());
+        let at = cursor.encode(Listing::Requests);
+        let q = parse(&p(&[("after", at.as_str()), ("page_size", "10")]), Utc::now()).expect("valid").query;
+        assert_eq!(q.page, Page::after(10, Cursor::decode(Listing::Requests, &at).expect("cursor")));
+        let tasks = cursor.encode(Listing::Tasks);
+        let (at, tasks) = (at.as_str(), tasks.as_str());
+        for bad in [vec![("after", "nonsense")], vec![("after", tasks)], vec![("after", at), ("page", "2")]] {
+            let e = parse(&p(&bad), Utc::now()).map(|_| ()).expect_err("bad");
+            assert_eq!(e.status.as_u16(), 400, "{bad:?}");
+            assert!(e.description.contains("after"), "{}", e.description);
+        }
     }
 }
