@@ -85,6 +85,18 @@ impl StaffClient {
         Self::answer(resp).await
     }
 
+    /// GETs a listing (`path` has a query) and, when its answer has `next`, the page after it;
+    /// insists on 200 for both, and returns the first.
+    pub async fn get_next(&self, path: &str) -> Value {
+        let (status, first) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{} GET {path}: {first}", self.username);
+        if let Some(next) = first["next"].as_str() {
+            let (status, second) = self.get(&format!("{path}&after={next}")).await;
+            assert_eq!(status, StatusCode::OK, "{} GET {path} after {next}: {second}", self.username);
+        }
+        first
+    }
+
     /// GETs `path` until it answers 200 with JSON for which `ready` holds (the escalation service
     /// works asynchronously), at most 20 s.
     pub async fn get_until(&self, path: &str, ready: impl Fn(&Value) -> bool) -> Value {

@@ -186,6 +186,23 @@ async fn the_supervisors_filters_select_escalations_by_state_trigger_and_age_and
     let (status, bad) = boss.get("/api/v1/escalations?state=forgotten").await;
     assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
 
+    // One a page, from cursor to cursor: the four in the list's order (each request's two opened
+    // at one instant, ordered by id), the last page without `next`.
+    let ids = |v: &Value| -> Vec<String> {
+        v["escalations"].as_array().expect("escalations").iter().map(|e| e["id"].to_string()).collect()
+    };
+    let (_, whole) = boss.get("/api/v1/escalations?page_size=200").await;
+    let (mut walked, mut path) = (Vec::new(), "/api/v1/escalations?page_size=1".to_owned());
+    while walked.len() < 10 {
+        let (status, page) = boss.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        walked.extend(ids(&page));
+        let Some(next) = page["next"].as_str() else { break };
+        path = format!("/api/v1/escalations?page_size=1&after={next}");
+    }
+    assert_eq!(walked, ids(&whole));
+    assert_eq!(walked.len(), 4);
+
     // Meetings by date: A's is moved 25 days ahead; B's stays in its slot within a few days.
     let far = local_at(25, 10, 0);
     let moved = boss

@@ -1,7 +1,8 @@
 //! No statement the application runs scans a big table from end to end. On PostgreSQL with a
 //! history of about 100,000 requests (their tasks, clocks, events and return visits), the test
 //! drives what the district's people and the workers do (Open311 reads and writes, the tracking
-//! page, every staff, desk and supervisor action and listing, dispatch, relay, escalation). The
+//! page, every staff, desk and supervisor action and listing with its next page by cursor,
+//! dispatch, relay, escalation). The
 //! database runs every statement on its generic plan (the plan PostgreSQL settles on once a
 //! prepared statement has run a few times, whatever its parameters) and `auto_explain` sends
 //! each plan to the application's connection as a notice, in JSON: no `Seq Scan` of a big table
@@ -10,6 +11,7 @@
 use std::time::Duration;
 
 use jiesu::Roles;
+use jiesu_domain::ports::{Cursor, Listing};
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::client::LAMP;
 use jiesu_e2e::staff::StaffClient;
@@ -58,6 +60,12 @@ async fn no_statement_scans_a_big_table_from_end_to_end() {
     planned.sort_unstable();
     planned.dedup();
     assert!(planned.len() > 40, "the scenario's statements were planned: {} of them", planned.len());
+    // Each listing's next page, after a cursor, among them.
+    for keyset in
+        ["(t.dispatched_at, t.id) <", "(updated_at, id) >", "(opened_at, id) >", "(received_at, id) <"]
+    {
+        assert!(planned.iter().any(|sql| sql.contains(keyset)), "no statement with `{keyset}` was planned");
+    }
     let mut scans: Vec<String> = plans
         .iter()
         .flat_map(|p| {
@@ -200,9 +208,17 @@ async fn people_and_workers(base: &str, citizen: &Open311Client, templates: &[St
         "/open311/v2/requests.json?service_code=010101",
         "/open311/v2/requests.json?status=open",
         "/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-02-01T00:00:00Z",
+        "/open311/v2/requests.json?page_size=20",
+        "/open311/v2/requests.json?status=closed&service_code=010101&page_size=20",
     ] {
         let got = reqwest::get(format!("{base}{q}")).await.expect("GET");
         assert!(got.status().is_success(), "{q}: {}", got.status());
+        // And the next page, where the Link header says there is one.
+        if let Some(next) = got.headers().get("link").and_then(|l| l.to_str().ok()) {
+            let next = next.trim_start_matches('<').split('>').next().expect("<url>");
+            let got = reqwest::get(next).await.expect("GET");
+            assert!(got.status().is_success(), "{next}: {}", got.status());
+        }
     }
     citizen.get(&fresh).await;
 
@@ -210,21 +226,31 @@ async fn people_and_workers(base: &str, citizen: &Open311Client, templates: &[St
     let desk = StaffClient::login(base, "desk").await;
     let boss = StaffClient::login(base, "boss").await;
 
-    // Listings as each of them opens them.
+    // Listings as each of them opens them, and their next pages. The history holds no escalations
+    // and its open requests wait for no desk: their next pages are asked for after a cursor made
+    // here, a year back.
+    let a_year_back = |listing| {
+        let at = chrono::Utc::now() - chrono::Duration::days(365);
+        Cursor::new(at, uuid::Uuid::nil()).encode(listing)
+    };
     for q in [
-        "/api/v1/tasks",
-        "/api/v1/tasks?state=dispatched",
-        "/api/v1/tasks?state=claimed&overdue=true",
-        "/api/v1/tasks?bureau=urban-management",
+        "/api/v1/tasks?page_size=20",
+        "/api/v1/tasks?state=dispatched&page_size=20",
+        "/api/v1/tasks?state=claimed&overdue=true&page_size=20",
+        "/api/v1/tasks?bureau=urban-management&page_size=20",
     ] {
-        um.get(q).await;
-        boss.get(q).await;
+        um.get_next(q).await;
+        boss.get_next(q).await;
     }
     for q in ["dispatch", "review", "visit", "escalated"] {
-        desk.get(&format!("/api/v1/desk?queue={q}")).await;
+        desk.get_next(&format!("/api/v1/desk?queue={q}&page_size=2")).await;
+        desk.get_next(&format!("/api/v1/desk?queue={q}&after={}", a_year_back(Listing::Desk))).await;
     }
-    for q in ["", "?state=open", "?trigger=exhausted,ping_pong&state=open", "?older_than_hours=4"] {
-        boss.get(&format!("/api/v1/escalations{q}")).await;
+    for q in
+        ["?page_size=20", "?state=open", "?trigger=exhausted,ping_pong&state=open", "?older_than_hours=4"]
+    {
+        boss.get_next(&format!("/api/v1/escalations{q}")).await;
+        boss.get_next(&format!("/api/v1/escalations{q}&after={}", a_year_back(Listing::Escalations))).await;
     }
     boss.get("/api/v1/extensions").await;
     boss.get("/api/v1/meetings?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z").await;

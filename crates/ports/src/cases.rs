@@ -17,6 +17,7 @@ use jiesu_model::request::{Request, RequestStatus};
 use jiesu_model::staff::Scope;
 use jiesu_model::task::{Task, TaskState};
 
+use super::page::Page;
 use super::store::{RequestView, StoreError};
 
 /// What became of a commit.
@@ -28,7 +29,7 @@ pub enum Committed {
     Stale,
 }
 
-/// Which tasks to list, newest first.
+/// Which tasks to list, newest first: by dispatch time, then by id (`Listing::Tasks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskQuery {
     /// Any of these states (empty: all).
@@ -37,8 +38,7 @@ pub struct TaskQuery {
     pub bureau: Option<BureauCode>,
     /// Only tasks with a clock that ran out before this time and is still pending.
     pub overdue_at: Option<DateTime<Utc>>,
-    pub limit: u32,
-    pub offset: u32,
+    pub page: Page,
 }
 
 /// A task as a list shows it: with its request and its clocks.
@@ -78,13 +78,13 @@ pub trait Cases: Clone + Send + Sync + 'static {
         query: &TaskQuery,
     ) -> impl Future<Output = Result<Vec<TaskListing>, StoreError>> + Send;
 
-    /// Requests in any of these states, oldest first: the dispatch desk's queues (awaiting
-    /// dispatch, escalated, resolved for review, reviewed for the return visit).
+    /// Requests in any of these states, least recently changed first (by `updated_at`, then by
+    /// id: `Listing::Desk`): the dispatch desk's queues (awaiting dispatch, escalated, resolved
+    /// for review, reviewed for the return visit).
     fn requests_in_status(
         &self,
         statuses: &[RequestStatus],
-        limit: u32,
-        offset: u32,
+        page: Page,
     ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
 
     /// Leases what the escalation scanner must move by `now`: pending deadlines whose chain's next

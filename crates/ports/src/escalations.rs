@@ -10,9 +10,11 @@ use jiesu_decisions::escalation::{Escalation, EscalationId, EscalationState, Mee
 use jiesu_model::ids::RequestId;
 use jiesu_model::request::Request;
 
+use super::page::Page;
 use super::store::StoreError;
 
-/// Which escalations to list, oldest first.
+/// Which escalations to list, oldest first: by the time they opened, then by id
+/// (`Listing::Escalations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EscalationQuery {
     /// Any of these triggers (empty: all).
@@ -21,8 +23,7 @@ pub struct EscalationQuery {
     pub states: Vec<EscalationState>,
     /// Only those opened before this time (older than an age).
     pub opened_before: Option<DateTime<Utc>>,
-    pub limit: u32,
-    pub offset: u32,
+    pub page: Page,
 }
 
 pub trait Escalations: Clone + Send + Sync + 'static {

@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod cases;
+mod cursors;
 pub mod escalations;
 pub mod history;
+pub mod page;
 pub mod queue;
 pub mod rulebook;
 pub mod sessions;
@@ -18,6 +20,7 @@ pub use accounts::{
 pub use cases::{Cases, Committed, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
 pub use history::{Histories, History};
+pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
 pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};

@@ -13,6 +13,8 @@ use jiesu_model::ids::{RequestId, TrackingNumber};
 use jiesu_model::request::{Channel, ChannelRef, Request};
 use jiesu_model::task::Task;
 
+use super::page::Page;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness rule refused the write (e.g. an API client name already taken).
@@ -54,7 +56,8 @@ pub struct RequestView {
     pub expected_at: Option<DateTime<Utc>>,
 }
 
-/// Which requests to list (Open311 `GET requests`), newest first. Only public requests
+/// Which requests to list (Open311 `GET requests`), newest first: by the time they were received,
+/// then by id (`Listing::Requests`). Only public requests
 /// (`NewRequest::is_public`) are ever listed: the list is the public's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestQuery {
@@ -66,8 +69,7 @@ pub struct RequestQuery {
     pub open: Option<bool>,
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
-    pub limit: u32,
-    pub offset: u32,
+    pub page: Page,
 }
 
 /// An event waiting in the outbox, with its position in the append order.

@@ -11,7 +11,7 @@ use jiesu_domain::deadline::Deadline;
 use jiesu_domain::escalation::hotspot::SubjectRecord;
 use jiesu_domain::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
 use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
-use jiesu_domain::ports::{Cases, Committed, RequestView, StoreError, TaskListing, TaskQuery};
+use jiesu_domain::ports::{Cases, Committed, Page, RequestView, StoreError, TaskListing, TaskQuery};
 use jiesu_domain::request::{Request, RequestStatus};
 use jiesu_domain::staff::Scope;
 use jiesu_domain::workflow::{Case, Change, Extension, ExtensionId};
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, optional, run};
 use crate::escalations::with_linked;
+use crate::paging::Keyset;
 use crate::records::{
     CaseHead, DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, NeighbourRow,
     RequestRecord, SubjectRow, TaskRecord, VisitRecord,
@@ -27,6 +28,11 @@ use crate::records::{
 use crate::store::{parse, requests_of, views};
 use crate::writes::write_change;
 use crate::{corrupt, statements, store_error};
+
+/// Staff task lists: newest dispatched first (`Listing::Tasks`).
+const TASKS: Keyset = Keyset { key: "t.dispatched_at", id: "t.id", newest_first: true };
+/// The desk's queues: least recently changed first (`Listing::Desk`).
+const DESK: Keyset = Keyset { key: "updated_at", id: "id", newest_first: false };
 
 /// One table's rows of a request, in `order`. Table and order are constants of this module.
 async fn rows_of<DB: Dialect + Read<R>, R>(
@@ -142,7 +148,7 @@ impl<B: Backend> Cases for SqlStore<B> {
     }
 
     /// A page of tasks with their requests and clocks: three queries whatever the page's size.
-    #[tracing::instrument(name = "store.list_tasks", level = "debug", skip_all, fields(page.limit = q.limit, page.offset = q.offset))]
+    #[tracing::instrument(name = "store.list_tasks", level = "debug", skip_all, fields(page.limit = q.page.limit))]
     async fn list_tasks(&self, scope: &Scope, q: &TaskQuery) -> Result<Vec<TaskListing>, StoreError> {
         // A bureau scope always wins over a bureau filter: staff cannot widen their own view.
         let bureau = match (scope.bureau(), &q.bureau) {
@@ -176,12 +182,10 @@ impl<B: Backend> Cases for SqlStore<B> {
                 next()
             ));
         }
-        let (limit, offset) = (next(), next());
         let filter = if filters.is_empty() { "TRUE".to_owned() } else { filters.join(" AND ") };
-        let sql = format!(
-            "SELECT t.* FROM tasks t WHERE {filter}
-             ORDER BY t.dispatched_at DESC, t.id DESC LIMIT ${limit} OFFSET ${offset}"
-        );
+        // Newest first, seeking through `tasks_bureau_dispatched`, `tasks_state_dispatched` or
+        // `tasks_dispatched` to the cursor.
+        let sql = format!("SELECT t.* FROM tasks t WHERE {filter}{}", TASKS.tail(&q.page, next()));
         let mut s = Stmt::<B::Db>::assembled(sql);
         if let Some(bureau) = bureau {
             s = s.bind(bureau);
@@ -189,7 +193,7 @@ impl<B: Backend> Cases for SqlStore<B> {
         if let Some(at) = q.overdue_at {
             s = s.bind(DbTime(at));
         }
-        let s = s.bind(i64::from(q.limit)).bind(i64::from(q.offset));
+        let s = Keyset::bind(&q.page, s);
         let mut conn = self.read().await?;
         let c = &mut *conn;
         let rows: Vec<TaskRecord> = all(c, s).await.map_err(store_error)?;
@@ -215,24 +219,20 @@ impl<B: Backend> Cases for SqlStore<B> {
             .collect())
     }
 
-    #[tracing::instrument(name = "store.requests_in_status", level = "debug", skip_all, fields(page.limit = limit, page.offset = offset))]
+    #[tracing::instrument(name = "store.requests_in_status", level = "debug", skip_all, fields(page.limit = page.limit))]
     async fn requests_in_status(
         &self,
         statuses: &[RequestStatus],
-        limit: u32,
-        offset: u32,
+        page: Page,
     ) -> Result<Vec<RequestView>, StoreError> {
         // The desk's queues hold open requests, a few in a hundred of a district's history: said
         // outright, the partial index `requests_open_updated` serves them in order.
         let open = if statuses.contains(&RequestStatus::Closed) { "" } else { " AND status <> 'closed'" };
-        let sql = format!(
-            "SELECT * FROM requests WHERE {}{open} ORDER BY updated_at, id LIMIT $2 OFFSET $3",
-            B::Db::any("status", 1)
-        );
+        let sql =
+            format!("SELECT * FROM requests WHERE {}{open}{}", B::Db::any("status", 1), DESK.tail(&page, 2));
         let s = Stmt::<B::Db>::assembled(sql)
-            .bind(statuses.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>())
-            .bind(i64::from(limit))
-            .bind(i64::from(offset));
+            .bind(statuses.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>());
+        let s = Keyset::bind(&page, s);
         let mut conn = self.read().await?;
         let c = &mut *conn;
         let rows: Vec<RequestRecord> = all(c, s).await.map_err(store_error)?;

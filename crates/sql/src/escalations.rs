@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Stmt, all, optional};
+use crate::paging::Keyset;
 use crate::records::{EscalationRecord, MeetingRecord};
 use crate::store::{parse, requests_of};
 use crate::store_error;
@@ -44,6 +45,9 @@ pub(crate) async fn with_linked<DB: Dialect>(
     Ok(())
 }
 
+/// Oldest opened first (`Listing::Escalations`), through `escalations_opened`.
+const ESCALATIONS: Keyset = Keyset { key: "opened_at", id: "id", newest_first: false };
+
 impl<B: Backend> Escalations for SqlStore<B> {
     /// Escalations with their requests: two queries whatever the page's size.
     async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<(Escalation, Request)>, StoreError> {
@@ -51,19 +55,18 @@ impl<B: Backend> Escalations for SqlStore<B> {
             "SELECT * FROM escalations
              WHERE ({} OR {})
                AND ({} OR {})
-               AND ($3 IS NULL OR opened_at < $3)
-             ORDER BY opened_at, id LIMIT $4 OFFSET $5",
+               AND ($3 IS NULL OR opened_at < $3){}",
             B::Db::none(1),
             B::Db::any("trigger", 1),
             B::Db::none(2),
             B::Db::any("state", 2),
+            ESCALATIONS.tail(&q.page, 4),
         );
         let s = Stmt::<B::Db>::assembled(sql)
             .bind(q.triggers.iter().map(|t| t.as_str().to_owned()).collect::<DbList<String>>())
             .bind(q.states.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>())
-            .bind(q.opened_before.map(DbTime))
-            .bind(i64::from(q.limit))
-            .bind(i64::from(q.offset));
+            .bind(q.opened_before.map(DbTime));
+        let s = Keyset::bind(&q.page, s);
         let mut conn = self.read().await?;
         let c = &mut *conn;
         let rows: Vec<EscalationRecord> = all(c, s).await.map_err(store_error)?;

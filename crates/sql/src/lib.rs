@@ -17,6 +17,7 @@ mod escalations;
 mod history;
 pub mod ingest;
 mod multirow;
+mod paging;
 pub mod records;
 mod rulebook;
 mod sessions;

@@ -12,8 +12,12 @@ use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, RawJson, Stmt, all, one, optional, run};
+use crate::paging::Keyset;
 use crate::records::{ApiClientRow, DueRow, OutboxRow, RequestRecord, TaskRecord};
 use crate::{corrupt, decode_event, statements, store_error, tracking_number, with_tasks};
+
+/// Open311's list: newest received first (`Listing::Requests`), through `requests_received_id`.
+const REQUESTS: Keyset = Keyset { key: "received_at", id: "id", newest_first: true };
 
 /// Rows of one kind, each parsed back into its domain value.
 pub(crate) fn parse<R, T: TryFrom<R, Error = crate::records::CorruptRow>>(
@@ -96,9 +100,8 @@ impl<B: Backend> Store for SqlStore<B> {
                      ({none2} OR {category})
                  AND ($3 IS NULL OR ($3 AND status <> 'closed') OR (NOT $3 AND status = 'closed'))
                  AND ($4 IS NULL OR received_at >= $4)
-                 AND ($5 IS NULL OR received_at <= $5)))
-             ORDER BY received_at DESC, id DESC
-             LIMIT $6 OFFSET $7",
+                 AND ($5 IS NULL OR received_at <= $5))){page}",
+            page = REQUESTS.tail(&q.page, 6),
             none1 = B::Db::none(1),
             tracking = B::Db::any("tracking", 1),
             none2 = B::Db::none(2),
@@ -109,9 +112,8 @@ impl<B: Backend> Store for SqlStore<B> {
             .bind(q.categories.iter().map(ToString::to_string).collect::<DbList<String>>())
             .bind(q.open)
             .bind(q.received_from.map(DbTime))
-            .bind(q.received_to.map(DbTime))
-            .bind(i64::from(q.limit))
-            .bind(i64::from(q.offset));
+            .bind(q.received_to.map(DbTime));
+        let s = Keyset::bind(&q.page, s);
         let mut conn = self.read().await?;
         let c = &mut *conn;
         let rows: Vec<RequestRecord> = all(c, s).await.map_err(store_error)?;

@@ -1,9 +1,9 @@
 //! The cases port's contract: loading a case, committing the workflow's changes with the version
-//! check, and the scope-filtered reads; `lease` holds the escalation scanner's part. Every adapter
-//! runs every case through `cases_contract!`.
+//! check, and the scope-filtered reads; `lease` holds the escalation scanner's part, `keyset` the
+//! listings' pages. Every adapter runs every case through `cases_contract!`.
 
 use jiesu_domain::bureau::BureauCode;
-use jiesu_domain::ports::{Cases, Committed, Store, StoreError, TaskQuery};
+use jiesu_domain::ports::{Cases, Committed, Page, Store, StoreError, TaskQuery};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::staff::{Principal, Scope, StaffRole, UserId, Username};
 use jiesu_domain::task::TaskState;
@@ -13,8 +13,10 @@ use jiesu_domain::workflow::{
 
 use crate::fixtures::{admission, district, new_request};
 
+mod keyset;
 mod lease;
 mod listing;
+pub use keyset::*;
 pub use lease::*;
 pub use listing::*;
 
@@ -41,6 +43,10 @@ macro_rules! cases_contract {
             concurrent_leases_share_out_disjoint_rows,
             a_deadline_escalation_opened_again_for_a_later_clock_reads_back,
             a_listing_of_500_tasks_issues_a_bounded_number_of_queries,
+            task_pages_after_cursors_hold_every_task_once_in_order,
+            a_bureaus_task_pages_hold_its_own_tasks_whatever_cursor_it_passes,
+            desk_pages_after_cursors_hold_every_request_once_in_order,
+            escalation_pages_after_cursors_hold_every_escalation_once_in_order,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -257,7 +263,7 @@ pub async fn task_lists_filter_by_scope_state_and_overdue_clocks<S: Store + Case
     let lead = one.active_lead().expect("lead").clone();
     let c = decided(&one, Caller::Staff(&staff(&lead.bureau)), Command::Claim { task: lead.id });
     commit_ok(&store, &c).await;
-    let q = |states: Vec<TaskState>| TaskQuery { states, limit: 50, ..TaskQuery::default() };
+    let q = |states: Vec<TaskState>| TaskQuery { states, page: Page::first(50), ..TaskQuery::default() };
     let mine = Scope::Bureau(lead.bureau.clone());
     let all = store.list_tasks(&mine, &q(vec![])).await.expect("list");
     assert!(all.len() >= 2 && all.iter().all(|l| l.task.bureau == lead.bureau));
@@ -296,10 +302,14 @@ pub async fn the_desk_lists_requests_by_status<S: Store + Cases>(store: S) {
         case = commit_ok(&store, &c).await;
     }
     assert_eq!(case.request.status, RequestStatus::Escalated);
-    let listed = store.requests_in_status(&[RequestStatus::Escalated], 10, 0).await.expect("list");
+    let listed = store.requests_in_status(&[RequestStatus::Escalated], Page::first(10)).await.expect("list");
     assert_eq!(listed.iter().map(|v| v.request.submitted.id).collect::<Vec<_>>(), vec![case.id()]);
     assert!(
-        store.requests_in_status(&[RequestStatus::AwaitingDispatch], 10, 0).await.expect("list").is_empty()
+        store
+            .requests_in_status(&[RequestStatus::AwaitingDispatch], Page::first(10))
+            .await
+            .expect("list")
+            .is_empty()
     );
 }
 

@@ -11,6 +11,7 @@
 //! - `faults`: database faults (disk full, read-only, refused data) to switch on per adapter, and
 //!   `faults_contract!`, what the store reports under them.
 //! - `queries::count`: how many SQL statements a call issues, to keep listings batched.
+//! - `paging::walk`: a listing walked from cursor to cursor, as a client following `next` does.
 //! - `meetings::MeetingFixture`: a decided meeting row for a request, which a proposed rule needs.
 //! - `rewrites::EventRewrites`: counts updates and deletes of event rows (none may happen).
 //!
@@ -24,6 +25,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod hotspot_contract;
 pub mod meetings;
+pub mod paging;
 pub mod pg;
 pub mod queries;
 pub mod queue_contract;

@@ -4,10 +4,13 @@ use chrono::Duration;
 use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::ports::{IngestOutcome, RequestQuery, Store, StoreError};
+use jiesu_domain::ports::{IngestOutcome, Page, RequestQuery, Store, StoreError};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::sla::DeadlineKind;
 use jiesu_domain::task::{TaskRole, TaskState};
+
+mod keyset;
+pub use keyset::*;
 
 use crate::fixtures::{
     admission, anonymous_request_by_address, answered_consultation, hotline_request, new_request,
@@ -40,6 +43,7 @@ macro_rules! store_contract {
             a_channel_reference_tells_its_tracking_number,
             a_reference_still_on_the_queue_is_known_once_recorded,
             a_confidential_request_is_never_listed_and_pages_count_without_it,
+            public_list_pages_after_cursors_hold_every_public_request_once_newest_first,
             the_first_server_secret_stored_is_the_one_every_caller_gets,
             ping_answers,
         );
@@ -294,7 +298,7 @@ fn trackings(views: &[jiesu_domain::ports::RequestView]) -> Vec<String> {
 }
 
 fn query() -> RequestQuery {
-    RequestQuery { limit: 100, ..RequestQuery::default() }
+    RequestQuery { page: Page::first(100), ..RequestQuery::default() }
 }
 
 pub async fn listing_by_tracking_numbers_returns_exactly_those(store: impl Store) {
@@ -333,8 +337,8 @@ pub async fn listing_filters_by_category_status_and_time_newest_first(store: imp
 
 pub async fn listing_pages_through_the_results(store: impl Store) {
     let seeded = seed_three(&store).await;
-    let page = |offset| RequestQuery { limit: 2, offset, ..query() };
-    let first = store.list_requests(&page(0)).await.expect("list");
+    let page = |n| RequestQuery { page: Page::numbered(n, 2), ..query() };
+    let first = store.list_requests(&page(1)).await.expect("list");
     let second = store.list_requests(&page(2)).await.expect("list");
     assert_eq!(first.len(), 2);
     assert_eq!(trackings(&second), [seeded[0].request.submitted.tracking.to_string()]);
@@ -391,7 +395,8 @@ pub async fn a_confidential_request_is_never_listed_and_pages_count_without_it(s
     assert_eq!(all.len(), 3, "the public list is the three public requests: {:?}", trackings(&all));
     let asked = RequestQuery { tracking: vec![t.clone()], ..query() };
     assert_eq!(store.list_requests(&asked).await.expect("list"), [], "not even when asked for by number");
-    let second = store.list_requests(&RequestQuery { limit: 2, offset: 2, ..query() }).await.expect("list");
+    let second =
+        store.list_requests(&RequestQuery { page: Page::numbered(2, 2), ..query() }).await.expect("list");
     assert_eq!(
         trackings(&second),
         [seeded[0].request.submitted.tracking.to_string()],

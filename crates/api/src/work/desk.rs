@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiesu_domain::ports::{Cases, Store};
+use jiesu_domain::ports::{Cases, Cursor, Listing, Store, split_page};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::workflow::{Caller, Command, ExtensionId, Note};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::case_view::{self, CaseView, ExtensionView};
 use super::errors::optional;
 use super::extract::{IdPath, JsonBody, QueryOf};
+use super::paging::Asked;
 use super::requests::{ReviewBody, case_answer};
 use super::tasks::Api;
 use super::view::{self, Bureau, RequestBrief};
@@ -25,7 +26,14 @@ pub(super) struct DeskQuery {
     /// `dispatch` (awaiting dispatch), `escalated`, `review` (resolved, for closure review),
     /// `visit` (reviewed, for the return visit); default: dispatch.
     queue: Option<String>,
+    /// The previous page's `next`: the page after it, at the same cost however deep (not with
+    /// `page`).
+    after: Option<String>,
+    /// A page number, counted from the top on every call (kept for existing clients).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Rows per page: 50 unless given, at most 200.
+    #[param(minimum = 1, maximum = 200)]
     page_size: Option<u32>,
 }
 
@@ -41,11 +49,19 @@ pub struct DeskRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeskPage {
     pub requests: Vec<DeskRequest>,
-    pub page: u32,
+    /// The page number asked for (absent for a page asked for with `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     pub page_size: u32,
+    /// The following page's cursor, to pass as `after`; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// The dispatch desk's queues
+///
+/// Least recently changed first. A page's `next`, passed back as `after`, gives the following
+/// page.
 ///
 /// Who: operators, supervisors, admins
 #[utoipa::path(
@@ -73,10 +89,9 @@ pub(super) async fn desk<S: Store + Cases>(
             ));
         }
     };
-    let page = q.page.unwrap_or(1).max(1);
-    let page_size = q.page_size.unwrap_or(50).clamp(1, 200);
-    let store = api.workflow.store();
-    let views = store.requests_in_status(&statuses, page_size, (page - 1) * page_size).await?;
+    let asked = Asked::read(Listing::Desk, q.page, q.page_size, q.after.as_deref())?;
+    let views = api.workflow.store().requests_in_status(&statuses, asked.fetch()).await?;
+    let (views, next) = split_page(views, asked.size(), Listing::Desk, Cursor::of_desk_request);
     let d = api.workflow.district();
     let requests = views
         .iter()
@@ -85,7 +100,7 @@ pub(super) async fn desk<S: Store + Cases>(
             lead: jiesu_domain::task::current_lead(&v.tasks).map(|t| view::bureau(&d, &t.bureau)),
         })
         .collect();
-    Ok(Json(DeskPage { requests, page, page_size }))
+    Ok(Json(DeskPage { requests, page: asked.number, page_size: asked.size(), next }))
 }
 
 /// Extensions waiting for a decision.

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiesu_domain::escalation::{EscalationId, EscalationState, Trigger};
 use jiesu_domain::ids::RequestId;
-use jiesu_domain::ports::{Cases, EscalationQuery, Escalations, Store};
+use jiesu_domain::ports::{Cases, Cursor, EscalationQuery, Escalations, Listing, Store, split_page};
 use jiesu_domain::staff::{Principal, Scope};
 use jiesu_domain::workflow::{Caller, Command, Note};
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use super::disclaims::NoteBody;
 use super::errors::{body, optional};
 use super::escalation_view::{self, EscalationView};
 use super::extract::{IdPath, QueryOf};
+use super::paging::Asked;
 use super::tasks::Api;
 use super::view::{self, RequestBrief};
 use crate::ApiError;
@@ -45,7 +46,14 @@ pub(super) struct EscalationListQuery {
     /// Comma-separated: open, meeting_called, decided, resolved, dismissed.
     state: Option<String>,
     older_than_hours: Option<i64>,
+    /// The previous page's `next`: the page after it, at the same cost however deep (not with
+    /// `page`).
+    after: Option<String>,
+    /// A page number, counted from the top on every call (kept for existing clients).
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Rows per page: 50 unless given, at most 200.
+    #[param(minimum = 1, maximum = 200)]
     page_size: Option<u32>,
 }
 
@@ -61,13 +69,19 @@ pub struct EscalationItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EscalationList {
     pub escalations: Vec<EscalationItem>,
-    pub page: u32,
+    /// The page number asked for (absent for a page asked for with `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     pub page_size: u32,
+    /// The following page's cursor, to pass as `after`; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// List escalations (升级事项)
 ///
-/// Oldest first, each with its request.
+/// Oldest first, each with its request. A page's `next`, passed back as `after`, gives the
+/// following page.
 ///
 /// Who: operators, supervisors, admins
 #[utoipa::path(
@@ -84,16 +98,16 @@ pub(super) async fn list<S: Store + Cases + Escalations>(
     QueryOf(q): QueryOf<EscalationListQuery>,
 ) -> Result<Json<EscalationList>, ApiError> {
     let now = jiesu_domain::time::now();
-    let page = q.page.unwrap_or(1).max(1);
-    let page_size = q.page_size.unwrap_or(50).clamp(1, 200);
+    let asked = Asked::read(Listing::Escalations, q.page, q.page_size, q.after.as_deref())?;
     let query = EscalationQuery {
         triggers: list_of(q.trigger.as_deref(), Trigger::parse, "trigger")?,
         states: list_of(q.state.as_deref(), EscalationState::parse, "state")?,
         opened_before: q.older_than_hours.map(|h| now - chrono::Duration::hours(h.max(0))),
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        page: asked.fetch(),
     };
     let found = api.workflow.store().list_escalations(&query).await?;
+    let (found, next) =
+        split_page(found, asked.size(), Listing::Escalations, |(e, _)| Cursor::of_escalation(e));
     let d = api.workflow.district();
     let escalations = found
         .iter()
@@ -102,7 +116,7 @@ pub(super) async fn list<S: Store + Cases + Escalations>(
             request: view::request_brief(&d, r),
         })
         .collect();
-    Ok(Json(EscalationList { escalations, page, page_size }))
+    Ok(Json(EscalationList { escalations, page: asked.number, page_size: asked.size(), next }))
 }
 
 /// The whole case of a request, seen by a district-wide role.

@@ -6,23 +6,30 @@
 //!
 //! | route | who |
 //! |---|---|
-//! | `GET /api/v1/tasks` (`state`, `bureau`, `overdue`, `page`, `page_size`) | everyone, own scope |
+//! | `GET /api/v1/tasks` (`state`, `bureau`, `overdue`; paged) | everyone, own scope |
 //! | `GET /api/v1/tasks/{id}` | the task's bureau, district-wide roles |
 //! | `POST /api/v1/tasks/{id}/claim`, `/progress`, `/resolve`, `/disclaim`, `/extension` | the task's bureau |
 //! | `POST /api/v1/tasks/{id}/release` | the lead bureau, operators |
 //! | `POST /api/v1/tasks/{id}/disclaim-review` | operators |
 //! | `GET /api/v1/requests/{tracking}` | bureaus involved, district-wide roles |
-//! | `GET /api/v1/desk` (`queue`) | operators, supervisors |
+//! | `GET /api/v1/desk` (`queue`; paged) | operators, supervisors |
 //! | `POST /api/v1/requests/{tracking}/dispatch`, `/transfer`, `/review`, `/visit` | operators |
 //! | `POST /api/v1/requests/{tracking}/assists` | the lead bureau, operators |
 //! | `GET /api/v1/extensions`, `POST /api/v1/extensions/{id}/decision` | supervisors |
-//! | `GET /api/v1/escalations` (`trigger`, `state`, `older_than_hours`), `GET /api/v1/escalations/{id}` | operators, supervisors |
+//! | `GET /api/v1/escalations` (`trigger`, `state`, `older_than_hours`; paged), `GET /api/v1/escalations/{id}` | operators, supervisors |
 //! | `POST /api/v1/escalations/{id}/dismiss` | supervisors |
 //! | `GET /api/v1/meetings` (`from`, `to`), `GET /api/v1/meetings/{id}` | district-wide roles; the convener's and invitees' staff |
 //! | `POST /api/v1/meetings/{id}/confirm` | an invitee's staff |
 //! | `POST /api/v1/meetings/{id}/reschedule`, `/decision` | the convener's staff, operators, supervisors |
 //! | `GET /api/v1/rules/proposed` (`state`), `GET /api/v1/rules/proposed/{id}` | supervisors |
 //! | `POST /api/v1/rules/proposed/{id}/accept`, `/decline` | supervisors |
+//!
+//! Paged listings take `page_size` (50 unless given, at most 200) and `after`, the `next` of the
+//! previous page's answer (absent on the last page): a cursor the store seeks to through an
+//! index, so every page costs the same and rows added between two calls neither repeat nor go
+//! missing. `page` (a page number, counted from the top on every call) is kept for existing
+//! clients; `page` with `after`, or a cursor that is not one this listing gave, is 400
+//! `invalid_query`.
 //!
 //! Every handler carries its OpenAPI operation (`#[utoipa::path]`) and every body its schema;
 //! `openapi::staff` gathers them; the binary adds the hotline's part and serves the whole at
@@ -37,6 +44,7 @@ mod escalations;
 mod extract;
 mod meetings;
 pub mod openapi;
+mod paging;
 mod progress;
 mod requests;
 mod rules;

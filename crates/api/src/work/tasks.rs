@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::TaskId;
-use jiesu_domain::ports::{Cases, Store, TaskQuery};
+use jiesu_domain::ports::{Cases, Cursor, Listing, Store, TaskQuery, split_page};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
 use jiesu_domain::workflow::{Command, Note};
@@ -19,6 +19,7 @@ use super::WorkApi;
 use super::case_view::{self, CaseView};
 use super::errors::{optional, required};
 use super::extract::{IdPath, JsonBody, QueryOf};
+use super::paging::Asked;
 use super::view::{self, TaskItem};
 use crate::ApiError;
 use crate::error::ErrorBody;
@@ -37,8 +38,14 @@ pub(super) struct ListQuery {
     /// Only tasks with a clock that has run out and is still running.
     #[serde(default)]
     overdue: bool,
+    /// The previous page's `next`: the page after it, at the same cost however deep (not with
+    /// `page`).
+    after: Option<String>,
+    /// A page number, counted from the top on every call (kept for existing clients; `after`
+    /// is the way to walk a long list).
     #[param(minimum = 1)]
     page: Option<u32>,
+    /// Rows per page: 50 unless given, at most 200.
     #[param(minimum = 1, maximum = 200)]
     page_size: Option<u32>,
 }
@@ -47,14 +54,20 @@ pub(super) struct ListQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskList {
     pub tasks: Vec<TaskItem>,
-    pub page: u32,
+    /// The page number asked for (absent for a page asked for with `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     pub page_size: u32,
+    /// The following page's cursor, to pass as `after`; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// List tasks (任务列表)
 ///
 /// The caller's tasks, newest first: a bureau's staff see their own bureau's; operators,
-/// supervisors and admins see every bureau's (optionally one, with `bureau`).
+/// supervisors and admins see every bureau's (optionally one, with `bureau`). A page's `next`,
+/// passed back as `after`, gives the following page.
 ///
 /// Who: everyone, within their scope
 #[utoipa::path(
@@ -75,20 +88,19 @@ pub(super) async fn list<S: Store + Cases>(
             ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_query", message)
         })?);
     }
-    let page = q.page.unwrap_or(1).max(1);
-    let page_size = q.page_size.unwrap_or(50).clamp(1, 200);
+    let asked = Asked::read(Listing::Tasks, q.page, q.page_size, q.after.as_deref())?;
     let now = jiesu_domain::time::now();
     let query = TaskQuery {
         states,
         bureau: optional(q.bureau, BureauCode::parse)?,
         overdue_at: q.overdue.then_some(now),
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        page: asked.fetch(),
     };
     let listed = api.workflow.store().list_tasks(&scope, &query).await?;
+    let (listed, next) = split_page(listed, asked.size(), Listing::Tasks, Cursor::of_task);
     let d = api.workflow.district();
     let tasks = listed.iter().map(|l| view::task(&d, &l.task, &l.request, &l.deadlines, now)).collect();
-    Ok(Json(TaskList { tasks, page, page_size }))
+    Ok(Json(TaskList { tasks, page: asked.number, page_size: asked.size(), next }))
 }
 
 /// A task with its request in brief and its whole case.

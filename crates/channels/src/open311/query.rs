@@ -1,11 +1,16 @@
 //! `GET requests` parameters: `service_request_id` (a comma list that overrides the rest),
 //! `service_code`, `status`, `start_date`, `end_date`, the default window of 90 days and 1000
-//! results, and the `page`/`page_size` and `extensions` extensions.
+//! results, and the `page_size`, `after`, `page` and `extensions` extensions.
+//!
+//! Pages: `after` is the cursor the previous page's `Link: <...>; rel="next"` header carries (the
+//! database seeks to it, so a page costs the same however deep, and requests arriving while a
+//! client walks the list neither repeat nor go missing); `page`, a page number counted from the
+//! top on every call, is kept for existing clients. Both at once is a 400.
 
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::ports::RequestQuery;
+use jiesu_domain::ports::{Cursor, Listing, Page, RequestQuery};
 
 use super::errors::Open311Error;
 
@@ -47,19 +52,28 @@ fn number(params: &[(String, String)], name: &str, default: u32) -> Result<u32, 
 
 pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuery, Open311Error> {
     let extensions = param(params, "extensions").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let page = number(params, "page", 1)?;
     let page_size = number(params, "page_size", MAX_RESULTS)?.min(MAX_RESULTS);
-    let limit = page_size;
-    let offset = (page - 1).saturating_mul(page_size);
+    let page = match (param(params, "after"), param(params, "page")) {
+        (Some(_), Some(_)) => {
+            return Err(Open311Error::bad_request(
+                "give after (from the Link header of the previous page) or page, not both",
+            ));
+        }
+        (Some(after), None) => Page::after(
+            page_size,
+            Cursor::decode(Listing::Requests, after).map_err(|e| Open311Error::bad_request(e.to_string()))?,
+        ),
+        (None, _) => Page::numbered(number(params, "page", 1)?, page_size),
+    };
 
     if let Some(ids) = param(params, "service_request_id") {
         // An id that is not a tracking number matches nothing; an explicit list overrides the rest.
         let tracking: Vec<TrackingNumber> =
             list(ids).filter_map(|id| TrackingNumber::parse(id).ok()).collect();
         // Only such ids: nothing can match (an empty list would mean "no filter" to the store).
-        let limit = if tracking.is_empty() { 0 } else { limit };
+        let page = if tracking.is_empty() { Page { limit: 0, ..page } } else { page };
         return Ok(ListQuery {
-            query: RequestQuery { tracking, limit, offset, ..RequestQuery::default() },
+            query: RequestQuery { tracking, page, ..RequestQuery::default() },
             extensions,
         });
     }
@@ -102,17 +116,18 @@ pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuer
     // Without dates, the spec's default window: the last 90 days.
     let received_from = start.or_else(|| Some(end.unwrap_or(now) - Duration::days(DEFAULT_WINDOW_DAYS)));
     Ok(ListQuery {
-        query: RequestQuery {
-            tracking: vec![],
-            categories,
-            open,
-            received_from,
-            received_to: end,
-            limit,
-            offset,
-        },
+        query: RequestQuery { tracking: vec![], categories, open, received_from, received_to: end, page },
         extensions,
     })
+}
+
+/// The `Link` header's value for the page after this one: the list's own address and query, with
+/// `after` in place of `page` (and of the cursor that led here).
+pub fn next_link(base: &str, path: &str, params: &[(String, String)], after: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(params.iter().filter(|(k, _)| k != "page" && k != "after"));
+    query.append_pair("after", after);
+    format!("<{base}{path}?{}>; rel=\"next\"", query.finish())
 }
 
 #[cfg(test)]
@@ -128,7 +143,7 @@ mod tests {
         let now = Utc::now();
         let q = parse(&[], now).expect("valid").query;
         assert_eq!(q.received_from, Some(now - Duration::days(90)));
-        assert_eq!((q.limit, q.offset, q.open), (1000, 0, None));
+        assert_eq!((q.page, q.open), (Page::first(1000), None));
     }
 
     #[test]
@@ -141,7 +156,7 @@ mod tests {
         assert_eq!(q.tracking, [t]);
         assert_eq!((q.open, q.received_from), (None, None));
         let q = parse(&p(&[("service_request_id", "nonsense")]), Utc::now()).expect("valid").query;
-        assert_eq!(q.limit, 0, "only unknown ids: nothing can match");
+        assert_eq!(q.page.limit, 0, "only unknown ids: nothing can match");
     }
 
     #[test]
@@ -162,7 +177,7 @@ mod tests {
         assert!(q.extensions);
         assert_eq!(q.query.categories.len(), 2);
         assert_eq!(q.query.open, Some(true));
-        assert_eq!((q.query.limit, q.query.offset), (20, 40));
+        assert_eq!(q.query.page, Page::numbered(3, 20));
         assert_eq!(q.query.received_from.map(|t| t.to_rfc3339()), Some("2026-10-31T16:00:00+00:00".into()));
     }
 
@@ -178,5 +193,34 @@ mod tests {
         }
         let crossed = p(&[("start_date", "2026-11-20T00:00:00Z"), ("end_date", "2026-11-01T00:00:00Z")]);
         assert!(parse(&crossed, Utc::now()).is_err());
+    }
+
+    #[test]
+    fn the_next_link_keeps_the_filters_and_replaces_the_page() {
+        let params = p(&[
+            ("service_code", "010101,030102"),
+            ("page", "2"),
+            ("start_date", "2026-11-01T00:00:00+08:00"),
+        ]);
+        assert_eq!(
+            next_link("https://jiesu.example.gov.cn", "/open311/v2/requests.xml", &params, "cXdl-_"),
+            "<https://jiesu.example.gov.cn/open311/v2/requests.xml?service_code=010101%2C030102\
+             &start_date=2026-11-01T00%3A00%3A00%2B08%3A00&after=cXdl-_>; rel=\"next\""
+        );
+    }
+
+    #[test]
+    fn a_page_after_a_cursor_starts_there_and_a_bad_cursor_or_page_with_it_is_a_400() {
+        let cursor = Cursor::new(Utc::now(), uuid::Uuid::now_v7());
+        let at = cursor.encode(Listing::Requests);
+        let q = parse(&p(&[("after", at.as_str()), ("page_size", "10")]), Utc::now()).expect("valid").query;
+        assert_eq!(q.page, Page::after(10, Cursor::decode(Listing::Requests, &at).expect("cursor")));
+        let tasks = cursor.encode(Listing::Tasks);
+        let (at, tasks) = (at.as_str(), tasks.as_str());
+        for bad in [vec![("after", "nonsense")], vec![("after", tasks)], vec![("after", at), ("page", "2")]] {
+            let e = parse(&p(&bad), Utc::now()).map(|_| ()).expect_err("bad");
+            assert_eq!(e.status.as_u16(), 400, "{bad:?}");
+            assert!(e.description.contains("after"), "{}", e.description);
+        }
     }
 }

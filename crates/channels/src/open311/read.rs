@@ -1,10 +1,10 @@
 //! The GET resources.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use jiesu_domain::ids::TrackingNumber;
-use jiesu_domain::ports::{Queue, RequestView, Store};
+use jiesu_domain::ports::{Cursor, Listing, Queue, RequestQuery, RequestView, Store, split_page};
 use serde_json::{Value, json};
 
 use super::errors::Open311Error;
@@ -17,18 +17,40 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
+/// What a resource answers: its root element and value, and for a list with more to come, the
+/// `Link` to the next page.
+struct Answer {
+    root: &'static str,
+    value: Value,
+    next: Option<String>,
+}
+
+impl From<(&'static str, Value)> for Answer {
+    fn from((root, value): (&'static str, Value)) -> Self {
+        Self { root, value, next: None }
+    }
+}
+
 /// Runs a handler body with the format taken from the file name; an unknown suffix is a 404
 /// (in JSON, having no better choice).
-async fn respond<F>(file: &str, body: impl FnOnce(String) -> F) -> Response
+async fn respond<F, A>(file: &str, body: impl FnOnce(String) -> F) -> Response
 where
-    F: Future<Output = Result<(&'static str, Value), Open311Error>>,
+    F: Future<Output = Result<A, Open311Error>>,
+    A: Into<Answer>,
 {
     let Some((stem, format)) = Format::split(file) else {
         return Open311Error::not_found(format!("`{file}`: use the .json or .xml format"))
             .render(Format::Json);
     };
-    match body(stem.to_owned()).await {
-        Ok((root, value)) => render(format, StatusCode::OK, root, &value),
+    match body(stem.to_owned()).await.map(Into::into) {
+        Ok(Answer { root, value, next }) => {
+            let mut response = render(format, StatusCode::OK, root, &value);
+            // Made of a URL-encoded query and the configured or `Host` base: always a valid value.
+            if let Some(link) = next.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                response.headers_mut().insert(header::LINK, link);
+            }
+            response
+        }
         Err(e) => e.render(format),
     }
 }
@@ -51,20 +73,24 @@ pub async fn top<S: Store, Q: Queue>(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
+    let path = format!("/open311/v2/{file}");
     respond(&file, |stem| async move {
         check_jurisdiction(&s.district.current(), param(&params, "jurisdiction_id"))?;
+        let base = crate::base_url(&s.public_url, &headers);
         match stem.as_str() {
-            "discovery" => {
-                Ok(("discovery", view::discovery(&crate::base_url(&s.public_url, &headers), s.changeset)))
-            }
-            "services" => Ok(("services", view::services(&s.district.current()))),
+            "discovery" => Ok(("discovery", view::discovery(&base, s.changeset)).into()),
+            "services" => Ok(("services", view::services(&s.district.current())).into()),
             "requests" => {
                 let q = query::parse(&params, jiesu_domain::time::now())?;
-                let views = if q.query.limit == 0 {
+                let size = q.query.page.limit;
+                let views = if size == 0 {
                     vec![]
                 } else {
-                    s.store.list_requests(&q.query).await.map_err(unavailable)?
+                    // One more than the page: whether another page follows, without counting.
+                    let fetch = RequestQuery { page: q.query.page.and_one_more(), ..q.query };
+                    s.store.list_requests(&fetch).await.map_err(unavailable)?
                 };
+                let (views, next) = split_page(views, size, Listing::Requests, Cursor::of_request);
                 let events = if q.extensions {
                     let ids: Vec<_> = views.iter().map(|v| v.request.submitted.id).collect();
                     Some(s.store.events_of_requests(&ids).await.map_err(unavailable)?)
@@ -73,7 +99,8 @@ pub async fn top<S: Store, Q: Queue>(
                 };
                 let records =
                     views.iter().map(|v| view::record(v, &s.district.current(), events.as_deref())).collect();
-                Ok(("service_requests", Value::Array(records)))
+                let next = next.map(|after| query::next_link(&base, &path, &params, &after));
+                Ok(Answer { root: "service_requests", value: Value::Array(records), next })
             }
             other => Err(Open311Error::not_found(format!("no resource `{other}`"))),
         }

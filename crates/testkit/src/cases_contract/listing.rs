@@ -1,7 +1,7 @@
 //! The cases port's listings stay batched: a page of tasks costs a handful of statements, not a
 //! few per task (SQLite's listing once made two queries per task while PostgreSQL batched).
 
-use jiesu_domain::ports::{Cases, Store, TaskQuery};
+use jiesu_domain::ports::{Cases, Page, Store, TaskQuery};
 use jiesu_domain::staff::Scope;
 
 use crate::fixtures::{admission, new_request};
@@ -12,7 +12,7 @@ pub async fn a_listing_of_500_tasks_issues_a_bounded_number_of_queries<S: Store 
         let batch: Vec<_> = (0..100).map(|_| admission(new_request())).collect();
         store.ingest(&batch).await.expect("ingest");
     }
-    let q = TaskQuery { limit: 500, ..TaskQuery::default() };
+    let q = TaskQuery { page: Page::first(500), ..TaskQuery::default() };
     let (listed, statements) = queries::count(store.list_tasks(&Scope::All, &q)).await;
     let listed = listed.expect("list");
     assert_eq!(listed.len(), 500);

@@ -1,0 +1,31 @@
+//! Each listing's cursor at one of its rows: the columns the stores order that listing by (see
+//! `page`). Apart from `page` so that the ports' files do not import each other in a circle: the
+//! listings' rows are the ports' types, and the ports name `Page`.
+
+use jiesu_decisions::escalation::Escalation;
+
+use super::cases::TaskListing;
+use super::page::Cursor;
+use super::store::RequestView;
+
+impl Cursor {
+    /// `Listing::Tasks`.
+    pub fn of_task(l: &TaskListing) -> Self {
+        Self::new(l.task.dispatched_at, l.task.id.as_uuid())
+    }
+
+    /// `Listing::Desk`.
+    pub fn of_desk_request(v: &RequestView) -> Self {
+        Self::new(v.request.updated_at, v.request.submitted.id.as_uuid())
+    }
+
+    /// `Listing::Escalations`.
+    pub fn of_escalation(e: &Escalation) -> Self {
+        Self::new(e.opened_at, e.id.as_uuid())
+    }
+
+    /// `Listing::Requests`.
+    pub fn of_request(v: &RequestView) -> Self {
+        Self::new(v.request.submitted.received_at, v.request.submitted.id.as_uuid())
+    }
+}
