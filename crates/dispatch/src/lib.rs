@@ -47,7 +47,7 @@ impl Default for DispatchSettings {
             batch: 100,
             max_attempts: 5,
             retry_after: Duration::from_millis(500),
-            consumers: 2,
+            consumers: 4,
         }
     }
 }
