@@ -7,6 +7,7 @@ pub mod browser;
 pub mod chaos;
 pub mod citizen;
 pub mod client;
+pub mod lifecycle;
 pub mod peers;
 pub mod process;
 pub mod proxy;
