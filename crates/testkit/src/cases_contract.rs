@@ -100,6 +100,15 @@ async fn commit_ok<S: Cases>(store: &S, c: &Change) -> Case {
     store.load_case(c.request_id).await.expect("load").expect("stored")
 }
 
+/// As `commit_ok`, and the case the workflow works out without reading it back
+/// (`Case::committed`) is exactly the one the store reads back.
+async fn commit_known<S: Cases>(store: &S, before: &Case, c: &Change) -> Case {
+    let after = commit_ok(store, c).await;
+    let worked_out = before.clone().committed(c).expect("a change without escalations is known here");
+    assert_eq!(worked_out, after, "worked out = read back");
+    after
+}
+
 pub async fn a_case_loads_with_its_tasks_clocks_and_routing<S: Store + Cases>(store: S) {
     let a = admission(new_request());
     store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
@@ -188,6 +197,7 @@ pub async fn a_second_disclaim_by_the_same_bureau_is_refused_by_the_database<S: 
     assert_eq!(reread.version, after.version, "the refused commit wrote nothing");
 }
 
+/// Every step also checks that the case worked out after a commit is the one read back.
 pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
     let mut case = stored(&store).await;
     let first = case.active_lead().expect("lead").clone();
@@ -201,7 +211,7 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
     )];
     for (who, command) in steps {
         let c = decided(&case, Caller::Staff(&who), command);
-        case = commit_ok(&store, &c).await;
+        case = commit_known(&store, &case, &c).await;
     }
     let lead = case.active_lead().expect("next lead").clone();
     let who = staff(&lead.bureau);
@@ -210,7 +220,7 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
         Command::RequestExtension { task: lead.id, days: 2, reason: note("等配件") },
     ] {
         let c = decided(&case, Caller::Staff(&who), command);
-        case = commit_ok(&store, &c).await;
+        case = commit_known(&store, &case, &c).await;
     }
     let supervisor = Principal { role: StaffRole::Supervisor, bureau: None, ..operator() };
     let ext = case.extensions[0].id;
@@ -219,24 +229,25 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
         Caller::Staff(&supervisor),
         Command::DecideExtension { extension: ext, approve: true, note: None },
     );
-    case = commit_ok(&store, &c).await;
+    case = commit_known(&store, &case, &c).await;
     let c = decided(&case, Caller::Staff(&who), Command::Resolve { task: lead.id, result: note("已修复") });
-    case = commit_ok(&store, &c).await;
+    case = commit_known(&store, &case, &c).await;
     let c =
         decided(&case, Caller::Staff(&operator()), Command::ReviewResolution { approve: true, note: None });
-    case = commit_ok(&store, &c).await;
+    case = commit_known(&store, &case, &c).await;
     let visit = Command::RecordVisit {
         solved: true,
         satisfaction: Some(Satisfaction::BasicallySatisfied),
         comment: Some(note("修好了")),
     };
     let c = decided(&case, Caller::Citizen, visit);
-    case = commit_ok(&store, &c).await;
+    case = commit_known(&store, &case, &c).await;
     assert_eq!(case.request.status, RequestStatus::Closed);
     assert_eq!(case.disclaims.len(), 1);
     assert!(case.extensions[0].new_due.is_some());
     assert_eq!(case.visits.len(), 1);
     assert_eq!(case.visits[0].satisfaction, Some(Satisfaction::BasicallySatisfied));
+    assert!(case.deadlines.is_sorted_by_key(|d| (d.due_at, d.id.as_uuid())), "clocks in the store's order");
 }
 
 pub async fn tasks_are_found_only_within_the_scope<S: Store + Cases>(store: S) {

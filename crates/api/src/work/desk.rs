@@ -13,7 +13,7 @@ use super::case_view::{self, CaseView, ExtensionView};
 use super::errors::optional;
 use super::extract::{IdPath, JsonBody, QueryOf};
 use super::paging::Asked;
-use super::requests::{ReviewBody, case_answer};
+use super::requests::{ReviewBody, case_view_of};
 use super::tasks::Api;
 use super::view::{self, Bureau, RequestBrief};
 use crate::ApiError;
@@ -152,6 +152,6 @@ pub(super) async fn decide_extension<S: Store + Cases>(
     let request = api.workflow.store().extension_request(extension).await?.ok_or_else(not_found)?;
     let command =
         Command::DecideExtension { extension, approve: b.approve, note: optional(b.note, Note::parse)? };
-    api.workflow.act(Caller::Staff(&me), request, command).await?;
-    case_answer(&api, &me, request).await
+    let case = api.workflow.act(Caller::Staff(&me), request, command).await?;
+    case_view_of(&api, &me, case).await
 }

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::WorkApi;
 use super::errors::{body, invalid, required};
 use super::extract::IdPath;
-use super::tasks::{Api, TaskDetail, commit, task_view};
+use super::tasks::{Api, TaskDetail, commit, task_view_of};
 use crate::ApiError;
 use crate::error::ErrorBody;
 use crate::staff::Staff;
@@ -97,16 +97,19 @@ pub(super) async fn progress<S: Store + Cases>(
         tracing::error!(error = %e, "cannot store a progress photo");
         ApiError::unavailable("cannot store the photo now")
     })?;
-    if let Err(e) = commit(&api, &me, task, command).await {
-        // Refused after all (the case moved since the check) or contended: nothing was committed
-        // and nothing refers to the photos. After a database error the note may have been
-        // committed all the same, so its photos stay (an unused file is better than a missing one).
-        if !matches!(e, ActError::Store(_)) {
-            api.media.remove_all(photos.iter().map(Staged::name)).await;
+    match commit(&api, &me, task, command).await {
+        Ok(case) => task_view_of(&api, &me, task, case).await,
+        Err(e) => {
+            // Refused after all (the case moved since the check) or contended: nothing was
+            // committed and nothing refers to the photos. After a database error the note may
+            // have been committed all the same, so its photos stay (an unused file is better
+            // than a missing one).
+            if !matches!(e, ActError::Store(_)) {
+                api.media.remove_all(photos.iter().map(Staged::name)).await;
+            }
+            Err(e.into())
         }
-        return Err(e.into());
     }
-    task_view(&api, &me, task).await
 }
 
 /// The multipart progress form, read whole and checked: the note as sent, and the photos named

@@ -7,7 +7,7 @@ use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{Cases, Store};
 use jiesu_domain::staff::Principal;
-use jiesu_domain::workflow::{Caller, Command, Note, Satisfaction};
+use jiesu_domain::workflow::{Caller, Case, Command, Note, Satisfaction};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -36,8 +36,18 @@ pub(super) async fn case_answer<S: Store + Cases>(
     request: RequestId,
 ) -> Result<Json<CaseView>, ApiError> {
     let case = api.workflow.case_for(me, request).await?;
+    case_view_of(api, me, case).await
+}
+
+/// The answer for a case already loaded (an action's result): its history and linked briefs.
+pub(super) async fn case_view_of<S: Store + Cases>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    case: Case,
+) -> Result<Json<CaseView>, ApiError> {
+    let case = jiesu_workflow::in_scope(me, case)?;
     let store = api.workflow.store();
-    let events = store.request_events(request).await?;
+    let events = store.request_events(case.request.submitted.id).await?;
     // A hotspot's linked requests, in brief where the caller may see them.
     let ids = escalation_view::linked_ids(&case.escalations);
     let linked = if ids.is_empty() { Vec::new() } else { store.requests_by_id(&ids).await? };
@@ -83,8 +93,8 @@ async fn act<S: Store + Cases>(
     command: Command,
 ) -> Result<Json<CaseView>, ApiError> {
     let request = request_id(api, me, tracking).await?;
-    api.workflow.act(Caller::Staff(me), request, command).await?;
-    case_answer(api, me, request).await
+    let case = api.workflow.act(Caller::Staff(me), request, command).await?;
+    case_view_of(api, me, case).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,7 +10,7 @@ use jiesu_domain::ids::TaskId;
 use jiesu_domain::ports::{Cases, Cursor, Listing, Store, TaskQuery, split_page};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
-use jiesu_domain::workflow::{Command, Note};
+use jiesu_domain::workflow::{Case, Command, Note};
 use jiesu_workflow::ActError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -118,7 +118,18 @@ pub(super) async fn task_view<S: Store + Cases>(
 ) -> Result<Json<TaskDetail>, ApiError> {
     let request = api.workflow.task_request(me, id).await?;
     let case = api.workflow.case_for(me, request).await?;
-    let events = api.workflow.store().request_events(request).await?;
+    task_view_of(api, me, id, case).await
+}
+
+/// The answer for a task whose case is already loaded (an action's result).
+pub(super) async fn task_view_of<S: Store + Cases>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    id: TaskId,
+    case: Case,
+) -> Result<Json<TaskDetail>, ApiError> {
+    let case = jiesu_workflow::in_scope(me, case)?;
+    let events = api.workflow.store().request_events(case.request.submitted.id).await?;
     let d = api.workflow.district();
     let now = jiesu_domain::time::now();
     let task = case.task(id).ok_or_else(|| ApiError::not_found("no such task"))?;
@@ -151,22 +162,22 @@ pub(super) async fn act<S: Store + Cases>(
     id: TaskId,
     command: Command,
 ) -> Result<Json<TaskDetail>, ApiError> {
-    commit(api, me, id, command).await?;
-    task_view(api, me, id).await
+    let case = commit(api, me, id, command).await?;
+    task_view_of(api, me, id, case).await
 }
 
-/// Runs a command on the task, logging a refusal.
+/// Runs a command on the task, logging a refusal; the case as the command left it.
 pub(super) async fn commit<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     id: TaskId,
     command: Command,
-) -> Result<(), ActError> {
+) -> Result<Case, ActError> {
     let outcome = api.workflow.act_on_task(me, id, command).await;
     if let Some(e) = outcome.as_ref().err().filter(|e| !matches!(e, ActError::Store(_))) {
         tracing::info!(task.id = %id, user = %me.username, refused = %e, "task action refused");
     }
-    outcome.map(|_| ())
+    outcome
 }
 
 /// Claim (签收)
