@@ -156,6 +156,8 @@ async fn a_bad_cursor_or_a_cursor_with_a_page_number_is_a_400(backend: Backend) 
         "/api/v1/tasks?after=not-a-cursor".to_owned(),
         format!("/api/v1/tasks?after={}", &tasks[..tasks.len() - 2]),
         format!("/api/v1/tasks?after={tasks}&page=2"),
+        // Overdue tasks are ordered by their clocks, not by dispatch: a listing of its own.
+        format!("/api/v1/tasks?overdue=true&after={tasks}"),
         format!("/api/v1/desk?after={tasks}"),
         format!("/api/v1/escalations?after={tasks}"),
     ] {

@@ -29,14 +29,16 @@ pub enum Committed {
     Stale,
 }
 
-/// Which tasks to list, newest first: by dispatch time, then by id (`Listing::Tasks`).
+/// Which tasks to list, newest first: by dispatch time, then by id (`Listing::Tasks`); overdue
+/// ones the longest overdue first, by the running clock that ran out first (`Listing::Overdue`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskQuery {
     /// Any of these states (empty: all).
     pub states: Vec<TaskState>,
     /// Only this bureau's (for district-wide callers; a bureau scope already restricts it).
     pub bureau: Option<BureauCode>,
-    /// Only tasks with a clock that ran out before this time and is still pending.
+    /// Only tasks with a clock that ran out before this time and is still pending, the longest
+    /// overdue first.
     pub overdue_at: Option<DateTime<Utc>>,
     pub page: Page,
 }

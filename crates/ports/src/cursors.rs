@@ -2,6 +2,7 @@
 //! `page`). Apart from `page` so that the ports' files do not import each other in a circle: the
 //! listings' rows are the ports' types, and the ports name `Page`.
 
+use jiesu_calendar::deadline::DeadlineState;
 use jiesu_decisions::escalation::Escalation;
 
 use super::cases::TaskListing;
@@ -12,6 +13,15 @@ impl Cursor {
     /// `Listing::Tasks`.
     pub fn of_task(l: &TaskListing) -> Self {
         Self::new(l.task.dispatched_at, l.task.id.as_uuid())
+    }
+
+    /// `Listing::Overdue`: the task's running clock that ran out first (the one the listing
+    /// ordered it by), else its earliest clock (one settled since the listing was read).
+    pub fn of_overdue_task(l: &TaskListing) -> Self {
+        let running = l.deadlines.iter().filter(|d| d.state == DeadlineState::Pending);
+        let first = running.min_by_key(|d| (d.due_at, d.id.as_uuid()));
+        let clock = first.or_else(|| l.deadlines.iter().min_by_key(|d| (d.due_at, d.id.as_uuid())));
+        clock.map_or_else(|| Self::of_task(l), |d| Self::new(d.due_at, d.id.as_uuid()))
     }
 
     /// `Listing::Desk`.

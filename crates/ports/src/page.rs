@@ -20,6 +20,9 @@ use uuid::Uuid;
 pub enum Listing {
     /// Staff task lists: newest dispatched first.
     Tasks,
+    /// Overdue tasks (`overdue=true`): the longest overdue first, by the running clock that ran
+    /// out first, then that clock's id.
+    Overdue,
     /// The dispatch desk's queues: least recently changed first.
     Desk,
     /// Supervisors' escalations: oldest opened first.
@@ -32,6 +35,7 @@ impl Listing {
     fn tag(self) -> u8 {
         match self {
             Self::Tasks => b't',
+            Self::Overdue => b'o',
             Self::Desk => b'd',
             Self::Escalations => b'e',
             Self::Requests => b'r',

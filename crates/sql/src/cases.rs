@@ -31,6 +31,9 @@ use crate::{corrupt, statements, store_error};
 
 /// Staff task lists: newest dispatched first (`Listing::Tasks`).
 const TASKS: Keyset = Keyset { key: "t.dispatched_at", id: "t.id", newest_first: true };
+/// Overdue tasks: the longest overdue first, by the running clock that ran out first
+/// (`Listing::Overdue`), seeking through `deadlines_pending_due` (due_at, id).
+const OVERDUE: Keyset = Keyset { key: "d.due_at", id: "d.id", newest_first: false };
 /// The desk's queues: least recently changed first (`Listing::Desk`).
 const DESK: Keyset = Keyset { key: "updated_at", id: "id", newest_first: false };
 
@@ -174,18 +177,26 @@ impl<B: Backend> Cases for SqlStore<B> {
             let states: Vec<String> = q.states.iter().map(|s| format!("'{}'", s.as_str())).collect();
             filters.push(format!("t.state IN ({})", states.join(", ")));
         }
-        if q.overdue_at.is_some() {
-            // Driven from the few pending clocks past due (`deadlines_pending_due`), not from
-            // every task of the bureau.
+        let sql = if q.overdue_at.is_some() {
+            // Walked from the running clocks in the order they ran out (`deadlines_pending_due`),
+            // each task at its first one, so a page costs the same however many tasks are late:
+            // sorting every overdue task by dispatch time cost 116 ms with a million requests.
             filters.push(format!(
-                "t.id IN (SELECT d.task_id FROM deadlines d WHERE d.state = 'pending' AND d.due_at < ${})",
+                "d.state = 'pending' AND d.due_at < ${} AND NOT EXISTS (SELECT 1 FROM deadlines e
+                   WHERE e.task_id = d.task_id AND e.state = 'pending' AND (e.due_at, e.id) < (d.due_at, d.id))",
                 next()
             ));
-        }
-        let filter = if filters.is_empty() { "TRUE".to_owned() } else { filters.join(" AND ") };
-        // Newest first, seeking through `tasks_bureau_dispatched`, `tasks_state_dispatched` or
-        // `tasks_dispatched` to the cursor.
-        let sql = format!("SELECT t.* FROM tasks t WHERE {filter}{}", TASKS.tail(&q.page, next()));
+            format!(
+                "SELECT t.* FROM deadlines d JOIN tasks t ON t.id = d.task_id WHERE {}{}",
+                filters.join(" AND "),
+                OVERDUE.tail(&q.page, next())
+            )
+        } else {
+            let filter = if filters.is_empty() { "TRUE".to_owned() } else { filters.join(" AND ") };
+            // Newest first, seeking through `tasks_bureau_dispatched`, `tasks_state_dispatched`
+            // or `tasks_dispatched` to the cursor.
+            format!("SELECT t.* FROM tasks t WHERE {filter}{}", TASKS.tail(&q.page, next()))
+        };
         let mut s = Stmt::<B::Db>::assembled(sql);
         if let Some(bureau) = bureau {
             s = s.bind(bureau);
@@ -225,13 +236,19 @@ impl<B: Backend> Cases for SqlStore<B> {
         statuses: &[RequestStatus],
         page: Page,
     ) -> Result<Vec<RequestView>, StoreError> {
-        // The desk's queues hold open requests, a few in a hundred of a district's history: said
-        // outright, the partial index `requests_open_updated` serves them in order.
+        // The desk's queues hold open requests, a few in a hundred of a district's history, each
+        // queue one status. Said outright (the enum's own names, nothing a caller typed), the
+        // partial index `requests_open_status_updated` (status, updated_at, id) serves a queue
+        // in order from its cursor; with the statuses bound as a list the planner sorted every
+        // request of the status (6 ms for the review queue with a million requests).
         let open = if statuses.contains(&RequestStatus::Closed) { "" } else { " AND status <> 'closed'" };
-        let sql =
-            format!("SELECT * FROM requests WHERE {}{open}{}", B::Db::any("status", 1), DESK.tail(&page, 2));
-        let s = Stmt::<B::Db>::assembled(sql)
-            .bind(statuses.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>());
+        let statuses: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        let sql = format!(
+            "SELECT * FROM requests WHERE status IN ({}){open}{}",
+            statuses.join(", "),
+            DESK.tail(&page, 1)
+        );
+        let s = Stmt::<B::Db>::assembled(sql);
         let s = Keyset::bind(&page, s);
         let mut conn = self.read().await?;
         let c = &mut *conn;

@@ -44,6 +44,7 @@ macro_rules! cases_contract {
             a_deadline_escalation_opened_again_for_a_later_clock_reads_back,
             a_listing_of_500_tasks_issues_a_bounded_number_of_queries,
             task_pages_after_cursors_hold_every_task_once_in_order,
+            overdue_pages_hold_each_late_task_once_longest_overdue_first,
             a_bureaus_task_pages_hold_its_own_tasks_whatever_cursor_it_passes,
             desk_pages_after_cursors_hold_every_request_once_in_order,
             escalation_pages_after_cursors_hold_every_escalation_once_in_order,

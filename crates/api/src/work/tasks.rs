@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::TaskId;
-use jiesu_domain::ports::{Cases, Cursor, Listing, Store, TaskQuery, split_page};
+use jiesu_domain::ports::{Cases, Cursor, Listing, Store, TaskListing, TaskQuery, split_page};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
 use jiesu_domain::workflow::{Case, Command, Note};
@@ -35,7 +35,8 @@ pub(super) struct ListQuery {
     state: Option<String>,
     /// Only this bureau's (a bureau's staff cannot widen their view with it).
     bureau: Option<String>,
-    /// Only tasks with a clock that has run out and is still running.
+    /// Only tasks with a clock that has run out and is still running, the longest overdue first
+    /// (by the clock that ran out first).
     #[serde(default)]
     overdue: bool,
     /// The previous page's `next`: the page after it, at the same cost however deep (not with
@@ -65,9 +66,9 @@ pub struct TaskList {
 
 /// List tasks (任务列表)
 ///
-/// The caller's tasks, newest first: a bureau's staff see their own bureau's; operators,
-/// supervisors and admins see every bureau's (optionally one, with `bureau`). A page's `next`,
-/// passed back as `after`, gives the following page.
+/// The caller's tasks, newest first (overdue ones the longest overdue first): a bureau's staff
+/// see their own bureau's; operators, supervisors and admins see every bureau's (optionally one,
+/// with `bureau`). A page's `next`, passed back as `after`, gives the following page.
 ///
 /// Who: everyone, within their scope
 #[utoipa::path(
@@ -88,7 +89,12 @@ pub(super) async fn list<S: Store + Cases>(
             ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_query", message)
         })?);
     }
-    let asked = Asked::read(Listing::Tasks, q.page, q.page_size, q.after.as_deref())?;
+    let (listing, cursor): (_, fn(&TaskListing) -> Cursor) = if q.overdue {
+        (Listing::Overdue, Cursor::of_overdue_task)
+    } else {
+        (Listing::Tasks, Cursor::of_task)
+    };
+    let asked = Asked::read(listing, q.page, q.page_size, q.after.as_deref())?;
     let now = jiesu_domain::time::now();
     let query = TaskQuery {
         states,
@@ -97,7 +103,7 @@ pub(super) async fn list<S: Store + Cases>(
         page: asked.fetch(),
     };
     let listed = api.workflow.store().list_tasks(&scope, &query).await?;
-    let (listed, next) = split_page(listed, asked.size(), Listing::Tasks, Cursor::of_task);
+    let (listed, next) = split_page(listed, asked.size(), listing, cursor);
     let d = api.workflow.district();
     let tasks = listed.iter().map(|l| view::task(&d, &l.task, &l.request, &l.deadlines, now)).collect();
     Ok(Json(TaskList { tasks, page: asked.number, page_size: asked.size(), next }))

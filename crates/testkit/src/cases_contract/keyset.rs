@@ -7,13 +7,16 @@ use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::admission::Admission;
 use jiesu_domain::area::AreaLevel;
 use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::deadline::DeadlineState;
 use jiesu_domain::escalation::{Escalation, EscalationId};
 use jiesu_domain::ids::TaskId;
 use jiesu_domain::ports::{
     Cases, Committed, Cursor, EscalationQuery, Escalations, Page, Store, TaskListing, TaskQuery,
 };
 use jiesu_domain::request::RequestStatus;
+use jiesu_domain::sla::DeadlineKind;
 use jiesu_domain::staff::Scope;
+use jiesu_domain::task::TaskState;
 use jiesu_domain::trigger::Trigger;
 use jiesu_domain::workflow::Change;
 use uuid::Uuid;
@@ -250,4 +253,69 @@ pub async fn escalation_pages_after_cursors_hold_every_escalation_once_in_order<
     assert_eq!(got.len(), 7);
     assert_eq!(got.last(), Some(&latest.id));
     assert!(walked.iter().all(|(e, r)| e.request_id == r.submitted.id), "each with its request");
+}
+
+/// A request whose lead's response and resolution clocks fall due at these times (`None`:
+/// settled, the clock met).
+fn clocks(response: (DateTime<Utc>, bool), resolution: (DateTime<Utc>, bool)) -> Admission {
+    let mut a = admission(new_request());
+    for d in &mut a.deadlines {
+        let (due, running) = if d.kind == DeadlineKind::Response { response } else { resolution };
+        d.due_at = due;
+        if !running {
+            d.state = DeadlineState::Met;
+            d.settled_at = Some(due - minutes(1));
+        }
+    }
+    a
+}
+
+pub async fn overdue_pages_hold_each_late_task_once_longest_overdue_first<S: Store + Cases>(store: S) {
+    let now = jiesu_domain::time::now();
+    let ago = |h: i64| now - Duration::hours(h);
+    let later = now + Duration::hours(4);
+    // Both clocks late (listed at the response clock, once), several at one instant (the clocks'
+    // ids order them); only the resolution clock late, its response clock still running in the
+    // future or met late; and two not overdue at all.
+    let seeded = vec![
+        clocks((ago(5), true), (ago(3), true)),
+        clocks((ago(5), true), (ago(1), true)),
+        clocks((ago(9), true), (ago(7), true)),
+        clocks((later, true), (ago(4), true)),
+        clocks((ago(8), false), (ago(2), true)),
+        clocks((ago(5), true), (later, true)),
+        clocks((ago(6), false), (later, true)),
+        clocks((later, true), (later, true)),
+    ];
+    store.ingest(&seeded).await.expect("ingest");
+    let q = |page| TaskQuery { overdue_at: Some(now), page, ..TaskQuery::default() };
+    let walked = walk(
+        2,
+        async |page| store.list_tasks(&Scope::All, &q(page)).await.expect("list"),
+        Cursor::of_overdue_task,
+        async |_| {},
+    )
+    .await;
+    let mut want: Vec<_> = seeded
+        .iter()
+        .filter_map(|a| {
+            let first = a.deadlines.iter().filter(|d| d.state == DeadlineState::Pending && d.due_at < now);
+            first.map(|d| (d.due_at, d.id.as_uuid(), a.tasks[0].id)).min()
+        })
+        .collect();
+    want.sort();
+    assert_eq!(want.len(), 6);
+    assert_eq!(
+        task_ids(&walked),
+        want.iter().map(|w| w.2).collect::<Vec<_>>(),
+        "longest overdue first, once each"
+    );
+    let one_page = store.list_tasks(&Scope::All, &q(Page::first(100))).await.expect("list");
+    assert_eq!(task_ids(&one_page), task_ids(&walked));
+    // A bureau's own late tasks only, and a state filter still applies.
+    let lead = seeded[0].tasks[0].bureau.clone();
+    let mine = store.list_tasks(&Scope::Bureau(lead.clone()), &q(Page::first(100))).await.expect("list");
+    assert!(mine.iter().all(|l| l.task.bureau == lead) && !mine.is_empty());
+    let claimed = TaskQuery { states: vec![TaskState::Claimed], ..q(Page::first(100)) };
+    assert!(store.list_tasks(&Scope::All, &claimed).await.expect("list").is_empty(), "none is claimed");
 }
