@@ -49,7 +49,12 @@ impl Backend for PgPools {
     async fn connect(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unexpected(format!("bad PostgreSQL URL: {e}")))?
-            .application_name("jiesu");
+            .application_name("jiesu")
+            // Every statement here reads or writes a few rows through an index. A parallel plan
+            // only adds the cost of starting workers: the generic plan of the Open311 list's
+            // open-only filter gathered two workers per call, 120 ms against 17 ms for the other
+            // pages, with 1,000,000 requests (scripts/reads). The URL's own options still apply.
+            .options([("max_parallel_workers_per_gather", "0")]);
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
