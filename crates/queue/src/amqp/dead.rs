@@ -84,12 +84,28 @@ fn x_death(d: &lapin::message::Delivery) -> Option<(String, Option<DateTime<Utc>
 struct Taken {
     channel: Channel,
     letters: Vec<(DeadLetter, lapin::Acker)>,
+    /// How many the queue held when they were taken.
+    present: u32,
 }
 
-impl Taken {
-    /// Closing the channel puts back everything not acked.
-    async fn put_back(self) {
-        let _ = self.channel.close(200, "dead letters put back".into()).await;
+/// How long putting dead letters back may take to show in the queue's count.
+const PUT_BACK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl AmqpQueue {
+    /// Closing the channel puts back everything not acked. The broker requeues them after the
+    /// close has been answered, so a count or a take right after could miss them (a `dlq list`
+    /// followed at once by `dlq replay` replayed nothing, seen under load): wait, bounded, until
+    /// the queue holds again the `present - acked` it held, or more.
+    async fn put_back(&self, queue: &str, taken: Taken, acked: usize) {
+        let _ = taken.channel.close(200, "dead letters put back".into()).await;
+        let expected = u64::from(taken.present).saturating_sub(acked as u64);
+        let deadline = tokio::time::Instant::now() + PUT_BACK_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            match self.dead_count(queue).await {
+                Ok(n) if n < expected => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+                _ => return,
+            }
+        }
     }
 }
 
@@ -123,13 +139,13 @@ impl AmqpQueue {
             let Some(got) = got else { break };
             letters.push((read(&got.delivery, queue), got.delivery.acker));
         }
-        Ok(Taken { channel, letters })
+        Ok(Taken { channel, letters, present })
     }
 
     pub(super) async fn list_dead(&self, queue: &str, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
         let taken = self.take(queue, limit).await?;
         let letters = taken.letters.iter().map(|(l, _)| l.clone()).collect();
-        taken.put_back().await;
+        self.put_back(queue, taken, 0).await;
         Ok(letters)
     }
 
@@ -165,7 +181,7 @@ impl AmqpQueue {
             Ok(())
         }
         .await;
-        taken.put_back().await;
+        self.put_back(queue, taken, done).await;
         outcome.map(|()| done)
     }
 }
