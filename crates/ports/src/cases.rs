@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use jiesu_calendar::deadline::Deadline;
 use jiesu_decisions::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
 use jiesu_decisions::workflow::{Case, Change, Extension};
+use jiesu_model::area::AreaCode;
 use jiesu_model::bureau::BureauCode;
+use jiesu_model::category::CategoryCode;
 use jiesu_model::ids::{RequestId, TaskId, TrackingNumber};
 use jiesu_model::request::{Request, RequestStatus};
 use jiesu_model::staff::Scope;
@@ -29,18 +31,66 @@ pub enum Committed {
     Stale,
 }
 
-/// Which tasks to list, newest first: by dispatch time, then by id (`Listing::Tasks`); overdue
-/// ones the longest overdue first, by the running clock that ran out first (`Listing::Overdue`).
+/// Which tasks to list. Without a clock window, newest first: by dispatch time, then by id
+/// (`Listing::Tasks`). With one, by each task's first running clock, soonest due first: by that
+/// clock's due time, then its id (`Listing::ByClock`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskQuery {
     /// Any of these states (empty: all).
     pub states: Vec<TaskState>,
     /// Only this bureau's (for district-wide callers; a bureau scope already restricts it).
     pub bureau: Option<BureauCode>,
-    /// Only tasks with a clock that ran out before this time and is still pending, the longest
-    /// overdue first.
-    pub overdue_at: Option<DateTime<Utc>>,
+    /// Only tasks whose first running clock falls due in this window, soonest due first.
+    pub clock: Option<ClockWindow>,
+    /// What the task's request must match.
+    pub filter: TaskFilter,
     pub page: Page,
+}
+
+/// Tasks listed by their first running (pending) clock, soonest due first: the task's earliest
+/// pending deadline must fall in the window. A task with no running clock is in no window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockWindow {
+    /// Due at or after this time.
+    pub due_from: Option<DateTime<Utc>>,
+    /// Due before this time.
+    pub due_before: Option<DateTime<Utc>>,
+}
+
+impl ClockWindow {
+    /// Overdue: the first running clock ran out before `now` (the longest overdue first).
+    pub fn overdue(now: DateTime<Utc>) -> Self {
+        Self { due_from: None, due_before: Some(now) }
+    }
+
+    /// Due soon: the first running clock runs out in `[now, until)`. A task whose first running
+    /// clock already ran out is overdue, not due soon, even if a later clock falls in the window.
+    pub fn due_soon(now: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        Self { due_from: Some(now), due_before: Some(until) }
+    }
+
+    /// Most urgent first: every task with a running clock.
+    pub fn any() -> Self {
+        Self { due_from: None, due_before: None }
+    }
+}
+
+/// What a listed task's request must match; every field set must hold (unset: anything).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    /// The request's tracking number.
+    pub tracking: Option<TrackingNumber>,
+    /// Words in the request's description, as they are written: a case-insensitive substring, no
+    /// character in it a wildcard (an empty text matches every request).
+    pub text: Option<String>,
+    /// This category or any below it (`01` holds `0101` and `010101`).
+    pub category: Option<CategoryCode>,
+    /// This area or any within it (`pingshan.kengzi` holds `pingshan.kengzi.jinsha`).
+    pub area: Option<AreaCode>,
+    /// Dispatched at or after this time.
+    pub dispatched_from: Option<DateTime<Utc>>,
+    /// Dispatched before this time.
+    pub dispatched_before: Option<DateTime<Utc>>,
 }
 
 /// A task as a list shows it: with its request and its clocks.
@@ -74,11 +124,23 @@ pub trait Cases: Clone + Send + Sync + 'static {
         scope: &Scope,
     ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
 
+    /// A page of the tasks the query asks for within the scope, with their requests and clocks.
+    /// A bureau scope wins over an asked bureau: another bureau asked lists nothing.
     fn list_tasks(
         &self,
         scope: &Scope,
         query: &TaskQuery,
     ) -> impl Future<Output = Result<Vec<TaskListing>, StoreError>> + Send;
+
+    /// How many tasks `list_tasks` would list for the query without its page, counting at most
+    /// `cap` (a tab's count over a long history costs at most `cap` rows read). The scope applies
+    /// as in `list_tasks`.
+    fn count_tasks(
+        &self,
+        scope: &Scope,
+        query: &TaskQuery,
+        cap: u32,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
     /// Requests in any of these states, least recently changed first (by `updated_at`, then by
     /// id: `Listing::Desk`): the dispatch desk's queues (awaiting dispatch, escalated, resolved

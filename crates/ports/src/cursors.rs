@@ -15,9 +15,9 @@ impl Cursor {
         Self::new(l.task.dispatched_at, l.task.id.as_uuid())
     }
 
-    /// `Listing::Overdue`: the task's running clock that ran out first (the one the listing
-    /// ordered it by), else its earliest clock (one settled since the listing was read).
-    pub fn of_overdue_task(l: &TaskListing) -> Self {
+    /// `Listing::ByClock`: the task's first running clock (the one the listing ordered it by),
+    /// else its earliest clock (all settled since the listing was read).
+    pub fn of_task_by_clock(l: &TaskListing) -> Self {
         let running = l.deadlines.iter().filter(|d| d.state == DeadlineState::Pending);
         let first = running.min_by_key(|d| (d.due_at, d.id.as_uuid()));
         let clock = first.or_else(|| l.deadlines.iter().min_by_key(|d| (d.due_at, d.id.as_uuid())));

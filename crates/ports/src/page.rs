@@ -20,9 +20,10 @@ use uuid::Uuid;
 pub enum Listing {
     /// Staff task lists: newest dispatched first.
     Tasks,
-    /// Overdue tasks (`overdue=true`): the longest overdue first, by the running clock that ran
-    /// out first, then that clock's id.
-    Overdue,
+    /// Tasks by their first running clock (a `ClockWindow`: overdue, due soon, or most urgent
+    /// first): soonest due first, by that clock's due time, then its id. Its tag is the one the
+    /// overdue listing's cursors already carry, so those stay valid.
+    ByClock,
     /// The dispatch desk's queues: least recently changed first.
     Desk,
     /// Supervisors' escalations: oldest opened first.
@@ -35,7 +36,7 @@ impl Listing {
     fn tag(self) -> u8 {
         match self {
             Self::Tasks => b't',
-            Self::Overdue => b'o',
+            Self::ByClock => b'o',
             Self::Desk => b'd',
             Self::Escalations => b'e',
             Self::Requests => b'r',

@@ -18,7 +18,7 @@ use jiesu_domain::workflow::{Case, Change, Extension, ExtensionId};
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, optional, run};
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, one, optional, run};
 use crate::escalations::with_linked;
 use crate::paging::Keyset;
 use crate::records::{
@@ -26,14 +26,10 @@ use crate::records::{
     RequestRecord, SubjectRow, TaskRecord, VisitRecord,
 };
 use crate::store::{parse, requests_of, views};
+use crate::task_select::TaskSelect;
 use crate::writes::write_change;
 use crate::{corrupt, statements, store_error};
 
-/// Staff task lists: newest dispatched first (`Listing::Tasks`).
-const TASKS: Keyset = Keyset { key: "t.dispatched_at", id: "t.id", newest_first: true };
-/// Overdue tasks: the longest overdue first, by the running clock that ran out first
-/// (`Listing::Overdue`), seeking through `deadlines_pending_due` (due_at, id).
-const OVERDUE: Keyset = Keyset { key: "d.due_at", id: "d.id", newest_first: false };
 /// The desk's queues: least recently changed first (`Listing::Desk`).
 const DESK: Keyset = Keyset { key: "updated_at", id: "id", newest_first: false };
 
@@ -153,58 +149,10 @@ impl<B: Backend> Cases for SqlStore<B> {
     /// A page of tasks with their requests and clocks: three queries whatever the page's size.
     #[tracing::instrument(name = "store.list_tasks", level = "debug", skip_all, fields(page.limit = q.page.limit))]
     async fn list_tasks(&self, scope: &Scope, q: &TaskQuery) -> Result<Vec<TaskListing>, StoreError> {
-        // A bureau scope always wins over a bureau filter: staff cannot widen their own view.
-        let bureau = match (scope.bureau(), &q.bureau) {
-            (Some(own), Some(asked)) if own != asked => return Ok(Vec::new()),
-            (Some(own), _) => Some(own.as_str().to_owned()),
-            (None, asked) => asked.as_ref().map(|b| b.as_str().to_owned()),
+        let Some(select) = TaskSelect::new::<B::Db>(scope, q) else {
+            return Ok(Vec::new());
         };
-        // Only the filters asked for are in the statement: a `($1 IS NULL OR bureau = $1)` form
-        // would give every call one plan, which cannot use the bureau's index.
-        let mut filters = Vec::new();
-        let mut n = 0u8;
-        let mut next = || {
-            n += 1;
-            n
-        };
-        if bureau.is_some() {
-            filters.push(format!("t.bureau = ${}", next()));
-        }
-        if !q.states.is_empty() {
-            // Written out, not bound: the states are the enum's own names (nothing a caller
-            // typed), and the planner sees that active tasks are a few in a hundred of the
-            // history rather than guessing for a list it cannot see.
-            let states: Vec<String> = q.states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-            filters.push(format!("t.state IN ({})", states.join(", ")));
-        }
-        let sql = if q.overdue_at.is_some() {
-            // Walked from the running clocks in the order they ran out (`deadlines_pending_due`),
-            // each task at its first one, so a page costs the same however many tasks are late:
-            // sorting every overdue task by dispatch time cost 116 ms with a million requests.
-            filters.push(format!(
-                "d.state = 'pending' AND d.due_at < ${} AND NOT EXISTS (SELECT 1 FROM deadlines e
-                   WHERE e.task_id = d.task_id AND e.state = 'pending' AND (e.due_at, e.id) < (d.due_at, d.id))",
-                next()
-            ));
-            format!(
-                "SELECT t.* FROM deadlines d JOIN tasks t ON t.id = d.task_id WHERE {}{}",
-                filters.join(" AND "),
-                OVERDUE.tail(&q.page, next())
-            )
-        } else {
-            let filter = if filters.is_empty() { "TRUE".to_owned() } else { filters.join(" AND ") };
-            // Newest first, seeking through `tasks_bureau_dispatched`, `tasks_state_dispatched`
-            // or `tasks_dispatched` to the cursor.
-            format!("SELECT t.* FROM tasks t WHERE {filter}{}", TASKS.tail(&q.page, next()))
-        };
-        let mut s = Stmt::<B::Db>::assembled(sql);
-        if let Some(bureau) = bureau {
-            s = s.bind(bureau);
-        }
-        if let Some(at) = q.overdue_at {
-            s = s.bind(DbTime(at));
-        }
-        let s = Keyset::bind(&q.page, s);
+        let s = select.page::<B::Db>(&q.page);
         let mut conn = self.read().await?;
         let c = &mut *conn;
         let rows: Vec<TaskRecord> = all(c, s).await.map_err(store_error)?;
@@ -228,6 +176,16 @@ impl<B: Backend> Cases for SqlStore<B> {
                 Some(TaskListing { task: t, request, deadlines })
             })
             .collect())
+    }
+
+    #[tracing::instrument(name = "store.count_tasks", level = "debug", skip_all, fields(cap = cap))]
+    async fn count_tasks(&self, scope: &Scope, q: &TaskQuery, cap: u32) -> Result<u32, StoreError> {
+        let Some(select) = TaskSelect::new::<B::Db>(scope, q) else {
+            return Ok(0);
+        };
+        let (n,): Col<i64> =
+            one(&mut *self.read().await?, select.count::<B::Db>(cap)).await.map_err(store_error)?;
+        Ok(u32::try_from(n).unwrap_or(cap).min(cap))
     }
 
     #[tracing::instrument(name = "store.requests_in_status", level = "debug", skip_all, fields(page.limit = page.limit))]

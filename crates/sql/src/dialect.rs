@@ -5,6 +5,8 @@
 //!   schemas stay as they are).
 //! - `DbList`: a list parameter; JSON text searched with `json_each` on SQLite, an array searched
 //!   with `= ANY($n)` on PostgreSQL. `Dialect::any` writes the matching fragment.
+//! - `Dialect::contains_text`: a case-insensitive substring, `instr` on SQLite, `strpos` on
+//!   PostgreSQL (neither reads wildcards in the text, as `LIKE` would).
 //! - JSON columns are `sqlx::types::Json` on both (TEXT on SQLite, jsonb on PostgreSQL).
 //!
 //! Generic code needs every value it binds and every row it reads to be known to the driver.
@@ -314,6 +316,9 @@ pub trait Dialect:
     fn any_id(column: &str, n: u8) -> String;
     /// List parameter `$n` is empty.
     fn none(n: u8) -> String;
+    /// Text parameter `$n` is in `haystack`, ignoring case, every character taken as itself
+    /// (no `LIKE` wildcards).
+    fn contains_text(haystack: &str, n: u8) -> String;
 }
 
 impl<DB> Exec for DB
@@ -361,6 +366,9 @@ impl Dialect for Sqlite {
     fn none(n: u8) -> String {
         format!("json_array_length(${n}) = 0")
     }
+    fn contains_text(haystack: &str, n: u8) -> String {
+        format!("instr(lower({haystack}), lower(${n})) > 0")
+    }
 }
 
 impl Dialect for Postgres {
@@ -377,6 +385,9 @@ impl Dialect for Postgres {
     }
     fn none(n: u8) -> String {
         format!("cardinality(${n}) = 0")
+    }
+    fn contains_text(haystack: &str, n: u8) -> String {
+        format!("strpos(lower({haystack}), lower(${n})) > 0")
     }
 }
 

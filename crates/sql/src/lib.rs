@@ -23,6 +23,7 @@ mod rulebook;
 mod sessions;
 pub mod statements;
 mod store;
+mod task_select;
 pub mod writes;
 
 pub use backend::{Backend, SqlStore};

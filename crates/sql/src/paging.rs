@@ -24,15 +24,21 @@ impl Keyset {
     /// ` AND (key, id) < ($n, $n+1) ORDER BY key DESC, id DESC LIMIT $n+2`, or
     /// ` ORDER BY ... LIMIT $n OFFSET $n+1` for a page at an offset.
     pub fn tail(&self, page: &Page, n: u8) -> String {
-        let (cmp, dir) = if self.newest_first { ("<", " DESC") } else { (">", "") };
+        let cmp = if self.newest_first { "<" } else { ">" };
         let Self { key, id, .. } = self;
-        let order = format!("ORDER BY {key}{dir}, {id}{dir}");
+        let order = self.order_by();
         match page.start {
             Start::After(_) => {
                 format!(" AND ({key}, {id}) {cmp} (${n}, ${}) {order} LIMIT ${}", n + 1, n + 2)
             }
             Start::Offset(_) => format!(" {order} LIMIT ${n} OFFSET ${}", n + 1),
         }
+    }
+
+    /// `ORDER BY key, id` in the listing's direction.
+    pub fn order_by(&self) -> String {
+        let dir = if self.newest_first { " DESC" } else { "" };
+        format!("ORDER BY {}{dir}, {}{dir}", self.key, self.id)
     }
 
     /// Binds the parameters `tail` wrote, in its order.

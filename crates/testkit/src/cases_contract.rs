@@ -1,9 +1,10 @@
 //! The cases port's contract: loading a case, committing the workflow's changes with the version
 //! check, and the scope-filtered reads; `lease` holds the escalation scanner's part, `keyset` the
-//! listings' pages. Every adapter runs every case through `cases_contract!`.
+//! listings' pages, `inbox` a bureau inbox's filters, clock windows and counts. Every adapter
+//! runs every case through `cases_contract!`.
 
 use jiesu_domain::bureau::BureauCode;
-use jiesu_domain::ports::{Cases, Committed, Page, Store, StoreError, TaskQuery};
+use jiesu_domain::ports::{Cases, ClockWindow, Committed, Page, Store, StoreError, TaskQuery};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::staff::{Principal, Scope, StaffRole, UserId, Username};
 use jiesu_domain::task::TaskState;
@@ -13,9 +14,11 @@ use jiesu_domain::workflow::{
 
 use crate::fixtures::{admission, district, new_request};
 
+mod inbox;
 mod keyset;
 mod lease;
 mod listing;
+pub use inbox::*;
 pub use keyset::*;
 pub use lease::*;
 pub use listing::*;
@@ -48,6 +51,10 @@ macro_rules! cases_contract {
             a_bureaus_task_pages_hold_its_own_tasks_whatever_cursor_it_passes,
             desk_pages_after_cursors_hold_every_request_once_in_order,
             escalation_pages_after_cursors_hold_every_escalation_once_in_order,
+            task_filters_each_narrow_the_listing_and_combine_with_the_rest,
+            clock_windows_hold_tasks_by_their_first_running_clock_soonest_first,
+            task_counts_stop_at_their_cap,
+            a_bureaus_counts_never_include_another_bureaus_tasks,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -291,10 +298,10 @@ pub async fn task_lists_filter_by_scope_state_and_overdue_clocks<S: Store + Case
         "a filter cannot widen a scope"
     );
     // Nothing is overdue now; a year from now, the unclaimed task's response clock has run out.
-    let now = TaskQuery { overdue_at: Some(jiesu_domain::time::now()), ..q(vec![]) };
+    let now = TaskQuery { clock: Some(ClockWindow::overdue(jiesu_domain::time::now())), ..q(vec![]) };
     assert!(store.list_tasks(&mine, &now).await.expect("list").is_empty());
-    let later =
-        TaskQuery { overdue_at: Some(jiesu_domain::time::now() + chrono::Duration::days(365)), ..q(vec![]) };
+    let a_year_on = jiesu_domain::time::now() + chrono::Duration::days(365);
+    let later = TaskQuery { clock: Some(ClockWindow::overdue(a_year_on)), ..q(vec![]) };
     let overdue: Vec<_> =
         store.list_tasks(&mine, &later).await.expect("list").into_iter().map(|l| l.task.id).collect();
     assert!(overdue.contains(&two.active_lead().expect("lead").id));

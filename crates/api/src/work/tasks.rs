@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::TaskId;
-use jiesu_domain::ports::{Cases, Cursor, Listing, Store, TaskListing, TaskQuery, split_page};
+use jiesu_domain::ports::{Cases, ClockWindow, Cursor, Listing, Store, TaskListing, TaskQuery, split_page};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::task::TaskState;
 use jiesu_domain::workflow::{Case, Command, Note};
@@ -90,7 +90,7 @@ pub(super) async fn list<S: Store + Cases>(
         })?);
     }
     let (listing, cursor): (_, fn(&TaskListing) -> Cursor) = if q.overdue {
-        (Listing::Overdue, Cursor::of_overdue_task)
+        (Listing::ByClock, Cursor::of_task_by_clock)
     } else {
         (Listing::Tasks, Cursor::of_task)
     };
@@ -99,8 +99,9 @@ pub(super) async fn list<S: Store + Cases>(
     let query = TaskQuery {
         states,
         bureau: optional(q.bureau, BureauCode::parse)?,
-        overdue_at: q.overdue.then_some(now),
+        clock: q.overdue.then(|| ClockWindow::overdue(now)),
         page: asked.fetch(),
+        ..TaskQuery::default()
     };
     let listed = api.workflow.store().list_tasks(&scope, &query).await?;
     let (listed, next) = split_page(listed, asked.size(), listing, cursor);

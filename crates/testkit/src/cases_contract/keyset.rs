@@ -11,7 +11,7 @@ use jiesu_domain::deadline::DeadlineState;
 use jiesu_domain::escalation::{Escalation, EscalationId};
 use jiesu_domain::ids::TaskId;
 use jiesu_domain::ports::{
-    Cases, Committed, Cursor, EscalationQuery, Escalations, Page, Store, TaskListing, TaskQuery,
+    Cases, ClockWindow, Committed, Cursor, EscalationQuery, Escalations, Page, Store, TaskListing, TaskQuery,
 };
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::sla::DeadlineKind;
@@ -29,7 +29,7 @@ fn minutes(n: i64) -> Duration {
 }
 
 /// A request whose tasks were dispatched at `at`, with the lead's id if given.
-fn dispatched(at: DateTime<Utc>, id: Option<u128>, bureau: Option<&BureauCode>) -> Admission {
+pub(super) fn dispatched(at: DateTime<Utc>, id: Option<u128>, bureau: Option<&BureauCode>) -> Admission {
     let mut a = admission(new_request());
     for t in &mut a.tasks {
         t.dispatched_at = at;
@@ -43,7 +43,7 @@ fn dispatched(at: DateTime<Utc>, id: Option<u128>, bureau: Option<&BureauCode>) 
     }
 }
 
-fn task_ids(listed: &[TaskListing]) -> Vec<TaskId> {
+pub(super) fn task_ids(listed: &[TaskListing]) -> Vec<TaskId> {
     listed.iter().map(|l| l.task.id).collect()
 }
 
@@ -255,9 +255,9 @@ pub async fn escalation_pages_after_cursors_hold_every_escalation_once_in_order<
     assert!(walked.iter().all(|(e, r)| e.request_id == r.submitted.id), "each with its request");
 }
 
-/// A request whose lead's response and resolution clocks fall due at these times (`None`:
-/// settled, the clock met).
-fn clocks(response: (DateTime<Utc>, bool), resolution: (DateTime<Utc>, bool)) -> Admission {
+/// A request whose lead's response and resolution clocks fall due at these times, running
+/// (`true`) or settled (`false`: the clock met).
+pub(super) fn clocks(response: (DateTime<Utc>, bool), resolution: (DateTime<Utc>, bool)) -> Admission {
     let mut a = admission(new_request());
     for d in &mut a.deadlines {
         let (due, running) = if d.kind == DeadlineKind::Response { response } else { resolution };
@@ -288,11 +288,11 @@ pub async fn overdue_pages_hold_each_late_task_once_longest_overdue_first<S: Sto
         clocks((later, true), (later, true)),
     ];
     store.ingest(&seeded).await.expect("ingest");
-    let q = |page| TaskQuery { overdue_at: Some(now), page, ..TaskQuery::default() };
+    let q = |page| TaskQuery { clock: Some(ClockWindow::overdue(now)), page, ..TaskQuery::default() };
     let walked = walk(
         2,
         async |page| store.list_tasks(&Scope::All, &q(page)).await.expect("list"),
-        Cursor::of_overdue_task,
+        Cursor::of_task_by_clock,
         async |_| {},
     )
     .await;
