@@ -1,8 +1,8 @@
 //! No statement the application runs scans a big table from end to end. On PostgreSQL with a
 //! history of about 100,000 requests (their tasks, clocks, events and return visits), the test
 //! drives what the district's people and the workers do (Open311 reads and writes, the tracking
-//! page, every staff, desk and supervisor action and listing with its next page by cursor,
-//! dispatch, relay, escalation). The
+//! page, every staff, desk and supervisor action and listing with its next page by cursor, a
+//! bureau inbox's tabs with their counts, dispatch, relay, escalation). The
 //! database runs every statement on its generic plan (the plan PostgreSQL settles on once a
 //! prepared statement has run a few times, whatever its parameters) and `auto_explain` sends
 //! each plan to the application's connection as a notice, in JSON: no `Seq Scan` of a big table
@@ -11,11 +11,14 @@
 use std::time::Duration;
 
 use jiesu::Roles;
-use jiesu_domain::ports::{Cursor, Listing};
-use jiesu_domain::staff::StaffRole;
+use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::ports::{Cases, ClockWindow, Cursor, Listing, Page, TaskQuery};
+use jiesu_domain::staff::{Scope, StaffRole};
+use jiesu_domain::task::TaskState;
 use jiesu_e2e::client::LAMP;
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
+use jiesu_store_postgres::{PgSettings, PgStore};
 use serde_json::{Value, json};
 use sqlx::{Executor, PgPool};
 
@@ -51,8 +54,15 @@ async fn no_statement_scans_a_big_table_from_end_to_end() {
     grow_history(&pool).await;
     eprintln!("history of {} requests in {:?}", CATEGORIES.len() as i64 * (COPIES + 1), started.elapsed());
 
-    let ((), recorded) =
-        jiesu_testkit::queries::record(people_and_workers(&app.base, &citizen, &templates)).await;
+    let inbox =
+        PgStore::connect(&backend.database_url, &PgSettings { max_connections: 2, ..PgSettings::default() })
+            .await
+            .expect("connect");
+    let ((), recorded) = jiesu_testkit::queries::record(async {
+        people_and_workers(&app.base, &citizen, &templates).await;
+        inbox_tabs(&inbox).await;
+    })
+    .await;
     app.stop().await;
 
     let plans: Vec<Value> = recorded.notices.iter().filter_map(|n| plan_in(n)).collect();
@@ -61,9 +71,13 @@ async fn no_statement_scans_a_big_table_from_end_to_end() {
     planned.dedup();
     assert!(planned.len() > 40, "the scenario's statements were planned: {} of them", planned.len());
     // Each listing's next page, after a cursor, among them.
-    for keyset in
-        ["(t.dispatched_at, t.id) <", "(updated_at, id) >", "(opened_at, id) >", "(received_at, id) <"]
-    {
+    for keyset in [
+        "(t.dispatched_at, t.id) <",
+        "(d.due_at, d.id) >",
+        "(updated_at, id) >",
+        "(opened_at, id) >",
+        "(received_at, id) <",
+    ] {
         assert!(planned.iter().any(|sql| sql.contains(keyset)), "no statement with `{keyset}` was planned");
     }
     let mut scans: Vec<String> = plans
@@ -286,6 +300,42 @@ async fn people_and_workers(base: &str, citizen: &Open311Client, templates: &[St
     // The citizen's tracking page, and the workers catching up (relay, escalation, scanner).
     let _ = jiesu_e2e::citizen::track(base, &templates[1], "5678").await;
     tokio::time::sleep(Duration::from_secs(3)).await;
+}
+
+/// A bureau inbox's tabs as the staff pages read them from the store, for a bureau and for the
+/// whole district: each tab's count up to a cap, and its first page and the page after it, newest
+/// first and (the open tabs) most urgent first.
+async fn inbox_tabs(store: &PgStore) {
+    let now = chrono::Utc::now();
+    let states = |states: &[TaskState]| TaskQuery { states: states.to_vec(), ..TaskQuery::default() };
+    let clock = |w| TaskQuery { clock: Some(w), ..TaskQuery::default() };
+    let urgent = |q: &TaskQuery| TaskQuery { clock: Some(ClockWindow::any()), ..q.clone() };
+    let (waiting, working) =
+        (states(&[TaskState::Dispatched]), states(&[TaskState::Claimed, TaskState::DisclaimRequested]));
+    let tabs = [
+        vec![urgent(&waiting), waiting],
+        vec![urgent(&working), working],
+        vec![clock(ClockWindow::due_soon(now, now + chrono::Duration::days(1)))],
+        vec![clock(ClockWindow::overdue(now))],
+        vec![states(&[TaskState::Resolved])],
+    ];
+    let um = Scope::Bureau(BureauCode::parse("urban-management").expect("code"));
+    for scope in [um, Scope::All] {
+        for orders in &tabs {
+            store.count_tasks(&scope, orders.last().expect("a tab"), 1000).await.expect("count");
+            for q in orders {
+                let key = if q.clock.is_some() { Cursor::of_task_by_clock } else { Cursor::of_task };
+                let first = TaskQuery { page: Page::first(2), ..q.clone() };
+                let listed = store.list_tasks(&scope, &first).await.expect("list");
+                // The page after the first's last row, or after a place a year back where the
+                // first was empty (no task of this history is due soon).
+                let a_year_back = || Cursor::new(now - chrono::Duration::days(365), uuid::Uuid::nil());
+                let cursor = listed.last().map_or_else(a_year_back, key);
+                let next = TaskQuery { page: Page::after(20, cursor), ..q.clone() };
+                store.list_tasks(&scope, &next).await.expect("list");
+            }
+        }
+    }
 }
 
 /// The extension's id in a task's reply, wherever the API puts it.

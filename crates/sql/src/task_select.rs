@@ -13,7 +13,8 @@ use crate::dialect::{DbTime, Dialect, Stmt};
 use crate::paging::Keyset;
 
 /// Staff task lists: newest dispatched first (`Listing::Tasks`), seeking through
-/// `tasks_bureau_dispatched`, `tasks_state_dispatched` or `tasks_dispatched` to the cursor.
+/// `tasks_bureau_state_dispatched`, `tasks_bureau_dispatched`, `tasks_state_dispatched` or
+/// `tasks_dispatched` to the cursor.
 const TASKS: Keyset = Keyset { key: "t.dispatched_at", id: "t.id", newest_first: true };
 /// Tasks by their first running clock, soonest due first (`Listing::ByClock`), seeking through
 /// `deadlines_pending_due` (due_at, id).
