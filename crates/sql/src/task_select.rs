@@ -51,7 +51,12 @@ impl TaskSelect {
             (None, asked) => asked.as_ref(),
         };
         let (from, keyset) = match q.clock {
-            Some(_) => ("deadlines d JOIN tasks t ON t.id = d.task_id", BY_CLOCK),
+            // A cross join, its condition among the others: SQLite (which keeps no statistics
+            // here) then walks the clocks in order, as PostgreSQL does, for which it is the same
+            // as an inner join. Otherwise SQLite walked every task the bureau ever had, then
+            // sorted (1.8 s for a page of the overdue tab of a bureau with 330,000 tasks in a
+            // 1,000,000-request history; 3 ms walking the clocks).
+            Some(_) => ("deadlines d CROSS JOIN tasks t", BY_CLOCK),
             None => ("tasks t", TASKS),
         };
         let from = if reads_request(&q.filter) {
@@ -78,6 +83,7 @@ impl TaskSelect {
     }
 
     fn clock(&mut self, w: &ClockWindow) {
+        self.conditions.push("t.id = d.task_id".to_owned());
         self.conditions.push(FIRST_RUNNING_CLOCK.to_owned());
         if let Some(from) = w.due_from {
             self.bound(Param::Time(from), |n| format!("d.due_at >= ${n}"));
