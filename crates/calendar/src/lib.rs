@@ -5,4 +5,5 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod left;
 pub mod sla;

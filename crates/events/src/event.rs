@@ -148,6 +148,9 @@ pub enum EventKind {
     TaskResolved {
         bureau: BureauCode,
         result: Note,
+        /// Photos of the result (older events have none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<jiesu_model::request::MediaUrl>,
     },
     TaskDisclaimed {
         bureau: BureauCode,

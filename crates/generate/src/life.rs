@@ -178,7 +178,10 @@ impl Life<'_> {
             let staff = self.staff_of(a).expect("the assist task exists");
             let d = self.minutes(60, 60 * 48);
             self.wait(d)?;
-            self.act(Caller::Staff(&staff), Command::Resolve { task: a, result: note("协办部分已完成") });
+            self.act(
+                Caller::Staff(&staff),
+                Command::Resolve { task: a, result: note("协办部分已完成"), photos: vec![] },
+            );
         }
         // Most within the limit; some late, and the scanner's reminders come first.
         let days = if self.rng.random_bool(0.1) { 12 * 24 * 60 } else { 4 * 24 * 60 };
@@ -186,7 +189,9 @@ impl Life<'_> {
         self.wait(d)?;
         self.act(
             Caller::Staff(&staff),
-            Command::Resolve { task: lead, result: note("已处理完毕，现场恢复正常") },
+            Command::Resolve {
+                task: lead, result: note("已处理完毕，现场恢复正常"), photos: vec![]
+            },
         );
         Ok(())
     }
@@ -255,7 +260,10 @@ impl Life<'_> {
                 let staff = self.staff_of(lead).expect("the lead task exists");
                 let d = self.minutes(60, 60 * 72);
                 self.wait(d)?;
-                self.act(Caller::Staff(&staff), Command::Resolve { task: lead, result: note("已重新处理") });
+                self.act(
+                    Caller::Staff(&staff),
+                    Command::Resolve { task: lead, result: note("已重新处理"), photos: vec![] },
+                );
             }
         }
         if self.case.request.status != RequestStatus::Reviewed {

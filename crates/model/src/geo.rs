@@ -172,6 +172,12 @@ impl Boundary {
     pub fn shape(&self) -> &MultiPolygon<f64> {
         &self.shape
     }
+
+    /// The outer ring of each polygon as (longitude, latitude) pairs: what a drawing needs,
+    /// without its caller depending on `geo`.
+    pub fn rings(&self) -> Vec<Vec<(f64, f64)>> {
+        self.shape.0.iter().map(|p| p.exterior().coords().map(|c| (c.x, c.y)).collect()).collect()
+    }
 }
 
 #[cfg(test)]

@@ -90,6 +90,36 @@ impl std::fmt::Debug for VisitSecret {
     }
 }
 
+/// The anti-forgery token of a staff page session: what every state-changing form of that
+/// session must carry. Derived from the session's token (which only that browser holds, in an
+/// HttpOnly cookie), so nothing is stored, it ends with the session, and another site can
+/// neither read nor compute it. `context` names the session (the token, or the pre-login
+/// cookie's value for the sign-in form).
+#[derive(Clone, PartialEq, Eq)]
+pub struct FormToken(String);
+
+impl FormToken {
+    pub fn derive(key: &ServerKey, context: &str) -> Self {
+        Self(crockford(&key.mac("staff form", &[context.as_bytes()]), 32))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `given` is this token, compared in time independent of where they differ.
+    pub fn matches(&self, given: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), given.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl std::fmt::Debug for FormToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormToken(..)")
+    }
+}
+
 /// A fixed key for tests and examples, never for a deployment.
 pub fn test_key() -> ServerKey {
     ServerKey(b"jiesu test key, never deployed!!".to_vec())
@@ -98,6 +128,18 @@ pub fn test_key() -> ServerKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_tokens_differ_per_session_and_key_and_match_only_themselves() {
+        let t = FormToken::derive(&test_key(), "session one");
+        assert_eq!(t, FormToken::derive(&test_key(), "session one"));
+        assert_ne!(t, FormToken::derive(&test_key(), "session two"));
+        let other = ServerKey::new(b"another key of 16+ bytes").expect("key");
+        assert_ne!(t, FormToken::derive(&other, "session one"));
+        assert!(t.matches(t.as_str()));
+        assert!(!t.matches(""));
+        assert!(!t.matches(&t.as_str()[1..]));
+    }
 
     #[test]
     fn a_short_key_is_refused() {

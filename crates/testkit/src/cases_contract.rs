@@ -238,7 +238,11 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
         Command::DecideExtension { extension: ext, approve: true, note: None },
     );
     case = commit_known(&store, &case, &c).await;
-    let c = decided(&case, Caller::Staff(&who), Command::Resolve { task: lead.id, result: note("已修复") });
+    let c = decided(
+        &case,
+        Caller::Staff(&who),
+        Command::Resolve { task: lead.id, result: note("已修复"), photos: vec![] },
+    );
     case = commit_known(&store, &case, &c).await;
     let c =
         decided(&case, Caller::Staff(&operator()), Command::ReviewResolution { approve: true, note: None });

@@ -5,6 +5,7 @@
 
 pub mod history;
 pub mod names;
+pub mod time;
 
 pub use history::{describe, describe_in_full};
 pub use names::{bureau_name, kind_name, status_name};

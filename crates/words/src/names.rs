@@ -6,10 +6,11 @@ use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
-use jiesu_domain::request::{Channel, Kind};
+use jiesu_domain::note::DisclaimReason;
+use jiesu_domain::request::{Channel, Kind, Urgency};
 use jiesu_domain::request_status::RequestStatus;
 use jiesu_domain::routing::RouteReason;
-use jiesu_domain::task::TaskRole;
+use jiesu_domain::task::{TaskRole, TaskState};
 
 use crate::Lang;
 
@@ -92,5 +93,43 @@ pub fn route_reason(d: &District, r: &RouteReason, lang: Lang) -> String {
                 Lang::En => format!("default owner of {name}"),
             }
         }
+    }
+}
+
+/// A task's state as its bureau says it.
+pub fn task_state_name(state: TaskState, lang: Lang) -> &'static str {
+    use TaskState as T;
+    match state {
+        T::Dispatched => lang.pick("待签收", "to claim"),
+        T::Claimed => lang.pick("办理中", "in hand"),
+        T::Resolved => lang.pick("已办结", "resolved"),
+        T::DisclaimRequested => lang.pick("退单审核中", "disclaim under review"),
+        T::Disclaimed => lang.pick("已退单", "disclaimed"),
+        T::Released => lang.pick("已解除协办", "released"),
+        T::Cancelled => lang.pick("已撤销", "withdrawn"),
+    }
+}
+
+pub fn urgency_name(u: Urgency, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => u.name_zh(),
+        Lang::En => match u {
+            Urgency::Normal => "normal",
+            Urgency::Urgent => "urgent",
+            Urgency::Critical => "critical",
+        },
+    }
+}
+
+/// Why a bureau says a request is not its own (退单理由).
+pub fn disclaim_reason_name(r: DisclaimReason, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => r.name_zh(),
+        Lang::En => match r {
+            DisclaimReason::NotOurFunction => "not our function",
+            DisclaimReason::NotOurArea => "outside our area",
+            DisclaimReason::UnclearOwnership => "ownership unclear",
+            DisclaimReason::OverlappingDuties => "overlapping duties",
+        },
     }
 }

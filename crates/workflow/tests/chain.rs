@@ -227,7 +227,11 @@ fn a_result_sent_back_after_its_deadline_starts_the_chain_from_the_sending_back(
     let mut c = Clock::dispatched(at(9, 23, 10, 0));
     let (task, bureau) = c.lead();
     c.by(&of(&bureau), Command::Claim { task }, at(9, 24, 9, 0));
-    c.by(&of(&bureau), Command::Resolve { task, result: note("已更换灯泡") }, at(10, 8, 12, 0));
+    c.by(
+        &of(&bureau),
+        Command::Resolve { task, result: note("已更换灯泡"), photos: vec![] },
+        at(10, 8, 12, 0),
+    );
     assert!(c.check(end_of(10, 8)).is_empty(), "resolved in time");
     let operator = staff(StaffRole::Operator, None);
     let send_back = Command::ReviewResolution { approve: false, note: Some(note("缺少现场照片")) };

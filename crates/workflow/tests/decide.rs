@@ -86,7 +86,7 @@ fn the_ordinary_path_from_claim_to_closure() {
     r.does(&staff, Command::Claim { task });
     assert_eq!(r.status(), RequestStatus::InProgress);
     r.does(&staff, Command::Progress { task, note: note("已派人到现场"), photos: vec![] });
-    r.does(&staff, Command::Resolve { task, result: note("路灯已修复") });
+    r.does(&staff, Command::Resolve { task, result: note("路灯已修复"), photos: vec![] });
     assert_eq!(r.status(), RequestStatus::Resolved);
     r.does(&operator(), Command::ReviewResolution { approve: true, note: None });
     assert_eq!(r.status(), RequestStatus::Reviewed);
@@ -156,7 +156,7 @@ fn with_desk_review_a_disclaim_waits_and_a_rejected_one_binds_the_bureau() {
     );
     assert_eq!(r.status(), RequestStatus::InProgress);
     assert_eq!(r.case.task(task).map(|t| t.state), Some(TaskState::Claimed));
-    let resolve = Command::Resolve { task, result: note("已处理") };
+    let resolve = Command::Resolve { task, result: note("已处理"), photos: vec![] };
     r.does(&of(&bureau), resolve);
     assert_eq!(r.status(), RequestStatus::Resolved);
 }
@@ -181,10 +181,10 @@ fn a_lead_resolution_waits_for_the_assisting_bureaus() {
     r.does(&operator(), Command::AddAssist { bureau: police.clone(), note: None });
     let assist = r.case.active_assists().next().map(|t| t.id).expect("assist task");
     r.does(&of(&bureau), Command::Claim { task });
-    r.does(&of(&bureau), Command::Resolve { task, result: note("主办已完成") });
+    r.does(&of(&bureau), Command::Resolve { task, result: note("主办已完成"), photos: vec![] });
     assert_eq!(r.status(), RequestStatus::InProgress, "the assist still owes work");
     r.does(&of(&police), Command::Claim { task: assist });
-    r.does(&of(&police), Command::Resolve { task: assist, result: note("协办已完成") });
+    r.does(&of(&police), Command::Resolve { task: assist, result: note("协办已完成"), photos: vec![] });
     assert_eq!(r.status(), RequestStatus::Resolved);
 }
 
@@ -196,7 +196,7 @@ fn a_lead_that_resolved_its_share_still_lets_an_assist_go() {
     r.does(&of(&bureau), Command::AddAssist { bureau: police.clone(), note: None });
     let assist = r.case.active_assists().next().map(|t| t.id).expect("assist task");
     r.does(&of(&bureau), Command::Claim { task });
-    r.does(&of(&bureau), Command::Resolve { task, result: note("主办已完成") });
+    r.does(&of(&bureau), Command::Resolve { task, result: note("主办已完成"), photos: vec![] });
     let own = Command::ReleaseAssist { task: assist, note: None };
     assert!(matches!(r.try_do(Caller::Staff(&of(&police)), own), Err(WorkflowError::Forbidden(_))));
     r.does(&of(&bureau), Command::ReleaseAssist { task: assist, note: Some(note("无需协办")) });
@@ -257,7 +257,7 @@ fn not_solved_on_the_return_visit_reopens_it_to_the_same_bureau() {
     let mut r = Run::new();
     let (task, bureau) = r.lead();
     r.does(&of(&bureau), Command::Claim { task });
-    r.does(&of(&bureau), Command::Resolve { task, result: note("已修复") });
+    r.does(&of(&bureau), Command::Resolve { task, result: note("已修复"), photos: vec![] });
     r.does(&operator(), Command::ReviewResolution { approve: true, note: None });
     r.does(
         &operator(),
@@ -279,7 +279,7 @@ fn the_closure_review_can_send_the_result_back() {
     let mut r = Run::new();
     let (task, bureau) = r.lead();
     r.does(&of(&bureau), Command::Claim { task });
-    r.does(&of(&bureau), Command::Resolve { task, result: note("已修复") });
+    r.does(&of(&bureau), Command::Resolve { task, result: note("已修复"), photos: vec![] });
     r.does(&operator(), Command::ReviewResolution { approve: false, note: Some(note("缺少现场照片")) });
     assert_eq!(r.status(), RequestStatus::InProgress);
     assert_eq!(r.case.task(task).map(|t| t.state), Some(TaskState::Claimed));
@@ -326,4 +326,31 @@ fn clocks_count_working_days_across_national_day_and_its_make_up_saturday() {
     case.apply(&c);
     let moved = case.extensions[0].new_due.expect("moved").with_timezone(&jiesu_domain::time::LOCAL);
     assert_eq!(moved.date_naive(), local(16, 0).date_naive());
+}
+
+#[test]
+fn the_desk_and_the_lead_bureau_read_the_number_and_no_one_else() {
+    let mut r = Run::new();
+    let (_, lead) = r.lead();
+    let next = r.case.routing.candidates[1].bureau.clone();
+    assert!(r.case.request.submitted.contact.phone.is_some(), "the fixture has a phone");
+    r.does(&of(&lead), Command::RevealPhone);
+    r.does(&operator(), Command::RevealPhone);
+    assert!(matches!(
+        r.try_do(Caller::Staff(&of(&next)), Command::RevealPhone),
+        Err(WorkflowError::Forbidden(_) | WorkflowError::NotFound(_))
+    ));
+    assert_eq!(
+        r.events.iter().filter(|e| matches!(e, EventKind::PhoneRevealed)).count(),
+        2,
+        "each reading recorded"
+    );
+
+    // A confidential caller's number is the desk's alone.
+    r.case.request.submitted.contact.confidential = true;
+    assert!(matches!(
+        r.try_do(Caller::Staff(&of(&lead)), Command::RevealPhone),
+        Err(WorkflowError::Forbidden(_))
+    ));
+    r.does(&operator(), Command::RevealPhone);
 }

@@ -103,7 +103,7 @@ fn a_meeting_whose_request_was_closed_meanwhile_lapses_without_raising_anything(
     c.by(&operator, place, at(9, 28, 11, 0));
     let (task, _) = c.lead();
     c.by(&of(&water), Command::Claim { task }, at(9, 28, 11, 30));
-    c.by(&of(&water), Command::Resolve { task, result: note("已修复") }, at(9, 28, 15, 0));
+    c.by(&of(&water), Command::Resolve { task, result: note("已修复"), photos: vec![] }, at(9, 28, 15, 0));
     c.by(&operator, Command::ReviewResolution { approve: true, note: None }, at(9, 28, 16, 0));
     let visit =
         Command::RecordVisit { solved: true, satisfaction: Some(Satisfaction::Satisfied), comment: None };

@@ -35,21 +35,21 @@
 //! `openapi::staff` gathers them; the binary adds the hotline's part and serves the whole at
 //! `/api/v1/openapi.json`.
 
-mod case_view;
+pub(crate) mod case_view;
 mod desk;
 mod disclaims;
-mod errors;
+pub(crate) mod errors;
 mod escalation_view;
 mod escalations;
-mod extract;
+pub(crate) mod extract;
 mod meetings;
 pub mod openapi;
-mod paging;
-mod progress;
-mod requests;
+pub(crate) mod paging;
+pub(crate) mod progress;
+pub(crate) mod requests;
 mod rules;
-mod tasks;
-mod view;
+pub(crate) mod tasks;
+pub(crate) mod view;
 
 use std::sync::Arc;
 

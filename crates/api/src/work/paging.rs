@@ -14,7 +14,7 @@ const MAX_SIZE: u32 = 200;
 
 /// A page as asked for.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Asked {
+pub(crate) struct Asked {
     pub page: Page,
     /// The page number, when asked for by number (or by nothing: the first).
     pub number: Option<u32>,

@@ -21,7 +21,7 @@ use crate::ApiError;
 use crate::error::ErrorBody;
 use crate::staff::Staff;
 
-async fn request_id<S: Store + Cases>(
+pub(crate) async fn request_id<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     raw: &str,
@@ -30,7 +30,7 @@ async fn request_id<S: Store + Cases>(
     Ok(api.workflow.request_for(me, &tracking).await?)
 }
 
-pub(super) async fn case_answer<S: Store + Cases>(
+pub(crate) async fn case_answer<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     request: RequestId,
@@ -40,7 +40,7 @@ pub(super) async fn case_answer<S: Store + Cases>(
 }
 
 /// The answer for a case already loaded (an action's result): its history and linked briefs.
-pub(super) async fn case_view_of<S: Store + Cases>(
+pub(crate) async fn case_view_of<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     case: Case,

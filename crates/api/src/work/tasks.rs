@@ -118,7 +118,7 @@ pub struct TaskDetail {
     pub case: CaseView,
 }
 
-pub(super) async fn task_view<S: Store + Cases>(
+pub(crate) async fn task_view<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     id: TaskId,
@@ -129,7 +129,7 @@ pub(super) async fn task_view<S: Store + Cases>(
 }
 
 /// The answer for a task whose case is already loaded (an action's result).
-pub(super) async fn task_view_of<S: Store + Cases>(
+pub(crate) async fn task_view_of<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     id: TaskId,
@@ -174,7 +174,7 @@ pub(super) async fn act<S: Store + Cases>(
 }
 
 /// Runs a command on the task, logging a refusal; the case as the command left it.
-pub(super) async fn commit<S: Store + Cases>(
+pub(crate) async fn commit<S: Store + Cases>(
     api: &WorkApi<S>,
     me: &Principal,
     id: TaskId,
@@ -236,7 +236,7 @@ pub(super) async fn resolve<S: Store + Cases>(
     JsonBody(b): JsonBody<ResolveBody>,
 ) -> Result<Json<TaskDetail>, ApiError> {
     let result = required(&b.result, Note::parse)?;
-    act(&api, &me, task, Command::Resolve { task, result }).await
+    act(&api, &me, task, Command::Resolve { task, result, photos: Vec::new() }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -41,10 +41,15 @@ pub(crate) fn progress(
     Ok(())
 }
 
-pub(crate) fn resolve(d: &mut Draft, id: TaskId, result: Note) -> Result<(), WorkflowError> {
+pub(crate) fn resolve(
+    d: &mut Draft,
+    id: TaskId,
+    result: Note,
+    photos: Vec<MediaUrl>,
+) -> Result<(), WorkflowError> {
     d.act(id, TaskAction::Resolve)?;
     let bureau = d.task(id)?.bureau.clone();
-    d.event(Some(id), EventKind::TaskResolved { bureau, result });
+    d.event(Some(id), EventKind::TaskResolved { bureau, result, photos });
     maybe_resolved(d)
 }
 

@@ -49,10 +49,11 @@ pub enum Command {
         note: Note,
         photos: Vec<MediaUrl>,
     },
-    /// 办结, with the result.
+    /// 办结, with the result and photos of it.
     Resolve {
         task: TaskId,
         result: Note,
+        photos: Vec<MediaUrl>,
     },
     /// 退单: "not ours".
     Disclaim {

@@ -92,9 +92,9 @@ pub fn decide(
             own_task(&d.case, p, task)?;
             bureau::progress(&mut d, task, note, photos)?
         }
-        (Caller::Staff(p), C::Resolve { task, result }) => {
+        (Caller::Staff(p), C::Resolve { task, result, photos }) => {
             own_task(&d.case, p, task)?;
-            bureau::resolve(&mut d, task, result)?
+            bureau::resolve(&mut d, task, result, photos)?
         }
         (Caller::Staff(p), C::Disclaim { task, reason, explanation }) => {
             own_task(&d.case, p, task)?;
@@ -139,10 +139,16 @@ pub fn decide(
             desk::record_visit(&mut d, by, solved, satisfaction, comment)?
         }
         (Caller::Staff(p), C::RevealPhone) => {
-            // The operators only: the number is what the desk calls back on. Bureau staff work
-            // through the platform and see it masked.
-            if !p.sees_confidential_callers() {
-                return Err(WorkflowError::Forbidden("only the dispatch desk reads a caller's number"));
+            // The roles that must call: the desk (it calls back, and for return visits) and the
+            // staff of the bureau now answering for the request (to ask the citizen on the spot),
+            // the latter never for a confidential (保密) caller. Everyone else sees it masked.
+            let contact = &d.case.request.submitted.contact;
+            let lead_bureau = d.case.active_lead().map(|t| &t.bureau);
+            let leads = p.bureau.as_ref().is_some_and(|b| Some(b) == lead_bureau) && !contact.confidential;
+            if !p.sees_confidential_callers() && !leads {
+                return Err(WorkflowError::Forbidden(
+                    "only the dispatch desk and the lead bureau read a caller's number",
+                ));
             }
             if d.case.request.submitted.contact.phone.is_none() {
                 return Err(WorkflowError::NotFound("phone number"));

@@ -63,7 +63,7 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             with_note(base, Some(note.as_str()), full, lang)
         }
         // The result is the citizen's answer: everyone sees it.
-        EventKind::TaskResolved { bureau, result } => {
+        EventKind::TaskResolved { bureau, result, .. } => {
             let base =
                 if zh { format!("{}已办结", b(bureau)) } else { format!("{} resolved it", b(bureau)) };
             with_note(base, Some(result.as_str()), true, lang)
