@@ -1,4 +1,4 @@
-# Sourced by scripts/reads and scripts/lifecycle, in their work directory, with BIN and the
+# Sourced by scripts/reads, scripts/lifecycle and scripts/pages, in their work directory, with BIN and the
 # store's settings exported: `fill_history MODE REQUESTS` migrates the store and fills it with
 # `jiesu generate-history --requests REQUESTS`, printing how long that took.
 #

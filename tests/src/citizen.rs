@@ -47,3 +47,27 @@ pub async fn post_visit(base: &str, form: &[(&str, &str)]) -> (StatusCode, Strin
         .expect("POST /track/visit");
     (resp.status(), resp.text().await.expect("page"))
 }
+
+/// Reports a request on the web form (as its multipart POST), with the phone 138 1234 5678, in
+/// Pingshan street; answers the tracking number.
+pub async fn report_on_web(base: &str, category: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("form_token", uuid::Uuid::now_v7().to_string())
+        .text("category", category.to_owned())
+        .text("kind", "help")
+        .text("description", "六联路口排水管道堵塞，下雨天积水很深")
+        .text("address", "坪山街道六联路口")
+        .text("lat", "22.6967")
+        .text("lon", "114.3465")
+        .text("phone", "13812345678");
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/requests"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST /requests");
+    assert_eq!(resp.status(), StatusCode::OK, "the form is accepted");
+    let page = resp.text().await.expect("page");
+    let at = page.find("id=\"tracking\">").expect("the received page") + "id=\"tracking\">".len();
+    page[at..at + 14].replace('-', "")
+}

@@ -8,6 +8,7 @@ pub mod chaos;
 pub mod citizen;
 pub mod client;
 pub mod lifecycle;
+pub mod pages;
 pub mod peers;
 pub mod process;
 pub mod proxy;

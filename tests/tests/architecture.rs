@@ -47,6 +47,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("jiesu-channels", Layer::Adapter),
     ("jiesu-api", Layer::Adapter),
     ("jiesu-media", Layer::Adapter),
+    ("jiesu-assets", Layer::Adapter),
     ("jiesu", Layer::Binary),
     ("jiesu-testkit", Layer::Tests),
     ("jiesu-e2e", Layer::Tests),
@@ -59,8 +60,9 @@ const IO_CRATES: &[&str] = &["sqlx", "lapin", "axum", "hyper", "tokio", "reqwest
 const ADAPTER_CRATES: &[&str] = &["sqlx", "lapin", "axum", "hyper", "reqwest", "tower", "maud"];
 
 /// Adapters that other adapters may build on: the SQL plumbing both stores and the local queue
-/// share, and the photo store the web form and the staff API share. Never a channel or a store.
-const SHARED_ADAPTERS: &[&str] = &["jiesu-sql", "jiesu-media"];
+/// share, the photo store the web form and the staff API share, and the pages' static files.
+/// Never a channel or a store.
+const SHARED_ADAPTERS: &[&str] = &["jiesu-sql", "jiesu-media", "jiesu-assets"];
 
 struct Graph {
     /// Package name → names of its normal (non-dev, non-build) dependencies.

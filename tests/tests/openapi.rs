@@ -4,7 +4,8 @@
 //! What the document covers (the rule): every route under `/api/` (the staff API) and under
 //! `/hotline/` (the call centre's API), except the document itself. The other routes are not
 //! APIs with a JSON contract of their own: the citizens' pages (`/`, `/requests`, `/track`,
-//! `/media/...`), Open311 (described by its own GeoReport v2 standard), the WeChat callback
+//! `/media/...`), the staff pages (`/staff/...`, HTML forms over the same handlers) and their
+//! static files (`/assets/...`), Open311 (described by its own GeoReport v2 standard), the WeChat callback
 //! (WeChat's XML protocol), and `/healthz`, `/readyz`, `/metrics`.
 
 use std::collections::BTreeSet;
@@ -183,6 +184,7 @@ async fn full_router() -> axum::Router {
         auth: jiesu_auth::Auth::new(store, jiesu_auth::AuthSettings::default()),
         work: Arc::new(work),
         ops,
+        key: jiesu_domain::secret::test_key(),
     };
     let settings = HttpSettings {
         body_limit: 1 << 20,

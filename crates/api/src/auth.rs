@@ -250,7 +250,7 @@ fn user(p: &Principal) -> User {
 }
 
 /// The session cookie; an empty value with `Max-Age=0` deletes it.
-fn cookie(token: &str, max_age: i64, secure: bool) -> String {
+pub(crate) fn cookie(token: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
 }

@@ -318,7 +318,19 @@ impl UseBackends for Starter<'_> {
             });
             let ops = jiesu_api::ops::Ops { queue: queue.clone(), checks: roles.ready_checks(), metrics };
             let router = crate::routes::router(
-                Context { store, district, open311, hotline, web, wechat, media, auth, work, ops },
+                Context {
+                    store,
+                    district,
+                    open311,
+                    hotline,
+                    web,
+                    wechat,
+                    media,
+                    auth,
+                    work,
+                    ops,
+                    key: key.clone(),
+                },
                 HttpRoles { intake: roles.intake, api: roles.api },
                 &http,
             );

@@ -16,7 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use jiesu_api::{ApiError, Authenticator, auth, ops, work};
+use jiesu_api::{ApiError, Authenticator, auth, ops, pages, work};
 use jiesu_auth::Auth;
 use jiesu_channels::hotline::{self, Hotline};
 use jiesu_channels::open311::{self, Open311};
@@ -70,6 +70,8 @@ pub struct Context<S, Q> {
     pub work: Arc<work::WorkApi<S>>,
     /// Readiness and metrics.
     pub ops: ops::Ops<Q>,
+    /// Derives the staff pages' form tokens.
+    pub key: jiesu_domain::secret::ServerKey,
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`: the staff API's and the hotline API's,
@@ -103,6 +105,14 @@ pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + Rule
         app = app
             .merge(auth::routes(ctx.auth.clone(), settings.secure_cookies, settings.trusted_proxies.clone()))
             .merge(work::routes(ctx.work.clone()))
+            .merge(pages::routes(Arc::new(pages::Pages {
+                work: ctx.work.clone(),
+                auth: ctx.auth.clone(),
+                key: ctx.key.clone(),
+                secure_cookie: settings.secure_cookies,
+                trusted_proxies: settings.trusted_proxies.clone(),
+            })))
+            .merge(jiesu_assets::routes())
             .merge(work::openapi::routes(&openapi_document()));
     }
     // Every route can take a `Staff` argument: the extractor finds the sessions here.

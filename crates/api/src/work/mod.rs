@@ -14,6 +14,7 @@
 //! | `GET /api/v1/requests/{tracking}` | bureaus involved, district-wide roles |
 //! | `GET /api/v1/desk` (`queue`; paged) | operators, supervisors |
 //! | `POST /api/v1/requests/{tracking}/dispatch`, `/transfer`, `/review`, `/visit` | operators |
+//! | `POST /api/v1/requests/{tracking}/reveal-phone` | operators, the lead bureau (not a confidential caller) |
 //! | `POST /api/v1/requests/{tracking}/assists` | the lead bureau, operators |
 //! | `GET /api/v1/extensions`, `POST /api/v1/extensions/{id}/decision` | supervisors |
 //! | `GET /api/v1/escalations` (`trigger`, `state`, `older_than_hours`; paged), `GET /api/v1/escalations/{id}` | operators, supervisors |

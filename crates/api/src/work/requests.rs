@@ -257,11 +257,13 @@ pub struct Phone {
 
 /// Read the caller's full phone number (查看来电号码)
 ///
-/// For the desk's return visit by phone: staff pages show a phone's first three digits only.
-/// Every reading is recorded as a `phone_revealed` event in the request's history (who, when). A
-/// request without a phone answers 404.
+/// For the desk's call back and return visit by phone, and the lead bureau's call from the
+/// field: staff pages show a phone's first three digits only. Every reading is recorded as a
+/// `phone_revealed` event in the request's history (who, when). A request without a phone
+/// answers 404.
 ///
-/// Who: operators
+/// Who: operators; the staff of the bureau now leading the request, unless the caller asked for
+/// confidentiality
 #[utoipa::path(
     post, operation_id = "requests_reveal_phone", path = "/api/v1/requests/{tracking}/reveal-phone",
     tag = "dispatch desk", params(Tracking),

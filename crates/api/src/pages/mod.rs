@@ -1,0 +1,82 @@
+//! The staff's pages under `/staff`: sign-in, the bureau's inbox, the case page with its actions.
+//! Server-rendered with maud; htmx (vendored, `jiesu_assets`) boosts links and forms so a page
+//! swaps in place, and every page works without script.
+//!
+//! One place decides, two renderings: a page handler calls the same functions the JSON API's
+//! handlers call (`work::tasks::task_view`, `commit`, the store's scoped listings) and renders
+//! their view types (`TaskDetail`, `TaskItem`) as HTML. So a page reaches exactly what the API
+//! would: another bureau's task is "not found" on both.
+//!
+//! Sessions are the `jiesu_session` cookie (HttpOnly, SameSite=Strict) the sign-in form sets.
+//! Every state-changing form carries a token derived from the session (`FormToken`); a POST
+//! without it, or with another session's, is 403 and changes nothing (`session::Checked`).
+//!
+//! | page | who |
+//! |---|---|
+//! | `GET/POST /staff/login`, `POST /staff/logout`, `GET/POST /staff/password` | everyone |
+//! | `GET /staff` | everyone: their start page |
+//! | `GET /staff/inbox` (`tab`, filters, `after`) | bureau staff and admins: their bureau's tasks |
+//! | `GET /staff/tasks/{id}`, `POST /staff/tasks/{id}/{action}` | the task's bureau; district-wide roles read |
+//! | `GET /staff/desk` (`queue`, `after`), `GET /staff/requests/{tracking}`, `POST /staff/requests/{tracking}/{action}` | operators (supervisors and admins read) |
+
+mod actions;
+mod case;
+mod desk;
+mod inbox;
+mod layout;
+mod login;
+mod map;
+mod session;
+mod words;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jiesu_auth::Auth;
+use jiesu_domain::ports::{Accounts, Cases, Store};
+use jiesu_domain::secret::ServerKey;
+
+use crate::work::WorkApi;
+pub(crate) use session::Viewer;
+
+/// What the pages need.
+#[derive(Debug)]
+pub struct Pages<S> {
+    pub work: Arc<WorkApi<S>>,
+    pub auth: Auth<S>,
+    /// Derives each session's form token.
+    pub key: ServerKey,
+    /// Mark cookies `Secure` (the service is reached over https).
+    pub secure_cookie: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client at sign-in.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
+
+pub fn routes<S: Store + Cases + Accounts>(pages: Arc<Pages<S>>) -> Router {
+    Router::new()
+        .route("/staff", get(home::<S>))
+        .route("/staff/", get(home::<S>))
+        .route("/staff/login", get(login::form::<S>).post(login::submit::<S>))
+        .route("/staff/logout", post(login::logout::<S>))
+        .route("/staff/password", get(login::password_form::<S>).post(login::change_password::<S>))
+        .route("/staff/lang/{lang}", get(session::switch_language))
+        .route("/staff/inbox", get(inbox::inbox::<S>))
+        .route("/staff/tasks/{id}", get(case::task_page::<S>))
+        .route("/staff/tasks/{id}/{action}", post(actions::act::<S>))
+        .route("/staff/desk", get(desk::desk::<S>))
+        .route("/staff/requests/{tracking}", get(desk::request_page::<S>))
+        .route("/staff/requests/{tracking}/{action}", post(desk::act::<S>))
+        .with_state(pages)
+}
+
+/// Where each role starts its day: a bureau's staff at their inbox, the desk and supervisors at
+/// the desk's queues.
+async fn home<S: Store + Cases + Accounts>(viewer: Viewer<S>) -> Response {
+    let to = if viewer.me.bureau.is_some() { "/staff/inbox" } else { "/staff/desk" };
+    Redirect::to(to).into_response()
+}

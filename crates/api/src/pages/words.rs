@@ -1,0 +1,106 @@
+//! The pages' words for values the views carry as codes: clocks in working time, states,
+//! channels, kinds and urgencies, and the refusals of an action.
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::district::District;
+use jiesu_domain::left::{TimeLeft, time_left};
+use jiesu_domain::note::DisclaimReason;
+use jiesu_domain::request::{Channel, Kind, Urgency};
+use jiesu_domain::task::{TaskRole, TaskState};
+use jiesu_words::Lang;
+use jiesu_words::names::{
+    channel_name, disclaim_reason_name, kind_name, role_name, task_state_name, urgency_name,
+};
+use maud::{Markup, html};
+
+use crate::ApiError;
+use crate::work::view::Clock;
+
+pub(crate) fn channel(code: &str, lang: Lang) -> String {
+    Channel::parse(code).map_or_else(|| code.to_owned(), |c| channel_name(c, lang).to_owned())
+}
+
+pub(crate) fn kind(code: &str, lang: Lang) -> String {
+    Kind::parse(code).map_or_else(|| code.to_owned(), |k| kind_name(k, lang).to_owned())
+}
+
+pub(crate) fn urgency(code: &str, lang: Lang) -> String {
+    Urgency::parse(code).map_or_else(|| code.to_owned(), |u| urgency_name(u, lang).to_owned())
+}
+
+pub(crate) fn task_state(code: &str, lang: Lang) -> String {
+    TaskState::parse(code).map_or_else(|| code.to_owned(), |s| task_state_name(s, lang).to_owned())
+}
+
+pub(crate) fn role(code: &str, lang: Lang) -> String {
+    let r = if code == "assist" { TaskRole::Assist } else { TaskRole::Lead };
+    role_name(r, lang).to_owned()
+}
+
+pub(crate) fn disclaim_reason(code: &str, lang: Lang) -> String {
+    DisclaimReason::parse(code).map_or_else(|_| code.to_owned(), |r| disclaim_reason_name(r, lang).to_owned())
+}
+
+/// How urgent a running clock looks: late, less than a working day left, or fine.
+pub(crate) fn clock_class(d: &District, due: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
+    match time_left(d.calendar(), now, due) {
+        TimeLeft::Overdue(_) => "late",
+        TimeLeft::Left(w) if w.days == 0 => "soon",
+        TimeLeft::Left(_) => "ok",
+    }
+}
+
+/// A clock as a coloured badge: time left in working time while it runs, how it ended after.
+pub(crate) fn clock(d: &District, c: &Clock, now: DateTime<Utc>, lang: Lang) -> Markup {
+    let (class, text) = match c.state.as_str() {
+        "pending" => (
+            clock_class(d, c.due_at, now),
+            jiesu_words::time::time_left(time_left(d.calendar(), now, c.due_at), lang),
+        ),
+        "met" => ("done", lang.pick("按时完成", "met").to_owned()),
+        "missed" => ("late", lang.pick("超时", "missed").to_owned()),
+        _ => ("done", lang.pick("已停止", "stopped").to_owned()),
+    };
+    let due = jiesu_words::time::local_time(c.due_at, now, lang);
+    html! { span class={ "clock " (class) } title={ (lang.pick("期限 ", "due ")) (due) } { (text) } }
+}
+
+/// A refused action in the viewer's words (the API's message is English and for developers).
+pub(crate) fn refusal(e: &ApiError, lang: Lang) -> String {
+    let zh_en = match e.code {
+        "not_found" => ("没有找到该任务，或它不属于您的单位。", "No such task, or it is not your bureau's."),
+        "forbidden" => ("您的角色不能进行此操作。", "Your role cannot do this."),
+        "binding_task" => (
+            "本任务由协调会议确定，不能退单。",
+            "A coordination meeting gave this task to your bureau: it cannot be disclaimed.",
+        ),
+        "illegal_transition" | "wrong_status" => (
+            "任务当前的状态不允许此操作（可能已被他人处理），请刷新后查看。",
+            "The task's state does not allow this now (someone may have acted on it); reload to see.",
+        ),
+        "already_disclaimed" => {
+            ("本单位已经退过此单，不能再次退单。", "Your bureau has already disclaimed this request once.")
+        }
+        "extension_pending" => {
+            ("已有一项延期申请待审批。", "An extension request is already waiting for a decision.")
+        }
+        "already_involved" => ("该单位已在办理此诉求。", "That bureau is already working on this request."),
+        "unknown_bureau" => ("没有这个单位。", "There is no such bureau."),
+        "contended" => (
+            "该诉求正被他人同时处理，请重试。",
+            "Someone else was acting on this request at the same moment; try again.",
+        ),
+        "photo_too_large" => ("照片太大。", "A photo is too large."),
+        "unavailable" => {
+            ("系统暂时无法保存，请稍后再试。", "This cannot be saved just now; try again shortly.")
+        }
+        "invalid_field" | "invalid_form" => {
+            return match lang {
+                Lang::Zh => format!("填写的内容不符合要求：{}", e.message),
+                Lang::En => format!("Please check the form: {}", e.message),
+            };
+        }
+        _ => ("操作没有完成，请重试。", "That did not work; try again."),
+    };
+    lang.pick(zh_en.0, zh_en.1).to_owned()
+}

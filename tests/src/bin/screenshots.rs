@@ -1,0 +1,87 @@
+//! Screenshots of the staff pages for the README (`scripts/screenshots`): starts the application
+//! on a fresh embedded store with the sample district, reports a few requests as citizens do,
+//! signs a bureau clerk and an operator in through the sign-in form and photographs each page at
+//! desktop (1280 px) and phone (390 × 844) width, whole pages, into the directory given
+//! (default `docs/screenshots`). The files are what a district sees before installing.
+//!
+//!   screenshots [DIR]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fantoccini::{Client, Locator};
+use jiesu::Roles;
+use jiesu_domain::staff::StaffRole;
+use jiesu_e2e::Backend;
+use jiesu_e2e::browser::Browser;
+use jiesu_e2e::citizen::report_on_web;
+use jiesu_e2e::pages::{DESKTOP, PHONE, click, fill, sign_in, sign_out};
+
+/// Photographs the whole open page at `width` as `dir/name-width.png`.
+async fn shoot(c: &Client, dir: &Path, name: &str, (width, height): (u32, u32)) {
+    c.set_window_size(width, height).await.expect("resize");
+    let tall = c.execute("return document.documentElement.scrollHeight", vec![]).await.expect("height");
+    let tall = u32::try_from(tall.as_u64().unwrap_or(u64::from(height))).unwrap_or(height);
+    // The window's height includes the browser's own frame: a little more than the page.
+    c.set_window_size(width, (tall + 140).clamp(height, 6000)).await.expect("resize");
+    let png = c.screenshot().await.expect("screenshot");
+    let file = dir.join(format!("{name}-{width}.png"));
+    std::fs::write(&file, png).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    c.set_window_size(width, height).await.expect("resize");
+}
+
+async fn both(c: &Client, dir: &Path, name: &str) {
+    shoot(c, dir, name, DESKTOP).await;
+    shoot(c, dir, name, PHONE).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs/screenshots".into()));
+    std::fs::create_dir_all(&dir).expect("the screenshots' directory");
+    let backend = Backend::embedded().await;
+    let app = backend.start(Roles::ALL).await;
+    backend.add_staff("li.lei", StaffRole::BureauStaff, Some("water")).await;
+    backend.add_staff("han.meimei", StaffRole::Operator, None).await;
+    let mut reported = Vec::new();
+    for category in ["010105", "060101", "060102", "030301"] {
+        reported.push(report_on_web(&app.base, category).await);
+    }
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.expect("resize");
+
+    c.goto(&format!("{}/staff/login", app.base)).await.expect("open");
+    both(c, &dir, "staff-login").await;
+    sign_in(c, &app.base, "li.lei", "/staff/inbox").await;
+    // The dispatcher works asynchronously: wait for the tasks.
+    for _ in 0..100 {
+        c.goto(&format!("{}/staff/inbox", app.base)).await.expect("inbox");
+        if c.find_all(Locator::Css("#tasks li")).await.expect("rows").len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    both(c, &dir, "staff-inbox").await;
+    click(c, "#tasks li:last-child a.title").await;
+    click(c, "#claim").await;
+    fill(c, "#note", "已派人到现场查看，正在疏通。").await;
+    click(c, "#progress").await;
+    both(c, &dir, "staff-case").await;
+    c.execute("document.querySelectorAll('details').forEach(d => d.open = true)", vec![])
+        .await
+        .expect("open");
+    fill(c, "#result", "管道已疏通，积水已排除。").await;
+    click(c, "#resolve").await;
+    sign_out(c).await;
+
+    sign_in(c, &app.base, "han.meimei", "/staff").await;
+    click(c, "#queue-review").await;
+    both(c, &dir, "desk-queue").await;
+    click(c, "#requests li a.title").await;
+    both(c, &dir, "desk-request").await;
+    browser.close().await;
+    app.stop().await;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "screenshots of {} requests' pages written to {}", reported.len(), dir.display());
+}
