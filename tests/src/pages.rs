@@ -189,3 +189,17 @@ impl PageSession {
         (resp.status(), resp.text().await.expect("body"))
     }
 }
+
+/// Chooses `value` in the select `css`.
+pub async fn choose(c: &Client, css: &str, value: &str) {
+    let select = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    select.select_by_value(value).await.unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+}
+
+/// Clicks `css`, accepts the confirmation the page asks for, and waits for the next page.
+pub async fn click_confirmed(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("#main")).await.expect("a page with #main");
+    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+    c.accept_alert().await.expect("the confirmation");
+    wait_replaced(c, old).await;
+}

@@ -31,12 +31,7 @@ const CATEGORY: &str = "010105";
 /// The citizen reports on the web form; answers the tracking number.
 async fn report(c: &Client, base: &str) -> String {
     c.goto(&format!("{base}/")).await.expect("open the form");
-    c.find(Locator::Css("#category"))
-        .await
-        .expect("category")
-        .select_by_value(CATEGORY)
-        .await
-        .expect("choose");
+    pages::choose(c, "#category", CATEGORY).await;
     fill(c, "#description", "六联路口排水管道堵塞，下雨天积水很深").await;
     fill(c, "#address", "坪山街道六联路口").await;
     fill(c, "#lat", "22.6967").await;
@@ -100,17 +95,9 @@ async fn a_reported_request_is_claimed_disclaimed_claimed_and_resolved_through_t
     c.execute("document.querySelectorAll('details').forEach(d => d.open = true)", vec![])
         .await
         .expect("open");
-    c.find(Locator::Css("#reason"))
-        .await
-        .expect("reason")
-        .select_by_value("not_our_function")
-        .await
-        .expect("choose");
+    pages::choose(c, "#reason", "not_our_function").await;
     fill(c, "#explanation", "排水管道属城市管理部门养护范围").await;
-    let old = c.find(Locator::Css("#main")).await.expect("page");
-    c.find(Locator::Css("#disclaim")).await.expect("button").click().await.expect("click");
-    c.accept_alert().await.expect("confirm the disclaim");
-    pages::wait_replaced(c, old).await;
+    pages::click_confirmed(c, "#disclaim").await;
     assert!(text(c, "#flash").await.contains("已退单"));
     sign_out(c).await;
 

@@ -157,6 +157,11 @@ impl<DB: Database> Stmt<DB> {
         self
     }
 
+    /// The statement's text (for tests of how statements are assembled).
+    pub fn sql(&self) -> &str {
+        self.sql.as_str()
+    }
+
     /// The statement and its arguments, or the first value that would not encode.
     fn parts(self) -> Result<(SqlStr, DB::Arguments), sqlx::Error> {
         match self.error {

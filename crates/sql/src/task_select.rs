@@ -6,7 +6,7 @@
 //! a filter reads it.
 
 use chrono::{DateTime, Utc};
-use jiesu_domain::ports::{ClockWindow, Page, TaskFilter, TaskQuery};
+use jiesu_domain::ports::{ClockWindow, Page, Start, TaskFilter, TaskQuery};
 use jiesu_domain::staff::Scope;
 
 use crate::dialect::{DbTime, Dialect, Stmt};
@@ -39,6 +39,10 @@ pub(crate) struct TaskSelect {
     conditions: Vec<String>,
     params: Vec<Param>,
     keyset: Keyset,
+    /// The states asked for, one per branch when there are several (see `branches`).
+    states: Vec<&'static str>,
+    /// Listed by clock: the states are a plain condition then (the clocks give the order).
+    by_clock: bool,
 }
 
 impl TaskSelect {
@@ -64,16 +68,11 @@ impl TaskSelect {
         } else {
             from.to_owned()
         };
-        let mut s = Self { from, conditions: Vec::new(), params: Vec::new(), keyset };
+        let states = q.states.iter().map(|s| s.as_str()).collect();
+        let by_clock = q.clock.is_some();
+        let mut s = Self { from, conditions: Vec::new(), params: Vec::new(), keyset, states, by_clock };
         if let Some(bureau) = bureau {
             s.bound(Param::Text(bureau.as_str().to_owned()), |n| format!("t.bureau = ${n}"));
-        }
-        if !q.states.is_empty() {
-            // Written out, not bound: the states are the enum's own names (nothing a caller
-            // typed), and the planner sees that active tasks are a few in a hundred of the
-            // history rather than guessing for a list it cannot see.
-            let states: Vec<String> = q.states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-            s.conditions.push(format!("t.state IN ({})", states.join(", ")));
         }
         if let Some(window) = &q.clock {
             s.clock(window);
@@ -132,15 +131,60 @@ impl TaskSelect {
         u8::try_from(self.params.len() + 1).unwrap_or(u8::MAX)
     }
 
-    fn source(&self) -> String {
-        let conditions =
-            if self.conditions.is_empty() { "TRUE".to_owned() } else { self.conditions.join(" AND ") };
+    /// The state condition of each branch of the statement. States are written out, not bound:
+    /// they are the enum's own names (nothing a caller typed), and the planner sees that active
+    /// tasks are a few in a hundred of the history rather than guessing for a list it cannot see.
+    /// Several states newest first are one branch each (`t.state = 'claimed'`, ...), merged:
+    /// each branch walks the index (bureau, state, dispatched_at) in order and stops at the
+    /// page, where `t.state IN (...)` read every such task of the bureau and sorted them (87 ms
+    /// for the 办理中 tab of a bureau with 231,000 tasks on SQLite).
+    fn branches(&self) -> Vec<String> {
+        match self.states.as_slice() {
+            [] => vec![String::new()],
+            [one] => vec![format!("t.state = '{one}'")],
+            many if self.by_clock => {
+                let listed: Vec<String> = many.iter().map(|s| format!("'{s}'")).collect();
+                vec![format!("t.state IN ({})", listed.join(", "))]
+            }
+            many => many.iter().map(|s| format!("t.state = '{s}'")).collect(),
+        }
+    }
+
+    fn source(&self, state: &str) -> String {
+        let conditions: Vec<&str> =
+            self.conditions.iter().map(String::as_str).chain(Some(state).filter(|s| !s.is_empty())).collect();
+        let conditions = if conditions.is_empty() { "TRUE".to_owned() } else { conditions.join(" AND ") };
         format!("FROM {} WHERE {conditions}", self.from)
     }
 
-    /// The page's tasks, in the listing's order.
+    /// The page's tasks, in the listing's order. Several branches are merged: each gives its
+    /// page's worth in order (`SELECT * FROM (...)` around each, as SQLite wants for an ordered
+    /// member of a compound select), the union is ordered and cut again. A page at a non-zero
+    /// offset (page numbers, kept for old clients) stays one statement.
     pub fn page<DB: Dialect>(self, page: &Page) -> Stmt<DB> {
-        let sql = format!("SELECT t.* {}{}", self.source(), self.keyset.tail(page, self.next()));
+        let branches = self.branches();
+        let tail = self.keyset.tail(page, self.next());
+        let sql = match page.start {
+            Start::After(_) | Start::Offset(0) if branches.len() > 1 => {
+                let merged: Vec<String> = branches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| format!("SELECT * FROM (SELECT t.* {}{tail}) branch{i}", self.source(b)))
+                    .collect();
+                let limit = self.next() + if matches!(page.start, Start::After(_)) { 2 } else { 0 };
+                let (key, id) = (unprefixed(self.keyset.key), unprefixed(self.keyset.id));
+                let dir = if self.keyset.newest_first { " DESC" } else { "" };
+                format!(
+                    "SELECT * FROM ({}) merged ORDER BY {key}{dir}, {id}{dir} LIMIT ${limit}",
+                    merged.join(" UNION ALL ")
+                )
+            }
+            _ if branches.len() > 1 => {
+                let listed: Vec<String> = self.states.iter().map(|s| format!("'{s}'")).collect();
+                format!("SELECT t.* {}{tail}", self.source(&format!("t.state IN ({})", listed.join(", "))))
+            }
+            _ => format!("SELECT t.* {}{tail}", self.source(&branches[0])),
+        };
         Keyset::bind(page, self.bind(Stmt::assembled(sql)))
     }
 
@@ -149,9 +193,19 @@ impl TaskSelect {
     /// listing does. Unordered, PostgreSQL's generic plan for a common state (resolved: most of
     /// the history) is a sequential scan that stops at the cap, which reads the whole table for
     /// a bureau with fewer such tasks than the cap.
+    /// Several branches are counted each up to the cap and added (the caller caps the sum).
     pub fn count<DB: Dialect>(self, cap: u32) -> Stmt<DB> {
-        let (source, order) = (self.source(), self.keyset.order_by());
-        let sql = format!("SELECT count(*) FROM (SELECT 1 {source} {order} LIMIT ${}) listed", self.next());
+        let order = self.keyset.order_by();
+        let counts: Vec<String> = self
+            .branches()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let source = self.source(b);
+                format!("(SELECT count(*) FROM (SELECT 1 {source} {order} LIMIT ${}) listed{i})", self.next())
+            })
+            .collect();
+        let sql = format!("SELECT {}", counts.join(" + "));
         self.bind(Stmt::assembled(sql)).bind(i64::from(cap))
     }
 
@@ -164,6 +218,11 @@ impl TaskSelect {
         }
         s
     }
+}
+
+/// A column without its table's alias: how the merged branches' rows are named.
+fn unprefixed(column: &str) -> &str {
+    column.rsplit('.').next().unwrap_or(column)
 }
 
 /// Whether any of the filter's conditions is on the request.
@@ -180,7 +239,7 @@ mod tests {
 
     fn sql(q: &TaskQuery) -> String {
         let s = TaskSelect::new::<Sqlite>(&Scope::All, q).expect("in scope");
-        format!("SELECT t.* {}", s.source())
+        format!("SELECT t.* {}", s.source(&s.branches().join(" | ")))
     }
 
     #[test]
@@ -204,6 +263,38 @@ mod tests {
             "SELECT t.* FROM tasks t JOIN requests r ON r.id = t.request_id WHERE t.bureau = $1 \
              AND (r.area = $2 OR substr(r.area, 1, length($2) + 1) = $2 || '.') AND t.dispatched_at >= $3"
         );
+    }
+
+    #[test]
+    fn several_states_newest_first_are_merged_branches_each_walking_its_own_index_range() {
+        use jiesu_domain::task::TaskState;
+        let q = TaskQuery {
+            bureau: Some(BureauCode::parse("water").expect("code")),
+            states: vec![TaskState::Claimed, TaskState::DisclaimRequested],
+            ..TaskQuery::default()
+        };
+        let page = |p: &Page| {
+            let s = TaskSelect::new::<Sqlite>(&Scope::All, &q).expect("in scope");
+            s.page::<Sqlite>(p).sql().to_owned()
+        };
+        let branch = |i: usize, state: &str| {
+            format!(
+                "SELECT * FROM (SELECT t.* FROM tasks t WHERE t.bureau = $1 AND t.state = '{state}' \
+                 ORDER BY t.dispatched_at DESC, t.id DESC LIMIT $2 OFFSET $3) branch{i}"
+            )
+        };
+        assert_eq!(
+            page(&Page::first(30)),
+            format!(
+                "SELECT * FROM ({} UNION ALL {}) merged ORDER BY dispatched_at DESC, id DESC LIMIT $2",
+                branch(0, "claimed"),
+                branch(1, "disclaim_requested")
+            )
+        );
+        // A numbered page past the first stays one statement.
+        assert!(page(&Page::numbered(2, 30)).contains("t.state IN ('claimed', 'disclaim_requested')"));
+        let count = TaskSelect::new::<Sqlite>(&Scope::All, &q).expect("in scope").count::<Sqlite>(1000);
+        assert_eq!(count.sql().matches("LIMIT $2").count(), 2, "{}", count.sql());
     }
 
     #[test]

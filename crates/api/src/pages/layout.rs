@@ -26,6 +26,7 @@ pub(crate) struct Chrome<'a> {
 pub(crate) enum Section {
     Inbox,
     Desk,
+    Meetings,
     Account,
     None,
 }
@@ -75,6 +76,7 @@ pub(crate) fn page(c: Chrome<'_>, section: Section, title: &str, body: Markup) -
                                     a href="/staff/desk" aria-current=[current(Section::Desk)] { (lang.pick("分拨台", "Desk")) }
                                     a href="/staff/inbox" aria-current=[current(Section::Inbox)] { (lang.pick("全部任务", "All tasks")) }
                                 }
+                                a href="/staff/meetings" aria-current=[current(Section::Meetings)] { (lang.pick("协调会", "Meetings")) }
                             }
                             div.who {
                                 a href="/staff/password" aria-current=[current(Section::Account)] title=(role_name(me, lang)) {

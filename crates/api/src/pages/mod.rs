@@ -18,6 +18,7 @@
 //! | `GET /staff/inbox` (`tab`, filters, `after`) | bureau staff and admins: their bureau's tasks |
 //! | `GET /staff/tasks/{id}`, `POST /staff/tasks/{id}/{action}` | the task's bureau; district-wide roles read |
 //! | `GET /staff/desk` (`queue`, `after`), `GET /staff/requests/{tracking}`, `POST /staff/requests/{tracking}/{action}` | operators (supervisors and admins read) |
+//! | `GET /staff/meetings`, `GET /staff/meetings/{id}`, `POST /staff/meetings/{id}/{action}` | the convener's and invitees' staff, district-wide roles |
 
 mod actions;
 mod case;
@@ -26,6 +27,7 @@ mod inbox;
 mod layout;
 mod login;
 mod map;
+mod meetings;
 mod session;
 mod words;
 
@@ -36,7 +38,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiesu_auth::Auth;
-use jiesu_domain::ports::{Accounts, Cases, Store};
+use jiesu_domain::ports::{Accounts, Cases, Escalations, Store};
 use jiesu_domain::secret::ServerKey;
 
 use crate::work::WorkApi;
@@ -57,7 +59,7 @@ pub struct Pages<S> {
 
 pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
 
-pub fn routes<S: Store + Cases + Accounts>(pages: Arc<Pages<S>>) -> Router {
+pub fn routes<S: Store + Cases + Accounts + Escalations>(pages: Arc<Pages<S>>) -> Router {
     Router::new()
         .route("/staff", get(home::<S>))
         .route("/staff/", get(home::<S>))
@@ -71,6 +73,9 @@ pub fn routes<S: Store + Cases + Accounts>(pages: Arc<Pages<S>>) -> Router {
         .route("/staff/desk", get(desk::desk::<S>))
         .route("/staff/requests/{tracking}", get(desk::request_page::<S>))
         .route("/staff/requests/{tracking}/{action}", post(desk::act::<S>))
+        .route("/staff/meetings", get(meetings::list::<S>))
+        .route("/staff/meetings/{id}", get(meetings::page::<S>))
+        .route("/staff/meetings/{id}/{action}", post(meetings::act::<S>))
         .with_state(pages)
 }
 

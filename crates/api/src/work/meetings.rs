@@ -27,7 +27,7 @@ use crate::staff::{DistrictWide, Staff};
 
 /// Whether the staff member may see the meeting: district-wide roles, and the staff of the
 /// convener and of every invited bureau.
-fn may_see(me: &Principal, m: &Meeting) -> bool {
+pub(crate) fn may_see(me: &Principal, m: &Meeting) -> bool {
     me.is(DistrictWide::ROLES)
         || me.bureau.as_ref().is_some_and(|b| *b == m.convener || m.invitee(b).is_some())
 }
@@ -110,7 +110,7 @@ pub struct MeetingDetail {
     pub request: Option<RequestBrief>,
 }
 
-async fn meeting_view<S: Store + Cases + Escalations>(
+pub(crate) async fn meeting_view<S: Store + Cases + Escalations>(
     api: &WorkApi<S>,
     me: &Principal,
     id: MeetingId,
@@ -143,7 +143,7 @@ pub(super) async fn show<S: Store + Cases + Escalations>(
     meeting_view(&api, &me, id).await
 }
 
-async fn act_on_meeting<S: Store + Cases + Escalations>(
+pub(crate) async fn act_on_meeting<S: Store + Cases + Escalations>(
     api: &WorkApi<S>,
     me: &Principal,
     id: MeetingId,

@@ -161,6 +161,16 @@ pub async fn task_filters_each_narrow_the_listing_and_combine_with_the_rest<S: S
     let waiting = TaskQuery { states: vec![TaskState::Dispatched], ..filtered(near) };
     check(&store, &all, &waiting, &ids(&[1]), "dispatched, by category and area").await;
     check(&store, &theirs, &filtered(tracking(&seeded[0])), &[], "another bureau's tracking number").await;
+    // Several states newest first (the 办理中 tab): merged across states in one order, each
+    // state's tasks seeked from the cursor.
+    let both_states = vec![TaskState::Claimed, TaskState::Dispatched];
+    let either = TaskQuery { states: both_states.clone(), ..filtered(area("pingshan")) };
+    check(&store, &all, &either, &ids(&[0, 1, 2, 3, 4]), "claimed or dispatched, by area").await;
+    let either_mine = TaskQuery { states: both_states, ..TaskQuery::default() };
+    check(&store, &mine, &either_mine, &ids(&[0, 2, 4, 5]), "a bureau's claimed or dispatched").await;
+    let (second, third) = (TaskState::DisclaimRequested, TaskState::Resolved);
+    let none_yet = TaskQuery { states: vec![second, third], ..TaskQuery::default() };
+    check(&store, &all, &none_yet, &[], "states no task is in").await;
     // Admitted alike, each task's first clock falls due as long after its admission.
     let urgent = TaskQuery { clock: Some(ClockWindow::any()), ..filtered(category("0101")) };
     let by_clock = soonest_first(&seeded, &[0, 1, 4]);
