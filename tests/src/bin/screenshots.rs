@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use fantoccini::{Client, Locator};
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
-use jiesu_e2e::Backend;
 use jiesu_e2e::browser::Browser;
 use jiesu_e2e::citizen::report_on_web;
+use jiesu_e2e::client::LAMP;
 use jiesu_e2e::pages::{DESKTOP, PHONE, click, fill, sign_in, sign_out};
+use jiesu_e2e::staff::StaffClient;
+use jiesu_e2e::{Backend, Open311Client};
 
 /// Photographs the whole open page at `width` as `dir/name-width.png`.
 async fn shoot(c: &Client, dir: &Path, name: &str, (width, height): (u32, u32)) {
@@ -35,6 +37,33 @@ async fn both(c: &Client, dir: &Path, name: &str) {
     shoot(c, dir, name, PHONE).await;
 }
 
+/// The lamp request disclaimed by each of its three candidates (through the API): the escalation
+/// service calls a coordination meeting. Answers its id.
+async fn called_meeting(backend: &Backend, base: &str, key: &str) -> String {
+    let candidates =
+        [("urban-management", "um-staff"), ("street-kengzi", "sk-staff"), ("service-centre", "sc-staff")];
+    for (bureau, name) in candidates {
+        backend.add_staff(name, StaffRole::BureauStaff, Some(bureau)).await;
+    }
+    let citizen = Open311Client::new(base, key);
+    let tracking = citizen.post(&LAMP, None).await.expect("POST").id();
+    citizen.wait_for(&tracking, std::time::Duration::from_secs(15)).await;
+    for (bureau, name) in candidates {
+        let who = StaffClient::login(base, name).await;
+        let task = who.task_for(&tracking, "dispatched").await.unwrap_or_else(|| panic!("{bureau}'s task"));
+        let why =
+            serde_json::json!({ "reason": "not_our_function", "explanation": "路灯不属于本单位管养范围" });
+        who.ok(&format!("/api/v1/tasks/{task}/disclaim"), why).await;
+    }
+    let desk = StaffClient::login(base, "han.meimei").await;
+    let case = desk
+        .get_until(&format!("/api/v1/requests/{tracking}"), |c| {
+            c["meetings"].as_array().is_some_and(|m| !m.is_empty())
+        })
+        .await;
+    case["meetings"][0]["id"].as_str().expect("meeting id").to_owned()
+}
+
 #[tokio::main]
 async fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs/screenshots".into()));
@@ -43,10 +72,12 @@ async fn main() {
     let app = backend.start(Roles::ALL).await;
     backend.add_staff("li.lei", StaffRole::BureauStaff, Some("water")).await;
     backend.add_staff("han.meimei", StaffRole::Operator, None).await;
+    let key = backend.api_key("screenshots").await;
     let mut reported = Vec::new();
     for category in ["010105", "060101", "060102", "030301"] {
         reported.push(report_on_web(&app.base, category).await);
     }
+    let meeting = called_meeting(&backend, &app.base, &key).await;
     let browser = Browser::start().await;
     let c = &browser.client;
     c.set_window_size(DESKTOP.0, DESKTOP.1).await.expect("resize");
@@ -80,6 +111,10 @@ async fn main() {
     both(c, &dir, "desk-queue").await;
     click(c, "#requests li a.title").await;
     both(c, &dir, "desk-request").await;
+    sign_out(c).await;
+
+    sign_in(c, &app.base, "sk-staff", &format!("/staff/meetings/{meeting}")).await;
+    both(c, &dir, "meeting").await;
     browser.close().await;
     app.stop().await;
     let mut out = std::io::stdout().lock();

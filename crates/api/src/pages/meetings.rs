@@ -103,7 +103,7 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
                             span { (lang.pick("召集：", "Convener: ")) (lang.pick(&m.convener.name, &m.convener.name_en)) }
                             span { (place(m, lang)) }
                             span.tag { (state_name(&m.state, lang)) }
-                            span { (lang.pick("工单 ", "Request ")) (m.agenda.tracking) }
+                            span { (lang.pick("工单 ", "Request ")) (grouped(&m.agenda.tracking)) }
                         }
                     }
                 }
@@ -119,6 +119,11 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
 #[derive(Debug, Deserialize)]
 pub(crate) struct Done {
     done: Option<String>,
+}
+
+/// A tracking number grouped for reading out (as stored if it is not one).
+fn grouped(tracking: &str) -> String {
+    jiesu_domain::ids::TrackingNumber::parse(tracking).map_or_else(|_| tracking.to_owned(), |t| t.grouped())
 }
 
 fn parse_id(raw: &str) -> Option<MeetingId> {
@@ -204,7 +209,7 @@ fn meeting_body(
                 }
                 section.card.o4 aria-labelledby="h-agenda" {
                     h2 #h-agenda { (lang.pick("议程", "Agenda")) }
-                    p { (lang.pick("工单 ", "Request ")) strong { (m.agenda.tracking) } }
+                    p { (lang.pick("工单 ", "Request ")) strong { (grouped(&m.agenda.tracking)) } }
                     @if let Some(r) = &detail.request { p style="white-space:pre-wrap" { (r.description) } }
                     @if !m.agenda.photos.is_empty() {
                         div.photos {
