@@ -342,25 +342,25 @@ fn actions(d: &District, v: &Viewer<impl Sized>, t: &TaskDetail) -> Markup {
                 @if task.state == "claimed" {
                     details.act open {
                         summary { (lang.pick("反馈进展", "Report progress")) }
-                        form #progress-form method="post" action={ (base) "/progress" } enctype="multipart/form-data" {
-                            (csrf)
-                            label for="note" { (lang.pick("进展情况", "What has been done")) }
-                            textarea #note name="note" maxlength="2000" required {}
-                            label for="progress-photos" { (lang.pick("现场照片", "Photos")) " " span.hint { (lang.pick("最多 3 张", "up to 3")) } }
-                            input #progress-photos type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple;
-                            div.actions { button #progress type="submit" { (lang.pick("提交进展", "Save progress")) } }
-                        }
+                        (with_photos(lang, &csrf, &base, PhotoAction {
+                            action: "progress",
+                            field: "note",
+                            label: lang.pick("进展情况", "What has been done"),
+                            hint: None,
+                            photos: lang.pick("现场照片", "Photos"),
+                            button: lang.pick("提交进展", "Save progress"),
+                        }))
                     }
                     details.act {
                         summary { (lang.pick("办结", "Resolve")) }
-                        form #resolve-form method="post" action={ (base) "/resolve" } enctype="multipart/form-data" {
-                            (csrf)
-                            label for="result" { (lang.pick("办理结果", "Result")) " " span.hint { (lang.pick("将告知群众", "shown to the citizen")) } }
-                            textarea #result name="result" maxlength="2000" required {}
-                            label for="resolve-photos" { (lang.pick("结果照片", "Photos of the result")) " " span.hint { (lang.pick("最多 3 张", "up to 3")) } }
-                            input #resolve-photos type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple;
-                            div.actions { button #resolve type="submit" { (lang.pick("确认办结", "Resolve")) } }
-                        }
+                        (with_photos(lang, &csrf, &base, PhotoAction {
+                            action: "resolve",
+                            field: "result",
+                            label: lang.pick("办理结果", "Result"),
+                            hint: Some(lang.pick("将告知群众", "shown to the citizen")),
+                            photos: lang.pick("结果照片", "Photos of the result"),
+                            button: lang.pick("确认办结", "Resolve"),
+                        }))
                     }
                     details.act {
                         summary { (lang.pick("申请延期", "Ask for more time")) }
@@ -393,6 +393,29 @@ fn actions(d: &District, v: &Viewer<impl Sized>, t: &TaskDetail) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A form of text and up to three photos (a progress note, a resolution).
+struct PhotoAction<'a> {
+    action: &'a str,
+    field: &'a str,
+    label: &'a str,
+    hint: Option<&'a str>,
+    photos: &'a str,
+    button: &'a str,
+}
+
+fn with_photos(lang: Lang, csrf: &Markup, base: &str, a: PhotoAction<'_>) -> Markup {
+    html! {
+        form id={ (a.action) "-form" } method="post" action={ (base) "/" (a.action) } enctype="multipart/form-data" {
+            (csrf)
+            label for=(a.field) { (a.label) @if let Some(h) = a.hint { " " span.hint { (h) } } }
+            textarea id=(a.field) name=(a.field) maxlength="2000" required {}
+            label for={ (a.action) "-photos" } { (a.photos) " " span.hint { (lang.pick("最多 3 张", "up to 3")) } }
+            input id={ (a.action) "-photos" } type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple;
+            div.actions { button id=(a.action) type="submit" { (a.button) } }
         }
     }
 }

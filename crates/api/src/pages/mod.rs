@@ -23,6 +23,7 @@
 mod actions;
 mod case;
 mod desk;
+mod desk_act;
 mod inbox;
 mod layout;
 mod login;
@@ -72,7 +73,7 @@ pub fn routes<S: Store + Cases + Accounts + Escalations>(pages: Arc<Pages<S>>) -
         .route("/staff/tasks/{id}/{action}", post(actions::act::<S>))
         .route("/staff/desk", get(desk::desk::<S>))
         .route("/staff/requests/{tracking}", get(desk::request_page::<S>))
-        .route("/staff/requests/{tracking}/{action}", post(desk::act::<S>))
+        .route("/staff/requests/{tracking}/{action}", post(desk_act::act::<S>))
         .route("/staff/meetings", get(meetings::list::<S>))
         .route("/staff/meetings/{id}", get(meetings::page::<S>))
         .route("/staff/meetings/{id}/{action}", post(meetings::act::<S>))
