@@ -129,8 +129,13 @@ fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 impl PageSession {
-    /// Signs in through the sign-in form, as a browser does.
+    /// Signs in through the sign-in form, as a browser does, with the tests' password.
     pub async fn sign_in(base: &str, username: &str) -> Self {
+        Self::sign_in_with(base, username, PASSWORD).await
+    }
+
+    /// Signs in through the sign-in form with this password.
+    pub async fn sign_in_with(base: &str, username: &str, password: &str) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
@@ -144,7 +149,7 @@ impl PageSession {
             .header(reqwest::header::COOKIE, format!("jiesu_login={login}"))
             .form(&[
                 ("username", username),
-                ("password", PASSWORD),
+                ("password", password),
                 ("csrf", &token),
                 ("next", "/staff/inbox"),
             ])

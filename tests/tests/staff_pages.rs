@@ -16,6 +16,7 @@ use jiesu_e2e::browser::Browser;
 use jiesu_e2e::pages::{self, PageSession, assert_accessible, click, fill, sign_in, sign_out, text};
 use jiesu_e2e::staff::StaffClient;
 use reqwest::StatusCode;
+use serde_json::json;
 
 jiesu_e2e::e2e_on_both_backends!(
     a_reported_request_is_claimed_disclaimed_claimed_and_resolved_through_the_pages,
@@ -71,6 +72,8 @@ async fn a_reported_request_is_claimed_disclaimed_claimed_and_resolved_through_t
     c.set_window_size(pages::DESKTOP.0, pages::DESKTOP.1).await.expect("resize");
 
     let tracking = report(c, &app.base).await;
+    c.goto(&format!("{}/staff/login", app.base)).await.expect("open");
+    assert_accessible(c, "the sign-in page").await;
 
     // The water bureau's clerk: sent to sign in, then back to the inbox.
     sign_in(c, &app.base, "water.li", "/staff/inbox").await;
@@ -253,6 +256,35 @@ async fn another_bureau_reaches_nothing_by_url_and_a_form_without_its_token_chan
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, after) = desk.get(&format!("/api/v1/requests/{tracking}")).await;
     assert_eq!(after["tasks"][0]["state"], "claimed");
+
+    // Changing one's own password: the current one is checked, and the change ends the session.
+    let form = |current: &'static str| {
+        [
+            ("csrf", own.csrf.clone()),
+            ("current", current.to_owned()),
+            ("new", "a new long passphrase".into()),
+            ("repeat", "a new long passphrase".into()),
+        ]
+    };
+    let wrong = form("not my password");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = own.post("/staff/password", &wrong).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+    assert!(page.contains("当前密码不正确"));
+    let right = form(jiesu_e2e::staff::PASSWORD);
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _) = own.post("/staff/password", &right).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = own.get("/staff/inbox").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the session ended with the old password");
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({ "username": "water.li", "password": "a new long passphrase" }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(login.status(), StatusCode::OK, "the new password signs in");
+    let own = PageSession::sign_in_with(&app.base, "water.li", "a new long passphrase").await;
 
     // Signing out ends the session: its token is worthless afterwards.
     let (status, _) = own.post("/staff/logout", &[("csrf", own.csrf.as_str())]).await;

@@ -127,7 +127,7 @@ pub(crate) fn case_body(d: &District, v: &Viewer<impl Sized>, case: &CaseView, f
     let b = &r.brief;
     // The clocks shown: the task's, else the lead's.
     let clocks = task.or_else(|| case.tasks.iter().rev().find(|t| t.role == "lead"));
-    let category = b.category.as_ref().map(|c| c.name.clone().unwrap_or_else(|| c.code.clone()));
+    let category = b.category.as_ref().map(|c| words::category(d, c, lang));
     let area = b.area.as_ref().and_then(|a| AreaCode::parse(&a.code).ok());
     let point = b.lat.zip(b.long);
     html! {
@@ -177,7 +177,7 @@ pub(crate) fn case_body(d: &District, v: &Viewer<impl Sized>, case: &CaseView, f
                     dl.facts style="margin-top:.75rem" {
                         (fact(lang.pick("受理时间", "Received"), html! { (local_time(b.received_at, now, lang)) }))
                         @if let Some(addr) = &b.address { (fact(lang.pick("地址", "Address"), html! { (addr) })) }
-                        @if let Some(a) = &b.area { (fact(lang.pick("所属区域", "Area"), html! { (a.name.clone().unwrap_or_else(|| a.code.clone())) })) }
+                        @if let Some(a) = &b.area { (fact(lang.pick("所属区域", "Area"), html! { (words::area(d, &a.code, lang)) })) }
                         (fact(lang.pick("来电人", "Caller"), caller(v, case, base, phone)))
                     }
                     @if let Some(m) = map::area_map(d, area.as_ref(), point, lang) { div style="margin-top:.75rem" { (m) } }
@@ -271,7 +271,7 @@ fn routing(d: &District, case: &CaseView, lang: Lang) -> Markup {
         section.card.o5 aria-labelledby="h-routing" {
             h2 #h-routing { (lang.pick("分派依据", "Why it came here")) }
             @if let Some(p) = &r.placement {
-                p.small { (lang.pick("区域：", "Area: ")) (p.area_name.clone().unwrap_or_else(|| p.area.clone())) }
+                p.small { (lang.pick("区域：", "Area: ")) (words::area(d, &p.area, lang)) }
             }
             ol.candidates #candidates {
                 @for c in &r.candidates {

@@ -11,6 +11,7 @@ use jiesu_domain::request::RequestStatus;
 use jiesu_domain::staff::Scope;
 use jiesu_domain::task::TaskState;
 use jiesu_words::Lang;
+use jiesu_words::names::category_name;
 use jiesu_words::time::local_time;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -93,6 +94,8 @@ pub(super) fn desk_only(v: &Viewer<impl Sized>) -> Option<Response> {
 /// A row of a queue: the request, who leads it, and since when it waits.
 struct Row {
     brief: RequestBrief,
+    /// The category in the reader's language.
+    category: Option<String>,
     lead: Option<String>,
     waiting_since: DateTime<Utc>,
     /// For a held disclaim: the bureau that asked.
@@ -140,6 +143,7 @@ async fn rows<S: Store + Cases>(
         let rows = views
             .iter()
             .map(|v| Row {
+                category: v.request.submitted.category.as_ref().and_then(|c| category_name(&d, c, lang)),
                 brief: view::request_brief(&d, &v.request),
                 lead: jiesu_domain::task::current_lead(&v.tasks)
                     .map(|t| jiesu_words::bureau_name(&d, &t.bureau, lang)),
@@ -159,6 +163,7 @@ async fn rows<S: Store + Cases>(
     let rows = listed
         .iter()
         .map(|l| Row {
+            category: l.request.submitted.category.as_ref().and_then(|c| category_name(&d, c, lang)),
             brief: view::request_brief(&d, &l.request),
             lead: Some(jiesu_words::bureau_name(&d, &l.task.bureau, lang)),
             waiting_since: l.task.updated_at,
@@ -194,7 +199,7 @@ fn queue_page(v: &Viewer<impl Sized>, queue: Queue, rows: &[Row], next: Option<&
                 @for r in rows {
                     li {
                         a.title href={ "/staff/requests/" (r.brief.tracking) } {
-                            (r.brief.category.as_ref().map(|c| c.name.clone().unwrap_or_else(|| c.code.clone())).unwrap_or_else(|| lang.pick("未分类", "Uncategorized").to_owned()))
+                            (r.category.clone().unwrap_or_else(|| lang.pick("未分类", "Uncategorized").to_owned()))
                             " " span.muted.small { (r.brief.tracking_grouped) }
                         }
                         p.desc { (r.brief.description) }

@@ -298,8 +298,8 @@ fn row(d: &District, t: &TaskItem, now: DateTime<Utc>, lang: Lang) -> Markup {
         .filter(running)
         .or(task.resolution.as_ref().filter(running))
         .or(task.resolution.as_ref());
-    let category = r.category.as_ref().map(|c| c.name.clone().unwrap_or_else(|| c.code.clone()));
-    let place = r.area.as_ref().and_then(|a| a.name.clone()).or_else(|| r.address.clone());
+    let category = r.category.as_ref().map(|c| words::category(d, c, lang));
+    let place = r.area.as_ref().map(|a| words::area(d, &a.code, lang)).or_else(|| r.address.clone());
     html! {
         li.task {
             div style="display:flex;justify-content:space-between;gap:.5rem;align-items:flex-start" {

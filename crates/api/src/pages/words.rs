@@ -2,6 +2,8 @@
 //! channels, kinds and urgencies, and the refusals of an action.
 
 use chrono::{DateTime, Utc};
+use jiesu_domain::area::AreaCode;
+use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::left::{TimeLeft, time_left};
 use jiesu_domain::note::DisclaimReason;
@@ -9,12 +11,13 @@ use jiesu_domain::request::{Channel, Kind, Urgency};
 use jiesu_domain::task::{TaskRole, TaskState};
 use jiesu_words::Lang;
 use jiesu_words::names::{
-    channel_name, disclaim_reason_name, kind_name, role_name, task_state_name, urgency_name,
+    area_name, category_name, channel_name, disclaim_reason_name, kind_name, role_name, task_state_name,
+    urgency_name,
 };
 use maud::{Markup, html};
 
 use crate::ApiError;
-use crate::work::view::Clock;
+use crate::work::view::{Clock, Named};
 
 pub(crate) fn channel(code: &str, lang: Lang) -> String {
     Channel::parse(code).map_or_else(|| code.to_owned(), |c| channel_name(c, lang).to_owned())
@@ -103,4 +106,18 @@ pub(crate) fn refusal(e: &ApiError, lang: Lang) -> String {
         _ => ("操作没有完成，请重试。", "That did not work; try again."),
     };
     lang.pick(zh_en.0, zh_en.1).to_owned()
+}
+
+/// A category the view names by code, in the reader's language (its code if the district no
+/// longer knows it).
+pub(crate) fn category(d: &District, c: &Named, lang: Lang) -> String {
+    CategoryCode::parse(&c.code)
+        .ok()
+        .and_then(|code| category_name(d, &code, lang))
+        .unwrap_or_else(|| c.code.clone())
+}
+
+/// An area the view names by code, in the reader's language.
+pub(crate) fn area(d: &District, code: &str, lang: Lang) -> String {
+    AreaCode::parse(code).map_or_else(|_| code.to_owned(), |a| area_name(d, &a, lang))
 }
