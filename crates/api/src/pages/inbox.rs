@@ -7,7 +7,7 @@
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
@@ -79,7 +79,7 @@ impl Tab {
         match self {
             Self::ToClaim => (vec![T::Dispatched], by_clock),
             Self::InHand => (vec![T::Claimed, T::DisclaimRequested], by_clock),
-            Self::DueSoon => (Vec::new(), Some(ClockWindow::due_soon(now, now + Duration::hours(24)))),
+            Self::DueSoon => (Vec::new(), Some(ClockWindow::due_soon(now, now + words::DUE_SOON))),
             Self::Overdue => (Vec::new(), Some(ClockWindow::overdue(now))),
             Self::Done => (vec![T::Resolved], None),
         }

@@ -1,11 +1,11 @@
 //! The pages' words for values the views carry as codes: clocks in working time, states,
 //! channels, kinds and urgencies, and the refusals of an action.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
-use jiesu_domain::left::{TimeLeft, time_left};
+use jiesu_domain::left::time_left;
 use jiesu_domain::note::DisclaimReason;
 use jiesu_domain::request::{Channel, Kind, Urgency};
 use jiesu_domain::task::{TaskRole, TaskState};
@@ -44,12 +44,17 @@ pub(crate) fn disclaim_reason(code: &str, lang: Lang) -> String {
     DisclaimReason::parse(code).map_or_else(|_| code.to_owned(), |r| disclaim_reason_name(r, lang).to_owned())
 }
 
-/// How urgent a running clock looks: late, less than a working day left, or fine.
-pub(crate) fn clock_class(d: &District, due: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
-    match time_left(d.calendar(), now, due) {
-        TimeLeft::Overdue(_) => "late",
-        TimeLeft::Left(w) if w.days == 0 => "soon",
-        TimeLeft::Left(_) => "ok",
+/// Within this of its end a running clock is "due soon": amber, and in the inbox's 即将超时 tab.
+pub(crate) const DUE_SOON: Duration = Duration::hours(24);
+
+/// How urgent a running clock looks: late, due soon, or fine (the same line the 即将超时 tab draws).
+pub(crate) fn clock_class(due: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
+    if due < now {
+        "late"
+    } else if due < now + DUE_SOON {
+        "soon"
+    } else {
+        "ok"
     }
 }
 
@@ -57,7 +62,7 @@ pub(crate) fn clock_class(d: &District, due: DateTime<Utc>, now: DateTime<Utc>) 
 pub(crate) fn clock(d: &District, c: &Clock, now: DateTime<Utc>, lang: Lang) -> Markup {
     let (class, text) = match c.state.as_str() {
         "pending" => (
-            clock_class(d, c.due_at, now),
+            clock_class(c.due_at, now),
             jiesu_words::time::time_left(time_left(d.calendar(), now, c.due_at), lang),
         ),
         "met" => ("done", lang.pick("按时完成", "met").to_owned()),
@@ -120,4 +125,18 @@ pub(crate) fn category(d: &District, c: &Named, lang: Lang) -> String {
 /// An area the view names by code, in the reader's language.
 pub(crate) fn area(d: &District, code: &str, lang: Lang) -> String {
     AreaCode::parse(code).map_or_else(|_| code.to_owned(), |a| area_name(d, &a, lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_is_amber_exactly_where_the_due_soon_tab_holds_it() {
+        let now = jiesu_domain::time::now();
+        assert_eq!(clock_class(now - Duration::minutes(1), now), "late");
+        assert_eq!(clock_class(now, now), "soon", "the window starts now");
+        assert_eq!(clock_class(now + DUE_SOON - Duration::seconds(1), now), "soon");
+        assert_eq!(clock_class(now + DUE_SOON, now), "ok", "and ends before now + DUE_SOON");
+    }
 }
