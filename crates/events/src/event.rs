@@ -110,6 +110,12 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         category_inferred: Option<InferredCategory>,
     },
+    /// The dispatch desk corrected the request's category before placing it.
+    RequestRecategorized {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<CategoryCode>,
+        to: CategoryCode,
+    },
     /// A consultation answered where it came in: closed on receipt, never dispatched.
     RequestAnswered {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +329,7 @@ impl EventKind {
         match self {
             Self::RequestReceived { .. } => "request_received",
             Self::RequestRouted { .. } => "request_routed",
+            Self::RequestRecategorized { .. } => "request_recategorized",
             Self::RequestAnswered { .. } => "request_answered",
             Self::TaskDispatched { .. } => "task_dispatched",
             Self::TaskAssigned { .. } => "task_assigned",

@@ -120,7 +120,7 @@ impl Life<'_> {
             let placed = note("根据来电人描述确定位置");
             self.act(
                 Caller::Staff(&operator),
-                Command::Dispatch { bureau: None, area: Some(area), note: Some(placed) },
+                Command::Dispatch { bureau: None, area: Some(area), category: None, note: Some(placed) },
             );
         }
         for _round in 0..4 {

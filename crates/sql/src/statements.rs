@@ -9,7 +9,8 @@ use jiesu_domain::escalation::EscalationState;
 /// Writes the request's part of a workflow change, if it is still at the version the change was
 /// decided on ($6).
 pub const UPDATE_REQUEST: &str =
-    "UPDATE requests SET status = $1, area = $2, routing = $3, updated_at = $4, version = version + 1
+    "UPDATE requests SET status = $1, area = $2, routing = $3, updated_at = $4, category = $7,
+         version = version + 1
      WHERE id = $5 AND version = $6";
 
 /// A new task, or a known one's state.

@@ -40,7 +40,8 @@ pub(crate) async fn write_change<B: Backend>(
             .bind(json(&ch.routing)?)
             .bind(DbTime(ch.updated_at))
             .bind(ch.request_id.as_uuid())
-            .bind(ch.expected_version),
+            .bind(ch.expected_version)
+            .bind(ch.category.as_ref().map(|c| c.as_str().to_owned())),
     )
     .await?;
     if updated == 0 {

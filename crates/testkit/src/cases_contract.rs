@@ -34,6 +34,7 @@ macro_rules! cases_contract {
             of_two_concurrent_commits_on_one_version_exactly_one_wins,
             a_second_disclaim_by_the_same_bureau_is_refused_by_the_database,
             a_whole_lifecycle_round_trips,
+            a_category_the_desk_corrects_is_stored_and_routes_again,
             tasks_are_found_only_within_the_scope,
             task_lists_filter_by_scope_state_and_overdue_clocks,
             the_desk_lists_requests_by_status,
@@ -115,6 +116,39 @@ async fn commit_known<S: Cases>(store: &S, before: &Case, c: &Change) -> Case {
     let worked_out = before.clone().committed(c).expect("a change without escalations is known here");
     assert_eq!(worked_out, after, "worked out = read back");
     after
+}
+
+/// Every candidate disclaims, so the request waits at the desk; the operator corrects its category
+/// and the rules place it again. The corrected category is what the store reads back (the worked
+/// out case, which applies the change's category, equals the loaded one).
+pub async fn a_category_the_desk_corrects_is_stored_and_routes_again<S: Store + Cases>(store: S) {
+    let mut case = stored(&store).await;
+    while let Some(lead) = case.active_lead().cloned() {
+        let disclaim = Command::Disclaim {
+            task: lead.id,
+            reason: DisclaimReason::NotOurFunction,
+            explanation: note("不属于本单位职能"),
+        };
+        let c = decided(&case, Caller::Staff(&staff(&lead.bureau)), disclaim);
+        case = commit_known(&store, &case, &c).await;
+    }
+    assert_eq!(case.request.status, RequestStatus::Escalated);
+    let was = case.request.submitted.category.clone();
+    let corrected = district()
+        .taxonomy()
+        .leaves()
+        .map(|c| c.code.clone())
+        .find(|c| Some(c) != was.as_ref())
+        .expect("another category");
+    let place = Command::Dispatch { bureau: None, area: None, category: Some(corrected.clone()), note: None };
+    let c = decided(&case, Caller::Staff(&operator()), place);
+    let after = commit_known(&store, &case, &c).await;
+    assert_eq!(after.request.submitted.category, Some(corrected));
+    assert!(
+        c.events
+            .iter()
+            .any(|e| matches!(e.kind, jiesu_domain::event::EventKind::RequestRecategorized { .. }))
+    );
 }
 
 pub async fn a_case_loads_with_its_tasks_clocks_and_routing<S: Store + Cases>(store: S) {

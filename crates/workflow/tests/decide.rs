@@ -354,3 +354,26 @@ fn the_desk_and_the_lead_bureau_read_the_number_and_no_one_else() {
     ));
     r.does(&operator(), Command::RevealPhone);
 }
+
+#[test]
+fn the_desk_places_with_a_corrected_category_and_refuses_one_the_district_lacks() {
+    let mut r = Run::new();
+    while let Some(t) = r.case.active_lead().cloned() {
+        r.does(&of(&t.bureau), disclaim(t.id));
+    }
+    assert_eq!(r.status(), RequestStatus::Escalated, "every candidate disclaimed");
+    let unknown = jiesu_domain::category::CategoryCode::parse("999999").expect("a code");
+    let place =
+        |category| Command::Dispatch { bureau: None, area: None, category: Some(category), note: None };
+    assert!(matches!(r.try_do(Caller::Staff(&operator()), place(unknown)), Err(WorkflowError::Invalid(_))));
+    let water = jiesu_domain::category::CategoryCode::parse("060101").expect("a code");
+    r.does(&operator(), place(water.clone()));
+    assert_eq!(r.case.request.submitted.category, Some(water.clone()));
+    assert!(r.events.iter().any(|e| matches!(e, EventKind::RequestRecategorized { to, .. } if *to == water)));
+    let lead = r.case.active_lead().expect("placed again");
+    assert_eq!(
+        Some(&lead.bureau),
+        r.case.routing.candidates.first().map(|c| &c.bureau),
+        "by the new category's rules"
+    );
+}

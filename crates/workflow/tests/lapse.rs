@@ -98,8 +98,12 @@ fn a_meeting_whose_request_was_closed_meanwhile_lapses_without_raising_anything(
     // The desk places it by hand and the work gets done before the meeting was decided.
     let operator = staff(StaffRole::Operator, None);
     let water = BureauCode::parse("water").expect("code");
-    let place =
-        Command::Dispatch { bureau: Some(water.clone()), area: None, note: Some(note("供水管网")) };
+    let place = Command::Dispatch {
+        bureau: Some(water.clone()),
+        area: None,
+        category: None,
+        note: Some(note("供水管网")),
+    };
     c.by(&operator, place, at(9, 28, 11, 0));
     let (task, _) = c.lead();
     c.by(&of(&water), Command::Claim { task }, at(9, 28, 11, 30));

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::ids::TaskId;
 use jiesu_domain::ports::{Accounts, Cases, Store};
@@ -51,6 +52,15 @@ pub(super) fn forms(d: &District, v: &Viewer<impl Sized>, case: &CaseView, base:
                         option value="" { (lang.pick("不变", "Unchanged")) }
                         @for a in d.areas().iter().filter(|a| a.code.depth() >= 1) {
                             option value=(a.code.as_str()) { (" ".repeat(2 * (a.code.depth() - 1))) (local_name(&a.name, a.name_en.as_deref(), lang)) }
+                        }
+                    }
+                    label for="dispatch-category" { (lang.pick("问题分类", "Category")) " " span.hint { (lang.pick("分类有误时更正，将按新分类重新分派", "correct it if wrong: the request is routed again")) } }
+                    select #dispatch-category name="category" {
+                        option value="" { (lang.pick("不变", "Unchanged")) }
+                        @for c in d.taxonomy().iter() {
+                            option value=(c.code.as_str()) selected[case.request.brief.category.as_ref().is_some_and(|x| x.code == c.code.as_str())] {
+                                (" ".repeat(2 * (c.code.level() - 1))) (c.code.as_str()) " " (local_name(&c.name, c.name_en.as_deref(), lang))
+                            }
                         }
                     }
                     label for="dispatch-note" { (lang.pick("备注", "Note")) }
@@ -139,6 +149,7 @@ fn satisfaction_name(s: Satisfaction, lang: Lang) -> &'static str {
 pub(crate) struct DeskForm {
     bureau: Option<String>,
     area: Option<String>,
+    category: Option<String>,
     note: Option<String>,
     task: Option<String>,
     accept: Option<String>,
@@ -183,6 +194,7 @@ pub(crate) async fn act<S: Store + Cases + Accounts>(
             "dispatch" => Command::Dispatch {
                 bureau: optional(f.bureau.clone(), BureauCode::parse)?,
                 area: optional(f.area.clone(), AreaCode::parse)?,
+                category: optional(f.category.clone(), CategoryCode::parse)?,
                 note,
             },
             "transfer" => Command::Transfer {

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{Cases, Store};
 use jiesu_domain::staff::Principal;
@@ -102,6 +103,9 @@ pub(super) struct DispatchBody {
     bureau: Option<String>,
     /// The street or community, when the rules could not place the request.
     area: Option<String>,
+    /// The right category (a code of the taxonomy), when the request's was wrong or missing: it
+    /// is recorded and the request routed again.
+    category: Option<String>,
     #[schema(max_length = 2000)]
     note: Option<String>,
 }
@@ -129,6 +133,7 @@ pub(super) async fn dispatch<S: Store + Cases>(
     let command = Command::Dispatch {
         bureau: optional(b.bureau, BureauCode::parse)?,
         area: optional(b.area, AreaCode::parse)?,
+        category: optional(b.category, CategoryCode::parse)?,
         note: optional(b.note, Note::parse)?,
     };
     act(&api, &me, &tracking, command).await

@@ -189,6 +189,7 @@ impl Case {
         self.version += 1;
         self.request.status = change.status;
         self.request.area = change.area.clone();
+        self.request.submitted.category = change.category.clone();
         self.request.updated_at = change.updated_at;
         self.routing = change.routing.clone();
         upsert(&mut self.tasks, &change.tasks, |t| t.id, |t| (t.dispatched_at, t.id.as_uuid()));

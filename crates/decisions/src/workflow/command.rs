@@ -6,6 +6,7 @@ use crate::escalation::{EscalationId, MeetingId, Neighbour, Share};
 use jiesu_model::ValidationError;
 use jiesu_model::area::AreaCode;
 use jiesu_model::bureau::BureauCode;
+use jiesu_model::category::CategoryCode;
 use jiesu_model::ids::TaskId;
 use jiesu_model::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
 use jiesu_model::staff::Principal;
@@ -82,6 +83,8 @@ pub enum Command {
     Dispatch {
         bureau: Option<BureauCode>,
         area: Option<AreaCode>,
+        /// The right category, when the citizen's (or the inference's) was wrong or missing.
+        category: Option<CategoryCode>,
         note: Option<Note>,
     },
     /// Take the lead from its bureau and give it to another one.

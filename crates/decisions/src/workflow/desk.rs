@@ -4,6 +4,7 @@
 use jiesu_events::event::{AssignedWhy, EventKind};
 use jiesu_model::area::AreaCode;
 use jiesu_model::bureau::BureauCode;
+use jiesu_model::category::CategoryCode;
 use jiesu_model::ids::TaskId;
 use jiesu_model::request::{RequestStatus, RequestTransition};
 use jiesu_model::task::{TaskAction, TaskRole, TaskState};
@@ -65,11 +66,13 @@ pub(crate) fn review_disclaim(
 }
 
 /// Places a request waiting at the desk (unplaced, or escalated): to a bureau, or by the rules
-/// once the operator has found its area.
+/// once the operator has found its area or corrected its category (recorded, then routed again
+/// on the corrected request).
 pub(crate) fn dispatch(
     d: &mut Draft,
     bureau: Option<BureauCode>,
     area: Option<AreaCode>,
+    category: Option<CategoryCode>,
     note: Option<Note>,
 ) -> Result<(), WorkflowError> {
     if !matches!(d.status(), RequestStatus::AwaitingDispatch | RequestStatus::Escalated) {
@@ -81,17 +84,31 @@ pub(crate) fn dispatch(
     if d.case.active_lead().is_some() {
         return Err(WorkflowError::WrongStatus(d.status(), "a disclaim waits for review: review it instead"));
     }
-    if let Some(a) = area {
-        if d.ctx.district.areas().get(&a).is_none() {
+    if let Some(a) = &area
+        && d.ctx.district.areas().get(a).is_none()
+    {
+        return Err(WorkflowError::Invalid(jiesu_model::ValidationError::invalid(
+            "area",
+            "not an area of this district",
+        )));
+    }
+    let recategorized = category.filter(|c| d.case.request.submitted.category.as_ref() != Some(c));
+    if let Some(c) = &recategorized {
+        if d.ctx.district.taxonomy().get(c).is_none() {
             return Err(WorkflowError::Invalid(jiesu_model::ValidationError::invalid(
-                "area",
-                "not an area of this district",
+                "category",
+                "not a category of this district",
             )));
         }
-        let routing = d.ctx.district.route_request(&d.case.request.submitted, Some(&a));
-        d.case.request.area = Some(a.clone());
+        let from = d.case.request.submitted.category.replace(c.clone());
+        d.event(None, EventKind::RequestRecategorized { from, to: c.clone() });
+    }
+    if area.is_some() || recategorized.is_some() {
+        let place = area.clone().or_else(|| d.case.request.area.clone());
+        let routing = d.ctx.district.route_request(&d.case.request.submitted, place.as_ref());
+        d.case.request.area = place;
         d.case.routing = routing.clone();
-        let placement = Some(jiesu_model::area::Placement::Named { area: a });
+        let placement = area.map(|area| jiesu_model::area::Placement::Named { area });
         d.event(None, EventKind::RequestRouted { placement, routing, category_inferred: None });
     }
     match bureau {

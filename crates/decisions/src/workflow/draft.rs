@@ -9,6 +9,7 @@ use jiesu_calendar::sla::DeadlineKind;
 use jiesu_events::event::{Actor, AssignedWhy, Event, EventKind};
 use jiesu_model::area::AreaCode;
 use jiesu_model::bureau::BureauCode;
+use jiesu_model::category::CategoryCode;
 use jiesu_model::ids::{RequestId, TaskId};
 use jiesu_model::request::{RequestStatus, RequestTransition};
 use jiesu_model::task::{Task, TaskAction, TaskRole};
@@ -25,6 +26,8 @@ pub struct Change {
     pub expected_version: i64,
     pub status: RequestStatus,
     pub area: Option<AreaCode>,
+    /// The request's category (the desk may correct it when it places the request).
+    pub category: Option<CategoryCode>,
     pub routing: Routing,
     pub updated_at: DateTime<Utc>,
     /// New or changed rows.
@@ -336,6 +339,7 @@ impl<'a> Draft<'a> {
             expected_version: case.version,
             status: case.request.status,
             area: case.request.area.clone(),
+            category: case.request.submitted.category.clone(),
             routing: case.routing.clone(),
             updated_at: self.ctx.now,
             tasks: pick(&self.tasks),

@@ -108,9 +108,9 @@ pub fn decide(
             role(p, DESK)?;
             desk::review_disclaim(&mut d, task, accept, to, note)?
         }
-        (Caller::Staff(p), C::Dispatch { bureau, area, note }) => {
+        (Caller::Staff(p), C::Dispatch { bureau, area, category, note }) => {
             role(p, DESK)?;
-            desk::dispatch(&mut d, bureau, area, note)?
+            desk::dispatch(&mut d, bureau, area, category, note)?
         }
         (Caller::Staff(p), C::Transfer { to, note }) => {
             role(p, DESK)?;

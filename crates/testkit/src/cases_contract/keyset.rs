@@ -181,6 +181,7 @@ async fn escalate<S: Cases>(store: &S, a: &Admission, escalations: Vec<Escalatio
         expected_version: case.version,
         status: case.request.status,
         area: case.request.area.clone(),
+        category: case.request.submitted.category.clone(),
         routing: case.routing.clone(),
         updated_at: case.request.updated_at,
         tasks: vec![],

@@ -9,7 +9,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::event::{Event, EventKind};
 
 use crate::Lang;
-use crate::names::{area_name, bureau_name, channel_name, role_name, route_reason};
+use crate::names::{area_name, bureau_name, category_name, channel_name, role_name, route_reason};
 
 /// One event as a sentence for the citizen and the public: who handles it and what came of it,
 /// not the bureaus' internal reasons and notes.
@@ -62,6 +62,19 @@ fn sentence(e: &Event, d: &District, lang: Lang, full: bool) -> String {
                         route_reason(d, &lead.reason, lang)
                     )
                 }
+            }
+        }
+        (EventKind::RequestRecategorized { from, to }, _) => {
+            let name = |c: &jiesu_domain::category::CategoryCode| {
+                category_name(d, c, lang).unwrap_or_else(|| c.to_string())
+            };
+            match (lang, from) {
+                (Lang::Zh, Some(f)) => format!("分拨中心将问题分类由“{}”改为“{}”", name(f), name(to)),
+                (Lang::Zh, None) => format!("分拨中心将问题分类定为“{}”", name(to)),
+                (Lang::En, Some(f)) => {
+                    format!("The dispatch desk changed the category from {} to {}", name(f), name(to))
+                }
+                (Lang::En, None) => format!("The dispatch desk set the category to {}", name(to)),
             }
         }
         (EventKind::RequestAnswered { .. }, _) => {
