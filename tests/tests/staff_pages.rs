@@ -21,6 +21,7 @@ use serde_json::json;
 jiesu_e2e::e2e_on_both_backends!(
     a_reported_request_is_claimed_disclaimed_claimed_and_resolved_through_the_pages,
     another_bureau_reaches_nothing_by_url_and_a_form_without_its_token_changes_nothing,
+    the_desk_places_a_request_every_bureau_disclaimed_under_a_corrected_category,
 );
 
 /// The smallest file the photo check accepts as a JPEG.
@@ -291,5 +292,45 @@ async fn another_bureau_reaches_nothing_by_url_and_a_form_without_its_token_chan
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _) = own.get("/staff/inbox").await;
     assert_eq!(status, StatusCode::SEE_OTHER, "back to the sign-in form");
+    app.stop().await;
+}
+
+/// The blocked drain's candidates, in the rules' order.
+const DRAIN_CANDIDATES: [&str; 4] = ["water", "urban-management", "street-pingshan", "service-centre"];
+
+async fn the_desk_places_a_request_every_bureau_disclaimed_under_a_corrected_category(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    for bureau in DRAIN_CANDIDATES {
+        backend.add_staff(&format!("{bureau}.clerk"), StaffRole::BureauStaff, Some(bureau)).await;
+    }
+    backend.add_staff("desk.zhou", StaffRole::Operator, None).await;
+    let tracking = jiesu_e2e::citizen::report_on_web(&app.base, CATEGORY).await;
+    for bureau in DRAIN_CANDIDATES {
+        let clerk = StaffClient::login(&app.base, &format!("{bureau}.clerk")).await;
+        let task = clerk.task_for(&tracking, "dispatched").await.unwrap_or_else(|| panic!("{bureau}'s task"));
+        let why = json!({ "reason": "not_our_function", "explanation": "实为停水，不是排水" });
+        clerk.ok(&format!("/api/v1/tasks/{task}/disclaim"), why).await;
+    }
+    let desk = StaffClient::login(&app.base, "desk.zhou").await;
+    desk.get_until(&format!("/api/v1/requests/{tracking}"), |c| c["request"]["status"] == "escalated").await;
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.set_window_size(pages::DESKTOP.0, pages::DESKTOP.1).await.expect("resize");
+    sign_in(c, &app.base, "desk.zhou", "/staff/desk?queue=escalated").await;
+    click(c, &format!("a[href='/staff/requests/{tracking}']")).await;
+    assert_accessible(c, "the desk's page of an escalated request").await;
+    pages::choose(c, "#dispatch-category", "060101").await;
+    click(c, "#dispatch").await;
+    assert!(text(c, "#flash").await.contains("已派单"), "{}", text(c, "#main").await);
+    let history = text(c, "#history").await;
+    assert!(history.contains("分拨中心将问题分类由“排水管道堵塞”改为“停水”"), "{history}");
+    browser.close().await;
+
+    let (_, case) = desk.get(&format!("/api/v1/requests/{tracking}")).await;
+    assert_eq!(case["request"]["category"]["code"], "060101", "{case}");
+    assert_eq!(case["request"]["status"], "dispatched");
+    // Rule `water-supply` (0601): the water supply company leads, the water bureau assists.
+    assert_eq!(case["lead"]["code"], "water-supply", "placed by the corrected category's rule: {case}");
     app.stop().await;
 }
