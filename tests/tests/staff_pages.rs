@@ -320,7 +320,16 @@ async fn the_desk_places_a_request_every_bureau_disclaimed_under_a_corrected_cat
     sign_in(c, &app.base, "desk.zhou", "/staff/desk?queue=escalated").await;
     click(c, &format!("a[href='/staff/requests/{tracking}']")).await;
     assert_accessible(c, "the desk's page of an escalated request").await;
-    pages::choose(c, "#dispatch-category", "060101").await;
+    // The search box narrows the whole taxonomy to what was typed and picks the first match.
+    fill(c, "#dispatch-category-search", "停水").await;
+    let picked =
+        c.find(Locator::Css("#dispatch-category")).await.expect("picker").prop("value").await.expect("value");
+    assert_eq!(picked.as_deref(), Some("060101"), "停水 is the first category matching");
+    let shown = c
+        .execute("return [...document.querySelectorAll('#dispatch-category option')].filter(o => o.value && !o.hidden).length", vec![])
+        .await
+        .expect("count");
+    assert_eq!(shown, json!(1), "only 停水 is left among the categories");
     click(c, "#dispatch").await;
     assert!(text(c, "#flash").await.contains("已派单"), "{}", text(c, "#main").await);
     let history = text(c, "#history").await;
