@@ -443,6 +443,7 @@ fn assists(d: &District, v: &Viewer<impl Sized>, t: &TaskDetail, base: &str) -> 
                 form #assist-form method="post" action={ (base) "/assist" } {
                     input type="hidden" name="csrf" value=(v.csrf.as_str());
                     label for="assist-bureau" { (lang.pick("增加协办单位", "Add an assisting bureau")) }
+                    (layout::filter_box("assist-bureau", lang.pick("搜索单位", "Search the bureaus"), lang))
                     select #assist-bureau name="bureau" required {
                         option value="" { (lang.pick("请选择", "Choose")) }
                         @for b in d.bureaus().filter(|b| !involved.contains(&b.code.as_str())) {

@@ -19,21 +19,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::desk::{desk_only, not_found, render};
-use super::layout::flash;
+use super::layout::{self, flash};
 use super::session::{Checked, Viewer};
 use super::{State, words};
 use crate::ApiError;
 use crate::work::case_view::CaseView;
 use crate::work::errors::{optional, required};
 use crate::work::requests::request_id;
-
-/// A search box over the picker `target` (progressive: `staff.js` filters its options).
-fn filter_box(target: &str, label: &str, lang: Lang) -> Markup {
-    html! {
-        input.filter type="search" id={ (target) "-search" } data-filter={ "#" (target) } aria-label=(label)
-            placeholder=(lang.pick("输入以筛选…", "Type to filter…")) autocomplete="off";
-    }
-}
 
 fn bureau_options(d: &District, lang: Lang) -> Markup {
     html! {
@@ -56,7 +48,7 @@ pub(super) fn forms(d: &District, v: &Viewer<impl Sized>, case: &CaseView, base:
                     label for="dispatch-bureau" { (lang.pick("派给", "Send to")) " " span.hint { (lang.pick("不选则按职责清单分派", "or leave it to the responsibility list")) } }
                     select #dispatch-bureau name="bureau" { option value="" { (lang.pick("按职责清单", "By the responsibility list")) } (bureau_options(d, lang)) }
                     label for="dispatch-area" { (lang.pick("所属区域", "Area")) " " span.hint { (lang.pick("规则无法定位时选择", "when the rules could not place it")) } }
-                    (filter_box("dispatch-area", lang.pick("搜索街道或社区", "Search the streets and communities"), lang))
+                    (layout::filter_box("dispatch-area", lang.pick("搜索街道或社区", "Search the streets and communities"), lang))
                     select #dispatch-area name="area" {
                         option value="" { (lang.pick("不变", "Unchanged")) }
                         @for a in d.areas().iter().filter(|a| a.code.depth() >= 1) {
@@ -64,7 +56,7 @@ pub(super) fn forms(d: &District, v: &Viewer<impl Sized>, case: &CaseView, base:
                         }
                     }
                     label for="dispatch-category" { (lang.pick("问题分类", "Category")) " " span.hint { (lang.pick("分类有误时更正，将按新分类重新分派", "correct it if wrong: the request is routed again")) } }
-                    (filter_box("dispatch-category", lang.pick("搜索分类（名称或代码）", "Search the categories (name or code)"), lang))
+                    (layout::filter_box("dispatch-category", lang.pick("搜索分类（名称或代码）", "Search the categories (name or code)"), lang))
                     select #dispatch-category name="category" {
                         option value="" { (lang.pick("不变", "Unchanged")) }
                         @for c in d.taxonomy().iter() {
@@ -133,6 +125,7 @@ pub(super) fn forms(d: &District, v: &Viewer<impl Sized>, case: &CaseView, base:
                     form #transfer-form method="post" action={ (base) "/transfer" } {
                         (csrf)
                         label for="transfer-bureau" { (lang.pick("改派给", "Transfer to")) }
+                        (layout::filter_box("transfer-bureau", lang.pick("搜索单位", "Search the bureaus"), lang))
                         select #transfer-bureau name="bureau" required { option value="" { (lang.pick("请选择", "Choose")) } (bureau_options(d, lang)) }
                         label for="transfer-note" { (lang.pick("原因", "Why")) }
                         input #transfer-note type="text" name="note" maxlength="2000";

@@ -134,3 +134,11 @@ pub(crate) fn flash(kind: &str, message: &str) -> Markup {
     let role = if kind == "error" { "alert" } else { "status" };
     html! { div #flash class={ "flash " (kind) } role=(role) { (message) } }
 }
+
+/// A search box over the picker `target` (progressive: `staff.js` filters its options).
+pub(crate) fn filter_box(target: &str, label: &str, lang: Lang) -> Markup {
+    html! {
+        input.filter type="search" id={ (target) "-search" } data-filter={ "#" (target) } aria-label=(label)
+            placeholder=(lang.pick("输入以筛选…", "Type to filter…")) autocomplete="off";
+    }
+}
