@@ -150,8 +150,15 @@ async fn a_reported_request_is_claimed_disclaimed_claimed_and_resolved_through_t
     assert_accessible(c, "the desk's review queue").await;
     let grouped = format!("{}-{}-{}", &tracking[..4], &tracking[4..8], &tracking[8..]);
     assert!(text(c, "#requests").await.contains(&grouped));
+    // The result waits on the desk's own clock (a working day to review), shown on the row.
+    let badge = text(c, "#requests .clock").await;
+    assert!(badge.starts_with("剩余"), "the review's time left: {badge}");
     click(c, &format!("a[href='/staff/requests/{tracking}']")).await;
     assert_accessible(c, "the desk's request page").await;
+    assert!(
+        text(c, "#h-clocks + dl").await.contains("分拨台结案审核"),
+        "the request page shows the desk's clock"
+    );
     click(c, "#approve").await;
     assert!(text(c, "#flash").await.contains("结案审核已完成"));
     click(c, "#reveal").await;

@@ -69,6 +69,16 @@ pub fn time_left(cal: &WorkCalendar, now: DateTime<Utc>, due: DateTime<Utc>) -> 
     }
 }
 
+/// Where a clock-time clock (one that runs through nights and holidays, `2h`) stands at `now`:
+/// hours and minutes of clock time, no days (a working day is not 24 of them).
+pub fn clock_left(now: DateTime<Utc>, due: DateTime<Utc>) -> TimeLeft {
+    let span = |d: Duration| {
+        let minutes = u32::try_from((d.num_seconds() + 30) / 60).unwrap_or(u32::MAX);
+        WorkingTime { days: 0, hours: minutes / 60, minutes: minutes % 60 }
+    };
+    if due >= now { TimeLeft::Left(span(due - now)) } else { TimeLeft::Overdue(span(now - due)) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +134,16 @@ mod tests {
         let due = end_of(2026, 12, 7);
         assert_eq!(time_left(&cal(), at(2026, 12, 9, 10, 0), due), TimeLeft::Overdue(wt(1, 10, 0)));
         assert_eq!(time_left(&cal(), due, due), TimeLeft::Left(wt(0, 0, 0)));
+    }
+
+    #[test]
+    fn clock_time_runs_through_the_weekend_in_hours() {
+        // Saturday 12 December 10:00, due Monday 10:00: 48 hours of clock time, though only the
+        // Monday morning is working time.
+        let (now, due) = (at(2026, 12, 12, 10, 0), at(2026, 12, 14, 10, 0));
+        assert_eq!(clock_left(now, due), TimeLeft::Left(wt(0, 48, 0)));
+        assert_eq!(time_left(&cal(), now, due), TimeLeft::Left(wt(0, 10, 0)));
+        // A day and a half late is 36 hours.
+        assert_eq!(clock_left(due + Duration::hours(36), due), TimeLeft::Overdue(wt(0, 36, 0)));
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use jiesu_calendar::deadline::Deadline;
+use jiesu_calendar::desk::{DeskClock, DeskClockKind};
 use jiesu_calendar::sla::DeadlineKind;
 use jiesu_events::event::{Actor, AwaitReason, Event, EventKind, InferredCategory};
 use jiesu_model::area::Placement;
@@ -20,6 +21,8 @@ pub struct Admission {
     pub tasks: Vec<Task>,
     /// The clocks of the tasks: claim by, resolve by.
     pub deadlines: Vec<Deadline>,
+    /// The desk's clock when nothing placed it: place it by.
+    pub desk_clocks: Vec<DeskClock>,
     pub events: Vec<Event>,
     pub placement: Option<Placement>,
     pub routing: Routing,
@@ -57,7 +60,15 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
             .apply(RequestTransition::AnswerOnReceipt)
             .unwrap_or(RequestStatus::Closed);
         let request = Request { submitted: new, area, status, updated_at: now };
-        return Admission { request, tasks: Vec::new(), deadlines: Vec::new(), events, placement, routing };
+        return Admission {
+            request,
+            tasks: Vec::new(),
+            deadlines: Vec::new(),
+            desk_clocks: Vec::new(),
+            events,
+            placement,
+            routing,
+        };
     }
 
     // A rule may say the matter is more urgent than the channel did; it never lowers it.
@@ -80,7 +91,18 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
             .apply(RequestTransition::AwaitOperator)
             .unwrap_or(RequestStatus::AwaitingDispatch);
         let request = Request { submitted: new, area, status, updated_at: now };
-        return Admission { request, tasks: Vec::new(), deadlines: Vec::new(), events, placement, routing };
+        let limits = district.time_limits().desk();
+        let clock =
+            DeskClock::start(request_id, DeskClockKind::Placement, None, now, limits, district.calendar());
+        return Admission {
+            request,
+            tasks: Vec::new(),
+            deadlines: Vec::new(),
+            desk_clocks: vec![clock],
+            events,
+            placement,
+            routing,
+        };
     }
 
     let lead = routing.lead();
@@ -113,6 +135,7 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
         request: Request { submitted: new, area, status, updated_at: now },
         tasks,
         deadlines,
+        desk_clocks: Vec::new(),
         events,
         placement,
         routing,

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use jiesu_domain::calendar::CalendarYear;
+use jiesu_domain::desk::DeskLimits;
 use jiesu_domain::district::{District, DistrictParts};
 use jiesu_domain::request::Urgency;
 use jiesu_domain::sla::{Limit, LimitClass, TimeLimitClass, TimeLimits, TimeLimitsError, UrgencyDefaults};
@@ -64,6 +65,17 @@ struct TimeLimitsFile {
     #[serde(default)]
     class: Vec<Spanned<RawClass>>,
     defaults: RawDefaults,
+    desk: Option<RawDesk>,
+}
+
+/// `[desk]`: how long the dispatch desk has to place a request, review a held disclaim and
+/// review a result. Optional: the standard limits apply to what it leaves out.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDesk {
+    placement: Option<Spanned<String>>,
+    disclaim_review: Option<Spanned<String>>,
+    closure_review: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -130,8 +142,24 @@ pub(crate) fn parse_time_limits(src: &SourceFile, parts: &mut DistrictParts) -> 
     if !errs.errors.is_empty() {
         return errs.finish();
     }
+    let mut desk = DeskLimits::standard();
+    if let Some(raw) = &file.desk {
+        let mut set = |slot: &mut Limit, given: &Option<Spanned<String>>| {
+            if let Some(given) = given
+                && let Some(limit) = errs.check(line(src, given), Limit::parse(given.get_ref()))
+            {
+                *slot = limit;
+            }
+        };
+        set(&mut desk.placement, &raw.placement);
+        set(&mut desk.disclaim_review, &raw.disclaim_review);
+        set(&mut desk.closure_review, &raw.closure_review);
+    }
+    if !errs.errors.is_empty() {
+        return errs.finish();
+    }
     match TimeLimits::new(classes, defaults) {
-        Ok(limits) => parts.time_limits = limits,
+        Ok(limits) => parts.time_limits = limits.with_desk(desk),
         Err(problems) => {
             for p in problems {
                 let at = match &p {

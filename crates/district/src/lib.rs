@@ -7,7 +7,8 @@
 //! areas/gazetteer.toml         [[place]] area, keywords
 //! rules/*.toml                 version; [[rule]] id, categories, keywords, exclude_keywords, areas,
 //!                              kinds, channels, hours, lead, assists, urgency, time_limit, note
-//! time-limits.toml             [[class]] code, name, name_en, response, resolution; [defaults] normal, urgent, critical
+//! time-limits.toml             [[class]] code, name, name_en, response, resolution; [defaults] normal, urgent, critical;
+//!                              [desk] placement, disclaim_review, closure_review (optional)
 //! calendar/<year>.toml         year; [[holiday]] and [[workday]] name, days or from/to (optional folder)
 //! ```
 //!

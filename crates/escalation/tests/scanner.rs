@@ -22,6 +22,7 @@ crate::on_both_databases!(
     a_restarted_scanner_continues_where_the_rows_say,
     a_request_whose_case_cannot_be_read_does_not_hold_up_the_others,
     a_meeting_not_decided_in_time_lapses_once_with_two_scanners,
+    a_held_disclaim_the_desk_forgets_reaches_the_supervisors_once,
 );
 
 fn local(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -168,4 +169,51 @@ async fn a_meeting_not_decided_in_time_lapses_once_with_two_scanners<S: Store + 
         let case = one.load_case(*id).await.expect("load").expect("stored");
         assert_eq!(case.meetings.len(), 1, "the district has met on it (or failed to): no second call");
     }
+}
+
+/// The district holds disclaims for the desk; the desk forgets one. The scanner reminds the desk
+/// when its working day is up (the end of Tue 22), then the supervisors with a district
+/// escalation a working day later (the end of Wed 23), each once with two scanners at it.
+async fn a_held_disclaim_the_desk_forgets_reaches_the_supervisors_once<S: Store + Cases>(db: Db<S>) {
+    use jiesu_domain::desk::DeskClockKind;
+    use jiesu_domain::escalation::Trigger;
+    use jiesu_domain::workflow::{Caller, Command, DisclaimReason, DisclaimReview, Note, Policy};
+    let store = db.open().await;
+    let policy = Policy { disclaim_review: DisclaimReview::Operator, ..Policy::default() };
+    let wf = jiesu_workflow::Workflow::new(
+        store.clone(),
+        jiesu_domain::live_district::LiveDistrict::new(jiesu_testkit::fixtures::district().clone()),
+        policy,
+    );
+    let id = dispatched(&store, 1, local(9, 21, 10, 0)).await[0];
+    let lead =
+        store.load_case(id).await.expect("load").expect("stored").active_lead().cloned().expect("lead");
+    let disclaim = Command::Disclaim {
+        task: lead.id,
+        reason: DisclaimReason::NotOurFunction,
+        explanation: Note::parse("不属本单位职责").expect("note"),
+    };
+    wf.act_at(Caller::Staff(&support::staff(&lead.bureau)), id, disclaim, local(9, 21, 11, 0))
+        .await
+        .expect("disclaim");
+    let (a, b) = (
+        Scanner::new(wf.clone(), ScannerSettings { batch: 3, ..ScannerSettings::default() }),
+        Scanner::new(wf, ScannerSettings { batch: 3, ..ScannerSettings::default() }),
+    );
+    let desk = ["desk_reminder", "escalation_opened"];
+    for (t, expected) in [
+        (end_of(9, 22) - Duration::minutes(1), [0, 0]),
+        (end_of(9, 22), [1, 0]),
+        (end_of(9, 23), [2, 1]),
+        // Through the Mid-Autumn holiday, before the task's own resolution clock (end of Mon 28).
+        (end_of(9, 27), [2, 1]),
+    ] {
+        let _ = tokio::join!(scan_all(&a, t), scan_all(&b, t));
+        assert_eq!(count(&store, id, &desk).await, expected, "at {t}");
+    }
+    let case = store.load_case(id).await.expect("load").expect("stored");
+    let e = case.escalations.iter().find(|e| e.trigger == Trigger::DeskOverdue).expect("escalated");
+    assert_eq!(e.level, jiesu_domain::area::AreaLevel::District);
+    let clock = case.desk_clocks.iter().find(|k| k.kind == DeskClockKind::DisclaimReview).expect("clock");
+    assert_eq!((clock.stage, clock.next_action_at), (2, None));
 }

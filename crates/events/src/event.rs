@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use jiesu_calendar::deadline::DeadlineId;
+use jiesu_calendar::desk::{DeskClockId, DeskClockKind};
 use jiesu_calendar::sla::DeadlineKind;
 use jiesu_model::area::{AreaCode, AreaLevel, Placement};
 use jiesu_model::bureau::BureauCode;
@@ -90,6 +91,8 @@ pub enum ReminderTo {
     },
     /// The district's supervisors.
     Supervisors,
+    /// The dispatch desk's operators.
+    Desk,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,6 +234,15 @@ pub enum EventKind {
         #[serde(flatten)]
         to: ReminderTo,
     },
+    /// Something the dispatch desk owes (placing the request, reviewing a held disclaim or a
+    /// result) ran out of time and its chain moved: someone is reminded.
+    DeskReminder {
+        clock: DeskClockId,
+        kind: DeskClockKind,
+        due_at: DateTime<Utc>,
+        #[serde(flatten)]
+        to: ReminderTo,
+    },
     EscalationOpened {
         escalation: EscalationId,
         trigger: EscalationTrigger,
@@ -351,6 +363,7 @@ impl EventKind {
             Self::RequestClosed => "request_closed",
             Self::PhoneRevealed => "phone_revealed",
             Self::DeadlineReminder { .. } => "deadline_reminder",
+            Self::DeskReminder { .. } => "desk_reminder",
             Self::EscalationOpened { .. } => "escalation_opened",
             Self::HotspotLinked { .. } => "hotspot_linked",
             Self::EscalationRaised { .. } => "escalation_raised",
@@ -471,6 +484,23 @@ mod tests {
             // As the stores keep it: text, where a repeated key is an error (a JSON value would
             // silently keep one of them).
             let text = serde_json::to_string(&e).expect("serializes");
+            let back: Event = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{text}: {err}"));
+            assert_eq!(back, e);
+        }
+    }
+
+    #[test]
+    fn desk_reminders_read_back_from_their_stored_text() {
+        for to in [ReminderTo::Desk, ReminderTo::Supervisors] {
+            let kind = EventKind::DeskReminder {
+                clock: DeskClockId::generate(),
+                kind: DeskClockKind::DisclaimReview,
+                due_at: Utc::now(),
+                to,
+            };
+            let e = Event::new(RequestId::generate(), None, Actor::System, kind, Utc::now());
+            let text = serde_json::to_string(&e).expect("serializes");
+            assert!(text.contains(r#""type":"desk_reminder""#), "{text}");
             let back: Event = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{text}: {err}"));
             assert_eq!(back, e);
         }

@@ -15,10 +15,13 @@ pub enum Trigger {
     DeadlineMissed,
     /// Many open requests of one category close together: one problem to solve at its root.
     Hotspot,
+    /// The dispatch desk did not place a request, or review a held disclaim or a result, in time.
+    DeskOverdue,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 4] = [Self::Exhausted, Self::PingPong, Self::DeadlineMissed, Self::Hotspot];
+    pub const ALL: [Trigger; 5] =
+        [Self::Exhausted, Self::PingPong, Self::DeadlineMissed, Self::Hotspot, Self::DeskOverdue];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +29,7 @@ impl Trigger {
             Self::PingPong => "ping_pong",
             Self::DeadlineMissed => "deadline_missed",
             Self::Hotspot => "hotspot",
+            Self::DeskOverdue => "desk_overdue",
         }
     }
 
@@ -35,6 +39,7 @@ impl Trigger {
             Self::PingPong => "反复退单",
             Self::DeadlineMissed => "超期未办",
             Self::Hotspot => "热点问题",
+            Self::DeskOverdue => "分拨台超时",
         }
     }
 

@@ -9,6 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use jiesu_calendar::deadline::Deadline;
+use jiesu_calendar::desk::{DeskClock, DeskClockKind};
 use jiesu_decisions::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
 use jiesu_decisions::workflow::{Case, Change, Extension};
 use jiesu_model::area::AreaCode;
@@ -93,6 +94,13 @@ pub struct TaskFilter {
     pub dispatched_before: Option<DateTime<Utc>>,
 }
 
+/// Something the dispatch desk owes, as its queue shows it: the clock and its request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskItem {
+    pub clock: DeskClock,
+    pub view: RequestView,
+}
+
 /// A task as a list shows it: with its request and its clocks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskListing {
@@ -151,8 +159,16 @@ pub trait Cases: Clone + Send + Sync + 'static {
         page: Page,
     ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
 
-    /// Leases what the escalation scanner must move by `now`: pending deadlines whose chain's next
-    /// step is due and meetings past their time to decide, not leased by another scanner, until
+    /// What the desk owes of one kind (its running clocks, with their requests), soonest due first
+    /// (`Listing::DeskClocks`: by due time, then the clock's id).
+    fn desk_clocks_due(
+        &self,
+        kind: DeskClockKind,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<DeskItem>, StoreError>> + Send;
+
+    /// Leases what the escalation scanner must move by `now`: pending deadlines and desk clocks
+    /// whose chain's next step is due and meetings past their time to decide, not leased by another scanner, until
     /// `lease_until`. Returns their requests, each once.
     fn lease_due(
         &self,

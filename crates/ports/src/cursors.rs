@@ -5,7 +5,7 @@
 use jiesu_calendar::deadline::DeadlineState;
 use jiesu_decisions::escalation::Escalation;
 
-use super::cases::TaskListing;
+use super::cases::{DeskItem, TaskListing};
 use super::page::Cursor;
 use super::store::RequestView;
 
@@ -27,6 +27,11 @@ impl Cursor {
     /// `Listing::Desk`.
     pub fn of_desk_request(v: &RequestView) -> Self {
         Self::new(v.request.updated_at, v.request.submitted.id.as_uuid())
+    }
+
+    /// `Listing::DeskClocks`.
+    pub fn of_desk_item(x: &DeskItem) -> Self {
+        Self::new(x.clock.due_at, x.clock.id.as_uuid())
     }
 
     /// `Listing::Escalations`.

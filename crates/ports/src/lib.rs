@@ -17,7 +17,7 @@ pub use accounts::{
     Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession, PasswordHash,
     SessionKind, TokenHash, UserRecord,
 };
-pub use cases::{Cases, ClockWindow, Committed, TaskFilter, TaskListing, TaskQuery};
+pub use cases::{Cases, ClockWindow, Committed, DeskItem, TaskFilter, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
 pub use history::{Histories, History};
 pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};

@@ -26,6 +26,8 @@ pub enum Listing {
     ByClock,
     /// The dispatch desk's queues: least recently changed first.
     Desk,
+    /// The dispatch desk's timed queues: soonest due first, by the clock's due time, then its id.
+    DeskClocks,
     /// Supervisors' escalations: oldest opened first.
     Escalations,
     /// Open311 `GET requests`: newest received first.
@@ -38,6 +40,7 @@ impl Listing {
             Self::Tasks => b't',
             Self::ByClock => b'o',
             Self::Desk => b'd',
+            Self::DeskClocks => b'k',
             Self::Escalations => b'e',
             Self::Requests => b'r',
         }

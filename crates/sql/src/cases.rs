@@ -8,10 +8,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::deadline::Deadline;
+use jiesu_domain::desk::{DeskClock, DeskClockKind};
 use jiesu_domain::escalation::hotspot::SubjectRecord;
 use jiesu_domain::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
 use jiesu_domain::ids::{RequestId, TaskId, TrackingNumber};
-use jiesu_domain::ports::{Cases, Committed, Page, RequestView, StoreError, TaskListing, TaskQuery};
+use jiesu_domain::ports::{
+    Cases, Committed, DeskItem, Page, RequestView, StoreError, TaskListing, TaskQuery,
+};
 use jiesu_domain::request::{Request, RequestStatus};
 use jiesu_domain::staff::Scope;
 use jiesu_domain::workflow::{Case, Change, Extension, ExtensionId};
@@ -22,8 +25,8 @@ use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, one, o
 use crate::escalations::with_linked;
 use crate::paging::Keyset;
 use crate::records::{
-    CaseHead, DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, NeighbourRow,
-    RequestRecord, SubjectRow, TaskRecord, VisitRecord,
+    CaseHead, DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExtensionRecord,
+    MeetingRecord, NeighbourRow, RequestRecord, SubjectRow, TaskRecord, VisitRecord,
 };
 use crate::store::{parse, requests_of, views};
 use crate::task_select::TaskSelect;
@@ -32,6 +35,8 @@ use crate::{corrupt, statements, store_error};
 
 /// The desk's queues: least recently changed first (`Listing::Desk`).
 const DESK: Keyset = Keyset { key: "updated_at", id: "id", newest_first: false };
+/// `desk_clocks_queue` (kind, due_at, id) over the running clocks.
+const DESK_CLOCKS: Keyset = Keyset { key: "due_at", id: "id", newest_first: false };
 
 /// One table's rows of a request, in `order`. Table and order are constants of this module.
 async fn rows_of<DB: Dialect + Read<R>, R>(
@@ -89,6 +94,8 @@ impl<B: Backend> Cases for SqlStore<B> {
         let extensions: Vec<ExtensionRecord> =
             rows_of::<B::Db, _>(c, "extensions", id, "requested_at, id").await?;
         let deadlines: Vec<DeadlineRecord> = rows_of::<B::Db, _>(c, "deadlines", id, "due_at, id").await?;
+        let desk_clocks: Vec<DeskClockRecord> =
+            rows_of::<B::Db, _>(c, "desk_clocks", id, "started_at, id").await?;
         let visits: Vec<VisitRecord> = rows_of::<B::Db, _>(c, "return_visits", id, "at, id").await?;
         let escalations: Vec<EscalationRecord> =
             rows_of::<B::Db, _>(c, "escalations", id, "opened_at, id").await?;
@@ -103,6 +110,7 @@ impl<B: Backend> Cases for SqlStore<B> {
             disclaims: parse(disclaims)?,
             extensions: parse(extensions)?,
             deadlines: parse(deadlines)?,
+            desk_clocks: parse(desk_clocks)?,
             visits: parse(visits)?,
             escalations,
             meetings: parse(meetings)?,
@@ -214,6 +222,29 @@ impl<B: Backend> Cases for SqlStore<B> {
         views::<B::Db>(c, parse(rows)?).await
     }
 
+    async fn desk_clocks_due(&self, kind: DeskClockKind, page: Page) -> Result<Vec<DeskItem>, StoreError> {
+        let sql = format!(
+            "SELECT * FROM desk_clocks WHERE kind = $1 AND state = 'pending'{}",
+            DESK_CLOCKS.tail(&page, 2)
+        );
+        let s = Keyset::bind(&page, Stmt::<B::Db>::assembled(sql).bind(kind.as_str().to_owned()));
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let rows: Vec<DeskClockRecord> = all(c, s).await.map_err(store_error)?;
+        let clocks: Vec<DeskClock> = parse(rows)?;
+        let ids: Vec<RequestId> = clocks.iter().map(|k| k.request_id).collect();
+        let requests = requests_of::<B::Db>(c, &ids).await?;
+        let views = views::<B::Db>(c, requests).await?;
+        // A clock whose request did not read back is left out (it cannot be shown or acted on).
+        Ok(clocks
+            .into_iter()
+            .filter_map(|clock| {
+                let view = views.iter().find(|v| v.request.submitted.id == clock.request_id)?.clone();
+                Some(DeskItem { clock, view })
+            })
+            .collect())
+    }
+
     /// Leases due clocks and meetings past their time. On PostgreSQL, `SKIP LOCKED`: concurrent
     /// scanners lease different rows instead of queueing behind each other; the lease keeps a row
     /// from a second scanner until this one is done with it.
@@ -239,9 +270,12 @@ impl<B: Backend> Cases for SqlStore<B> {
         let mut tx = self.begin().await?;
         let mut ids: Vec<Col<Uuid>> =
             all(&mut *tx, lease("deadlines", "next_action_at", "pending")).await.map_err(store_error)?;
+        let desk: Vec<Col<Uuid>> =
+            all(&mut *tx, lease("desk_clocks", "next_action_at", "pending")).await.map_err(store_error)?;
         let meetings: Vec<Col<Uuid>> =
             all(&mut *tx, lease("meetings", "decide_by", "called")).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
+        ids.extend(desk);
         ids.extend(meetings);
         ids.sort();
         ids.dedup();

@@ -283,6 +283,7 @@ pub trait Dialect:
     + Read<crate::records::TaskRecord>
     + Read<crate::records::CaseHead>
     + Read<crate::records::DeadlineRecord>
+    + Read<crate::records::DeskClockRecord>
     + Read<crate::records::DisclaimRecord>
     + Read<crate::records::ExtensionRecord>
     + Read<crate::records::VisitRecord>

@@ -8,7 +8,7 @@ use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, Stmt, one};
 use crate::multirow::{REQUEST_COLUMNS, REQUEST_WIDTH, bind_request, insert_rows};
 use crate::records::{
-    DeadlineRecord, DisclaimRecord, ExtensionRecord, RequestRecord, TaskRecord, VisitRecord,
+    DeadlineRecord, DeskClockRecord, DisclaimRecord, ExtensionRecord, RequestRecord, TaskRecord, VisitRecord,
 };
 use crate::store_error;
 use crate::writes::{
@@ -55,6 +55,15 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         10,
         cases().flat_map(|c| &c.deadlines).map(DeadlineRecord::from).collect(),
         |s, d| Ok(bind_deadline(s, d)),
+    )
+    .await?;
+    insert_rows::<B::Db, _>(
+        c,
+        "INSERT INTO desk_clocks (id, request_id, kind, task_id, started_at, due_at, state, settled_at, stage,
+            next_action_at)",
+        10,
+        cases().flat_map(|c| &c.desk_clocks).map(DeskClockRecord::from).collect(),
+        |s, k| Ok(crate::writes::bind_desk_clock(s, k)),
     )
     .await?;
     insert_rows::<B::Db, _>(

@@ -76,6 +76,8 @@ where
         |s, d| Ok(bind_deadline(s, d)),
     )
     .await?;
+    let desk: Vec<_> = stored.iter().flat_map(|a| a.desk_clocks.iter().cloned()).collect();
+    crate::writes::upsert_desk_clocks::<DB>(c, &desk).await?;
     let events: Vec<_> = stored.iter().flat_map(|a| &a.events).collect();
     insert_rows::<DB, _>(
         c,

@@ -27,6 +27,14 @@ pub const UPSERT_DEADLINE: &str =
      ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
          settled_at = excluded.settled_at, stage = excluded.stage, next_action_at = excluded.next_action_at";
 
+/// A new desk clock, or a known one settled or moved along its chain.
+pub const UPSERT_DESK_CLOCK: &str =
+    "INSERT INTO desk_clocks (id, request_id, kind, task_id, started_at, due_at, state, settled_at, stage,
+         next_action_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, state = excluded.state,
+         settled_at = excluded.settled_at, stage = excluded.stage, next_action_at = excluded.next_action_at";
+
 /// A new disclaim, or the desk's decision on one. `(request_id, bureau)` is unique: a bureau
 /// disclaims a request once.
 pub const UPSERT_DISCLAIM: &str =

@@ -2,6 +2,7 @@
 //! (PostgreSQL batches the clocks, events and hotspot members: see `Backend`).
 
 use jiesu_domain::deadline::Deadline;
+use jiesu_domain::desk::DeskClock;
 use jiesu_domain::escalation::{Escalation, EscalationId, Meeting, ProposedRule};
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
@@ -13,8 +14,8 @@ use sqlx::types::Json;
 use crate::backend::Backend;
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, JsonValue, RawJson, Stmt, one, run};
 use crate::records::{
-    DeadlineRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord, ProposalRecord,
-    TaskRecord, VisitRecord,
+    DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord,
+    ProposalRecord, TaskRecord, VisitRecord,
 };
 use crate::statements;
 
@@ -49,6 +50,7 @@ pub(crate) async fn write_change<B: Backend>(
     }
     upsert_tasks::<B::Db>(c, &ch.tasks).await?;
     B::upsert_deadlines(c, &ch.deadlines).await?;
+    upsert_desk_clocks::<B::Db>(c, &ch.desk_clocks).await?;
     for d in ch.disclaims.iter().map(DisclaimRecord::from) {
         run(c, bind_disclaim(Stmt::<B::Db>::new(statements::UPSERT_DISCLAIM), d)).await?;
     }
@@ -211,6 +213,32 @@ pub async fn upsert_deadlines<DB: Dialect>(
         run(c, bind_deadline(Stmt::<DB>::new(statements::UPSERT_DEADLINE), d)).await?;
     }
     Ok(())
+}
+
+/// New desk clocks, or known ones settled or moved. Few per change and rare at intake (a request
+/// no rule could place), so row by row on both backends.
+pub async fn upsert_desk_clocks<DB: Dialect>(
+    c: &mut Conn<DB>,
+    clocks: &[DeskClock],
+) -> Result<(), sqlx::Error> {
+    for k in clocks.iter().map(DeskClockRecord::from) {
+        run(c, bind_desk_clock(Stmt::<DB>::new(statements::UPSERT_DESK_CLOCK), k)).await?;
+    }
+    Ok(())
+}
+
+/// A desk clock's columns, in the order `UPSERT_DESK_CLOCK` and the history's insert name them.
+pub(crate) fn bind_desk_clock<DB: Dialect>(s: Stmt<DB>, k: DeskClockRecord) -> Stmt<DB> {
+    s.bind(k.id)
+        .bind(k.request_id)
+        .bind(k.kind)
+        .bind(k.task_id)
+        .bind(k.started_at)
+        .bind(k.due_at)
+        .bind(k.state)
+        .bind(k.settled_at)
+        .bind(k.stage)
+        .bind(k.next_action_at)
 }
 
 /// Events are stored whole, as JSON, with the columns the reads select on; each is queued in the

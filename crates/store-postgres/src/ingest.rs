@@ -174,6 +174,8 @@ pub(crate) async fn ingest(
     insert_tasks(tx, stored.iter().flat_map(|&i| &batch[i].tasks).map(TaskRecord::from).collect()).await?;
     let deadlines: Vec<_> = stored.iter().flat_map(|&i| &batch[i].deadlines).cloned().collect();
     upsert_deadlines(tx, &deadlines).await?;
+    let desk: Vec<_> = stored.iter().flat_map(|&i| &batch[i].desk_clocks).cloned().collect();
+    jiesu_sql::writes::upsert_desk_clocks::<sqlx::Postgres>(tx, &desk).await?;
     let events: Vec<_> = stored.iter().flat_map(|&i| &batch[i].events).cloned().collect();
     insert_events(tx, &events).await?;
     for i in stored {

@@ -14,10 +14,12 @@ use jiesu_domain::workflow::{
 
 use crate::fixtures::{admission, district, new_request};
 
+mod desk;
 mod inbox;
 mod keyset;
 mod lease;
 mod listing;
+pub use desk::*;
 pub use inbox::*;
 pub use keyset::*;
 pub use lease::*;
@@ -56,6 +58,9 @@ macro_rules! cases_contract {
             clock_windows_hold_tasks_by_their_first_running_clock_soonest_first,
             task_counts_stop_at_their_cap,
             a_bureaus_counts_never_include_another_bureaus_tasks,
+            an_unplaced_request_is_stored_with_its_desk_clock_and_leased_when_due,
+            desk_queues_list_running_clocks_soonest_due_first_in_keyset_pages,
+            a_missed_desk_clock_opens_a_desk_overdue_escalation_that_reads_back,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -5,6 +5,7 @@
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::category::CategoryCode;
+use jiesu_domain::desk::DeskClockKind;
 use jiesu_domain::district::District;
 use jiesu_domain::note::DisclaimReason;
 use jiesu_domain::request::{Channel, Kind, Urgency};
@@ -131,5 +132,14 @@ pub fn disclaim_reason_name(r: DisclaimReason, lang: Lang) -> &'static str {
             DisclaimReason::UnclearOwnership => "ownership unclear",
             DisclaimReason::OverlappingDuties => "overlapping duties",
         },
+    }
+}
+
+/// What a desk clock times, as the desk's queues name it.
+pub fn desk_clock_name(kind: DeskClockKind, lang: Lang) -> &'static str {
+    match kind {
+        DeskClockKind::Placement => lang.pick("分拨", "place the request"),
+        DeskClockKind::DisclaimReview => lang.pick("退单审核", "review the disclaim"),
+        DeskClockKind::ClosureReview => lang.pick("结案审核", "review the result"),
     }
 }

@@ -194,6 +194,9 @@ pub(crate) fn case_body(d: &District, v: &Viewer<impl Sized>, case: &CaseView, f
                         @if let Some(c) = clocks.and_then(|t| t.response.as_ref()) { (fact(lang.pick("签收", "Claim"), words::clock(d, c, now, lang))) }
                         @if let Some(c) = clocks.and_then(|t| t.resolution.as_ref()) { (fact(lang.pick("办结", "Resolve"), words::clock(d, c, now, lang))) }
                         @if clocks.is_none() { dd.muted { (lang.pick("暂无承办单位", "No bureau yet")) } }
+                        @for k in desk_clocks(case) {
+                            (fact(&desk_label(k.kind, lang), words::desk_clock(d, k, now, lang)))
+                        }
                     }
                 }
                 (actions)
@@ -205,6 +208,19 @@ pub(crate) fn case_body(d: &District, v: &Viewer<impl Sized>, case: &CaseView, f
 }
 
 /// The caller, masked, with "show number" for those who must call.
+/// The desk's running clocks on the request (a result to review, a held disclaim, a request to
+/// place): the bureau sees how long the desk has, the desk its own deadline.
+fn desk_clocks(case: &CaseView) -> impl Iterator<Item = words::DeskSpan> + '_ {
+    case.desk_clocks.iter().filter(|k| k.state == "pending").filter_map(|k| {
+        let kind = jiesu_domain::desk::DeskClockKind::parse(&k.kind)?;
+        Some(words::DeskSpan { kind, started_at: k.started_at, due_at: k.due_at })
+    })
+}
+
+fn desk_label(kind: jiesu_domain::desk::DeskClockKind, lang: Lang) -> String {
+    format!("{}{}", lang.pick("分拨台", "Desk: "), jiesu_words::names::desk_clock_name(kind, lang))
+}
+
 fn caller(v: &Viewer<impl Sized>, case: &CaseView, base: &str, phone: Option<&str>) -> Markup {
     let lang = v.lang;
     let c = &case.request.contact;

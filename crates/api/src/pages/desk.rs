@@ -6,10 +6,10 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use jiesu_domain::ports::{Accounts, Cases, Cursor, Listing, Store, TaskQuery, split_page};
+use jiesu_domain::desk::{DeskClock, DeskClockKind};
+use jiesu_domain::district::District;
+use jiesu_domain::ports::{Accounts, Cases, Cursor, Listing, RequestView, Store, split_page};
 use jiesu_domain::request::RequestStatus;
-use jiesu_domain::staff::Scope;
-use jiesu_domain::task::TaskState;
 use jiesu_words::Lang;
 use jiesu_words::names::category_name;
 use jiesu_words::time::local_time;
@@ -60,13 +60,21 @@ impl Queue {
         }
     }
 
-    fn status(self) -> Option<RequestStatus> {
+    /// The clock a timed queue is ordered by: what the desk owes there has a deadline.
+    fn clock(self) -> Option<DeskClockKind> {
         match self {
-            Self::Dispatch => Some(RequestStatus::AwaitingDispatch),
-            Self::Disclaims => None,
-            Self::Review => Some(RequestStatus::Resolved),
-            Self::Visit => Some(RequestStatus::Reviewed),
-            Self::Escalated => Some(RequestStatus::Escalated),
+            Self::Dispatch => Some(DeskClockKind::Placement),
+            Self::Disclaims => Some(DeskClockKind::DisclaimReview),
+            Self::Review => Some(DeskClockKind::ClosureReview),
+            Self::Visit | Self::Escalated => None,
+        }
+    }
+
+    /// The status an untimed queue lists.
+    fn status(self) -> RequestStatus {
+        match self {
+            Self::Visit => RequestStatus::Reviewed,
+            _ => RequestStatus::Escalated,
         }
     }
 }
@@ -100,6 +108,8 @@ struct Row {
     waiting_since: DateTime<Utc>,
     /// For a held disclaim: the bureau that asked.
     note: Option<String>,
+    /// The desk's deadline, in a timed queue.
+    clock: Option<DeskClock>,
 }
 
 /// `GET /staff/desk`.
@@ -116,7 +126,9 @@ pub(crate) async fn desk<S: Store + Cases + Accounts>(
         Queue::ALL.into_iter().find(|x| Some(x.code()) == q.queue.as_deref()).unwrap_or(Queue::Dispatch);
     match rows(&pages.work, queue, q.after.as_deref(), lang).await {
         Ok((rows, next)) => {
-            let body = queue_page(&viewer, queue, &rows, next.as_deref(), q.after.is_some());
+            let d = pages.work.workflow.district();
+            let page = Listed { rows: &rows, next: next.as_deref(), paged: q.after.is_some() };
+            let body = queue_page(&d, &viewer, queue, page);
             layout::respond(
                 StatusCode::OK,
                 layout::page(viewer.chrome(), Section::Desk, queue.name(lang), body),
@@ -135,45 +147,43 @@ async fn rows<S: Store + Cases>(
     let d = api.workflow.district();
     let store = api.workflow.store();
     let first = |listing| Asked::read(listing, None, Some(PAGE_SIZE), None);
-    if let Some(status) = queue.status() {
+    let row = |v: &RequestView, clock: Option<DeskClock>| {
+        // A held disclaim's row names the bureau that asked; the others the lead.
+        let asking = clock.as_ref().and_then(|k| k.task_id).and_then(|t| v.tasks.iter().find(|x| x.id == t));
+        let lead = asking.or_else(|| jiesu_domain::task::current_lead(&v.tasks));
+        Row {
+            category: v.request.submitted.category.as_ref().and_then(|c| category_name(&d, c, lang)),
+            brief: view::request_brief(&d, &v.request),
+            lead: lead.map(|t| jiesu_words::bureau_name(&d, &t.bureau, lang)),
+            waiting_since: clock.as_ref().map_or(v.request.updated_at, |k| k.started_at),
+            note: asking.map(|_| lang.pick("申请退单", "asks to disclaim").to_owned()),
+            clock,
+        }
+    };
+    let Some(kind) = queue.clock() else {
         let asked =
             Asked::read(Listing::Desk, None, Some(PAGE_SIZE), after).or_else(|_| first(Listing::Desk))?;
-        let views = store.requests_in_status(&[status], asked.fetch()).await?;
+        let views = store.requests_in_status(&[queue.status()], asked.fetch()).await?;
         let (views, next) = split_page(views, asked.size(), Listing::Desk, Cursor::of_desk_request);
-        let rows = views
-            .iter()
-            .map(|v| Row {
-                category: v.request.submitted.category.as_ref().and_then(|c| category_name(&d, c, lang)),
-                brief: view::request_brief(&d, &v.request),
-                lead: jiesu_domain::task::current_lead(&v.tasks)
-                    .map(|t| jiesu_words::bureau_name(&d, &t.bureau, lang)),
-                waiting_since: v.request.updated_at,
-                note: None,
-            })
-            .collect();
-        return Ok((rows, next));
-    }
-    // Held disclaims: tasks waiting for the desk, newest first.
-    let asked =
-        Asked::read(Listing::Tasks, None, Some(PAGE_SIZE), after).or_else(|_| first(Listing::Tasks))?;
-    let query =
-        TaskQuery { states: vec![TaskState::DisclaimRequested], page: asked.fetch(), ..TaskQuery::default() };
-    let listed = store.list_tasks(&Scope::All, &query).await?;
-    let (listed, next) = split_page(listed, asked.size(), Listing::Tasks, Cursor::of_task);
-    let rows = listed
-        .iter()
-        .map(|l| Row {
-            category: l.request.submitted.category.as_ref().and_then(|c| category_name(&d, c, lang)),
-            brief: view::request_brief(&d, &l.request),
-            lead: Some(jiesu_words::bureau_name(&d, &l.task.bureau, lang)),
-            waiting_since: l.task.updated_at,
-            note: Some(lang.pick("申请退单", "asks to disclaim").to_owned()),
-        })
-        .collect();
-    Ok((rows, next))
+        return Ok((views.iter().map(|v| row(v, None)).collect(), next));
+    };
+    // A timed queue: what the desk owes there, soonest due first.
+    let asked = Asked::read(Listing::DeskClocks, None, Some(PAGE_SIZE), after)
+        .or_else(|_| first(Listing::DeskClocks))?;
+    let items = store.desk_clocks_due(kind, asked.fetch()).await?;
+    let (items, next) = split_page(items, asked.size(), Listing::DeskClocks, Cursor::of_desk_item);
+    Ok((items.into_iter().map(|x| row(&x.view, Some(x.clock))).collect(), next))
 }
 
-fn queue_page(v: &Viewer<impl Sized>, queue: Queue, rows: &[Row], next: Option<&str>, paged: bool) -> Markup {
+/// A page of a queue: its rows, the cursor of the next page, and whether this is a later page.
+struct Listed<'a> {
+    rows: &'a [Row],
+    next: Option<&'a str>,
+    paged: bool,
+}
+
+fn queue_page(d: &District, v: &Viewer<impl Sized>, queue: Queue, page: Listed<'_>) -> Markup {
+    let Listed { rows, next, paged } = page;
     let lang = v.lang;
     let now = jiesu_domain::time::now();
     let link = |q: Queue, after: Option<&str>| {
@@ -191,7 +201,12 @@ fn queue_page(v: &Viewer<impl Sized>, queue: Queue, rows: &[Row], next: Option<&
                 a id={ "queue-" (x.code()) } href=(link(x, None)) aria-current=[(x == queue).then_some("page")] { (x.name(lang)) }
             }
         }
-        p.small.muted { (lang.pick("最早等待的在前。", "Longest waiting first.")) }
+        @if queue.clock().is_some() {
+            p.small.muted { (lang.pick("最先到期的在前；每件都有分拨台的办理时限，超时先提醒分拨员，再提请督办。",
+                "Soonest due first. Each has the desk's deadline: when it passes the desk is reminded, then the supervisors.")) }
+        } @else {
+            p.small.muted { (lang.pick("最早等待的在前。", "Longest waiting first.")) }
+        }
         @if rows.is_empty() {
             p.card.muted #empty { (lang.pick("这个队列是空的。", "This queue is empty.")) }
         } @else {
@@ -209,6 +224,7 @@ fn queue_page(v: &Viewer<impl Sized>, queue: Queue, rows: &[Row], next: Option<&
                             span { (words::channel(&r.brief.channel, lang)) }
                             @if r.brief.urgency != "normal" { span.tag.urgent { (words::urgency(&r.brief.urgency, lang)) } }
                             span { (lang.pick("等待自 ", "waiting since ")) (local_time(r.waiting_since, now, lang)) }
+                            @if let Some(k) = &r.clock { (words::desk_clock(d, k.into(), now, lang)) }
                         }
                     }
                 }

@@ -4,10 +4,12 @@
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::category::CategoryCode;
+use jiesu_domain::desk::{DeskClock, DeskClockKind};
 use jiesu_domain::district::District;
-use jiesu_domain::left::time_left;
+use jiesu_domain::left::{clock_left, time_left};
 use jiesu_domain::note::DisclaimReason;
 use jiesu_domain::request::{Channel, Kind, Urgency};
+use jiesu_domain::sla::Limit;
 use jiesu_domain::task::{TaskRole, TaskState};
 use jiesu_words::Lang;
 use jiesu_words::names::{
@@ -71,6 +73,44 @@ pub(crate) fn clock(d: &District, c: &Clock, now: DateTime<Utc>, lang: Lang) -> 
     };
     let due = jiesu_words::time::local_time(c.due_at, now, lang);
     html! { span class={ "clock " (class) } title={ (lang.pick("期限 ", "due ")) (due) } { (text) } }
+}
+
+/// A running desk clock as a badge reads it: what it times, from when, until when.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeskSpan {
+    pub kind: DeskClockKind,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+impl From<&DeskClock> for DeskSpan {
+    fn from(k: &DeskClock) -> Self {
+        Self { kind: k.kind, started_at: k.started_at, due_at: k.due_at }
+    }
+}
+
+/// A desk clock as a coloured badge, in the time its limit counts: clock time for a clock-time
+/// limit (placing runs through nights and weekends), working time for a working-day one.
+pub(crate) fn desk_clock(d: &District, k: DeskSpan, now: DateTime<Utc>, lang: Lang) -> Markup {
+    let left = match d.time_limits().desk().get(k.kind) {
+        Limit::Clock(_) => clock_left(now, k.due_at),
+        Limit::WorkingDays(_) => time_left(d.calendar(), now, k.due_at),
+    };
+    // Amber once three quarters of its time are gone (a 2-hour clock is never a day from its end).
+    let class = if k.due_at < now {
+        "late"
+    } else if (k.due_at - now) * 4 < k.due_at - k.started_at {
+        "soon"
+    } else {
+        "ok"
+    };
+    let due = jiesu_words::time::local_time(k.due_at, now, lang);
+    let what = jiesu_words::names::desk_clock_name(k.kind, lang);
+    html! {
+        span class={ "clock " (class) } title={ (what) (lang.pick("期限 ", " due ")) (due) } {
+            (jiesu_words::time::time_left(left, lang))
+        }
+    }
 }
 
 /// A refused action in the viewer's words (the API's message is English and for developers).

@@ -223,6 +223,34 @@ pub struct CaseRequest {
     pub answers: Vec<Answer>,
 }
 
+/// Something the dispatch desk owes on the request, and by when (its clock, 时限).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeskClockView {
+    /// placement (待分拨), disclaim_review (退单审核), closure_review (结案审核).
+    pub kind: String,
+    /// The disclaimed task a disclaim review is about.
+    pub task_id: Option<uuid::Uuid>,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// pending (running), met (the desk acted), cancelled (the request left the desk otherwise).
+    pub state: String,
+    pub settled_at: Option<DateTime<Utc>>,
+    /// Run out and still running, or met late.
+    pub overdue: bool,
+}
+
+fn desk_clock(k: &jiesu_domain::desk::DeskClock, now: DateTime<Utc>) -> DeskClockView {
+    DeskClockView {
+        kind: k.kind.as_str().to_owned(),
+        task_id: k.task_id.map(|t| t.as_uuid()),
+        started_at: k.started_at,
+        due_at: k.due_at,
+        state: k.state.as_str().to_owned(),
+        settled_at: k.settled_at,
+        overdue: k.is_overdue(now),
+    }
+}
+
 /// A whole case.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseView {
@@ -234,6 +262,8 @@ pub struct CaseView {
     pub disclaims: Vec<DisclaimView>,
     pub extensions: Vec<ExtensionView>,
     pub return_visits: Vec<VisitView>,
+    /// The desk's clocks, oldest started first.
+    pub desk_clocks: Vec<DeskClockView>,
     /// Linked requests by id; `GET /api/v1/requests/{tracking}` adds their briefs.
     pub escalations: Vec<EscalationView>,
     pub meetings: Vec<MeetingView>,
@@ -269,6 +299,7 @@ pub(crate) fn case(
         disclaims: c.disclaims.iter().map(|x| disclaim(d, x)).collect(),
         extensions: c.extensions.iter().map(|e| extension(d, e)).collect(),
         return_visits: c.visits.iter().map(visit).collect(),
+        desk_clocks: c.desk_clocks.iter().map(|k| desk_clock(k, now)).collect(),
         escalations: escalation_view::escalations(d, &c.escalations, &[], &Scope::All),
         meetings: c.meetings.iter().map(|m| escalation_view::meeting(d, m)).collect(),
         history: history(d, events),

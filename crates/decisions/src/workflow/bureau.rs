@@ -96,6 +96,9 @@ pub(crate) fn disclaim(
     match (task.role, review) {
         (TaskRole::Assist, _) => maybe_resolved(d),
         (TaskRole::Lead, true) => {
+            // Disclaiming is the bureau's answer within its response limit: while the desk holds
+            // it, the wait is the desk's (its own clock), not the bureau's.
+            d.settle(id, Some(DeadlineKind::Response), DeadlineState::Met);
             d.transition(RequestTransition::AwaitOperator)?;
             d.event(
                 None,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::escalation::{Escalation, Meeting};
 use jiesu_calendar::deadline::Deadline;
+use jiesu_calendar::desk::DeskClock;
 use jiesu_model::bureau::BureauCode;
 pub use jiesu_model::ids::{DisclaimId, ExtensionId, VisitId};
 use jiesu_model::ids::{RequestId, TaskId};
@@ -131,6 +132,8 @@ pub struct Case {
     pub disclaims: Vec<Disclaim>,
     pub extensions: Vec<Extension>,
     pub deadlines: Vec<Deadline>,
+    /// What the dispatch desk owes on it, and by when; oldest started first.
+    pub desk_clocks: Vec<DeskClock>,
     pub visits: Vec<ReturnVisit>,
     /// The candidates of the latest routing decision, in order.
     pub routing: Routing,
@@ -196,6 +199,7 @@ impl Case {
         upsert(&mut self.disclaims, &change.disclaims, |d| d.id, |d| (d.at, d.id.as_uuid()));
         upsert(&mut self.extensions, &change.extensions, |e| e.id, |e| (e.requested_at, e.id.as_uuid()));
         upsert(&mut self.deadlines, &change.deadlines, |d| d.id, |d| (d.due_at, d.id.as_uuid()));
+        upsert(&mut self.desk_clocks, &change.desk_clocks, |k| k.id, |k| (k.started_at, k.id.as_uuid()));
         upsert(&mut self.visits, &change.visits, |v| v.id, |v| (v.at, v.id.as_uuid()));
         upsert(&mut self.escalations, &change.escalations, |e| e.id, |e| (e.opened_at, e.id.as_uuid()));
         upsert(&mut self.meetings, &change.meetings, |m| m.id, |m| (m.called_at, m.id.as_uuid()));
@@ -226,6 +230,7 @@ impl Case {
             disclaims: Vec::new(),
             extensions: Vec::new(),
             deadlines: a.deadlines.clone(),
+            desk_clocks: a.desk_clocks.clone(),
             visits: Vec::new(),
             routing: a.routing.clone(),
             escalations: Vec::new(),

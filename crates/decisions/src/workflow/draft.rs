@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::escalation::{Escalation, EscalationId, EscalationState, Meeting, MeetingId, ProposedRule, Share};
 use jiesu_calendar::deadline::{Deadline, DeadlineState};
+use jiesu_calendar::desk::{DeskClock, DeskClockId};
 use jiesu_calendar::sla::DeadlineKind;
 use jiesu_events::event::{Actor, AssignedWhy, Event, EventKind};
 use jiesu_model::area::AreaCode;
@@ -35,6 +36,7 @@ pub struct Change {
     pub disclaims: Vec<Disclaim>,
     pub extensions: Vec<Extension>,
     pub deadlines: Vec<Deadline>,
+    pub desk_clocks: Vec<DeskClock>,
     pub visits: Vec<ReturnVisit>,
     pub escalations: Vec<Escalation>,
     pub meetings: Vec<Meeting>,
@@ -55,6 +57,7 @@ impl Change {
             && self.disclaims.is_empty()
             && self.extensions.is_empty()
             && self.deadlines.is_empty()
+            && self.desk_clocks.is_empty()
             && self.visits.is_empty()
             && self.escalations.is_empty()
             && self.meetings.is_empty()
@@ -77,6 +80,7 @@ pub(crate) struct Draft<'a> {
     disclaims: Vec<DisclaimId>,
     extensions: Vec<ExtensionId>,
     deadlines: Vec<jiesu_calendar::deadline::DeadlineId>,
+    desk_clocks: Vec<DeskClockId>,
     escalations: Vec<EscalationId>,
     meetings: Vec<MeetingId>,
     visits: Vec<ReturnVisit>,
@@ -101,6 +105,7 @@ impl<'a> Draft<'a> {
             disclaims: Vec::new(),
             extensions: Vec::new(),
             deadlines: Vec::new(),
+            desk_clocks: Vec::new(),
             escalations: Vec::new(),
             meetings: Vec::new(),
             visits: Vec::new(),
@@ -331,6 +336,17 @@ impl<'a> Draft<'a> {
         self.case.deadlines.iter_mut().find(|d| d.id == id)
     }
 
+    pub fn add_desk_clock(&mut self, k: DeskClock) {
+        touch(&mut self.desk_clocks, k.id);
+        self.case.desk_clocks.push(k);
+    }
+
+    pub fn desk_clock_mut(&mut self, id: DeskClockId) -> Option<&mut DeskClock> {
+        touch(&mut self.desk_clocks, id);
+        self.case.desk_clocks.iter_mut().find(|k| k.id == id)
+    }
+
+    /// The change to write: the rows the decision touched and its events.
     pub fn finish(self) -> Change {
         let case = self.case;
         let pick = |ids: &[TaskId]| case.tasks.iter().filter(|t| ids.contains(&t.id)).cloned().collect();
@@ -346,6 +362,12 @@ impl<'a> Draft<'a> {
             disclaims: case.disclaims.iter().filter(|d| self.disclaims.contains(&d.id)).cloned().collect(),
             extensions: case.extensions.iter().filter(|e| self.extensions.contains(&e.id)).cloned().collect(),
             deadlines: case.deadlines.iter().filter(|d| self.deadlines.contains(&d.id)).cloned().collect(),
+            desk_clocks: case
+                .desk_clocks
+                .iter()
+                .filter(|k| self.desk_clocks.contains(&k.id))
+                .cloned()
+                .collect(),
             visits: self.visits,
             escalations: case
                 .escalations

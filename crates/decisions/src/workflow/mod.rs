@@ -15,6 +15,7 @@ mod case;
 mod chain;
 mod command;
 mod desk;
+mod desk_clocks;
 mod draft;
 mod escalate;
 mod flow;
@@ -165,6 +166,7 @@ pub fn decide(
         (Caller::System, C::FlagHotspot { cluster }) => hotspot::flag(&mut d, &cluster)?,
         (Caller::System, C::CheckClocks) => {
             chain::advance(&mut d);
+            desk_clocks::advance(&mut d);
             meeting::lapse_overdue(&mut d);
         }
         (Caller::System, _) => return Err(WorkflowError::Forbidden("the system only escalates")),
@@ -185,6 +187,9 @@ pub fn decide(
             escalate::dismiss(&mut d, escalation, note)?
         }
     }
+    // Whatever the command was, the desk's clocks are brought in line with what the desk now
+    // owes, so no path into or out of a desk queue can leave one untimed or running.
+    desk_clocks::sync(&mut d);
     Ok(d.finish())
 }
 

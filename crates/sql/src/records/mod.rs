@@ -3,11 +3,13 @@
 //! the persistence layer keeps the rows). A stored value parses back through the domain's
 //! constructors whatever the backend, and a corrupt row is an error, never a panic.
 
+mod desk;
 mod escalation;
 mod request;
 mod rows;
 mod workflow;
 
+pub use desk::DeskClockRecord;
 pub use escalation::{EscalationRecord, MeetingRecord, ProposalRecord};
 pub use jiesu_domain::records::CorruptRow;
 pub use request::{RequestRecord, TaskRecord};

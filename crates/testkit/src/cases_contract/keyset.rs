@@ -188,6 +188,7 @@ async fn escalate<S: Cases>(store: &S, a: &Admission, escalations: Vec<Escalatio
         disclaims: vec![],
         extensions: vec![],
         deadlines: vec![],
+        desk_clocks: vec![],
         visits: vec![],
         escalations,
         meetings: vec![],

@@ -21,7 +21,7 @@ async fn stored_at<S: Store + Cases>(store: &S, t: DateTime<Utc>) -> Case {
 
 /// Decides `command` as `caller` at `now`, commits it, and checks that the store reads back what
 /// was decided.
-async fn decided<S: Cases>(
+pub(super) async fn decided<S: Cases>(
     store: &S,
     case: &Case,
     caller: Caller<'_>,

@@ -19,13 +19,36 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             let who = match (to, zh) {
                 (ReminderTo::BureauAdmins { .. }, true) => "提醒单位管理员",
                 (ReminderTo::Supervisors, true) => "提醒督办人员",
+                (ReminderTo::Desk, true) => "提醒分拨员",
                 (ReminderTo::BureauAdmins { .. }, false) => "its administrators reminded",
                 (ReminderTo::Supervisors, false) => "supervisors reminded",
+                (ReminderTo::Desk, false) => "the desk reminded",
             };
             if zh {
                 format!("{}{}时限（{}）已过，{who}", b(bureau), kind.name_zh(), time(due_at))
             } else {
                 format!("{}'s {} deadline ({}) passed; {who}", b(bureau), kind.as_str(), time(due_at))
+            }
+        }
+        EventKind::DeskReminder { kind, due_at, to, .. } => {
+            let who = match (to, zh) {
+                (ReminderTo::Supervisors, true) => "提醒督办人员",
+                (_, true) => "提醒分拨员",
+                (ReminderTo::Supervisors, false) => "supervisors reminded",
+                (_, false) => "the desk reminded",
+            };
+            if zh {
+                format!(
+                    "分拨台{}时限（{}）已过，{who}",
+                    crate::names::desk_clock_name(*kind, lang),
+                    time(due_at)
+                )
+            } else {
+                format!(
+                    "The desk's deadline to {} ({}) passed; {who}",
+                    crate::names::desk_clock_name(*kind, lang),
+                    time(due_at)
+                )
             }
         }
         EventKind::EscalationOpened { trigger, level, owner, linked, .. } => {

@@ -47,8 +47,16 @@ pub fn line(kind: &EventKind) -> Option<String> {
             let who = match to {
                 ReminderTo::BureauAdmins { .. } => "admins",
                 ReminderTo::Supervisors => "supervisors",
+                ReminderTo::Desk => "desk",
             };
             format!("remind {who} about {bureau}'s {} due {}", kind.as_str(), show(due_at))
+        }
+        EventKind::DeskReminder { kind, due_at, to, .. } => {
+            let who = match to {
+                ReminderTo::Supervisors => "supervisors",
+                _ => "desk",
+            };
+            format!("remind {who} about the desk's {} due {}", kind.as_str(), show(due_at))
         }
         EventKind::EscalationOpened { trigger, level, owner, .. } => {
             format!("open {} at {}: {}", trigger.as_str(), level.as_str(), owner_of(owner.as_ref()))
