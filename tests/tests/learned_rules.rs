@@ -270,9 +270,17 @@ mod at_scale_only {
         let backend = Backend::at_scale().await;
         let key = backend.api_key("e2e").await;
         backend.add_staff("boss", StaffRole::Supervisor, None).await;
-        let front = Roles { intake: true, api: true, dispatch: false, relay: true, escalation: false };
+        let front =
+            Roles { intake: true, api: true, dispatch: false, relay: true, escalation: false, stats: false };
         let app = backend.start(front).await;
-        let dispatch = Roles { intake: false, api: false, dispatch: true, relay: false, escalation: false };
+        let dispatch = Roles {
+            intake: false,
+            api: false,
+            dispatch: true,
+            relay: false,
+            escalation: false,
+            stats: false,
+        };
         let dispatcher = backend.start_with(dispatch, |s| s.district.reload_secs = 1).await;
         let citizen = Open311Client::new(&app.base, &key);
         let boss = StaffClient::login(&app.base, "boss").await;

@@ -116,7 +116,14 @@ async fn the_same_idempotency_key_stores_one_request(backend: Backend) {
 async fn an_idempotency_key_that_cannot_be_kept_is_refused_not_ignored(backend: Backend) {
     let key = backend.api_key("e2e").await;
     let app = backend
-        .start(Roles { intake: true, api: true, dispatch: false, relay: false, escalation: false })
+        .start(Roles {
+            intake: true,
+            api: true,
+            dispatch: false,
+            relay: false,
+            escalation: false,
+            stats: false,
+        })
         .await;
     let post = |idempotency_key: Vec<u8>| {
         let body = format!("service_code=010101&lat=22.7&long=114.3&api_key={}", enc(&key));
@@ -156,7 +163,14 @@ async fn bad_input_gets_an_open311_error_and_nothing_is_queued(backend: Backend)
     let key = backend.api_key("e2e").await;
     // Intake and reads only: whatever intake queues stays on the queue for us to count.
     let app = backend
-        .start(Roles { intake: true, api: true, dispatch: false, relay: false, escalation: false })
+        .start(Roles {
+            intake: true,
+            api: true,
+            dispatch: false,
+            relay: false,
+            escalation: false,
+            stats: false,
+        })
         .await;
     let client = Open311Client::new(&app.base, &key);
     let cases: [(&[(&str, &str)], StatusCode); 6] = [

@@ -5,7 +5,8 @@
 //! `jiesu-model` (types, ids, lifecycles) → `jiesu-calendar` (working days, time limits,
 //! deadlines) → `jiesu-routing` (the responsibility list and the district) → `jiesu-events` (the
 //! history and queue messages) → `jiesu-decisions` (admission, workflow, escalation) →
-//! `jiesu-ports` (the traits adapters implement). This crate re-exports them at the paths the rest
+//! `jiesu-rates` (what a case counts towards, and the rates) → `jiesu-ports` (the traits adapters
+//! implement). This crate re-exports them at the paths the rest
 //! of Jiesu names (`jiesu_domain::workflow::Case`, ...), and its tests check that no files of
 //! those crates import each other in a circle.
 //!
@@ -20,6 +21,7 @@ pub use jiesu_model::{
     request_status, secret, staff, task, text, time,
 };
 pub use jiesu_ports as ports;
+pub use jiesu_rates as rates;
 pub use jiesu_routing as routing;
 pub use jiesu_routing::live_district;
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The domain's crates, bottom layer first.
-const CRATES: &[&str] = &["model", "calendar", "routing", "events", "decisions", "ports", "domain"];
+const CRATES: &[&str] = &["model", "calendar", "routing", "events", "decisions", "rates", "ports", "domain"];
 
 type Module = Vec<String>;
 

@@ -16,7 +16,7 @@ use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{
-    Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, RuleBook, Store, StoreError,
+    Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, RuleBook, Stats, Store, StoreError,
 };
 use jiesu_media::MediaDir;
 use jiesu_outbox::{Relay, RelaySettings};
@@ -44,6 +44,8 @@ pub enum Role {
     /// The escalation service: opens escalations and calls meetings from events, and walks missed
     /// deadlines' chains.
     Escalation,
+    /// The stats keeper: keeps the summary the supervisors' rates are read from.
+    Stats,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +55,12 @@ pub struct Roles {
     pub dispatch: bool,
     pub relay: bool,
     pub escalation: bool,
+    pub stats: bool,
 }
 
 impl Roles {
-    pub const ALL: Roles = Roles { intake: true, api: true, dispatch: true, relay: true, escalation: true };
+    pub const ALL: Roles =
+        Roles { intake: true, api: true, dispatch: true, relay: true, escalation: true, stats: true };
 
     pub fn from_list(roles: &[Role]) -> Self {
         if roles.is_empty() {
@@ -68,6 +72,7 @@ impl Roles {
             dispatch: roles.contains(&Role::Dispatch),
             relay: roles.contains(&Role::Relay),
             escalation: roles.contains(&Role::Escalation),
+            stats: roles.contains(&Role::Stats),
         }
     }
 
@@ -79,7 +84,7 @@ impl Roles {
     /// outage: API keys are cached); every other role must be able to store.
     pub fn ready_checks(self) -> jiesu_api::ops::ReadyChecks {
         jiesu_api::ops::ReadyChecks {
-            database: self.api || self.dispatch || self.relay || self.escalation,
+            database: self.api || self.dispatch || self.relay || self.escalation || self.stats,
             queue: self.intake,
         }
     }
@@ -190,7 +195,7 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
+    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats, Q: Queue>(
         self,
         store: S,
         queue: Q,
@@ -235,6 +240,10 @@ impl UseBackends for Starter<'_> {
                 },
             );
             app.tracker.spawn(scanner.run(app.shutdown.clone()));
+        }
+        if roles.stats {
+            let keeper = jiesu_stats::StatsKeeper::new(store.clone(), district.clone(), queue.clone(), 256);
+            app.spawn_consumer("the stats keeper", |token| keeper.run(token));
         }
         if roles.relay {
             let relay = Relay::new(
@@ -315,6 +324,7 @@ impl UseBackends for Starter<'_> {
                 public_url: settings.server.public_url.clone(),
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
                 rules: rulebook,
+                weights: settings.rates,
             });
             let ops = jiesu_api::ops::Ops { queue: queue.clone(), checks: roles.ready_checks(), metrics };
             let router = crate::routes::router(

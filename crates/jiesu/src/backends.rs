@@ -6,7 +6,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Store};
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Stats, Store};
 use jiesu_queue::{AmqpQueue, AmqpSettings, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
 use jiesu_store_sqlite::{SqlitePools, SqliteSettings, SqliteStore, Synchronous};
@@ -18,7 +18,7 @@ use crate::settings::{DatabaseKind, Settings, SqliteSynchronous};
 /// What to do with the store and queue once they are open.
 pub trait UseBackends {
     type Output;
-    fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
+    fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats, Q: Queue>(
         self,
         store: S,
         queue: Q,

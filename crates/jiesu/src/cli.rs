@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Run the service: every role in one process unless --role says which.
     Serve {
-        /// Roles to run, comma-separated (intake, api, dispatch, relay, escalation). Default: all.
+        /// Roles to run, comma-separated (intake, api, dispatch, relay, escalation, stats). Default: all.
         #[arg(long, value_delimiter = ',')]
         role: Vec<Role>,
         /// Listen on this address instead of server.listen.
@@ -65,6 +65,11 @@ enum Command {
     },
     /// Fill the database with a realistic history of requests (for measuring at volume).
     GenerateHistory(crate::generate::GenerateArgs),
+    /// The summary the supervisors' rates are read from.
+    Stats {
+        #[command(subcommand)]
+        action: crate::stats::StatsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +146,7 @@ pub fn main() -> ExitCode {
             Command::User { action } => crate::users::run(&settings, action).await,
             Command::Dlq { action } => crate::dlq::run(&settings, action).await,
             Command::GenerateHistory(args) => crate::generate::run(&settings, args).await,
+            Command::Stats { action } => crate::stats::run(&settings, action).await,
         }
     })
 }

@@ -16,6 +16,7 @@ pub mod reload;
 pub mod routes;
 mod secret;
 pub mod settings;
+pub mod stats;
 mod telemetry;
 mod users;
 

@@ -23,7 +23,7 @@ use jiesu_channels::open311::{self, Open311};
 use jiesu_channels::web::{self, Web};
 use jiesu_channels::wechat::{self, Wechat};
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Store};
+use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Stats, Store};
 use jiesu_media::MediaDir;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -80,7 +80,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     work::openapi::staff().merge_from(hotline::openapi())
 }
 
-pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook, Q: Queue>(
+pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,

@@ -28,6 +28,8 @@ pub struct Settings {
     pub wechat: WechatSettings,
     pub workflow: WorkflowSettings,
     pub escalation: EscalationSettings,
+    /// How the rates weigh their parts.
+    pub rates: jiesu_domain::rates::Weights,
     pub auth: AuthSettings,
     pub log: Log,
     pub security: SecuritySettings,

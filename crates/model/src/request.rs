@@ -71,7 +71,7 @@ impl ChannelRef {
 string_newtype!(ChannelRef, no_display);
 
 /// The kind of request (诉求类型).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Consultation,

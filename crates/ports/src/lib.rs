@@ -11,6 +11,7 @@ pub mod page;
 pub mod queue;
 pub mod rulebook;
 pub mod sessions;
+pub mod stats;
 pub mod store;
 
 pub use accounts::{
@@ -24,4 +25,5 @@ pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
 pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
+pub use stats::{CaseTallies, Stats, StatsBy, StatsFilter, StatsQuery, StatsRow};
 pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

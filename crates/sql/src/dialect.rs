@@ -298,6 +298,8 @@ pub trait Dialect:
     + Read<crate::records::ApiClientRow>
     + Read<crate::records::OutboxRow>
     + Read<crate::records::DueRow>
+    + Read<crate::stats::TallyRow>
+    + Read<crate::stats::TotalsRow>
     + Read<(i64, Option<DbTime>)>
     + Read<(Uuid, Uuid)>
     + Read<(i32, Option<DbTime>)>

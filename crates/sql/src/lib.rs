@@ -22,6 +22,7 @@ pub mod records;
 mod rulebook;
 mod sessions;
 pub mod statements;
+mod stats;
 mod store;
 mod task_select;
 pub mod writes;

@@ -22,6 +22,7 @@
 //! | `GET /api/v1/meetings` (`from`, `to`), `GET /api/v1/meetings/{id}` | district-wide roles; the convener's and invitees' staff |
 //! | `POST /api/v1/meetings/{id}/confirm` | an invitee's staff |
 //! | `POST /api/v1/meetings/{id}/reschedule`, `/decision` | the convener's staff, operators, supervisors |
+//! | `GET /api/v1/stats` (`from`, `to`, `by`, filters) | supervisors |
 //! | `GET /api/v1/rules/proposed` (`state`), `GET /api/v1/rules/proposed/{id}` | supervisors |
 //! | `POST /api/v1/rules/proposed/{id}/accept`, `/decline` | supervisors |
 //!
@@ -49,6 +50,7 @@ pub(crate) mod paging;
 pub(crate) mod progress;
 pub(crate) mod requests;
 mod rules;
+pub(crate) mod stats;
 pub(crate) mod tasks;
 pub(crate) mod view;
 
@@ -56,7 +58,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use jiesu_domain::ports::{Cases, Escalations, RuleBook, Store};
+use jiesu_domain::ports::{Cases, Escalations, RuleBook, Stats, Store};
 use jiesu_media::MediaDir;
 use jiesu_workflow::{RulebookService, Workflow};
 
@@ -72,9 +74,11 @@ pub struct WorkApi<S> {
     pub max_photo_bytes: usize,
     /// Decisions on proposed rules; puts an accepted one in force in this process at once.
     pub rules: RulebookService<S>,
+    /// How the rates weigh their parts (`[rates]`).
+    pub weights: jiesu_domain::rates::Weights,
 }
 
-pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -> Router {
+pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats>(api: Arc<WorkApi<S>>) -> Router {
     Router::new()
         .route("/api/v1/tasks", get(tasks::list::<S>))
         .route("/api/v1/tasks/{id}", get(tasks::show::<S>))
@@ -103,6 +107,7 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook>(api: Arc<WorkApi<S>>) -
         .route("/api/v1/meetings/{id}/confirm", post(meetings::confirm::<S>))
         .route("/api/v1/meetings/{id}/reschedule", post(meetings::reschedule::<S>))
         .route("/api/v1/meetings/{id}/decision", post(meetings::decide::<S>))
+        .route("/api/v1/stats", get(stats::stats::<S>))
         .route("/api/v1/rules/proposed", get(rules::list::<S>))
         .route("/api/v1/rules/proposed/{id}", get(rules::show::<S>))
         .route("/api/v1/rules/proposed/{id}/accept", post(rules::accept::<S>))

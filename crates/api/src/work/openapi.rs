@@ -11,7 +11,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{desk, disclaims, escalations, meetings, progress, requests, rules, tasks};
+use super::{desk, disclaims, escalations, meetings, progress, requests, rules, stats, tasks};
 use crate::auth;
 
 #[derive(OpenApi)]
@@ -35,6 +35,7 @@ use crate::auth;
         escalations::list, escalations::show, escalations::dismiss,
         meetings::list, meetings::show, meetings::confirm, meetings::reschedule, meetings::decide,
         rules::list, rules::show, rules::accept, rules::decline,
+        stats::stats,
     ),
     security(("bearer" = []), ("session" = [])),
     modifiers(&SecuritySchemes, &StatusMeanings),
@@ -42,7 +43,7 @@ use crate::auth;
         (name = "staff", description = "Sign-in (登录) and the signed-in staff member."),
         (name = "tasks", description = "A bureau's tasks (任务): claim, progress, resolve, disclaim, extensions."),
         (name = "dispatch desk", description = "The dispatch desk (派单台): requests in full and the desk's decisions."),
-        (name = "supervisors", description = "Extensions, escalations (升级) and proposed rules, for supervisors."),
+        (name = "supervisors", description = "Extensions, escalations (升级), proposed rules and the rates (三率), for supervisors."),
         (name = "meetings", description = "Coordination meetings (协调会)."),
     ),
 )]

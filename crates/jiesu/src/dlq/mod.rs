@@ -18,6 +18,7 @@ use jiesu_domain::ports::{
     Accounts, Cases, ChannelSessions, DeadLetter, Escalations, Queue, Selection, Store,
 };
 use jiesu_escalation::{ESCALATION_QUEUE, HOTSPOT_QUEUE};
+use jiesu_stats::STATS_QUEUE;
 use uuid::Uuid;
 
 use crate::app::StartError;
@@ -25,7 +26,7 @@ use crate::backends::{OpenOptions, UseBackends, with_backends};
 use crate::settings::Settings;
 
 /// The queues whose dead letters an operator looks after.
-pub const QUEUES: [&str; 3] = [INTAKE_QUEUE, ESCALATION_QUEUE, HOTSPOT_QUEUE];
+pub const QUEUES: [&str; 4] = [INTAKE_QUEUE, ESCALATION_QUEUE, HOTSPOT_QUEUE, STATS_QUEUE];
 
 #[derive(Debug, Subcommand)]
 pub enum DlqAction {

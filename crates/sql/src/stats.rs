@@ -1,0 +1,212 @@
+//! The stats port on SQL: each request's tallies beside the summary, and the summary moved by the
+//! difference in the same transaction (`jiesu_rates::delta`).
+
+use jiesu_domain::ids::RequestId;
+use jiesu_domain::ports::{CaseTallies, Stats, StatsBy, StatsQuery, StatsRow, StoreError};
+use jiesu_domain::rates::{Counts, Key, Tallies, delta, stored};
+use uuid::Uuid;
+
+use crate::backend::{Backend, SqlStore};
+use crate::dialect::{Col, Conn, Dialect, Stmt, all, optional, run};
+use crate::records::CorruptRow;
+use crate::{corrupt, store_error};
+
+/// A request's recorded tallies.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TallyRow {
+    pub version: i64,
+    pub tallies: String,
+}
+
+/// A group's sums, in `Counts::NAMES` order.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TotalsRow {
+    pub grp: String,
+    pub received: i64,
+    pub closed: i64,
+    pub dispatched: i64,
+    pub responded: i64,
+    pub disclaimed: i64,
+    pub resolved: i64,
+    pub resolved_on_time: i64,
+    pub handling_minutes: i64,
+    pub visits: i64,
+    pub solved: i64,
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub dissatisfied: i64,
+    pub reopened: i64,
+}
+
+impl TotalsRow {
+    fn into_row(self) -> StatsRow {
+        let counts = Counts::from_values(&[
+            self.received,
+            self.closed,
+            self.dispatched,
+            self.responded,
+            self.disclaimed,
+            self.resolved,
+            self.resolved_on_time,
+            self.handling_minutes,
+            self.visits,
+            self.solved,
+            self.satisfied,
+            self.basically_satisfied,
+            self.dissatisfied,
+            self.reopened,
+        ]);
+        StatsRow { group: self.grp, counts }
+    }
+}
+
+/// Adds `by` to the summary row of `key` (made if missing).
+fn add_statement<DB: Dialect>(key: &Key, by: &Counts) -> Stmt<DB> {
+    let names = Counts::NAMES;
+    let values: Vec<String> = (8..8 + names.len()).map(|n| format!("${n}")).collect();
+    let sets: Vec<String> = names.iter().map(|c| format!("{c} = stats_daily.{c} + excluded.{c}")).collect();
+    let sql = format!(
+        "INSERT INTO stats_daily (day, bureau, street, community, category, channel, kind, {})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, {})
+         ON CONFLICT (day, bureau, street, community, category, channel, kind) DO UPDATE SET {}",
+        names.join(", "),
+        values.join(", "),
+        sets.join(", ")
+    );
+    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    let mut s = Stmt::<DB>::assembled(sql)
+        .bind(key.day.format("%Y-%m-%d").to_string())
+        .bind(text(key.bureau.as_ref().map(|b| b.as_str())))
+        .bind(text(key.street.as_ref().map(|a| a.as_str())))
+        .bind(text(key.community.as_ref().map(|a| a.as_str())))
+        .bind(text(key.category.as_ref().map(|c| c.as_str())))
+        .bind(key.channel.as_str().to_owned())
+        .bind(key.kind.as_str().to_owned());
+    for v in by.values() {
+        s = s.bind(v);
+    }
+    s
+}
+
+/// Records one request's tallies inside the caller's transaction.
+async fn record_one<DB: Dialect>(c: &mut Conn<DB>, case: &CaseTallies) -> Result<(), StoreError> {
+    let id = case.request_id.as_uuid();
+    // A row to lock, so two consumers of one request take turns.
+    let claim = Stmt::<DB>::new(
+        "INSERT INTO stats_tallies (request_id, version, tallies) VALUES ($1, -1, '[]') ON CONFLICT DO NOTHING",
+    )
+    .bind(id);
+    run(c, claim).await.map_err(store_error)?;
+    let sql = format!("SELECT version, tallies FROM stats_tallies WHERE request_id = $1{}", DB::FOR_UPDATE);
+    let held: Option<TallyRow> =
+        optional(c, Stmt::<DB>::assembled(sql).bind(id)).await.map_err(store_error)?;
+    let held = held.ok_or_else(|| StoreError::Unavailable("a claimed tallies row is gone".into()))?;
+    if held.version >= case.version {
+        return Ok(());
+    }
+    let old: Tallies = stored::decode(&held.tallies)
+        .map_err(|e| corrupt(CorruptRow { table: "stats_tallies", message: e.to_string() }))?;
+    for (key, by) in delta(&old, &case.tallies) {
+        run(c, add_statement::<DB>(&key, &by)).await.map_err(store_error)?;
+    }
+    let save = Stmt::<DB>::new("UPDATE stats_tallies SET version = $2, tallies = $3 WHERE request_id = $1")
+        .bind(id)
+        .bind(case.version)
+        .bind(stored::encode(&case.tallies));
+    run(c, save).await.map_err(store_error)?;
+    Ok(())
+}
+
+/// The grouping column of a query (a category level is a prefix of the code: two digits a level).
+fn group_expr(by: StatsBy) -> String {
+    match by {
+        StatsBy::Nothing => "''".to_owned(),
+        StatsBy::Bureau => "bureau".to_owned(),
+        StatsBy::Street => "street".to_owned(),
+        StatsBy::Community => "community".to_owned(),
+        StatsBy::Category(level) => format!("substr(category, 1, {})", 2 * u32::from(level.clamp(1, 8))),
+        StatsBy::Channel => "channel".to_owned(),
+        StatsBy::Kind => "kind".to_owned(),
+        StatsBy::Day => "day".to_owned(),
+    }
+}
+
+impl<B: Backend> Stats for SqlStore<B> {
+    #[tracing::instrument(name = "store.record_tallies", level = "debug", skip_all, fields(cases = cases.len()))]
+    async fn record_tallies(&self, cases: &[CaseTallies]) -> Result<(), StoreError> {
+        if cases.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        // In id order: two batches that share requests lock them in the same order.
+        let mut sorted: Vec<&CaseTallies> = cases.iter().collect();
+        sorted.sort_by_key(|c| c.request_id);
+        for case in sorted {
+            record_one::<B::Db>(&mut tx, case).await?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    #[tracing::instrument(name = "store.stats_totals", level = "debug", skip_all)]
+    async fn stats_totals(&self, q: &StatsQuery) -> Result<Vec<StatsRow>, StoreError> {
+        let group = group_expr(q.by);
+        let sums: Vec<String> =
+            Counts::NAMES.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect();
+        let f = &q.filter;
+        let mut wheres = vec!["day >= $1".to_owned(), "day < $2".to_owned()];
+        let mut binds: Vec<String> =
+            vec![q.from.format("%Y-%m-%d").to_string(), q.until.format("%Y-%m-%d").to_string()];
+        let mut filter = |column: &str, op: &str, value: Option<String>| {
+            if let Some(v) = value {
+                binds.push(v);
+                wheres.push(format!("{column} {op} ${}", binds.len()));
+            }
+        };
+        filter("bureau", "=", f.bureau.as_ref().map(|b| b.as_str().to_owned()));
+        filter("street", "=", f.street.as_ref().map(|a| a.as_str().to_owned()));
+        filter("community", "=", f.community.as_ref().map(|a| a.as_str().to_owned()));
+        // Category codes are digits: no character of a prefix is a wildcard.
+        filter("category", "LIKE", f.category.as_ref().map(|c| format!("{}%", c.as_str())));
+        filter("channel", "=", f.channel.map(|c| c.as_str().to_owned()));
+        filter("kind", "=", f.kind.map(|k| k.as_str().to_owned()));
+        // One total is an aggregate without groups (PostgreSQL refuses `GROUP BY ''`).
+        let grouped = if q.by == StatsBy::Nothing {
+            String::new()
+        } else {
+            format!(" GROUP BY {group} ORDER BY {group}")
+        };
+        let sql = format!(
+            "SELECT {group} AS grp, {} FROM stats_daily WHERE {}{grouped}",
+            sums.join(", "),
+            wheres.join(" AND ")
+        );
+        let mut s = Stmt::<B::Db>::assembled(sql);
+        for b in binds {
+            s = s.bind(b);
+        }
+        let rows: Vec<TotalsRow> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        // A group whose counts moved away entirely (a request placed since, a category corrected)
+        // is all zeros: nothing to show.
+        Ok(rows.into_iter().map(TotalsRow::into_row).filter(|r| !r.counts.is_zero()).collect())
+    }
+
+    async fn clear_stats(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for sql in ["DELETE FROM stats_daily", "DELETE FROM stats_tallies"] {
+            run(&mut *tx, Stmt::<B::Db>::new(sql)).await.map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn request_ids_after(
+        &self,
+        after: Option<RequestId>,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        let s = Stmt::<B::Db>::new("SELECT id FROM requests WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after.map_or(Uuid::nil(), |r| r.as_uuid()))
+            .bind(i64::from(limit));
+        let ids: Vec<Col<Uuid>> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        Ok(ids.into_iter().map(|(id,)| RequestId::from_uuid(id)).collect())
+    }
+}
