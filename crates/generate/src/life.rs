@@ -48,7 +48,8 @@ pub(crate) fn live(plan: &Plan, index: u64) -> History {
     // The escalation scanner has run up to the present: late clocks have had their reminders.
     life.t = plan.end;
     life.scan();
-    History { case: life.case, events: life.events, admitted_at: admitted_at.min(plan.end) }
+    let tallies = jiesu_domain::rates::tally(&life.case, &plan.district);
+    History { case: life.case, events: life.events, admitted_at: admitted_at.min(plan.end), tallies }
 }
 
 fn principal(username: &str, role: StaffRole, bureau: Option<jiesu_domain::bureau::BureauCode>) -> Principal {

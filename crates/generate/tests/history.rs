@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::deadline::DeadlineState;
-use jiesu_domain::ports::{Cases, Histories, Queue, Store};
+use jiesu_domain::ports::{Cases, Histories, Queue, Stats, StatsBy, StatsQuery, Store};
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::sla::DeadlineKind;
 use jiesu_domain::workflow::{Case, Policy, Satisfaction};
@@ -80,7 +80,7 @@ fn the_same_seed_gives_the_same_history() {
 
 async fn a_generated_history_loads_and_looks_like_a_district<S, Q>(store: S, _queue: Q)
 where
-    S: Store + Cases + Histories,
+    S: Store + Cases + Histories + Stats,
     Q: Queue,
 {
     let o = options();
@@ -137,6 +137,27 @@ where
     let satisfaction = share(satisfied, rated);
     assert!((0.8..=0.99).contains(&satisfaction), "satisfaction rate: {satisfaction}");
     assert!(recent_statuses.len() >= 4, "recent requests spread over the open states: {recent_statuses:?}");
+
+    // The history came counted, as the stats role would have counted it: the same summary a
+    // rebuild from the stored cases gives, group by group.
+    let by = |by| StatsQuery {
+        from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+        until: chrono::NaiveDate::from_ymd_opt(2030, 1, 1).expect("date"),
+        by,
+        filter: Default::default(),
+    };
+    let read = || async {
+        let mut all = Vec::new();
+        for b in [StatsBy::Nothing, StatsBy::Bureau, StatsBy::Street, StatsBy::Day] {
+            all.push(store.stats_totals(&by(b)).await.expect("totals"));
+        }
+        all
+    };
+    let generated = read().await;
+    assert_eq!(generated[0][0].counts.received, REQUESTS as i64);
+    assert_eq!(generated[0][0].counts.visits, i64::from(visits));
+    jiesu_stats::rebuild(&store, fixtures::district(), 500).await.expect("rebuild");
+    assert_eq!(read().await, generated, "generated sums = rebuilt sums");
 }
 
 on_both_backends!(a_generated_history_loads_and_looks_like_a_district);

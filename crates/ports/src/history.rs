@@ -18,6 +18,8 @@ pub struct History {
     pub events: Vec<Event>,
     /// When the dispatcher stored it (the request row's `created_at`).
     pub admitted_at: DateTime<Utc>,
+    /// What the case counts towards (as the stats role would have recorded it).
+    pub tallies: jiesu_rates::Tallies,
 }
 
 pub trait Histories: Send + Sync {
@@ -25,6 +27,7 @@ pub trait Histories: Send + Sync {
     fn count_requests(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Stores the histories in one transaction: each case's rows at their final state, its version
-    /// (one per commit), and its events, already published (the relay would have long sent them).
+    /// (one per commit), its events, already published (the relay would have long sent them), and
+    /// its tallies in the rates' summary.
     fn store_histories(&self, histories: &[History]) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -105,5 +105,23 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
         histories.iter().flat_map(|h| &h.events).collect(),
         bind_event,
     )
-    .await
+    .await?;
+    // Counted, as the stats role would have: each request's tallies, the batch's sums added.
+    insert_rows::<B::Db, _>(
+        c,
+        "INSERT INTO stats_tallies (request_id, version, tallies)",
+        3,
+        histories.iter().collect(),
+        |s, h| {
+            Ok(s.bind(h.case.id().as_uuid())
+                .bind(h.case.version)
+                .bind(jiesu_domain::rates::stored::encode(&h.tallies)))
+        },
+    )
+    .await?;
+    let mut sums = std::collections::BTreeMap::new();
+    for (key, counts) in histories.iter().flat_map(|h| &h.tallies) {
+        *sums.entry(key.clone()).or_insert_with(jiesu_domain::rates::Counts::default) += *counts;
+    }
+    crate::stats::add_to_summary::<B::Db>(c, sums).await
 }

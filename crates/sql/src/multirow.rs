@@ -86,11 +86,28 @@ pub(crate) async fn insert_rows<DB: Dialect, R>(
     rows: Vec<R>,
     bind: impl Fn(Stmt<DB>, R) -> Result<Stmt<DB>, sqlx::Error>,
 ) -> Result<(), sqlx::Error> {
+    upsert_rows(c, head, "", width, rows, bind).await
+}
+
+/// Like `insert_rows`, with `tail` after each statement's values (an `ON CONFLICT ... DO UPDATE`).
+pub(crate) async fn upsert_rows<DB: Dialect, R>(
+    c: &mut Conn<DB>,
+    head: &str,
+    tail: &str,
+    width: usize,
+    rows: Vec<R>,
+    bind: impl Fn(Stmt<DB>, R) -> Result<Stmt<DB>, sqlx::Error>,
+) -> Result<(), sqlx::Error> {
     let per = (DB::BIND_LIMIT / width).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<R> = rows.by_ref().take(per).collect();
-        let mut s = Stmt::<DB>::assembled(values_sql(head, width, chunk.len()));
+        let mut sql = values_sql(head, width, chunk.len());
+        if !tail.is_empty() {
+            sql.push(' ');
+            sql.push_str(tail);
+        }
+        let mut s = Stmt::<DB>::assembled(sql);
         for r in chunk {
             s = bind(s, r)?;
         }
@@ -115,8 +132,10 @@ pub(crate) async fn insert_rows_returning<DB: Dialect + Read<Col<Uuid>>, R>(
     while rows.peek().is_some() {
         let chunk: Vec<R> = rows.by_ref().take(per).collect();
         let mut sql = values_sql(head, width, chunk.len());
-        sql.push(' ');
-        sql.push_str(tail);
+        if !tail.is_empty() {
+            sql.push(' ');
+            sql.push_str(tail);
+        }
         let mut s = Stmt::<DB>::assembled(sql);
         for r in chunk {
             s = bind(s, r)?;

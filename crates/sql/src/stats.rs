@@ -1,6 +1,8 @@
 //! The stats port on SQL: each request's tallies beside the summary, and the summary moved by the
 //! difference in the same transaction (`jiesu_rates::delta`).
 
+use std::collections::BTreeMap;
+
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{CaseTallies, Stats, StatsBy, StatsQuery, StatsRow, StoreError};
 use jiesu_domain::rates::{Counts, Key, Tallies, delta, stored};
@@ -8,6 +10,7 @@ use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, Dialect, Stmt, all, optional, run};
+use crate::multirow::upsert_rows;
 use crate::records::CorruptRow;
 use crate::{corrupt, store_error};
 
@@ -60,36 +63,48 @@ impl TotalsRow {
     }
 }
 
-/// Adds `by` to the summary row of `key` (made if missing).
-fn add_statement<DB: Dialect>(key: &Key, by: &Counts) -> Stmt<DB> {
+/// Adds each of `moves` to the summary row of its key (made if missing): one statement per
+/// chunk, the keys in order (two writers lock the rows they share in the same order).
+pub(crate) async fn add_to_summary<DB: Dialect>(
+    c: &mut Conn<DB>,
+    moves: BTreeMap<Key, Counts>,
+) -> Result<(), sqlx::Error> {
     let names = Counts::NAMES;
-    let values: Vec<String> = (8..8 + names.len()).map(|n| format!("${n}")).collect();
+    let head = format!(
+        "INSERT INTO stats_daily (day, bureau, street, community, category, channel, kind, {})",
+        names.join(", ")
+    );
     let sets: Vec<String> = names.iter().map(|c| format!("{c} = stats_daily.{c} + excluded.{c}")).collect();
-    let sql = format!(
-        "INSERT INTO stats_daily (day, bureau, street, community, category, channel, kind, {})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, {})
-         ON CONFLICT (day, bureau, street, community, category, channel, kind) DO UPDATE SET {}",
-        names.join(", "),
-        values.join(", "),
+    let tail = format!(
+        "ON CONFLICT (day, bureau, street, community, category, channel, kind) DO UPDATE SET {}",
         sets.join(", ")
     );
-    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
-    let mut s = Stmt::<DB>::assembled(sql)
-        .bind(key.day.format("%Y-%m-%d").to_string())
-        .bind(text(key.bureau.as_ref().map(|b| b.as_str())))
-        .bind(text(key.street.as_ref().map(|a| a.as_str())))
-        .bind(text(key.community.as_ref().map(|a| a.as_str())))
-        .bind(text(key.category.as_ref().map(|c| c.as_str())))
-        .bind(key.channel.as_str().to_owned())
-        .bind(key.kind.as_str().to_owned());
-    for v in by.values() {
-        s = s.bind(v);
-    }
-    s
+    let rows: Vec<(Key, Counts)> = moves.into_iter().filter(|(_, by)| !by.is_zero()).collect();
+    upsert_rows::<DB, _>(c, &head, &tail, 7 + names.len(), rows, |s, (key, by)| {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        let mut s = s
+            .bind(key.day.format("%Y-%m-%d").to_string())
+            .bind(text(key.bureau.as_ref().map(|b| b.as_str())))
+            .bind(text(key.street.as_ref().map(|a| a.as_str())))
+            .bind(text(key.community.as_ref().map(|a| a.as_str())))
+            .bind(text(key.category.as_ref().map(|c| c.as_str())))
+            .bind(key.channel.as_str().to_owned())
+            .bind(key.kind.as_str().to_owned());
+        for v in by.values() {
+            s = s.bind(v);
+        }
+        Ok(s)
+    })
+    .await
 }
 
-/// Records one request's tallies inside the caller's transaction.
-async fn record_one<DB: Dialect>(c: &mut Conn<DB>, case: &CaseTallies) -> Result<(), StoreError> {
+/// Records one request's tallies inside the caller's transaction; adds what the summary must move
+/// by to `moves`.
+async fn record_one<DB: Dialect>(
+    c: &mut Conn<DB>,
+    case: &CaseTallies,
+    moves: &mut BTreeMap<Key, Counts>,
+) -> Result<(), StoreError> {
     let id = case.request_id.as_uuid();
     // A row to lock, so two consumers of one request take turns.
     let claim = Stmt::<DB>::new(
@@ -107,7 +122,7 @@ async fn record_one<DB: Dialect>(c: &mut Conn<DB>, case: &CaseTallies) -> Result
     let old: Tallies = stored::decode(&held.tallies)
         .map_err(|e| corrupt(CorruptRow { table: "stats_tallies", message: e.to_string() }))?;
     for (key, by) in delta(&old, &case.tallies) {
-        run(c, add_statement::<DB>(&key, &by)).await.map_err(store_error)?;
+        *moves.entry(key).or_default() += by;
     }
     let save = Stmt::<DB>::new("UPDATE stats_tallies SET version = $2, tallies = $3 WHERE request_id = $1")
         .bind(id)
@@ -141,9 +156,11 @@ impl<B: Backend> Stats for SqlStore<B> {
         // In id order: two batches that share requests lock them in the same order.
         let mut sorted: Vec<&CaseTallies> = cases.iter().collect();
         sorted.sort_by_key(|c| c.request_id);
+        let mut moves = BTreeMap::new();
         for case in sorted {
-            record_one::<B::Db>(&mut tx, case).await?;
+            record_one::<B::Db>(&mut tx, case, &mut moves).await?;
         }
+        add_to_summary::<B::Db>(&mut tx, moves).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 
