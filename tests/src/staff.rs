@@ -153,3 +153,20 @@ impl StaffClient {
             .map(|t| t["id"].as_str().expect("id").to_owned())
     }
 }
+
+/// A request's whole round through the staff API: the bureau claims and resolves its task, the
+/// desk approves the result and records the return visit (`solved`, `satisfaction`).
+pub async fn work_to_visit(
+    bureau: &StaffClient,
+    desk: &StaffClient,
+    id: &str,
+    solved: bool,
+    satisfaction: &str,
+) {
+    let task = bureau.task_for(id, "dispatched").await.expect("a task");
+    bureau.ok(&format!("/api/v1/tasks/{task}/claim"), serde_json::json!({})).await;
+    bureau.ok(&format!("/api/v1/tasks/{task}/resolve"), serde_json::json!({ "result": "灯具已更换" })).await;
+    desk.ok(&format!("/api/v1/requests/{id}/review"), serde_json::json!({ "approve": true })).await;
+    let visit = serde_json::json!({ "solved": solved, "satisfaction": satisfaction });
+    desk.ok(&format!("/api/v1/requests/{id}/visit"), visit).await;
+}

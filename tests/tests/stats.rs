@@ -8,10 +8,10 @@ use std::time::Duration;
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::client::LAMP;
-use jiesu_e2e::staff::StaffClient;
+use jiesu_e2e::staff::{StaffClient, work_to_visit};
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 jiesu_e2e::e2e_on_both_backends!(the_rates_follow_the_work_and_only_supervisors_read_them);
 
@@ -20,19 +20,6 @@ async fn submit(base: &str, key: &str) -> String {
     let id = citizen.post(&LAMP, None).await.expect("POST").id();
     citizen.wait_for(&id, Duration::from_secs(15)).await;
     id
-}
-
-/// Claims, resolves, reviews and visits the request.
-async fn work(um: &StaffClient, desk: &StaffClient, id: &str, solved: bool, satisfaction: &str) {
-    let task = um.task_for(id, "dispatched").await.expect("a task");
-    um.ok(&format!("/api/v1/tasks/{task}/claim"), json!({})).await;
-    um.ok(&format!("/api/v1/tasks/{task}/resolve"), json!({ "result": "灯具已更换" })).await;
-    desk.ok(&format!("/api/v1/requests/{id}/review"), json!({ "approve": true })).await;
-    desk.ok(
-        &format!("/api/v1/requests/{id}/visit"),
-        json!({ "solved": solved, "satisfaction": satisfaction }),
-    )
-    .await;
 }
 
 fn counts(v: &Value) -> (i64, i64, i64, i64, i64, i64) {
@@ -52,8 +39,8 @@ async fn the_rates_follow_the_work_and_only_supervisors_read_them(backend: Backe
     let boss = StaffClient::login(&app.base, "boss").await;
 
     let ids = [submit(&app.base, &key).await, submit(&app.base, &key).await, submit(&app.base, &key).await];
-    work(&um, &desk, &ids[0], true, "satisfied").await;
-    work(&um, &desk, &ids[1], false, "dissatisfied").await;
+    work_to_visit(&um, &desk, &ids[0], true, "satisfied").await;
+    work_to_visit(&um, &desk, &ids[1], false, "dissatisfied").await;
 
     // Three received; three first tasks and the reopened one's second dispatched; two claimed in
     // time; two visits, one closing, one reopening.

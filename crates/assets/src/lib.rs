@@ -54,8 +54,10 @@ macro_rules! own {
 /// Every served file. axe-core is vendored too but only the browser tests load it.
 pub static ASSETS: &[Asset] = &[
     vendored!("htmx.min.js", "htmx.org/dist/htmx.min.js", "text/javascript; charset=utf-8"),
+    vendored!("echarts.min.js", "echarts/dist/echarts.min.js", "text/javascript; charset=utf-8"),
     own!("staff.css", "text/css; charset=utf-8"),
     own!("staff.js", "text/javascript; charset=utf-8"),
+    own!("console.js", "text/javascript; charset=utf-8"),
 ];
 
 /// Each asset's short digest, computed once.

@@ -68,8 +68,8 @@ macro_rules! counters {
 counters!(
     /// Requests received (on the day received; bureau: the lead).
     received,
-    /// Requests closed (on the day of the return visit that closed it, or of receipt for one
-    /// answered at once; bureau: the lead).
+    /// Requests closed, counted on the day they were received (bureau: the lead): a period's
+    /// closure rate is the share of its requests closed so far, never over 100%.
     closed,
     /// Tasks dispatched to a bureau (on the day dispatched).
     dispatched,
@@ -95,7 +95,8 @@ counters!(
     basically_satisfied,
     /// 不满意.
     dissatisfied,
-    /// Reopened (重办): a visit answering "not solved" sends the request back.
+    /// Reopened (重办): each visit answering "not solved" sends the request back; counted, like
+    /// `closed`, on the day the request was received.
     reopened,
 );
 

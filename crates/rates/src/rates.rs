@@ -5,14 +5,16 @@
 //! | 响应率 response | tasks claimed within the response limit | tasks dispatched |
 //! | 解决率 resolution | return visits answering "solved" | return visits |
 //! | 满意率 satisfaction | 满意 + 基本满意 × `weights.basically_satisfied` | visits that rated (满意, 基本满意, 不满意) |
-//! | 办结率 closure | requests closed | requests received |
+//! | 办结率 closure | of the requests received, those closed | requests received |
 //! | 按时办结率 on time | tasks resolved by their deadline (an approved extension moves it) | tasks resolved |
 //! | 退单率 disclaim | disclaims | tasks dispatched |
-//! | 重办率 reopen | visits answering "not solved" (each sends the request back) | requests closed |
+//! | 重办率 reopen | of the requests received, visits answering "not solved" (each sends one back) | of those, requests closed |
 //!
 //! and the average handling time: working hours from dispatch to resolution per resolved task.
-//! Each is over one period's counts: the numerator and the denominator are what happened in the
-//! period (a response is counted on its task's dispatch day, so it stays with its denominator).
+//! Each is over one period's counts, numerator and denominator counted on the same day so the
+//! rate stays within its bounds: a response on its task's dispatch day, a closing or reopening on
+//! its request's day of receipt (a month's 办结率 is the share of that month's requests closed so
+//! far), a visit's answers on the visit's day.
 
 use serde::{Deserialize, Serialize};
 
@@ -44,8 +46,8 @@ impl Rate {
         Self { numerator, denominator }
     }
 
-    /// Between 0 and 1 (a rate of counts in one period can exceed 1 only where its numerator
-    /// and denominator fall on different days: a request received last month closed this one).
+    /// The quotient (between 0 and 1 for every rate but the reopening one, where a request can
+    /// come back more than once).
     pub fn value(&self) -> Option<f64> {
         (self.denominator > 0).then(|| self.numerator / self.denominator as f64)
     }

@@ -57,10 +57,11 @@ pub fn tally(case: &Case, d: &District) -> Tallies {
     let mut add = |k: Key, c: Counts| *out.entry(k).or_default() += c;
 
     add(key(r.submitted.received_at, lead.as_ref()), Counts { received: 1, ..Counts::default() });
-    if r.status == RequestStatus::Closed {
-        // Closed by the visit that said "solved" (the latest), or answered on receipt.
-        let at = case.visits.iter().rev().find(|v| v.solved).map_or(r.submitted.received_at, |v| v.at);
-        add(key(at, lead.as_ref()), Counts { closed: 1, ..Counts::default() });
+    // Closing and reopening are counted with the request's own cohort (the day received).
+    let reopened = case.visits.iter().filter(|v| !v.solved).count() as i64;
+    let closed = i64::from(r.status == RequestStatus::Closed);
+    if closed + reopened > 0 {
+        add(key(r.submitted.received_at, lead.as_ref()), Counts { closed, reopened, ..Counts::default() });
     }
     for t in &case.tasks {
         let responded = clock(case, t, DeadlineKind::Response).and_then(met_in_time).is_some();
@@ -93,7 +94,6 @@ pub fn tally(case: &Case, d: &District) -> Tallies {
             satisfied: is(Satisfaction::Satisfied),
             basically_satisfied: is(Satisfaction::BasicallySatisfied),
             dissatisfied: is(Satisfaction::Dissatisfied),
-            reopened: i64::from(!v.solved),
             ..Counts::default()
         };
         add(key(v.at, lead.as_ref()), c);

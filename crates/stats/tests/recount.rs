@@ -275,16 +275,18 @@ fn recount(
         add(day(r.received_at), &lead, Counts { received: 1, ..Counts::default() });
         let mut my_visits: Vec<&RawVisit> = visits.iter().filter(|v| v.request_id == r.id).collect();
         my_visits.sort_by_key(|v| v.at);
-        if r.status == "closed" {
-            let at = my_visits.iter().rev().find(|v| v.solved).map_or(r.received_at, |v| v.at);
-            add(day(at), &lead, Counts { closed: 1, ..Counts::default() });
-        }
+        // Closed and reopened go with the request's own day.
+        let c = Counts {
+            closed: i64::from(r.status == "closed"),
+            reopened: my_visits.iter().filter(|v| !v.solved).count() as i64,
+            ..Counts::default()
+        };
+        add(day(r.received_at), &lead, c);
         for v in &my_visits {
             let s = |x: &str| i64::from(v.satisfaction.as_deref() == Some(x));
             let c = Counts {
                 visits: 1,
                 solved: i64::from(v.solved),
-                reopened: i64::from(!v.solved),
                 satisfied: s("satisfied"),
                 basically_satisfied: s("basically_satisfied"),
                 dissatisfied: s("dissatisfied"),

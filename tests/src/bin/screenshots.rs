@@ -64,12 +64,29 @@ async fn called_meeting(backend: &Backend, base: &str, key: &str) -> String {
     case["meetings"][0]["id"].as_str().expect("meeting id").to_owned()
 }
 
+/// A year of a district's requests (generated, as `jiesu generate-history` makes them), so the
+/// console has figures to show.
+async fn history(backend: &Backend) {
+    let pools = jiesu_store_sqlite::SqlitePools::open(&backend.database_url, &Default::default())
+        .await
+        .expect("open the store");
+    let store = jiesu_store_sqlite::SqliteStore::new(pools);
+    let mut options = jiesu_generate::Options::new(8_000, jiesu_domain::time::now());
+    options.years = 1;
+    let district = std::sync::Arc::new(jiesu_testkit::fixtures::district().clone());
+    let policy = jiesu_domain::workflow::Policy::default();
+    jiesu_generate::generate(&store, district, policy, jiesu_domain::secret::test_key(), &options, |_| {})
+        .await
+        .expect("a generated history");
+}
+
 #[tokio::main]
 async fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs/screenshots".into()));
     std::fs::create_dir_all(&dir).expect("the screenshots' directory");
     let backend = Backend::embedded().await;
     let app = backend.start(Roles::ALL).await;
+    backend.add_staff("zhao.du", StaffRole::Supervisor, None).await;
     backend.add_staff("li.lei", StaffRole::BureauStaff, Some("water")).await;
     backend.add_staff("han.meimei", StaffRole::Operator, None).await;
     let key = backend.api_key("screenshots").await;
@@ -115,6 +132,14 @@ async fn main() {
 
     sign_in(c, &app.base, "sk-staff", &format!("/staff/meetings/{meeting}")).await;
     both(c, &dir, "meeting").await;
+    sign_out(c).await;
+
+    // Only now the year of history: the pictures above show the requests reported here.
+    history(&backend).await;
+    sign_in(c, &app.base, "zhao.du", "/staff/console").await;
+    // Let the charts draw before the picture.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    both(c, &dir, "console").await;
     browser.close().await;
     app.stop().await;
     let mut out = std::io::stdout().lock();

@@ -51,15 +51,12 @@ fn shown<'a>(d: &'a District, area: &AreaCode) -> Vec<&'a Area> {
     areas
 }
 
-/// The map, or nothing when the district has no outline to draw around this area.
-pub(crate) fn area_map(
-    d: &District,
-    area: Option<&AreaCode>,
-    point: Option<(f64, f64)>,
-    lang: Lang,
-) -> Option<Markup> {
-    let area = area?;
-    let areas = shown(d, area);
+/// The areas' outlines as SVG paths in one frame, and the drawing's height; `None` when there is
+/// nothing to draw.
+/// Each area with its outline as an SVG path.
+type Outlined<'a> = Vec<(&'a Area, String)>;
+
+fn outlines<'a>(areas: &[&'a Area]) -> Option<(Outlined<'a>, Frame, f64)> {
     let rings: Vec<(&Area, Vec<Ring>)> =
         areas.iter().filter_map(|a| a.boundary.as_ref().map(|b| (*a, b.rings()))).collect();
     let all = rings.iter().flat_map(|(_, r)| r.iter().flatten());
@@ -77,21 +74,68 @@ pub(crate) fn area_map(
     let scale = WIDTH / ((hi_lon - lo_lon) * cos);
     let frame = Frame { min_x: lo_lon * cos, max_y: hi_lat, scale, cos };
     let height = (hi_lat - lo_lat) * scale;
-    let mut paths = Vec::new();
-    for (a, polys) in &rings {
-        let mut outline = String::new();
-        for ring in polys {
-            for (i, &(lon, lat)) in ring.iter().enumerate() {
-                let (x, y) = frame.xy(lon, lat);
-                let _ = write!(outline, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+    let paths = rings
+        .iter()
+        .map(|(a, polys)| {
+            let mut outline = String::new();
+            for ring in polys {
+                for (i, &(lon, lat)) in ring.iter().enumerate() {
+                    let (x, y) = frame.xy(lon, lat);
+                    let _ = write!(outline, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+                }
+                outline.push('Z');
             }
-            outline.push('Z');
+            (*a, outline)
+        })
+        .collect();
+    Some((paths, frame, height))
+}
+
+/// The district's streets, each shaded by its share of the largest value (five steps, `q0` to
+/// `q4`; a street without a value is left blank), titled with its name and value in words.
+pub(crate) fn streets_map(
+    d: &District,
+    value: impl Fn(&AreaCode) -> Option<(f64, String)>,
+    label: &str,
+    lang: Lang,
+) -> Option<Markup> {
+    let streets: Vec<&Area> =
+        d.areas().iter().filter(|a| a.boundary.is_some() && a.code.depth() == 1).collect();
+    let (paths, _, height) = outlines(&streets)?;
+    let top = streets.iter().filter_map(|a| value(&a.code)).map(|(v, _)| v).fold(0.0_f64, f64::max);
+    Some(html! {
+        svg.map.choropleth viewBox={ "-4 -4 " (WIDTH + 8.0) " " (height + 8.0) } role="img" aria-label=(label) {
+            title { (label) }
+            @for (a, path) in &paths {
+                @let v = value(&a.code);
+                @let step = v.as_ref().filter(|_| top > 0.0).map(|(x, _)| ((x / top) * 4.0).round() as u8);
+                path d=(path) class=(step.map_or("blank".to_owned(), |q| format!("q{q}"))) {
+                    title { (local_name(&a.name, a.name_en.as_deref(), lang)) @if let Some((_, words)) = &v { " " (words) } }
+                }
+            }
         }
-        let here = a.code == *area;
-        // Communities over their street, the request's own last, so its outline is on top.
-        let order = (usize::from(here) * 10) + a.code.depth();
-        paths.push((order, here, outline, local_name(&a.name, a.name_en.as_deref(), lang)));
-    }
+    })
+}
+
+/// The map, or nothing when the district has no outline to draw around this area.
+pub(crate) fn area_map(
+    d: &District,
+    area: Option<&AreaCode>,
+    point: Option<(f64, f64)>,
+    lang: Lang,
+) -> Option<Markup> {
+    let area = area?;
+    let areas = shown(d, area);
+    let (outlines, frame, height) = outlines(&areas)?;
+    let mut paths: Vec<_> = outlines
+        .into_iter()
+        .map(|(a, outline)| {
+            let here = a.code == *area;
+            // Communities over their street, the request's own last, so its outline is on top.
+            let order = (usize::from(here) * 10) + a.code.depth();
+            (order, here, outline, local_name(&a.name, a.name_en.as_deref(), lang))
+        })
+        .collect();
     paths.sort_by_key(|p| p.0);
     let dot = point.map(|(lat, lon)| frame.xy(lon, lat));
     let label = match lang {

@@ -22,6 +22,7 @@
 
 mod actions;
 mod case;
+mod console;
 mod desk;
 mod desk_act;
 mod inbox;
@@ -39,7 +40,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiesu_auth::Auth;
-use jiesu_domain::ports::{Accounts, Cases, Escalations, Store};
+use jiesu_domain::ports::{Accounts, Cases, Escalations, Stats, Store};
 use jiesu_domain::secret::ServerKey;
 
 use crate::work::WorkApi;
@@ -60,7 +61,7 @@ pub struct Pages<S> {
 
 pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
 
-pub fn routes<S: Store + Cases + Accounts + Escalations>(pages: Arc<Pages<S>>) -> Router {
+pub fn routes<S: Store + Cases + Accounts + Escalations + Stats>(pages: Arc<Pages<S>>) -> Router {
     Router::new()
         .route("/staff", get(home::<S>))
         .route("/staff/", get(home::<S>))
@@ -74,6 +75,7 @@ pub fn routes<S: Store + Cases + Accounts + Escalations>(pages: Arc<Pages<S>>) -
         .route("/staff/desk", get(desk::desk::<S>))
         .route("/staff/requests/{tracking}", get(desk::request_page::<S>))
         .route("/staff/requests/{tracking}/{action}", post(desk_act::act::<S>))
+        .route("/staff/console", get(console::console::<S>))
         .route("/staff/meetings", get(meetings::list::<S>))
         .route("/staff/meetings/{id}", get(meetings::page::<S>))
         .route("/staff/meetings/{id}/{action}", post(meetings::act::<S>))

@@ -1,0 +1,342 @@
+//! The supervisors' console (`/staff/console`, 督办台): a month's rates with their change against
+//! the month before, the bureaus' ranking, the streets on the district's own map, and a year's
+//! trend, each chart drawn by ECharts with its table beside it (the tables are the page; the
+//! charts are a reading aid, and the page reads and prints without them). Every figure comes from
+//! `GET /api/v1/stats`'s answer (`work::stats::answer`), so the page and the API never disagree.
+
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Datelike, Months, NaiveDate};
+use jiesu_domain::area::AreaCode;
+use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::district::District;
+use jiesu_domain::ports::{Accounts, Cases, Stats, Store};
+use jiesu_words::Lang;
+use jiesu_words::names::{area_name, bureau_name};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::layout::{self, Section};
+use super::session::Viewer;
+use super::{State, map, words};
+use crate::staff::Supervising;
+use crate::work::stats::{RateView, RatesView, StatsAnswer, StatsGroup, StatsParams, answer};
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ConsoleQuery {
+    /// `2026-12`; default: this month.
+    month: Option<String>,
+}
+
+/// The month shown: its first day and its last.
+fn month_of(raw: Option<&str>, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = raw
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first);
+    (first, last)
+}
+
+fn params(from: NaiveDate, to: NaiveDate, by: &str) -> StatsParams {
+    StatsParams { from: Some(from), to: Some(to), by: Some(by.to_owned()), ..StatsParams::default() }
+}
+
+/// The figures of one console page.
+struct Figures {
+    now: StatsAnswer,
+    before: StatsAnswer,
+    bureaus: StatsAnswer,
+    streets: StatsAnswer,
+    trend: StatsAnswer,
+}
+
+/// `GET /staff/console`.
+pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
+    axum::extract::State(pages): State<S>,
+    viewer: Viewer<S>,
+    Query(q): Query<ConsoleQuery>,
+) -> Response {
+    let lang = viewer.lang;
+    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
+        let why = lang.pick(
+            "督办台只对督办人员和系统管理员开放。",
+            "The console is for supervisors and administrators.",
+        );
+        return layout::error_page(lang, StatusCode::FORBIDDEN, why);
+    }
+    let api = &pages.work;
+    let d = api.workflow.district();
+    let store = api.workflow.store();
+    let today = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+    let (from, to) = month_of(q.month.as_deref(), today);
+    let (prev_from, prev_to) =
+        month_of(Some(&(from - chrono::Duration::days(1)).format("%Y-%m").to_string()), today);
+    let year_from = from.checked_sub_months(Months::new(11)).unwrap_or(from);
+    let w = &api.weights;
+    let figures = async {
+        Ok::<_, crate::ApiError>(Figures {
+            now: answer(store, &d, w, &params(from, to, "total")).await?,
+            before: answer(store, &d, w, &params(prev_from, prev_to, "total")).await?,
+            bureaus: answer(store, &d, w, &params(from, to, "bureau")).await?,
+            streets: answer(store, &d, w, &params(from, to, "street")).await?,
+            trend: answer(store, &d, w, &params(year_from, to, "month")).await?,
+        })
+    }
+    .await;
+    match figures {
+        Ok(f) => {
+            let title = lang.pick("督办台", "Supervision console");
+            let body = body(&d, lang, from, &f);
+            layout::respond(StatusCode::OK, layout::page(viewer.chrome(), Section::Console, title, body))
+        }
+        Err(e) => layout::error_page(lang, e.status, &words::refusal(&e, lang)),
+    }
+}
+
+/// A rate in percent with one decimal, or a dash when nothing was counted.
+fn percent(r: &RateView) -> String {
+    r.value.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The change from the last period in percentage points, in words.
+fn change(now: &RateView, before: &RateView, lang: Lang) -> Option<String> {
+    let (a, b) = (now.value?, before.value?);
+    let pp = (a - b) * 100.0;
+    Some(match lang {
+        Lang::Zh => format!("较上月 {pp:+.1} 个百分点"),
+        Lang::En => format!("{pp:+.1} pp on last month"),
+    })
+}
+
+/// A rate the console shows: its element id, its name, and where it is in an answer.
+type Shown = (&'static str, &'static str, fn(&RatesView) -> &RateView);
+
+/// The rates the console shows, in order.
+fn rates(lang: Lang) -> [Shown; 7] {
+    [
+        ("response", lang.pick("响应率", "Response"), |r| &r.response),
+        ("resolution", lang.pick("解决率", "Resolution"), |r| &r.resolution),
+        ("satisfaction", lang.pick("满意率", "Satisfaction"), |r| &r.satisfaction),
+        ("closure", lang.pick("办结率", "Closure"), |r| &r.closure),
+        ("on-time", lang.pick("按时办结率", "On time"), |r| &r.on_time),
+        ("disclaim", lang.pick("退单率", "Disclaims"), |r| &r.disclaim),
+        ("reopen", lang.pick("重办率", "Reopened"), |r| &r.reopen),
+    ]
+}
+
+fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
+    let (now, before) = (&f.now.total, &f.before.total);
+    let month_value = month.format("%Y-%m").to_string();
+    html! {
+        h1 { (lang.pick("督办台", "Supervision console")) }
+        form.filters method="get" action="/staff/console" hx-boost="false" {
+            label for="month" { (lang.pick("月份", "Month")) }
+            input #month type="month" name="month" value=(month_value);
+            button.secondary type="submit" { (lang.pick("查看", "Show")) }
+        }
+        section aria-labelledby="h-rates" {
+            h2 #h-rates { (lang.pick("本月三率及其他指标", "This month's rates")) }
+            div.kpis #kpis {
+                div.kpi #kpi-received {
+                    span.kpi-name { (lang.pick("受理量", "Received")) }
+                    strong.kpi-value { (now.counts.received) }
+                    span.kpi-change { (lang.pick("上月 ", "last month ")) (before.counts.received) }
+                }
+                @for (code, name, pick) in rates(lang) {
+                    div.kpi id={ "kpi-" (code) } {
+                        span.kpi-name { (name) }
+                        strong.kpi-value { (percent(pick(&now.rates))) }
+                        @if let Some(c) = change(pick(&now.rates), pick(&before.rates), lang) { span.kpi-change { (c) } }
+                    }
+                }
+                div.kpi #kpi-hours {
+                    span.kpi-name { (lang.pick("平均办理时长", "Average handling")) }
+                    strong.kpi-value { (now.rates.handling_hours.map_or_else(|| "—".to_owned(), |h| format!("{h:.1} h"))) }
+                    span.kpi-change { (lang.pick("工作时间（小时）", "working hours")) }
+                }
+            }
+            (definitions(lang, f.now.basically_satisfied_weight))
+        }
+        (ranking(d, lang, &f.bureaus.groups))
+        (streets(d, lang, &f.streets.groups))
+        (trend(lang, &f.trend.groups))
+        script src=(jiesu_assets::href("echarts.min.js")) {}
+        script src=(jiesu_assets::href("console.js")) {}
+    }
+}
+
+fn definitions(lang: Lang, weight: f64) -> Markup {
+    html! {
+        details.small {
+            summary { (lang.pick("指标口径", "How each rate is counted")) }
+            @if lang == Lang::Zh {
+                ul {
+                    li { "响应率 = 时限内签收的任务 ÷ 派发的任务（按派发日计）" }
+                    li { "解决率 = 回访答“已解决”的次数 ÷ 回访次数" }
+                    li { "满意率 = （满意 + 基本满意 × " (weight) "）÷ 作出评价的回访" }
+                    li { "办结率 = 本期受理的诉求中已办结的 ÷ 本期受理的诉求" }
+                    li { "按时办结率 = 期限内办结的任务（含批准的延期）÷ 办结的任务" }
+                    li { "退单率 = 退单次数 ÷ 派发的任务" }
+                    li { "重办率 = 本期受理的诉求回访答“未解决”而重办的次数 ÷ 其中已办结的诉求" }
+                }
+            } @else {
+                ul {
+                    li { "Response: tasks claimed within their limit ÷ tasks dispatched (by dispatch day)" }
+                    li { "Resolution: visits answering “solved” ÷ visits" }
+                    li { "Satisfaction: (satisfied + basically satisfied × " (weight) ") ÷ visits that rated" }
+                    li { "Closure: of the period's requests, those closed ÷ the period's requests" }
+                    li { "On time: tasks resolved by their deadline (extensions counted) ÷ tasks resolved" }
+                    li { "Disclaims: disclaims ÷ tasks dispatched" }
+                    li { "Reopened: the period's requests sent back by a visit answering “not solved” ÷ those of them closed" }
+                }
+            }
+        }
+    }
+}
+
+/// A chart for ECharts to draw (its option as JSON); the table beside it carries the same figures.
+fn chart(id: &str, label: &str, option: &serde_json::Value) -> Markup {
+    html! { div.chart id=(id) role="img" aria-label=(label) data-chart=(option.to_string()) {} }
+}
+
+fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
+    let mut rows: Vec<&StatsGroup> = groups.iter().filter(|g| !g.group.is_empty()).collect();
+    // By satisfaction, then by response, those without a rate last.
+    let key = |g: &&StatsGroup| {
+        let v = |r: &RateView| r.value.unwrap_or(-1.0);
+        (-(v(&g.rates.satisfaction) * 1e6).round() as i64, -(v(&g.rates.response) * 1e6).round() as i64)
+    };
+    rows.sort_by_key(key);
+    let name = |g: &StatsGroup| {
+        BureauCode::parse(&g.group).map_or_else(|_| g.group.clone(), |b| bureau_name(d, &b, lang))
+    };
+    let option = json!({
+        "grid": { "left": 8, "right": 16, "top": 8, "bottom": 8, "containLabel": true },
+        "xAxis": { "type": "value", "max": 100 },
+        "yAxis": { "type": "category", "inverse": true, "data": rows.iter().map(|g| name(g)).collect::<Vec<_>>() },
+        "series": [{ "type": "bar", "name": lang.pick("满意率", "Satisfaction"),
+            "data": rows.iter().map(|g| g.rates.satisfaction.value.map(|v| (v * 1000.0).round() / 10.0)).collect::<Vec<_>>() }],
+        "tooltip": { "trigger": "axis" },
+    });
+    html! {
+        section.card aria-labelledby="h-ranking" {
+            h2 #h-ranking { (lang.pick("单位排名（按满意率）", "Bureaus ranked by satisfaction")) }
+            @if rows.is_empty() {
+                p.muted { (lang.pick("本月尚无派单。", "Nothing dispatched this month yet.")) }
+            } @else {
+                div.split {
+                    (chart("chart-ranking", lang.pick("各单位满意率条形图", "Bar chart of each bureau's satisfaction"), &option))
+                    div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("单位排名表", "Bureau ranking table")) {
+                        table #ranking {
+                            thead { tr {
+                                th scope="col" { "#" }
+                                th scope="col" { (lang.pick("单位", "Bureau")) }
+                                th scope="col" { (lang.pick("派单", "Dispatched")) }
+                                @for (_, n, _) in rates(lang) { th scope="col" { (n) } }
+                            } }
+                            tbody {
+                                @for (i, g) in rows.iter().enumerate() {
+                                    tr {
+                                        td { (i + 1) }
+                                        th scope="row" { (name(g)) }
+                                        td { (g.counts.dispatched) }
+                                        @for (_, _, pick) in rates(lang) { td { (percent(pick(&g.rates))) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn streets(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
+    let found = |code: &AreaCode| groups.iter().find(|g| g.group == code.as_str());
+    let words = |g: &StatsGroup| match lang {
+        Lang::Zh => format!("受理 {} 件，办结率 {}", g.counts.received, percent(&g.rates.closure)),
+        Lang::En => format!("{} received, closure {}", g.counts.received, percent(&g.rates.closure)),
+    };
+    let shade = |code: &AreaCode| found(code).map(|g| (g.counts.received as f64, words(g)));
+    let label = lang.pick(
+        "各街道受理量分布图（颜色越深受理越多）",
+        "Map of the streets by requests received (darker: more)",
+    );
+    let rows: Vec<&StatsGroup> = groups.iter().filter(|g| !g.group.is_empty()).collect();
+    html! {
+        section.card aria-labelledby="h-streets" {
+            h2 #h-streets { (lang.pick("各街道", "Streets")) }
+            div.split {
+                @if let Some(m) = map::streets_map(d, shade, label, lang) { (m) }
+                div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("各街道数据表", "Streets table")) {
+                    table #streets {
+                        thead { tr {
+                            th scope="col" { (lang.pick("街道", "Street")) }
+                            th scope="col" { (lang.pick("受理", "Received")) }
+                            th scope="col" { (lang.pick("办结率", "Closure")) }
+                            th scope="col" { (lang.pick("满意率", "Satisfaction")) }
+                        } }
+                        tbody {
+                            @for g in &rows {
+                                tr {
+                                    th scope="row" { (AreaCode::parse(&g.group).map_or_else(|_| g.group.clone(), |a| area_name(d, &a, lang))) }
+                                    td { (g.counts.received) }
+                                    td { (percent(&g.rates.closure)) }
+                                    td { (percent(&g.rates.satisfaction)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn trend(lang: Lang, groups: &[StatsGroup]) -> Markup {
+    let months: Vec<&str> = groups.iter().map(|g| g.group.as_str()).collect();
+    let pct = |r: &RateView| r.value.map(|v| (v * 1000.0).round() / 10.0);
+    let option = json!({
+        "grid": { "left": 8, "right": 8, "top": 32, "bottom": 8, "containLabel": true },
+        "legend": { "top": 0 },
+        "tooltip": { "trigger": "axis" },
+        "xAxis": { "type": "category", "data": months },
+        "yAxis": [{ "type": "value", "name": lang.pick("件", "requests") }, { "type": "value", "max": 100, "name": "%" }],
+        "series": [
+            { "type": "bar", "name": lang.pick("受理量", "Received"), "data": groups.iter().map(|g| g.counts.received).collect::<Vec<_>>() },
+            { "type": "line", "yAxisIndex": 1, "name": lang.pick("办结率", "Closure"), "data": groups.iter().map(|g| pct(&g.rates.closure)).collect::<Vec<_>>() },
+            { "type": "line", "yAxisIndex": 1, "name": lang.pick("满意率", "Satisfaction"), "data": groups.iter().map(|g| pct(&g.rates.satisfaction)).collect::<Vec<_>>() },
+        ],
+    });
+    html! {
+        section.card aria-labelledby="h-trend" {
+            h2 #h-trend { (lang.pick("近一年走势", "The last twelve months")) }
+            div.split {
+                (chart("chart-trend", lang.pick("近一年受理量、办结率和满意率走势图", "Chart of requests received, closure and satisfaction by month"), &option))
+                div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("近一年走势数据表", "Twelve months table")) {
+                    table #trend {
+                        thead { tr {
+                            th scope="col" { (lang.pick("月份", "Month")) }
+                            th scope="col" { (lang.pick("受理", "Received")) }
+                            th scope="col" { (lang.pick("办结率", "Closure")) }
+                            th scope="col" { (lang.pick("满意率", "Satisfaction")) }
+                        } }
+                        tbody {
+                            @for g in groups {
+                                tr {
+                                    th scope="row" { (g.group) }
+                                    td { (g.counts.received) }
+                                    td { (percent(&g.rates.closure)) }
+                                    td { (percent(&g.rates.satisfaction)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
