@@ -112,3 +112,22 @@ pub fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+/// Sends a 12345 work order with the call centre's key: the status and the JSON reply.
+pub async fn push_work_order(base: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/hotline/v1/work-orders"))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .expect("POST work order");
+    (resp.status(), resp.json().await.expect("JSON reply"))
+}
+
+/// Sends a work order that must be accepted; its tracking number.
+pub async fn accepted_work_order(base: &str, key: &str, body: &Value) -> String {
+    let (status, reply) = push_work_order(base, key, body).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    reply["tracking_number"].as_str().expect("tracking number").to_owned()
+}

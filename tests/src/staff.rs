@@ -54,7 +54,7 @@ impl Backend {
 pub struct StaffClient {
     pub base: String,
     pub username: String,
-    token: String,
+    pub token: String,
     http: reqwest::Client,
 }
 

@@ -6,6 +6,7 @@
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::Backend;
+use jiesu_e2e::client::accepted_work_order;
 use jiesu_e2e::staff::StaffClient;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -27,19 +28,6 @@ fn order(no: &str, confidential: bool) -> Value {
     })
 }
 
-async fn push(base: &str, key: &str, body: &Value) -> String {
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/hotline/v1/work-orders"))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .expect("POST work order");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let reply: Value = resp.json().await.expect("JSON reply");
-    reply["tracking_number"].as_str().expect("tracking number").to_owned()
-}
-
 async fn open311(base: &str, path: &str) -> (StatusCode, String) {
     let resp = reqwest::get(format!("{base}/open311/v2/{path}")).await.expect("GET");
     (resp.status(), resp.text().await.expect("body"))
@@ -51,8 +39,8 @@ async fn a_confidential_order_is_kept_from_the_public_and_from_the_bureau(backen
     backend.add_staff("desk", StaffRole::Operator, None).await;
     backend.add_staff("watcher", StaffRole::Supervisor, None).await;
     let app = backend.start(Roles::ALL).await;
-    let public = push(&app.base, &key, &order("GD20261122000501", false)).await;
-    let secret = push(&app.base, &key, &order("GD20261122000502", true)).await;
+    let public = accepted_work_order(&app.base, &key, &order("GD20261122000501", false)).await;
+    let secret = accepted_work_order(&app.base, &key, &order("GD20261122000502", true)).await;
     let desk = StaffClient::login(&app.base, "desk").await;
     let stored = |v: &Value| v["request"]["tracking"].is_string();
     desk.get_until(&format!("/api/v1/requests/{public}"), stored).await;

@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use jiesu::Roles;
+use jiesu_e2e::client::push_work_order;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -36,23 +37,12 @@ fn order(no: &str) -> Value {
     })
 }
 
-async fn push(base: &str, key: &str, body: &Value) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/hotline/v1/work-orders"))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .expect("POST work order");
-    (resp.status(), resp.json().await.expect("JSON reply"))
-}
-
 async fn a_work_order_is_routed_and_a_resend_gets_the_same_tracking_number(backend: Backend) {
     let key = backend.hotline_key("12345 call centre").await;
     let app = backend.start(Roles::ALL).await;
-    let (status, first) = push(&app.base, &key, &order("GD20261122000123")).await;
+    let (status, first) = push_work_order(&app.base, &key, &order("GD20261122000123")).await;
     assert_eq!(status, StatusCode::OK, "{first}");
-    let (_, again) = push(&app.base, &key, &order("GD20261122000123")).await;
+    let (_, again) = push_work_order(&app.base, &key, &order("GD20261122000123")).await;
     assert_eq!(first["tracking_number"], again["tracking_number"], "a resend gets the same number");
     let tracking = first["tracking_number"].as_str().expect("tracking number");
     let record = Open311Client::new(&app.base, "").wait_for(tracking, Duration::from_secs(10)).await;
@@ -72,7 +62,7 @@ async fn a_consultation_answered_on_the_phone_is_stored_closed(backend: Backend)
     body["answer"] = json!("办理居住证请携带身份证到社区工作站");
     // ISO 8601 without a zone is China time, as documented (it was once refused).
     body["call_time"] = json!("2026-11-22T09:15:00");
-    let (status, reply) = push(&app.base, &key, &body).await;
+    let (status, reply) = push_work_order(&app.base, &key, &body).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     let record = Open311Client::new(&app.base, "")
         .wait_for(reply["tracking_number"].as_str().expect("tracking"), Duration::from_secs(10))
@@ -89,12 +79,13 @@ async fn a_consultation_answered_on_the_phone_is_stored_closed(backend: Backend)
 async fn a_bad_token_or_a_bad_field_is_refused_by_name(backend: Backend) {
     let key = backend.hotline_key("12345 call centre").await;
     let app = backend.start(Roles::ALL).await;
-    let (status, body) = push(&app.base, "jsk_0000000000000000000000000000000000000000", &order("GD1")).await;
+    let (status, body) =
+        push_work_order(&app.base, "jsk_0000000000000000000000000000000000000000", &order("GD1")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthorized");
     // An Open311 app's key does not open the call centre's channel, nor the other way round.
     let app_key = backend.api_key("some Open311 app").await;
-    let (status, body) = push(&app.base, &app_key, &order("GD1")).await;
+    let (status, body) = push_work_order(&app.base, &app_key, &order("GD1")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
     let form =
         [("service_code", "010101"), ("address_string", "坑梓街道秀新路"), ("description", "路灯不亮")];
@@ -110,7 +101,7 @@ async fn a_bad_token_or_a_bad_field_is_refused_by_name(backend: Backend) {
     ] {
         let mut body = order("GD2");
         body[field] = value;
-        let (status, reply) = push(&app.base, &key, &body).await;
+        let (status, reply) = push_work_order(&app.base, &key, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {reply}");
         assert_eq!(reply["error"]["code"], code, "{reply}");
         if code == "invalid_field" {

@@ -76,7 +76,16 @@ async fn a_supervisor_reads_the_months_rates_as_the_api_gives_them(backend: Back
         c.find(Locator::Css(chart)).await.unwrap_or_else(|_| panic!("{chart} drawn"));
     }
     assert_accessible(c, "the supervisors' console").await;
+    // The month's export links work with the page's own session.
+    let csv =
+        c.find(Locator::Css("#exports a")).await.expect("an export link").attr("href").await.expect("href");
+    let csv = csv.expect("a link");
     browser.close().await;
+    let session = PageSession::sign_in(&app.base, "boss").await;
+    let (status, body) = session.get(&csv).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(body.starts_with('\u{feff}'), "a CSV for Excel");
+    assert_eq!(body.lines().count(), 4, "the header and this month's three requests");
 
     for who in ["um-staff", "desk"] {
         let s = PageSession::sign_in(&app.base, who).await;

@@ -70,6 +70,12 @@ async fn the_rates_follow_the_work_and_only_supervisors_read_them(backend: Backe
     assert_eq!(none["total"]["rates"]["closure"]["value"], Value::Null, "0 of 0 is no rate");
     let (status, _) = boss.get("/api/v1/stats?by=planet").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // One dimension at a time: a bureau's months, yes; a bureau's streets, no.
+    let (status, months) = boss.get("/api/v1/stats?bureau=urban-management&by=month").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(months["groups"][0]["counts"], by["total"]["counts"]);
+    let (status, _) = boss.get("/api/v1/stats?bureau=urban-management&by=street").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     for who in [&um, &desk] {
         let (status, _) = who.get("/api/v1/stats").await;

@@ -38,7 +38,9 @@ pub enum StatsBy {
     Day,
 }
 
-/// Which counts are summed: a period and any of the dimensions.
+/// Which counts are summed: a period, and at most one dimension's filter, which must be the one
+/// grouped by or go with a grouping by time (the summary keeps each dimension apart; adapters
+/// refuse other queries).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatsFilter {
     pub bureau: Option<BureauCode>,

@@ -57,8 +57,8 @@ pub struct RequestView {
 }
 
 /// Which requests to list (Open311 `GET requests`), newest first: by the time they were received,
-/// then by id (`Listing::Requests`). Only public requests
-/// (`NewRequest::is_public`) are ever listed: the list is the public's.
+/// then by id (`Listing::Requests`). Only public requests (`NewRequest::is_public`) are listed
+/// unless `staff` says the list is for staff (an export), who see confidential ones masked.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestQuery {
     /// When not empty, exactly these requests, and every other filter is ignored.
@@ -70,6 +70,8 @@ pub struct RequestQuery {
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
     pub page: Page,
+    /// For staff (exports): confidential requests too.
+    pub staff: bool,
 }
 
 /// An event waiting in the outbox, with its position in the append order.

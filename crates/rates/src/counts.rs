@@ -106,6 +106,51 @@ impl Counts {
     }
 }
 
+/// A dimension of the summary: every count is summed once under each (`Key::along`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    Total,
+    Bureau,
+    Street,
+    Community,
+    Category,
+    Channel,
+    Kind,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 7] =
+        [Self::Total, Self::Bureau, Self::Street, Self::Community, Self::Category, Self::Channel, Self::Kind];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Total => "total",
+            Self::Bureau => "bureau",
+            Self::Street => "street",
+            Self::Community => "community",
+            Self::Category => "category",
+            Self::Channel => "channel",
+            Self::Kind => "kind",
+        }
+    }
+}
+
+impl Key {
+    /// The key's value along a dimension ('' where it has none, and for the total).
+    pub fn along(&self, dim: Dim) -> String {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        match dim {
+            Dim::Total => String::new(),
+            Dim::Bureau => text(self.bureau.as_ref().map(|b| b.as_str())),
+            Dim::Street => text(self.street.as_ref().map(|a| a.as_str())),
+            Dim::Community => text(self.community.as_ref().map(|a| a.as_str())),
+            Dim::Category => text(self.category.as_ref().map(|c| c.as_str())),
+            Dim::Channel => self.channel.as_str().to_owned(),
+            Dim::Kind => self.kind.as_str().to_owned(),
+        }
+    }
+}
+
 /// A request's tallies: its counts per key.
 pub type Tallies = BTreeMap<Key, Counts>;
 

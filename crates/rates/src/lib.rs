@@ -13,6 +13,6 @@ mod rates;
 pub mod stored;
 mod tally;
 
-pub use counts::{Counts, Key, Tallies, delta};
+pub use counts::{Counts, Dim, Key, Tallies, delta};
 pub use rates::{Rate, Rates, Weights};
 pub use tally::tally;

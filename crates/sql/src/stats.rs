@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{CaseTallies, Stats, StatsBy, StatsQuery, StatsRow, StoreError};
-use jiesu_domain::rates::{Counts, Key, Tallies, delta, stored};
+use jiesu_domain::rates::{Counts, Dim, Key, Tallies, delta, stored};
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
@@ -63,33 +63,27 @@ impl TotalsRow {
     }
 }
 
-/// Adds each of `moves` to the summary row of its key (made if missing): one statement per
-/// chunk, the keys in order (two writers lock the rows they share in the same order).
+/// Adds each of `moves` to the summary: every key's counts to its row of each dimension (made if
+/// missing), summed first, in one statement per chunk, the rows in order (two writers lock the rows
+/// they share in the same order).
 pub(crate) async fn add_to_summary<DB: Dialect>(
     c: &mut Conn<DB>,
     moves: BTreeMap<Key, Counts>,
 ) -> Result<(), sqlx::Error> {
+    let mut rows: BTreeMap<(&'static str, String, String), Counts> = BTreeMap::new();
+    for (key, by) in &moves {
+        let day = key.day.format("%Y-%m-%d").to_string();
+        for dim in Dim::ALL {
+            *rows.entry((dim.as_str(), key.along(dim), day.clone())).or_default() += *by;
+        }
+    }
     let names = Counts::NAMES;
-    let head = format!(
-        "INSERT INTO stats_daily (day, bureau, street, community, category, channel, kind, {})",
-        names.join(", ")
-    );
+    let head = format!("INSERT INTO stats_daily (dim, value, day, {})", names.join(", "));
     let sets: Vec<String> = names.iter().map(|c| format!("{c} = stats_daily.{c} + excluded.{c}")).collect();
-    let tail = format!(
-        "ON CONFLICT (day, bureau, street, community, category, channel, kind) DO UPDATE SET {}",
-        sets.join(", ")
-    );
-    let rows: Vec<(Key, Counts)> = moves.into_iter().filter(|(_, by)| !by.is_zero()).collect();
-    upsert_rows::<DB, _>(c, &head, &tail, 7 + names.len(), rows, |s, (key, by)| {
-        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
-        let mut s = s
-            .bind(key.day.format("%Y-%m-%d").to_string())
-            .bind(text(key.bureau.as_ref().map(|b| b.as_str())))
-            .bind(text(key.street.as_ref().map(|a| a.as_str())))
-            .bind(text(key.community.as_ref().map(|a| a.as_str())))
-            .bind(text(key.category.as_ref().map(|c| c.as_str())))
-            .bind(key.channel.as_str().to_owned())
-            .bind(key.kind.as_str().to_owned());
+    let tail = format!("ON CONFLICT (dim, value, day) DO UPDATE SET {}", sets.join(", "));
+    let rows: Vec<_> = rows.into_iter().filter(|(_, by)| !by.is_zero()).collect();
+    upsert_rows::<DB, _>(c, &head, &tail, 3 + names.len(), rows, |s, ((dim, value, day), by)| {
+        let mut s = s.bind(dim.to_owned()).bind(value).bind(day);
         for v in by.values() {
             s = s.bind(v);
         }
@@ -132,16 +126,57 @@ async fn record_one<DB: Dialect>(
     Ok(())
 }
 
+/// How a query reads the summary: which dimension's rows, which of its values, grouped how.
+struct Plan {
+    dim: Dim,
+    /// The filter on that dimension's value: an operator and its operand.
+    value: Option<(&'static str, String)>,
+    group: String,
+}
+
+/// One dimension at a time: group by it (filtered to some of its values or not), or filter to one
+/// of its values and group by time; anything else is refused (the summary keeps no crossings).
+fn plan(q: &StatsQuery) -> Result<Plan, StoreError> {
+    let f = &q.filter;
+    let given: Vec<(Dim, &'static str, String)> = [
+        f.bureau.as_ref().map(|b| (Dim::Bureau, "=", b.as_str().to_owned())),
+        f.street.as_ref().map(|a| (Dim::Street, "=", a.as_str().to_owned())),
+        f.community.as_ref().map(|a| (Dim::Community, "=", a.as_str().to_owned())),
+        // Category codes are digits: no character of a prefix is a wildcard.
+        f.category.as_ref().map(|c| (Dim::Category, "LIKE", format!("{}%", c.as_str()))),
+        f.channel.map(|c| (Dim::Channel, "=", c.as_str().to_owned())),
+        f.kind.map(|k| (Dim::Kind, "=", k.as_str().to_owned())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let by_dim = match q.by {
+        StatsBy::Nothing | StatsBy::Day => None,
+        StatsBy::Bureau => Some(Dim::Bureau),
+        StatsBy::Street => Some(Dim::Street),
+        StatsBy::Community => Some(Dim::Community),
+        StatsBy::Category(_) => Some(Dim::Category),
+        StatsBy::Channel => Some(Dim::Channel),
+        StatsBy::Kind => Some(Dim::Kind),
+    };
+    let refused =
+        || StoreError::Unexpected("the summary is grouped and filtered along one dimension at a time".into());
+    let (dim, value) = match (given.as_slice(), by_dim) {
+        ([], by) => (by.unwrap_or(Dim::Total), None),
+        ([(d, op, v)], by) if by.is_none_or(|b| b == *d) => (*d, Some((*op, v.clone()))),
+        _ => return Err(refused()),
+    };
+    Ok(Plan { dim, value, group: group_expr(q.by) })
+}
+
 /// The grouping column of a query (a category level is a prefix of the code: two digits a level).
 fn group_expr(by: StatsBy) -> String {
     match by {
         StatsBy::Nothing => "''".to_owned(),
-        StatsBy::Bureau => "bureau".to_owned(),
-        StatsBy::Street => "street".to_owned(),
-        StatsBy::Community => "community".to_owned(),
-        StatsBy::Category(level) => format!("substr(category, 1, {})", 2 * u32::from(level.clamp(1, 8))),
-        StatsBy::Channel => "channel".to_owned(),
-        StatsBy::Kind => "kind".to_owned(),
+        StatsBy::Bureau | StatsBy::Street | StatsBy::Community | StatsBy::Channel | StatsBy::Kind => {
+            "value".to_owned()
+        }
+        StatsBy::Category(level) => format!("substr(value, 1, {})", 2 * u32::from(level.clamp(1, 8))),
         StatsBy::Day => "day".to_owned(),
     }
 }
@@ -166,32 +201,23 @@ impl<B: Backend> Stats for SqlStore<B> {
 
     #[tracing::instrument(name = "store.stats_totals", level = "debug", skip_all)]
     async fn stats_totals(&self, q: &StatsQuery) -> Result<Vec<StatsRow>, StoreError> {
-        let group = group_expr(q.by);
+        let plan = plan(q)?;
         let sums: Vec<String> =
             Counts::NAMES.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect();
-        let f = &q.filter;
-        let mut wheres = vec!["day >= $1".to_owned(), "day < $2".to_owned()];
-        let mut binds: Vec<String> =
-            vec![q.from.format("%Y-%m-%d").to_string(), q.until.format("%Y-%m-%d").to_string()];
-        let mut filter = |column: &str, op: &str, value: Option<String>| {
-            if let Some(v) = value {
-                binds.push(v);
-                wheres.push(format!("{column} {op} ${}", binds.len()));
-            }
-        };
-        filter("bureau", "=", f.bureau.as_ref().map(|b| b.as_str().to_owned()));
-        filter("street", "=", f.street.as_ref().map(|a| a.as_str().to_owned()));
-        filter("community", "=", f.community.as_ref().map(|a| a.as_str().to_owned()));
-        // Category codes are digits: no character of a prefix is a wildcard.
-        filter("category", "LIKE", f.category.as_ref().map(|c| format!("{}%", c.as_str())));
-        filter("channel", "=", f.channel.map(|c| c.as_str().to_owned()));
-        filter("kind", "=", f.kind.map(|k| k.as_str().to_owned()));
+        let mut binds: Vec<String> = vec![
+            plan.dim.as_str().to_owned(),
+            q.from.format("%Y-%m-%d").to_string(),
+            q.until.format("%Y-%m-%d").to_string(),
+        ];
+        let mut wheres = vec!["dim = $1".to_owned(), "day >= $2".to_owned(), "day < $3".to_owned()];
+        if let Some((op, value)) = plan.value {
+            binds.push(value);
+            wheres.push(format!("value {op} $4"));
+        }
         // One total is an aggregate without groups (PostgreSQL refuses `GROUP BY ''`).
-        let grouped = if q.by == StatsBy::Nothing {
-            String::new()
-        } else {
-            format!(" GROUP BY {group} ORDER BY {group}")
-        };
+        let group = plan.group;
+        let grouped =
+            if group == "''" { String::new() } else { format!(" GROUP BY {group} ORDER BY {group}") };
         let sql = format!(
             "SELECT {group} AS grp, {} FROM stats_daily WHERE {}{grouped}",
             sums.join(", "),

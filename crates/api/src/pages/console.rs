@@ -136,6 +136,12 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
             input #month type="month" name="month" value=(month_value);
             button.secondary type="submit" { (lang.pick("查看", "Show")) }
         }
+        p.small #exports {
+            (lang.pick("导出本月诉求：", "This month's requests: "))
+            a href={ "/api/v1/exports/requests.csv?from=" (month) "&to=" (last_day(month)) } hx-boost="false" download { "CSV" }
+            " · "
+            a href={ "/api/v1/exports/requests.xlsx?from=" (month) "&to=" (last_day(month)) } hx-boost="false" download { "Excel (XLSX)" }
+        }
         section aria-labelledby="h-rates" {
             h2 #h-rates { (lang.pick("本月三率及其他指标", "This month's rates")) }
             div.kpis #kpis {
@@ -165,6 +171,11 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
         script src=(jiesu_assets::href("echarts.min.js")) {}
         script src=(jiesu_assets::href("console.js")) {}
     }
+}
+
+/// The last day of the month that starts on `first`.
+fn last_day(first: NaiveDate) -> NaiveDate {
+    first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first)
 }
 
 fn definitions(lang: Lang, weight: f64) -> Markup {

@@ -23,6 +23,7 @@
 //! | `POST /api/v1/meetings/{id}/confirm` | an invitee's staff |
 //! | `POST /api/v1/meetings/{id}/reschedule`, `/decision` | the convener's staff, operators, supervisors |
 //! | `GET /api/v1/stats` (`from`, `to`, `by`, filters) | supervisors |
+//! | `GET /api/v1/exports/requests.csv`, `.xlsx` (`from`, `to`, `status`, `category`, `lang`) | district-wide roles |
 //! | `GET /api/v1/rules/proposed` (`state`), `GET /api/v1/rules/proposed/{id}` | supervisors |
 //! | `POST /api/v1/rules/proposed/{id}/accept`, `/decline` | supervisors |
 //!
@@ -43,6 +44,7 @@ mod disclaims;
 pub(crate) mod errors;
 pub(crate) mod escalation_view;
 mod escalations;
+pub(crate) mod export;
 pub(crate) mod extract;
 pub(crate) mod meetings;
 pub mod openapi;
@@ -108,6 +110,8 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats>(api: Arc<WorkAp
         .route("/api/v1/meetings/{id}/reschedule", post(meetings::reschedule::<S>))
         .route("/api/v1/meetings/{id}/decision", post(meetings::decide::<S>))
         .route("/api/v1/stats", get(stats::stats::<S>))
+        .route("/api/v1/exports/requests.csv", get(export::csv::<S>))
+        .route("/api/v1/exports/requests.xlsx", get(export::xlsx::<S>))
         .route("/api/v1/rules/proposed", get(rules::list::<S>))
         .route("/api/v1/rules/proposed/{id}", get(rules::show::<S>))
         .route("/api/v1/rules/proposed/{id}/accept", post(rules::accept::<S>))

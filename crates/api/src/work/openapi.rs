@@ -11,7 +11,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{desk, disclaims, escalations, meetings, progress, requests, rules, stats, tasks};
+use super::{desk, disclaims, escalations, export, meetings, progress, requests, rules, stats, tasks};
 use crate::auth;
 
 #[derive(OpenApi)]
@@ -35,7 +35,7 @@ use crate::auth;
         escalations::list, escalations::show, escalations::dismiss,
         meetings::list, meetings::show, meetings::confirm, meetings::reschedule, meetings::decide,
         rules::list, rules::show, rules::accept, rules::decline,
-        stats::stats,
+        stats::stats, export::csv, export::xlsx,
     ),
     security(("bearer" = []), ("session" = [])),
     modifiers(&SecuritySchemes, &StatusMeanings),

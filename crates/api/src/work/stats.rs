@@ -203,6 +203,31 @@ fn filter(p: &StatsParams) -> Result<StatsFilter, ApiError> {
     })
 }
 
+/// The summary keeps each dimension apart (a few hundred rows a day whatever the volume): a
+/// query groups by one dimension (filtered to some of its values or not), or filters to one value
+/// of one dimension and groups by time.
+fn one_dimension(by: StatsBy, f: &StatsFilter) -> Result<(), ApiError> {
+    let filtered = [
+        ("bureau", f.bureau.is_some(), matches!(by, StatsBy::Bureau)),
+        ("street", f.street.is_some(), matches!(by, StatsBy::Street)),
+        ("community", f.community.is_some(), matches!(by, StatsBy::Community)),
+        ("category", f.category.is_some(), matches!(by, StatsBy::Category(_))),
+        ("channel", f.channel.is_some(), matches!(by, StatsBy::Channel)),
+        ("kind", f.kind.is_some(), matches!(by, StatsBy::Kind)),
+    ];
+    let given: Vec<_> = filtered.iter().filter(|(_, on, _)| *on).collect();
+    let by_time = matches!(by, StatsBy::Nothing | StatsBy::Day);
+    match given.as_slice() {
+        [] => Ok(()),
+        [(_, _, same)] if by_time || *same => Ok(()),
+        [(name, _, _)] => Err(invalid(
+            name,
+            "filters along another dimension than `by`: group by it, or by time (total, day, week, month)",
+        )),
+        _ => Err(invalid("by", "takes one filter at a time (the summary keeps each dimension apart)")),
+    }
+}
+
 /// The rates of a period, in total and per group.
 pub(crate) async fn answer<S: Store + Stats>(
     store: &S,
@@ -221,6 +246,7 @@ pub(crate) async fn answer<S: Store + Stats>(
     }
     let (by, how) = parse_by(p.by.as_deref())?;
     let filter = filter(p)?;
+    one_dimension(by, &filter)?;
     let until = to.succ_opt().unwrap_or(to);
     let q = StatsQuery { from, until, by, filter };
     let rows = fold(store.stats_totals(&q).await?, how);

@@ -116,7 +116,15 @@ pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<ListQuer
     // Without dates, the spec's default window: the last 90 days.
     let received_from = start.or_else(|| Some(end.unwrap_or(now) - Duration::days(DEFAULT_WINDOW_DAYS)));
     Ok(ListQuery {
-        query: RequestQuery { tracking: vec![], categories, open, received_from, received_to: end, page },
+        query: RequestQuery {
+            tracking: vec![],
+            categories,
+            open,
+            received_from,
+            received_to: end,
+            page,
+            staff: false,
+        },
         extensions,
     })
 }
