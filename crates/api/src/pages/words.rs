@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use jiesu_domain::area::AreaCode;
+use jiesu_domain::calendar::WorkCalendar;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::desk::{DeskClock, DeskClockKind};
 use jiesu_domain::district::District;
@@ -60,12 +61,25 @@ pub(crate) fn clock_class(due: DateTime<Utc>, now: DateTime<Utc>) -> &'static st
     }
 }
 
-/// A clock as a coloured badge: time left in working time while it runs, how it ended after.
+/// Whether a deadline was counted in working days: those end at the last instant of a district
+/// day (`Limit::due_from`); a clock-time limit (`30m`, `2h`) ends wherever its start put it.
+fn in_working_days(due: DateTime<Utc>) -> bool {
+    let last = chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("a valid time");
+    due.with_timezone(&jiesu_domain::time::LOCAL).time() == last
+}
+
+/// Time left on a running clock in the time its limit counts: working time for a working-day
+/// limit, clock time for a clock-time one (an emergency's 2 hours run through the weekend).
+fn left(cal: &WorkCalendar, due: DateTime<Utc>, now: DateTime<Utc>) -> jiesu_domain::left::TimeLeft {
+    if in_working_days(due) { time_left(cal, now, due) } else { clock_left(now, due) }
+}
+
+/// A clock as a coloured badge: time left while it runs (see `left`), how it ended after.
 pub(crate) fn clock(d: &District, c: &Clock, now: DateTime<Utc>, lang: Lang) -> Markup {
     let (class, text) = match c.state.as_str() {
         "pending" => (
             clock_class(c.due_at, now),
-            jiesu_words::time::time_left(time_left(d.calendar(), now, c.due_at), lang),
+            jiesu_words::time::time_left(left(d.calendar(), c.due_at, now), lang),
         ),
         "met" => ("done", lang.pick("按时完成", "met").to_owned()),
         "missed" => ("late", lang.pick("超时", "missed").to_owned()),
@@ -178,5 +192,25 @@ mod tests {
         assert_eq!(clock_class(now, now), "soon", "the window starts now");
         assert_eq!(clock_class(now + DUE_SOON - Duration::seconds(1), now), "soon");
         assert_eq!(clock_class(now + DUE_SOON, now), "ok", "and ends before now + DUE_SOON");
+    }
+
+    #[test]
+    fn a_clock_time_deadline_counts_through_the_weekend_and_a_working_day_one_does_not() {
+        use chrono::TimeZone;
+        let cal = WorkCalendar::default();
+        let local = |day, h, m| {
+            jiesu_domain::time::LOCAL.with_ymd_and_hms(2026, 12, day, h, m, 0).single().expect("time")
+        };
+        // Saturday 12 December 10:00; an emergency's 2 hours end at noon.
+        let now = local(12, 10, 0).with_timezone(&Utc);
+        let noon = local(12, 12, 0).with_timezone(&Utc);
+        assert_eq!(left(&cal, noon, now), clock_left(now, noon));
+        assert_eq!(jiesu_words::time::time_left(left(&cal, noon, now), Lang::Zh), "剩余 2 小时");
+        assert!(!in_working_days(noon));
+        // A working-day deadline (the end of Monday 14th) counts no weekend hours.
+        let monday =
+            local(14, 23, 59).with_timezone(&Utc) + Duration::seconds(59) + Duration::microseconds(999_999);
+        assert!(in_working_days(monday));
+        assert_eq!(left(&cal, monday, now), time_left(&cal, now, monday));
     }
 }

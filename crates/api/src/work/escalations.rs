@@ -41,7 +41,7 @@ fn list_of<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, what: &str) 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct EscalationListQuery {
-    /// Comma-separated: exhausted, ping_pong, deadline_missed, hotspot.
+    /// Comma-separated: exhausted, ping_pong, deadline_missed, hotspot, desk_overdue.
     trigger: Option<String>,
     /// Comma-separated: open, meeting_called, decided, resolved, dismissed.
     state: Option<String>,
