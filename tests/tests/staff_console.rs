@@ -15,9 +15,12 @@ use jiesu_e2e::pages::{PageSession, assert_accessible, sign_in, text};
 use jiesu_e2e::staff::{StaffClient, work_to_visit};
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-jiesu_e2e::e2e_on_both_backends!(a_supervisor_reads_the_months_rates_as_the_api_gives_them);
+jiesu_e2e::e2e_on_both_backends!(
+    a_supervisor_reads_the_months_rates_as_the_api_gives_them,
+    a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason,
+);
 
 /// A rate as the console writes it.
 fn percent(rate: &Value) -> String {
@@ -95,4 +98,75 @@ async fn a_supervisor_reads_the_months_rates_as_the_api_gives_them(backend: Back
         let (_, other) = s.get("/staff/meetings").await;
         assert!(!other.contains("nav-console"), "{who} has no console link");
     }
+}
+
+/// The lamp request's candidates and their clerks: each disclaims it, so it escalates.
+const CANDIDATES: [(&str, &str); 3] =
+    [("urban-management", "um-staff"), ("street-kengzi", "sk-staff"), ("service-centre", "sc-staff")];
+
+async fn a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason(backend: Backend) {
+    let key = backend.api_key("console").await;
+    for (bureau, name) in CANDIDATES {
+        backend.add_staff(name, StaffRole::BureauStaff, Some(bureau)).await;
+    }
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    backend.add_staff("desk", StaffRole::Operator, None).await;
+    let app = backend.start(Roles::ALL).await;
+    let citizen = Open311Client::new(&app.base, &key);
+    let tracking = citizen.post(&LAMP, None).await.expect("POST").id();
+    citizen.wait_for(&tracking, Duration::from_secs(15)).await;
+    for (_, name) in CANDIDATES {
+        let who = StaffClient::login(&app.base, name).await;
+        let task = who.task_for(&tracking, "dispatched").await.expect("a task");
+        let why = json!({ "reason": "not_our_function", "explanation": "非本单位职责" });
+        who.ok(&format!("/api/v1/tasks/{task}/disclaim"), why).await;
+    }
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let case = boss
+        .get_until(&format!("/api/v1/requests/{tracking}"), |c| {
+            c["escalations"].as_array().is_some_and(|e| !e.is_empty())
+        })
+        .await;
+    let escalation = case["escalations"][0]["id"].as_str().expect("id").to_owned();
+
+    let s = PageSession::sign_in(&app.base, "boss").await;
+    let (status, page) = s.get("/staff/console/escalations").await;
+    assert_eq!(status, StatusCode::OK);
+    // The exhausted request waits, its meeting called: one in that row and column.
+    let exhausted = page.split("各单位均退单").nth(1).expect("the exhausted row");
+    let row: String = exhausted.split("</tr>").next().expect("a row").to_owned();
+    assert!(row.contains("<td>0</td><td>1</td><td>1</td>"), "waiting, meeting called, total: {row}");
+    assert!(page.contains(&format!("/staff/console/escalations/{escalation}/dismiss")), "dismissable");
+
+    // No reason, no dismissal.
+    let path = format!("/staff/console/escalations/{escalation}/dismiss");
+    let (status, _) = s.post(&path, &[("csrf", &s.csrf), ("note", "  ")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, still) = s.get("/staff/console/escalations").await;
+    assert!(still.contains(&path), "still waiting without a reason");
+    // With a reason: dismissed, its reason in the request's history.
+    let (status, _) = s.post(&path, &[("csrf", &s.csrf), ("note", "已由街道现场处置，无须协调")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, after) = s.get("/staff/console/escalations").await;
+    assert!(!after.contains(&path), "no longer waiting");
+    let (_, all) = s.get("/staff/console/escalations?show=all").await;
+    assert!(all.contains("已撤销"), "the dismissed one among all");
+    let (_, case) = boss.get(&format!("/api/v1/requests/{tracking}")).await;
+    assert_eq!(case["escalations"][0]["state"], "dismissed");
+    // A form without its token changes nothing and is refused.
+    let (status, _) = s.post(&path, &[("note", "再次撤销")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(c, &app.base, "boss", "/staff/console/escalations?show=all").await;
+    assert_eq!(text(c, "#main h1").await, "升级事项");
+    assert_accessible(c, "the console's escalations").await;
+    browser.close().await;
+
+    let desk = PageSession::sign_in(&app.base, "desk").await;
+    let (status, _) = desk.get("/staff/console/escalations").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the desk does not dismiss escalations");
+    let (status, _) = desk.post(&path, &[("csrf", &desk.csrf), ("note", "x")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

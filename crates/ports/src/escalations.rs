@@ -38,6 +38,13 @@ pub trait Escalations: Clone + Send + Sync + 'static {
         id: EscalationId,
     ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
 
+    /// How many escalations there are of each trigger and state, among these states (empty:
+    /// all), in trigger then state order; a pair with none is left out.
+    fn count_escalations(
+        &self,
+        states: &[EscalationState],
+    ) -> impl Future<Output = Result<Vec<(Trigger, EscalationState, u64)>, StoreError>> + Send;
+
     /// Meetings scheduled in `[from, to)`, by time.
     fn meetings_between(
         &self,

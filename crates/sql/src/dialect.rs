@@ -299,6 +299,7 @@ pub trait Dialect:
     + Read<crate::records::OutboxRow>
     + Read<crate::records::DueRow>
     + Read<crate::stats::TallyRow>
+    + Read<crate::escalations::EscalationCount>
     + Read<crate::stats::TotalsRow>
     + Read<(i64, Option<DbTime>)>
     + Read<(Uuid, Uuid)>

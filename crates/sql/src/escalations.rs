@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use jiesu_domain::escalation::{Escalation, EscalationId, Meeting, MeetingId, Trigger};
+use jiesu_domain::escalation::{Escalation, EscalationId, EscalationState, Meeting, MeetingId, Trigger};
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::ports::{EscalationQuery, Escalations, StoreError};
 use jiesu_domain::request::Request;
@@ -12,9 +12,9 @@ use uuid::Uuid;
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Stmt, all, optional};
 use crate::paging::Keyset;
-use crate::records::{EscalationRecord, MeetingRecord};
+use crate::records::{CorruptRow, EscalationRecord, MeetingRecord};
 use crate::store::{parse, requests_of};
-use crate::store_error;
+use crate::{corrupt, store_error};
 
 /// Fills each hotspot's `linked` from its members (the anchor left out), oldest first: one query
 /// whatever the number of hotspots.
@@ -48,7 +48,40 @@ pub(crate) async fn with_linked<DB: Dialect>(
 /// Oldest opened first (`Listing::Escalations`), through `escalations_opened`.
 const ESCALATIONS: Keyset = Keyset { key: "opened_at", id: "id", newest_first: false };
 
+/// A count of escalations of one trigger and state.
+#[derive(Debug, sqlx::FromRow)]
+pub struct EscalationCount {
+    pub trigger: String,
+    pub state: String,
+    pub n: i64,
+}
+
 impl<B: Backend> Escalations for SqlStore<B> {
+    async fn count_escalations(
+        &self,
+        states: &[EscalationState],
+    ) -> Result<Vec<(Trigger, EscalationState, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT trigger, state, count(*) AS n FROM escalations WHERE ({} OR {})
+             GROUP BY trigger, state ORDER BY trigger, state",
+            B::Db::none(1),
+            B::Db::any("state", 1),
+        );
+        let s = Stmt::<B::Db>::assembled(sql)
+            .bind(states.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>());
+        let rows: Vec<EscalationCount> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        rows.into_iter()
+            .map(|r| {
+                let bad = |what: &str| corrupt(CorruptRow { table: "escalations", message: what.to_owned() });
+                let trigger =
+                    Trigger::parse(&r.trigger).ok_or_else(|| bad(&format!("trigger `{}`", r.trigger)))?;
+                let state =
+                    EscalationState::parse(&r.state).ok_or_else(|| bad(&format!("state `{}`", r.state)))?;
+                Ok((trigger, state, u64::try_from(r.n).unwrap_or(0)))
+            })
+            .collect()
+    }
+
     /// Escalations with their requests: two queries whatever the page's size.
     async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<(Escalation, Request)>, StoreError> {
         let sql = format!(

@@ -136,6 +136,9 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
             input #month type="month" name="month" value=(month_value);
             button.secondary type="submit" { (lang.pick("查看", "Show")) }
         }
+        p.small #console-links {
+            a href="/staff/console/escalations" { (lang.pick("升级事项", "Escalations")) }
+        }
         p.small #exports {
             (lang.pick("导出本月诉求：", "This month's requests: "))
             a href={ "/api/v1/exports/requests.csv?from=" (month) "&to=" (last_day(month)) } hx-boost="false" download { "CSV" }

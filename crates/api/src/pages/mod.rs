@@ -23,6 +23,7 @@
 mod actions;
 mod case;
 mod console;
+mod console_escalations;
 mod desk;
 mod desk_act;
 mod inbox;
@@ -76,6 +77,8 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + Stats>(pages: Arc<Page
         .route("/staff/requests/{tracking}", get(desk::request_page::<S>))
         .route("/staff/requests/{tracking}/{action}", post(desk_act::act::<S>))
         .route("/staff/console", get(console::console::<S>))
+        .route("/staff/console/escalations", get(console_escalations::list::<S>))
+        .route("/staff/console/escalations/{id}/dismiss", post(console_escalations::dismiss::<S>))
         .route("/staff/meetings", get(meetings::list::<S>))
         .route("/staff/meetings/{id}", get(meetings::page::<S>))
         .route("/staff/meetings/{id}/{action}", post(meetings::act::<S>))
