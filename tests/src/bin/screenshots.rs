@@ -140,6 +140,8 @@ async fn main() {
     // Let the charts draw before the picture.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     both(c, &dir, "console").await;
+    c.goto(&format!("{}/staff/console/escalations", app.base)).await.expect("escalations");
+    both(c, &dir, "console-escalations").await;
     browser.close().await;
     app.stop().await;
     let mut out = std::io::stdout().lock();

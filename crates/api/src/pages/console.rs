@@ -246,7 +246,7 @@ fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
                         table #ranking {
                             thead { tr {
                                 th scope="col" { "#" }
-                                th scope="col" { (lang.pick("单位", "Bureau")) }
+                                th.text scope="col" { (lang.pick("单位", "Bureau")) }
                                 th scope="col" { (lang.pick("派单", "Dispatched")) }
                                 @for (_, n, _) in rates(lang) { th scope="col" { (n) } }
                             } }
