@@ -35,8 +35,7 @@ fn month_of(raw: Option<&str>, today: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = raw
         .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
         .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
-    let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first);
-    (first, last)
+    (first, last_day(first))
 }
 
 fn params(from: NaiveDate, to: NaiveDate, by: &str) -> StatsParams {

@@ -10,7 +10,6 @@ use jiesu_domain::district::District;
 use jiesu_domain::left::{clock_left, time_left};
 use jiesu_domain::note::DisclaimReason;
 use jiesu_domain::request::{Channel, Kind, Urgency};
-use jiesu_domain::sla::Limit;
 use jiesu_domain::task::{TaskRole, TaskState};
 use jiesu_words::Lang;
 use jiesu_words::names::{
@@ -103,13 +102,10 @@ impl From<&DeskClock> for DeskSpan {
     }
 }
 
-/// A desk clock as a coloured badge, in the time its limit counts: clock time for a clock-time
-/// limit (placing runs through nights and weekends), working time for a working-day one.
+/// A desk clock as a coloured badge, in the time its limit counts (see `left`): clock time for
+/// placing (it runs through nights and weekends), working time for the reviews.
 pub(crate) fn desk_clock(d: &District, k: DeskSpan, now: DateTime<Utc>, lang: Lang) -> Markup {
-    let left = match d.time_limits().desk().get(k.kind) {
-        Limit::Clock(_) => clock_left(now, k.due_at),
-        Limit::WorkingDays(_) => time_left(d.calendar(), now, k.due_at),
-    };
+    let left = left(d.calendar(), k.due_at, now);
     // Amber once three quarters of its time are gone (a 2-hour clock is never a day from its end).
     let class = if k.due_at < now {
         "late"
