@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use jiesu::{App, Roles, Settings};
 use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::ports::Store;
 use jiesu_queue::AmqpQueue;
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -114,13 +115,14 @@ impl Backend {
         random[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         random[16..].copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..4]);
         let key = ApiKey::from_random(random);
+        let entry = AuditEntry::new(None, AuditAction::KeyCreated, name, channel.as_str(), client.created_at);
         match self.kind {
             Kind::Embedded { .. } => {
                 let pools =
                     SqlitePools::open(&self.database_url, &SqliteSettings::default()).await.expect("open");
                 pools.migrate().await.expect("migrate");
                 SqliteStore::new(pools.clone())
-                    .insert_api_client(&client, &key.hash())
+                    .insert_api_client(&client, &key.hash(), &entry)
                     .await
                     .expect("insert");
                 pools.close().await;
@@ -133,7 +135,7 @@ impl Backend {
                 .await
                 .expect("connect");
                 store.migrate().await.expect("migrate");
-                store.insert_api_client(&client, &key.hash()).await.expect("insert");
+                store.insert_api_client(&client, &key.hash(), &entry).await.expect("insert");
                 store.close().await;
             }
         }

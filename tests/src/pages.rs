@@ -136,6 +136,18 @@ impl PageSession {
 
     /// Signs in through the sign-in form with this password.
     pub async fn sign_in_with(base: &str, username: &str, password: &str) -> Self {
+        match Self::try_sign_in(base, username, password).await {
+            Ok(s) => s,
+            Err(status) => panic!("{username} signs in: {status}"),
+        }
+    }
+
+    /// Tries the sign-in form: the session, or the status the form answered with.
+    pub async fn try_sign_in(
+        base: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Self, reqwest::StatusCode> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
@@ -156,7 +168,9 @@ impl PageSession {
             .send()
             .await
             .expect("POST the sign-in form");
-        assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER, "{username} signs in");
+        if resp.status() != reqwest::StatusCode::SEE_OTHER {
+            return Err(resp.status());
+        }
         let session = cookie_of(&resp, "jiesu_session").expect("a session cookie");
         let mut s = Self {
             base: base.to_owned(),
@@ -167,7 +181,7 @@ impl PageSession {
         let (status, inbox) = s.get("/staff/inbox").await;
         assert_eq!(status, reqwest::StatusCode::OK);
         s.csrf = hidden(&inbox, "csrf").expect("the sign-out form's token");
-        s
+        Ok(s)
     }
 
     pub async fn get(&self, path: &str) -> (reqwest::StatusCode, String) {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jiesu_auth::{Auth, AuthSettings, Password};
+use jiesu_auth::{Auth, AuthSettings, By, Password};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::staff::{StaffRole, User, Username};
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -32,7 +32,7 @@ impl Backend {
                     SqlitePools::open(&self.database_url, &SqliteSettings::default()).await.expect("open");
                 pools.migrate().await.expect("migrate");
                 let auth = Auth::new(SqliteStore::new(pools.clone()), AuthSettings::default());
-                auth.add_user(&user, &password).await.expect("add user");
+                auth.add_user(&user, &password, &By::command_line()).await.expect("add user");
                 pools.close().await;
             }
             Kind::AtScale { .. } => {
@@ -40,7 +40,7 @@ impl Backend {
                 let store = PgStore::connect(&self.database_url, &settings).await.expect("connect");
                 store.migrate().await.expect("migrate");
                 Auth::new(store.clone(), AuthSettings::default())
-                    .add_user(&user, &password)
+                    .add_user(&user, &password, &By::command_line())
                     .await
                     .expect("add");
                 store.close().await;

@@ -7,6 +7,7 @@
 //! Neither passwords nor tokens are ever logged: their types hide them from `Debug` and have no
 //! `Display`.
 
+mod admin;
 pub mod password;
 mod service;
 pub mod throttle;
@@ -15,6 +16,7 @@ pub mod token;
 #[cfg(test)]
 mod service_tests;
 
+pub use admin::{AccountChange, By, describe};
 pub use password::{HashGate, Password, WeakPassword};
 pub use service::{AccountError, Auth, AuthSettings, LoginError, Session, SessionError};
 pub use throttle::{LoginThrottle, ThrottleSettings, Throttled};

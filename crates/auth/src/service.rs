@@ -14,8 +14,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::ports::{
-    Accounts, LockoutPolicy, LoginClient, LoginRecord, NewStaffSession, SessionKind, StoreError,
+    Accounts, LockoutPolicy, LoginClient, LoginRecord, NewStaffSession, PasswordHash, SessionKind, StoreError,
 };
 use jiesu_domain::staff::{Principal, User, Username};
 
@@ -88,6 +89,9 @@ pub enum AccountError {
     UsernameTaken(Username),
     #[error("there is no user `{0}`")]
     NoSuchUser(Username),
+    /// The change does not fit (a role without its bureau, or the other way round).
+    #[error("{0}")]
+    Invalid(String),
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -146,11 +150,20 @@ impl<A: Accounts> Auth<A> {
                 return Err(LoginError::Busy);
             }
             tracing::info!(%client, "failed login: unknown username");
+            self.record(AuditAction::SignInFailed, "", "unknown username", None, client).await;
             return Err(LoginError::InvalidCredentials);
         };
         let now = jiesu_domain::time::now();
         if let Some(until) = state.locked_at(now) {
             tracing::info!(user = %user.username, %client, %until, "login refused: locked for this address");
+            self.record(
+                AuditAction::SignInFailed,
+                user.username.as_str(),
+                "locked for this address",
+                None,
+                client,
+            )
+            .await;
             return Err(LoginError::Locked { until });
         }
         let matches = match self.gate.verify(password, &password_hash).await {
@@ -163,6 +176,8 @@ impl<A: Accounts> Auth<A> {
         };
         if user.disabled {
             tracing::info!(user = %user.username, "failed login: the account is disabled");
+            self.record(AuditAction::SignInFailed, user.username.as_str(), "account disabled", None, client)
+                .await;
             return Err(LoginError::InvalidCredentials);
         }
         if !matches {
@@ -175,6 +190,11 @@ impl<A: Accounts> Auth<A> {
         }
         let session = self.open_session(&user, kind, now).await?;
         tracing::info!(user = %user.username, role = user.role.as_str(), kind = kind.as_str(), "staff member signed in");
+        let how = match kind {
+            SessionKind::Cookie => "the staff pages",
+            SessionKind::Bearer => "an API token",
+        };
+        self.record(AuditAction::SignedIn, user.username.as_str(), how, Some(&user.username), client).await;
         Ok(session)
     }
 
@@ -183,10 +203,16 @@ impl<A: Accounts> Auth<A> {
             Ok(Some(state)) => match state.locked_at(now) {
                 Some(until) => {
                     tracing::warn!(user = %user.username, %client, failures = state.failed_logins, %until, "account locked for one address after repeated failed logins");
+                    let detail =
+                        format!("{} failures; locked until {}", state.failed_logins, until.to_rfc3339());
+                    self.record(AuditAction::Locked, user.username.as_str(), &detail, None, client).await;
                     LoginError::Locked { until }
                 }
                 None => {
                     tracing::info!(user = %user.username, failures = state.failed_logins, "failed login: wrong password");
+                    let detail = format!("wrong password ({} in a row)", state.failed_logins);
+                    self.record(AuditAction::SignInFailed, user.username.as_str(), &detail, None, client)
+                        .await;
                     LoginError::InvalidCredentials
                 }
             },
@@ -227,46 +253,31 @@ impl<A: Accounts> Auth<A> {
             .map_err(|e| SessionError::Unexpected(e.to_string()))
     }
 
-    /// Adds an account with its first password (the caller checked the role, bureau and policy).
-    pub async fn add_user(&self, user: &User, password: &Password) -> Result<(), AccountError> {
-        let hash = self.gate.hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))?;
-        match self.accounts.insert_user(user, &hash).await {
-            Ok(()) => {
-                tracing::info!(user = %user.username, role = user.role.as_str(), "staff account created");
-                Ok(())
-            }
-            Err(StoreError::Conflict(_)) => Err(AccountError::UsernameTaken(user.username.clone())),
-            Err(e) => Err(AccountError::Unexpected(e.to_string())),
-        }
-    }
-
-    /// Sets a new password; the user's sessions end and any lock is lifted.
-    pub async fn set_password(&self, username: &Username, password: &Password) -> Result<(), AccountError> {
-        let hash = self.gate.hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))?;
-        match self.accounts.set_password(username, &hash, jiesu_domain::time::now()).await {
-            Ok(true) => {
-                tracing::info!(user = %username, "password changed; sessions revoked");
-                Ok(())
-            }
-            Ok(false) => Err(AccountError::NoSuchUser(username.clone())),
-            Err(e) => Err(AccountError::Unexpected(e.to_string())),
-        }
-    }
-
-    /// Disables an account; its sessions end and it can no longer sign in.
-    pub async fn disable(&self, username: &Username) -> Result<(), AccountError> {
-        match self.accounts.disable_user(username, jiesu_domain::time::now()).await {
-            Ok(true) => {
-                tracing::info!(user = %username, "staff account disabled");
-                Ok(())
-            }
-            Ok(false) => Err(AccountError::NoSuchUser(username.clone())),
-            Err(e) => Err(AccountError::Unexpected(e.to_string())),
-        }
+    /// Hashes a new password through the bounded gate.
+    pub(crate) async fn hash(&self, password: &Password) -> Result<PasswordHash, AccountError> {
+        self.gate.hash(password).await.map_err(|e| AccountError::Unexpected(e.to_string()))
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>, AccountError> {
         self.accounts.list_users().await.map_err(|e| AccountError::Unexpected(e.to_string()))
+    }
+
+    /// Writes a sign-in's entry. A sign-in's answer does not wait on the log's health: a failure
+    /// to write is logged as an error and the answer goes out (the database that refused the
+    /// entry will refuse the session too, so an unrecorded success is unlikely).
+    async fn record(
+        &self,
+        action: AuditAction,
+        subject: &str,
+        detail: &str,
+        who: Option<&Username>,
+        client: LoginClient,
+    ) {
+        let entry = AuditEntry::new(who, action, subject, detail, jiesu_domain::time::now())
+            .from_client(Some(client.key()));
+        if let Err(e) = self.accounts.append_audit(&entry).await {
+            tracing::error!(error = %e, action = action.as_str(), "cannot write a sign-in to the audit log");
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Checking client keys (Open311 applications, the 12345 call centre). Known keys are cached for a minute, so intake keeps accepting
 //! requests from known clients while the database is briefly unreachable, and a revoked key
-//! stops working within that minute.
+//! stops working within that minute. Each lookup that reaches the database notes the key's last
+//! use, so the administrators see it to the minute.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -51,6 +52,11 @@ impl<S: Store> ApiKeys<S> {
             Ok(Some(client)) => {
                 if let Ok(mut cache) = self.cache.lock() {
                     cache.insert(hash, (client.clone(), Instant::now()));
+                }
+                // The administrators' "last used", kept to the cache's period: one write per key
+                // per period per process. Intake does not depend on it.
+                if let Err(e) = self.store.touch_api_client(client.id, jiesu_domain::time::now()).await {
+                    tracing::warn!(error = %e, "cannot note a key's last use");
                 }
                 Ok(client)
             }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::ports::{Store, StoreError};
 
 use crate::app::{App, Role, Roles};
@@ -260,9 +261,10 @@ async fn add_api_key(settings: &Settings, name: &str, channel: ClientChannel) ->
     };
     // 160 bits from the thread-local CSPRNG (ChaCha, seeded from the operating system).
     let key = ApiKey::from_random(rand::random());
+    let entry = AuditEntry::new(None, AuditAction::KeyCreated, name, channel.as_str(), client.created_at);
     let inserted = match open_store(settings, true).await {
-        Ok(AnyStore::Sqlite(s)) => s.insert_api_client(&client, &key.hash()).await,
-        Ok(AnyStore::Postgres(s)) => s.insert_api_client(&client, &key.hash()).await,
+        Ok(AnyStore::Sqlite(s)) => s.insert_api_client(&client, &key.hash(), &entry).await,
+        Ok(AnyStore::Postgres(s)) => s.insert_api_client(&client, &key.hash(), &entry).await,
         Err(e) => return fail(&e.to_string()),
     };
     match inserted {

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use jiesu_auth::{Auth, Password};
+use jiesu_auth::{AccountChange, Auth, By, Password};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ports::Accounts;
 use jiesu_domain::staff::{StaffRole, User, Username};
@@ -118,15 +118,15 @@ impl Job {
     async fn run<A: Accounts>(self, auth: Auth<A>) -> ExitCode {
         let done = match self {
             Job::Add(user, password) => auth
-                .add_user(&user, &password)
+                .add_user(&user, &password, &By::command_line())
                 .await
                 .map(|()| format!("user {} created ({})", user.username, describe(&user))),
             Job::Passwd(username, password) => auth
-                .set_password(&username, &password)
+                .change(&username, AccountChange::Password(password), &By::command_line())
                 .await
                 .map(|()| format!("password of {username} changed; their sessions have ended")),
             Job::Disable(username) => auth
-                .disable(&username)
+                .change(&username, AccountChange::Disable, &By::command_line())
                 .await
                 .map(|()| format!("user {username} disabled; their sessions have ended")),
             Job::List => auth.list_users().await.map(|users| listing(&users)),
@@ -142,10 +142,7 @@ impl Job {
 }
 
 fn describe(user: &User) -> String {
-    match &user.bureau {
-        Some(b) => format!("{} of {b}", user.role.as_str()),
-        None => user.role.as_str().to_owned(),
-    }
+    jiesu_auth::describe(user.role, &user.bureau)
 }
 
 fn listing(users: &[User]) -> String {

@@ -10,6 +10,7 @@
 pub mod api_client;
 pub mod area;
 mod area_index;
+pub mod audit;
 pub mod bureau;
 pub mod category;
 pub mod codes;

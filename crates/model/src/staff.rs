@@ -156,6 +156,15 @@ pub enum UserError {
     NoBureauExpected(StaffRole),
 }
 
+/// Bureau roles name a bureau; district-wide roles do not.
+pub fn check_role(role: StaffRole, bureau: Option<&BureauCode>) -> Result<(), UserError> {
+    match (role.belongs_to_bureau(), bureau) {
+        (true, None) => Err(UserError::BureauRequired(role)),
+        (false, Some(_)) => Err(UserError::NoBureauExpected(role)),
+        _ => Ok(()),
+    }
+}
+
 /// A staff account (the password hash is kept apart, in the accounts store).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -175,11 +184,7 @@ impl User {
         bureau: Option<BureauCode>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Self, UserError> {
-        match (role.belongs_to_bureau(), &bureau) {
-            (true, None) => return Err(UserError::BureauRequired(role)),
-            (false, Some(_)) => return Err(UserError::NoBureauExpected(role)),
-            _ => {}
-        }
+        check_role(role, bureau.as_ref())?;
         Ok(Self { id: UserId::generate(), username, role, bureau, created_at: now, disabled: false })
     }
 

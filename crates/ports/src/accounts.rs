@@ -12,7 +12,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::StoreError;
+use super::{Audit, StoreError};
+use jiesu_model::audit::AuditEntry;
 use jiesu_model::bureau::BureauCode;
 use jiesu_model::records::CorruptRow;
 use jiesu_model::staff::{Principal, StaffRole, User, UserId, Username};
@@ -197,12 +198,44 @@ impl TryFrom<UserRecord> for User {
     }
 }
 
-pub trait Accounts: Clone + Send + Sync + 'static {
-    /// Adds an account. A username already taken is `StoreError::Conflict`.
+/// An administrator's change to an existing account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    /// The account can no longer sign in; its sessions end.
+    Disable,
+    Enable,
+    /// A new role and bureau (checked by the caller: `staff::check_role`). Sessions go on: a
+    /// session reads the account's role afresh on every request.
+    Role {
+        role: StaffRole,
+        bureau: Option<BureauCode>,
+    },
+    /// Every client's failures and locks on the account are forgotten.
+    Unlock,
+    /// A new password: every lock is lifted and every session ends.
+    Password(PasswordHash),
+}
+
+/// An account as the administrators' list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountState {
+    pub user: User,
+    /// The latest running lock of any client address on the account.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// When its newest session began.
+    pub last_sign_in: Option<DateTime<Utc>>,
+}
+
+/// Staff accounts and sessions. The audit log comes with them: the account changes are written
+/// to it in their own transaction.
+pub trait Accounts: Audit + Clone + Send + Sync + 'static {
+    /// Adds an account and its audit entry in one transaction. A username already taken is
+    /// `StoreError::Conflict`, and nothing is written.
     fn insert_user(
         &self,
         user: &User,
         password_hash: &PasswordHash,
+        audit: &AuditEntry,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The account named `username` with its password hash, disabled or not, and the failed-login
@@ -262,20 +295,20 @@ pub trait Accounts: Clone + Send + Sync + 'static {
     /// Every account, by username.
     fn list_users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
-    /// Replaces a user's password, clears every client's failures and locks on the account, and
-    /// revokes all their sessions, in one transaction. Returns `false` when there is no such user.
-    fn set_password(
+    /// Every account with its running lock and last sign-in, by username.
+    fn account_states(
         &self,
-        username: &Username,
-        password_hash: &PasswordHash,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<AccountState>, StoreError>> + Send;
 
-    /// Disables an account and revokes its sessions. Returns `false` when there is no such user.
-    fn disable_user(
+    /// Makes the change and writes its audit entry in one transaction. Returns `false` when
+    /// there is no such user (and writes nothing).
+    fn change_user(
         &self,
         username: &Username,
+        change: &UserChange,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 

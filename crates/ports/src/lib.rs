@@ -3,6 +3,7 @@
 //! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
 
 pub mod accounts;
+pub mod audit;
 pub mod cases;
 mod cursors;
 pub mod escalations;
@@ -15,9 +16,10 @@ pub mod stats;
 pub mod store;
 
 pub use accounts::{
-    Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession, PasswordHash,
-    SessionKind, TokenHash, UserRecord,
+    AccountState, Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession,
+    PasswordHash, SessionKind, TokenHash, UserChange, UserRecord,
 };
+pub use audit::{Audit, AuditQuery};
 pub use cases::{Cases, ClockWindow, Committed, DeskItem, TaskFilter, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
 pub use history::{Histories, History};
@@ -26,4 +28,4 @@ pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Sele
 pub use rulebook::{Decided, RuleBook, RulebookRevision};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
 pub use stats::{CaseTallies, Stats, StatsBy, StatsFilter, StatsQuery, StatsRow};
-pub use store::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
+pub use store::{ApiClientState, IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

@@ -32,6 +32,8 @@ pub enum Listing {
     Escalations,
     /// Open311 `GET requests`: newest received first.
     Requests,
+    /// The audit log: newest first.
+    Audit,
 }
 
 impl Listing {
@@ -43,6 +45,7 @@ impl Listing {
             Self::DeskClocks => b'k',
             Self::Escalations => b'e',
             Self::Requests => b'r',
+            Self::Audit => b'a',
         }
     }
 }

@@ -8,12 +8,14 @@ use chrono::{DateTime, Utc};
 use jiesu_decisions::admission::Admission;
 use jiesu_events::event::Event;
 use jiesu_model::api_client::{ApiClient, ApiKeyHash};
+use jiesu_model::audit::AuditEntry;
 use jiesu_model::category::CategoryCode;
 use jiesu_model::ids::{RequestId, TrackingNumber};
 use jiesu_model::request::{Channel, ChannelRef, Request};
 use jiesu_model::task::Task;
 
 use super::page::Page;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -74,6 +76,15 @@ pub struct RequestQuery {
     pub staff: bool,
 }
 
+/// A client application as the administrators' list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClientState {
+    pub client: ApiClient,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When a process last looked the key up (to the key cache's period).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
 /// An event waiting in the outbox, with its position in the append order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEvent {
@@ -127,10 +138,33 @@ pub trait Store: Clone + Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Adds a client with its key's hash, and its audit entry, in one transaction. A name
+    /// already taken is `Conflict`.
     fn insert_api_client(
         &self,
         client: &ApiClient,
         key: &ApiKeyHash,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every client, revoked ones too, by name.
+    fn api_clients(&self) -> impl Future<Output = Result<Vec<ApiClientState>, StoreError>> + Send;
+
+    /// Revokes a client's key, with its audit entry, in one transaction. Returns `false` (and
+    /// writes nothing) when there is no such live client.
+    fn revoke_api_client(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Notes that the client's key was just used (the key cache calls it once per lookup, so at
+    /// most once a cache period per process).
+    fn touch_api_client(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn api_client_by_key(

@@ -2,17 +2,17 @@
 //! sessions.
 
 use chrono::{DateTime, Utc};
+use jiesu_domain::audit::AuditEntry;
 use jiesu_domain::ports::{
-    Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession, PasswordHash, StoreError,
-    TokenHash,
+    AccountState, Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession,
+    PasswordHash, StoreError, TokenHash, UserChange,
 };
 use jiesu_domain::staff::{Principal, User, UserId, Username};
-use sqlx::Transaction;
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, DbTime, Stmt, all, optional, run};
-use crate::records::{LoginRow, UserRow, login_state};
+use crate::records::{AccountRow, LoginRow, UserRow, login_state};
 use crate::statements::{
     CLEAR_LOGIN_FAILURES, LOGIN_FAILURE_STATE, PURGE_STALE_LOGIN_FAILURES, RECORD_LOGIN_FAILURE,
 };
@@ -27,7 +27,12 @@ macro_rules! user_columns {
 }
 
 impl<B: Backend> Accounts for SqlStore<B> {
-    async fn insert_user(&self, user: &User, password_hash: &PasswordHash) -> Result<(), StoreError> {
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &PasswordHash,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let s = Stmt::<B::Db>::new(
             "INSERT INTO users (id, username, role, bureau, password_hash, disabled, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -39,8 +44,10 @@ impl<B: Backend> Accounts for SqlStore<B> {
         .bind(password_hash.as_str().to_owned())
         .bind(user.disabled)
         .bind(DbTime(user.created_at));
-        run(&mut *self.write().await?, s).await.map_err(store_error)?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        run(&mut *tx, s).await.map_err(store_error)?;
+        crate::audit::append::<B::Db>(&mut *tx, audit).await?;
+        tx.commit().await.map_err(store_error)
     }
 
     async fn login_record(
@@ -170,53 +177,82 @@ impl<B: Backend> Accounts for SqlStore<B> {
         parse(rows)
     }
 
-    async fn set_password(
+    async fn account_states(&self, now: DateTime<Utc>) -> Result<Vec<AccountState>, StoreError> {
+        let s = Stmt::<B::Db>::new(concat!(
+            "SELECT ",
+            user_columns!(),
+            ",
+               (SELECT max(f.locked_until) FROM login_failures f
+                 WHERE f.user_id = u.id AND f.locked_until > $1) AS locked_until,
+               (SELECT max(s.created_at) FROM staff_sessions s WHERE s.user_id = u.id) AS last_sign_in
+             FROM users u ORDER BY u.username"
+        ))
+        .bind(DbTime(now));
+        let rows: Vec<AccountRow> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AccountState {
+                    user: User::try_from(r.user).map_err(corrupt)?,
+                    locked_until: r.locked_until.map(|t| t.0),
+                    last_sign_in: r.last_sign_in.map(|t| t.0),
+                })
+            })
+            .collect()
+    }
+
+    async fn change_user(
         &self,
         username: &Username,
-        password_hash: &PasswordHash,
+        change: &UserChange,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let s = Stmt::<B::Db>::new(
-            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3
-             WHERE username = $1 RETURNING id",
-        )
-        .bind(username.as_str().to_owned())
-        .bind(password_hash.as_str().to_owned())
-        .bind(DbTime(now));
+        let (sql, ends_sessions) = match change {
+            UserChange::Disable => {
+                ("UPDATE users SET disabled = true, updated_at = $2 WHERE username = $1 RETURNING id", true)
+            }
+            UserChange::Enable => {
+                ("UPDATE users SET disabled = false, updated_at = $2 WHERE username = $1 RETURNING id", false)
+            }
+            UserChange::Role { .. } => (
+                "UPDATE users SET role = $3, bureau = $4, updated_at = $2 WHERE username = $1 RETURNING id",
+                false,
+            ),
+            UserChange::Unlock => {
+                ("UPDATE users SET updated_at = $2 WHERE username = $1 RETURNING id", false)
+            }
+            UserChange::Password(_) => (
+                "UPDATE users SET password_hash = $3, failed_logins = 0, locked_until = NULL, updated_at = $2
+                 WHERE username = $1 RETURNING id",
+                true,
+            ),
+        };
+        let s = Stmt::<B::Db>::new(sql).bind(username.as_str().to_owned()).bind(DbTime(now));
+        let s = match change {
+            UserChange::Role { role, bureau } => {
+                s.bind(role.as_str().to_owned()).bind(bureau.as_ref().map(|b| b.as_str().to_owned()))
+            }
+            UserChange::Password(hash) => s.bind(hash.as_str().to_owned()),
+            _ => s,
+        };
         let id: Option<Col<Uuid>> = optional(&mut *tx, s).await.map_err(store_error)?;
-        let id = id.map(|(id,)| id);
-        // A new password lifts every lock on the account, whichever address caused it.
-        let s = Stmt::<B::Db>::new("DELETE FROM login_failures WHERE user_id = $1").bind(id);
-        run(&mut *tx, s).await.map_err(store_error)?;
-        revoke_all_and_commit::<B>(tx, id, now).await
+        let Some((id,)) = id else { return Ok(false) };
+        if matches!(change, UserChange::Unlock | UserChange::Password(_)) {
+            // Every lock on the account goes, whichever address caused it.
+            let s = Stmt::<B::Db>::new("DELETE FROM login_failures WHERE user_id = $1").bind(id);
+            run(&mut *tx, s).await.map_err(store_error)?;
+        }
+        if ends_sessions {
+            let s = Stmt::<B::Db>::new(
+                "UPDATE staff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(DbTime(now));
+            run(&mut *tx, s).await.map_err(store_error)?;
+        }
+        crate::audit::append::<B::Db>(&mut *tx, audit).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(true)
     }
-
-    async fn disable_user(&self, username: &Username, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let s = Stmt::<B::Db>::new(
-            "UPDATE users SET disabled = true, updated_at = $2 WHERE username = $1 RETURNING id",
-        )
-        .bind(username.as_str().to_owned())
-        .bind(DbTime(now));
-        let id: Option<Col<Uuid>> = optional(&mut *tx, s).await.map_err(store_error)?;
-        revoke_all_and_commit::<B>(tx, id.map(|(id,)| id), now).await
-    }
-}
-
-/// Ends every session of the user a change touched (`None`: there was no such user), then commits.
-async fn revoke_all_and_commit<B: Backend>(
-    mut tx: Transaction<'static, B::Db>,
-    user: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let Some(user) = user else { return Ok(false) };
-    let s = Stmt::<B::Db>::new(
-        "UPDATE staff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(user)
-    .bind(DbTime(now));
-    run(&mut *tx, s).await.map_err(store_error)?;
-    tx.commit().await.map_err(store_error)?;
-    Ok(true)
 }

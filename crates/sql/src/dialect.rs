@@ -296,6 +296,9 @@ pub trait Dialect:
     + Read<crate::records::SubjectRow>
     + Read<crate::records::SessionRow>
     + Read<crate::records::ApiClientRow>
+    + Read<crate::records::ApiClientStateRow>
+    + Read<crate::records::AccountRow>
+    + Read<crate::audit::AuditRow>
     + Read<crate::records::OutboxRow>
     + Read<crate::records::DueRow>
     + Read<crate::stats::TallyRow>

@@ -9,6 +9,8 @@
 //! brings a database fully up to date.
 
 mod accounts;
+mod api_clients;
+mod audit;
 pub mod backend;
 mod cases;
 pub mod classify;

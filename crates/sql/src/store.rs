@@ -4,16 +4,19 @@
 use chrono::{DateTime, Utc};
 use jiesu_domain::admission::Admission;
 use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
+use jiesu_domain::audit::AuditEntry;
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::ports::{IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
+use jiesu_domain::ports::{
+    ApiClientState, IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError,
+};
 use jiesu_domain::request::{Channel, ChannelRef, Request};
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, RawJson, Stmt, all, one, optional, run};
 use crate::paging::Keyset;
-use crate::records::{ApiClientRow, DueRow, OutboxRow, RequestRecord, TaskRecord};
+use crate::records::{DueRow, OutboxRow, RequestRecord, TaskRecord};
 use crate::{corrupt, decode_event, statements, store_error, tracking_number, with_tasks};
 
 /// Open311's list: newest received first (`Listing::Requests`), through `requests_received_id`.
@@ -151,26 +154,34 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend().record_queued(channel, refs, at).await
     }
 
-    async fn insert_api_client(&self, client: &ApiClient, key: &ApiKeyHash) -> Result<(), StoreError> {
-        let s = Stmt::<B::Db>::new(
-            "INSERT INTO api_clients (id, name, channel, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(client.id)
-        .bind(client.name.clone())
-        .bind(client.channel.as_str().to_owned())
-        .bind(key.as_bytes().to_vec())
-        .bind(DbTime(client.created_at));
-        run(&mut *self.write().await?, s).await.map_err(store_error)?;
-        Ok(())
+    async fn insert_api_client(
+        &self,
+        client: &ApiClient,
+        key: &ApiKeyHash,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.add_api_client(client, key, audit).await
     }
 
     async fn api_client_by_key(&self, key: &ApiKeyHash) -> Result<Option<ApiClient>, StoreError> {
-        let s = Stmt::<B::Db>::new(
-            "SELECT id, name, channel, created_at FROM api_clients WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(key.as_bytes().to_vec());
-        let row: Option<ApiClientRow> = optional(&mut *self.read().await?, s).await.map_err(store_error)?;
-        row.map(ApiClient::try_from).transpose()
+        self.client_by_key(key).await
+    }
+
+    async fn api_clients(&self) -> Result<Vec<ApiClientState>, StoreError> {
+        self.all_api_clients().await
+    }
+
+    async fn revoke_api_client(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.revoke_client(id, now, audit).await
+    }
+
+    async fn touch_api_client(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.touch_client(id, now).await
     }
 
     async fn lease_outbox(

@@ -1,10 +1,11 @@
 //! The accounts port's contract. Every adapter runs every case through `accounts_contract!`.
 
 use chrono::{DateTime, Duration, Utc};
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ports::{
     Accounts, LockoutPolicy, LoginClient, LoginState, NewStaffSession, PasswordHash, SessionKind, StoreError,
-    TokenHash,
+    TokenHash, UserChange,
 };
 use jiesu_domain::staff::{StaffRole, User, Username};
 
@@ -52,6 +53,15 @@ fn hash(tag: &str) -> PasswordHash {
     PasswordHash::from_phc(format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${tag}"))
 }
 
+/// An administrator's entry, made now.
+fn logged(action: AuditAction) -> AuditEntry {
+    AuditEntry::new(Some(&name("admin.wang")), action, "li.lei", "", jiesu_domain::time::now())
+}
+
+fn created() -> AuditEntry {
+    logged(AuditAction::UserCreated)
+}
+
 /// A bureau staff member of the water bureau.
 pub fn water_staff(username: &str) -> User {
     let water = BureauCode::parse("water").expect("valid code");
@@ -76,8 +86,8 @@ pub async fn a_user_is_stored_and_read_back_for_login(s: impl Accounts) {
     let staff = water_staff("li.lei");
     let op =
         User::new(name("han.meimei"), StaffRole::Operator, None, jiesu_domain::time::now()).expect("valid");
-    s.insert_user(&staff, &hash("one")).await.expect("insert");
-    s.insert_user(&op, &hash("two")).await.expect("insert");
+    s.insert_user(&staff, &hash("one"), &created()).await.expect("insert");
+    s.insert_user(&op, &hash("two"), &created()).await.expect("insert");
     let record = s.login_record(&name("li.lei"), client(1)).await.expect("read").expect("stored");
     assert_eq!(record.user, staff);
     assert_eq!(record.password_hash, hash("one"));
@@ -87,14 +97,14 @@ pub async fn a_user_is_stored_and_read_back_for_login(s: impl Accounts) {
 }
 
 pub async fn a_username_is_taken_once(s: impl Accounts) {
-    s.insert_user(&water_staff("li.lei"), &hash("one")).await.expect("insert");
-    let again = s.insert_user(&water_staff("li.lei"), &hash("two")).await;
+    s.insert_user(&water_staff("li.lei"), &hash("one"), &created()).await.expect("insert");
+    let again = s.insert_user(&water_staff("li.lei"), &hash("two"), &created()).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
 pub async fn failures_are_counted_and_reaching_the_limit_locks_the_account(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     for n in 1..5 {
         let st =
@@ -113,7 +123,7 @@ pub async fn failures_are_counted_and_reaching_the_limit_locks_the_account(s: im
 
 pub async fn concurrent_failures_each_count(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     let attempts: Vec<_> = (0..8)
         .map(|_| {
@@ -131,7 +141,7 @@ pub async fn concurrent_failures_each_count(s: impl Accounts) {
 
 pub async fn a_lock_that_ran_out_starts_the_count_again(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let then = jiesu_domain::time::now() - Duration::hours(1);
     for _ in 0..5 {
         s.record_failed_login(u.id, client(1), then, POLICY).await.expect("record");
@@ -143,7 +153,7 @@ pub async fn a_lock_that_ran_out_starts_the_count_again(s: impl Accounts) {
 
 pub async fn a_successful_login_clears_the_failures_but_not_a_running_lock(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     for _ in 0..3 {
         s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record");
@@ -163,7 +173,7 @@ pub async fn a_successful_login_clears_the_failures_but_not_a_running_lock(s: im
 
 pub async fn a_session_resolves_to_its_user_until_it_expires(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     s.create_session(&session(&u, 1, now, Duration::hours(12))).await.expect("create");
     let p = s.session_principal(&token(1), now).await.expect("resolve").expect("live session");
@@ -186,7 +196,7 @@ pub async fn a_session_resolves_to_its_user_until_it_expires(s: impl Accounts) {
 
 pub async fn a_revoked_session_no_longer_resolves(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     s.create_session(&session(&u, 1, now, Duration::hours(12))).await.expect("create");
     s.create_session(&session(&u, 2, now, Duration::hours(12))).await.expect("create");
@@ -199,37 +209,63 @@ pub async fn a_revoked_session_no_longer_resolves(s: impl Accounts) {
 
 pub async fn a_disabled_user_s_sessions_stop_working(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     s.create_session(&session(&u, 1, now, Duration::hours(12))).await.expect("create");
-    assert!(s.disable_user(&u.username, now).await.expect("disable"));
+    assert!(
+        s.change_user(&u.username, &UserChange::Disable, now, &logged(AuditAction::UserDisabled))
+            .await
+            .expect("disable")
+    );
     assert_eq!(s.session_principal(&token(1), now).await.expect("resolve"), None);
     let record = s.login_record(&u.username, client(1)).await.expect("read").expect("still stored");
     assert!(record.user.disabled);
-    assert!(!s.disable_user(&name("nobody"), now).await.expect("disable"));
+    assert!(
+        !s.change_user(&name("nobody"), &UserChange::Disable, now, &logged(AuditAction::UserDisabled))
+            .await
+            .expect("disable")
+    );
 }
 
 pub async fn a_new_password_revokes_every_session_and_clears_the_lock(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     s.create_session(&session(&u, 1, now, Duration::hours(12))).await.expect("create");
     s.create_session(&session(&u, 2, now, Duration::hours(12))).await.expect("create");
     for _ in 0..5 {
         s.record_failed_login(u.id, client(1), now, POLICY).await.expect("record");
     }
-    assert!(s.set_password(&u.username, &hash("two"), now).await.expect("set"));
+    assert!(
+        s.change_user(
+            &u.username,
+            &UserChange::Password(hash("two")),
+            now,
+            &logged(AuditAction::PasswordReset)
+        )
+        .await
+        .expect("set")
+    );
     let record = s.login_record(&u.username, client(1)).await.expect("read").expect("stored");
     assert_eq!(record.password_hash, hash("two"));
     assert_eq!(record.state, LoginState { failed_logins: 0, locked_until: None });
     assert_eq!(s.session_principal(&token(1), now).await.expect("resolve"), None);
     assert_eq!(s.session_principal(&token(2), now).await.expect("resolve"), None);
-    assert!(!s.set_password(&name("nobody"), &hash("x"), now).await.expect("set"));
+    assert!(
+        !s.change_user(
+            &name("nobody"),
+            &UserChange::Password(hash("x")),
+            now,
+            &logged(AuditAction::PasswordReset)
+        )
+        .await
+        .expect("set")
+    );
 }
 
 pub async fn a_lock_holds_only_for_the_client_address_that_caused_it(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let now = jiesu_domain::time::now();
     let (stranger, owner) = (client(66), client(7));
     for _ in 0..5 {
@@ -250,7 +286,7 @@ pub async fn a_lock_holds_only_for_the_client_address_that_caused_it(s: impl Acc
 
 pub async fn a_pause_longer_than_the_lockout_starts_the_count_again(s: impl Accounts) {
     let u = water_staff("li.lei");
-    s.insert_user(&u, &hash("one")).await.expect("insert");
+    s.insert_user(&u, &hash("one"), &created()).await.expect("insert");
     let then = jiesu_domain::time::now() - Duration::minutes(20);
     for _ in 0..4 {
         s.record_failed_login(u.id, client(1), then, POLICY).await.expect("record");

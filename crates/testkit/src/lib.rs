@@ -20,6 +20,7 @@
 
 pub mod accounts_contract;
 pub mod amqp;
+pub mod audit_contract;
 pub mod cases_contract;
 pub mod faults;
 pub mod fixtures;

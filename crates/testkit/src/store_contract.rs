@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{IngestOutcome, Page, RequestQuery, Store, StoreError};
@@ -32,6 +33,7 @@ macro_rules! store_contract {
             a_tracking_number_taken_by_another_request_is_reported,
             an_unknown_tracking_number_is_not_found,
             api_clients_are_found_by_key_hash_and_names_are_unique,
+            api_clients_are_listed_touched_and_revoked,
             the_outbox_leases_oldest_first_and_not_twice,
             an_expired_outbox_lease_is_offered_again,
             published_events_leave_the_outbox,
@@ -191,7 +193,8 @@ pub async fn api_clients_are_found_by_key_hash_and_names_are_unique(store: impl 
     let client =
         ApiClient::new("坪山 app", ClientChannel::Open311, jiesu_domain::time::now()).expect("valid");
     let key = ApiKey::from_random([42; 20]);
-    store.insert_api_client(&client, &key.hash()).await.expect("insert");
+    let made = |c: &ApiClient| AuditEntry::new(None, AuditAction::KeyCreated, &c.name, "", c.created_at);
+    store.insert_api_client(&client, &key.hash(), &made(&client)).await.expect("insert");
     let found = store.api_client_by_key(&key.hash()).await.expect("lookup").expect("found");
     assert_eq!(
         (found.id, found.name.as_str(), found.channel),
@@ -199,7 +202,7 @@ pub async fn api_clients_are_found_by_key_hash_and_names_are_unique(store: impl 
     );
     let centre = ApiClient::new("12345", ClientChannel::Hotline, jiesu_domain::time::now()).expect("valid");
     let centre_key = ApiKey::from_random([9; 20]);
-    store.insert_api_client(&centre, &centre_key.hash()).await.expect("insert");
+    store.insert_api_client(&centre, &centre_key.hash(), &made(&centre)).await.expect("insert");
     let found = store.api_client_by_key(&centre_key.hash()).await.expect("lookup").expect("found");
     assert_eq!(found.channel, ClientChannel::Hotline, "the channel is read back");
 
@@ -207,7 +210,43 @@ pub async fn api_clients_are_found_by_key_hash_and_names_are_unique(store: impl 
     assert_eq!(store.api_client_by_key(&other.hash()).await.expect("lookup"), None);
     let same_name =
         ApiClient::new("坪山 app", ClientChannel::Hotline, jiesu_domain::time::now()).expect("valid");
-    assert!(matches!(store.insert_api_client(&same_name, &other.hash()).await, Err(StoreError::Conflict(_))));
+    let taken = store.insert_api_client(&same_name, &other.hash(), &made(&same_name)).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))));
+}
+
+pub async fn api_clients_are_listed_touched_and_revoked(store: impl Store) {
+    let now = jiesu_domain::time::now();
+    let (app, centre) = (
+        ApiClient::new("坪山 app", ClientChannel::Open311, now).expect("valid"),
+        ApiClient::new("12345", ClientChannel::Hotline, now).expect("valid"),
+    );
+    let (app_key, centre_key) = (ApiKey::from_random([42; 20]), ApiKey::from_random([9; 20]));
+    for (c, k) in [(&app, &app_key), (&centre, &centre_key)] {
+        let made = AuditEntry::new(None, AuditAction::KeyCreated, &c.name, "", now);
+        store.insert_api_client(c, &k.hash(), &made).await.expect("insert");
+    }
+    let later = now + Duration::minutes(3);
+    store.touch_api_client(app.id, later).await.expect("touch");
+    let listed = store.api_clients().await.expect("list");
+    let names: Vec<&str> = listed.iter().map(|k| k.client.name.as_str()).collect();
+    assert_eq!(names, ["12345", "坪山 app"], "by name");
+    assert_eq!((listed[1].last_used_at, listed[1].revoked_at), (Some(later), None));
+    assert_eq!((listed[0].last_used_at, listed[0].client.channel), (None, ClientChannel::Hotline));
+
+    let revoked = AuditEntry::new(None, AuditAction::KeyRevoked, &app.name, "", later);
+    assert!(store.revoke_api_client(app.id, later, &revoked).await.expect("revoke"));
+    assert_eq!(
+        store.api_client_by_key(&app_key.hash()).await.expect("lookup"),
+        None,
+        "a revoked key opens nothing"
+    );
+    assert!(
+        store.api_client_by_key(&centre_key.hash()).await.expect("lookup").is_some(),
+        "the other still works"
+    );
+    let again = AuditEntry::new(None, AuditAction::KeyRevoked, &app.name, "", later);
+    assert!(!store.revoke_api_client(app.id, later, &again).await.expect("revoke"), "already revoked");
+    assert_eq!(store.api_clients().await.expect("list")[1].revoked_at, Some(later));
 }
 
 async fn seed_events(store: &impl Store) -> usize {

@@ -1,6 +1,6 @@
 //! Screenshots of the staff pages for the README (`scripts/screenshots`): starts the application
 //! on a fresh embedded store with the sample district, reports a few requests as citizens do,
-//! signs a bureau clerk and an operator in through the sign-in form and photographs each page at
+//! signs a bureau clerk, an operator, a supervisor and an administrator in through the sign-in form and photographs each page at
 //! desktop (1280 px) and phone (390 × 844) width, whole pages, into the directory given
 //! (default `docs/screenshots`). The files are what a district sees before installing.
 //!
@@ -89,6 +89,7 @@ async fn main() {
     backend.add_staff("zhao.du", StaffRole::Supervisor, None).await;
     backend.add_staff("li.lei", StaffRole::BureauStaff, Some("water")).await;
     backend.add_staff("han.meimei", StaffRole::Operator, None).await;
+    backend.add_staff("wang.admin", StaffRole::Admin, None).await;
     let key = backend.api_key("screenshots").await;
     let mut reported = Vec::new();
     for category in ["010105", "060101", "060102", "030301"] {
@@ -142,6 +143,14 @@ async fn main() {
     both(c, &dir, "console").await;
     c.goto(&format!("{}/staff/console/escalations", app.base)).await.expect("escalations");
     both(c, &dir, "console-escalations").await;
+    sign_out(c).await;
+
+    sign_in(c, &app.base, "wang.admin", "/staff/admin").await;
+    both(c, &dir, "admin-users").await;
+    c.goto(&format!("{}/staff/admin/keys", app.base)).await.expect("keys");
+    both(c, &dir, "admin-keys").await;
+    c.goto(&format!("{}/staff/admin/audit", app.base)).await.expect("audit");
+    both(c, &dir, "admin-audit").await;
     browser.close().await;
     app.stop().await;
     let mut out = std::io::stdout().lock();

@@ -28,13 +28,19 @@ pub(crate) enum Section {
     Desk,
     Meetings,
     Console,
+    Admin,
     Account,
     None,
 }
 
 fn role_name(p: &Principal, lang: Lang) -> &'static str {
+    role_label(p.role, lang)
+}
+
+/// A role in words.
+pub(crate) fn role_label(role: jiesu_domain::staff::StaffRole, lang: Lang) -> &'static str {
     use jiesu_domain::staff::StaffRole as R;
-    match p.role {
+    match role {
         R::Operator => lang.pick("分拨员", "operator"),
         R::BureauStaff => lang.pick("承办人员", "bureau staff"),
         R::BureauAdmin => lang.pick("单位管理员", "bureau admin"),
@@ -81,6 +87,9 @@ pub(crate) fn page(c: Chrome<'_>, section: Section, title: &str, body: Markup) -
                                 @if me.is(crate::staff::Supervising::ROLES) {
                                     // A whole page load: the console's charts load their script.
                                     a #nav-console href="/staff/console" hx-boost="false" aria-current=[current(Section::Console)] { (lang.pick("督办台", "Console")) }
+                                }
+                                @if me.is(super::admin::ADMIN) {
+                                    a #nav-admin href="/staff/admin" aria-current=[current(Section::Admin)] { (lang.pick("系统管理", "Admin")) }
                                 }
                             }
                             div.who {

@@ -320,7 +320,10 @@ pub(crate) async fn change_password<S: Store + Cases + Accounts>(
             );
         }
     }
-    if let Err(e) = pages.auth.set_password(&viewer.me.username, &new).await {
+    let by = jiesu_auth::By::staff(&viewer.me.username, client);
+    if let Err(e) =
+        pages.auth.change(&viewer.me.username, jiesu_auth::AccountChange::Password(new), &by).await
+    {
         tracing::error!(error = %e, "cannot change a password");
         return again(
             StatusCode::INTERNAL_SERVER_ERROR,

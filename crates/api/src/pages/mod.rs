@@ -19,8 +19,11 @@
 //! | `GET /staff/tasks/{id}`, `POST /staff/tasks/{id}/{action}` | the task's bureau; district-wide roles read |
 //! | `GET /staff/desk` (`queue`, `after`), `GET /staff/requests/{tracking}`, `POST /staff/requests/{tracking}/{action}` | operators (supervisors and admins read) |
 //! | `GET /staff/meetings`, `GET /staff/meetings/{id}`, `POST /staff/meetings/{id}/{action}` | the convener's and invitees' staff, district-wide roles |
+//! | `GET /staff/console`, `GET /staff/console/escalations`, `POST .../{id}/dismiss` | supervisors and admins |
+//! | `/staff/admin/...` (users, API keys, the audit log; see `admin`) | admins |
 
 mod actions;
+mod admin;
 mod case;
 mod console;
 mod console_escalations;
@@ -79,6 +82,13 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + Stats>(pages: Arc<Page
         .route("/staff/console", get(console::console::<S>))
         .route("/staff/console/escalations", get(console_escalations::list::<S>))
         .route("/staff/console/escalations/{id}/dismiss", post(console_escalations::dismiss::<S>))
+        .route("/staff/admin", get(admin::users::list::<S>))
+        .route("/staff/admin/users", post(admin::users::create::<S>))
+        .route("/staff/admin/users/{username}/{action}", post(admin::users::change::<S>))
+        .route("/staff/admin/keys", get(admin::keys::list::<S>).post(admin::keys::create::<S>))
+        .route("/staff/admin/keys/{id}/revoke", post(admin::keys::revoke::<S>))
+        .route("/staff/admin/audit", get(admin::audit::list::<S>))
+        .route("/staff/admin/audit.csv", get(admin::audit::export::<S>))
         .route("/staff/meetings", get(meetings::list::<S>))
         .route("/staff/meetings/{id}", get(meetings::page::<S>))
         .route("/staff/meetings/{id}/{action}", post(meetings::act::<S>))

@@ -170,7 +170,7 @@ fn field(raw: &str) -> String {
     if safe.contains([',', '"', '\n', '\r']) { format!("\"{}\"", safe.replace('"', "\"\"")) } else { safe }
 }
 
-fn line(fields: &[String]) -> String {
+pub(crate) fn line(fields: &[String]) -> String {
     let mut out: String = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
     out.push_str("\r\n");
     out

@@ -14,8 +14,8 @@ pub use escalation::{EscalationRecord, MeetingRecord, ProposalRecord};
 pub use jiesu_domain::records::CorruptRow;
 pub use request::{RequestRecord, TaskRecord};
 pub use rows::{
-    ApiClientRow, CaseHead, DueRow, LoginRow, NeighbourRow, OutboxRow, SessionRow, SubjectRow, UserRow,
-    login_state,
+    AccountRow, ApiClientRow, ApiClientStateRow, CaseHead, DueRow, LoginRow, NeighbourRow, OutboxRow,
+    SessionRow, SubjectRow, UserRow, login_state,
 };
 pub use workflow::{DeadlineRecord, DisclaimRecord, ExtensionRecord, VisitRecord};
 

@@ -49,6 +49,15 @@ impl TryFrom<UserRow> for User {
     }
 }
 
+/// A user with its latest running lock and newest session, for the administrators' list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub locked_until: Option<DbTime>,
+    pub last_sign_in: Option<DbTime>,
+}
+
 /// A user, then the password hash and the failures of one client.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LoginRow {
@@ -94,6 +103,15 @@ impl TryFrom<ApiClientRow> for ApiClient {
             .map_err(|e| StoreError::Unexpected(format!("corrupt api client: {e}")))?;
         Ok(ApiClient { id: r.id, name: r.name, channel, created_at: r.created_at.0 })
     }
+}
+
+/// A client with its revocation and last use, for the administrators' list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiClientStateRow {
+    #[sqlx(flatten)]
+    pub client: ApiClientRow,
+    pub revoked_at: Option<DbTime>,
+    pub last_used_at: Option<DbTime>,
 }
 
 /// An event as the outbox hands it out.

@@ -1,0 +1,92 @@
+//! The administration pages (`/staff/admin`, administrators only): staff accounts, the client
+//! applications' API keys, and the audit log. Everything an administrator did from a shell
+//! (`jiesu user ...`, `jiesu api-key ...`) can be done here, and every change is in the audit log
+//! with who made it and from which address.
+//!
+//! | page | what |
+//! |---|---|
+//! | `GET /staff/admin`, `POST /staff/admin/users`, `POST /staff/admin/users/{username}/{action}` | accounts: create; disable, enable, role, password, unlock |
+//! | `GET/POST /staff/admin/keys`, `POST /staff/admin/keys/{id}/revoke` | API keys: list, create (shown once), revoke |
+//! | `GET /staff/admin/audit`, `GET /staff/admin/audit.csv` | the audit log, filtered; the same as CSV |
+
+pub(super) mod audit;
+pub(super) mod keys;
+pub(super) mod users;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+use jiesu_domain::ports::{Accounts, Cases, LoginClient, Store};
+use jiesu_domain::staff::StaffRole;
+use jiesu_words::Lang;
+use maud::{Markup, html};
+use serde::de::DeserializeOwned;
+
+use super::Pages;
+use super::layout;
+use super::session::{Checked, Viewer};
+
+/// Who may open these pages.
+pub(crate) const ADMIN: &[StaffRole] = &[StaffRole::Admin];
+
+/// The administration's sections, as tabs on each of its pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tab {
+    Users,
+    Keys,
+    Audit,
+}
+
+/// An administrator at an administration page: anyone else gets the 403 page before the handler
+/// runs, so no handler can forget to ask.
+pub(crate) struct Admin<S>(pub Viewer<S>);
+
+impl<S: Store + Cases + Accounts> FromRequestParts<Arc<Pages<S>>> for Admin<S> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<Pages<S>>) -> Result<Self, Response> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        if viewer.me.is(ADMIN) { Ok(Self(viewer)) } else { Err(forbidden(viewer.lang)) }
+    }
+}
+
+/// An administrator's form (its token checked, as every page form's), with the address it came
+/// from for the audit log.
+pub(crate) struct AdminForm<S, T> {
+    pub viewer: Viewer<S>,
+    pub form: T,
+    pub client: LoginClient,
+}
+
+impl<S: Store + Cases + Accounts, T: DeserializeOwned> FromRequest<Arc<Pages<S>>> for AdminForm<S, T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Arc<Pages<S>>) -> Result<Self, Response> {
+        let ip = crate::client::client_ip(req.extensions(), req.headers(), &state.trusted_proxies);
+        let Checked { viewer, form } = Checked::from_request(req, state).await?;
+        if !viewer.me.is(ADMIN) {
+            return Err(forbidden(viewer.lang));
+        }
+        Ok(Self { viewer, form, client: LoginClient::from_ip(ip) })
+    }
+}
+
+pub(super) fn forbidden(lang: Lang) -> Response {
+    let why = lang
+        .pick("系统管理页面只对系统管理员开放。", "The administration pages are for administrators only.");
+    layout::error_page(lang, StatusCode::FORBIDDEN, why)
+}
+
+pub(super) fn tabs(current: Tab, lang: Lang) -> Markup {
+    let here = |t: Tab| (t == current).then_some("page");
+    html! {
+        nav.tabs aria-label=(lang.pick("系统管理", "Administration")) {
+            a href="/staff/admin" aria-current=[here(Tab::Users)] { (lang.pick("用户", "Users")) }
+            a href="/staff/admin/keys" aria-current=[here(Tab::Keys)] { (lang.pick("接入密钥", "API keys")) }
+            a href="/staff/admin/audit" aria-current=[here(Tab::Audit)] { (lang.pick("审计日志", "Audit log")) }
+        }
+    }
+}
