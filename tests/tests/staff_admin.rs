@@ -6,18 +6,22 @@
 
 use std::time::Duration;
 
+use chrono::Datelike;
+
 use fantoccini::Locator;
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::browser::Browser;
 use jiesu_e2e::client::LAMP;
 use jiesu_e2e::pages::{PageSession, assert_accessible, choose, click, click_confirmed, fill, sign_in, text};
+use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
 
 jiesu_e2e::e2e_on_both_backends!(
     an_administrator_manages_an_account_through_the_pages,
     an_administrator_creates_a_key_that_works_and_revokes_it,
+    an_administrator_enters_days_off_and_new_deadlines_follow_them,
     only_administrators_reach_the_administration,
 );
 
@@ -184,6 +188,66 @@ async fn an_administrator_creates_a_key_that_works_and_revokes_it(backend: Backe
     assert!(log.contains("新建接入密钥") && log.contains("吊销接入密钥"), "both in the log");
 }
 
+async fn an_administrator_enters_days_off_and_new_deadlines_follow_them(backend: Backend) {
+    let key = backend.api_key("calendar").await;
+    backend.add_staff("root", StaffRole::Admin, None).await;
+    backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
+    let app = backend.start(Roles::ALL).await;
+    let today = chrono::Utc::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+    let next_year = today.year() + 1;
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(c, &app.base, "root", &format!("/staff/admin/calendar?year={next_year}")).await;
+    assert!(text(c, "#coverage").await.contains("尚未录入"), "next year's notice is not in the files");
+    c.find(Locator::Css("#set-day-panel summary")).await.expect("the form").click().await.expect("open");
+    let new_year = format!("{next_year}-01-01");
+    c.execute("document.getElementById('day-date').value = arguments[0]", vec![new_year.clone().into()])
+        .await
+        .expect("the date");
+    choose(c, "#day-kind", "holiday").await;
+    fill(c, "#day-name", "元旦").await;
+    click(c, "#save-day").await;
+    assert!(text(c, "#flash").await.contains("已保存"));
+    assert!(text(c, "#coverage").await.contains("已由管理员录入"));
+    let row = text(c, &format!("#day-{new_year}")).await;
+    assert!(row.contains("元旦") && row.contains("管理员 root"), "{row}");
+    assert_accessible(c, "the working-day calendar").await;
+    browser.close().await;
+
+    // A make-up working day must fall on a weekend.
+    let root = PageSession::sign_in(&app.base, "root").await;
+    let monday =
+        (1..8).map(|d| today + chrono::Duration::days(d)).find(|d| d.weekday() == chrono::Weekday::Mon);
+    let monday = monday.expect("a Monday within the week").to_string();
+    let form = [("csrf", root.csrf.as_str()), ("date", &monday), ("kind", "workday"), ("name", "调休")];
+    let (status, page) = root.post("/staff/admin/calendar", &form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("调休上班日须是周六或周日"));
+
+    // The next fourteen days off: a request reported now is due only after them.
+    for d in 1..=14 {
+        let day = (today + chrono::Duration::days(d)).to_string();
+        let form = [("csrf", root.csrf.as_str()), ("date", &day), ("kind", "holiday"), ("name", "台风停工")];
+        assert_eq!(root.post("/staff/admin/calendar", &form).await.0, StatusCode::SEE_OTHER, "{day}");
+    }
+    let citizen = Open311Client::new(&app.base, &key);
+    let id = citizen.post(&LAMP, None).await.expect("POST").id();
+    citizen.wait_for(&id, Duration::from_secs(15)).await;
+    let um = StaffClient::login(&app.base, "um-staff").await;
+    let task = um.task_for(&id, "dispatched").await.expect("a task");
+    let (_, view) = um.get(&format!("/api/v1/tasks/{task}")).await;
+    let due = view["resolution"]["due_at"].as_str().expect("a resolution deadline");
+    let due =
+        chrono::DateTime::parse_from_rfc3339(due).expect("a time").with_timezone(&jiesu_domain::time::LOCAL);
+    assert!(
+        due.date_naive() > today + chrono::Duration::days(14),
+        "due {due}: after the days off (without them, within ten days)"
+    );
+    let (_, log) = root.get("/staff/admin/audit?action=calendar_changed").await;
+    assert!(log.contains("台风停工") && log.contains("元旦"), "every day set is in the log");
+}
+
 /// Every administration URL, read and written, for everyone but an administrator.
 async fn only_administrators_reach_the_administration(backend: Backend) {
     backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
@@ -197,16 +261,27 @@ async fn only_administrators_reach_the_administration(backend: Backend) {
     assert!(keys.contains("new-key"));
     for who in ["um-staff", "um-admin", "desk", "boss"] {
         let s = PageSession::sign_in(&app.base, who).await;
-        for path in ["/staff/admin", "/staff/admin/keys", "/staff/admin/audit", "/staff/admin/audit.csv"] {
+        let paths = [
+            "/staff/admin",
+            "/staff/admin/keys",
+            "/staff/admin/calendar",
+            "/staff/admin/audit",
+            "/staff/admin/audit.csv",
+        ];
+        for path in paths {
             let (status, page) = s.get(path).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{who} GET {path}");
             assert!(page.contains("系统管理页面只对系统管理员开放"), "{who} is told why");
         }
-        let forms: [(&str, Vec<(&str, &str)>); 4] = [
+        let forms: [(&str, Vec<(&str, &str)>); 5] = [
             ("/staff/admin/users", vec![("username", "intruder"), ("role", "admin"), ("password", FIRST)]),
             ("/staff/admin/users/root/disable", vec![]),
             ("/staff/admin/users/root/password", vec![("password", SECOND)]),
             ("/staff/admin/keys", vec![("name", "intruder"), ("channel", "open311")]),
+            (
+                "/staff/admin/calendar",
+                vec![("date", "2027-01-04"), ("kind", "holiday"), ("name", "intruder")],
+            ),
         ];
         for (path, fields) in &forms {
             let form = [&[("csrf", s.csrf.as_str())][..], fields].concat();
@@ -224,4 +299,6 @@ async fn only_administrators_reach_the_administration(backend: Backend) {
     assert!(!users.contains("intruder"));
     let (_, keys) = root.get("/staff/admin/keys").await;
     assert!(!keys.contains("intruder"));
+    let (_, calendar) = root.get("/staff/admin/calendar?year=2027").await;
+    assert!(!calendar.contains("intruder"));
 }

@@ -13,12 +13,12 @@ use jiesu_model::ValidationError;
 /// One year's exceptions to the Monday-to-Friday week, validated as they are added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarYear {
-    year: i32,
+    pub(crate) year: i32,
     /// Dates off, each with the holiday's name (春节). Weekend dates inside a holiday span are
     /// listed too: the notice gives whole spans, and they are off either way.
-    holidays: BTreeMap<NaiveDate, String>,
+    pub(crate) holidays: BTreeMap<NaiveDate, String>,
     /// Weekend dates that are working days, each with its name (春节调休).
-    workdays: BTreeMap<NaiveDate, String>,
+    pub(crate) workdays: BTreeMap<NaiveDate, String>,
 }
 
 impl CalendarYear {
@@ -81,7 +81,7 @@ impl CalendarYear {
 /// The default covers no year at all (Monday to Friday everywhere).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkCalendar {
-    years: BTreeMap<i32, CalendarYear>,
+    pub(crate) years: BTreeMap<i32, CalendarYear>,
 }
 
 impl WorkCalendar {
@@ -145,7 +145,7 @@ impl WorkCalendar {
     }
 }
 
-fn is_weekend(date: NaiveDate) -> bool {
+pub(crate) fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 

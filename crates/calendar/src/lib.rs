@@ -7,4 +7,5 @@ pub mod calendar;
 pub mod deadline;
 pub mod desk;
 pub mod left;
+pub mod overlay;
 pub mod sla;

@@ -13,7 +13,7 @@
 //! Nothing here performs IO: no database, broker, network or file access. Adapters live in their
 //! own crates and convert their wire formats into these types at the edge ("parse, don't validate").
 
-pub use jiesu_calendar::{calendar, deadline, desk, left, sla};
+pub use jiesu_calendar::{calendar, deadline, desk, left, overlay, sla};
 pub use jiesu_decisions::{admission, escalation, workflow};
 pub use jiesu_events::{event, messages, trigger};
 pub use jiesu_model::{

@@ -32,10 +32,12 @@ pub enum AuditAction {
     KeyRevoked,
     PhoneRevealed,
     RuleDecided,
+    /// A day of the working-day calendar set on the administration pages.
+    CalendarChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::SignedIn,
         Self::SignInFailed,
         Self::Locked,
@@ -50,6 +52,7 @@ impl AuditAction {
         Self::KeyRevoked,
         Self::PhoneRevealed,
         Self::RuleDecided,
+        Self::CalendarChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl AuditAction {
             Self::KeyRevoked => "key_revoked",
             Self::PhoneRevealed => "phone_revealed",
             Self::RuleDecided => "rule_decided",
+            Self::CalendarChanged => "calendar_changed",
         }
     }
 
@@ -91,6 +95,7 @@ impl AuditAction {
             Self::KeyRevoked => "吊销接入密钥",
             Self::PhoneRevealed => "查看来电号码",
             Self::RuleDecided => "规则审定",
+            Self::CalendarChanged => "工作日历变更",
         }
     }
 
@@ -110,6 +115,7 @@ impl AuditAction {
             Self::KeyRevoked => "API key revoked",
             Self::PhoneRevealed => "phone number revealed",
             Self::RuleDecided => "rule decided",
+            Self::CalendarChanged => "calendar day set",
         }
     }
 }

@@ -25,7 +25,7 @@ pub use escalations::{EscalationQuery, Escalations};
 pub use history::{Histories, History};
 pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
-pub use rulebook::{Decided, RuleBook, RulebookRevision};
+pub use rulebook::{Decided, RuleBook, RulebookRevision, StoredDay};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
 pub use stats::{CaseTallies, Stats, StatsBy, StatsFilter, StatsQuery, StatsRow};
 pub use store::{ApiClientState, IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};

@@ -7,7 +7,9 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+use jiesu_calendar::overlay::DayOverride;
 use jiesu_decisions::escalation::{ProposalDecision, ProposalId, ProposalState, ProposedRule};
+use jiesu_model::audit::AuditEntry;
 
 use super::store::StoreError;
 
@@ -27,6 +29,18 @@ pub enum Decided {
 pub struct RulebookRevision {
     pub accepted: i64,
     pub last_decided_at: Option<DateTime<Utc>>,
+    /// The calendar days administrators set, and the latest setting: any change moves one.
+    pub calendar_days: i64,
+    pub calendar_set_at: Option<DateTime<Utc>>,
+}
+
+/// A working-day calendar day an administrator set, with who and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDay {
+    pub day: DayOverride,
+    /// The administrator's username (`None`: set from the server's command line).
+    pub set_by: Option<String>,
+    pub set_at: DateTime<Utc>,
 }
 
 pub trait RuleBook: Clone + Send + Sync + 'static {
@@ -58,4 +72,15 @@ pub trait RuleBook: Clone + Send + Sync + 'static {
     fn accepted_rules(&self) -> impl Future<Output = Result<Vec<ProposedRule>, StoreError>> + Send;
 
     fn rulebook_revision(&self) -> impl Future<Output = Result<RulebookRevision, StoreError>> + Send;
+
+    /// Every calendar day administrators set, by date.
+    fn calendar_days(&self) -> impl Future<Output = Result<Vec<StoredDay>, StoreError>> + Send;
+
+    /// Sets a day (replacing an earlier setting of its date) and writes its audit entry, in one
+    /// transaction.
+    fn set_calendar_day(
+        &self,
+        day: &StoredDay,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -297,6 +297,12 @@ impl District {
     }
 
     /// This district with `extra` rules after its own, checked and compiled together as one list.
+    /// The same district on another working-day calendar (the files' with the days
+    /// administrators set laid over it).
+    pub fn with_calendar(&self, calendar: WorkCalendar) -> District {
+        District { calendar, ..self.clone() }
+    }
+
     pub fn with_rules(&self, extra: Vec<Rule>) -> Result<District, Vec<RuleError>> {
         let mut errors: Vec<RuleError> = extra
             .iter()

@@ -299,6 +299,7 @@ pub trait Dialect:
     + Read<crate::records::ApiClientStateRow>
     + Read<crate::records::AccountRow>
     + Read<crate::audit::AuditRow>
+    + Read<crate::calendar_days::CalendarDayRow>
     + Read<crate::records::OutboxRow>
     + Read<crate::records::DueRow>
     + Read<crate::stats::TallyRow>

@@ -12,6 +12,7 @@ mod accounts;
 mod api_clients;
 mod audit;
 pub mod backend;
+mod calendar_days;
 mod cases;
 pub mod classify;
 pub mod dialect;

@@ -3,8 +3,9 @@
 //! locked `FOR UPDATE` meanwhile, on SQLite the single writer holds the database), and the
 //! accepted rules with their revision for other processes to poll.
 
+use jiesu_domain::audit::AuditEntry;
 use jiesu_domain::escalation::{ProposalDecision, ProposalId, ProposalRefused, ProposalState, ProposedRule};
-use jiesu_domain::ports::{Decided, RuleBook, RulebookRevision, StoreError};
+use jiesu_domain::ports::{Decided, RuleBook, RulebookRevision, StoreError, StoredDay};
 
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Conn, DbTime, Dialect, Stmt, all, one, optional, run};
@@ -96,9 +97,24 @@ impl<B: Backend> RuleBook for SqlStore<B> {
     }
 
     async fn rulebook_revision(&self) -> Result<RulebookRevision, StoreError> {
+        let mut conn = self.read().await?;
         let s = Stmt::<B::Db>::new(statements::RULEBOOK_REVISION);
-        let (accepted, last): (i64, Option<DbTime>) =
-            one(&mut *self.read().await?, s).await.map_err(store_error)?;
-        Ok(RulebookRevision { accepted, last_decided_at: last.map(|t| t.0) })
+        let (accepted, last): (i64, Option<DbTime>) = one(&mut *conn, s).await.map_err(store_error)?;
+        let s = Stmt::<B::Db>::new("SELECT count(*), max(set_at) FROM calendar_days");
+        let (days, set_at): (i64, Option<DbTime>) = one(&mut *conn, s).await.map_err(store_error)?;
+        Ok(RulebookRevision {
+            accepted,
+            last_decided_at: last.map(|t| t.0),
+            calendar_days: days,
+            calendar_set_at: set_at.map(|t| t.0),
+        })
+    }
+
+    async fn calendar_days(&self) -> Result<Vec<StoredDay>, StoreError> {
+        crate::calendar_days::all_days::<B>(self).await
+    }
+
+    async fn set_calendar_day(&self, day: &StoredDay, audit: &AuditEntry) -> Result<(), StoreError> {
+        crate::calendar_days::set_day::<B>(self, day, audit).await
     }
 }

@@ -4,13 +4,15 @@
 //! every case through `rulebook_contract!`.
 
 use jiesu_domain::area::AreaCode;
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::escalation::{
     ProposalDecision, ProposalEdits, ProposalId, ProposalState, ProposedRule, Verdict,
 };
 use jiesu_domain::event::EventKind;
-use jiesu_domain::ports::{Decided, RuleBook, Store};
+use jiesu_domain::overlay::{DayKind, DayOverride};
+use jiesu_domain::ports::{Accounts, AuditQuery, Decided, Page, RuleBook, Store, StoredDay};
 use jiesu_domain::workflow::Note;
 
 use crate::fixtures::{admission, new_request};
@@ -28,6 +30,7 @@ macro_rules! rulebook_contract {
             a_proposal_is_decided_once_and_an_unknown_one_not_at_all,
             of_two_concurrent_decisions_exactly_one_is_written,
             accepted_rules_come_in_acceptance_order_and_the_revision_follows_them,
+            calendar_days_are_set_once_per_date_with_their_entry_and_move_the_revision,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -221,4 +224,54 @@ pub async fn accepted_rules_come_in_acceptance_order_and_the_revision_follows_th
     let order: Vec<ProposalId> =
         store.accepted_rules().await.expect("accepted").iter().map(|p| p.id).collect();
     assert_eq!(order, [newer.id, older.id], "accepted first composes first");
+}
+
+pub async fn calendar_days_are_set_once_per_date_with_their_entry_and_move_the_revision<
+    S: Store + RuleBook + Accounts,
+>(
+    store: S,
+) {
+    let before = store.rulebook_revision().await.expect("revision");
+    let now = jiesu_domain::time::now();
+    let date = |raw: &str| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").expect("date");
+    let set = |raw: &str, kind: DayKind, name: &str, minutes: i64| StoredDay {
+        day: DayOverride { date: date(raw), kind, name: name.to_owned() },
+        set_by: Some("admin.wang".to_owned()),
+        set_at: now + chrono::Duration::minutes(minutes),
+    };
+    let entry = |d: &StoredDay| {
+        AuditEntry::new(
+            None,
+            AuditAction::CalendarChanged,
+            &d.day.date.to_string(),
+            d.day.kind.as_str(),
+            d.set_at,
+        )
+    };
+    for d in
+        [set("2027-02-06", DayKind::Workday, "春节调休", 1), set("2027-01-01", DayKind::Holiday, "元旦", 2)]
+    {
+        store.set_calendar_day(&d, &entry(&d)).await.expect("set");
+    }
+    let days = store.calendar_days().await.expect("days");
+    let dates: Vec<String> = days.iter().map(|d| d.day.date.to_string()).collect();
+    assert_eq!(dates, ["2027-01-01", "2027-02-06"], "by date");
+    assert_eq!(days[1], set("2027-02-06", DayKind::Workday, "春节调休", 1), "read back whole");
+    let two = store.rulebook_revision().await.expect("revision");
+    assert_ne!(two, before);
+    assert_eq!((two.calendar_days, two.calendar_set_at), (2, Some(now + chrono::Duration::minutes(2))));
+
+    // The same date again replaces the first setting and still moves the revision.
+    let back = set("2027-01-01", DayKind::Ordinary, "", 3);
+    store.set_calendar_day(&back, &entry(&back)).await.expect("set again");
+    let days = store.calendar_days().await.expect("days");
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0].day.kind, DayKind::Ordinary);
+    let three = store.rulebook_revision().await.expect("revision");
+    assert_eq!(three.calendar_days, 2);
+    assert_ne!(three, two, "a change in place moves it too");
+    let log =
+        store.audit_log(&AuditQuery { page: Page::first(10), ..AuditQuery::default() }).await.expect("log");
+    assert_eq!(log.len(), 3, "each setting with its entry");
+    assert!(log.iter().all(|e| e.action == AuditAction::CalendarChanged));
 }

@@ -10,7 +10,7 @@
 
 mod rulebook;
 
-pub use rulebook::{RuleDecisionError, RulebookService};
+pub use rulebook::{CalendarError, RuleDecisionError, RulebookService};
 
 use std::sync::Arc;
 

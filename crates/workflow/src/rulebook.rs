@@ -7,17 +7,23 @@
 //! district again at once, so its next request is routed by the rule; other processes notice the
 //! changed `rulebook_revision` when they poll it (`jiesu::reload`).
 //!
+//! The working-day calendar days administrators set are composed the same way: laid over the
+//! files' calendar (`overlay`), in force here at once, elsewhere at the next poll.
+//!
 //! Compositions are serialized by one lock, held from reading the rulebook to putting the result
 //! in force, so a poll and an acceptance cannot interleave and leave the older list in force.
 
 use std::sync::Arc;
 
+use jiesu_domain::audit::AuditEntry;
 use jiesu_domain::district::{District, check_acceptance, compose};
 use jiesu_domain::escalation::{
     ProposalDecision, ProposalEdits, ProposalId, ProposalState, ProposedRule, Verdict,
 };
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{Decided, RuleBook, RulebookRevision, StoreError};
+use jiesu_domain::overlay::DayOverride;
+use jiesu_domain::ports::{Decided, RuleBook, RulebookRevision, StoreError, StoredDay};
+use jiesu_domain::staff::Username;
 use jiesu_domain::workflow::Note;
 use tokio::sync::Mutex;
 
@@ -31,6 +37,16 @@ pub enum RuleDecisionError {
     /// The rule does not fit the responsibility list in force; each problem as the compiler says it.
     #[error("the rule does not fit the responsibility list: {}", .0.join("; "))]
     Conflict(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a calendar day was not set.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    /// The day does not check (`DayOverride::check`): said in words.
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -54,6 +70,29 @@ impl<R: RuleBook> RulebookService<R> {
 
     pub fn district(&self) -> Arc<District> {
         self.district.current()
+    }
+
+    /// The district as its files alone give it.
+    pub fn files(&self) -> Arc<District> {
+        self.district.files()
+    }
+
+    /// Sets a working-day calendar day (with its audit entry, in one transaction), then puts the
+    /// calendar in force in this process.
+    pub async fn set_calendar_day(
+        &self,
+        day: DayOverride,
+        by: &Username,
+        audit: &AuditEntry,
+    ) -> Result<(), CalendarError> {
+        day.check().map_err(CalendarError::Invalid)?;
+        let stored = StoredDay { day, set_by: Some(by.as_str().to_owned()), set_at: audit.at };
+        self.store.set_calendar_day(&stored, audit).await?;
+        tracing::info!(day = %stored.day.date, kind = stored.day.kind.as_str(), by = %by, "calendar day set");
+        if let Err(e) = self.refresh().await {
+            tracing::warn!(error = %e, "the calendar day is stored but not yet in force here");
+        }
+        Ok(())
     }
 
     /// Accepts a proposal, with the supervisor's edits, if the rule fits the list in force; then
@@ -135,10 +174,16 @@ impl<R: RuleBook> RulebookService<R> {
             return Ok(false);
         }
         let accepted = self.store.accepted_rules().await?;
+        let days: Vec<DayOverride> = self.store.calendar_days().await?.into_iter().map(|d| d.day).collect();
         let files = files.map_or_else(|| self.district.files(), Arc::new);
         // Compiling the rules (keyword automaton, tie check) is CPU work: off the runtime.
         let (files, result) = tokio::task::spawn_blocking(move || {
-            let result = compose(&files, &accepted);
+            let mut result = compose(&files, &accepted);
+            let (calendar, problems) = result.district.calendar().overlaid(&days);
+            for problem in problems {
+                tracing::error!(%problem, "a stored calendar day is left out");
+            }
+            result.district = result.district.with_calendar(calendar);
             (files, result)
         })
         .await

@@ -44,7 +44,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiesu_auth::Auth;
-use jiesu_domain::ports::{Accounts, Cases, Escalations, Stats, Store};
+use jiesu_domain::ports::{Accounts, Cases, Escalations, RuleBook, Stats, Store};
 use jiesu_domain::secret::ServerKey;
 
 use crate::work::WorkApi;
@@ -65,7 +65,7 @@ pub struct Pages<S> {
 
 pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
 
-pub fn routes<S: Store + Cases + Accounts + Escalations + Stats>(pages: Arc<Pages<S>>) -> Router {
+pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(pages: Arc<Pages<S>>) -> Router {
     Router::new()
         .route("/staff", get(home::<S>))
         .route("/staff/", get(home::<S>))
@@ -87,6 +87,7 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + Stats>(pages: Arc<Page
         .route("/staff/admin/users/{username}/{action}", post(admin::users::change::<S>))
         .route("/staff/admin/keys", get(admin::keys::list::<S>).post(admin::keys::create::<S>))
         .route("/staff/admin/keys/{id}/revoke", post(admin::keys::revoke::<S>))
+        .route("/staff/admin/calendar", get(admin::calendar::page::<S>).post(admin::calendar::set::<S>))
         .route("/staff/admin/audit", get(admin::audit::list::<S>))
         .route("/staff/admin/audit.csv", get(admin::audit::export::<S>))
         .route("/staff/meetings", get(meetings::list::<S>))

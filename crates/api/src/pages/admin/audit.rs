@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::super::State;
 use super::super::layout::{self, Section};
-use super::{Admin, Tab, tabs};
+use super::{Admin, Tab, tabs, unreadable};
 
 const PAGE_SIZE: u32 = 50;
 /// Rows an export reads at once.
@@ -89,14 +89,7 @@ pub(crate) async fn list<S: Store + Cases + Accounts>(
         .map_or(Page::first(PAGE_SIZE), |c| Page::after(PAGE_SIZE, c));
     let found = match pages.auth.accounts().audit_log(&f.query(page.and_one_more())).await {
         Ok(found) => found,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the audit log");
-            let why = lang.pick(
-                "暂时无法读取审计日志，请稍后再试。",
-                "The audit log cannot be read just now; try again shortly.",
-            );
-            return layout::error_page(lang, StatusCode::SERVICE_UNAVAILABLE, why);
-        }
+        Err(e) => return unreadable(lang, &e, "审计日志", "The audit log"),
     };
     let (found, next) = split_page(found, PAGE_SIZE, Listing::Audit, |e| Cursor::new(e.at, e.id));
     let now = jiesu_domain::time::now();

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::super::layout::{self, Section, flash};
 use super::super::session::Viewer;
 use super::super::{Pages, State};
-use super::{Admin, AdminForm, Tab, tabs};
+use super::{Admin, AdminForm, Tab, tabs, unreadable};
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct KeysQuery {
@@ -58,14 +58,7 @@ async fn render<S: Store + Cases + Accounts>(
     let lang = viewer.lang;
     let keys = match pages.work.workflow.store().api_clients().await {
         Ok(k) => k,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list the API keys");
-            let why = lang.pick(
-                "暂时无法读取密钥，请稍后再试。",
-                "The keys cannot be read just now; try again shortly.",
-            );
-            return layout::error_page(lang, StatusCode::SERVICE_UNAVAILABLE, why);
-        }
+        Err(e) => return unreadable(lang, &e, "密钥", "The keys"),
     };
     let body = html! {
         h1 { (lang.pick("系统管理", "Administration")) }

@@ -7,9 +7,11 @@
 //! |---|---|
 //! | `GET /staff/admin`, `POST /staff/admin/users`, `POST /staff/admin/users/{username}/{action}` | accounts: create; disable, enable, role, password, unlock |
 //! | `GET/POST /staff/admin/keys`, `POST /staff/admin/keys/{id}/revoke` | API keys: list, create (shown once), revoke |
+//! | `GET/POST /staff/admin/calendar` (`year`) | the working-day calendar: a year's days, set a day |
 //! | `GET /staff/admin/audit`, `GET /staff/admin/audit.csv` | the audit log, filtered; the same as CSV |
 
 pub(super) mod audit;
+pub(super) mod calendar;
 pub(super) mod keys;
 pub(super) mod users;
 
@@ -37,6 +39,7 @@ pub(crate) const ADMIN: &[StaffRole] = &[StaffRole::Admin];
 pub(super) enum Tab {
     Users,
     Keys,
+    Calendar,
     Audit,
 }
 
@@ -80,12 +83,23 @@ pub(super) fn forbidden(lang: Lang) -> Response {
     layout::error_page(lang, StatusCode::FORBIDDEN, why)
 }
 
+/// The page a failed read answers with: what could not be read, in words (the cause is logged).
+pub(super) fn unreadable(lang: Lang, error: &dyn std::fmt::Display, zh: &str, en: &str) -> Response {
+    tracing::error!(%error, what = en, "an administration page cannot read what it shows");
+    let why = match lang {
+        Lang::Zh => format!("暂时无法读取{zh}，请稍后再试。"),
+        Lang::En => format!("{en} cannot be read just now; try again shortly."),
+    };
+    layout::error_page(lang, StatusCode::SERVICE_UNAVAILABLE, &why)
+}
+
 pub(super) fn tabs(current: Tab, lang: Lang) -> Markup {
     let here = |t: Tab| (t == current).then_some("page");
     html! {
         nav.tabs aria-label=(lang.pick("系统管理", "Administration")) {
             a href="/staff/admin" aria-current=[here(Tab::Users)] { (lang.pick("用户", "Users")) }
             a href="/staff/admin/keys" aria-current=[here(Tab::Keys)] { (lang.pick("接入密钥", "API keys")) }
+            a href="/staff/admin/calendar" aria-current=[here(Tab::Calendar)] { (lang.pick("工作日历", "Calendar")) }
             a href="/staff/admin/audit" aria-current=[here(Tab::Audit)] { (lang.pick("审计日志", "Audit log")) }
         }
     }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::super::layout::{self, Section, flash, role_label};
 use super::super::session::Viewer;
 use super::super::{Pages, State};
-use super::{Admin, AdminForm, Tab, tabs};
+use super::{Admin, AdminForm, Tab, tabs, unreadable};
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct UsersQuery {
@@ -73,14 +73,7 @@ async fn render<S: Store + Cases + Accounts>(
     let lang = viewer.lang;
     let accounts = match pages.auth.account_states().await {
         Ok(a) => a,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list the staff accounts");
-            let why = lang.pick(
-                "暂时无法读取账号，请稍后再试。",
-                "The accounts cannot be read just now; try again shortly.",
-            );
-            return layout::error_page(lang, StatusCode::SERVICE_UNAVAILABLE, why);
-        }
+        Err(e) => return unreadable(lang, &e, "账号", "The accounts"),
     };
     let total = accounts.len();
     let shown: Vec<&AccountState> = accounts.iter().filter(|a| filter.keeps(a)).collect();
