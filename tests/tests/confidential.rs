@@ -38,6 +38,7 @@ async fn a_confidential_order_is_kept_from_the_public_and_from_the_bureau(backen
     backend.add_staff("eco-staff", StaffRole::BureauStaff, Some("ecology-environment")).await;
     backend.add_staff("desk", StaffRole::Operator, None).await;
     backend.add_staff("watcher", StaffRole::Supervisor, None).await;
+    backend.add_staff("root", StaffRole::Admin, None).await;
     let app = backend.start(Roles::ALL).await;
     let public = accepted_work_order(&app.base, &key, &order("GD20261122000501", false)).await;
     let secret = accepted_work_order(&app.base, &key, &order("GD20261122000502", true)).await;
@@ -99,6 +100,13 @@ async fn a_confidential_order_is_kept_from_the_public_and_from_the_bureau(backen
         .collect();
     assert_eq!(readings.len(), 2, "every reading is recorded: {}", after["history"]);
     assert!(readings.iter().all(|h| h["actor"].to_string().contains("desk")), "{readings:?}");
+    // Administrators review every reading across requests in the audit log; the number is not there.
+    let root = jiesu_e2e::pages::PageSession::sign_in(&app.base, "root").await;
+    let (_, log) = root.get("/staff/admin/audit.csv?action=phone_revealed").await;
+    let read: Vec<&str> = log.lines().skip(1).collect();
+    assert_eq!(read.len(), 2, "{log}");
+    assert!(read.iter().all(|l| l.contains(",desk,phone_revealed,")), "{log}");
+    assert!(!log.contains("13912345678"));
 
     // The caller follows it on the tracking page, with the digits they know.
     let (status, page) = jiesu_e2e::citizen::track(&app.base, &secret, "5678").await;

@@ -60,6 +60,7 @@ struct World {
 async fn start(backend: &Backend) -> World {
     let key = backend.api_key("e2e").await;
     backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    backend.add_staff("root", StaffRole::Admin, None).await;
     let app = backend.start(Roles::ALL).await;
     let citizen = Open311Client::new(&app.base, &key);
     let boss = StaffClient::login(&app.base, "boss").await;
@@ -99,6 +100,12 @@ async fn an_accepted_rule_routes_the_next_request_of_its_kind_and_place_straight
     assert_eq!(accepted["state"], "accepted");
     assert_eq!(accepted["rule"]["in_force"], true);
     assert_eq!(accepted["decision"]["by"], "boss");
+    // And in the administrators' audit log, by whom.
+    let root = jiesu_e2e::pages::PageSession::sign_in(&w.app.base, "root").await;
+    let (_, log) = root.get("/staff/admin/audit.csv?action=rule_decided").await;
+    let decided: Vec<&str> = log.lines().skip(1).collect();
+    assert_eq!(decided.len(), 1, "{log}");
+    assert!(decided[0].contains(",boss,rule_decided,") && decided[0].contains("accepted"), "{log}");
 
     // The next request of that kind at that place goes straight to transport, no disclaims.
     let (next, lead) = submit(&w.citizen, &KENGZI_LAMP).await;

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::TaskId;
-use jiesu_domain::ports::{Accounts, Cases, Store};
+use jiesu_domain::ports::{Accounts, Audit, Cases, Store};
 use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note};
 
 use super::case::{not_found, render};
@@ -152,12 +152,15 @@ async fn run<S: Store + Cases>(
 }
 
 /// The caller's number on the case page, once: the reading is an event in the request's history.
-async fn reveal<S: Store + Cases>(api: &WorkApi<S>, viewer: &Viewer<impl Sized>, task: TaskId) -> Response {
+async fn reveal<S: Store + Cases + Audit>(
+    api: &WorkApi<S>,
+    viewer: &Viewer<impl Sized>,
+    task: TaskId,
+) -> Response {
     let me = &viewer.me;
     let outcome = async {
         let request = api.workflow.task_request(me, task).await?;
-        let case = api.workflow.act(Caller::Staff(me), request, Command::RevealPhone).await?;
-        Ok::<_, ApiError>(case.request.submitted.contact.phone.as_ref().map(|p| p.expose().to_owned()))
+        crate::work::requests::reveal(api, me, request).await
     }
     .await;
     match outcome {

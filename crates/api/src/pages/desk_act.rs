@@ -189,8 +189,7 @@ pub(crate) async fn act<S: Store + Cases + Accounts>(
     let outcome = async {
         let request = request_id(api, me, &tracking).await?;
         if action == "reveal" {
-            let case = api.workflow.act(Caller::Staff(me), request, Command::RevealPhone).await?;
-            return Ok(case.request.submitted.contact.phone.as_ref().map(|p| p.expose().to_owned()));
+            return crate::work::requests::reveal(api, me, request).await;
         }
         let note = optional(f.note.clone(), Note::parse)?;
         let command = match action.as_str() {

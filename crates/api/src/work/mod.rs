@@ -60,7 +60,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use jiesu_domain::ports::{Cases, Escalations, RuleBook, Stats, Store};
+use jiesu_domain::ports::{Audit, Cases, Escalations, RuleBook, Stats, Store};
 use jiesu_media::MediaDir;
 use jiesu_workflow::{RulebookService, Workflow};
 
@@ -80,7 +80,7 @@ pub struct WorkApi<S> {
     pub weights: jiesu_domain::rates::Weights,
 }
 
-pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats>(api: Arc<WorkApi<S>>) -> Router {
+pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit>(api: Arc<WorkApi<S>>) -> Router {
     Router::new()
         .route("/api/v1/tasks", get(tasks::list::<S>))
         .route("/api/v1/tasks/{id}", get(tasks::show::<S>))

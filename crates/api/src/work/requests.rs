@@ -3,10 +3,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use jiesu_domain::area::AreaCode;
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::ports::{Cases, Store};
+use jiesu_domain::ports::{Audit, Cases, Store};
 use jiesu_domain::staff::Principal;
 use jiesu_domain::workflow::{Caller, Case, Command, Note, Satisfaction};
 use serde::{Deserialize, Serialize};
@@ -277,14 +278,37 @@ pub struct Phone {
         (status = 404, body = ErrorBody),
     ),
 )]
-pub(super) async fn reveal_phone<S: Store + Cases>(
+pub(super) async fn reveal_phone<S: Store + Cases + Audit>(
     State(api): Api<S>,
     Staff(me): Staff,
     Path(tracking): Path<String>,
 ) -> Result<Json<Phone>, ApiError> {
     let request = request_id(&api, &me, &tracking).await?;
-    api.workflow.act(Caller::Staff(&me), request, Command::RevealPhone).await?;
-    let case = api.workflow.case_for(&me, request).await?;
-    let phone = case.request.submitted.contact.phone.as_ref().map(|p| p.expose().to_owned());
+    let phone = reveal(&api, &me, request).await?;
     Ok(Json(Phone { phone }))
+}
+
+/// Reads the caller's number for `me` (the API's and both pages' one way to): the workflow
+/// decides whether `me` may and writes the `phone_revealed` event into the request's history in
+/// its transaction; the reading then goes into the audit log as well, where administrators review
+/// every reading across requests. The history is the record: an audit entry that cannot be
+/// written is logged, and the number is still shown.
+pub(crate) async fn reveal<S: Store + Cases + Audit>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    request: RequestId,
+) -> Result<Option<String>, ApiError> {
+    let case = api.workflow.act(Caller::Staff(me), request, Command::RevealPhone).await?;
+    let tracking = case.request.submitted.tracking.as_str();
+    let entry = AuditEntry::new(
+        Some(&me.username),
+        AuditAction::PhoneRevealed,
+        tracking,
+        "",
+        jiesu_domain::time::now(),
+    );
+    if let Err(e) = api.workflow.store().append_audit(&entry).await {
+        tracing::error!(error = %e, "a phone reading is in the history but not in the audit log");
+    }
+    Ok(case.request.submitted.contact.phone.as_ref().map(|p| p.expose().to_owned()))
 }

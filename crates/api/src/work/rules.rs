@@ -13,17 +13,20 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use jiesu_domain::ValidationError;
 use jiesu_domain::area::AreaCode;
+use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::escalation::{ProposalEdits, ProposalId, ProposalState, ProposedRule};
-use jiesu_domain::ports::{Cases, RuleBook, Store};
+use jiesu_domain::ports::{Audit, Cases, RuleBook, Store};
+use jiesu_domain::staff::Principal;
 use jiesu_domain::workflow::Note;
 use jiesu_workflow::RuleDecisionError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::WorkApi;
 use super::errors::{optional, required, store_error};
 use super::extract::{IdPath, QueryOf};
 use super::tasks::Api;
@@ -247,7 +250,7 @@ pub(super) struct AcceptBody {
         (status = 409, body = ErrorBody),
     ),
 )]
-pub(super) async fn accept<S: Store + Cases + RuleBook>(
+pub(super) async fn accept<S: Store + Cases + RuleBook + Audit>(
     State(api): Api<S>,
     Supervising(me): Supervising,
     IdPath(id): IdPath<ProposalId>,
@@ -266,7 +269,25 @@ pub(super) async fn accept<S: Store + Cases + RuleBook>(
         tracing::info!(proposal.id = %id, user = %me.username, refused = %e, "acceptance refused");
         ApiError::from(e)
     })?;
+    audit(&api, &me, &accepted, "accepted").await;
     Ok(Json(proposal(&api.rules.district(), &accepted)))
+}
+
+/// The decision in the audit log too (the request's history has it as `rule_accepted` or
+/// `rule_declined`, written with the decision: that is the record, so a failure here is logged).
+async fn audit<S: Store + Cases + Audit>(api: &WorkApi<S>, me: &Principal, decided: &ProposedRule, verdict: &str) {
+    let detail = format!("{verdict} (proposal {})", decided.id);
+    let rule = decided.rule_id().to_string();
+    let entry = AuditEntry::new(
+        Some(&me.username),
+        AuditAction::RuleDecided,
+        &rule,
+        &detail,
+        jiesu_domain::time::now(),
+    );
+    if let Err(e) = api.workflow.store().append_audit(&entry).await {
+        tracing::error!(error = %e, "a rule decision is stored but not in the audit log");
+    }
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -291,7 +312,7 @@ pub(super) struct DeclineBody {
         (status = 409, body = ErrorBody),
     ),
 )]
-pub(super) async fn decline<S: Store + Cases + RuleBook>(
+pub(super) async fn decline<S: Store + Cases + RuleBook + Audit>(
     State(api): Api<S>,
     Supervising(me): Supervising,
     IdPath(id): IdPath<ProposalId>,
@@ -300,5 +321,6 @@ pub(super) async fn decline<S: Store + Cases + RuleBook>(
     let b: DeclineBody = optional_body(&body)?;
     let note = optional(b.note, Note::parse)?;
     let declined = api.rules.decline(id, me.username.as_str(), note).await?;
+    audit(&api, &me, &declined, "declined").await;
     Ok(Json(proposal(&api.rules.district(), &declined)))
 }
