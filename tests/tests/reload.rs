@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use jiesu::Roles;
+use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::{Backend, Open311Client};
 
 jiesu_e2e::e2e_on_both_backends!(
@@ -61,6 +62,7 @@ async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: 
     let dir = tempfile::tempdir().expect("tempdir");
     jiesu_e2e::copy_sample_district(dir.path());
     let key = backend.api_key("e2e").await;
+    backend.add_staff("root", StaffRole::Admin, None).await;
     let app = backend
         .start_with(Roles::ALL, |s| {
             s.district.dir = dir.path().to_owned();
@@ -83,6 +85,14 @@ async fn a_changed_rule_file_routes_the_next_request_without_a_restart(backend: 
         .expect("write");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(agency(&client).await, "坪山区交通运输局", "a broken edit changes nothing");
+    // The administrators see both: the rule in force with where it is written, and the refusal.
+    let root = jiesu_e2e::pages::PageSession::sign_in(&app.base, "root").await;
+    let (_, page) = root.get("/staff/admin/district?q=kengzi-street-lights").await;
+    let row = page.split("id=\"rule-kengzi-street-lights-test\"").nth(1).expect("the new rule listed");
+    let row = row.split("</tr>").next().expect("its row");
+    assert!(row.contains("zz-test-override.toml:3"), "its file and line: {row}");
+    let refused = page.split("id=\"refused\"").nth(1).expect("the refusal shown");
+    assert!(refused.contains("zz-broken.toml"), "{refused}");
 
     let ids = background.await.expect("background posts");
     for id in &ids {

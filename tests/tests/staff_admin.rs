@@ -213,6 +213,12 @@ async fn an_administrator_enters_days_off_and_new_deadlines_follow_them(backend:
     let row = text(c, &format!("#day-{new_year}")).await;
     assert!(row.contains("元旦") && row.contains("管理员 root"), "{row}");
     assert_accessible(c, "the working-day calendar").await;
+    // The district in force, read-only: every rule of the sample with its file and line.
+    c.goto(&format!("{}/staff/admin/district", app.base)).await.expect("the district");
+    let rules = c.find_all(Locator::Css("#rules tbody tr")).await.expect("rows");
+    assert!(rules.len() > 5, "the sample's rules are listed");
+    assert!(text(c, "#rules").await.contains("rules/"), "each with its file");
+    assert_accessible(c, "the district in force").await;
     browser.close().await;
 
     // A make-up working day must fall on a weekend.
@@ -264,6 +270,7 @@ async fn only_administrators_reach_the_administration(backend: Backend) {
         let paths = [
             "/staff/admin",
             "/staff/admin/keys",
+            "/staff/admin/district",
             "/staff/admin/calendar",
             "/staff/admin/audit",
             "/staff/admin/audit.csv",

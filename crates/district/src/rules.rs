@@ -109,6 +109,7 @@ pub(crate) fn parse_rules(
             time_limit,
             note: raw.note,
             meeting: None,
+            source: Some(format!("{}:{at}", src.path.display())),
         });
     }
     errs.finish()

@@ -71,11 +71,13 @@ pub async fn reload<R: RuleBook>(dir: &Path, rules: &RulebookService<R>) -> Relo
             for e in &errors.0 {
                 tracing::error!(problem = %e, "district not reloaded");
             }
+            rules.note_refused(errors.0.iter().map(ToString::to_string).collect());
             tracing::error!(dir = %dir.display(), problems = errors.0.len(), "the district in force stays as it was");
             Reloaded::Refused
         }
         Err(e) => {
             tracing::error!(error = %e, "district reload failed");
+            rules.note_refused(vec![format!("the reload stopped: {e}")]);
             Reloaded::Refused
         }
     }

@@ -9,6 +9,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use chrono::{DateTime, Utc};
+
 use crate::district::District;
 
 #[derive(Debug)]
@@ -17,6 +19,37 @@ struct Districts {
     files: Arc<District>,
     /// The files plus the accepted rules: what requests are routed by.
     current: Arc<District>,
+    status: FilesStatus,
+}
+
+/// What administrators see of the files: when the ones in force were put in force, and the
+/// problems of a reload refused since (the files in force stayed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilesStatus {
+    pub loaded_at: DateTime<Utc>,
+    pub refused: Option<Refusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub at: DateTime<Utc>,
+    /// Each as the loader says it (`rules/lamps.toml:12: ...`).
+    pub problems: Vec<String>,
+}
+
+impl Districts {
+    fn new(files: Arc<District>, current: Arc<District>) -> Self {
+        Self { files, current, status: FilesStatus { loaded_at: Utc::now(), refused: None } }
+    }
+
+    /// Puts `files` and `current` in force; new files clear a refusal noted before them.
+    fn put(&mut self, files: Arc<District>, current: Arc<District>) {
+        if !Arc::ptr_eq(&self.files, &files) {
+            self.status = FilesStatus { loaded_at: Utc::now(), refused: None };
+        }
+        self.files = files;
+        self.current = current;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -25,7 +58,7 @@ pub struct LiveDistrict(Arc<RwLock<Districts>>);
 impl LiveDistrict {
     pub fn new(district: District) -> Self {
         let d = Arc::new(district);
-        Self(Arc::new(RwLock::new(Districts { files: d.clone(), current: d })))
+        Self(Arc::new(RwLock::new(Districts::new(d.clone(), d))))
     }
 
     /// The district in force now. Cheap: a read lock held for one `Arc` clone.
@@ -44,12 +77,22 @@ impl LiveDistrict {
     /// with nothing added to it.
     pub fn replace(&self, district: District) {
         let d = Arc::new(district);
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Districts { files: d.clone(), current: d };
+        self.0.write().unwrap_or_else(|e| e.into_inner()).put(d.clone(), d);
     }
 
     /// Puts in force `current`, composed from `files` and the accepted rules.
     pub fn replace_composed(&self, files: Arc<District>, current: District) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Districts { files, current: Arc::new(current) };
+        self.0.write().unwrap_or_else(|e| e.into_inner()).put(files, Arc::new(current));
+    }
+
+    /// Notes a reload the files failed (the district in force stays), for the administrators.
+    pub fn note_refused(&self, problems: Vec<String>) {
+        let refusal = Refusal { at: Utc::now(), problems };
+        self.0.write().unwrap_or_else(|e| e.into_inner()).status.refused = Some(refusal);
+    }
+
+    pub fn status(&self) -> FilesStatus {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).status.clone()
     }
 }
 

@@ -86,6 +86,8 @@ pub struct Rule {
     /// The coordination meeting that proposed the rule, when a supervisor accepted it into the
     /// list; `None` for the rules of the district's files.
     pub meeting: Option<MeetingId>,
+    /// Where the files define it (`rules/lamps.toml:12`); `None` for a rule from a meeting.
+    pub source: Option<String>,
 }
 
 impl Rule {
@@ -107,6 +109,7 @@ impl Rule {
             time_limit: None,
             note: None,
             meeting: None,
+            source: None,
         }
     }
 

@@ -20,7 +20,7 @@ use jiesu_domain::district::{District, check_acceptance, compose};
 use jiesu_domain::escalation::{
     ProposalDecision, ProposalEdits, ProposalId, ProposalState, ProposedRule, Verdict,
 };
-use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::live_district::{FilesStatus, LiveDistrict};
 use jiesu_domain::overlay::DayOverride;
 use jiesu_domain::ports::{Decided, RuleBook, RulebookRevision, StoreError, StoredDay};
 use jiesu_domain::staff::Username;
@@ -75,6 +75,16 @@ impl<R: RuleBook> RulebookService<R> {
     /// The district as its files alone give it.
     pub fn files(&self) -> Arc<District> {
         self.district.files()
+    }
+
+    /// When the files in force were loaded, and a refused reload since.
+    pub fn files_status(&self) -> FilesStatus {
+        self.district.status()
+    }
+
+    /// Notes a reload the files failed: the district in force stays.
+    pub fn note_refused(&self, problems: Vec<String>) {
+        self.district.note_refused(problems);
     }
 
     /// Sets a working-day calendar day (with its audit entry, in one transaction), then puts the

@@ -149,6 +149,8 @@ async fn main() {
     both(c, &dir, "admin-users").await;
     c.goto(&format!("{}/staff/admin/keys", app.base)).await.expect("keys");
     both(c, &dir, "admin-keys").await;
+    c.goto(&format!("{}/staff/admin/district", app.base)).await.expect("district");
+    both(c, &dir, "admin-district").await;
     c.goto(&format!("{}/staff/admin/calendar?year=2026", app.base)).await.expect("calendar");
     both(c, &dir, "admin-calendar").await;
     c.goto(&format!("{}/staff/admin/audit", app.base)).await.expect("audit");

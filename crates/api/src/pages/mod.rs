@@ -87,6 +87,7 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(page
         .route("/staff/admin/users/{username}/{action}", post(admin::users::change::<S>))
         .route("/staff/admin/keys", get(admin::keys::list::<S>).post(admin::keys::create::<S>))
         .route("/staff/admin/keys/{id}/revoke", post(admin::keys::revoke::<S>))
+        .route("/staff/admin/district", get(admin::district::page::<S>))
         .route("/staff/admin/calendar", get(admin::calendar::page::<S>).post(admin::calendar::set::<S>))
         .route("/staff/admin/audit", get(admin::audit::list::<S>))
         .route("/staff/admin/audit.csv", get(admin::audit::export::<S>))

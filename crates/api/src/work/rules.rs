@@ -275,7 +275,12 @@ pub(super) async fn accept<S: Store + Cases + RuleBook + Audit>(
 
 /// The decision in the audit log too (the request's history has it as `rule_accepted` or
 /// `rule_declined`, written with the decision: that is the record, so a failure here is logged).
-async fn audit<S: Store + Cases + Audit>(api: &WorkApi<S>, me: &Principal, decided: &ProposedRule, verdict: &str) {
+async fn audit<S: Store + Cases + Audit>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    decided: &ProposedRule,
+    verdict: &str,
+) {
     let detail = format!("{verdict} (proposal {})", decided.id);
     let rule = decided.rule_id().to_string();
     let entry = AuditEntry::new(
