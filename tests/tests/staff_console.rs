@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 jiesu_e2e::e2e_on_both_backends!(
     a_supervisor_reads_the_months_rates_as_the_api_gives_them,
     a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason,
+    a_supervisor_approves_one_extension_and_refuses_another_with_its_reason,
 );
 
 /// A rate as the console writes it.
@@ -169,4 +170,75 @@ async fn a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason(b
     assert_eq!(status, StatusCode::FORBIDDEN, "the desk does not dismiss escalations");
     let (status, _) = desk.post(&path, &[("csrf", &desk.csrf), ("note", "x")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn a_supervisor_approves_one_extension_and_refuses_another_with_its_reason(backend: Backend) {
+    let key = backend.api_key("console").await;
+    backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    backend.add_staff("desk", StaffRole::Operator, None).await;
+    let app = backend.start(Roles::ALL).await;
+    let citizen = Open311Client::new(&app.base, &key);
+    let um = StaffClient::login(&app.base, "um-staff").await;
+    let mut tasks = Vec::new();
+    for reason in ["等待灯杆配件", "需要电力部门配合停电"] {
+        let id = citizen.post(&LAMP, None).await.expect("POST").id();
+        citizen.wait_for(&id, Duration::from_secs(15)).await;
+        let task = um.task_for(&id, "dispatched").await.expect("a task");
+        let claimed = um.ok(&format!("/api/v1/tasks/{task}/claim"), json!({})).await;
+        let due = claimed["resolution"]["due_at"].as_str().expect("due").to_owned();
+        um.ok(&format!("/api/v1/tasks/{task}/extension"), json!({ "days": 3, "reason": reason })).await;
+        tasks.push((task, due));
+    }
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let (_, pending) = boss.get("/api/v1/extensions").await;
+    let id_of = |task: &str| {
+        pending["extensions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|e| e["task_id"] == task)
+            .expect("pending")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (first, second) = (id_of(&tasks[0].0), id_of(&tasks[1].0));
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(c, &app.base, "boss", "/staff/console").await;
+    jiesu_e2e::pages::click(c, "#link-extensions").await;
+    assert_eq!(text(c, "#main h1").await, "延期审批");
+    let listed = text(c, "#extensions").await;
+    assert!(listed.contains("等待灯杆配件") && listed.contains("需要电力部门配合停电"), "{listed}");
+    assert_accessible(c, "the extensions to decide").await;
+    jiesu_e2e::pages::click(c, &format!("#approve-{first}")).await;
+    assert!(text(c, "#flash").await.contains("已批准延期"));
+    browser.close().await;
+
+    // A refusal needs its reason; with it, the bureau reads it.
+    let s = PageSession::sign_in(&app.base, "boss").await;
+    let refuse = format!("/staff/console/extensions/{second}/refuse");
+    let (status, _) = s.post(&refuse, &[("csrf", &s.csrf), ("note", " ")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = s.get("/staff/console/extensions").await;
+    assert!(page.contains(&refuse), "still waiting without a reason");
+    let (status, _) = s.post(&refuse, &[("csrf", &s.csrf), ("note", "可先行处置，不予延期")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = s.get("/staff/console/extensions").await;
+    assert!(page.contains("没有待审批的延期申请"), "both decided");
+
+    let (_, approved) = um.get(&format!("/api/v1/tasks/{}", tasks[0].0)).await;
+    assert_ne!(approved["resolution"]["due_at"], tasks[0].1.as_str(), "the approved deadline moved");
+    let (_, refused) = um.get(&format!("/api/v1/tasks/{}", tasks[1].0)).await;
+    assert_eq!(refused["resolution"]["due_at"], tasks[1].1.as_str(), "the refused one did not");
+    assert!(refused.to_string().contains("可先行处置，不予延期"), "the bureau reads why");
+
+    for who in ["um-staff", "desk"] {
+        let other = PageSession::sign_in(&app.base, who).await;
+        assert_eq!(other.get("/staff/console/extensions").await.0, StatusCode::FORBIDDEN, "{who}");
+        let approve = format!("/staff/console/extensions/{first}/approve");
+        assert_eq!(other.post(&approve, &[("csrf", &other.csrf)]).await.0, StatusCode::FORBIDDEN, "{who}");
+    }
 }

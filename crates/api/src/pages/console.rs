@@ -51,6 +51,13 @@ struct Figures {
     trend: StatsAnswer,
 }
 
+/// The console's pages answer everyone but supervisors and administrators with this.
+pub(super) fn forbidden(lang: Lang) -> Response {
+    let why = lang
+        .pick("督办台只对督办人员和系统管理员开放。", "The console is for supervisors and administrators.");
+    layout::error_page(lang, StatusCode::FORBIDDEN, why)
+}
+
 /// `GET /staff/console`.
 pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
     axum::extract::State(pages): State<S>,
@@ -59,11 +66,7 @@ pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
 ) -> Response {
     let lang = viewer.lang;
     if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        let why = lang.pick(
-            "督办台只对督办人员和系统管理员开放。",
-            "The console is for supervisors and administrators.",
-        );
-        return layout::error_page(lang, StatusCode::FORBIDDEN, why);
+        return forbidden(lang);
     }
     let api = &pages.work;
     let d = api.workflow.district();
@@ -137,6 +140,8 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
         }
         p.small #console-links {
             a href="/staff/console/escalations" { (lang.pick("升级事项", "Escalations")) }
+            " · "
+            a #link-extensions href="/staff/console/extensions" { (lang.pick("延期审批", "Extensions to decide")) }
         }
         p.small #exports {
             (lang.pick("导出本月诉求：", "This month's requests: "))

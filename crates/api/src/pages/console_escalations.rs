@@ -16,6 +16,7 @@ use jiesu_words::names::bureau_name;
 use maud::html;
 use serde::Deserialize;
 
+use super::console::forbidden;
 use super::layout::{self, Section, flash};
 use super::session::{Checked, Viewer};
 use super::{State, words};
@@ -34,12 +35,6 @@ pub(crate) struct EscalationsQuery {
     show: Option<String>,
     after: Option<String>,
     done: Option<String>,
-}
-
-fn forbidden(lang: Lang) -> Response {
-    let why = lang
-        .pick("督办台只对督办人员和系统管理员开放。", "The console is for supervisors and administrators.");
-    layout::error_page(lang, StatusCode::FORBIDDEN, why)
 }
 
 fn trigger_name(t: Trigger, lang: Lang) -> &'static str {

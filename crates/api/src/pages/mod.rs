@@ -27,6 +27,7 @@ mod admin;
 mod case;
 mod console;
 mod console_escalations;
+mod console_extensions;
 mod desk;
 mod desk_act;
 mod inbox;
@@ -82,6 +83,8 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(page
         .route("/staff/console", get(console::console::<S>))
         .route("/staff/console/escalations", get(console_escalations::list::<S>))
         .route("/staff/console/escalations/{id}/dismiss", post(console_escalations::dismiss::<S>))
+        .route("/staff/console/extensions", get(console_extensions::list::<S>))
+        .route("/staff/console/extensions/{id}/{action}", post(console_extensions::decide::<S>))
         .route("/staff/admin", get(admin::users::list::<S>))
         .route("/staff/admin/users", post(admin::users::create::<S>))
         .route("/staff/admin/users/{username}/{action}", post(admin::users::change::<S>))
