@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod compose;
 pub mod escalation;
+pub mod what_if;
 pub mod workflow;
 
 #[cfg(test)]

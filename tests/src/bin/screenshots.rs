@@ -16,6 +16,7 @@ use jiesu_e2e::browser::Browser;
 use jiesu_e2e::citizen::report_on_web;
 use jiesu_e2e::client::LAMP;
 use jiesu_e2e::pages::{DESKTOP, PHONE, click, fill, sign_in, sign_out};
+use jiesu_e2e::rules::Proposal;
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 
@@ -143,6 +144,14 @@ async fn main() {
     both(c, &dir, "console").await;
     c.goto(&format!("{}/staff/console/escalations", app.base)).await.expect("escalations");
     both(c, &dir, "console-escalations").await;
+    // A meeting's proposed rule, previewed against the lamp requests reported above.
+    let citizen = Open311Client::new(&app.base, &key);
+    let lamp = citizen.post(&LAMP, None).await.expect("POST").id();
+    citizen.wait_for(&lamp, std::time::Duration::from_secs(15)).await;
+    let rule = Proposal { categories: &["010101"], areas: &["pingshan.kengzi"], lead: "transport", assists: &[] };
+    let proposal = backend.propose_rule(&lamp, rule).await.id;
+    c.goto(&format!("{}/staff/console/rules/{proposal}", app.base)).await.expect("rule");
+    both(c, &dir, "console-rule").await;
     sign_out(c).await;
 
     sign_in(c, &app.base, "wang.admin", "/staff/admin").await;

@@ -142,6 +142,8 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
             a href="/staff/console/escalations" { (lang.pick("升级事项", "Escalations")) }
             " · "
             a #link-extensions href="/staff/console/extensions" { (lang.pick("延期审批", "Extensions to decide")) }
+            " · "
+            a #link-rules href="/staff/console/rules" { (lang.pick("规则审定", "Proposed rules")) }
         }
         p.small #exports {
             (lang.pick("导出本月诉求：", "This month's requests: "))

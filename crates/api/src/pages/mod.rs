@@ -28,6 +28,7 @@ mod case;
 mod console;
 mod console_escalations;
 mod console_extensions;
+mod console_rules;
 mod desk;
 mod desk_act;
 mod inbox;
@@ -84,6 +85,9 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(page
         .route("/staff/console/escalations", get(console_escalations::list::<S>))
         .route("/staff/console/escalations/{id}/dismiss", post(console_escalations::dismiss::<S>))
         .route("/staff/console/extensions", get(console_extensions::list::<S>))
+        .route("/staff/console/rules", get(console_rules::list::<S>))
+        .route("/staff/console/rules/{id}", get(console_rules::page::<S>))
+        .route("/staff/console/rules/{id}/{action}", post(console_rules::decide::<S>))
         .route("/staff/console/extensions/{id}/{action}", post(console_extensions::decide::<S>))
         .route("/staff/admin", get(admin::users::list::<S>))
         .route("/staff/admin/users", post(admin::users::create::<S>))

@@ -265,12 +265,37 @@ pub(super) async fn accept<S: Store + Cases + RuleBook + Audit>(
         note: optional(b.edits.note, Note::parse)?,
     };
     let note = optional(b.note, Note::parse)?;
+    let accepted = accept_proposal(&api, &me, id, edits, note).await?;
+    Ok(Json(proposal(&api.rules.district(), &accepted)))
+}
+
+/// A supervisor's acceptance (the API's and the console's): in force here at once, in the
+/// request's history and in the audit log.
+pub(crate) async fn accept_proposal<S: Store + Cases + RuleBook + Audit>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    id: ProposalId,
+    edits: ProposalEdits,
+    note: Option<Note>,
+) -> Result<ProposedRule, ApiError> {
     let accepted = api.rules.accept(id, edits, me.username.as_str(), note).await.map_err(|e| {
         tracing::info!(proposal.id = %id, user = %me.username, refused = %e, "acceptance refused");
         ApiError::from(e)
     })?;
-    audit(&api, &me, &accepted, "accepted").await;
-    Ok(Json(proposal(&api.rules.district(), &accepted)))
+    audit(api, me, &accepted, "accepted").await;
+    Ok(accepted)
+}
+
+/// A supervisor's refusal of a proposed rule: in the request's history and the audit log.
+pub(crate) async fn decline_proposal<S: Store + Cases + RuleBook + Audit>(
+    api: &WorkApi<S>,
+    me: &Principal,
+    id: ProposalId,
+    note: Option<Note>,
+) -> Result<ProposedRule, ApiError> {
+    let declined = api.rules.decline(id, me.username.as_str(), note).await?;
+    audit(api, me, &declined, "declined").await;
+    Ok(declined)
 }
 
 /// The decision in the audit log too (the request's history has it as `rule_accepted` or
@@ -325,7 +350,6 @@ pub(super) async fn decline<S: Store + Cases + RuleBook + Audit>(
 ) -> Result<Json<ProposalView>, ApiError> {
     let b: DeclineBody = optional_body(&body)?;
     let note = optional(b.note, Note::parse)?;
-    let declined = api.rules.decline(id, me.username.as_str(), note).await?;
-    audit(&api, &me, &declined, "declined").await;
+    let declined = decline_proposal(&api, &me, id, note).await?;
     Ok(Json(proposal(&api.rules.district(), &declined)))
 }
