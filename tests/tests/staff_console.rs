@@ -80,6 +80,16 @@ async fn a_supervisor_reads_the_months_rates_as_the_api_gives_them(backend: Back
         c.find(Locator::Css(chart)).await.unwrap_or_else(|_| panic!("{chart} drawn"));
     }
     assert_accessible(c, "the supervisors' console").await;
+    // The printable report says the same, as tables.
+    let report = c.find(Locator::Css("#link-report")).await.expect("the report link").attr("href").await;
+    let report = report.expect("href").expect("a link");
+    c.goto(&format!("{}{report}", app.base)).await.expect("the report");
+    assert!(text(c, "#report-title").await.contains("月报"));
+    let row = text(c, "#report-satisfaction").await;
+    assert!(row.contains(&percent(&total["rates"]["satisfaction"])), "{row}");
+    assert!(text(c, "#report-bureaus").await.contains("坪山区城市管理和综合执法局"));
+    assert_accessible(c, "the monthly report").await;
+    c.goto(&format!("{}/staff/console", app.base)).await.expect("back to the console");
     // The month's export links work with the page's own session.
     let csv =
         c.find(Locator::Css("#exports a")).await.expect("an export link").attr("href").await.expect("href");
@@ -163,6 +173,20 @@ async fn a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason(b
     sign_in(c, &app.base, "boss", "/staff/console/escalations?show=all").await;
     assert_eq!(text(c, "#main h1").await, "升级事项");
     assert_accessible(c, "the console's escalations").await;
+    // The meeting the disclaims called, on the meetings' calendar of its month.
+    let (_, case) = boss.get(&format!("/api/v1/requests/{tracking}")).await;
+    let at = case["meetings"][0]["scheduled_at"].as_str().expect("a meeting").to_owned();
+    let at =
+        chrono::DateTime::parse_from_rfc3339(&at).expect("time").with_timezone(&jiesu_domain::time::LOCAL);
+    c.goto(&format!("{}/staff/console/meetings?month={}", app.base, at.format("%Y-%m")))
+        .await
+        .expect("calendar");
+    assert!(text(c, "#meeting-count").await.contains("本月共 1 场"));
+    let meeting = case["meetings"][0]["id"].as_str().expect("id");
+    c.find(Locator::Css(&format!("#meeting-grid a[href='/staff/meetings/{meeting}']")))
+        .await
+        .expect("in its day");
+    assert_accessible(c, "the meetings by date").await;
     browser.close().await;
 
     let desk = PageSession::sign_in(&app.base, "desk").await;

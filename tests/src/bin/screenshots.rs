@@ -142,13 +142,18 @@ async fn main() {
     // Let the charts draw before the picture.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     both(c, &dir, "console").await;
+    c.goto(&format!("{}/staff/console/report", app.base)).await.expect("report");
+    both(c, &dir, "console-report").await;
+    c.goto(&format!("{}/staff/console/meetings", app.base)).await.expect("meetings");
+    both(c, &dir, "console-meetings").await;
     c.goto(&format!("{}/staff/console/escalations", app.base)).await.expect("escalations");
     both(c, &dir, "console-escalations").await;
     // A meeting's proposed rule, previewed against the lamp requests reported above.
     let citizen = Open311Client::new(&app.base, &key);
     let lamp = citizen.post(&LAMP, None).await.expect("POST").id();
     citizen.wait_for(&lamp, std::time::Duration::from_secs(15)).await;
-    let rule = Proposal { categories: &["010101"], areas: &["pingshan.kengzi"], lead: "transport", assists: &[] };
+    let rule =
+        Proposal { categories: &["010101"], areas: &["pingshan.kengzi"], lead: "transport", assists: &[] };
     let proposal = backend.propose_rule(&lamp, rule).await.id;
     c.goto(&format!("{}/staff/console/rules/{proposal}", app.base)).await.expect("rule");
     both(c, &dir, "console-rule").await;

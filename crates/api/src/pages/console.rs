@@ -4,8 +4,11 @@
 //! charts are a reading aid, and the page reads and prints without them). Every figure comes from
 //! `GET /api/v1/stats`'s answer (`work::stats::answer`), so the page and the API never disagree.
 
-use axum::extract::Query;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate};
 use jiesu_domain::area::AreaCode;
@@ -16,10 +19,12 @@ use jiesu_words::Lang;
 use jiesu_words::names::{area_name, bureau_name};
 use maud::{Markup, html};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use super::Pages;
 use super::layout::{self, Section};
-use super::session::Viewer;
+use super::session::{Checked, Viewer};
 use super::{State, map, words};
 use crate::staff::Supervising;
 use crate::work::stats::{RateView, RatesView, StatsAnswer, StatsGroup, StatsParams, answer};
@@ -27,7 +32,7 @@ use crate::work::stats::{RateView, RatesView, StatsAnswer, StatsGroup, StatsPara
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ConsoleQuery {
     /// `2026-12`; default: this month.
-    month: Option<String>,
+    pub(super) month: Option<String>,
 }
 
 /// The month shown: its first day and its last.
@@ -42,13 +47,42 @@ fn params(from: NaiveDate, to: NaiveDate, by: &str) -> StatsParams {
     StatsParams { from: Some(from), to: Some(to), by: Some(by.to_owned()), ..StatsParams::default() }
 }
 
-/// The figures of one console page.
-struct Figures {
-    now: StatsAnswer,
-    before: StatsAnswer,
-    bureaus: StatsAnswer,
-    streets: StatsAnswer,
-    trend: StatsAnswer,
+/// The figures of one console page (and of the printed report).
+pub(super) struct Figures {
+    pub(super) now: StatsAnswer,
+    pub(super) before: StatsAnswer,
+    pub(super) bureaus: StatsAnswer,
+    pub(super) streets: StatsAnswer,
+    pub(super) trend: StatsAnswer,
+}
+
+/// A supervisor or administrator at a console page: anyone else gets the 403 page before the
+/// handler runs, so no console handler can forget to ask.
+pub(crate) struct Supervisor<S>(pub Viewer<S>);
+
+impl<S: Store + Cases + Accounts> FromRequestParts<Arc<Pages<S>>> for Supervisor<S> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<Pages<S>>) -> Result<Self, Response> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        if viewer.me.is(Supervising::ROLES) { Ok(Self(viewer)) } else { Err(forbidden(viewer.lang)) }
+    }
+}
+
+/// A supervisor's or administrator's console form, its token checked.
+pub(crate) struct SupervisorForm<S, T>(pub Checked<S, T>);
+
+impl<S: Store + Cases + Accounts, T: DeserializeOwned> FromRequest<Arc<Pages<S>>> for SupervisorForm<S, T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Arc<Pages<S>>) -> Result<Self, Response> {
+        let checked = Checked::from_request(req, state).await?;
+        if checked.viewer.me.is(Supervising::ROLES) {
+            Ok(Self(checked))
+        } else {
+            Err(forbidden(checked.viewer.lang))
+        }
+    }
 }
 
 /// The console's pages answer everyone but supervisors and administrators with this.
@@ -61,34 +95,13 @@ pub(super) fn forbidden(lang: Lang) -> Response {
 /// `GET /staff/console`.
 pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
     axum::extract::State(pages): State<S>,
-    viewer: Viewer<S>,
+    Supervisor(viewer): Supervisor<S>,
     Query(q): Query<ConsoleQuery>,
 ) -> Response {
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
-    let api = &pages.work;
-    let d = api.workflow.district();
-    let store = api.workflow.store();
-    let today = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
-    let (from, to) = month_of(q.month.as_deref(), today);
-    let (prev_from, prev_to) =
-        month_of(Some(&(from - chrono::Duration::days(1)).format("%Y-%m").to_string()), today);
-    let year_from = from.checked_sub_months(Months::new(11)).unwrap_or(from);
-    let w = &api.weights;
-    let figures = async {
-        Ok::<_, crate::ApiError>(Figures {
-            now: answer(store, &d, w, &params(from, to, "total")).await?,
-            before: answer(store, &d, w, &params(prev_from, prev_to, "total")).await?,
-            bureaus: answer(store, &d, w, &params(from, to, "bureau")).await?,
-            streets: answer(store, &d, w, &params(from, to, "street")).await?,
-            trend: answer(store, &d, w, &params(year_from, to, "month")).await?,
-        })
-    }
-    .await;
-    match figures {
-        Ok(f) => {
+    let d = pages.work.workflow.district();
+    match figures(&pages, q.month.as_deref()).await {
+        Ok((from, f)) => {
             let title = lang.pick("督办台", "Supervision console");
             let body = body(&d, lang, from, &f);
             layout::respond(StatusCode::OK, layout::page(viewer.chrome(), Section::Console, title, body))
@@ -97,8 +110,33 @@ pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
     }
 }
 
+/// A month's figures (`month` as `2026-12`; default: this month) and its first day: the month,
+/// the one before, by bureau, by street, and the twelve months to it.
+pub(super) async fn figures<S: Store + Cases + Stats>(
+    pages: &Pages<S>,
+    month: Option<&str>,
+) -> Result<(NaiveDate, Figures), crate::ApiError> {
+    let api = &pages.work;
+    let d = api.workflow.district();
+    let store = api.workflow.store();
+    let today = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+    let (from, to) = month_of(month, today);
+    let (prev_from, prev_to) =
+        month_of(Some(&(from - chrono::Duration::days(1)).format("%Y-%m").to_string()), today);
+    let year_from = from.checked_sub_months(Months::new(11)).unwrap_or(from);
+    let w = &api.weights;
+    let f = Figures {
+        now: answer(store, &d, w, &params(from, to, "total")).await?,
+        before: answer(store, &d, w, &params(prev_from, prev_to, "total")).await?,
+        bureaus: answer(store, &d, w, &params(from, to, "bureau")).await?,
+        streets: answer(store, &d, w, &params(from, to, "street")).await?,
+        trend: answer(store, &d, w, &params(year_from, to, "month")).await?,
+    };
+    Ok((from, f))
+}
+
 /// A rate in percent with one decimal, or a dash when nothing was counted.
-fn percent(r: &RateView) -> String {
+pub(super) fn percent(r: &RateView) -> String {
     r.value.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
@@ -116,7 +154,7 @@ fn change(now: &RateView, before: &RateView, lang: Lang) -> Option<String> {
 type Shown = (&'static str, &'static str, fn(&RatesView) -> &RateView);
 
 /// The rates the console shows, in order.
-fn rates(lang: Lang) -> [Shown; 7] {
+pub(super) fn rates(lang: Lang) -> [Shown; 7] {
     [
         ("response", lang.pick("响应率", "Response"), |r| &r.response),
         ("resolution", lang.pick("解决率", "Resolution"), |r| &r.resolution),
@@ -144,6 +182,10 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
             a #link-extensions href="/staff/console/extensions" { (lang.pick("延期审批", "Extensions to decide")) }
             " · "
             a #link-rules href="/staff/console/rules" { (lang.pick("规则审定", "Proposed rules")) }
+            " · "
+            a #link-meetings href="/staff/console/meetings" { (lang.pick("协调会日程", "Meetings by date")) }
+            " · "
+            a #link-report href={ "/staff/console/report?month=" (month.format("%Y-%m")) } { (lang.pick("打印月报", "Monthly report")) }
         }
         p.small #exports {
             (lang.pick("导出本月诉求：", "This month's requests: "))
@@ -172,7 +214,7 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
                     span.kpi-change { (lang.pick("工作时间（小时）", "working hours")) }
                 }
             }
-            (definitions(lang, f.now.basically_satisfied_weight))
+            (definitions(lang, f.now.basically_satisfied_weight, false))
         }
         (ranking(d, lang, &f.bureaus.groups))
         (streets(d, lang, &f.streets.groups))
@@ -187,9 +229,10 @@ fn last_day(first: NaiveDate) -> NaiveDate {
     first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first)
 }
 
-fn definitions(lang: Lang, weight: f64) -> Markup {
+/// How each rate is counted; `open` for print, where a closed `details` would hide it.
+pub(super) fn definitions(lang: Lang, weight: f64, open: bool) -> Markup {
     html! {
-        details.small {
+        details.small open[open] {
             summary { (lang.pick("指标口径", "How each rate is counted")) }
             @if lang == Lang::Zh {
                 ul {
@@ -221,14 +264,44 @@ fn chart(id: &str, label: &str, option: &serde_json::Value) -> Markup {
     html! { div.chart id=(id) role="img" aria-label=(label) data-chart=(option.to_string()) {} }
 }
 
-fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
+/// The bureaus with work this period, by satisfaction, then by response, those without a rate last.
+pub(super) fn ranked(groups: &[StatsGroup]) -> Vec<&StatsGroup> {
     let mut rows: Vec<&StatsGroup> = groups.iter().filter(|g| !g.group.is_empty()).collect();
-    // By satisfaction, then by response, those without a rate last.
     let key = |g: &&StatsGroup| {
         let v = |r: &RateView| r.value.unwrap_or(-1.0);
         (-(v(&g.rates.satisfaction) * 1e6).round() as i64, -(v(&g.rates.response) * 1e6).round() as i64)
     };
     rows.sort_by_key(key);
+    rows
+}
+
+/// The ranking's head and rows (the console's table and the printed report's).
+pub(super) fn ranking_rows(d: &District, lang: Lang, rows: &[&StatsGroup]) -> Markup {
+    let name = |g: &StatsGroup| {
+        BureauCode::parse(&g.group).map_or_else(|_| g.group.clone(), |b| bureau_name(d, &b, lang))
+    };
+    html! {
+        thead { tr {
+            th scope="col" { "#" }
+            th.text scope="col" { (lang.pick("单位", "Bureau")) }
+            th scope="col" { (lang.pick("派单", "Dispatched")) }
+            @for (_, n, _) in rates(lang) { th scope="col" { (n) } }
+        } }
+        tbody {
+            @for (i, g) in rows.iter().enumerate() {
+                tr {
+                    td { (i + 1) }
+                    th scope="row" { (name(g)) }
+                    td { (g.counts.dispatched) }
+                    @for (_, _, pick) in rates(lang) { td { (percent(pick(&g.rates))) } }
+                }
+            }
+        }
+    }
+}
+
+fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
+    let rows = ranked(groups);
     let name = |g: &StatsGroup| {
         BureauCode::parse(&g.group).map_or_else(|_| g.group.clone(), |b| bureau_name(d, &b, lang))
     };
@@ -249,24 +322,7 @@ fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
                 div.split {
                     (chart("chart-ranking", lang.pick("各单位满意率条形图", "Bar chart of each bureau's satisfaction"), &option))
                     div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("单位排名表", "Bureau ranking table")) {
-                        table #ranking {
-                            thead { tr {
-                                th scope="col" { "#" }
-                                th.text scope="col" { (lang.pick("单位", "Bureau")) }
-                                th scope="col" { (lang.pick("派单", "Dispatched")) }
-                                @for (_, n, _) in rates(lang) { th scope="col" { (n) } }
-                            } }
-                            tbody {
-                                @for (i, g) in rows.iter().enumerate() {
-                                    tr {
-                                        td { (i + 1) }
-                                        th scope="row" { (name(g)) }
-                                        td { (g.counts.dispatched) }
-                                        @for (_, _, pick) in rates(lang) { td { (percent(pick(&g.rates))) } }
-                                    }
-                                }
-                            }
-                        }
+                        table #ranking { (ranking_rows(d, lang, &rows)) }
                     }
                 }
             }
@@ -285,31 +341,46 @@ fn streets(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
         "各街道受理量分布图（颜色越深受理越多）",
         "Map of the streets by requests received (darker: more)",
     );
-    let rows: Vec<&StatsGroup> = groups.iter().filter(|g| !g.group.is_empty()).collect();
     html! {
         section.card aria-labelledby="h-streets" {
             h2 #h-streets { (lang.pick("各街道", "Streets")) }
             div.split {
                 @if let Some(m) = map::streets_map(d, shade, label, lang) { (m) }
                 div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("各街道数据表", "Streets table")) {
-                    table #streets {
-                        thead { tr {
-                            th scope="col" { (lang.pick("街道", "Street")) }
-                            th scope="col" { (lang.pick("受理", "Received")) }
-                            th scope="col" { (lang.pick("办结率", "Closure")) }
-                            th scope="col" { (lang.pick("满意率", "Satisfaction")) }
-                        } }
-                        tbody {
-                            @for g in &rows {
-                                tr {
-                                    th scope="row" { (AreaCode::parse(&g.group).map_or_else(|_| g.group.clone(), |a| area_name(d, &a, lang))) }
-                                    td { (g.counts.received) }
-                                    td { (percent(&g.rates.closure)) }
-                                    td { (percent(&g.rates.satisfaction)) }
-                                }
-                            }
-                        }
-                    }
+                    table #streets { (volume_rows(lang, lang.pick("街道", "Street"), groups, |g| street_name(d, g, lang))) }
+                }
+            }
+        }
+    }
+}
+
+/// A street's name, from its group's code.
+pub(super) fn street_name(d: &District, g: &StatsGroup, lang: Lang) -> String {
+    AreaCode::parse(&g.group).map_or_else(|_| g.group.clone(), |a| area_name(d, &a, lang))
+}
+
+/// Received, closure and satisfaction of each group with a code (the streets', the months'):
+/// the console's tables and the printed report's.
+pub(super) fn volume_rows(
+    lang: Lang,
+    head: &str,
+    groups: &[StatsGroup],
+    label: impl Fn(&StatsGroup) -> String,
+) -> Markup {
+    html! {
+        thead { tr {
+            th scope="col" { (head) }
+            th scope="col" { (lang.pick("受理", "Received")) }
+            th scope="col" { (lang.pick("办结率", "Closure")) }
+            th scope="col" { (lang.pick("满意率", "Satisfaction")) }
+        } }
+        tbody {
+            @for g in groups.iter().filter(|g| !g.group.is_empty()) {
+                tr {
+                    th scope="row" { (label(g)) }
+                    td { (g.counts.received) }
+                    td { (percent(&g.rates.closure)) }
+                    td { (percent(&g.rates.satisfaction)) }
                 }
             }
         }
@@ -337,24 +408,7 @@ fn trend(lang: Lang, groups: &[StatsGroup]) -> Markup {
             div.split {
                 (chart("chart-trend", lang.pick("近一年受理量、办结率和满意率走势图", "Chart of requests received, closure and satisfaction by month"), &option))
                 div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("近一年走势数据表", "Twelve months table")) {
-                    table #trend {
-                        thead { tr {
-                            th scope="col" { (lang.pick("月份", "Month")) }
-                            th scope="col" { (lang.pick("受理", "Received")) }
-                            th scope="col" { (lang.pick("办结率", "Closure")) }
-                            th scope="col" { (lang.pick("满意率", "Satisfaction")) }
-                        } }
-                        tbody {
-                            @for g in groups {
-                                tr {
-                                    th scope="row" { (g.group) }
-                                    td { (g.counts.received) }
-                                    td { (percent(&g.rates.closure)) }
-                                    td { (percent(&g.rates.satisfaction)) }
-                                }
-                            }
-                        }
-                    }
+                    table #trend { (volume_rows(lang, lang.pick("月份", "Month"), groups, |g| g.group.clone())) }
                 }
             }
         }

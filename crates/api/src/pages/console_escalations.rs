@@ -16,11 +16,10 @@ use jiesu_words::names::bureau_name;
 use maud::html;
 use serde::Deserialize;
 
-use super::console::forbidden;
+use super::console::{Supervisor, SupervisorForm};
 use super::layout::{self, Section, flash};
-use super::session::{Checked, Viewer};
+use super::session::Checked;
 use super::{State, words};
-use crate::staff::Supervising;
 use crate::work::paging::Asked;
 
 const PAGE_SIZE: u32 = 30;
@@ -70,13 +69,10 @@ fn level_name(level: jiesu_domain::area::AreaLevel, lang: Lang) -> String {
 /// `GET /staff/console/escalations`.
 pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
     axum::extract::State(pages): State<S>,
-    viewer: Viewer<S>,
+    Supervisor(viewer): Supervisor<S>,
     Query(q): Query<EscalationsQuery>,
 ) -> Response {
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let store = pages.work.workflow.store();
     let all = q.show.as_deref() == Some("all");
     let states: Vec<EscalationState> = if all { Vec::new() } else { WAITING.to_vec() };
@@ -207,13 +203,10 @@ pub(crate) struct DismissForm {
 pub(crate) async fn dismiss<S: Store + Cases + Accounts + Escalations>(
     axum::extract::State(pages): State<S>,
     Path(id): Path<String>,
-    checked: Checked<S, DismissForm>,
+    SupervisorForm(checked): SupervisorForm<S, DismissForm>,
 ) -> Response {
     let Checked { viewer, form } = checked;
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let Ok(uuid) = uuid::Uuid::parse_str(&id) else { return super::desk::not_found(lang) };
     let escalation = EscalationId::from_uuid(uuid);
     let Ok(note) = Note::parse(form.note.trim()) else {

@@ -13,11 +13,10 @@ use jiesu_words::names::bureau_name;
 use maud::html;
 use serde::Deserialize;
 
-use super::console::forbidden;
+use super::console::{Supervisor, SupervisorForm};
 use super::layout::{self, Section, flash};
-use super::session::{Checked, Viewer};
+use super::session::Checked;
 use super::{State, words};
-use crate::staff::Supervising;
 
 /// The most a page lists; the oldest come first, so none is starved.
 const LIMIT: u32 = 200;
@@ -30,13 +29,10 @@ pub(crate) struct ExtensionsQuery {
 /// `GET /staff/console/extensions`.
 pub(crate) async fn list<S: Store + Cases + Accounts>(
     axum::extract::State(pages): State<S>,
-    viewer: Viewer<S>,
+    Supervisor(viewer): Supervisor<S>,
     Query(q): Query<ExtensionsQuery>,
 ) -> Response {
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let pending = match pages.work.workflow.store().pending_extensions(LIMIT).await {
         Ok(p) => p,
         Err(e) => {
@@ -115,13 +111,10 @@ pub(crate) struct DecisionForm {
 pub(crate) async fn decide<S: Store + Cases + Accounts>(
     axum::extract::State(pages): State<S>,
     Path((id, action)): Path<(String, String)>,
-    checked: Checked<S, DecisionForm>,
+    SupervisorForm(checked): SupervisorForm<S, DecisionForm>,
 ) -> Response {
     let Checked { viewer, form } = checked;
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let approve = match action.as_str() {
         "approve" => true,
         "refuse" => false,

@@ -20,11 +20,10 @@ use jiesu_words::names::{area_name, bureau_name};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::console::forbidden;
+use super::console::{Supervisor, SupervisorForm};
 use super::layout::{self, Section, flash};
 use super::session::{Checked, Viewer};
 use super::{State, words};
-use crate::staff::Supervising;
 use crate::work::preview::{MAX_EXAMINED, Previewed, preview};
 use crate::work::rules::{accept_proposal, decline_proposal};
 
@@ -91,13 +90,10 @@ fn state_name(s: ProposalState, lang: Lang) -> &'static str {
 /// `GET /staff/console/rules`.
 pub(crate) async fn list<S: Store + Cases + Accounts + RuleBook>(
     axum::extract::State(pages): State<S>,
-    viewer: Viewer<S>,
+    Supervisor(viewer): Supervisor<S>,
     Query(q): Query<EditsForm>,
 ) -> Response {
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let store = pages.work.rules.store();
     let found = async {
         let waiting = store.proposals(Some(ProposalState::Proposed), 100).await?;
@@ -170,14 +166,11 @@ fn proposal_id(raw: &str) -> Option<ProposalId> {
 /// `GET /staff/console/rules/{id}` (the edits and `days` in the query).
 pub(crate) async fn page<S: Store + Cases + Accounts + RuleBook>(
     axum::extract::State(pages): State<S>,
-    viewer: Viewer<S>,
+    Supervisor(viewer): Supervisor<S>,
     Path(id): Path<String>,
     Query(form): Query<EditsForm>,
 ) -> Response {
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let Some(id) = proposal_id(&id) else { return super::desk::not_found(lang) };
     render(&pages, &viewer, id, &form, StatusCode::OK, None).await
 }
@@ -353,13 +346,10 @@ fn summary(w: &WhatIf, days: u32, lang: Lang) -> String {
 pub(crate) async fn decide<S: Store + Cases + Accounts + RuleBook>(
     axum::extract::State(pages): State<S>,
     Path((id, action)): Path<(String, String)>,
-    checked: Checked<S, EditsForm>,
+    SupervisorForm(checked): SupervisorForm<S, EditsForm>,
 ) -> Response {
     let Checked { viewer, form } = checked;
     let lang = viewer.lang;
-    if crate::require_role(&viewer.me, Supervising::ROLES).is_err() {
-        return forbidden(lang);
-    }
     let Some(id) = proposal_id(&id) else { return super::desk::not_found(lang) };
     let note = match form.note.trim() {
         "" => None,
