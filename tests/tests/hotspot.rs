@@ -6,8 +6,11 @@
 
 use std::time::Duration;
 
+use fantoccini::Locator;
 use jiesu::{Roles, Settings};
 use jiesu_domain::staff::StaffRole;
+use jiesu_e2e::browser::Browser;
+use jiesu_e2e::pages::{PageSession, assert_accessible, click, sign_in, text};
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
@@ -109,6 +112,33 @@ async fn reports_close_together_become_one_hotspot_on_the_oldest_and_a_later_one
     }
     assert_eq!(backend.count("SELECT count(*) FROM escalations WHERE trigger = 'hotspot'").await, 1);
     assert_eq!(backend.count("SELECT count(*) FROM hotspot_members").await, 4, "the oldest and three linked");
+
+    // On the console: the hotspot on the map and in the list with its reports; settled with how.
+    let browser = Browser::start().await;
+    let b = &browser.client;
+    sign_in(b, &app.base, "supervisor", "/staff/console").await;
+    click(b, "#link-hotspots").await;
+    b.find(Locator::Css("#hotspot-map svg circle")).await.expect("a dot on the map");
+    let listed = text(b, "#hotspots").await;
+    for tracking in [&oldest, &north, &east, &later] {
+        let grouped = format!("{}-{}-{}", &tracking[..4], &tracking[4..8], &tracking[8..]);
+        assert!(listed.contains(&grouped), "{tracking} listed: {listed}");
+    }
+    assert!(listed.contains("4 件"), "{listed}");
+    assert_accessible(b, "the hotspots").await;
+    browser.close().await;
+    let id = hotspot["id"].as_str().expect("id");
+    let page = PageSession::sign_in(&app.base, "supervisor").await;
+    let resolve = format!("/staff/console/hotspots/{id}/resolve");
+    assert_eq!(page.post(&resolve, &[("csrf", &page.csrf), ("note", " ")]).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(escalations(&case(&supervisor, &oldest).await)[0]["state"], "open", "not without how");
+    let how = "路灯线路已整体更换";
+    assert_eq!(page.post(&resolve, &[("csrf", &page.csrf), ("note", how)]).await.0, StatusCode::SEE_OTHER);
+    let c = case(&supervisor, &oldest).await;
+    assert_eq!(escalations(&c)[0]["state"], "resolved");
+    assert!(c["history"].to_string().contains(how), "how is in the history");
+    let (_, after) = page.get("/staff/console/hotspots").await;
+    assert!(after.contains("没有待处理的热点"));
     app.stop().await;
 }
 

@@ -10,7 +10,7 @@ use jiesu_domain::event::EventKind;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::request::RequestStatus;
 use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
-use jiesu_domain::workflow::{Caller, Case, Change, Command, Ctx, Policy, WorkflowError, decide};
+use jiesu_domain::workflow::{Caller, Case, Change, Command, Ctx, Note, Policy, WorkflowError, decide};
 use jiesu_testkit::fixtures::{admission, district, new_request};
 
 fn policy(min_requests: u32) -> Policy {
@@ -173,6 +173,32 @@ fn a_dismissed_hotspot_is_neither_reopened_nor_extended() {
     let dismissed = decide(anchor.clone(), Caller::Staff(&supervisor), dismiss, &ctx).expect("dismissed");
     anchor.apply(&dismissed);
     assert!(nothing_written(&flagged(&anchor, &p, vec![neighbour(&d, None)])));
+}
+
+#[test]
+fn a_supervisor_resolves_a_hotspot_with_how_and_only_once() {
+    let (a, b, c) = (case_at(0), case_at(5), case_at(9));
+    let p = policy(3);
+    let anchor = opened(&[&a, &b, &c], &p);
+    let id = anchor.escalations[0].id;
+    let ctx = Ctx { district: district(), policy: &p, now: jiesu_domain::time::now() };
+    let how = Note::parse("路灯线路已整体更换").expect("note");
+    let resolve = || Command::ResolveEscalation { escalation: id, note: how.clone() };
+    let operator = district_staff("operator", StaffRole::Operator);
+    let refused = decide(anchor.clone(), Caller::Staff(&operator), resolve(), &ctx);
+    assert!(matches!(refused, Err(WorkflowError::Forbidden(_))), "{refused:?}");
+    let supervisor = district_staff("supervisor", StaffRole::Supervisor);
+    let done = decide(anchor.clone(), Caller::Staff(&supervisor), resolve(), &ctx).expect("resolved");
+    let mut after = anchor.clone();
+    after.apply(&done);
+    assert_eq!(after.escalations[0].state, EscalationState::Resolved);
+    let said = done.events.iter().any(|e| {
+        matches!(&e.kind, EventKind::EscalationClosed { outcome, note: Some(n), .. }
+            if outcome == "resolved" && n.as_str() == "路灯线路已整体更换")
+    });
+    assert!(said, "the history says how: {:?}", done.events);
+    let again = decide(after, Caller::Staff(&supervisor), resolve(), &ctx);
+    assert!(matches!(again, Err(WorkflowError::WrongStatus(..))), "{again:?}");
 }
 
 #[test]

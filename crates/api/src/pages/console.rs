@@ -185,6 +185,8 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
             " · "
             a #link-meetings href="/staff/console/meetings" { (lang.pick("协调会日程", "Meetings by date")) }
             " · "
+            a #link-hotspots href="/staff/console/hotspots" { (lang.pick("热点", "Hotspots")) }
+            " · "
             a #link-report href={ "/staff/console/report?month=" (month.format("%Y-%m")) } { (lang.pick("打印月报", "Monthly report")) }
         }
         p.small #exports {

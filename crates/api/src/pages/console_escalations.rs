@@ -193,36 +193,50 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
     layout::respond(StatusCode::OK, layout::page(viewer.chrome(), Section::Console, title, body))
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct DismissForm {
+/// A closing form's one field: the supervisor's reason, or how it was dealt with.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NoteForm {
     #[serde(default)]
-    note: String,
+    pub(super) note: String,
 }
 
 /// `POST /staff/console/escalations/{id}/dismiss`: a supervisor's dismissal, with its reason.
 pub(crate) async fn dismiss<S: Store + Cases + Accounts + Escalations>(
     axum::extract::State(pages): State<S>,
     Path(id): Path<String>,
-    SupervisorForm(checked): SupervisorForm<S, DismissForm>,
+    SupervisorForm(checked): SupervisorForm<S, NoteForm>,
+) -> Response {
+    let dismissal = |escalation, note| Command::DismissEscalation { escalation, note: Some(note) };
+    close(&pages, checked, &id, dismissal, "/staff/console/escalations", "dismissed").await
+}
+
+/// Closes escalation `id` with the form's note (required: without one, back to `page` asking
+/// for it) by the command `closing` makes, then back to `page` saying `done`.
+pub(super) async fn close<S: Store + Cases + Accounts + Escalations>(
+    pages: &super::Pages<S>,
+    checked: Checked<S, NoteForm>,
+    id: &str,
+    closing: impl FnOnce(EscalationId, Note) -> Command,
+    page: &str,
+    done: &str,
 ) -> Response {
     let Checked { viewer, form } = checked;
     let lang = viewer.lang;
-    let Ok(uuid) = uuid::Uuid::parse_str(&id) else { return super::desk::not_found(lang) };
+    let Ok(uuid) = uuid::Uuid::parse_str(id) else { return super::desk::not_found(lang) };
     let escalation = EscalationId::from_uuid(uuid);
     let Ok(note) = Note::parse(form.note.trim()) else {
-        return Redirect::to("/staff/console/escalations?done=note").into_response();
+        return Redirect::to(&format!("{page}?done=note")).into_response();
     };
     let api = &pages.work;
     let outcome = async {
         let request = api.workflow.store().escalation_request(escalation).await?;
         let request = request.ok_or_else(|| crate::ApiError::not_found("no such escalation"))?;
-        let command = Command::DismissEscalation { escalation, note: Some(note) };
-        api.workflow.act(Caller::Staff(&viewer.me), request, command).await?;
+        api.workflow.act(Caller::Staff(&viewer.me), request, closing(escalation, note)).await?;
         Ok::<_, crate::ApiError>(())
     }
     .await;
     match outcome {
-        Ok(()) => Redirect::to("/staff/console/escalations?done=dismissed").into_response(),
+        Ok(()) => Redirect::to(&format!("{page}?done={done}")).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => super::desk::not_found(lang),
         Err(e) => layout::error_page(lang, e.status, &words::refusal(&e, lang)),
     }

@@ -117,6 +117,27 @@ pub(crate) fn streets_map(
     })
 }
 
+/// A point on the district's map: latitude, longitude, how many it stands for (the dot grows with
+/// it) and its name in words.
+pub(crate) type Dot = (f64, f64, usize, String);
+
+/// The district's streets with dots on them (hotspots: each cluster at its oldest report).
+pub(crate) fn dots_map(d: &District, dots: &[Dot], label: &str, lang: Lang) -> Option<Markup> {
+    let streets: Vec<&Area> =
+        d.areas().iter().filter(|a| a.boundary.is_some() && a.code.depth() == 1).collect();
+    let (paths, frame, height) = outlines(&streets)?;
+    Some(html! {
+        svg.map.dots viewBox={ "-4 -4 " (WIDTH + 8.0) " " (height + 8.0) } role="img" aria-label=(label) {
+            title { (label) }
+            @for (a, path) in &paths { path d=(path) { title { (local_name(&a.name, a.name_en.as_deref(), lang)) } } }
+            @for (lat, lon, n, name) in dots {
+                @let (x, y) = frame.xy(*lon, *lat);
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(format!("{:.1}", 5.0 + (*n as f64).sqrt() * 2.0)) { title { (name) } }
+            }
+        }
+    })
+}
+
 /// The map, or nothing when the district has no outline to draw around this area.
 pub(crate) fn area_map(
     d: &District,

@@ -28,6 +28,7 @@ mod case;
 mod console;
 mod console_escalations;
 mod console_extensions;
+mod console_hotspots;
 mod console_meetings;
 mod console_report;
 mod console_rules;
@@ -88,6 +89,8 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(page
         .route("/staff/console/escalations/{id}/dismiss", post(console_escalations::dismiss::<S>))
         .route("/staff/console/extensions", get(console_extensions::list::<S>))
         .route("/staff/console/meetings", get(console_meetings::calendar::<S>))
+        .route("/staff/console/hotspots", get(console_hotspots::list::<S>))
+        .route("/staff/console/hotspots/{id}/resolve", post(console_hotspots::resolve::<S>))
         .route("/staff/console/report", get(console_report::report::<S>))
         .route("/staff/console/rules", get(console_rules::list::<S>))
         .route("/staff/console/rules/{id}", get(console_rules::page::<S>))

@@ -157,6 +157,12 @@ pub enum Command {
         escalation: EscalationId,
         note: Option<Note>,
     },
+    /// A supervisor closes an escalation as dealt with (a hotspot's problem fixed at its
+    /// source, say), saying how: the note is required.
+    ResolveEscalation {
+        escalation: EscalationId,
+        note: Note,
+    },
 }
 
 impl Command {

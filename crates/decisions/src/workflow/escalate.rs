@@ -213,10 +213,12 @@ pub(crate) fn call(d: &mut Draft, escalation: EscalationId, level: AreaLevel) ->
 }
 
 /// A supervisor closes an open escalation without action.
-pub(crate) fn dismiss(
+/// A supervisor closes an open escalation: dismissed (nothing to do) or resolved (dealt with).
+pub(crate) fn close(
     d: &mut Draft,
     id: EscalationId,
     note: Option<super::case::Note>,
+    state: EscalationState,
 ) -> Result<(), WorkflowError> {
     let now = d.now();
     let e = d.case.escalations.iter().find(|e| e.id == id).ok_or(WorkflowError::NotFound("escalation"))?;
@@ -224,9 +226,9 @@ pub(crate) fn dismiss(
         return Err(WorkflowError::WrongStatus(d.status(), "the escalation is already closed"));
     }
     if let Some(e) = d.escalation_mut(id) {
-        e.state = EscalationState::Dismissed;
+        e.state = state;
         e.updated_at = now;
     }
-    d.event(None, EventKind::EscalationClosed { escalation: id, outcome: "dismissed".into(), note });
+    d.event(None, EventKind::EscalationClosed { escalation: id, outcome: state.as_str().into(), note });
     Ok(())
 }

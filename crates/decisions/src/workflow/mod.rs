@@ -184,7 +184,11 @@ pub fn decide(
         }
         (Caller::Staff(p), C::DismissEscalation { escalation, note }) => {
             role(p, SUPERVISORS)?;
-            escalate::dismiss(&mut d, escalation, note)?
+            escalate::close(&mut d, escalation, note, crate::escalation::EscalationState::Dismissed)?
+        }
+        (Caller::Staff(p), C::ResolveEscalation { escalation, note }) => {
+            role(p, SUPERVISORS)?;
+            escalate::close(&mut d, escalation, Some(note), crate::escalation::EscalationState::Resolved)?
         }
     }
     // Whatever the command was, the desk's clocks are brought in line with what the desk now
