@@ -148,6 +148,16 @@ async fn a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason(b
     let row: String = exhausted.split("</tr>").next().expect("a row").to_owned();
     assert!(row.contains("<td>0</td><td>1</td><td>1</td>"), "waiting, meeting called, total: {row}");
     assert!(page.contains(&format!("/staff/console/escalations/{escalation}/dismiss")), "dismissable");
+    // Filtered by its level, and by age: opened just now, it is not a day old.
+    let level = case["escalations"][0]["level"].as_str().expect("a level").to_owned();
+    let other = if level == "district" { "street" } else { "district" };
+    let dismiss = format!("/staff/console/escalations/{escalation}/dismiss");
+    let (_, same) = s.get(&format!("/staff/console/escalations?level={level}")).await;
+    assert!(same.contains(&dismiss), "listed at its level {level}");
+    let (_, elsewhere) = s.get(&format!("/staff/console/escalations?level={other}")).await;
+    assert!(!elsewhere.contains(&dismiss), "not at {other}");
+    let (_, old) = s.get("/staff/console/escalations?older=1").await;
+    assert!(!old.contains(&dismiss), "not a day old");
 
     // No reason, no dismissal.
     let path = format!("/staff/console/escalations/{escalation}/dismiss");

@@ -7,6 +7,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use jiesu_decisions::escalation::{Escalation, EscalationId, EscalationState, Meeting, MeetingId, Trigger};
+use jiesu_model::area::AreaLevel;
 use jiesu_model::ids::RequestId;
 use jiesu_model::request::Request;
 
@@ -21,6 +22,8 @@ pub struct EscalationQuery {
     pub triggers: Vec<Trigger>,
     /// Any of these states (empty: all).
     pub states: Vec<EscalationState>,
+    /// Held at any of these levels (empty: all).
+    pub levels: Vec<AreaLevel>,
     /// Only those opened before this time (older than an age).
     pub opened_before: Option<DateTime<Utc>>,
     pub page: Page,

@@ -88,17 +88,21 @@ impl<B: Backend> Escalations for SqlStore<B> {
             "SELECT * FROM escalations
              WHERE ({} OR {})
                AND ({} OR {})
-               AND ($3 IS NULL OR opened_at < $3){}",
+               AND ($3 IS NULL OR opened_at < $3)
+               AND ({} OR {}){}",
             B::Db::none(1),
             B::Db::any("trigger", 1),
             B::Db::none(2),
             B::Db::any("state", 2),
-            ESCALATIONS.tail(&q.page, 4),
+            B::Db::none(4),
+            B::Db::any("level", 4),
+            ESCALATIONS.tail(&q.page, 5),
         );
         let s = Stmt::<B::Db>::assembled(sql)
             .bind(q.triggers.iter().map(|t| t.as_str().to_owned()).collect::<DbList<String>>())
             .bind(q.states.iter().map(|s| s.as_str().to_owned()).collect::<DbList<String>>())
-            .bind(q.opened_before.map(DbTime));
+            .bind(q.opened_before.map(DbTime))
+            .bind(q.levels.iter().map(|l| l.as_str().to_owned()).collect::<DbList<String>>());
         let s = Keyset::bind(&q.page, s);
         let mut conn = self.read().await?;
         let c = &mut *conn;

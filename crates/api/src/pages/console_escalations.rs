@@ -6,6 +6,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use jiesu_domain::area::AreaLevel;
 use jiesu_domain::escalation::{EscalationId, EscalationState, Trigger};
 use jiesu_domain::ports::{
     Accounts, Cases, Cursor, EscalationQuery, Escalations, Listing, Store, split_page,
@@ -32,6 +33,10 @@ pub(crate) struct EscalationsQuery {
     trigger: Option<String>,
     /// `all`; default: those still waiting.
     show: Option<String>,
+    /// A level the escalation is held at (`district`, `street`, ...).
+    level: Option<String>,
+    /// Opened at least this many days ago.
+    older: Option<i64>,
     after: Option<String>,
     done: Option<String>,
 }
@@ -59,7 +64,7 @@ fn state_name(s: EscalationState, lang: Lang) -> &'static str {
     }
 }
 
-fn level_name(level: jiesu_domain::area::AreaLevel, lang: Lang) -> String {
+fn level_name(level: AreaLevel, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("{}级", level.name_zh()),
         Lang::En => format!("{} level", level.as_str()),
@@ -77,6 +82,8 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
     let all = q.show.as_deref() == Some("all");
     let states: Vec<EscalationState> = if all { Vec::new() } else { WAITING.to_vec() };
     let trigger = q.trigger.as_deref().and_then(Trigger::parse);
+    let level = q.level.as_deref().and_then(AreaLevel::parse);
+    let older = q.older.filter(|d| (0..=365).contains(d));
     let first = || Asked::read(Listing::Escalations, None, Some(PAGE_SIZE), None);
     let answer = async {
         let asked = Asked::read(Listing::Escalations, None, Some(PAGE_SIZE), q.after.as_deref())
@@ -85,7 +92,8 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
         let query = EscalationQuery {
             triggers: trigger.into_iter().collect(),
             states: states.clone(),
-            opened_before: None,
+            levels: level.into_iter().collect(),
+            opened_before: older.map(|days| jiesu_domain::time::now() - chrono::Duration::days(days)),
             page: asked.fetch(),
         };
         let found = store.list_escalations(&query).await?;
@@ -115,6 +123,12 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
         if show_all {
             s.append_pair("show", "all");
         }
+        if let Some(l) = level {
+            s.append_pair("level", l.as_str());
+        }
+        if let Some(o) = older {
+            s.append_pair("older", &o.to_string());
+        }
         if let Some(a) = after {
             s.append_pair("after", a);
         }
@@ -130,6 +144,20 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
         nav.tabs aria-label=(lang.pick("范围", "Which")) {
             a href=(link(trigger, false, None)) aria-current=[(!all).then_some("page")] { (lang.pick("待处理", "Waiting")) }
             a href=(link(trigger, true, None)) aria-current=[all.then_some("page")] { (lang.pick("全部", "All")) }
+        }
+        form.card.filters #escalation-filters method="get" action="/staff/console/escalations" {
+            @if let Some(t) = trigger { input type="hidden" name="trigger" value=(t.as_str()); }
+            @if all { input type="hidden" name="show" value="all"; }
+            label for="f-level" { (lang.pick("层级", "Level"))
+                select id="f-level" name="level" {
+                    option value="" { (lang.pick("全部", "All")) }
+                    @for l in AreaLevel::ALL { option value=(l.as_str()) selected[level == Some(l)] { (level_name(l, lang)) } }
+                }
+            }
+            label for="f-older" { (lang.pick("升级已满（天）", "Open at least (days)"))
+                input type="number" id="f-older" name="older" min="0" max="365" value=[older];
+            }
+            div.actions { button.secondary type="submit" id="filter" { (lang.pick("筛选", "Filter")) } }
         }
         section.card aria-labelledby="h-totals" {
             h2 #h-totals { (lang.pick("各类数量", "How many")) }

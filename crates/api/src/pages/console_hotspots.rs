@@ -50,6 +50,7 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Escalations>(
         let query = EscalationQuery {
             triggers: vec![Trigger::Hotspot],
             states: vec![EscalationState::Open, EscalationState::MeetingCalled],
+            levels: Vec::new(),
             opened_before: None,
             page: Page::first(LIMIT),
         };

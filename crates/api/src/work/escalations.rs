@@ -46,6 +46,8 @@ pub(super) struct EscalationListQuery {
     /// Comma-separated: open, meeting_called, decided, resolved, dismissed.
     state: Option<String>,
     older_than_hours: Option<i64>,
+    /// Comma-separated: district, street, community, grid.
+    level: Option<String>,
     /// The previous page's `next`: the page after it, at the same cost however deep (not with
     /// `page`).
     after: Option<String>,
@@ -102,6 +104,7 @@ pub(super) async fn list<S: Store + Cases + Escalations>(
     let query = EscalationQuery {
         triggers: list_of(q.trigger.as_deref(), Trigger::parse, "trigger")?,
         states: list_of(q.state.as_deref(), EscalationState::parse, "state")?,
+        levels: list_of(q.level.as_deref(), jiesu_domain::area::AreaLevel::parse, "level")?,
         opened_before: q.older_than_hours.map(|h| now - chrono::Duration::hours(h.max(0))),
         page: asked.fetch(),
     };
