@@ -89,6 +89,14 @@ async fn a_supervisor_reads_the_months_rates_as_the_api_gives_them(backend: Back
     assert!(row.contains(&percent(&total["rates"]["satisfaction"])), "{row}");
     assert!(text(c, "#report-bureaus").await.contains("坪山区城市管理和综合执法局"));
     assert_accessible(c, "the monthly report").await;
+    // One bureau's console, day by day: its figures are the API's for that bureau.
+    let (_, scoped) = boss.get("/api/v1/stats?bureau=urban-management").await;
+    c.goto(&format!("{}/staff/console?bureau=urban-management&trend=day", app.base)).await.expect("scoped");
+    assert_eq!(text(c, "#scope-name").await, "坪山区城市管理和综合执法局");
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, scoped["total"]["counts"]["received"].to_string());
+    let today = chrono::Utc::now().with_timezone(&jiesu_domain::time::LOCAL).format("%Y-%m-%d").to_string();
+    assert!(text(c, "#trend").await.contains(&today), "today among the days");
+    assert!(c.find(Locator::Css("#ranking")).await.is_err(), "no ranking inside one bureau");
     c.goto(&format!("{}/staff/console", app.base)).await.expect("back to the console");
     // The month's export links work with the page's own session.
     let csv =

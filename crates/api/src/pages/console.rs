@@ -10,7 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::NaiveDate;
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::district::District;
@@ -18,43 +18,17 @@ use jiesu_domain::ports::{Accounts, Cases, Stats, Store};
 use jiesu_words::Lang;
 use jiesu_words::names::{area_name, bureau_name};
 use maud::{Markup, html};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::Pages;
+use super::console_figures::last_day;
+pub(super) use super::console_figures::{ConsoleQuery, Figures, figures};
 use super::layout::{self, Section};
 use super::session::{Checked, Viewer};
 use super::{State, map, words};
 use crate::staff::Supervising;
-use crate::work::stats::{RateView, RatesView, StatsAnswer, StatsGroup, StatsParams, answer};
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ConsoleQuery {
-    /// `2026-12`; default: this month.
-    pub(super) month: Option<String>,
-}
-
-/// The month shown: its first day and its last.
-fn month_of(raw: Option<&str>, today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let first = raw
-        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
-        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
-    (first, last_day(first))
-}
-
-fn params(from: NaiveDate, to: NaiveDate, by: &str) -> StatsParams {
-    StatsParams { from: Some(from), to: Some(to), by: Some(by.to_owned()), ..StatsParams::default() }
-}
-
-/// The figures of one console page (and of the printed report).
-pub(super) struct Figures {
-    pub(super) now: StatsAnswer,
-    pub(super) before: StatsAnswer,
-    pub(super) bureaus: StatsAnswer,
-    pub(super) streets: StatsAnswer,
-    pub(super) trend: StatsAnswer,
-}
+use crate::work::stats::{RateView, RatesView, StatsGroup};
 
 /// A supervisor or administrator at a console page: anyone else gets the 403 page before the
 /// handler runs, so no console handler can forget to ask.
@@ -100,39 +74,14 @@ pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
 ) -> Response {
     let lang = viewer.lang;
     let d = pages.work.workflow.district();
-    match figures(&pages, q.month.as_deref()).await {
+    match figures(&pages, &q).await {
         Ok((from, f)) => {
             let title = lang.pick("督办台", "Supervision console");
-            let body = body(&d, lang, from, &f);
+            let body = body(&d, lang, from, &f, &q);
             layout::respond(StatusCode::OK, layout::page(viewer.chrome(), Section::Console, title, body))
         }
         Err(e) => layout::error_page(lang, e.status, &words::refusal(&e, lang)),
     }
-}
-
-/// A month's figures (`month` as `2026-12`; default: this month) and its first day: the month,
-/// the one before, by bureau, by street, and the twelve months to it.
-pub(super) async fn figures<S: Store + Cases + Stats>(
-    pages: &Pages<S>,
-    month: Option<&str>,
-) -> Result<(NaiveDate, Figures), crate::ApiError> {
-    let api = &pages.work;
-    let d = api.workflow.district();
-    let store = api.workflow.store();
-    let today = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
-    let (from, to) = month_of(month, today);
-    let (prev_from, prev_to) =
-        month_of(Some(&(from - chrono::Duration::days(1)).format("%Y-%m").to_string()), today);
-    let year_from = from.checked_sub_months(Months::new(11)).unwrap_or(from);
-    let w = &api.weights;
-    let f = Figures {
-        now: answer(store, &d, w, &params(from, to, "total")).await?,
-        before: answer(store, &d, w, &params(prev_from, prev_to, "total")).await?,
-        bureaus: answer(store, &d, w, &params(from, to, "bureau")).await?,
-        streets: answer(store, &d, w, &params(from, to, "street")).await?,
-        trend: answer(store, &d, w, &params(year_from, to, "month")).await?,
-    };
-    Ok((from, f))
 }
 
 /// A rate in percent with one decimal, or a dash when nothing was counted.
@@ -166,15 +115,51 @@ pub(super) fn rates(lang: Lang) -> [Shown; 7] {
     ]
 }
 
-fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
+fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuery) -> Markup {
     let (now, before) = (&f.now.total, &f.before.total);
     let month_value = month.format("%Y-%m").to_string();
+    let (bureau, street) = q.scope();
+    let mut bureaus: Vec<(String, String)> =
+        d.bureaus().map(|b| (b.code.as_str().to_owned(), bureau_name(d, &b.code, lang))).collect();
+    bureaus.sort_by(|a, b| a.1.cmp(&b.1));
+    let street_names: Vec<(String, String)> = d
+        .areas()
+        .iter()
+        .filter(|a| a.code.depth() == 1)
+        .map(|a| (a.code.as_str().to_owned(), area_name(d, &a.code, lang)))
+        .collect();
+    let scope_name = match (&bureau, &street) {
+        (Some(b), _) => BureauCode::parse(b).map_or_else(|_| b.clone(), |c| bureau_name(d, &c, lang)),
+        (None, Some(s)) => AreaCode::parse(s).map_or_else(|_| s.clone(), |c| area_name(d, &c, lang)),
+        (None, None) => lang.pick("全区", "The district").to_owned(),
+    };
     html! {
         h1 { (lang.pick("督办台", "Supervision console")) }
-        form.filters method="get" action="/staff/console" hx-boost="false" {
-            label for="month" { (lang.pick("月份", "Month")) }
-            input #month type="month" name="month" value=(month_value);
-            button.secondary type="submit" { (lang.pick("查看", "Show")) }
+        p.muted { (lang.pick("范围：", "Scope: ")) span #scope-name { (scope_name) } }
+        form.filters #console-filters method="get" action="/staff/console" hx-boost="false" {
+            label for="month" { (lang.pick("月份", "Month"))
+                input #month type="month" name="month" value=(month_value);
+            }
+            label for="f-bureau" { (lang.pick("单位", "Bureau"))
+                select #f-bureau name="bureau" {
+                    option value="" { (lang.pick("全区", "The district")) }
+                    @for (code, name) in &bureaus { option value=(code) selected[bureau.as_deref() == Some(code.as_str())] { (name) } }
+                }
+            }
+            label for="f-street" { (lang.pick("街道", "Street"))
+                select #f-street name="street" {
+                    option value="" { (lang.pick("全区", "The district")) }
+                    @for (code, name) in &street_names { option value=(code) selected[street.as_deref() == Some(code.as_str())] { (name) } }
+                }
+            }
+            label for="f-trend" { (lang.pick("走势", "Trend"))
+                select #f-trend name="trend" {
+                    @for (v, n) in [("month", lang.pick("按月", "by month")), ("week", lang.pick("按周", "by week")), ("day", lang.pick("按日", "by day"))] {
+                        option value=(v) selected[f.trend_by == v] { (n) }
+                    }
+                }
+            }
+            div.actions { button.secondary type="submit" id="show" { (lang.pick("查看", "Show")) } }
         }
         p.small #console-links {
             a href="/staff/console/escalations" { (lang.pick("升级事项", "Escalations")) }
@@ -218,17 +203,12 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures) -> Markup {
             }
             (definitions(lang, f.now.basically_satisfied_weight, false))
         }
-        (ranking(d, lang, &f.bureaus.groups))
-        (streets(d, lang, &f.streets.groups))
-        (trend(lang, &f.trend.groups))
+        @if let Some(b) = &f.bureaus { (ranking(d, lang, &b.groups)) }
+        @if let Some(s) = &f.streets { (streets(d, lang, &s.groups)) }
+        (trend(lang, &f.trend.groups, f.trend_by))
         script src=(jiesu_assets::href("echarts.min.js")) {}
         script src=(jiesu_assets::href("console.js")) {}
     }
-}
-
-/// The last day of the month that starts on `first`.
-fn last_day(first: NaiveDate) -> NaiveDate {
-    first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first)
 }
 
 /// How each rate is counted; `open` for print, where a closed `details` would hide it.
@@ -389,7 +369,15 @@ pub(super) fn volume_rows(
     }
 }
 
-fn trend(lang: Lang, groups: &[StatsGroup]) -> Markup {
+fn trend(lang: Lang, groups: &[StatsGroup], by: &str) -> Markup {
+    let (title, head) = match by {
+        "day" => (lang.pick("本月每日走势", "Day by day this month"), lang.pick("日期", "Day")),
+        "week" => (
+            lang.pick("近十二周走势", "The last twelve weeks"),
+            lang.pick("周（自周一）", "Week (from Monday)"),
+        ),
+        _ => (lang.pick("近一年走势", "The last twelve months"), lang.pick("月份", "Month")),
+    };
     let months: Vec<&str> = groups.iter().map(|g| g.group.as_str()).collect();
     let pct = |r: &RateView| r.value.map(|v| (v * 1000.0).round() / 10.0);
     let option = json!({
@@ -406,11 +394,11 @@ fn trend(lang: Lang, groups: &[StatsGroup]) -> Markup {
     });
     html! {
         section.card aria-labelledby="h-trend" {
-            h2 #h-trend { (lang.pick("近一年走势", "The last twelve months")) }
+            h2 #h-trend { (title) }
             div.split {
-                (chart("chart-trend", lang.pick("近一年受理量、办结率和满意率走势图", "Chart of requests received, closure and satisfaction by month"), &option))
-                div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("近一年走势数据表", "Twelve months table")) {
-                    table #trend { (volume_rows(lang, lang.pick("月份", "Month"), groups, |g| g.group.clone())) }
+                (chart("chart-trend", lang.pick("受理量、办结率和满意率走势图", "Chart of requests received, closure and satisfaction"), &option))
+                div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("走势数据表", "Trend table")) {
+                    table #trend { (volume_rows(lang, head, groups, |g| g.group.clone())) }
                 }
             }
         }

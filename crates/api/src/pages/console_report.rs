@@ -27,7 +27,9 @@ pub(crate) async fn report<S: Store + Cases + Accounts + Stats>(
     Query(q): Query<ConsoleQuery>,
 ) -> Response {
     let lang = viewer.lang;
-    let (month, f) = match figures(&pages, q.month.as_deref()).await {
+    // The district's report: a month, whatever scope the console had.
+    let whole = ConsoleQuery { month: q.month, ..ConsoleQuery::default() };
+    let (month, f) = match figures(&pages, &whole).await {
         Ok(x) => x,
         Err(e) => return layout::error_page(lang, e.status, &words::refusal(&e, lang)),
     };
@@ -63,11 +65,11 @@ pub(crate) async fn report<S: Store + Cases + Accounts + Stats>(
         }
         section aria-labelledby="r-bureaus" {
             h2 #r-bureaus { (lang.pick("二、单位排名（按满意率）", "2. Bureaus ranked by satisfaction")) }
-            table.report #report-bureaus { (ranking_rows(&d, lang, &ranked(&f.bureaus.groups))) }
+            table.report #report-bureaus { (ranking_rows(&d, lang, &ranked(f.bureaus.as_ref().map_or(&[][..], |b| &b.groups)))) }
         }
         section aria-labelledby="r-streets" {
             h2 #r-streets { (lang.pick("三、各街道", "3. Streets")) }
-            table.report #report-streets { (volume_rows(lang, lang.pick("街道", "Street"), &f.streets.groups, |g| street_name(&d, g, lang))) }
+            table.report #report-streets { (volume_rows(lang, lang.pick("街道", "Street"), f.streets.as_ref().map_or(&[][..], |s| &s.groups), |g| street_name(&d, g, lang))) }
         }
         section aria-labelledby="r-trend" {
             h2 #r-trend { (lang.pick("四、近十二个月", "4. The last twelve months")) }

@@ -28,6 +28,7 @@ mod case;
 mod console;
 mod console_escalations;
 mod console_extensions;
+mod console_figures;
 mod console_hotspots;
 mod console_meetings;
 mod console_report;
