@@ -49,6 +49,18 @@ async fn a_supervisor_previews_a_proposed_rule_edits_it_and_accepts_it_on_the_co
     let why = json!({ "reason": "not_our_function", "explanation": "桥下通道照明归交通部门管养" });
     um.ok(&format!("/api/v1/tasks/{task}/disclaim"), why).await;
     let proposal = backend.propose_rule(&lamps[0], TO_TRANSPORT).await.id.to_string();
+    // The same preview as JSON.
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let preview = boss.ok(&format!("/api/v1/rules/proposed/{proposal}/preview"), json!({ "days": 30 })).await;
+    assert_eq!(
+        (preview["differ"].as_u64(), preview["disclaimed_by_first"].as_u64()),
+        (Some(3), Some(1)),
+        "{preview}"
+    );
+    assert_eq!(preview["moves"][0]["to"]["code"], "transport", "{preview}");
+    let narrowed = json!({ "edits": { "areas": ["pingshan.biling"] } });
+    let elsewhere = boss.ok(&format!("/api/v1/rules/proposed/{proposal}/preview"), narrowed).await;
+    assert_eq!(elsewhere["differ"], 0, "{elsewhere}");
 
     let browser = Browser::start().await;
     let c = &browser.client;

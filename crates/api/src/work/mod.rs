@@ -50,6 +50,7 @@ pub(crate) mod meetings;
 pub mod openapi;
 pub(crate) mod paging;
 pub(crate) mod preview;
+mod preview_api;
 pub(crate) mod progress;
 pub(crate) mod requests;
 pub(crate) mod rules;
@@ -117,5 +118,6 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit>(api: Ar
         .route("/api/v1/rules/proposed/{id}", get(rules::show::<S>))
         .route("/api/v1/rules/proposed/{id}/accept", post(rules::accept::<S>))
         .route("/api/v1/rules/proposed/{id}/decline", post(rules::decline::<S>))
+        .route("/api/v1/rules/proposed/{id}/preview", post(preview_api::preview_rule::<S>))
         .with_state(api)
 }

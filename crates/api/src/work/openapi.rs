@@ -11,7 +11,9 @@ use axum::routing::get;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{desk, disclaims, escalations, export, meetings, progress, requests, rules, stats, tasks};
+use super::{
+    desk, disclaims, escalations, export, meetings, preview_api, progress, requests, rules, stats, tasks,
+};
 use crate::auth;
 
 #[derive(OpenApi)]
@@ -34,7 +36,7 @@ use crate::auth;
         desk::desk, desk::extensions, desk::decide_extension,
         escalations::list, escalations::show, escalations::dismiss,
         meetings::list, meetings::show, meetings::confirm, meetings::reschedule, meetings::decide,
-        rules::list, rules::show, rules::accept, rules::decline,
+        rules::list, rules::show, rules::accept, rules::decline, preview_api::preview_rule,
         stats::stats, export::csv, export::xlsx,
     ),
     security(("bearer" = []), ("session" = [])),

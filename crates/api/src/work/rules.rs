@@ -194,7 +194,20 @@ pub(super) async fn show<S: Store + Cases + RuleBook>(
 }
 
 /// The optional JSON body of a decision: none, or empty, is the default; anything else must parse.
-fn optional_body<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ApiError> {
+impl EditsBody {
+    /// The edits as the domain takes them; a code that does not read is a 400.
+    pub(super) fn parse(self) -> Result<ProposalEdits, ApiError> {
+        Ok(ProposalEdits {
+            categories: codes(self.categories, CategoryCode::parse)?,
+            areas: codes(self.areas, AreaCode::parse)?,
+            lead: optional(self.lead, BureauCode::parse)?,
+            assists: codes(self.assists, BureauCode::parse)?,
+            note: optional(self.note, Note::parse)?,
+        })
+    }
+}
+
+pub(super) fn optional_body<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -257,13 +270,7 @@ pub(super) async fn accept<S: Store + Cases + RuleBook + Audit>(
     body: Bytes,
 ) -> Result<Json<ProposalView>, ApiError> {
     let b: AcceptBody = optional_body(&body)?;
-    let edits = ProposalEdits {
-        categories: codes(b.edits.categories, CategoryCode::parse)?,
-        areas: codes(b.edits.areas, AreaCode::parse)?,
-        lead: optional(b.edits.lead, BureauCode::parse)?,
-        assists: codes(b.edits.assists, BureauCode::parse)?,
-        note: optional(b.edits.note, Note::parse)?,
-    };
+    let edits = b.edits.parse()?;
     let note = optional(b.note, Note::parse)?;
     let accepted = accept_proposal(&api, &me, id, edits, note).await?;
     Ok(Json(proposal(&api.rules.district(), &accepted)))
