@@ -142,6 +142,18 @@ async fn main() {
     // Let the charts draw before the picture.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     both(c, &dir, "console").await;
+    // A clerk asks for more time on one of the reported requests: the extensions to decide.
+    let clerk = StaffClient::login(&app.base, "li.lei").await;
+    for tracking in &reported {
+        if let Some(task) = clerk.task_for(tracking, "dispatched").await {
+            clerk.ok(&format!("/api/v1/tasks/{task}/claim"), serde_json::json!({})).await;
+            let ask = serde_json::json!({ "days": 3, "reason": "需等待供水管材到货后更换" });
+            clerk.ok(&format!("/api/v1/tasks/{task}/extension"), ask).await;
+            break;
+        }
+    }
+    c.goto(&format!("{}/staff/console/extensions", app.base)).await.expect("extensions");
+    both(c, &dir, "console-extensions").await;
     c.goto(&format!("{}/staff/console/report", app.base)).await.expect("report");
     both(c, &dir, "console-report").await;
     c.goto(&format!("{}/staff/console/meetings", app.base)).await.expect("meetings");
