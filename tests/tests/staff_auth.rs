@@ -262,6 +262,17 @@ fn user_add_checks_the_role_the_bureau_and_the_password_before_storing() {
     let (ok, _, _) = run(&["disable", "--username", "han"], "");
     assert!(ok);
     assert!(run(&["list"], "").1.contains("(disabled)"));
+    let (ok, out, _) = run(&["enable", "--username", "han"], "");
+    assert!(ok && out.contains("user han enabled"), "{out}");
+    assert!(!run(&["list"], "").1.contains("(disabled)"));
+    let (ok, out, _) = run(&["unlock", "--username", "han"], "");
+    assert!(ok && out.contains("user han unlocked"), "{out}");
+    let (ok, _, err) =
+        run(&["role", "--username", "li.lei", "--role", "supervisor", "--bureau", "water"], "");
+    assert!(!ok && err.contains("belongs to no bureau"), "{err}");
+    let (ok, out, _) = run(&["role", "--username", "li.lei", "--role", "supervisor"], "");
+    assert!(ok && out.contains("user li.lei is now supervisor"), "{out}");
+    assert!(run(&["list"], "").1.contains("li.lei  supervisor"));
 
     for file in ["var/jiesu.sqlite", "var/jiesu.sqlite-wal"] {
         let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();

@@ -1,6 +1,7 @@
-//! `jiesu user add | list | passwd | disable`: staff accounts from the command line. Passwords
-//! are read from standard input (the first line), so they never appear in the process list or
-//! the shell history: `echo 'secret-pass' | jiesu user add --username li.lei --role operator`.
+//! `jiesu user add | list | passwd | disable | enable | unlock | role`: staff accounts from the
+//! command line (the administration pages do the same; both write the audit log). Passwords are
+//! read from standard input (the first line), so they never appear in the process list or the
+//! shell history: `echo 'secret-pass' | jiesu user add --username li.lei --role operator`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -39,6 +40,25 @@ pub enum UserAction {
     Disable {
         #[arg(long, value_parser = parse_username)]
         username: Username,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+    },
+    /// Lift every lock on an account (whichever addresses caused them).
+    Unlock {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+    },
+    /// Change an account's role and bureau (they must fit, as for `add`).
+    Role {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+        #[arg(long, value_parser = parse_role)]
+        role: StaffRole,
+        #[arg(long, value_parser = parse_bureau)]
+        bureau: Option<BureauCode>,
     },
 }
 
@@ -82,8 +102,7 @@ pub async fn run(settings: &Settings, action: UserAction) -> ExitCode {
 /// A command with its password read and its user checked.
 enum Job {
     Add(User, Password),
-    Passwd(Username, Password),
-    Disable(Username),
+    Change(Username, AccountChange),
     List,
 }
 
@@ -92,8 +111,14 @@ fn prepare(settings: &Settings, action: UserAction) -> Result<Job, String> {
         UserAction::Add { username, role, bureau } => {
             Job::Add(new_user(settings, username, role, bureau)?, read_password()?)
         }
-        UserAction::Passwd { username } => Job::Passwd(username, read_password()?),
-        UserAction::Disable { username } => Job::Disable(username),
+        UserAction::Passwd { username } => Job::Change(username, AccountChange::Password(read_password()?)),
+        UserAction::Disable { username } => Job::Change(username, AccountChange::Disable),
+        UserAction::Enable { username } => Job::Change(username, AccountChange::Enable),
+        UserAction::Unlock { username } => Job::Change(username, AccountChange::Unlock),
+        UserAction::Role { username, role, bureau } => {
+            known_bureau(settings, bureau.as_ref())?;
+            Job::Change(username, AccountChange::Role { role, bureau })
+        }
         UserAction::List => Job::List,
     })
 }
@@ -105,13 +130,18 @@ fn new_user(
     role: StaffRole,
     bureau: Option<BureauCode>,
 ) -> Result<User, String> {
-    if let Some(code) = &bureau {
+    known_bureau(settings, bureau.as_ref())?;
+    User::new(username, role, bureau, jiesu_domain::time::now()).map_err(|e| e.to_string())
+}
+
+fn known_bureau(settings: &Settings, bureau: Option<&BureauCode>) -> Result<(), String> {
+    if let Some(code) = bureau {
         let district = load_district(&settings.district.dir).map_err(|e| format!("district data:\n{e}"))?;
         if district.bureau(code).is_none() {
             return Err(format!("there is no bureau `{code}` in the district"));
         }
     }
-    User::new(username, role, bureau, jiesu_domain::time::now()).map_err(|e| e.to_string())
+    Ok(())
 }
 
 impl Job {
@@ -121,14 +151,20 @@ impl Job {
                 .add_user(&user, &password, &By::command_line())
                 .await
                 .map(|()| format!("user {} created ({})", user.username, describe(&user))),
-            Job::Passwd(username, password) => auth
-                .change(&username, AccountChange::Password(password), &By::command_line())
-                .await
-                .map(|()| format!("password of {username} changed; their sessions have ended")),
-            Job::Disable(username) => auth
-                .change(&username, AccountChange::Disable, &By::command_line())
-                .await
-                .map(|()| format!("user {username} disabled; their sessions have ended")),
+            Job::Change(username, change) => {
+                let said = match &change {
+                    AccountChange::Password(_) => {
+                        format!("password of {username} changed; their sessions have ended")
+                    }
+                    AccountChange::Disable => format!("user {username} disabled; their sessions have ended"),
+                    AccountChange::Enable => format!("user {username} enabled"),
+                    AccountChange::Unlock => format!("user {username} unlocked"),
+                    AccountChange::Role { role, bureau } => {
+                        format!("user {username} is now {}", jiesu_auth::describe(*role, bureau))
+                    }
+                };
+                auth.change(&username, change, &By::command_line()).await.map(|()| said)
+            }
             Job::List => auth.list_users().await.map(|users| listing(&users)),
         };
         match done {
