@@ -16,19 +16,23 @@ use crate::app::load_district;
 use crate::backends::{AnyStore, open_store};
 use crate::settings::Settings;
 
+/// An account's name, role and bureau, as `add` and `role` take them.
+#[derive(Debug, clap::Args)]
+pub struct RoleArgs {
+    #[arg(long, value_parser = parse_username)]
+    username: Username,
+    /// operator, bureau_staff, bureau_admin, supervisor or admin.
+    #[arg(long, value_parser = parse_role)]
+    role: StaffRole,
+    /// The bureau's code (bureaus.toml); required for bureau_staff and bureau_admin only.
+    #[arg(long, value_parser = parse_bureau)]
+    bureau: Option<BureauCode>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum UserAction {
     /// Create a staff account; the password is the first line of standard input.
-    Add {
-        #[arg(long, value_parser = parse_username)]
-        username: Username,
-        /// operator, bureau_staff, bureau_admin, supervisor or admin.
-        #[arg(long, value_parser = parse_role)]
-        role: StaffRole,
-        /// The bureau's code (bureaus.toml); required for bureau_staff and bureau_admin only.
-        #[arg(long, value_parser = parse_bureau)]
-        bureau: Option<BureauCode>,
-    },
+    Add(RoleArgs),
     /// List the staff accounts.
     List,
     /// Set a new password (first line of standard input); the user's sessions end.
@@ -52,14 +56,7 @@ pub enum UserAction {
         username: Username,
     },
     /// Change an account's role and bureau (they must fit, as for `add`).
-    Role {
-        #[arg(long, value_parser = parse_username)]
-        username: Username,
-        #[arg(long, value_parser = parse_role)]
-        role: StaffRole,
-        #[arg(long, value_parser = parse_bureau)]
-        bureau: Option<BureauCode>,
-    },
+    Role(RoleArgs),
 }
 
 fn parse_username(raw: &str) -> Result<Username, String> {
@@ -108,14 +105,14 @@ enum Job {
 
 fn prepare(settings: &Settings, action: UserAction) -> Result<Job, String> {
     Ok(match action {
-        UserAction::Add { username, role, bureau } => {
+        UserAction::Add(RoleArgs { username, role, bureau }) => {
             Job::Add(new_user(settings, username, role, bureau)?, read_password()?)
         }
         UserAction::Passwd { username } => Job::Change(username, AccountChange::Password(read_password()?)),
         UserAction::Disable { username } => Job::Change(username, AccountChange::Disable),
         UserAction::Enable { username } => Job::Change(username, AccountChange::Enable),
         UserAction::Unlock { username } => Job::Change(username, AccountChange::Unlock),
-        UserAction::Role { username, role, bureau } => {
+        UserAction::Role(RoleArgs { username, role, bureau }) => {
             known_bureau(settings, bureau.as_ref())?;
             Job::Change(username, AccountChange::Role { role, bureau })
         }
