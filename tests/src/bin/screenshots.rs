@@ -169,6 +169,23 @@ async fn main() {
     let proposal = backend.propose_rule(&lamp, rule).await.id;
     c.goto(&format!("{}/staff/console/rules/{proposal}", app.base)).await.expect("rule");
     both(c, &dir, "console-rule").await;
+    // More reports of the same dark lamps nearby: a hotspot (five within 200 m by default).
+    for (lat, long) in
+        [("22.7421", "114.3871"), ("22.7419", "114.3868"), ("22.7423", "114.3874"), ("22.7418", "114.3872")]
+    {
+        let fields =
+            [("service_code", "010101"), ("lat", lat), ("long", long), ("description", "路灯不亮，整条路黑")];
+        let id = citizen.post(&fields, None).await.expect("POST").id();
+        citizen.wait_for(&id, std::time::Duration::from_secs(15)).await;
+    }
+    for _ in 0..100 {
+        c.goto(&format!("{}/staff/console/hotspots", app.base)).await.expect("hotspots");
+        if c.find(Locator::Css("#hotspots")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    both(c, &dir, "console-hotspots").await;
     sign_out(c).await;
 
     sign_in(c, &app.base, "wang.admin", "/staff/admin").await;
