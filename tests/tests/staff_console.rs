@@ -97,6 +97,12 @@ async fn a_supervisor_reads_the_months_rates_as_the_api_gives_them(backend: Back
     let today = chrono::Utc::now().with_timezone(&jiesu_domain::time::LOCAL).format("%Y-%m-%d").to_string();
     assert!(text(c, "#trend").await.contains(&today), "today among the days");
     assert!(c.find(Locator::Css("#ranking")).await.is_err(), "no ranking inside one bureau");
+    // One branch of the taxonomy: the street lights' figures, as the API counts them.
+    let (_, lamps) = boss.get("/api/v1/stats?category=0101").await;
+    assert_eq!(lamps["total"]["counts"]["received"], 3, "the three lamps: {lamps}");
+    c.goto(&format!("{}/staff/console?category=0101", app.base)).await.expect("a category");
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, lamps["total"]["counts"]["received"].to_string());
+    assert!(!text(c, "#scope-name").await.contains("全区"), "scoped to the category");
     c.goto(&format!("{}/staff/console", app.base)).await.expect("back to the console");
     // The month's export links work with the page's own session.
     let csv =

@@ -13,6 +13,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
+use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::ports::{Accounts, Cases, Stats, Store};
 use jiesu_words::Lang;
@@ -118,7 +119,20 @@ pub(super) fn rates(lang: Lang) -> [Shown; 7] {
 fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuery) -> Markup {
     let (now, before) = (&f.now.total, &f.before.total);
     let month_value = month.format("%Y-%m").to_string();
-    let (bureau, street) = q.scope();
+    let scope = q.scope();
+    let (bureau, street, category) = (&scope.bureau, &scope.street, &scope.category);
+    // The two upper levels of the taxonomy: a supervisor asks about street lights, not one lamp.
+    let categories: Vec<(String, String)> = d
+        .taxonomy()
+        .iter()
+        .filter(|c| c.code.as_str().len() <= 4)
+        .map(|c| {
+            (
+                c.code.as_str().to_owned(),
+                format!("{}{}", if c.code.as_str().len() > 2 { "　" } else { "" }, c.name),
+            )
+        })
+        .collect();
     let mut bureaus: Vec<(String, String)> =
         d.bureaus().map(|b| (b.code.as_str().to_owned(), bureau_name(d, &b.code, lang))).collect();
     bureaus.sort_by(|a, b| a.1.cmp(&b.1));
@@ -128,10 +142,14 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuer
         .filter(|a| a.code.depth() == 1)
         .map(|a| (a.code.as_str().to_owned(), area_name(d, &a.code, lang)))
         .collect();
-    let scope_name = match (&bureau, &street) {
-        (Some(b), _) => BureauCode::parse(b).map_or_else(|_| b.clone(), |c| bureau_name(d, &c, lang)),
-        (None, Some(s)) => AreaCode::parse(s).map_or_else(|_| s.clone(), |c| area_name(d, &c, lang)),
-        (None, None) => lang.pick("全区", "The district").to_owned(),
+    let scope_name = match (bureau, street, category) {
+        (Some(b), _, _) => BureauCode::parse(b).map_or_else(|_| b.clone(), |c| bureau_name(d, &c, lang)),
+        (None, Some(s), _) => AreaCode::parse(s).map_or_else(|_| s.clone(), |c| area_name(d, &c, lang)),
+        (None, None, Some(c)) => CategoryCode::parse(c)
+            .ok()
+            .and_then(|c| d.taxonomy().get(&c))
+            .map_or_else(|| c.clone(), |x| x.name.clone()),
+        (None, None, None) => lang.pick("全区", "The district").to_owned(),
     };
     html! {
         h1 { (lang.pick("督办台", "Supervision console")) }
@@ -150,6 +168,12 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuer
                 select #f-street name="street" {
                     option value="" { (lang.pick("全区", "The district")) }
                     @for (code, name) in &street_names { option value=(code) selected[street.as_deref() == Some(code.as_str())] { (name) } }
+                }
+            }
+            label for="f-category" { (lang.pick("事项", "Category"))
+                select #f-category name="category" {
+                    option value="" { (lang.pick("全部事项", "Every category")) }
+                    @for (code, name) in &categories { option value=(code) selected[category.as_deref() == Some(code.as_str())] { (name) } }
                 }
             }
             label for="f-trend" { (lang.pick("走势", "Trend"))

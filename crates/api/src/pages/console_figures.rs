@@ -1,5 +1,5 @@
 //! What the console and the printed report read: a month's figures from the summary tables (the
-//! same `answer` as `GET /api/v1/stats`), for the district or one bureau or street, with the
+//! same `answer` as `GET /api/v1/stats`), for the district or one bureau, street or category, with the
 //! month before, the district's bureaus and streets, and the trend by month, week or day.
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -17,19 +17,36 @@ pub(crate) struct ConsoleQuery {
     pub(super) bureau: Option<String>,
     /// One street's figures (its area code); a bureau, if given, wins.
     pub(super) street: Option<String>,
+    /// One category's figures (and everything below it); a bureau or street, if given, wins.
+    pub(super) category: Option<String>,
     /// The trend by `month` (the twelve months to the chosen one, default), `week` (twelve weeks)
     /// or `day` (the chosen month's days).
     pub(super) trend: Option<String>,
 }
 
+/// What the console narrows to: at most one of these (the summary is filtered by one value).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Scope {
+    pub(super) bureau: Option<String>,
+    pub(super) street: Option<String>,
+    pub(super) category: Option<String>,
+}
+
+impl Scope {
+    pub(super) fn is_district(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 impl ConsoleQuery {
-    /// The scope as the stats' filter: (bureau, street), at most one given.
-    pub(super) fn scope(&self) -> (Option<String>, Option<String>) {
+    /// The scope as the stats' filter: the first given of bureau, street, category.
+    pub(super) fn scope(&self) -> Scope {
         let given =
             |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-        match given(&self.bureau) {
-            Some(b) => (Some(b), None),
-            None => (None, given(&self.street)),
+        match (given(&self.bureau), given(&self.street), given(&self.category)) {
+            (Some(b), _, _) => Scope { bureau: Some(b), ..Scope::default() },
+            (None, Some(s), _) => Scope { street: Some(s), ..Scope::default() },
+            (None, None, c) => Scope { category: c, ..Scope::default() },
         }
     }
 
@@ -91,13 +108,14 @@ pub(super) async fn figures<S: Store + Cases + Stats>(
         _ => from.checked_sub_months(Months::new(11)).unwrap_or(from),
     };
     let w = &api.weights;
-    let (bureau, street) = q.scope();
+    let scope = q.scope();
     let scoped = |from, to, by: &str| StatsParams {
-        bureau: bureau.clone(),
-        street: street.clone(),
+        bureau: scope.bureau.clone(),
+        street: scope.street.clone(),
+        category: scope.category.clone(),
         ..params(from, to, by)
     };
-    let district_wide = bureau.is_none() && street.is_none();
+    let district_wide = scope.is_district();
     let f = Figures {
         now: answer(store, &d, w, &scoped(from, to, "total")).await?,
         before: answer(store, &d, w, &scoped(prev_from, prev_to, "total")).await?,
