@@ -114,6 +114,23 @@ pub fn enc(s: &str) -> String {
 }
 
 /// Sends a 12345 work order with the call centre's key: the status and the JSON reply.
+/// A 12345 work order about a construction site's night noise in Jinsha community (Kengzi), with
+/// the caller's name and number, confidential or not.
+pub fn noise_order(no: &str, confidential: bool, content: &str) -> Value {
+    serde_json::json!({
+        "order_no": no,
+        "call_time": "2026-11-22T09:15:00+08:00",
+        "caller_number": "13912345678",
+        "caller_name": "张先生",
+        "confidential": confidential,
+        "kind": "投诉",
+        "category": "施工噪声",
+        "content": content,
+        "street": "坑梓街道",
+        "community": "金沙社区",
+    })
+}
+
 pub async fn push_work_order(base: &str, key: &str, body: &Value) -> (StatusCode, Value) {
     let resp = reqwest::Client::new()
         .post(format!("{base}/hotline/v1/work-orders"))

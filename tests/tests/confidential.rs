@@ -6,27 +6,14 @@
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::Backend;
-use jiesu_e2e::client::accepted_work_order;
+use jiesu_e2e::client::{accepted_work_order, noise_order};
 use jiesu_e2e::staff::StaffClient;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 jiesu_e2e::e2e_on_both_backends!(a_confidential_order_is_kept_from_the_public_and_from_the_bureau);
 
-fn order(no: &str, confidential: bool) -> Value {
-    json!({
-        "order_no": no,
-        "call_time": "2026-11-22T09:15:00+08:00",
-        "caller_number": "13912345678",
-        "caller_name": "张先生",
-        "confidential": confidential,
-        "kind": "投诉",
-        "category": "施工噪声",
-        "content": "金沙社区旁工地每晚十一点后仍在施工",
-        "street": "坑梓街道",
-        "community": "金沙社区",
-    })
-}
+const NOISE: &str = "金沙社区旁工地每晚十一点后仍在施工";
 
 async fn open311(base: &str, path: &str) -> (StatusCode, String) {
     let resp = reqwest::get(format!("{base}/open311/v2/{path}")).await.expect("GET");
@@ -40,8 +27,8 @@ async fn a_confidential_order_is_kept_from_the_public_and_from_the_bureau(backen
     backend.add_staff("watcher", StaffRole::Supervisor, None).await;
     backend.add_staff("root", StaffRole::Admin, None).await;
     let app = backend.start(Roles::ALL).await;
-    let public = accepted_work_order(&app.base, &key, &order("GD20261122000501", false)).await;
-    let secret = accepted_work_order(&app.base, &key, &order("GD20261122000502", true)).await;
+    let public = accepted_work_order(&app.base, &key, &noise_order("GD20261122000501", false, NOISE)).await;
+    let secret = accepted_work_order(&app.base, &key, &noise_order("GD20261122000502", true, NOISE)).await;
     let desk = StaffClient::login(&app.base, "desk").await;
     let stored = |v: &Value| v["request"]["tracking"].is_string();
     desk.get_until(&format!("/api/v1/requests/{public}"), stored).await;

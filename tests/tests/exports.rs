@@ -10,27 +10,11 @@ use calamine::{Reader, Xlsx};
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::Backend;
-use jiesu_e2e::client::accepted_work_order;
+use jiesu_e2e::client::{accepted_work_order, noise_order};
 use jiesu_e2e::staff::StaffClient;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 
 jiesu_e2e::e2e_on_both_backends!(requests_export_as_csv_and_xlsx_masked_and_filtered);
-
-fn order(no: &str, confidential: bool, content: &str) -> Value {
-    json!({
-        "order_no": no,
-        "call_time": "2026-11-22T09:15:00+08:00",
-        "caller_number": "13912345678",
-        "caller_name": "张先生",
-        "confidential": confidential,
-        "kind": "投诉",
-        "category": "施工噪声",
-        "content": content,
-        "street": "坑梓街道",
-        "community": "金沙社区",
-    })
-}
 
 async fn download(who: &StaffClient, path: &str) -> (StatusCode, Vec<u8>) {
     let resp = reqwest::Client::new()
@@ -74,11 +58,12 @@ async fn requests_export_as_csv_and_xlsx_masked_and_filtered(backend: Backend) {
     let open = accepted_work_order(
         &app.base,
         &key,
-        &order("GD20261122000601", false, "工地夜间施工，\"太吵了\"，已经三晚"),
+        &noise_order("GD20261122000601", false, "工地夜间施工，\"太吵了\"，已经三晚"),
     )
     .await;
     let secret =
-        accepted_work_order(&app.base, &key, &order("GD20261122000602", true, "=1+1 夜间施工噪声")).await;
+        accepted_work_order(&app.base, &key, &noise_order("GD20261122000602", true, "=1+1 夜间施工噪声"))
+            .await;
     let boss = StaffClient::login(&app.base, "boss").await;
     for t in [&open, &secret] {
         boss.get_until(&format!("/api/v1/requests/{t}"), |v| v["request"]["tracking"].is_string()).await;
