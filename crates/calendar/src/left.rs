@@ -5,7 +5,7 @@
 //! of its day, so "due at the end of tomorrow, a working day" at 21:00 today reads "1 个工作日 3
 //! 小时". Rounded to the minute. The same count backwards says how late an overdue clock is.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use jiesu_model::time::LOCAL;
 
 use crate::calendar::WorkCalendar;
@@ -26,11 +26,7 @@ pub enum TimeLeft {
 }
 
 fn local_start(date: NaiveDate) -> DateTime<Utc> {
-    LOCAL
-        .from_local_datetime(&date.and_time(NaiveTime::MIN))
-        .single()
-        .expect("a fixed offset maps every local time to one instant")
-        .with_timezone(&Utc)
+    jiesu_model::time::local_midnight(date)
 }
 
 /// Working time from `from` to `to` (zero if `to` is not after `from`).
@@ -83,6 +79,7 @@ pub fn clock_left(now: DateTime<Utc>, due: DateTime<Utc>) -> TimeLeft {
 mod tests {
     use super::*;
     use crate::calendar::CalendarYear;
+    use chrono::TimeZone;
 
     fn cal() -> WorkCalendar {
         let mut y = CalendarYear::new(2026);

@@ -7,7 +7,7 @@
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, Duration, Months, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 use jiesu_domain::escalation::Meeting;
 use jiesu_domain::ports::{Accounts, Cases, Escalations, Store};
 use jiesu_domain::time::LOCAL;
@@ -51,7 +51,7 @@ pub(crate) async fn calendar<S: Store + Cases + Accounts + Escalations>(
         .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
     let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
     let prev = first.checked_sub_months(Months::new(1)).unwrap_or(first);
-    let midnight = |d: NaiveDate| (d.and_time(NaiveTime::MIN) - Duration::hours(8)).and_utc();
+    let midnight = jiesu_domain::time::local_midnight;
     let store = pages.work.workflow.store();
     let meetings = match store.meetings_between(midnight(first), midnight(next), LIMIT).await {
         Ok(m) => m,

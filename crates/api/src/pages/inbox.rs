@@ -7,7 +7,7 @@
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
@@ -17,7 +17,7 @@ use jiesu_domain::ports::{
 };
 use jiesu_domain::staff::Scope;
 use jiesu_domain::task::TaskState;
-use jiesu_domain::time::LOCAL;
+use jiesu_domain::time::local_midnight;
 use jiesu_words::Lang;
 use jiesu_words::names::local_name;
 use jiesu_words::time::local_time;
@@ -99,13 +99,6 @@ pub(crate) struct InboxQuery {
     from: Option<String>,
     to: Option<String>,
     after: Option<String>,
-}
-
-fn local_midnight(date: NaiveDate) -> DateTime<Utc> {
-    LOCAL
-        .from_local_datetime(&date.and_time(NaiveTime::MIN))
-        .single()
-        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
 }
 
 fn date(raw: Option<&str>) -> Option<NaiveDate> {

@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::ports::{Cursor, Page, RequestQuery, RequestView, Store};
@@ -86,12 +86,7 @@ impl Export {
                 if under.is_empty() { vec![top] } else { under }
             }
         };
-        let start = |day: NaiveDate| {
-            LOCAL
-                .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-                .single()
-                .map(|t| t.with_timezone(&chrono::Utc))
-        };
+        let start = |day: NaiveDate| Some(jiesu_domain::time::local_midnight(day));
         let query = RequestQuery {
             categories,
             open,

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::escalation::{Meeting, MeetingId, Share};
 use jiesu_domain::ids::RequestId;
@@ -55,11 +55,7 @@ fn day(raw: Option<&str>, default: DateTime<Utc>) -> Result<DateTime<Utc>, ApiEr
     let Some(raw) = raw else { return Ok(default) };
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| bad_query(format!("`{raw}` is not YYYY-MM-DD")))?;
-    jiesu_domain::time::LOCAL
-        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| bad_query(format!("`{raw}` is not a day")))
+    Ok(jiesu_domain::time::local_midnight(date))
 }
 
 /// Coordination meetings by date (协调会)

@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::extract::Query;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures_util::StreamExt;
 use jiesu_domain::audit::{AuditAction, AuditEntry};
 use jiesu_domain::ports::{Accounts, AuditQuery, Cases, Cursor, Listing, Page, Store, split_page};
-use jiesu_domain::time::LOCAL;
+use jiesu_domain::time::{LOCAL, local_midnight};
 use jiesu_words::Lang;
 use maud::html;
 use serde::Deserialize;
@@ -41,8 +41,8 @@ impl AuditFilters {
         AuditQuery {
             actions: self.action.as_deref().and_then(AuditAction::parse).into_iter().collect(),
             who: self.who.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase),
-            from: day(&self.from).map(start_of),
-            until: day(&self.to).and_then(|d| d.succ_opt()).map(start_of),
+            from: day(&self.from).map(local_midnight),
+            until: day(&self.to).and_then(|d| d.succ_opt()).map(local_midnight),
             page,
         }
     }
@@ -60,12 +60,6 @@ impl AuditFilters {
         }
         format!("{path}?{}", s.finish())
     }
-}
-
-/// Midnight of a district-local date.
-fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    (day.and_time(chrono::NaiveTime::MIN) - chrono::Duration::seconds(i64::from(LOCAL.local_minus_utc())))
-        .and_utc()
 }
 
 fn action_name(a: AuditAction, lang: Lang) -> &'static str {
