@@ -80,7 +80,7 @@ pub(crate) async fn calendar<S: Store + Cases + Accounts + Escalations>(
     };
     let month_link = |m: NaiveDate| format!("/staff/console/meetings?month={}", m.format("%Y-%m"));
     let grid: Markup = html! {
-        table.meeting-month.only-wide #meeting-grid {
+        table.meeting-month #meeting-grid {
             caption { (title) }
             thead { tr { @for h in weekdays(lang) { th scope="col" { (h) } } } }
             tbody {
@@ -112,7 +112,8 @@ pub(crate) async fn calendar<S: Store + Cases + Accounts + Escalations>(
             Lang::Zh => format!("本月共 {} 场协调会。", meetings.len()),
             Lang::En => format!("{} meetings this month.", meetings.len()),
         }) }
-        section.card { (grid) }
+        // On a phone the month's grid is too narrow to read: the list below takes its place.
+        section.card.meeting-grid-card { (grid) }
         section.card.only-narrow aria-labelledby="h-by-day" {
             h2 #h-by-day { (lang.pick("按日期", "By day")) }
             @if meetings.is_empty() { p.muted { (lang.pick("本月没有协调会。", "No meeting this month.")) } }

@@ -65,7 +65,10 @@ pub(crate) async fn report<S: Store + Cases + Accounts + Stats>(
         }
         section aria-labelledby="r-bureaus" {
             h2 #r-bureaus { (lang.pick("二、单位排名（按满意率）", "2. Bureaus ranked by satisfaction")) }
-            table.report #report-bureaus { (ranking_rows(&d, lang, &ranked(f.bureaus.as_ref().map_or(&[][..], |b| &b.groups)))) }
+            // Ten columns do not fit a phone: the table scrolls there, and prints whole.
+            div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("单位排名表", "Bureau ranking table")) {
+                table.report #report-bureaus { (ranking_rows(&d, lang, &ranked(f.bureaus.as_ref().map_or(&[][..], |b| &b.groups)))) }
+            }
         }
         section aria-labelledby="r-streets" {
             h2 #r-streets { (lang.pick("三、各街道", "3. Streets")) }
