@@ -24,11 +24,12 @@ struct Setup {
     tracking: String,
     task: String,
     extension: String,
+    exemption: String,
     proposal: String,
 }
 
-/// A lamp request, its lead task claimed by urban management, an extension pending, and a rule
-/// a coordination meeting on it proposed.
+/// A lamp request, its lead task claimed by urban management, an extension and a final reply
+/// pending, and a rule a coordination meeting on it proposed.
 async fn setup(backend: &Backend, base: &str) -> Setup {
     let key = backend.api_key("e2e").await;
     let citizen = Open311Client::new(base, &key);
@@ -40,15 +41,18 @@ async fn setup(backend: &Backend, base: &str) -> Setup {
     let asked =
         um.ok(&format!("/api/v1/tasks/{task}/extension"), json!({ "days": 2, "reason": "等待配件" })).await;
     let extension = asked["case"]["extensions"][0]["id"].as_str().expect("extension").to_owned();
+    let replied = um.ok(&format!("/api/v1/tasks/{task}/final-reply"), json!({ "reply": "已多次答复" })).await;
+    let exemption = replied["case"]["exemptions"][0]["id"].as_str().expect("exemption").to_owned();
     let rule =
         Proposal { categories: &["010101"], areas: &["pingshan.kengzi"], lead: "transport", assists: &[] };
     let proposal = backend.propose_rule(&tracking, rule).await.id.to_string();
-    Setup { tracking, task, extension, proposal }
+    Setup { tracking, task, extension, exemption, proposal }
 }
 
 /// Every id-taking endpoint, with a body that would be valid for its owner.
 fn endpoints(s: &Setup) -> Vec<(&'static str, String, Value)> {
-    let (t, r, e, p) = (&s.task, &s.tracking, &s.extension, &s.proposal);
+    let (t, r, e, p, x) = (&s.task, &s.tracking, &s.extension, &s.proposal, &s.exemption);
+    let visit = "00000000-0000-7000-8000-000000000000";
     vec![
         ("GET", format!("/api/v1/tasks/{t}"), Value::Null),
         ("POST", format!("/api/v1/tasks/{t}/claim"), json!({})),
@@ -60,6 +64,8 @@ fn endpoints(s: &Setup) -> Vec<(&'static str, String, Value)> {
             json!({ "reason": "not_our_function", "explanation": "非本单位" }),
         ),
         ("POST", format!("/api/v1/tasks/{t}/extension"), json!({ "days": 1, "reason": "延期" })),
+        ("POST", format!("/api/v1/tasks/{t}/appeal"), json!({ "visit_id": visit, "reason": "申诉" })),
+        ("POST", format!("/api/v1/tasks/{t}/final-reply"), json!({ "reply": "最终答复" })),
         ("POST", format!("/api/v1/tasks/{t}/release"), json!({})),
         ("POST", format!("/api/v1/tasks/{t}/disclaim-review"), json!({ "accept": true })),
         ("GET", format!("/api/v1/requests/{r}"), Value::Null),
@@ -69,6 +75,7 @@ fn endpoints(s: &Setup) -> Vec<(&'static str, String, Value)> {
         ("POST", format!("/api/v1/requests/{r}/review"), json!({ "approve": true })),
         ("POST", format!("/api/v1/requests/{r}/visit"), json!({ "solved": true })),
         ("POST", format!("/api/v1/extensions/{e}/decision"), json!({ "approve": true })),
+        ("POST", format!("/api/v1/exemptions/{x}/decision"), json!({ "grant": true, "note": "同意" })),
         ("GET", format!("/api/v1/rules/proposed/{p}"), Value::Null),
         ("POST", format!("/api/v1/rules/proposed/{p}/accept"), json!({})),
         ("POST", format!("/api/v1/rules/proposed/{p}/decline"), json!({ "note": "不同意" })),
@@ -92,8 +99,9 @@ async fn another_bureau_reaches_none_of_a_tasks_ids_and_nothing_changes(backend:
         let other = StaffClient::login(&app.base, outsider).await;
         for (method, path, body) in endpoints(&s) {
             let (status, answer) = call(&other, method, &path, &body).await;
-            let expected = if path.starts_with("/api/v1/extensions/") || path.starts_with("/api/v1/rules/") {
-                (StatusCode::FORBIDDEN, "forbidden") // only supervisors decide extensions and rules at all
+            let supervisors = ["/api/v1/extensions/", "/api/v1/exemptions/", "/api/v1/rules/"];
+            let expected = if supervisors.iter().any(|p| path.starts_with(p)) {
+                (StatusCode::FORBIDDEN, "forbidden") // only supervisors decide these at all
             } else {
                 (StatusCode::NOT_FOUND, "not_found") // as if the id did not exist
             };
@@ -151,6 +159,20 @@ async fn roles_are_kept_apart_on_the_tasks_own_request(backend: Backend) {
         (&um, "GET", "/api/v1/desk".to_owned(), Value::Null),
         (&um, "POST", format!("/api/v1/extensions/{}/decision", s.extension), json!({ "approve": true })),
         (&desk, "POST", format!("/api/v1/extensions/{}/decision", s.extension), json!({ "approve": true })),
+        (&um, "GET", "/api/v1/exemptions".to_owned(), Value::Null),
+        (
+            &um,
+            "POST",
+            format!("/api/v1/exemptions/{}/decision", s.exemption),
+            json!({ "grant": true, "note": "x" }),
+        ),
+        (
+            &desk,
+            "POST",
+            format!("/api/v1/exemptions/{}/decision", s.exemption),
+            json!({ "grant": true, "note": "x" }),
+        ),
+        (&desk, "POST", format!("/api/v1/tasks/{t}/final-reply"), json!({ "reply": "代答" })),
         (&um, "GET", "/api/v1/rules/proposed".to_owned(), Value::Null),
         (&desk, "GET", format!("/api/v1/rules/proposed/{}", s.proposal), Value::Null),
         (&desk, "POST", format!("/api/v1/rules/proposed/{}/accept", s.proposal), json!({})),
@@ -199,9 +221,9 @@ async fn every_documented_route_exists_and_wants_a_session(backend: Backend) {
         }
     }
     // The routes `jiesu_api::work::routes` and `jiesu_api::auth::routes` register (besides the
-    // document itself): 35 work operations (the rule preview the newest) and 3 sign-in
+    // document itself): 39 work operations (appeals and final replies the newest) and 3 sign-in
     // ones; and the hotline's work orders, which want an API key. A new route must be documented
     // (tests/tests/openapi.rs checks the document against the router).
-    assert_eq!(checked, 39, "every operation of the staff and hotline APIs is documented");
+    assert_eq!(checked, 43, "every operation of the staff and hotline APIs is documented");
     app.stop().await;
 }

@@ -17,8 +17,8 @@ pub use jiesu_calendar::{calendar, deadline, desk, left, overlay, sla};
 pub use jiesu_decisions::{admission, escalation, what_if, workflow};
 pub use jiesu_events::{event, messages, trigger};
 pub use jiesu_model::{
-    ValidationError, api_client, area, audit, bureau, category, codes, contact, geo, ids, note, records,
-    request, request_status, secret, staff, task, text, time,
+    ValidationError, api_client, area, audit, bureau, category, codes, contact, exemption, geo, ids, note,
+    records, request, request_status, secret, staff, task, text, time,
 };
 pub use jiesu_ports as ports;
 pub use jiesu_rates as rates;

@@ -11,8 +11,9 @@ use jiesu_calendar::sla::DeadlineKind;
 use jiesu_model::area::{AreaCode, AreaLevel, Placement};
 use jiesu_model::bureau::BureauCode;
 use jiesu_model::category::CategoryCode;
+use jiesu_model::exemption::ExemptionKind;
 use jiesu_model::ids::{
-    EscalationId, EventId, ExtensionId, MeetingId, ProposalId, RequestId, TaskId, TrackingNumber,
+    EscalationId, EventId, ExemptionId, ExtensionId, MeetingId, ProposalId, RequestId, TaskId, TrackingNumber,
 };
 use jiesu_model::note::{DisclaimReason, Note, Satisfaction};
 use jiesu_model::request::{Channel, Kind};
@@ -203,6 +204,26 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<Note>,
     },
+    /// A bureau appealed a return visit (申诉) or proposed its final reply (最终答复); a
+    /// supervisor decides.
+    ExemptionRequested {
+        bureau: BureauCode,
+        exemption: ExemptionId,
+        exemption_kind: ExemptionKind,
+        /// The appeal's reasons, or the final reply's text.
+        reason: Note,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<jiesu_model::request::MediaUrl>,
+    },
+    /// A supervisor upheld or rejected an appeal, or approved or refused a final reply; granted,
+    /// the request leaves the bureau's rates (and a final reply closes it).
+    ExemptionDecided {
+        bureau: BureauCode,
+        exemption: ExemptionId,
+        exemption_kind: ExemptionKind,
+        granted: bool,
+        note: Note,
+    },
     /// The lead and every assist are done: the closure review may start.
     RequestResolved,
     ResolutionReviewed {
@@ -356,6 +377,8 @@ impl EventKind {
             Self::RequestEscalated { .. } => "request_escalated",
             Self::ExtensionRequested { .. } => "extension_requested",
             Self::ExtensionDecided { .. } => "extension_decided",
+            Self::ExemptionRequested { .. } => "exemption_requested",
+            Self::ExemptionDecided { .. } => "exemption_decided",
             Self::RequestResolved => "request_resolved",
             Self::ResolutionReviewed { .. } => "resolution_reviewed",
             Self::ReturnVisitRecorded { .. } => "return_visit_recorded",

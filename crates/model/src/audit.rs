@@ -1,6 +1,6 @@
 //! The audit log: who did what to whom, for the acts a district must be able to account for
 //! (sign-ins and their failures, locks, account and key administration, phone-number reveals,
-//! rule decisions). Entries are only ever added: the stores refuse to change or delete one.
+//! rule decisions, exemptions). Entries are only ever added: the stores refuse to change or delete one.
 //!
 //! An entry names people by username (accounts are disabled, never deleted, so a name stays
 //! meaningful) and never carries a secret: no password, token, key or phone number, and not the
@@ -34,10 +34,12 @@ pub enum AuditAction {
     RuleDecided,
     /// A day of the working-day calendar set on the administration pages.
     CalendarChanged,
+    /// An appeal upheld or rejected, a final reply approved or refused (考核剔除).
+    ExemptionDecided,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::SignedIn,
         Self::SignInFailed,
         Self::Locked,
@@ -53,6 +55,7 @@ impl AuditAction {
         Self::PhoneRevealed,
         Self::RuleDecided,
         Self::CalendarChanged,
+        Self::ExemptionDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl AuditAction {
             Self::PhoneRevealed => "phone_revealed",
             Self::RuleDecided => "rule_decided",
             Self::CalendarChanged => "calendar_changed",
+            Self::ExemptionDecided => "exemption_decided",
         }
     }
 
@@ -96,6 +100,7 @@ impl AuditAction {
             Self::PhoneRevealed => "查看来电号码",
             Self::RuleDecided => "规则审定",
             Self::CalendarChanged => "工作日历变更",
+            Self::ExemptionDecided => "申诉与最终答复审核",
         }
     }
 
@@ -116,6 +121,7 @@ impl AuditAction {
             Self::PhoneRevealed => "phone number revealed",
             Self::RuleDecided => "rule decided",
             Self::CalendarChanged => "calendar day set",
+            Self::ExemptionDecided => "appeal or final reply decided",
         }
     }
 }

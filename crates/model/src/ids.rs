@@ -77,6 +77,10 @@ uuid_id!(
     /// Identifies one return visit (回访).
     VisitId
 );
+uuid_id!(
+    /// Identifies one exemption asked for: an appeal (申诉) or a final reply (最终答复).
+    ExemptionId
+);
 
 /// The number a citizen is told and types into the tracking page (工单编号): 12 characters of
 /// Crockford base32, 60 bits.

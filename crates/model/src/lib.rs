@@ -15,6 +15,7 @@ pub mod bureau;
 pub mod category;
 pub mod codes;
 pub mod contact;
+pub mod exemption;
 pub mod geo;
 pub mod ids;
 pub mod note;

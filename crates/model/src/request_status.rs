@@ -55,6 +55,9 @@ pub enum RequestTransition {
     /// A consultation answered where it came in (a hotline operator answered on the phone):
     /// stored closed, never dispatched.
     AnswerOnReceipt,
+    /// A supervisor approved the lead bureau's final reply (最终答复) to an unreasonable repeat
+    /// demand: closed without a return visit.
+    FinalReply,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -93,6 +96,7 @@ impl RequestStatus {
             (S::Reviewed, T::Close) => S::Closed,
             (S::Reviewed | S::Closed, T::Reopen) => S::Dispatched,
             (S::Received, T::AnswerOnReceipt) => S::Closed,
+            (S::InProgress | S::Resolved | S::Reviewed, T::FinalReply) => S::Closed,
             (from, transition) => return Err(IllegalRequestTransition { from, transition }),
         };
         Ok(next)
@@ -142,8 +146,9 @@ mod tests {
 
     use super::*;
 
-    const TRANSITIONS: [T; 12] = [
+    const TRANSITIONS: [T; 13] = [
         T::AnswerOnReceipt,
+        T::FinalReply,
         T::ResolutionApproved,
         T::DisclaimRejected,
         T::Dispatch,
@@ -185,8 +190,8 @@ mod tests {
 
     proptest! {
         /// Whatever happens, a request only becomes closed after its closure review (or answered on
-        /// receipt, before anything else happened), and a closed request only moves again by being
-        /// reopened.
+        /// receipt, before anything else happened, or by an approved final reply while a bureau
+        /// held it), and a closed request only moves again by being reopened.
         #[test]
         fn closing_only_follows_resolution(steps in proptest::collection::vec(0..TRANSITIONS.len(), 0..40)) {
             let mut s = S::Received;
@@ -195,7 +200,11 @@ mod tests {
                 match s.apply(t) {
                     Ok(next) => {
                         if next == S::Closed {
-                            prop_assert!(s == S::Reviewed || (s == S::Received && t == T::AnswerOnReceipt));
+                            prop_assert!(
+                                s == S::Reviewed
+                                    || (s == S::Received && t == T::AnswerOnReceipt)
+                                    || (t == T::FinalReply && matches!(s, S::InProgress | S::Resolved))
+                            );
                         }
                         if s == S::Closed { prop_assert_eq!(t, T::Reopen); }
                         s = next;

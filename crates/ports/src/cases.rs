@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use jiesu_calendar::deadline::Deadline;
 use jiesu_calendar::desk::{DeskClock, DeskClockKind};
 use jiesu_decisions::escalation::{Joined, Joining, Nearby, Neighbour, Subject};
-use jiesu_decisions::workflow::{Case, Change, Extension};
+use jiesu_decisions::workflow::{Case, Change, Exemption, Extension};
 use jiesu_model::area::AreaCode;
 use jiesu_model::bureau::BureauCode;
 use jiesu_model::category::CategoryCode;
@@ -227,4 +227,16 @@ pub trait Cases: Clone + Send + Sync + 'static {
         &self,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Extension>, StoreError>> + Send;
+
+    /// The request an appeal or final reply belongs to.
+    fn exemption_request(
+        &self,
+        exemption: jiesu_decisions::workflow::ExemptionId,
+    ) -> impl Future<Output = Result<Option<RequestId>, StoreError>> + Send;
+
+    /// Appeals and final replies waiting for a supervisor, oldest first.
+    fn pending_exemptions(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Exemption>, StoreError>> + Send;
 }

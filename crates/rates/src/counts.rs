@@ -98,6 +98,10 @@ counters!(
     /// Reopened (重办): each visit answering "not solved" sends the request back; counted, like
     /// `closed`, on the day the request was received.
     reopened,
+    /// Requests a supervisor exempted from a bureau's rates (an upheld appeal, an approved final
+    /// reply), on the day received, to that bureau. Such a request counts nothing else for it:
+    /// none of the counters above, received included.
+    exempted,
 );
 
 impl Counts {

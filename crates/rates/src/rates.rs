@@ -11,6 +11,8 @@
 //! | 重办率 reopen | of the requests received, visits answering "not solved" (each sends one back) | of those, requests closed |
 //!
 //! and the average handling time: working hours from dispatch to resolution per resolved task.
+//! A request a supervisor exempted for a bureau (an upheld appeal of an unfair return visit, an
+//! approved final reply) counts in none of these for that bureau; it is counted as `exempted`.
 //! Each is over one period's counts, numerator and denominator counted on the same day so the
 //! rate stays within its bounds: a response on its task's dispatch day, a closing or reopening on
 //! its request's day of receipt (a month's 办结率 is the share of that month's requests closed so

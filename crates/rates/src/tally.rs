@@ -54,7 +54,17 @@ pub fn tally(case: &Case, d: &District) -> Tallies {
         kind: r.submitted.kind,
     };
     let mut out = Tallies::new();
-    let mut add = |k: Key, c: Counts| *out.entry(k).or_default() += c;
+    // An exempted request counts nothing for its bureau but the exemption itself.
+    let exempted: Vec<&BureauCode> = case.exempted().collect();
+    for b in &exempted {
+        *out.entry(key(r.submitted.received_at, Some(b))).or_default() +=
+            Counts { exempted: 1, ..Counts::default() };
+    }
+    let mut add = |k: Key, c: Counts| {
+        if !k.bureau.as_ref().is_some_and(|b| exempted.contains(&b)) {
+            *out.entry(k).or_default() += c;
+        }
+    };
 
     add(key(r.submitted.received_at, lead.as_ref()), Counts { received: 1, ..Counts::default() });
     // Closing and reopening are counted with the request's own cohort (the day received).

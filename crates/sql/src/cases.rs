@@ -17,7 +17,7 @@ use jiesu_domain::ports::{
 };
 use jiesu_domain::request::{Request, RequestStatus};
 use jiesu_domain::staff::Scope;
-use jiesu_domain::workflow::{Case, Change, Extension, ExtensionId};
+use jiesu_domain::workflow::{Case, Change, Exemption, ExemptionId, Extension, ExtensionId};
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
@@ -25,8 +25,8 @@ use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, one, o
 use crate::escalations::with_linked;
 use crate::paging::Keyset;
 use crate::records::{
-    CaseHead, DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExtensionRecord,
-    MeetingRecord, NeighbourRow, RequestRecord, SubjectRow, TaskRecord, VisitRecord,
+    CaseHead, DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExemptionRecord,
+    ExtensionRecord, MeetingRecord, NeighbourRow, RequestRecord, SubjectRow, TaskRecord, VisitRecord,
 };
 use crate::store::{parse, requests_of, views};
 use crate::task_select::TaskSelect;
@@ -93,6 +93,8 @@ impl<B: Backend> Cases for SqlStore<B> {
         let disclaims: Vec<DisclaimRecord> = rows_of::<B::Db, _>(c, "disclaims", id, "at, id").await?;
         let extensions: Vec<ExtensionRecord> =
             rows_of::<B::Db, _>(c, "extensions", id, "requested_at, id").await?;
+        let exemptions: Vec<ExemptionRecord> =
+            rows_of::<B::Db, _>(c, "exemptions", id, "requested_at, id").await?;
         let deadlines: Vec<DeadlineRecord> = rows_of::<B::Db, _>(c, "deadlines", id, "due_at, id").await?;
         let desk_clocks: Vec<DeskClockRecord> =
             rows_of::<B::Db, _>(c, "desk_clocks", id, "started_at, id").await?;
@@ -109,6 +111,7 @@ impl<B: Backend> Cases for SqlStore<B> {
             tasks: parse(tasks)?,
             disclaims: parse(disclaims)?,
             extensions: parse(extensions)?,
+            exemptions: parse(exemptions)?,
             deadlines: parse(deadlines)?,
             desk_clocks: parse(desk_clocks)?,
             visits: parse(visits)?,
@@ -339,6 +342,17 @@ impl<B: Backend> Cases for SqlStore<B> {
     async fn pending_extensions(&self, limit: u32) -> Result<Vec<Extension>, StoreError> {
         let s = Stmt::<B::Db>::new(statements::PENDING_EXTENSIONS).bind(i64::from(limit));
         let rows: Vec<ExtensionRecord> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        parse(rows)
+    }
+
+    async fn exemption_request(&self, exemption: ExemptionId) -> Result<Option<RequestId>, StoreError> {
+        let s = Stmt::<B::Db>::new(statements::EXEMPTION_REQUEST).bind(exemption.as_uuid());
+        request_id(&mut *self.read().await?, s).await
+    }
+
+    async fn pending_exemptions(&self, limit: u32) -> Result<Vec<Exemption>, StoreError> {
+        let s = Stmt::<B::Db>::new(statements::PENDING_EXEMPTIONS).bind(i64::from(limit));
+        let rows: Vec<ExemptionRecord> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
         parse(rows)
     }
 }

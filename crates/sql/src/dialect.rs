@@ -286,6 +286,7 @@ pub trait Dialect:
     + Read<crate::records::DeskClockRecord>
     + Read<crate::records::DisclaimRecord>
     + Read<crate::records::ExtensionRecord>
+    + Read<crate::records::ExemptionRecord>
     + Read<crate::records::VisitRecord>
     + Read<crate::records::EscalationRecord>
     + Read<crate::records::MeetingRecord>

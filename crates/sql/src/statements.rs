@@ -53,6 +53,14 @@ pub const UPSERT_EXTENSION: &str =
          decided_at = excluded.decided_at, decision_note = excluded.decision_note,
          new_due = excluded.new_due";
 
+/// A bureau's appeal or final reply, or a supervisor's decision on one.
+pub const UPSERT_EXEMPTION: &str =
+    "INSERT INTO exemptions (id, request_id, task_id, bureau, kind, visit_id, reason, photos, requested_by,
+         requested_at, state, decided_by, decided_at, decision_note)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by,
+         decided_at = excluded.decided_at, decision_note = excluded.decision_note";
+
 pub const INSERT_VISIT: &str =
     "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -60,6 +68,9 @@ pub const INSERT_VISIT: &str =
 pub const EXTENSION_REQUEST: &str = "SELECT request_id FROM extensions WHERE id = $1";
 pub const PENDING_EXTENSIONS: &str =
     "SELECT * FROM extensions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";
+pub const EXEMPTION_REQUEST: &str = "SELECT request_id FROM exemptions WHERE id = $1";
+pub const PENDING_EXEMPTIONS: &str =
+    "SELECT * FROM exemptions WHERE state = 'pending' ORDER BY requested_at LIMIT $1";
 
 /// A new escalation, or a known one moved (state, level, owner, the clock it answers for). A
 /// hotspot's linked requests are its rows in `hotspot_members`, never a column here.

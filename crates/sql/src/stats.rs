@@ -39,6 +39,7 @@ pub struct TotalsRow {
     pub basically_satisfied: i64,
     pub dissatisfied: i64,
     pub reopened: i64,
+    pub exempted: i64,
 }
 
 impl TotalsRow {
@@ -58,6 +59,7 @@ impl TotalsRow {
             self.basically_satisfied,
             self.dissatisfied,
             self.reopened,
+            self.exempted,
         ]);
         StatsRow { group: self.grp, counts }
     }

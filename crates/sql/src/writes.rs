@@ -14,8 +14,8 @@ use sqlx::types::Json;
 use crate::backend::Backend;
 use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, JsonValue, RawJson, Stmt, one, run};
 use crate::records::{
-    DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExtensionRecord, MeetingRecord,
-    ProposalRecord, TaskRecord, VisitRecord,
+    DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExemptionRecord, ExtensionRecord,
+    MeetingRecord, ProposalRecord, TaskRecord, VisitRecord,
 };
 use crate::statements;
 
@@ -59,6 +59,10 @@ pub(crate) async fn write_change<B: Backend>(
     }
     for v in ch.visits.iter().map(VisitRecord::from) {
         run(c, bind_visit(Stmt::<B::Db>::new(statements::INSERT_VISIT), v)).await?;
+    }
+    // After the visits: an appeal names a visit, possibly one of this change.
+    for e in ch.exemptions.iter().map(ExemptionRecord::from) {
+        run(c, bind_exemption(Stmt::<B::Db>::new(statements::UPSERT_EXEMPTION), e)).await?;
     }
     upsert_escalations::<B::Db>(c, &ch.escalations).await?;
     upsert_meetings::<B::Db>(c, &ch.meetings).await?;
@@ -140,6 +144,24 @@ pub(crate) fn bind_extension<DB: Dialect>(s: Stmt<DB>, e: ExtensionRecord) -> St
         .bind(e.decided_at)
         .bind(e.decision_note)
         .bind(e.new_due)
+}
+
+/// An exemption's columns, in the order `UPSERT_EXEMPTION` names them.
+pub(crate) fn bind_exemption<DB: Dialect>(s: Stmt<DB>, e: ExemptionRecord) -> Stmt<DB> {
+    s.bind(e.id)
+        .bind(e.request_id)
+        .bind(e.task_id)
+        .bind(e.bureau)
+        .bind(e.kind)
+        .bind(e.visit_id)
+        .bind(e.reason)
+        .bind(e.photos)
+        .bind(e.requested_by)
+        .bind(e.requested_at)
+        .bind(e.state)
+        .bind(e.decided_by)
+        .bind(e.decided_at)
+        .bind(e.decision_note)
 }
 
 /// A return visit's columns, in the order `INSERT_VISIT` and the history's insert name them.

@@ -1,8 +1,8 @@
 //! The summary equals a direct recount from the raw tables, on both backends, after a randomized
 //! workload (requests placed and not, claimed, disclaimed, resolved on time and late, reviewed,
-//! sent back, visited solved and not, rated, recategorized by the desk) recorded the way the
-//! stats consumer would see it: after each change, with duplicates, stale tallies delivered late
-//! (out of order), and two recorders at once.
+//! sent back, visited solved and not, rated, recategorized by the desk, appealed and given final
+//! replies, granted and refused) recorded the way the stats consumer would see it: after each
+//! change, with duplicates, stale tallies delivered late (out of order), and two recorders at once.
 //!
 //! The recount reads the tables with plain SQL (JSON rows, so one decoder serves both backends)
 //! and counts in this file, independently of `jiesu_rates::tally`; it shares only the district's
@@ -21,7 +21,7 @@ use jiesu_domain::request::{Channel, Kind, Location, NewRequest};
 use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
 use jiesu_domain::text::AddressText;
 use jiesu_domain::time::LOCAL;
-use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note, Policy, Satisfaction};
+use jiesu_domain::workflow::{Caller, Command, DisclaimReason, ExemptionState, Note, Policy, Satisfaction};
 use jiesu_stats::tallies_of;
 use jiesu_testkit::fixtures::{district, new_request};
 use jiesu_workflow::Workflow;
@@ -62,6 +62,23 @@ async fn record<S: Cases + Stats>(store: &S, id: RequestId, stale: &mut Vec<Case
     stale.extend(now);
 }
 
+/// The lead bureau's appeal of the latest solved but 不满意 visit, if it may still ask one (a
+/// "not solved" one may be appealed too, but the workload keeps those counted as reopened).
+fn appeal_of(case: &jiesu_domain::workflow::Case) -> Option<(Principal, Command)> {
+    let lead = case.lead()?;
+    let visit =
+        case.visits.iter().rev().find(|v| v.solved && v.satisfaction == Some(Satisfaction::Dissatisfied))?;
+    let mine = || case.exemptions.iter().filter(|e| e.bureau == lead.bureau);
+    if mine().any(|e| e.state != ExemptionState::Refused || e.visit == Some(visit.id)) {
+        return None;
+    }
+    let c =
+        Command::Appeal {
+            task: lead.id, visit: visit.id, reason: note("评价针对其他事项"), photos: vec![]
+        };
+    Some((person(StaffRole::BureauStaff, Some(&lead.bureau)), c))
+}
+
 /// Runs the workload; returns the requests' ids.
 async fn workload<S: Store + Cases + Stats>(store: &S) -> Vec<RequestId> {
     let d = district();
@@ -69,6 +86,7 @@ async fn workload<S: Store + Cases + Stats>(store: &S) -> Vec<RequestId> {
     let mut dice = Dice(7);
     let start = LOCAL.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).single().expect("time").with_timezone(&Utc);
     let operator = person(StaffRole::Operator, None);
+    let supervisor = person(StaffRole::Supervisor, None);
     let mut ids = Vec::new();
     let mut stale: Vec<CaseTallies> = Vec::new();
     for i in 0..36u32 {
@@ -93,7 +111,23 @@ async fn workload<S: Store + Cases + Stats>(store: &S) -> Vec<RequestId> {
             let status = case.request.status;
             use jiesu_domain::request::RequestStatus as R;
             use jiesu_domain::task::TaskState as T;
+            // A bureau appeals an unfair visit (申诉); a supervisor decides what waits.
+            let pending = case.exemptions.iter().find(|e| e.state == ExemptionState::Pending).map(|e| e.id);
+            let mut appeal = appeal_of(&case);
             let (who, command) = match (status, lead) {
+                _ if pending.is_some() && dice.chance(60) => {
+                    let exemption = pending.expect("pending");
+                    let grant = dice.chance(60);
+                    (supervisor.clone(), Command::DecideExemption { exemption, grant, note: note("已审核") })
+                }
+                _ if appeal.is_some() && dice.chance(60) => appeal.take().expect("an appeal"),
+                (_, Some(l)) if l.state == T::Claimed && pending.is_none() && dice.chance(8) => {
+                    let c =
+                        Command::ProposeFinalReply {
+                            task: l.id, reply: note("已多次答复"), photos: vec![]
+                        };
+                    (person(StaffRole::BureauStaff, Some(&l.bureau)), c)
+                }
                 (R::AwaitingDispatch, None) => {
                     let category = dice
                         .chance(50)
@@ -209,6 +243,13 @@ struct RawVisit {
 }
 
 #[derive(Deserialize)]
+struct RawExemption {
+    request_id: String,
+    bureau: String,
+    state: String,
+}
+
+#[derive(Deserialize)]
 struct RawSum {
     dim: String,
     value: String,
@@ -227,14 +268,19 @@ fn day(micros: i64) -> NaiveDate {
 /// The key as the summary table writes it (empty text for a missing dimension).
 type TableKey = (String, String, String, String, String, String, String);
 
-/// The recount, from the raw rows.
-fn recount(
+/// The raw rows the recount reads.
+struct Raw {
     requests: Vec<RawRequest>,
     tasks: Vec<RawTask>,
     clocks: Vec<RawClock>,
     disclaims: Vec<RawDisclaim>,
     visits: Vec<RawVisit>,
-) -> BTreeMap<TableKey, Counts> {
+    exemptions: Vec<RawExemption>,
+}
+
+/// The recount, from the raw rows.
+fn recount(raw: Raw) -> BTreeMap<TableKey, Counts> {
+    let Raw { requests, tasks, clocks, disclaims, visits, exemptions } = raw;
     let d = district();
     let mut out: BTreeMap<TableKey, Counts> = BTreeMap::new();
     let tasks_of = |r: &str| tasks.iter().filter(|t| t.request_id == r).collect::<Vec<_>>();
@@ -245,7 +291,16 @@ fn recount(
             let at = |l| up.iter().find(|x| x.level == l).map(|x| x.code.to_string()).unwrap_or_default();
             (at(AreaLevel::Street), at(AreaLevel::Community))
         });
+        // A request exempted for a bureau counts nothing for it but the exemption.
+        let exempt: Vec<&str> = exemptions
+            .iter()
+            .filter(|e| e.request_id == r.id && e.state == "granted")
+            .map(|e| e.bureau.as_str())
+            .collect();
         let mut add = |on: NaiveDate, bureau: &str, c: Counts| {
+            if c.exempted == 0 && exempt.contains(&bureau) {
+                return;
+            }
             let key = (
                 on.format("%Y-%m-%d").to_string(),
                 bureau.to_owned(),
@@ -268,6 +323,9 @@ fn recount(
         let lead =
             leads.iter().rev().find(active).or_else(|| leads.iter().rev().find(|t| t.state == "resolved"));
         let lead = lead.map(|t| t.bureau.clone()).unwrap_or_default();
+        for b in exempt.clone() {
+            add(day(r.received_at), b, Counts { exempted: 1, ..Counts::default() });
+        }
         add(day(r.received_at), &lead, Counts { received: 1, ..Counts::default() });
         let mut my_visits: Vec<&RawVisit> = visits.iter().filter(|v| v.request_id == r.id).collect();
         my_visits.sort_by_key(|v| v.at);
@@ -344,9 +402,15 @@ macro_rules! rows {
 /// the same.
 macro_rules! verify {
     ($store:expr, $pool:expr, $dialect:expr) => {{
-        let [r, t, c, x, v, s] = statements(&$dialect);
-        let expected =
-            recount(rows!($pool, r), rows!($pool, t), rows!($pool, c), rows!($pool, x), rows!($pool, v));
+        let [r, t, c, x, v, e, s] = statements(&$dialect);
+        let expected = recount(Raw {
+            requests: rows!($pool, r),
+            tasks: rows!($pool, t),
+            clocks: rows!($pool, c),
+            disclaims: rows!($pool, x),
+            visits: rows!($pool, v),
+            exemptions: rows!($pool, e),
+        });
         compare($store, table(rows!($pool, s.clone())), expected.clone()).await;
         let rebuilt = jiesu_stats::rebuild($store, district(), 5).await.expect("rebuild");
         assert_eq!(rebuilt.requests, 36);
@@ -380,7 +444,7 @@ const POSTGRES: Dialect = Dialect {
 };
 
 /// The statements of the recount and of reading the summary back.
-fn statements(x: &Dialect) -> [String; 6] {
+fn statements(x: &Dialect) -> [String; 7] {
     let (id, us, o, t) = (x.id, x.micros, x.object, x.to_text);
     let counters: Vec<&str> = Counts::NAMES.to_vec();
     [
@@ -414,6 +478,10 @@ fn statements(x: &Dialect) -> [String; 6] {
             id("request_id"),
             (x.boolean)("solved"),
             us("at")
+        ),
+        format!(
+            "SELECT {o}('request_id', {}, 'bureau', bureau, 'state', state){t} FROM exemptions",
+            id("request_id")
         ),
         format!(
             "SELECT {o}('dim', dim, 'value', value, 'day', day, 'counts', {}({})){t} FROM stats_daily",
@@ -471,10 +539,11 @@ async fn compare<S: Stats>(
     let all = totals(&expected);
     let want_rows = along(&expected);
     assert!(
-        all.received >= 36 && all.dispatched > 30 && all.visits > 5 && all.disclaimed > 0,
+        all.received + all.exempted >= 36 && all.dispatched > 30 && all.visits > 5 && all.disclaimed > 0,
         "a varied workload: {all:?}"
     );
     assert!(all.resolved_on_time > 0 && all.closed > 0 && all.reopened > 0, "{all:?}");
+    assert!(all.exempted > 0, "an appeal or a final reply was granted: {all:?}");
     let missing: Vec<_> = want_rows.iter().filter(|(k, c)| summary.get(*k) != Some(*c)).collect();
     let extra: Vec<_> = summary.iter().filter(|(k, _)| !want_rows.contains_key(*k)).collect();
     assert!(missing.is_empty() && extra.is_empty(), "differ:\nrecount {missing:#?}\nsummary only {extra:#?}");

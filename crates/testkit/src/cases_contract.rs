@@ -15,11 +15,13 @@ use jiesu_domain::workflow::{
 use crate::fixtures::{admission, district, new_request};
 
 mod desk;
+mod exemptions;
 mod inbox;
 mod keyset;
 mod lease;
 mod listing;
 pub use desk::*;
+pub use exemptions::*;
 pub use inbox::*;
 pub use keyset::*;
 pub use lease::*;
@@ -41,6 +43,7 @@ macro_rules! cases_contract {
             task_lists_filter_by_scope_state_and_overdue_clocks,
             the_desk_lists_requests_by_status,
             pending_extensions_are_listed_and_lead_to_their_request,
+            appeals_and_final_replies_round_trip_and_pending_ones_are_listed,
             a_due_clock_is_leased_once_until_its_lease_runs_out,
             a_moved_chain_is_due_again_only_at_its_next_step,
             settled_clocks_are_never_leased,

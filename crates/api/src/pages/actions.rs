@@ -4,7 +4,8 @@
 //! nothing changed.
 //!
 //! `claim`, `progress` (note, photos), `resolve` (result, photos), `disclaim` (reason,
-//! explanation), `extension` (days, reason), `assist` (bureau, note), `release` (task),
+//! explanation), `extension` (days, reason), `appeal` (visit, reason, photos), `final-reply`
+//! (reply, photos), `assist` (bureau, note), `release` (task),
 //! `reveal` (the caller's number, shown once on the answer and recorded).
 
 use axum::extract::{FromRequest, Multipart, Path, Request};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::TaskId;
 use jiesu_domain::ports::{Accounts, Audit, Cases, Store};
-use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note};
+use jiesu_domain::workflow::{Caller, Command, DisclaimReason, Note, VisitId};
 
 use super::case::{not_found, render};
 use super::layout::flash;
@@ -122,6 +123,31 @@ async fn run<S: Store + Cases>(
             with_photos(api, me, task, headers, form.photos, |photos| Command::Resolve {
                 task,
                 result,
+                photos,
+            })
+            .await?;
+            return Ok(());
+        }
+        "appeal" => {
+            let reason = required(&text("reason"), Note::parse)?;
+            let visit = text("visit")
+                .parse::<uuid::Uuid>()
+                .map(VisitId::from_uuid)
+                .map_err(|_| ApiError::not_found("no such return visit"))?;
+            with_photos(api, me, task, headers, form.photos, |photos| Command::Appeal {
+                task,
+                visit,
+                reason,
+                photos,
+            })
+            .await?;
+            return Ok(());
+        }
+        "final-reply" => {
+            let reply = required(&text("reply"), Note::parse)?;
+            with_photos(api, me, task, headers, form.photos, |photos| Command::ProposeFinalReply {
+                task,
+                reply,
                 photos,
             })
             .await?;

@@ -47,6 +47,10 @@ fn done_message(done: &str, lang: Lang) -> Option<&'static str> {
             lang.pick("延期申请已提交，等待审批。", "Extension requested: waiting for a decision.")
         }
         "assist" => lang.pick("已增加协办单位。", "Assisting bureau added."),
+        "appeal" => lang.pick("申诉已提交，等待督办审核。", "Appeal submitted: a supervisor will decide."),
+        "final-reply" => {
+            lang.pick("最终答复已提交，等待督办审核。", "Final reply submitted: a supervisor will decide.")
+        }
         "release" => lang.pick("已解除协办。", "Assisting bureau released."),
         _ => return None,
     })
@@ -88,7 +92,8 @@ pub(crate) async fn render<S: Store + Cases>(
         Ok(axum::Json(detail)) => {
             let d = api.workflow.district();
             let title = detail.task.request.tracking_grouped.clone();
-            let actions = actions(&d, viewer, &detail);
+            let actions =
+                html! { (actions(&d, viewer, &detail)) (super::case_exempt::section(viewer, &detail)) };
             let base = format!("/staff/tasks/{id}");
             let frame = Frame { task: Some(&detail.task.task), notice, phone, base: &base, actions };
             let body = case_body(&d, viewer, &detail.case, frame);
@@ -304,7 +309,7 @@ fn routing(d: &District, case: &CaseView, lang: Lang) -> Markup {
 
 fn shares(d: &District, c: &CaseView, now: DateTime<Utc>, lang: Lang) -> Markup {
     html! {
-        @if c.tasks.len() > 1 || !c.disclaims.is_empty() || !c.extensions.is_empty() {
+        @if c.tasks.len() > 1 || !c.disclaims.is_empty() || !c.extensions.is_empty() || !c.exemptions.is_empty() {
             section.card.o6 aria-labelledby="h-shares" {
                 h2 #h-shares { (lang.pick("承办情况", "Who does what")) }
                 ul.rows {
@@ -328,6 +333,13 @@ fn shares(d: &District, c: &CaseView, now: DateTime<Utc>, lang: Lang) -> Markup 
                     p.small {
                         (lang.pick("延期申请 ", "Extension ")) (x.days) (lang.pick(" 个工作日：", " working days: "))
                         (x.reason) " · " (x.state)
+                    }
+                }
+                @for x in &c.exemptions {
+                    p.small.exemption-state {
+                        (lang.pick(&x.bureau.name, &x.bureau.name_en)) " · "
+                        strong { (super::case_exempt::title(x, lang)) } "："
+                        (x.reason)
                     }
                 }
             }

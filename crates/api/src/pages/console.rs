@@ -190,6 +190,8 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuer
             " · "
             a #link-extensions href="/staff/console/extensions" { (lang.pick("延期审批", "Extensions to decide")) }
             " · "
+            a #link-exemptions href="/staff/console/exemptions" { (lang.pick("申诉与最终答复", "Appeals and final replies")) }
+            " · "
             a #link-rules href="/staff/console/rules" { (lang.pick("规则审定", "Proposed rules")) }
             " · "
             a #link-meetings href="/staff/console/meetings" { (lang.pick("协调会日程", "Meetings by date")) }
@@ -211,6 +213,9 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuer
                     span.kpi-name { (lang.pick("受理量", "Received")) }
                     strong.kpi-value { (now.counts.received) }
                     span.kpi-change { (lang.pick("上月 ", "last month ")) (before.counts.received) }
+                    @if now.counts.exempted > 0 {
+                        span.kpi-change #kpi-exempted { (lang.pick("另剔除 ", "exempted ")) (now.counts.exempted) }
+                    }
                 }
                 @for (code, name, pick) in rates(lang) {
                     div.kpi id={ "kpi-" (code) } {
@@ -249,6 +254,7 @@ pub(super) fn definitions(lang: Lang, weight: f64, open: bool) -> Markup {
                     li { "按时办结率 = 期限内办结的任务（含批准的延期）÷ 办结的任务" }
                     li { "退单率 = 退单次数 ÷ 派发的任务" }
                     li { "重办率 = 本期受理的诉求回访答“未解决”而重办的次数 ÷ 其中已办结的诉求" }
+                    li { "经督办审核剔除的诉求（申诉成立、同意最终答复）不计入该单位的任何指标，单列为“剔除”件数" }
                 }
             } @else {
                 ul {
@@ -259,6 +265,7 @@ pub(super) fn definitions(lang: Lang, weight: f64, open: bool) -> Markup {
                     li { "On time: tasks resolved by their deadline (extensions counted) ÷ tasks resolved" }
                     li { "Disclaims: disclaims ÷ tasks dispatched" }
                     li { "Reopened: the period's requests sent back by a visit answering “not solved” ÷ those of them closed" }
+                    li { "Requests a supervisor exempted (an upheld appeal, an approved final reply) count in none of the bureau's figures; they are counted apart as “exempted”" }
                 }
             }
         }

@@ -25,8 +25,10 @@
 mod actions;
 mod admin;
 mod case;
+mod case_exempt;
 mod console;
 mod console_escalations;
+mod console_exemptions;
 mod console_extensions;
 mod console_figures;
 mod console_hotspots;
@@ -89,6 +91,8 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(page
         .route("/staff/console/escalations", get(console_escalations::list::<S>))
         .route("/staff/console/escalations/{id}/dismiss", post(console_escalations::dismiss::<S>))
         .route("/staff/console/extensions", get(console_extensions::list::<S>))
+        .route("/staff/console/exemptions", get(console_exemptions::list::<S>))
+        .route("/staff/console/exemptions/{id}", post(console_exemptions::decide::<S>))
         .route("/staff/console/meetings", get(console_meetings::calendar::<S>))
         .route("/staff/console/hotspots", get(console_hotspots::list::<S>))
         .route("/staff/console/hotspots/{id}/resolve", post(console_hotspots::resolve::<S>))

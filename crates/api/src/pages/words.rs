@@ -142,6 +142,10 @@ pub(crate) fn refusal(e: &ApiError, lang: Lang) -> String {
         "extension_pending" => {
             ("已有一项延期申请待审批。", "An extension request is already waiting for a decision.")
         }
+        "exemption_conflict" => (
+            "本单位已有申诉或最终答复待审核，或本诉求已剔除、该次回访已申诉过。",
+            "An appeal or final reply of your bureau already waits, the request is already exempted, or this visit was already appealed.",
+        ),
         "already_involved" => ("该单位已在办理此诉求。", "That bureau is already working on this request."),
         "unknown_bureau" => ("没有这个单位。", "There is no such bureau."),
         "contended" => (

@@ -1,6 +1,6 @@
 //! A whole case as the staff API shows it: the request (contact masked), every task with its
-//! clocks, the routing with its explanation, disclaims, extensions, return visits, escalations,
-//! meetings and the history. A confidential (保密) caller is named to the dispatch desk only.
+//! clocks, the routing with its explanation, disclaims, extensions, appeals and final replies,
+//! return visits, escalations, meetings and the history. A confidential (保密) caller is named to the dispatch desk only.
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::area::Placement;
@@ -15,6 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::escalation_view::{self, EscalationView, MeetingView};
+use super::exemptions::{self, ExemptionView};
 use super::view::{self, Bureau, CaseTask, RequestBrief, RoutingView};
 
 /// Who did something: the system, the citizen, or a staff member by username.
@@ -145,6 +146,7 @@ pub enum VisitByView {
 /// A return visit (回访): solved or not, and how satisfied the citizen was.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VisitView {
+    pub id: String,
     pub solved: bool,
     pub satisfaction: Option<String>,
     pub comment: Option<String>,
@@ -158,6 +160,7 @@ fn visit(v: &ReturnVisit) -> VisitView {
         VisitBy::Operator { username } => VisitByView::Operator { username: username.clone() },
     };
     VisitView {
+        id: v.id.to_string(),
         solved: v.solved,
         satisfaction: v.satisfaction.map(|s| s.as_str().to_owned()),
         comment: v.comment.as_ref().map(|c| c.as_str().to_owned()),
@@ -261,6 +264,8 @@ pub struct CaseView {
     pub routing: RoutingView,
     pub disclaims: Vec<DisclaimView>,
     pub extensions: Vec<ExtensionView>,
+    /// Appeals (申诉) and final replies (最终答复), oldest first.
+    pub exemptions: Vec<ExemptionView>,
     pub return_visits: Vec<VisitView>,
     /// The desk's clocks, oldest started first.
     pub desk_clocks: Vec<DeskClockView>,
@@ -298,6 +303,7 @@ pub(crate) fn case(
         routing: view::routing(d, &c.routing, &c.disclaims, latest_placement(events)),
         disclaims: c.disclaims.iter().map(|x| disclaim(d, x)).collect(),
         extensions: c.extensions.iter().map(|e| extension(d, e)).collect(),
+        exemptions: c.exemptions.iter().map(|e| exemptions::exemption(d, e)).collect(),
         return_visits: c.visits.iter().map(visit).collect(),
         desk_clocks: c.desk_clocks.iter().map(|k| desk_clock(k, now)).collect(),
         escalations: escalation_view::escalations(d, &c.escalations, &[], &Scope::All),

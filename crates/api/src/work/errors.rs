@@ -29,6 +29,7 @@ pub fn act_error(e: ActError) -> ApiError {
                 W::AlreadyDisclaimed(_) => (H::CONFLICT, "already_disclaimed"),
                 W::WrongStatus(..) => (H::CONFLICT, "wrong_status"),
                 W::ExtensionPending => (H::CONFLICT, "extension_pending"),
+                W::ExemptionConflict(_) => (H::CONFLICT, "exemption_conflict"),
                 W::AlreadyInvolved(_) => (H::CONFLICT, "already_involved"),
                 W::UnknownBureau(_) => (H::UNPROCESSABLE_ENTITY, "unknown_bureau"),
                 W::Invalid(v) => return invalid(&v),

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jiesu_domain::escalation::{EscalationId, MeetingId, ProposalId};
 use jiesu_domain::ids::TaskId;
-use jiesu_domain::workflow::ExtensionId;
+use jiesu_domain::workflow::{ExemptionId, ExtensionId};
 use serde::de::DeserializeOwned;
 
 use super::errors::body;
@@ -80,4 +80,5 @@ path_id!(
     MeetingId => "meeting",
     ProposalId => "proposed rule",
     ExtensionId => "extension",
+    ExemptionId => "exemption",
 );

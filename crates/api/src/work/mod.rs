@@ -9,6 +9,7 @@
 //! | `GET /api/v1/tasks` (`state`, `bureau`, `overdue`; paged) | everyone, own scope |
 //! | `GET /api/v1/tasks/{id}` | the task's bureau, district-wide roles |
 //! | `POST /api/v1/tasks/{id}/claim`, `/progress`, `/resolve`, `/disclaim`, `/extension` | the task's bureau |
+//! | `POST /api/v1/tasks/{id}/appeal`, `/final-reply` | the task's bureau, when it answers for the request |
 //! | `POST /api/v1/tasks/{id}/release` | the lead bureau, operators |
 //! | `POST /api/v1/tasks/{id}/disclaim-review` | operators |
 //! | `GET /api/v1/requests/{tracking}` | bureaus involved, district-wide roles |
@@ -17,6 +18,7 @@
 //! | `POST /api/v1/requests/{tracking}/reveal-phone` | operators, the lead bureau (not a confidential caller) |
 //! | `POST /api/v1/requests/{tracking}/assists` | the lead bureau, operators |
 //! | `GET /api/v1/extensions`, `POST /api/v1/extensions/{id}/decision` | supervisors |
+//! | `GET /api/v1/exemptions`, `POST /api/v1/exemptions/{id}/decision` (appeals, final replies) | supervisors |
 //! | `GET /api/v1/escalations` (`trigger`, `state`, `older_than_hours`; paged), `GET /api/v1/escalations/{id}` | operators, supervisors |
 //! | `POST /api/v1/escalations/{id}/dismiss` | supervisors |
 //! | `GET /api/v1/meetings` (`from`, `to`), `GET /api/v1/meetings/{id}` | district-wide roles; the convener's and invitees' staff |
@@ -44,6 +46,7 @@ mod disclaims;
 pub(crate) mod errors;
 pub(crate) mod escalation_view;
 mod escalations;
+pub(crate) mod exemptions;
 pub(crate) mod export;
 pub(crate) mod extract;
 pub(crate) mod meetings;
@@ -91,6 +94,8 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit>(api: Ar
         .route("/api/v1/tasks/{id}/resolve", post(tasks::resolve::<S>))
         .route("/api/v1/tasks/{id}/disclaim", post(disclaims::disclaim::<S>))
         .route("/api/v1/tasks/{id}/extension", post(tasks::extension::<S>))
+        .route("/api/v1/tasks/{id}/appeal", post(exemptions::appeal::<S>))
+        .route("/api/v1/tasks/{id}/final-reply", post(exemptions::final_reply::<S>))
         .route("/api/v1/tasks/{id}/release", post(disclaims::release::<S>))
         .route("/api/v1/tasks/{id}/disclaim-review", post(disclaims::disclaim_review::<S>))
         .route("/api/v1/requests/{tracking}", get(requests::show::<S>))
@@ -103,6 +108,8 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit>(api: Ar
         .route("/api/v1/desk", get(desk::desk::<S>))
         .route("/api/v1/extensions", get(desk::extensions::<S>))
         .route("/api/v1/extensions/{id}/decision", post(desk::decide_extension::<S>))
+        .route("/api/v1/exemptions", get(exemptions::pending::<S>))
+        .route("/api/v1/exemptions/{id}/decision", post(exemptions::decide_endpoint::<S>))
         .route("/api/v1/escalations", get(escalations::list::<S>))
         .route("/api/v1/escalations/{id}", get(escalations::show::<S>))
         .route("/api/v1/escalations/{id}/dismiss", post(escalations::dismiss::<S>))

@@ -12,7 +12,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    desk, disclaims, escalations, export, meetings, preview_api, progress, requests, rules, stats, tasks,
+    desk, disclaims, escalations, exemptions, export, meetings, preview_api, progress, requests, rules,
+    stats, tasks,
 };
 use crate::auth;
 
@@ -30,10 +31,11 @@ use crate::auth;
     paths(
         auth::login, auth::logout, auth::me,
         tasks::list, tasks::show, tasks::claim, progress::progress, tasks::resolve, disclaims::disclaim,
-        tasks::extension, disclaims::release, disclaims::disclaim_review,
+        tasks::extension, exemptions::appeal, exemptions::final_reply, disclaims::release,
+        disclaims::disclaim_review,
         requests::show, requests::dispatch, requests::transfer, requests::add_assist, requests::review,
         requests::visit, requests::reveal_phone,
-        desk::desk, desk::extensions, desk::decide_extension,
+        desk::desk, desk::extensions, desk::decide_extension, exemptions::pending, exemptions::decide_endpoint,
         escalations::list, escalations::show, escalations::dismiss,
         meetings::list, meetings::show, meetings::confirm, meetings::reschedule, meetings::decide,
         rules::list, rules::show, rules::accept, rules::decline, preview_api::preview_rule,
@@ -43,9 +45,9 @@ use crate::auth;
     modifiers(&SecuritySchemes, &StatusMeanings),
     tags(
         (name = "staff", description = "Sign-in (登录) and the signed-in staff member."),
-        (name = "tasks", description = "A bureau's tasks (任务): claim, progress, resolve, disclaim, extensions."),
+        (name = "tasks", description = "A bureau's tasks (任务): claim, progress, resolve, disclaim, extensions, appeals and final replies."),
         (name = "dispatch desk", description = "The dispatch desk (派单台): requests in full and the desk's decisions."),
-        (name = "supervisors", description = "Extensions, escalations (升级), proposed rules and the rates (三率), for supervisors."),
+        (name = "supervisors", description = "Extensions, appeals and final replies, escalations (升级), proposed rules and the rates (三率), for supervisors."),
         (name = "meetings", description = "Coordination meetings (协调会)."),
     ),
 )]

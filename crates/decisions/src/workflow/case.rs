@@ -8,10 +8,11 @@ use crate::escalation::{Escalation, Meeting};
 use jiesu_calendar::deadline::Deadline;
 use jiesu_calendar::desk::DeskClock;
 use jiesu_model::bureau::BureauCode;
-pub use jiesu_model::ids::{DisclaimId, ExtensionId, VisitId};
+pub use jiesu_model::exemption::{ExemptionKind, ExemptionState};
+pub use jiesu_model::ids::{DisclaimId, ExemptionId, ExtensionId, VisitId};
 use jiesu_model::ids::{RequestId, TaskId};
 pub use jiesu_model::note::{Decision, DisclaimReason, Note, Satisfaction};
-use jiesu_model::request::Request;
+use jiesu_model::request::{MediaUrl, Request};
 use jiesu_model::task::{Task, TaskRole};
 use jiesu_routing::{Candidate, Routing};
 
@@ -100,6 +101,28 @@ pub struct Extension {
     pub new_due: Option<DateTime<Utc>>,
 }
 
+/// A bureau's appeal of a return visit (申诉) or its final reply (最终答复), for a supervisor to
+/// decide. Granted, the request counts nothing towards the bureau's rates (`jiesu_rates::tally`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exemption {
+    pub id: ExemptionId,
+    pub request_id: RequestId,
+    /// The bureau's task it was asked from (its lead task).
+    pub task_id: TaskId,
+    pub bureau: BureauCode,
+    pub kind: ExemptionKind,
+    /// The return visit appealed (an appeal only).
+    pub visit: Option<VisitId>,
+    /// The appeal's reasons, or the final reply's text (which the citizen reads).
+    pub reason: Note,
+    /// Evidence: photos already stored.
+    pub photos: Vec<MediaUrl>,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub state: ExemptionState,
+    pub decision: Option<Decision>,
+}
+
 /// How a return visit was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
@@ -131,6 +154,8 @@ pub struct Case {
     pub tasks: Vec<Task>,
     pub disclaims: Vec<Disclaim>,
     pub extensions: Vec<Extension>,
+    /// Appeals and final replies, oldest first.
+    pub exemptions: Vec<Exemption>,
     pub deadlines: Vec<Deadline>,
     /// What the dispatch desk owes on it, and by when; oldest started first.
     pub desk_clocks: Vec<DeskClock>,
@@ -181,6 +206,11 @@ impl Case {
     pub fn pending_disclaim(&self, task: TaskId) -> Option<&Disclaim> {
         self.disclaims.iter().find(|d| d.task_id == task && d.state == DisclaimState::Pending)
     }
+
+    /// The bureaus a supervisor exempted this request for: it counts towards none of their rates.
+    pub fn exempted(&self) -> impl Iterator<Item = &BureauCode> {
+        self.exemptions.iter().filter(|e| e.state == ExemptionState::Granted).map(|e| &e.bureau)
+    }
 }
 
 impl Case {
@@ -198,6 +228,7 @@ impl Case {
         upsert(&mut self.tasks, &change.tasks, |t| t.id, |t| (t.dispatched_at, t.id.as_uuid()));
         upsert(&mut self.disclaims, &change.disclaims, |d| d.id, |d| (d.at, d.id.as_uuid()));
         upsert(&mut self.extensions, &change.extensions, |e| e.id, |e| (e.requested_at, e.id.as_uuid()));
+        upsert(&mut self.exemptions, &change.exemptions, |e| e.id, |e| (e.requested_at, e.id.as_uuid()));
         upsert(&mut self.deadlines, &change.deadlines, |d| d.id, |d| (d.due_at, d.id.as_uuid()));
         upsert(&mut self.desk_clocks, &change.desk_clocks, |k| k.id, |k| (k.started_at, k.id.as_uuid()));
         upsert(&mut self.visits, &change.visits, |v| v.id, |v| (v.at, v.id.as_uuid()));
@@ -229,6 +260,7 @@ impl Case {
             tasks: a.tasks.clone(),
             disclaims: Vec::new(),
             extensions: Vec::new(),
+            exemptions: Vec::new(),
             deadlines: a.deadlines.clone(),
             desk_clocks: a.desk_clocks.clone(),
             visits: Vec::new(),

@@ -7,7 +7,7 @@ use jiesu_model::ValidationError;
 use jiesu_model::area::AreaCode;
 use jiesu_model::bureau::BureauCode;
 use jiesu_model::category::CategoryCode;
-use jiesu_model::ids::TaskId;
+use jiesu_model::ids::{ExemptionId, TaskId, VisitId};
 use jiesu_model::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
 use jiesu_model::staff::Principal;
 use jiesu_model::task::TaskTransitionError;
@@ -69,6 +69,23 @@ pub enum Command {
         reason: Note,
     },
 
+    // --- exemptions (考核剔除), asked by the bureau that answers for the request ---------------
+    /// 申诉: the bureau holds a 不满意 or "not solved" return visit unfair, with its reasons and
+    /// evidence (photos already stored).
+    Appeal {
+        task: TaskId,
+        visit: VisitId,
+        reason: Note,
+        photos: Vec<MediaUrl>,
+    },
+    /// 最终答复: the lead bureau's last word on an unreasonable repeat demand; approved by a
+    /// supervisor, it closes the request.
+    ProposeFinalReply {
+        task: TaskId,
+        reply: Note,
+        photos: Vec<MediaUrl>,
+    },
+
     // --- the dispatch desk ------------------------------------------------------------------
     /// Accept a pending disclaim (route onward, or to the named bureau) or reject it (the bureau
     /// must handle the task).
@@ -113,6 +130,13 @@ pub enum Command {
         extension: ExtensionId,
         approve: bool,
         note: Option<Note>,
+    },
+    /// Uphold an appeal or approve a final reply (`grant`), or reject it; the note says why and is
+    /// kept with the decision.
+    DecideExemption {
+        exemption: ExemptionId,
+        grant: bool,
+        note: Note,
     },
 
     // --- the return visit -------------------------------------------------------------------
@@ -174,6 +198,8 @@ impl Command {
             | Self::Resolve { task, .. }
             | Self::Disclaim { task, .. }
             | Self::RequestExtension { task, .. }
+            | Self::Appeal { task, .. }
+            | Self::ProposeFinalReply { task, .. }
             | Self::ReviewDisclaim { task, .. }
             | Self::ReleaseAssist { task, .. } => Some(*task),
             _ => None,
@@ -200,6 +226,10 @@ pub enum WorkflowError {
     WrongStatus(RequestStatus, &'static str),
     #[error("an extension of this task is already waiting for a decision")]
     ExtensionPending,
+    /// An appeal or final reply that cannot be asked now (one already waits, the request is
+    /// already exempted, the visit was already appealed).
+    #[error("{0}")]
+    ExemptionConflict(&'static str),
     #[error("{0} is not a bureau of this district")]
     UnknownBureau(BureauCode),
     #[error("{0} already has an active task on this request")]

@@ -16,7 +16,7 @@ use super::command::WorkflowError;
 use super::draft::{Draft, Why};
 use super::flow::{assign_lead, maybe_resolved, route_onward};
 
-fn decision(d: &Draft, note: Option<Note>) -> Decision {
+pub(crate) fn decision(d: &Draft, note: Option<Note>) -> Decision {
     let by = match &d.actor {
         jiesu_events::event::Actor::User { username } => username.clone(),
         _ => String::new(),

@@ -17,7 +17,7 @@ use jiesu_model::task::{Task, TaskAction, TaskRole};
 use jiesu_routing::{RouteReason, Routing};
 
 use super::Ctx;
-use super::case::{Case, Disclaim, DisclaimId, Extension, ExtensionId, ReturnVisit};
+use super::case::{Case, Disclaim, DisclaimId, Exemption, ExemptionId, Extension, ExtensionId, ReturnVisit};
 use super::command::WorkflowError;
 
 /// What a decision writes, in one transaction, if the request is still at `expected_version`.
@@ -35,6 +35,7 @@ pub struct Change {
     pub tasks: Vec<Task>,
     pub disclaims: Vec<Disclaim>,
     pub extensions: Vec<Extension>,
+    pub exemptions: Vec<Exemption>,
     pub deadlines: Vec<Deadline>,
     pub desk_clocks: Vec<DeskClock>,
     pub visits: Vec<ReturnVisit>,
@@ -56,6 +57,7 @@ impl Change {
         self.tasks.is_empty()
             && self.disclaims.is_empty()
             && self.extensions.is_empty()
+            && self.exemptions.is_empty()
             && self.deadlines.is_empty()
             && self.desk_clocks.is_empty()
             && self.visits.is_empty()
@@ -79,6 +81,7 @@ pub(crate) struct Draft<'a> {
     tasks: Vec<TaskId>,
     disclaims: Vec<DisclaimId>,
     extensions: Vec<ExtensionId>,
+    exemptions: Vec<ExemptionId>,
     deadlines: Vec<jiesu_calendar::deadline::DeadlineId>,
     desk_clocks: Vec<DeskClockId>,
     escalations: Vec<EscalationId>,
@@ -104,6 +107,7 @@ impl<'a> Draft<'a> {
             tasks: Vec::new(),
             disclaims: Vec::new(),
             extensions: Vec::new(),
+            exemptions: Vec::new(),
             deadlines: Vec::new(),
             desk_clocks: Vec::new(),
             escalations: Vec::new(),
@@ -306,6 +310,16 @@ impl<'a> Draft<'a> {
         self.case.extensions.iter_mut().find(|e| e.id == id)
     }
 
+    pub fn add_exemption(&mut self, e: Exemption) {
+        touch(&mut self.exemptions, e.id);
+        self.case.exemptions.push(e);
+    }
+
+    pub fn exemption_mut(&mut self, id: ExemptionId) -> Option<&mut Exemption> {
+        touch(&mut self.exemptions, id);
+        self.case.exemptions.iter_mut().find(|e| e.id == id)
+    }
+
     pub fn add_visit(&mut self, v: ReturnVisit) {
         self.case.visits.push(v.clone());
         self.visits.push(v);
@@ -361,6 +375,7 @@ impl<'a> Draft<'a> {
             tasks: pick(&self.tasks),
             disclaims: case.disclaims.iter().filter(|d| self.disclaims.contains(&d.id)).cloned().collect(),
             extensions: case.extensions.iter().filter(|e| self.extensions.contains(&e.id)).cloned().collect(),
+            exemptions: case.exemptions.iter().filter(|e| self.exemptions.contains(&e.id)).cloned().collect(),
             deadlines: case.deadlines.iter().filter(|d| self.deadlines.contains(&d.id)).cloned().collect(),
             desk_clocks: case
                 .desk_clocks

@@ -7,7 +7,8 @@
 //! - a bureau's staff act on their own bureau's tasks (another bureau's task is "not found");
 //! - operators (and admins) run the dispatch desk: disclaim review, dispatch, transfer, closure
 //!   review, return visits by phone; the lead bureau may also bring in and let go assists;
-//! - supervisors (and admins) decide extensions;
+//! - supervisors (and admins) decide extensions, and the appeals and final replies that exempt a
+//!   request from the rates of the bureau answering for it (which alone may ask);
 //! - the citizen records the return visit on the tracking page.
 
 mod bureau;
@@ -18,6 +19,7 @@ mod desk;
 mod desk_clocks;
 mod draft;
 mod escalate;
+mod exempt;
 mod flow;
 mod hotspot;
 mod meeting;
@@ -35,8 +37,9 @@ use jiesu_routing::district::District;
 
 pub use bureau::MAX_EXTENSION_DAYS;
 pub use case::{
-    Case, Decision, Disclaim, DisclaimId, DisclaimReason, DisclaimState, Extension, ExtensionId,
-    ExtensionState, Note, ReturnVisit, Satisfaction, VisitBy, VisitId,
+    Case, Decision, Disclaim, DisclaimId, DisclaimReason, DisclaimState, Exemption, ExemptionId,
+    ExemptionKind, ExemptionState, Extension, ExtensionId, ExtensionState, Note, ReturnVisit, Satisfaction,
+    VisitBy, VisitId,
 };
 pub use command::{Caller, Command, DecisionInput, WorkflowError};
 pub use draft::Change;
@@ -104,6 +107,21 @@ pub fn decide(
         (Caller::Staff(p), C::RequestExtension { task, days, reason }) => {
             own_task(&d.case, p, task)?;
             bureau::request_extension(&mut d, p, task, days, reason)?
+        }
+        (Caller::Staff(p), C::Appeal { task, visit, reason, photos }) => {
+            own_task(&d.case, p, task)?;
+            let ask = exempt::Ask { task, kind: ExemptionKind::Appeal, visit: Some(visit), reason, photos };
+            exempt::ask(&mut d, p, ask)?
+        }
+        (Caller::Staff(p), C::ProposeFinalReply { task, reply, photos }) => {
+            own_task(&d.case, p, task)?;
+            let ask =
+                exempt::Ask { task, kind: ExemptionKind::FinalReply, visit: None, reason: reply, photos };
+            exempt::ask(&mut d, p, ask)?
+        }
+        (Caller::Staff(p), C::DecideExemption { exemption, grant, note }) => {
+            role(p, SUPERVISORS)?;
+            exempt::decide(&mut d, exemption, grant, note)?
         }
         (Caller::Staff(p), C::ReviewDisclaim { task, accept, to, note }) => {
             role(p, DESK)?;

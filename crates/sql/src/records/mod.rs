@@ -5,12 +5,14 @@
 
 mod desk;
 mod escalation;
+mod exemption;
 mod request;
 mod rows;
 mod workflow;
 
 pub use desk::DeskClockRecord;
 pub use escalation::{EscalationRecord, MeetingRecord, ProposalRecord};
+pub use exemption::ExemptionRecord;
 pub use jiesu_domain::records::CorruptRow;
 pub use request::{RequestRecord, TaskRecord};
 pub use rows::{

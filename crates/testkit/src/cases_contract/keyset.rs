@@ -187,6 +187,7 @@ async fn escalate<S: Cases>(store: &S, a: &Admission, escalations: Vec<Escalatio
         tasks: vec![],
         disclaims: vec![],
         extensions: vec![],
+        exemptions: vec![],
         deadlines: vec![],
         desk_clocks: vec![],
         visits: vec![],

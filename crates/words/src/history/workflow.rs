@@ -6,6 +6,7 @@ use crate::Lang;
 use crate::names::{bureau_name, role_name};
 use jiesu_domain::district::District;
 use jiesu_domain::event::{AssignedWhy, AwaitReason, EventKind};
+use jiesu_domain::workflow::ExemptionKind;
 
 fn with_note(base: String, note: Option<&str>, full: bool, lang: Lang) -> String {
     match note {
@@ -140,6 +141,40 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
                 (false, false) => format!("{}'s extension refused", b(bureau)),
             };
             with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
+        }
+        EventKind::ExemptionRequested { bureau, exemption_kind, reason, .. } => {
+            match (exemption_kind, zh) {
+                (ExemptionKind::Appeal, true) => with_note(
+                    format!("{}对回访结果提出申诉，待审核", b(bureau)),
+                    Some(reason.as_str()),
+                    full,
+                    lang,
+                ),
+                (ExemptionKind::Appeal, false) => with_note(
+                    format!("{} appealed the return visit; under review", b(bureau)),
+                    Some(reason.as_str()),
+                    full,
+                    lang,
+                ),
+                // A final reply is addressed to the citizen: everyone reads it.
+                (ExemptionKind::FinalReply, true) => format!("{}作出最终答复（待审核）：{reason}", b(bureau)),
+                (ExemptionKind::FinalReply, false) => {
+                    format!("{} gave its final reply (under review): {reason}", b(bureau))
+                }
+            }
+        }
+        EventKind::ExemptionDecided { exemption_kind, granted, note, .. } => {
+            let base = match (exemption_kind, granted, zh) {
+                (ExemptionKind::Appeal, true, true) => "经审核，申诉成立，不计入承办单位考核",
+                (ExemptionKind::Appeal, false, true) => "经审核，申诉不成立",
+                (ExemptionKind::FinalReply, true, true) => "最终答复经审核同意，诉求结案",
+                (ExemptionKind::FinalReply, false, true) => "最终答复未获同意，继续办理",
+                (ExemptionKind::Appeal, true, false) => "Appeal upheld: left out of the bureau's rates",
+                (ExemptionKind::Appeal, false, false) => "Appeal rejected",
+                (ExemptionKind::FinalReply, true, false) => "Final reply approved: the request is closed",
+                (ExemptionKind::FinalReply, false, false) => "Final reply refused: work goes on",
+            };
+            with_note(base.to_owned(), Some(note.as_str()), full, lang)
         }
         EventKind::RequestResolved => {
             lang.pick("各承办单位均已办结，待结案审核", "Every bureau is done; closure review pending").into()

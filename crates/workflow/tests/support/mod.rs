@@ -15,7 +15,9 @@ use jiesu_domain::ids::TaskId;
 use jiesu_domain::sla::DeadlineKind;
 use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
 use jiesu_domain::time::LOCAL;
-use jiesu_domain::workflow::{Caller, Case, Command, Ctx, DisclaimReason, Note, Policy, decide};
+use jiesu_domain::workflow::{
+    Caller, Case, Command, Ctx, DisclaimReason, Note, Policy, WorkflowError, decide,
+};
 pub use jiesu_testkit::fixtures::district;
 pub use jiesu_testkit::fixtures::new_request;
 
@@ -160,6 +162,19 @@ impl Clock {
     /// A staff member's command at `now`.
     pub fn by(&mut self, who: &Principal, command: Command, now: DateTime<Utc>) -> Vec<String> {
         self.run(Caller::Staff(who), command, now)
+    }
+
+    /// A command decided at `now` and applied, or its refusal (the case unchanged).
+    pub fn attempt(
+        &mut self,
+        caller: Caller<'_>,
+        command: Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventKind>, WorkflowError> {
+        let ctx = Ctx { district: self.district, policy: &self.policy, now };
+        let change = decide(self.case.clone(), caller, command, &ctx)?;
+        self.case.apply(&change);
+        Ok(change.events.into_iter().map(|e| e.kind).collect())
     }
 
     fn run(&mut self, caller: Caller<'_>, command: Command, now: DateTime<Utc>) -> Vec<String> {
