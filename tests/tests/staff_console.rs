@@ -11,7 +11,7 @@ use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::browser::Browser;
 use jiesu_e2e::client::LAMP;
-use jiesu_e2e::pages::{PageSession, assert_accessible, sign_in, text};
+use jiesu_e2e::pages::{PageSession, assert_accessible, choose, sign_in, text};
 use jiesu_e2e::staff::{StaffClient, work_to_visit};
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
@@ -21,6 +21,7 @@ jiesu_e2e::e2e_on_both_backends!(
     a_supervisor_reads_the_months_rates_as_the_api_gives_them,
     a_supervisor_counts_the_escalations_and_dismisses_one_with_its_reason,
     a_supervisor_approves_one_extension_and_refuses_another_with_its_reason,
+    a_supervisor_narrows_the_console_to_a_channel_a_community_and_a_range_of_days,
 );
 
 /// A rate as the console writes it.
@@ -289,4 +290,89 @@ async fn a_supervisor_approves_one_extension_and_refuses_another_with_its_reason
         let approve = format!("/staff/console/extensions/{first}/approve");
         assert_eq!(other.post(&approve, &[("csrf", &other.csrf)]).await.0, StatusCode::FORBIDDEN, "{who}");
     }
+}
+
+/// The console's figures for one channel, one community and a range of days are the API's for
+/// the same, chosen in the filter form as a supervisor does; several scopes at once are refused
+/// politely (the first applies, the page says so).
+async fn a_supervisor_narrows_the_console_to_a_channel_a_community_and_a_range_of_days(backend: Backend) {
+    let key = backend.api_key("console").await;
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    let app = backend.start(Roles::ALL).await;
+    let citizen = Open311Client::new(&app.base, &key);
+    for _ in 0..2 {
+        let id = citizen.post(&LAMP, None).await.expect("POST").id();
+        citizen.wait_for(&id, Duration::from_secs(15)).await;
+    }
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let all = boss.get_until("/api/v1/stats", |v| v["total"]["counts"]["received"] == 2).await;
+    let (_, open311) = boss.get("/api/v1/stats?channel=open311").await;
+    let (_, web) = boss.get("/api/v1/stats?channel=web").await;
+    assert_eq!(
+        (open311["total"]["counts"]["received"].as_i64(), web["total"]["counts"]["received"].as_i64()),
+        (Some(2), Some(0))
+    );
+    let (_, by_community) = boss.get("/api/v1/stats?by=community").await;
+    let community = by_community["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["group"] != "")
+        .expect("the lamps' community")["group"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let (_, one) = boss.get(&format!("/api/v1/stats?community={community}")).await;
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(c, &app.base, "boss", "/staff/console").await;
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, all["total"]["counts"]["received"].to_string());
+    choose(c, "#f-channel", "web").await;
+    jiesu_e2e::pages::click(c, "#show").await;
+    assert!(text(c, "#scope-name").await.contains("网页"), "{}", text(c, "#scope-name").await);
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, "0", "nothing came by the web form");
+    choose(c, "#f-channel", "").await;
+    choose(c, "#f-community", &community).await;
+    jiesu_e2e::pages::click(c, "#show").await;
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, one["total"]["counts"]["received"].to_string());
+    assert_accessible(c, "the console narrowed to a community").await;
+    // Another community had none of them.
+    let mut other = None;
+    for option in c.find_all(Locator::Css("#f-community option")).await.expect("options") {
+        let value = option.attr("value").await.expect("value").unwrap_or_default();
+        if !value.is_empty() && value != community {
+            other = Some(value);
+            break;
+        }
+    }
+    let other = other.expect("another community");
+    let (_, none) = boss.get(&format!("/api/v1/stats?community={other}")).await;
+    assert_eq!(none["total"]["counts"]["received"], 0);
+    choose(c, "#f-community", &other).await;
+    jiesu_e2e::pages::click(c, "#show").await;
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, "0", "{other} received none");
+    // A range of days: the last three, compared with the three before.
+    let today = chrono::Utc::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+    let from = today - chrono::Duration::days(2);
+    let (_, range) = boss.get(&format!("/api/v1/stats?from={from}&to={today}")).await;
+    choose(c, "#f-community", "").await;
+    let set = format!(
+        "document.querySelector('#from').value = '{from}'; document.querySelector('#to').value = '{today}';"
+    );
+    c.execute(&set, vec![]).await.expect("the dates");
+    jiesu_e2e::pages::click(c, "#show").await;
+    assert!(text(c, "#period-name").await.contains(&format!("{from} 至 {today}")));
+    assert_eq!(text(c, "#kpi-received .kpi-value").await, range["total"]["counts"]["received"].to_string());
+    assert!(text(c, "#h-rates").await.starts_with("本期"));
+    let csv = c.find(Locator::Css("#exports a")).await.expect("export").attr("href").await.expect("href");
+    assert!(
+        csv.is_some_and(|h| h.contains(&format!("from={from}&to={today}"))),
+        "the export follows the range"
+    );
+    browser.close().await;
+
+    let s = PageSession::sign_in(&app.base, "boss").await;
+    let (_, both) = s.get("/staff/console?bureau=water&channel=web").await;
+    assert!(both.contains("scope-warning"), "two scopes: the page says only the first applies");
 }

@@ -128,6 +128,8 @@ async fn a_bureau_appeals_and_replies_finally_and_a_supervisor_grants_both(backe
     let stats = boss.get_until("/api/v1/stats?by=bureau", |v| v["total"]["counts"]["exempted"] == 2).await;
     assert_eq!(stats["total"]["counts"]["received"], 0, "{stats}");
     assert_eq!(stats["total"]["counts"]["visits"], 0, "the 不满意 visit counts for no one: {stats}");
+    let (_, console) = PageSession::sign_in(&app.base, "boss").await.get("/staff/console").await;
+    assert!(console.contains("id=\"kpi-exempted\"") && console.contains("另剔除 2"), "the console says so");
     let admin = PageSession::sign_in(&app.base, "admin").await;
     let (_, log) = admin.get("/staff/admin/audit?action=exemption_decided").await;
     assert!(

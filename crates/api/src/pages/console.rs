@@ -1,7 +1,8 @@
-//! The supervisors' console (`/staff/console`, 督办台): a month's rates with their change against
-//! the month before, the bureaus' ranking, the streets on the district's own map, and a year's
-//! trend, each chart drawn by ECharts with its table beside it (the tables are the page; the
-//! charts are a reading aid, and the page reads and prints without them). Every figure comes from
+//! The supervisors' console (`/staff/console`, 督办台): a month's (or any range of days') rates,
+//! for the district or one bureau, street, community, category, channel or kind, with their change
+//! against the period before, the bureaus' ranking, the streets on the district's own map, and a
+//! year's trend, each chart drawn by ECharts with its table beside it (the tables are the page;
+//! the charts are a reading aid, and the page reads and prints without them). Every figure comes from
 //! `GET /api/v1/stats`'s answer (`work::stats::answer`), so the page and the API never disagree.
 
 use std::sync::Arc;
@@ -10,10 +11,8 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use chrono::NaiveDate;
 use jiesu_domain::area::AreaCode;
 use jiesu_domain::bureau::BureauCode;
-use jiesu_domain::category::CategoryCode;
 use jiesu_domain::district::District;
 use jiesu_domain::ports::{Accounts, Cases, Stats, Store};
 use jiesu_words::Lang;
@@ -23,8 +22,8 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::Pages;
-use super::console_figures::last_day;
-pub(super) use super::console_figures::{ConsoleQuery, Figures, figures};
+pub(super) use super::console_figures::{ConsoleQuery, Figures, Period, figures};
+use super::console_filters::{form as filters, period_name, scope_name};
 use super::layout::{self, Section};
 use super::session::{Checked, Viewer};
 use super::{State, map, words};
@@ -76,9 +75,9 @@ pub(crate) async fn console<S: Store + Cases + Accounts + Stats>(
     let lang = viewer.lang;
     let d = pages.work.workflow.district();
     match figures(&pages, &q).await {
-        Ok((from, f)) => {
+        Ok((period, f)) => {
             let title = lang.pick("督办台", "Supervision console");
-            let body = body(&d, lang, from, &f, &q);
+            let body = body(&d, lang, &period, &f, &q);
             layout::respond(StatusCode::OK, layout::page(viewer.chrome(), Section::Console, title, body))
         }
         Err(e) => layout::error_page(lang, e.status, &words::refusal(&e, lang)),
@@ -90,13 +89,16 @@ pub(super) fn percent(r: &RateView) -> String {
     r.value.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
-/// The change from the last period in percentage points, in words.
-fn change(now: &RateView, before: &RateView, lang: Lang) -> Option<String> {
+/// The change from the last period (the month before, or as many days before a range) in
+/// percentage points, in words.
+fn change(now: &RateView, before: &RateView, range: bool, lang: Lang) -> Option<String> {
     let (a, b) = (now.value?, before.value?);
     let pp = (a - b) * 100.0;
-    Some(match lang {
-        Lang::Zh => format!("较上月 {pp:+.1} 个百分点"),
-        Lang::En => format!("{pp:+.1} pp on last month"),
+    Some(match (lang, range) {
+        (Lang::Zh, false) => format!("较上月 {pp:+.1} 个百分点"),
+        (Lang::Zh, true) => format!("较上期 {pp:+.1} 个百分点"),
+        (Lang::En, false) => format!("{pp:+.1} pp on last month"),
+        (Lang::En, true) => format!("{pp:+.1} pp on the period before"),
     })
 }
 
@@ -116,75 +118,21 @@ pub(super) fn rates(lang: Lang) -> [Shown; 7] {
     ]
 }
 
-fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuery) -> Markup {
+fn body(d: &District, lang: Lang, period: &Period, f: &Figures, q: &ConsoleQuery) -> Markup {
     let (now, before) = (&f.now.total, &f.before.total);
-    let month_value = month.format("%Y-%m").to_string();
-    let scope = q.scope();
-    let (bureau, street, category) = (&scope.bureau, &scope.street, &scope.category);
-    // The two upper levels of the taxonomy: a supervisor asks about street lights, not one lamp.
-    let categories: Vec<(String, String)> = d
-        .taxonomy()
-        .iter()
-        .filter(|c| c.code.as_str().len() <= 4)
-        .map(|c| {
-            (
-                c.code.as_str().to_owned(),
-                format!("{}{}", if c.code.as_str().len() > 2 { "　" } else { "" }, c.name),
-            )
-        })
-        .collect();
-    let mut bureaus: Vec<(String, String)> =
-        d.bureaus().map(|b| (b.code.as_str().to_owned(), bureau_name(d, &b.code, lang))).collect();
-    bureaus.sort_by(|a, b| a.1.cmp(&b.1));
-    let street_names: Vec<(String, String)> = d
-        .areas()
-        .iter()
-        .filter(|a| a.code.depth() == 1)
-        .map(|a| (a.code.as_str().to_owned(), area_name(d, &a.code, lang)))
-        .collect();
-    let scope_name = match (bureau, street, category) {
-        (Some(b), _, _) => BureauCode::parse(b).map_or_else(|_| b.clone(), |c| bureau_name(d, &c, lang)),
-        (None, Some(s), _) => AreaCode::parse(s).map_or_else(|_| s.clone(), |c| area_name(d, &c, lang)),
-        (None, None, Some(c)) => CategoryCode::parse(c)
-            .ok()
-            .and_then(|c| d.taxonomy().get(&c))
-            .map_or_else(|| c.clone(), |x| x.name.clone()),
-        (None, None, None) => lang.pick("全区", "The district").to_owned(),
+    let month = period.from;
+    let (this, last) = if period.range {
+        (lang.pick("本期", "This period"), lang.pick("上期 ", "the period before "))
+    } else {
+        (lang.pick("本月", "This month"), lang.pick("上月 ", "last month "))
     };
     html! {
         h1 { (lang.pick("督办台", "Supervision console")) }
-        p.muted { (lang.pick("范围：", "Scope: ")) span #scope-name { (scope_name) } }
-        form.filters #console-filters method="get" action="/staff/console" hx-boost="false" {
-            label for="month" { (lang.pick("月份", "Month"))
-                input #month type="month" name="month" value=(month_value);
-            }
-            label for="f-bureau" { (lang.pick("单位", "Bureau"))
-                select #f-bureau name="bureau" {
-                    option value="" { (lang.pick("全区", "The district")) }
-                    @for (code, name) in &bureaus { option value=(code) selected[bureau.as_deref() == Some(code.as_str())] { (name) } }
-                }
-            }
-            label for="f-street" { (lang.pick("街道", "Street"))
-                select #f-street name="street" {
-                    option value="" { (lang.pick("全区", "The district")) }
-                    @for (code, name) in &street_names { option value=(code) selected[street.as_deref() == Some(code.as_str())] { (name) } }
-                }
-            }
-            label for="f-category" { (lang.pick("事项", "Category"))
-                select #f-category name="category" {
-                    option value="" { (lang.pick("全部事项", "Every category")) }
-                    @for (code, name) in &categories { option value=(code) selected[category.as_deref() == Some(code.as_str())] { (name) } }
-                }
-            }
-            label for="f-trend" { (lang.pick("走势", "Trend"))
-                select #f-trend name="trend" {
-                    @for (v, n) in [("month", lang.pick("按月", "by month")), ("week", lang.pick("按周", "by week")), ("day", lang.pick("按日", "by day"))] {
-                        option value=(v) selected[f.trend_by == v] { (n) }
-                    }
-                }
-            }
-            div.actions { button.secondary type="submit" id="show" { (lang.pick("查看", "Show")) } }
+        p.muted {
+            (lang.pick("范围：", "Scope: ")) span #scope-name { (scope_name(d, lang, &q.scope())) }
+            (lang.pick("；时段：", "; period: ")) span #period-name { (period_name(period, lang)) }
         }
+        (filters(d, lang, period, q, f.trend_by))
         p.small #console-links {
             a href="/staff/console/escalations" { (lang.pick("升级事项", "Escalations")) }
             " · "
@@ -201,18 +149,18 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuer
             a #link-report href={ "/staff/console/report?month=" (month.format("%Y-%m")) } { (lang.pick("打印月报", "Monthly report")) }
         }
         p.small #exports {
-            (lang.pick("导出本月诉求：", "This month's requests: "))
-            a href={ "/api/v1/exports/requests.csv?from=" (month) "&to=" (last_day(month)) } hx-boost="false" download { "CSV" }
+            (this) (lang.pick("诉求导出：", "'s requests: "))
+            a href={ "/api/v1/exports/requests.csv?from=" (period.from) "&to=" (period.to) } hx-boost="false" download { "CSV" }
             " · "
-            a href={ "/api/v1/exports/requests.xlsx?from=" (month) "&to=" (last_day(month)) } hx-boost="false" download { "Excel (XLSX)" }
+            a href={ "/api/v1/exports/requests.xlsx?from=" (period.from) "&to=" (period.to) } hx-boost="false" download { "Excel (XLSX)" }
         }
         section aria-labelledby="h-rates" {
-            h2 #h-rates { (lang.pick("本月三率及其他指标", "This month's rates")) }
+            h2 #h-rates { (this) (lang.pick("三率及其他指标", "'s rates")) }
             div.kpis #kpis {
                 div.kpi #kpi-received {
                     span.kpi-name { (lang.pick("受理量", "Received")) }
                     strong.kpi-value { (now.counts.received) }
-                    span.kpi-change { (lang.pick("上月 ", "last month ")) (before.counts.received) }
+                    span.kpi-change { (last) (before.counts.received) }
                     @if now.counts.exempted > 0 {
                         span.kpi-change #kpi-exempted { (lang.pick("另剔除 ", "exempted ")) (now.counts.exempted) }
                     }
@@ -221,7 +169,7 @@ fn body(d: &District, lang: Lang, month: NaiveDate, f: &Figures, q: &ConsoleQuer
                     div.kpi id={ "kpi-" (code) } {
                         span.kpi-name { (name) }
                         strong.kpi-value { (percent(pick(&now.rates))) }
-                        @if let Some(c) = change(pick(&now.rates), pick(&before.rates), lang) { span.kpi-change { (c) } }
+                        @if let Some(c) = change(pick(&now.rates), pick(&before.rates), period.range, lang) { span.kpi-change { (c) } }
                     }
                 }
                 div.kpi #kpi-hours {
@@ -330,7 +278,7 @@ fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
         section.card aria-labelledby="h-ranking" {
             h2 #h-ranking { (lang.pick("单位排名（按满意率）", "Bureaus ranked by satisfaction")) }
             @if rows.is_empty() {
-                p.muted { (lang.pick("本月尚无派单。", "Nothing dispatched this month yet.")) }
+                p.muted { (lang.pick("该时段尚无派单。", "Nothing dispatched in this period yet.")) }
             } @else {
                 div.split {
                     (chart("chart-ranking", lang.pick("各单位满意率条形图", "Bar chart of each bureau's satisfaction"), &option))
@@ -402,7 +350,7 @@ pub(super) fn volume_rows(
 
 fn trend(lang: Lang, groups: &[StatsGroup], by: &str) -> Markup {
     let (title, head) = match by {
-        "day" => (lang.pick("本月每日走势", "Day by day this month"), lang.pick("日期", "Day")),
+        "day" => (lang.pick("每日走势", "Day by day"), lang.pick("日期", "Day")),
         "week" => (
             lang.pick("近十二周走势", "The last twelve weeks"),
             lang.pick("周（自周一）", "Week (from Monday)"),

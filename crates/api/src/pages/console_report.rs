@@ -30,7 +30,7 @@ pub(crate) async fn report<S: Store + Cases + Accounts + Stats>(
     // The district's report: a month, whatever scope the console had.
     let whole = ConsoleQuery { month: q.month, ..ConsoleQuery::default() };
     let (month, f) = match figures(&pages, &whole).await {
-        Ok(x) => x,
+        Ok((period, f)) => (period.from, f),
         Err(e) => return layout::error_page(lang, e.status, &words::refusal(&e, lang)),
     };
     let d = pages.work.workflow.district();
@@ -57,6 +57,7 @@ pub(crate) async fn report<S: Store + Cases + Accounts + Stats>(
                 } }
                 tbody {
                     tr { th scope="row" { (lang.pick("受理诉求（件）", "Requests received")) } td { (total.counts.received) } td { (before.counts.received) } }
+                    tr #report-exempted { th scope="row" { (lang.pick("经审核剔除（件）", "Exempted after review")) } td { (total.counts.exempted) } td { (before.counts.exempted) } }
                     @for (id, name, pick) in rates(lang) {
                         tr id={ "report-" (id) } { th scope="row" { (name) } td { (percent(pick(&total.rates))) } td { (percent(pick(&before.rates))) } }
                     }

@@ -31,6 +31,7 @@ mod console_escalations;
 mod console_exemptions;
 mod console_extensions;
 mod console_figures;
+mod console_filters;
 mod console_hotspots;
 mod console_meetings;
 mod console_report;
