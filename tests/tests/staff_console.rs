@@ -75,6 +75,14 @@ async fn a_supervisor_reads_the_months_rates_as_the_api_gives_them(backend: Back
     }
     assert!(text(c, "#ranking").await.contains("坪山区城市管理和综合执法局"), "the ranking names the bureau");
     assert!(!text(c, "#streets").await.is_empty());
+    // The map coloured by a rate instead of the volume, the period kept.
+    jiesu_e2e::pages::click(c, "#map-colour a[href*='colour=satisfaction']").await;
+    assert_eq!(text(c, "#map-colour strong").await, "满意率");
+    let map = c.find(Locator::Css("svg.choropleth")).await.expect("the map");
+    let label = map.attr("aria-label").await.expect("label").unwrap_or_default();
+    assert!(label.contains("满意率"), "{label}");
+    let shaded = c.find_all(Locator::Css("svg.choropleth path:not(.blank)")).await.expect("paths").len();
+    assert!(shaded > 0, "the streets with visits are shaded");
     assert!(text(c, "#trend").await.contains(&chrono::Utc::now().format("%Y-").to_string()));
     // ECharts drew the charts (an SVG in each), beside the tables.
     for chart in ["#chart-ranking svg", "#chart-trend svg"] {

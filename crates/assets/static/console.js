@@ -18,9 +18,19 @@
       charts.forEach(function (c) { c.resize(); });
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  // On a phone the filters fold away under their summary, so the figures come first; the page
+  // sends them unfolded, which is what a browser without this script shows.
+  function fold() {
+    var box = document.getElementById("filters-box");
+    if (box && window.matchMedia("(max-width: 47.99rem)").matches) box.open = false;
+  }
+  function start() {
+    fold();
     draw();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

@@ -173,6 +173,8 @@ async fn main() {
 
     // Only now the year of history: the pictures above show the requests reported here.
     history(&backend).await;
+    // Loaded at desktop width: on a phone's the console folds its filters away.
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.expect("resize");
     sign_in(c, &app.base, "zhao.du", "/staff/console").await;
     // Let the charts draw before the picture.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;

@@ -181,7 +181,7 @@ fn body(d: &District, lang: Lang, period: &Period, f: &Figures, q: &ConsoleQuery
             (definitions(lang, f.now.basically_satisfied_weight, false))
         }
         @if let Some(b) = &f.bureaus { (ranking(d, lang, &b.groups)) }
-        @if let Some(s) = &f.streets { (streets(d, lang, &s.groups)) }
+        @if let Some(s) = &f.streets { (streets(d, lang, &s.groups, q)) }
         (trend(lang, &f.trend.groups, f.trend_by))
         script src=(jiesu_assets::href("echarts.min.js")) {}
         script src=(jiesu_assets::href("console.js")) {}
@@ -291,22 +291,64 @@ fn ranking(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
     }
 }
 
-fn streets(d: &District, lang: Lang, groups: &[StatsGroup]) -> Markup {
+/// What may colour the streets' map: its query value, its name, and the figure (a rate as a
+/// fraction; `None` where nothing was counted).
+type Colouring = (&'static str, &'static str, fn(&StatsGroup) -> Option<f64>);
+
+fn colourings(lang: Lang) -> [Colouring; 4] {
+    [
+        ("received", lang.pick("受理量", "requests received"), |g| Some(g.counts.received as f64)),
+        ("satisfaction", lang.pick("满意率", "satisfaction"), |g| g.rates.satisfaction.value),
+        ("closure", lang.pick("办结率", "closure"), |g| g.rates.closure.value),
+        ("response", lang.pick("响应率", "response"), |g| g.rates.response.value),
+    ]
+}
+
+/// The streets on the district's map, coloured by volume or by a rate (a rate's colours spread
+/// from the lowest street's to the highest's, so close rates still differ), with their table.
+fn streets(d: &District, lang: Lang, groups: &[StatsGroup], q: &ConsoleQuery) -> Markup {
+    let all = colourings(lang);
+    let chosen = all.iter().find(|c| Some(c.0) == q.colour.as_deref()).unwrap_or(&all[0]);
+    let (by, by_name, figure) = *chosen;
     let found = |code: &AreaCode| groups.iter().find(|g| g.group == code.as_str());
     let words = |g: &StatsGroup| match lang {
-        Lang::Zh => format!("受理 {} 件，办结率 {}", g.counts.received, percent(&g.rates.closure)),
-        Lang::En => format!("{} received, closure {}", g.counts.received, percent(&g.rates.closure)),
+        Lang::Zh => format!(
+            "受理 {} 件，办结率 {}，满意率 {}",
+            g.counts.received,
+            percent(&g.rates.closure),
+            percent(&g.rates.satisfaction)
+        ),
+        Lang::En => format!(
+            "{} received, closure {}, satisfaction {}",
+            g.counts.received,
+            percent(&g.rates.closure),
+            percent(&g.rates.satisfaction)
+        ),
     };
-    let shade = |code: &AreaCode| found(code).map(|g| (g.counts.received as f64, words(g)));
-    let label = lang.pick(
-        "各街道受理量分布图（颜色越深受理越多）",
-        "Map of the streets by requests received (darker: more)",
-    );
+    let values: Vec<f64> = groups.iter().filter(|g| !g.group.is_empty()).filter_map(figure).collect();
+    let low = if by == "received" { 0.0 } else { values.iter().copied().fold(f64::INFINITY, f64::min) };
+    let shade = |code: &AreaCode| {
+        let g = found(code)?;
+        // Above the lowest, so the lowest street is the lightest colour rather than blank.
+        Some((figure(g)? - low + 1e-9, words(g)))
+    };
+    let label = match lang {
+        Lang::Zh => format!("各街道{by_name}分布图（颜色越深{by_name}越高）"),
+        Lang::En => format!("Map of the streets by {by_name} (darker: higher)"),
+    };
     html! {
         section.card aria-labelledby="h-streets" {
             h2 #h-streets { (lang.pick("各街道", "Streets")) }
+            p.small #map-colour {
+                (lang.pick("地图着色：", "Colour the map by: "))
+                @for (i, (code, name, _)) in all.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    @if *code == by { strong aria-current="true" { (name) } }
+                    @else { a href=(q.with_colour(code)) hx-boost="false" { (name) } }
+                }
+            }
             div.split {
-                @if let Some(m) = map::streets_map(d, shade, label, lang) { (m) }
+                @if let Some(m) = map::streets_map(d, shade, &label, lang) { (m) }
                 div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("各街道数据表", "Streets table")) {
                     table #streets { (volume_rows(lang, lang.pick("街道", "Street"), groups, |g| street_name(d, g, lang))) }
                 }

@@ -122,7 +122,7 @@ fn item(
                     @if let Some(c) = &v.comment { "，" (lang.pick("群众意见：", "the citizen said: ")) (c.as_str()) }
                 }
             }
-            p.desc style="white-space:pre-wrap" { (e.reason.as_str()) }
+            p.reason style="white-space:pre-wrap" { (e.reason.as_str()) }
             @if !e.photos.is_empty() {
                 div.photos {
                     @for (i, url) in e.photos.iter().enumerate() {

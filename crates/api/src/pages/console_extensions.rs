@@ -72,7 +72,7 @@ pub(crate) async fn list<S: Store + Cases + Accounts>(
                             (bureau_name(&d, &e.bureau, lang)) " · "
                             (match lang { Lang::Zh => format!("延期 {} 个工作日", e.days), Lang::En => format!("{} more working days", e.days) })
                         }
-                        p.desc { (e.reason.as_str()) }
+                        p.reason style="white-space:pre-wrap" { (e.reason.as_str()) }
                         div.meta {
                             span { (e.requested_by) }
                             span { (lang.pick("申请于 ", "asked ")) (jiesu_words::time::local_time(e.requested_at, now, lang)) }

@@ -27,6 +27,8 @@ pub(crate) struct ConsoleQuery {
     pub(super) channel: Option<String>,
     /// One kind's figures (`help`, `complaint`, `report`, ...); any of the above wins.
     pub(super) kind: Option<String>,
+    /// What colours the streets' map: `received` (default), `satisfaction`, `closure`, `response`.
+    pub(super) colour: Option<String>,
     /// A range of days instead of a month: its first day (`2026-11-15`) ...
     pub(super) from: Option<String>,
     /// ... and its last (both needed, at most two years apart).
@@ -71,6 +73,20 @@ impl ConsoleQuery {
             (given(&self.kind), |v| Scope { kind: Some(v), ..Scope::default() }),
         ];
         picks.into_iter().find_map(|(v, make)| v.map(make)).unwrap_or_default()
+    }
+
+    /// The same page with `colour` set: the period and the trend kept (the map is the district's,
+    /// so no scope).
+    pub(super) fn with_colour(&self, colour: &str) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [("month", &self.month), ("from", &self.from), ("to", &self.to), ("trend", &self.trend)]
+        {
+            if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        out.append_pair("colour", colour);
+        format!("/staff/console?{}", out.finish())
     }
 
     /// How many scopes were asked for (only the first is applied).

@@ -106,6 +106,8 @@ pub(super) fn form(d: &District, lang: Lang, p: &Period, q: &ConsoleQuery, trend
     let month = p.from.format("%Y-%m").to_string();
     let all = lang.pick("全区", "The district");
     html! {
+        details.filters-box #filters-box open {
+        summary { (lang.pick("筛选：时段与范围", "Filters: period and scope")) }
         form.filters #console-filters method="get" action="/staff/console" hx-boost="false" {
             label for="month" { (lang.pick("月份", "Month"))
                 input #month type="month" name="month" value=(month);
@@ -137,6 +139,7 @@ pub(super) fn form(d: &District, lang: Lang, p: &Period, q: &ConsoleQuery, trend
                 "One scope at a time (bureau, street, community, category, channel or kind; with several, the first in this order applies). With both dates, the figures are for those days, compared with as many days before.",
             ))
             @if q.scopes_asked() > 1 { " " strong #scope-warning { (lang.pick("本次只按第一项筛选。", "Only the first applies here.")) } }
+        }
         }
     }
 }
