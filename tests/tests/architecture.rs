@@ -50,6 +50,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("jiesu-api", Layer::Adapter),
     ("jiesu-media", Layer::Adapter),
     ("jiesu-assets", Layer::Adapter),
+    ("jiesu-notify", Layer::Adapter),
     ("jiesu", Layer::Binary),
     ("jiesu-testkit", Layer::Tests),
     ("jiesu-e2e", Layer::Tests),

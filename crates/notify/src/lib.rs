@@ -1,0 +1,17 @@
+//! Outbound messages: what Jiesu tells citizens and staff, through the gateways a district uses
+//! (SMS by Alibaba Cloud or Tencent Cloud, WeChat, 企业微信/政务微信, email) and the webhooks client
+//! applications register.
+//!
+//! `sign` holds each gateway's request signing, pure functions checked against the worked
+//! examples the gateways publish: the part of talking to a gateway that must be exactly right and
+//! that a fake gateway in the tests checks the way the real one does. `sms` makes each text
+//! message the exact call its gateway expects and reads the answer as what to do next (sent,
+//! retry, give up); `send` is the one place that does IO, sending a call over HTTPS. With the
+//! feature `fake`, `fake` holds fake gateways for the tests.
+
+pub mod send;
+pub mod sign;
+pub mod sms;
+
+#[cfg(feature = "fake")]
+pub mod fake;

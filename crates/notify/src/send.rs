@@ -1,0 +1,40 @@
+//! Sending a `Call` over HTTPS and reading the answer as an `Outcome`: the only IO of this crate's
+//! gateways. A connection that fails, or an answer that does not come in time, is retried later
+//! (the gateway may or may not have taken the message: its idempotency key, where it has one,
+//! and our reference keep a second try from counting twice).
+
+use std::time::Duration;
+
+use crate::sms::{Call, Outcome};
+
+/// How long one call may take before it counts as failed.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An HTTP client for the gateways: rustls, a timeout per call, no redirects (a gateway never
+/// sends one; following it would send the signed request elsewhere).
+pub fn client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder().timeout(TIMEOUT).redirect(reqwest::redirect::Policy::none()).build()
+}
+
+/// Sends `call`; `read` turns the gateway's answer (status, body) into the outcome.
+pub async fn send(http: &reqwest::Client, call: &Call, read: fn(u16, &[u8]) -> Outcome) -> Outcome {
+    let method = reqwest::Method::from_bytes(call.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+    let mut request = http.request(method, &call.url).body(call.body.clone());
+    for (k, v) in &call.headers {
+        // reqwest sets Host from the URL; sending it again would duplicate it.
+        if !k.eq_ignore_ascii_case("host") {
+            request = request.header(k, v);
+        }
+    }
+    match request.send().await {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            match answer.bytes().await {
+                Ok(body) => read(status, &body),
+                Err(_) => Outcome::Retry { code: "answer_unreadable".to_owned() },
+            }
+        }
+        Err(e) if e.is_timeout() => Outcome::Retry { code: "timeout".to_owned() },
+        Err(_) => Outcome::Retry { code: "unreachable".to_owned() },
+    }
+}
