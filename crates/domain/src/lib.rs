@@ -14,7 +14,7 @@
 //! own crates and convert their wire formats into these types at the edge ("parse, don't validate").
 
 pub use jiesu_calendar::{calendar, deadline, desk, left, overlay, sla};
-pub use jiesu_decisions::{admission, escalation, what_if, workflow};
+pub use jiesu_decisions::{admission, escalation, notices, what_if, workflow};
 pub use jiesu_events::{event, messages, trigger};
 pub use jiesu_model::{
     ValidationError, api_client, area, audit, bureau, category, codes, contact, exemption, geo, ids, note,

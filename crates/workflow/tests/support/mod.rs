@@ -145,8 +145,12 @@ impl Clock {
     /// A request of the test's own making, dispatched when it was received.
     pub fn of(new: jiesu_domain::request::NewRequest, district: &'static District, policy: Policy) -> Self {
         let t = new.received_at;
-        let a = jiesu_domain::admission::admit(new, district, t);
-        Self { case: Case::admitted(&a), policy, district }
+        Self::from(&jiesu_domain::admission::admit(new, district, t), district, policy)
+    }
+
+    /// The case of an admission the test holds (with its events).
+    pub fn from(a: &jiesu_domain::admission::Admission, district: &'static District, policy: Policy) -> Self {
+        Self { case: Case::admitted(a), policy, district }
     }
 
     /// The escalation service looks at the clocks at `now`; the lines of what it did.
@@ -171,10 +175,20 @@ impl Clock {
         command: Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventKind>, WorkflowError> {
+        Ok(self.events(caller, command, now)?.into_iter().map(|e| e.kind).collect())
+    }
+
+    /// As `attempt`, the events whole.
+    pub fn events(
+        &mut self,
+        caller: Caller<'_>,
+        command: Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<jiesu_domain::event::Event>, WorkflowError> {
         let ctx = Ctx { district: self.district, policy: &self.policy, now };
         let change = decide(self.case.clone(), caller, command, &ctx)?;
         self.case.apply(&change);
-        Ok(change.events.into_iter().map(|e| e.kind).collect())
+        Ok(change.events)
     }
 
     fn run(&mut self, caller: Caller<'_>, command: Command, now: DateTime<Utc>) -> Vec<String> {

@@ -1,0 +1,163 @@
+//! What each event tells whom (the notify role's decisions, issue 16), without IO: the citizen
+//! hears that the request was received (立案, with its tracking number), to whom it went, that a
+//! coordination meeting was called on it, that it was resolved, reopened or closed; bureaus hear
+//! of a new task, a meeting they are invited to and its changes, an extension decided; a missed
+//! deadline reaches whom its escalation chain names (the bureau's administrators, then the
+//! supervisors). How each notice travels (SMS, WeChat, 企业微信, email) and when (quiet hours)
+//! is the delivery's business; this says who and what, and whether it may wait.
+
+use chrono::{DateTime, Utc};
+
+use crate::workflow::Case;
+use jiesu_calendar::sla::DeadlineKind;
+use jiesu_events::event::{AssignedWhy, Event, EventKind, ReminderTo};
+use jiesu_model::bureau::BureauCode;
+use jiesu_model::contact::{OpenId, PhoneNumber};
+use jiesu_model::ids::{ExtensionId, MeetingId, TaskId};
+use jiesu_model::request::{Channel, Urgency};
+use jiesu_model::task::TaskRole;
+
+/// Who a notice is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Audience {
+    /// The citizen who made the request.
+    Citizen,
+    /// The staff of a bureau (its task, its meeting).
+    Bureau(BureauCode),
+    /// A bureau's administrators (a deadline it missed).
+    BureauAdmins(BureauCode),
+    /// The district's supervisors.
+    Supervisors,
+    /// The dispatch desk's operators.
+    Desk,
+}
+
+/// What a notice says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topic {
+    /// 立案: received, with the tracking number the citizen will ask by.
+    Received,
+    /// Sent to the bureau that will handle it.
+    Dispatched {
+        bureau: BureauCode,
+    },
+    /// Several bureaus disagreed; a coordination meeting is called for this time.
+    Coordinating {
+        at: DateTime<Utc>,
+    },
+    /// Resolved: the result, and the link to answer the return visit.
+    Resolved,
+    /// Back to the bureau after the citizen said "not solved".
+    Reopened,
+    Closed,
+    /// A task for the bureau to claim.
+    NewTask {
+        task: TaskId,
+        role: TaskRole,
+    },
+    /// A deadline the bureau missed.
+    MissedDeadline {
+        bureau: BureauCode,
+        kind: DeadlineKind,
+        due_at: DateTime<Utc>,
+    },
+    /// An invitation to a coordination meeting, or its new time or place.
+    Meeting {
+        meeting: MeetingId,
+        at: DateTime<Utc>,
+        changed: bool,
+    },
+    /// The bureau's request for more time was decided.
+    ExtensionDecided {
+        extension: ExtensionId,
+        approved: bool,
+    },
+}
+
+/// A notice to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub audience: Audience,
+    pub topic: Topic,
+    /// Sent even in quiet hours: the citizen has just written (立案), the request is urgent, or a
+    /// deadline was missed.
+    pub urgent: bool,
+}
+
+/// How the citizen can be reached: by the channel they came by where it can answer (a WeChat
+/// citizen through WeChat), else by SMS to the phone they gave; not at all without either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitizenRoute {
+    WeChat(OpenId),
+    Sms(PhoneNumber),
+}
+
+pub fn citizen_route(case: &Case) -> Option<CitizenRoute> {
+    let s = &case.request.submitted;
+    match (&s.contact.openid, &s.contact.phone) {
+        (Some(openid), _) if s.channel == Channel::Wechat => Some(CitizenRoute::WeChat(openid.clone())),
+        (_, Some(phone)) => Some(CitizenRoute::Sms(phone.clone())),
+        _ => None,
+    }
+}
+
+/// The notices `event` calls for, given the case as it stands after it.
+pub fn notices(event: &Event, case: &Case) -> Vec<Notice> {
+    let pressing = case.request.submitted.details.urgency != Urgency::Normal;
+    let to = |audience: Audience, topic: Topic, urgent: bool| Notice {
+        audience,
+        topic,
+        urgent: urgent || pressing,
+    };
+    let citizen = |topic: Topic, urgent: bool| to(Audience::Citizen, topic, urgent);
+    let dispatched = |bureau: &BureauCode, role: TaskRole, told: bool| {
+        let Some(task) = event.task_id else { return Vec::new() };
+        let mut out = vec![to(Audience::Bureau(bureau.clone()), Topic::NewTask { task, role }, false)];
+        if told && role == TaskRole::Lead {
+            out.push(citizen(Topic::Dispatched { bureau: bureau.clone() }, false));
+        }
+        out
+    };
+    match &event.kind {
+        EventKind::RequestReceived { .. } => vec![citizen(Topic::Received, true)],
+        EventKind::TaskDispatched { bureau, role, .. } => dispatched(bureau, *role, true),
+        // A reopened request's new task: the citizen hears "reopened", not "dispatched" again.
+        EventKind::TaskAssigned { bureau, role, why, .. } => {
+            dispatched(bureau, *role, !matches!(why, AssignedWhy::Reopened))
+        }
+        EventKind::MeetingCalled { meeting, scheduled_at, invitees, convener, .. } => {
+            let mut out = vec![citizen(Topic::Coordinating { at: *scheduled_at }, false)];
+            let topic = Topic::Meeting { meeting: *meeting, at: *scheduled_at, changed: false };
+            for b in std::iter::once(convener).chain(invitees).collect::<std::collections::BTreeSet<_>>() {
+                out.push(to(Audience::Bureau(b.clone()), topic.clone(), false));
+            }
+            out
+        }
+        EventKind::MeetingRescheduled { meeting, scheduled_at, .. } => {
+            let Some(m) = case.meetings.iter().find(|m| m.id == *meeting) else { return Vec::new() };
+            let topic = Topic::Meeting { meeting: *meeting, at: *scheduled_at, changed: true };
+            let mut bureaus: Vec<&BureauCode> = m.invitees.iter().map(|i| &i.bureau).collect();
+            bureaus.push(&m.convener);
+            bureaus.sort();
+            bureaus.dedup();
+            bureaus.into_iter().map(|b| to(Audience::Bureau(b.clone()), topic.clone(), false)).collect()
+        }
+        EventKind::RequestResolved => vec![citizen(Topic::Resolved, false)],
+        EventKind::RequestReopened { .. } => vec![citizen(Topic::Reopened, false)],
+        EventKind::RequestClosed => vec![citizen(Topic::Closed, false)],
+        EventKind::ExtensionDecided { bureau, extension, approved, .. } => {
+            let topic = Topic::ExtensionDecided { extension: *extension, approved: *approved };
+            vec![to(Audience::Bureau(bureau.clone()), topic, false)]
+        }
+        EventKind::DeadlineReminder { bureau, kind, due_at, to: whom, .. } => {
+            let audience = match whom {
+                ReminderTo::BureauAdmins { bureau } => Audience::BureauAdmins(bureau.clone()),
+                ReminderTo::Supervisors => Audience::Supervisors,
+                ReminderTo::Desk => Audience::Desk,
+            };
+            let topic = Topic::MissedDeadline { bureau: bureau.clone(), kind: *kind, due_at: *due_at };
+            vec![to(audience, topic, true)]
+        }
+        _ => Vec::new(),
+    }
+}
