@@ -7,6 +7,7 @@
 //! is the delivery's business; this says who and what, and whether it may wait.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::workflow::Case;
 use jiesu_calendar::sla::DeadlineKind;
@@ -32,8 +33,34 @@ pub enum Audience {
     Desk,
 }
 
-/// What a notice says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Audience {
+    /// As stored: `citizen`, `bureau:water`, `bureau_admins:water`, `supervisors`, `desk`.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Citizen => "citizen".to_owned(),
+            Self::Bureau(b) => format!("bureau:{b}"),
+            Self::BureauAdmins(b) => format!("bureau_admins:{b}"),
+            Self::Supervisors => "supervisors".to_owned(),
+            Self::Desk => "desk".to_owned(),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let bureau = |code: &str| BureauCode::parse(code).ok();
+        Some(match raw.split_once(':') {
+            None if raw == "citizen" => Self::Citizen,
+            None if raw == "supervisors" => Self::Supervisors,
+            None if raw == "desk" => Self::Desk,
+            Some(("bureau", code)) => Self::Bureau(bureau(code)?),
+            Some(("bureau_admins", code)) => Self::BureauAdmins(bureau(code)?),
+            _ => return None,
+        })
+    }
+}
+
+/// What a notice says (stored with the notification as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "topic", rename_all = "snake_case")]
 pub enum Topic {
     /// 立案: received, with the tracking number the citizen will ask by.
     Received,
@@ -159,5 +186,36 @@ pub fn notices(event: &Event, case: &Case) -> Vec<Notice> {
             vec![to(audience, topic, true)]
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audiences_and_topics_read_back_as_stored() {
+        let water = BureauCode::parse("water").expect("code");
+        for a in [
+            Audience::Citizen,
+            Audience::Bureau(water.clone()),
+            Audience::BureauAdmins(water.clone()),
+            Audience::Supervisors,
+            Audience::Desk,
+        ] {
+            assert_eq!(Audience::parse(&a.key()), Some(a));
+        }
+        assert_eq!(Audience::parse("bureau:"), None);
+        assert_eq!(Audience::parse("everyone"), None);
+        let due_at = DateTime::from_timestamp(1_765_069_323, 0).expect("time");
+        for t in [
+            Topic::Dispatched { bureau: water.clone() },
+            Topic::MissedDeadline { bureau: water, kind: DeadlineKind::Resolution, due_at },
+            Topic::NewTask { task: TaskId::generate(), role: TaskRole::Assist },
+            Topic::ExtensionDecided { extension: ExtensionId::generate(), approved: false },
+        ] {
+            let json = serde_json::to_value(&t).expect("JSON");
+            assert_eq!(serde_json::from_value::<Topic>(json).expect("back"), t);
+        }
     }
 }

@@ -287,6 +287,7 @@ pub trait Dialect:
     + Read<crate::records::DisclaimRecord>
     + Read<crate::records::ExtensionRecord>
     + Read<crate::records::ExemptionRecord>
+    + Read<crate::notifications::NotificationRow>
     + Read<crate::records::VisitRecord>
     + Read<crate::records::EscalationRecord>
     + Read<crate::records::MeetingRecord>

@@ -20,6 +20,7 @@ mod escalations;
 mod history;
 pub mod ingest;
 mod multirow;
+mod notifications;
 mod paging;
 pub mod records;
 mod rulebook;

@@ -26,6 +26,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod hotspot_contract;
 pub mod meetings;
+pub mod notifications_contract;
 pub mod paging;
 pub mod pg;
 pub mod queries;

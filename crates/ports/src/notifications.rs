@@ -1,0 +1,164 @@
+//! Notification rows (issue 16): one per (event, audience, channel), written by the notify
+//! consumer in its own transaction, then sent after commit and settled: sent, tried again later,
+//! or given up after its last try (visible to supervisors). The unique key is what keeps a
+//! redelivered event from notifying twice. No address is stored: the sender reads the citizen's
+//! phone or OpenID from the request when it sends, so the rows hold no personal data.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use jiesu_decisions::notices::{Audience, Notice, Topic};
+use jiesu_model::ids::{EventId, RequestId};
+use uuid::Uuid;
+
+use crate::store::StoreError;
+
+/// How a notice travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    Sms,
+    WeChat,
+    /// 企业微信 / 政务微信 application messages.
+    WeCom,
+    Email,
+    Webhook,
+}
+
+impl Via {
+    pub const ALL: [Via; 5] = [Self::Sms, Self::WeChat, Self::WeCom, Self::Email, Self::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::WeChat => "wechat",
+            Self::WeCom => "wecom",
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == raw)
+    }
+}
+
+/// Where a notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeState {
+    /// To send at `next_at`.
+    Pending,
+    Sent,
+    /// Its last try failed, or the gateway said it never would go through.
+    GivenUp,
+}
+
+impl NoticeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::GivenUp => "given_up",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::GivenUp].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: Uuid,
+    pub event_id: EventId,
+    pub request_id: RequestId,
+    pub audience: Audience,
+    pub via: Via,
+    pub topic: Topic,
+    pub urgent: bool,
+    pub state: NoticeState,
+    /// Tries made so far.
+    pub attempts: u32,
+    /// When to try (next); a sent or given-up row keeps its last.
+    pub next_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+    /// The gateway's id for the message (Alibaba `BizId`, Tencent `SerialNo`).
+    pub gateway_id: Option<String>,
+    /// The last failure's code, never the recipient.
+    pub last_error: Option<String>,
+}
+
+impl Notification {
+    /// A notice of `event` to send by `via`, due at `at` (now, or the end of quiet hours).
+    pub fn new(
+        event_id: EventId,
+        request_id: RequestId,
+        notice: Notice,
+        via: Via,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            event_id,
+            request_id,
+            audience: notice.audience,
+            via,
+            topic: notice.topic,
+            urgent: notice.urgent,
+            state: NoticeState::Pending,
+            attempts: 0,
+            next_at: at,
+            created_at: at,
+            settled_at: None,
+            gateway_id: None,
+            last_error: None,
+        }
+    }
+}
+
+/// What a try came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    Sent {
+        gateway_id: String,
+    },
+    /// Try again at `next_at`.
+    Retry {
+        next_at: DateTime<Utc>,
+        error: String,
+    },
+    GiveUp {
+        error: String,
+    },
+}
+
+pub trait Notifications: Clone + Send + Sync + 'static {
+    /// Stores the rows a consumer decided on; a row whose (event, audience, via) is stored
+    /// already is left as it is (a redelivered event). Answers how many were new.
+    fn record_notifications(
+        &self,
+        rows: &[Notification],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Pending rows due by `now`, the earliest first.
+    fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
+
+    /// Records a try of a pending row at `at`; `false` when it was not pending any more (another
+    /// sender settled it first: nothing changes).
+    fn settle_notification(
+        &self,
+        id: Uuid,
+        outcome: &Settle,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Rows given up on, the latest first: for supervisors.
+    fn given_up_notifications(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
+}

@@ -1,0 +1,142 @@
+//! Notification rows, once for both backends (see `jiesu_ports::notifications`).
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::ids::{EventId, RequestId};
+use jiesu_domain::notices::{Audience, Topic};
+use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, StoreError, Via};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::backend::{Backend, SqlStore};
+use crate::dialect::{DbTime, JsonValue, Stmt, all, run};
+use crate::records::CorruptRow;
+use crate::{corrupt, store_error};
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub request_id: Uuid,
+    pub audience: String,
+    pub via: String,
+    pub topic: JsonValue,
+    pub urgent: bool,
+    pub state: String,
+    pub attempts: i32,
+    pub next_at: DbTime,
+    pub created_at: DbTime,
+    pub settled_at: Option<DbTime>,
+    pub gateway_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl TryFrom<NotificationRow> for Notification {
+    type Error = StoreError;
+    fn try_from(r: NotificationRow) -> Result<Self, StoreError> {
+        let bad = |message: String| corrupt(CorruptRow { table: "notifications", message });
+        Ok(Notification {
+            id: r.id,
+            event_id: EventId::from_uuid(r.event_id),
+            request_id: RequestId::from_uuid(r.request_id),
+            audience: Audience::parse(&r.audience)
+                .ok_or_else(|| bad(format!("audience `{}`", r.audience)))?,
+            via: Via::parse(&r.via).ok_or_else(|| bad(format!("via `{}`", r.via)))?,
+            topic: serde_json::from_value::<Topic>(r.topic.0).map_err(|e| bad(format!("topic: {e}")))?,
+            urgent: r.urgent,
+            state: NoticeState::parse(&r.state).ok_or_else(|| bad(format!("state `{}`", r.state)))?,
+            attempts: u32::try_from(r.attempts).map_err(|e| bad(e.to_string()))?,
+            next_at: r.next_at.0,
+            created_at: r.created_at.0,
+            settled_at: r.settled_at.map(|t| t.0),
+            gateway_id: r.gateway_id,
+            last_error: r.last_error,
+        })
+    }
+}
+
+fn parse(rows: Vec<NotificationRow>) -> Result<Vec<Notification>, StoreError> {
+    rows.into_iter().map(Notification::try_from).collect()
+}
+
+impl<B: Backend> Notifications for SqlStore<B> {
+    async fn record_notifications(&self, rows: &[Notification]) -> Result<u64, StoreError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let mut new = 0;
+        for n in rows {
+            let topic = serde_json::to_value(&n.topic).map_err(|e| StoreError::Unexpected(e.to_string()))?;
+            let s = Stmt::<B::Db>::new(
+                "INSERT INTO notifications (id, event_id, request_id, audience, via, topic, urgent, state,
+                     attempts, next_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (event_id, audience, via) DO NOTHING",
+            )
+            .bind(n.id)
+            .bind(n.event_id.as_uuid())
+            .bind(n.request_id.as_uuid())
+            .bind(n.audience.key())
+            .bind(n.via.as_str().to_owned())
+            .bind(Json(topic))
+            .bind(n.urgent)
+            .bind(n.state.as_str().to_owned())
+            .bind(i32::try_from(n.attempts).unwrap_or(i32::MAX))
+            .bind(DbTime(n.next_at))
+            .bind(DbTime(n.created_at));
+            new += run(&mut *tx, s).await.map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(new)
+    }
+
+    async fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let s = Stmt::<B::Db>::new(
+            "SELECT * FROM notifications WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT $2",
+        )
+        .bind(DbTime(now))
+        .bind(i64::from(limit));
+        parse(all(&mut *self.read().await?, s).await.map_err(store_error)?)
+    }
+
+    async fn settle_notification(
+        &self,
+        id: Uuid,
+        outcome: &Settle,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (state, next_at, gateway_id, error) = match outcome {
+            Settle::Sent { gateway_id } => (NoticeState::Sent, None, Some(gateway_id.clone()), None),
+            Settle::Retry { next_at, error } => {
+                (NoticeState::Pending, Some(*next_at), None, Some(error.clone()))
+            }
+            Settle::GiveUp { error } => (NoticeState::GivenUp, None, None, Some(error.clone())),
+        };
+        let settled = (state != NoticeState::Pending).then_some(DbTime(at));
+        let s = Stmt::<B::Db>::new(
+            "UPDATE notifications SET state = $2, attempts = attempts + 1,
+                 next_at = COALESCE($3, next_at), settled_at = $4,
+                 gateway_id = COALESCE($5, gateway_id), last_error = COALESCE($6, last_error)
+             WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(state.as_str().to_owned())
+        .bind(next_at.map(DbTime))
+        .bind(settled)
+        .bind(gateway_id)
+        .bind(error);
+        Ok(run(&mut *self.write().await?, s).await.map_err(store_error)? > 0)
+    }
+
+    async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError> {
+        let s = Stmt::<B::Db>::new(
+            "SELECT * FROM notifications WHERE state = 'given_up' ORDER BY settled_at DESC, id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit));
+        parse(all(&mut *self.read().await?, s).await.map_err(store_error)?)
+    }
+}
