@@ -36,6 +36,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("jiesu-dispatch", Layer::Service),
     ("jiesu-escalation", Layer::Service),
     ("jiesu-stats", Layer::Service),
+    ("jiesu-notifier", Layer::Service),
     ("jiesu-outbox", Layer::Service),
     ("jiesu-worker", Layer::Service),
     ("jiesu-auth", Layer::Service),

@@ -7,7 +7,7 @@ use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::decode_event;
-use jiesu_domain::ports::{Cases, Message, Queue, QueueError, Stats, Store, StoreError};
+use jiesu_domain::ports::{Cases, Message, Queue, QueueError, Stats, Store};
 use jiesu_worker::{Failure, Handler, Worker, WorkerSettings};
 use tokio_util::sync::CancellationToken;
 
@@ -77,18 +77,11 @@ impl<S: Cases + Stats + Store> Handler for Keep<S> {
     async fn handle(&self, events: Vec<Event>) -> Result<(), Failure> {
         let requests: BTreeSet<RequestId> = events.iter().map(|e| e.request_id).collect();
         let requests: Vec<RequestId> = requests.into_iter().collect();
-        let tallies = tallies_of(&self.store, &self.district.current(), &requests).await.map_err(failure)?;
-        self.store.record_tallies(&tallies).await.map_err(failure)
+        let tallies = tallies_of(&self.store, &self.district.current(), &requests).await?;
+        Ok(self.store.record_tallies(&tallies).await?)
     }
 
     async fn healthy(&self) -> bool {
         self.store.ping().await.is_ok()
-    }
-}
-
-fn failure(e: StoreError) -> Failure {
-    match e {
-        StoreError::Unavailable(e) => Failure::Unavailable(e),
-        e => Failure::Failed(e.to_string()),
     }
 }

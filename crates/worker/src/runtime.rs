@@ -28,6 +28,16 @@ pub enum Failure {
     Poison(String),
 }
 
+impl From<jiesu_domain::ports::StoreError> for Failure {
+    /// A store that is unwell is waited out; any other store error is a failed attempt.
+    fn from(e: jiesu_domain::ports::StoreError) -> Self {
+        match e {
+            jiesu_domain::ports::StoreError::Unavailable(e) => Self::Unavailable(e),
+            e => Self::Failed(e.to_string()),
+        }
+    }
+}
+
 /// A role on the runtime.
 pub trait Handler: Send + Sync + 'static {
     /// A decoded message: what is retried (cloned per attempt).

@@ -1,0 +1,88 @@
+//! The consumer: events in, each one's notices written as rows (`jiesu_domain::notices` decides
+//! who hears what; this decides by which channel and when).
+
+use jiesu_domain::event::Event;
+use jiesu_domain::messages::decode_event;
+use jiesu_domain::notices::{Audience, CitizenRoute, citizen_route, notices};
+use jiesu_domain::ports::{Cases, Message, Notification, Notifications, Store, StoreError, Via};
+use jiesu_domain::workflow::Case;
+use jiesu_worker::{Failure, Handler};
+
+use crate::quiet::QuietHours;
+
+/// The queue the notify role consumes.
+pub const NOTIFY_QUEUE: &str = "notify";
+
+/// Every event: the notices depend on the kind, decided in the domain.
+pub const TOPICS: &[&str] = &["event.*"];
+
+/// How a notice reaches its audience: the citizen by the route their request allows (none: no
+/// row), staff through 企业微信 (per-person preferences, email and digests are still to come).
+pub fn via_for(audience: &Audience, case: &Case) -> Option<Via> {
+    match audience {
+        Audience::Citizen => citizen_route(case).map(|r| match r {
+            CitizenRoute::WeChat(_) => Via::WeChat,
+            CitizenRoute::Sms(_) => Via::Sms,
+        }),
+        _ => Some(Via::WeCom),
+    }
+}
+
+/// The handler: a batch of events, their rows in one commit.
+#[derive(Debug)]
+pub struct Record<S> {
+    store: S,
+    quiet: QuietHours,
+}
+
+impl<S> Record<S> {
+    pub fn new(store: S, quiet: QuietHours) -> Self {
+        Self { store, quiet }
+    }
+}
+
+impl<S: Cases + Notifications + Store> Record<S> {
+    /// The rows `events` call for, each case read as it stands now (an event's notices are about
+    /// what it says; the case gives the route and the meeting's invitees).
+    pub async fn rows(&self, events: &[Event]) -> Result<Vec<Notification>, StoreError> {
+        let now = jiesu_domain::time::now();
+        let mut out = Vec::new();
+        for e in events {
+            let said = notices_of(&self.store, e).await?;
+            for (case, n) in said {
+                let Some(via) = via_for(&n.audience, &case) else { continue };
+                let at = if n.urgent { now } else { self.quiet.next_allowed(now) };
+                out.push(Notification::new(e.id, e.request_id, n, via, at));
+            }
+        }
+        Ok(out)
+    }
+}
+
+async fn notices_of<S: Cases>(
+    store: &S,
+    e: &Event,
+) -> Result<Vec<(Case, jiesu_domain::notices::Notice)>, StoreError> {
+    let Some(case) = store.load_case(e.request_id).await? else { return Ok(Vec::new()) };
+    Ok(notices(e, &case).into_iter().map(|n| (case.clone(), n)).collect())
+}
+
+impl<S: Cases + Notifications + Store> Handler for Record<S> {
+    type Work = Event;
+
+    fn decode(&self, messages: &[&Message]) -> Vec<Result<Event, String>> {
+        messages.iter().map(|m| decode_event(&m.kind, &m.payload).map_err(|e| e.to_string())).collect()
+    }
+
+    #[tracing::instrument(name = "notify.record", skip_all, fields(events = events.len()))]
+    async fn handle(&self, events: Vec<Event>) -> Result<(), Failure> {
+        let rows = self.rows(&events).await?;
+        let new = self.store.record_notifications(&rows).await?;
+        tracing::debug!(rows = rows.len(), new, "notices recorded");
+        Ok(())
+    }
+
+    async fn healthy(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+}

@@ -1,0 +1,50 @@
+//! Events become notification rows on a real store: a request's admission gives the citizen's
+//! 立案 SMS and the lead bureau's new task; the same events again add nothing; a request with no
+//! phone gives the citizen nothing; a notice that may wait in quiet hours is due in the morning.
+
+use jiesu_domain::notices::{Audience, Topic};
+use jiesu_domain::ports::{Notifications, Store, Via};
+use jiesu_notifier::{QuietHours, Record};
+use jiesu_testkit::fixtures::{admission, new_request};
+use jiesu_worker::Handler;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admission_records_the_citizens_and_the_bureaus_notices_once() {
+    let (store, _guard) = jiesu_testkit::sqlite_store().await;
+    let a = admission(new_request());
+    store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+    // Quiet from an hour ago to an hour from now: only what is urgent goes at once.
+    let local = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).time();
+    let hour = chrono::Duration::hours(1);
+    let quiet = QuietHours { start: local - hour, end: local + hour };
+    let record = Record::new(store.clone(), quiet);
+    record.handle(a.events.clone()).await.expect("recorded");
+    record.handle(a.events.clone()).await.expect("redelivered");
+    let now = jiesu_domain::time::now();
+    let due = store.due_notifications(now, 50).await.expect("due");
+    let lead = a.tasks[0].bureau.clone();
+    let shown: Vec<(Audience, Via, &str)> = due
+        .iter()
+        .map(|n| {
+            (n.audience.clone(), n.via, if matches!(n.topic, Topic::Received) { "received" } else { "other" })
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![(Audience::Citizen, Via::Sms, "received")],
+        "立案 at once, the rest waits: {due:?}"
+    );
+    let later = store.due_notifications(now + chrono::Duration::hours(2), 50).await.expect("due");
+    assert_eq!(later.len(), 3, "received, dispatched, the bureau's new task: {later:?}");
+    assert!(later.iter().any(|n| n.audience == Audience::Bureau(lead.clone()) && n.via == Via::WeCom));
+    assert!(later.iter().any(|n| n.topic == Topic::Dispatched { bureau: lead.clone() }));
+
+    // No phone and not from WeChat: the citizen cannot be reached, the bureau still hears.
+    let mut silent = new_request();
+    silent.contact.phone = None;
+    let b = admission(silent);
+    store.ingest(std::slice::from_ref(&b)).await.expect("ingest");
+    let rows = record.rows(&b.events).await.expect("rows");
+    assert!(rows.iter().all(|n| n.audience != Audience::Citizen), "{rows:?}");
+    assert_eq!(rows.len(), 1);
+}
