@@ -216,7 +216,7 @@ pub(crate) async fn decide<S: Store + Cases + Audit>(
     let entry = AuditEntry::new(
         Some(&me.username),
         AuditAction::ExemptionDecided,
-        &case.request.submitted.tracking.grouped(),
+        case.request.submitted.tracking.as_str(),
         &format!("{kind} {verdict} ({id})"),
         jiesu_domain::time::now(),
     );
