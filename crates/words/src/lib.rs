@@ -1,10 +1,12 @@
 //! What people read, in Chinese (the default) and English: the display names of bureaus, areas,
-//! channels, kinds, statuses and roles (`names`), and a request's history in words (`history`).
+//! channels, kinds, statuses and roles (`names`), a request's history in words (`history`), and
+//! the notices citizens and staff are sent (`notices`).
 //! The channels' pages and replies and the staff API all speak through this crate, so each word
 //! is written once.
 
 pub mod history;
 pub mod names;
+pub mod notices;
 pub mod time;
 
 pub use history::{describe, describe_in_full};
