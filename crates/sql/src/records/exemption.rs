@@ -3,11 +3,10 @@
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::ids::{RequestId, TaskId};
 use jiesu_domain::request::MediaUrl;
-use jiesu_domain::workflow::{
-    Decision, Exemption, ExemptionId, ExemptionKind, ExemptionState, Note, VisitId,
-};
+use jiesu_domain::workflow::{Exemption, ExemptionId, ExemptionKind, ExemptionState, Note, VisitId};
 use uuid::Uuid;
 
+use super::workflow::decision;
 use super::{CorruptRow, corrupt as bad, from_json, to_json};
 use crate::dialect::{DbTime, JsonValue};
 
@@ -56,13 +55,7 @@ impl TryFrom<ExemptionRecord> for Exemption {
     type Error = CorruptRow;
     fn try_from(r: ExemptionRecord) -> Result<Self, CorruptRow> {
         let bad = bad(TABLE);
-        let note = |raw: &str| Note::parse(raw).map_err(|e| bad(e.to_string()));
-        let decision = match (r.decided_by, r.decided_at) {
-            (Some(by), Some(DbTime(at))) => {
-                Some(Decision { by, at, note: r.decision_note.as_deref().map(note).transpose()? })
-            }
-            _ => None,
-        };
+        let decision = decision(TABLE, r.decided_by, r.decided_at, r.decision_note.as_deref())?;
         Ok(Exemption {
             id: ExemptionId::from_uuid(r.id),
             request_id: RequestId::from_uuid(r.request_id),
@@ -70,7 +63,7 @@ impl TryFrom<ExemptionRecord> for Exemption {
             bureau: BureauCode::parse(&r.bureau).map_err(|e| bad(e.to_string()))?,
             kind: ExemptionKind::parse(&r.kind).ok_or_else(|| bad(format!("kind `{}`", r.kind)))?,
             visit: r.visit_id.map(VisitId::from_uuid),
-            reason: note(&r.reason)?,
+            reason: Note::parse(&r.reason).map_err(|e| bad(e.to_string()))?,
             photos: from_json::<Vec<MediaUrl>>(TABLE, r.photos)?,
             requested_by: r.requested_by,
             requested_at: r.requested_at.0,

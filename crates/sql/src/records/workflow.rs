@@ -18,7 +18,7 @@ fn note(table: &'static str, raw: Option<&str>) -> Result<Option<Note>, CorruptR
     raw.map(Note::parse).transpose().map_err(|e| bad(table)(e.to_string()))
 }
 
-fn decision(
+pub(super) fn decision(
     table: &'static str,
     by: Option<String>,
     at: Option<DbTime>,
