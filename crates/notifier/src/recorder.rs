@@ -1,7 +1,11 @@
 //! The consumer: events in, each one's notices written as rows (`jiesu_domain::notices` decides
 //! who hears what; this decides by which channel and when).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use jiesu_domain::event::Event;
+use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::decode_event;
 use jiesu_domain::notices::{Audience, CitizenRoute, citizen_route, notices};
 use jiesu_domain::ports::{Cases, Message, Notification, Notifications, Store, StoreError, Via};
@@ -42,29 +46,26 @@ impl<S> Record<S> {
 }
 
 impl<S: Cases + Notifications + Store> Record<S> {
-    /// The rows `events` call for, each case read as it stands now (an event's notices are about
-    /// what it says; the case gives the route and the meeting's invitees).
+    /// The rows `events` call for, each case read as it stands now, once per request however
+    /// many of its events the batch holds (an event's notices are about what it says; the case
+    /// gives the route and the meeting's invitees).
     pub async fn rows(&self, events: &[Event]) -> Result<Vec<Notification>, StoreError> {
         let now = jiesu_domain::time::now();
+        let mut cases: HashMap<RequestId, Option<Case>> = HashMap::new();
         let mut out = Vec::new();
         for e in events {
-            let said = notices_of(&self.store, e).await?;
-            for (case, n) in said {
-                let Some(via) = via_for(&n.audience, &case) else { continue };
+            if let Entry::Vacant(slot) = cases.entry(e.request_id) {
+                slot.insert(self.store.load_case(e.request_id).await?);
+            }
+            let Some(Some(case)) = cases.get(&e.request_id) else { continue };
+            for n in notices(e, case) {
+                let Some(via) = via_for(&n.audience, case) else { continue };
                 let at = if n.urgent { now } else { self.quiet.next_allowed(now) };
                 out.push(Notification::new(e.id, e.request_id, n, via, at));
             }
         }
         Ok(out)
     }
-}
-
-async fn notices_of<S: Cases>(
-    store: &S,
-    e: &Event,
-) -> Result<Vec<(Case, jiesu_domain::notices::Notice)>, StoreError> {
-    let Some(case) = store.load_case(e.request_id).await? else { return Ok(Vec::new()) };
-    Ok(notices(e, &case).into_iter().map(|n| (case.clone(), n)).collect())
 }
 
 impl<S: Cases + Notifications + Store> Handler for Record<S> {
