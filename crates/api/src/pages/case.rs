@@ -206,7 +206,7 @@ pub(crate) fn case_body(d: &District, v: &Viewer<impl Sized>, case: &CaseView, f
                 }
                 (actions)
                 (routing(d, case, lang))
-                (shares(d, case, now, lang))
+                (shares(d, case, super::case_exempt::own_section(v, case), now, lang))
             }
         }
     }
@@ -307,9 +307,10 @@ fn routing(d: &District, case: &CaseView, lang: Lang) -> Markup {
     }
 }
 
-fn shares(d: &District, c: &CaseView, now: DateTime<Utc>, lang: Lang) -> Markup {
+fn shares(d: &District, c: &CaseView, own: Option<&str>, now: DateTime<Utc>, lang: Lang) -> Markup {
+    let exemptions: Vec<_> = c.exemptions.iter().filter(|x| Some(x.bureau.code.as_str()) != own).collect();
     html! {
-        @if c.tasks.len() > 1 || !c.disclaims.is_empty() || !c.extensions.is_empty() || !c.exemptions.is_empty() {
+        @if c.tasks.len() > 1 || !c.disclaims.is_empty() || !c.extensions.is_empty() || !exemptions.is_empty() {
             section.card.o6 aria-labelledby="h-shares" {
                 h2 #h-shares { (lang.pick("承办情况", "Who does what")) }
                 ul.rows {
@@ -335,7 +336,7 @@ fn shares(d: &District, c: &CaseView, now: DateTime<Utc>, lang: Lang) -> Markup 
                         (x.reason) " · " (x.state)
                     }
                 }
-                @for x in &c.exemptions {
+                @for x in &exemptions {
                     p.small.exemption-state {
                         (lang.pick(&x.bureau.name, &x.bureau.name_en)) " · "
                         strong { (super::case_exempt::title(x, lang)) } "："

@@ -13,6 +13,12 @@ use crate::work::case_view::{CaseView, VisitView};
 use crate::work::exemptions::ExemptionView;
 use crate::work::tasks::TaskDetail;
 
+/// The viewer's bureau when it leads: its exemptions show in `section`, so the case page's list of
+/// shares leaves them out rather than say them twice.
+pub(crate) fn own_section<'a>(v: &'a Viewer<impl Sized>, c: &CaseView) -> Option<&'a str> {
+    v.me.bureau.as_ref().map(|b| b.as_str()).filter(|m| c.lead.as_ref().is_some_and(|l| l.code == *m))
+}
+
 /// A visit's answers in words.
 pub(crate) fn visit_words(v: &VisitView, lang: Lang) -> String {
     let solved =
@@ -56,13 +62,12 @@ pub(crate) fn section(v: &Viewer<impl Sized>, t: &TaskDetail) -> Markup {
     let lang = v.lang;
     let task = &t.task.task;
     let case = &t.case;
-    let Some(bureau) = v.me.bureau.as_ref().map(|b| b.as_str().to_owned()) else { return html! {} };
-    let answers = case.lead.as_ref().is_some_and(|l| l.code == bureau);
-    if task.bureau.code != bureau || !answers {
+    let Some(bureau) = own_section(v, case) else { return html! {} };
+    if task.bureau.code != bureau {
         return html! {};
     }
     let mine: Vec<&ExemptionView> = case.exemptions.iter().filter(|e| e.bureau.code == bureau).collect();
-    let visits = appealable(case, &bureau);
+    let visits = appealable(case, bureau);
     let quiet = mine.iter().any(|e| e.state != "refused");
     let may_reply = !quiet && task.role == "lead" && task.state == "claimed";
     if mine.is_empty() && visits.is_empty() && !may_reply {
