@@ -181,6 +181,10 @@ impl Drop for Backend {
                             "escalation.dlq",
                             "hotspot",
                             "hotspot.dlq",
+                            "stats",
+                            "stats.dlq",
+                            "notify",
+                            "notify.dlq",
                         ];
                         let _ = q.delete(&queues.map(|n| format!("{prefix}.{n}"))).await;
                     }

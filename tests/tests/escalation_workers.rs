@@ -26,8 +26,15 @@ use jiesu_store_postgres::{PgSettings, PgStore};
 use jiesu_workflow::{ActError, Workflow};
 use serde_json::json;
 
-const ESCALATION_ONLY: Roles =
-    Roles { escalation: true, intake: false, api: false, dispatch: false, relay: false, stats: false };
+const ESCALATION_ONLY: Roles = Roles {
+    escalation: true,
+    intake: false,
+    api: false,
+    dispatch: false,
+    relay: false,
+    stats: false,
+    notify: false,
+};
 /// What the escalation service consumes (`jiesu_escalation::TOPICS`).
 const TOPICS: [&str; 2] = ["event.task_disclaimed", "event.request_escalated"];
 const SOON: Duration = Duration::from_secs(60);

@@ -148,8 +148,15 @@ async fn two_more_escalation_workers_racing_on_one_cluster_still_make_one_hotspo
     let key = backend.api_key("e2e").await;
     backend.add_staff("supervisor", StaffRole::Supervisor, None).await;
     let app = backend.start_with(Roles::ALL, three_make_a_hotspot).await;
-    let only_escalation =
-        Roles { intake: false, api: false, dispatch: false, relay: false, escalation: true, stats: false };
+    let only_escalation = Roles {
+        intake: false,
+        api: false,
+        dispatch: false,
+        relay: false,
+        escalation: true,
+        stats: false,
+        notify: false,
+    };
     let workers = [
         backend.start_with(only_escalation, three_make_a_hotspot).await,
         backend.start_with(only_escalation, three_make_a_hotspot).await,

@@ -277,8 +277,15 @@ mod at_scale_only {
         let backend = Backend::at_scale().await;
         let key = backend.api_key("e2e").await;
         backend.add_staff("boss", StaffRole::Supervisor, None).await;
-        let front =
-            Roles { intake: true, api: true, dispatch: false, relay: true, escalation: false, stats: false };
+        let front = Roles {
+            intake: true,
+            api: true,
+            dispatch: false,
+            relay: true,
+            escalation: false,
+            stats: false,
+            notify: false,
+        };
         let app = backend.start(front).await;
         let dispatch = Roles {
             intake: false,
@@ -287,6 +294,7 @@ mod at_scale_only {
             relay: false,
             escalation: false,
             stats: false,
+            notify: false,
         };
         let dispatcher = backend.start_with(dispatch, |s| s.district.reload_secs = 1).await;
         let citizen = Open311Client::new(&app.base, &key);

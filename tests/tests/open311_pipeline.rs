@@ -123,6 +123,7 @@ async fn an_idempotency_key_that_cannot_be_kept_is_refused_not_ignored(backend: 
             relay: false,
             escalation: false,
             stats: false,
+            notify: false,
         })
         .await;
     let post = |idempotency_key: Vec<u8>| {
@@ -170,6 +171,7 @@ async fn bad_input_gets_an_open311_error_and_nothing_is_queued(backend: Backend)
             relay: false,
             escalation: false,
             stats: false,
+            notify: false,
         })
         .await;
     let client = Open311Client::new(&app.base, &key);

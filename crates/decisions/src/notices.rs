@@ -101,6 +101,38 @@ pub enum Topic {
     },
 }
 
+impl Topic {
+    /// Every topic's key, as the history's notice events name it.
+    pub const KEYS: [&'static str; 10] = [
+        "received",
+        "dispatched",
+        "coordinating",
+        "resolved",
+        "reopened",
+        "closed",
+        "new_task",
+        "missed_deadline",
+        "meeting",
+        "extension_decided",
+    ];
+
+    /// Its name without its fields (`received`, `new_task`): the JSON's `topic` tag.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Dispatched { .. } => "dispatched",
+            Self::Coordinating { .. } => "coordinating",
+            Self::Resolved => "resolved",
+            Self::Reopened => "reopened",
+            Self::Closed => "closed",
+            Self::NewTask { .. } => "new_task",
+            Self::MissedDeadline { .. } => "missed_deadline",
+            Self::Meeting { .. } => "meeting",
+            Self::ExtensionDecided { .. } => "extension_decided",
+        }
+    }
+}
+
 /// A notice to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -215,6 +247,8 @@ mod tests {
             Topic::ExtensionDecided { extension: ExtensionId::generate(), approved: false },
         ] {
             let json = serde_json::to_value(&t).expect("JSON");
+            assert_eq!(json["topic"], t.key(), "the key is the JSON's tag");
+            assert!(Topic::KEYS.contains(&t.key()));
             assert_eq!(serde_json::from_value::<Topic>(json).expect("back"), t);
         }
     }

@@ -16,6 +16,7 @@ use jiesu_model::ids::{
     EscalationId, EventId, ExemptionId, ExtensionId, MeetingId, ProposalId, RequestId, TaskId, TrackingNumber,
 };
 use jiesu_model::note::{DisclaimReason, Note, Satisfaction};
+use jiesu_model::notice::Via;
 use jiesu_model::request::{Channel, Kind};
 use jiesu_model::task::TaskRole;
 use jiesu_model::text::OperatorId;
@@ -246,6 +247,26 @@ pub enum EventKind {
     /// An operator read the caller's full phone number, to call them back (every reading is
     /// recorded, with who and when: the event's actor and time).
     PhoneRevealed,
+    /// The notify role's gateway took a notice (issue 16). `to` is the address masked
+    /// (`138****5678`), never in full; `audience` and `topic` are the notification's keys
+    /// (`citizen`, `bureau:water`; `received`, `new_task`).
+    NoticeSent {
+        via: Via,
+        audience: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        topic: String,
+    },
+    /// A notice that will never go: its gateway refused it for good, its last try failed, or
+    /// the request has no address to send it to. `error` is the gateway's code.
+    NoticeGivenUp {
+        via: Via,
+        audience: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        topic: String,
+        error: String,
+    },
     /// A task's clock ran out and its chain moved: someone is reminded.
     DeadlineReminder {
         deadline: DeadlineId,
@@ -385,6 +406,8 @@ impl EventKind {
             Self::RequestReopened { .. } => "request_reopened",
             Self::RequestClosed => "request_closed",
             Self::PhoneRevealed => "phone_revealed",
+            Self::NoticeSent { .. } => "notice_sent",
+            Self::NoticeGivenUp { .. } => "notice_given_up",
             Self::DeadlineReminder { .. } => "deadline_reminder",
             Self::DeskReminder { .. } => "desk_reminder",
             Self::EscalationOpened { .. } => "escalation_opened",

@@ -16,7 +16,8 @@ use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
 use jiesu_domain::ports::{
-    Accounts, Cases, ChannelSessions, Escalations, Queue, QueueError, RuleBook, Stats, Store, StoreError,
+    Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, QueueError, RuleBook, Stats, Store,
+    StoreError,
 };
 use jiesu_media::MediaDir;
 use jiesu_outbox::{Relay, RelaySettings};
@@ -46,6 +47,8 @@ pub enum Role {
     Escalation,
     /// The stats keeper: keeps the summary the supervisors' rates are read from.
     Stats,
+    /// The notify role: tells citizens and staff what happened, through the configured gateways.
+    Notify,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +59,19 @@ pub struct Roles {
     pub relay: bool,
     pub escalation: bool,
     pub stats: bool,
+    pub notify: bool,
 }
 
 impl Roles {
-    pub const ALL: Roles =
-        Roles { intake: true, api: true, dispatch: true, relay: true, escalation: true, stats: true };
+    pub const ALL: Roles = Roles {
+        intake: true,
+        api: true,
+        dispatch: true,
+        relay: true,
+        escalation: true,
+        stats: true,
+        notify: true,
+    };
 
     pub fn from_list(roles: &[Role]) -> Self {
         if roles.is_empty() {
@@ -73,6 +84,7 @@ impl Roles {
             relay: roles.contains(&Role::Relay),
             escalation: roles.contains(&Role::Escalation),
             stats: roles.contains(&Role::Stats),
+            notify: roles.contains(&Role::Notify),
         }
     }
 
@@ -84,7 +96,7 @@ impl Roles {
     /// outage: API keys are cached); every other role must be able to store.
     pub fn ready_checks(self) -> jiesu_api::ops::ReadyChecks {
         jiesu_api::ops::ReadyChecks {
-            database: self.api || self.dispatch || self.relay || self.escalation || self.stats,
+            database: self.api || self.dispatch || self.relay || self.escalation || self.stats || self.notify,
             queue: self.intake,
         }
     }
@@ -118,7 +130,7 @@ pub struct App {
 impl App {
     /// Runs a queue consumer until shutdown; if it stops on its own (the queue is gone for good),
     /// the whole process shuts down rather than live on without it.
-    fn spawn_consumer<F, E>(&self, what: &'static str, run: impl FnOnce(CancellationToken) -> F)
+    pub(crate) fn spawn_consumer<F, E>(&self, what: &'static str, run: impl FnOnce(CancellationToken) -> F)
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
         E: std::fmt::Display,
@@ -131,6 +143,14 @@ impl App {
                 stop_all.cancel();
             }
         });
+    }
+
+    /// Runs a background task until shutdown.
+    pub(crate) fn spawn_task<F>(&self, run: impl FnOnce(CancellationToken) -> F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.tracker.spawn(run(self.shutdown.clone()));
     }
 
     /// Opens the backends, declares the queues, binds the listener and starts every role.
@@ -195,7 +215,10 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats, Q: Queue>(
+    async fn run<
+        S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications,
+        Q: Queue,
+    >(
         self,
         store: S,
         queue: Q,
@@ -244,6 +267,16 @@ impl UseBackends for Starter<'_> {
         if roles.stats {
             let keeper = jiesu_stats::StatsKeeper::new(store.clone(), district.clone(), queue.clone(), 256);
             app.spawn_consumer("the stats keeper", |token| keeper.run(token));
+        }
+        if roles.notify {
+            let start = crate::notify::NotifyStart {
+                settings: &settings.notify,
+                district: district.clone(),
+                public_url: settings.server.public_url.clone(),
+                key: key.clone(),
+                prefetch: 256,
+            };
+            crate::notify::start(app, start, &store, &queue)?;
         }
         if roles.relay {
             let relay = Relay::new(

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Stats, Store};
+use jiesu_domain::ports::{
+    Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats, Store,
+};
 use jiesu_queue::{AmqpQueue, AmqpSettings, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
 use jiesu_store_sqlite::{SqlitePools, SqliteSettings, SqliteStore, Synchronous};
@@ -18,7 +20,10 @@ use crate::settings::{DatabaseKind, Settings, SqliteSynchronous};
 /// What to do with the store and queue once they are open.
 pub trait UseBackends {
     type Output;
-    fn run<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats, Q: Queue>(
+    fn run<
+        S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications,
+        Q: Queue,
+    >(
         self,
         store: S,
         queue: Q,

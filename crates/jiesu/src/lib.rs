@@ -12,6 +12,7 @@ pub mod dlq;
 mod generate;
 pub mod http;
 mod import;
+pub mod notify;
 pub mod reload;
 pub mod routes;
 mod secret;

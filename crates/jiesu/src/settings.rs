@@ -33,6 +33,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: Log,
     pub security: SecuritySettings,
+    pub notify: crate::notify::NotifySettings,
 }
 
 /// The server's own secrets.

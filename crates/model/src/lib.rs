@@ -19,6 +19,7 @@ pub mod exemption;
 pub mod geo;
 pub mod ids;
 pub mod note;
+pub mod notice;
 pub mod records;
 pub mod request;
 pub mod request_status;

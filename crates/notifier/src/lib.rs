@@ -1,10 +1,19 @@
-//! The notify role's first half (issue 16): every event that tells someone something becomes
-//! notification rows, written in one commit per batch and unique per (event, audience,
-//! channel), so a redelivered event adds nothing. Sending them, after commit, is the second
-//! half (not built yet).
+//! The notify role (issue 16). Its first half records: every event that tells someone something
+//! becomes notification rows, written in one commit per batch and unique per (event, audience,
+//! channel), so a redelivered event adds nothing. Its second half sends: due rows are taken from
+//! the store after that commit, composed into messages (`compose`), handed to the gateways (the
+//! `Gateway` port), and settled: sent, tried again later with a growing wait, or given up, each
+//! settled try written into the request's history.
 
+mod compose;
+mod consumer;
+mod pace;
 mod quiet;
 mod recorder;
+mod sender;
 
+pub use compose::{Links, NO_ADDRESS, compose, language};
+pub use consumer::Recorder;
 pub use quiet::QuietHours;
-pub use recorder::{NOTIFY_QUEUE, Record, TOPICS, via_for};
+pub use recorder::{NOTIFY_QUEUE, Record, TOPICS, carried, via_for};
+pub use sender::{Sender, SenderSettings};

@@ -1,14 +1,14 @@
 //! The consumer: events in, each one's notices written as rows (`jiesu_domain::notices` decides
 //! who hears what; this decides by which channel and when).
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::decode_event;
-use jiesu_domain::notices::{Audience, CitizenRoute, citizen_route, notices};
-use jiesu_domain::ports::{Cases, Message, Notification, Notifications, Store, StoreError, Via};
+use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route, notices};
+use jiesu_domain::ports::{Cases, Gateway, Message, Notification, Notifications, Store, StoreError, Via};
 use jiesu_domain::workflow::Case;
 use jiesu_worker::{Failure, Handler};
 
@@ -37,11 +37,20 @@ pub fn via_for(audience: &Audience, case: &Case) -> Option<Via> {
 pub struct Record<S> {
     store: S,
     quiet: QuietHours,
+    /// The channels and topics the gateways carry: a notice by any other is not recorded (a
+    /// district without 企业微信 keeps no rows that could never go).
+    carried: BTreeSet<(Via, &'static str)>,
+}
+
+/// What `gateway` carries, as `Record` takes it.
+pub fn carried(gateway: &impl Gateway) -> BTreeSet<(Via, &'static str)> {
+    let all = Via::ALL.into_iter().flat_map(|v| Topic::KEYS.into_iter().map(move |t| (v, t)));
+    all.filter(|(v, t)| gateway.carries(*v, t)).collect()
 }
 
 impl<S> Record<S> {
-    pub fn new(store: S, quiet: QuietHours) -> Self {
-        Self { store, quiet }
+    pub fn new(store: S, quiet: QuietHours, carried: BTreeSet<(Via, &'static str)>) -> Self {
+        Self { store, quiet, carried }
     }
 }
 
@@ -59,7 +68,10 @@ impl<S: Cases + Notifications + Store> Record<S> {
             }
             let Some(Some(case)) = cases.get(&e.request_id) else { continue };
             for n in notices(e, case) {
-                let Some(via) = via_for(&n.audience, case) else { continue };
+                let carried = |v: &Via| self.carried.contains(&(*v, n.topic.key()));
+                let Some(via) = via_for(&n.audience, case).filter(carried) else {
+                    continue;
+                };
                 let at = if n.urgent { now } else { self.quiet.next_allowed(now) };
                 out.push(Notification::new(e.id, e.request_id, n, via, at));
             }

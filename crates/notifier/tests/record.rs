@@ -2,11 +2,18 @@
 //! 立案 SMS and the lead bureau's new task; the same events again add nothing; a request with no
 //! phone gives the citizen nothing; a notice that may wait in quiet hours is due in the morning.
 
+use std::collections::BTreeSet;
+
 use jiesu_domain::notices::{Audience, Topic};
 use jiesu_domain::ports::{Notifications, Store, Via};
 use jiesu_notifier::{QuietHours, Record};
 use jiesu_testkit::fixtures::{admission, new_request};
 use jiesu_worker::Handler;
+
+/// Every topic by these channels.
+fn every(vias: &[Via]) -> BTreeSet<(Via, &'static str)> {
+    vias.iter().flat_map(|v| Topic::KEYS.into_iter().map(move |t| (*v, t))).collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admission_records_the_citizens_and_the_bureaus_notices_once() {
@@ -17,11 +24,11 @@ async fn an_admission_records_the_citizens_and_the_bureaus_notices_once() {
     let local = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).time();
     let hour = chrono::Duration::hours(1);
     let quiet = QuietHours { start: local - hour, end: local + hour };
-    let record = Record::new(store.clone(), quiet);
+    let record = Record::new(store.clone(), quiet, every(&Via::ALL));
     record.handle(a.events.clone()).await.expect("recorded");
     record.handle(a.events.clone()).await.expect("redelivered");
     let now = jiesu_domain::time::now();
-    let due = store.due_notifications(now, 50).await.expect("due");
+    let due = store.claim_notifications(now, now, 50).await.expect("due");
     let lead = a.tasks[0].bureau.clone();
     let shown: Vec<(Audience, Via, &str)> = due
         .iter()
@@ -34,7 +41,7 @@ async fn an_admission_records_the_citizens_and_the_bureaus_notices_once() {
         vec![(Audience::Citizen, Via::Sms, "received")],
         "立案 at once, the rest waits: {due:?}"
     );
-    let later = store.due_notifications(now + chrono::Duration::hours(2), 50).await.expect("due");
+    let later = store.claim_notifications(now + chrono::Duration::hours(2), now, 50).await.expect("due");
     assert_eq!(later.len(), 3, "received, dispatched, the bureau's new task: {later:?}");
     assert!(later.iter().any(|n| n.audience == Audience::Bureau(lead.clone()) && n.via == Via::WeCom));
     assert!(later.iter().any(|n| n.topic == Topic::Dispatched { bureau: lead.clone() }));
@@ -47,4 +54,10 @@ async fn an_admission_records_the_citizens_and_the_bureaus_notices_once() {
     let rows = record.rows(&b.events).await.expect("rows");
     assert!(rows.iter().all(|n| n.audience != Audience::Citizen), "{rows:?}");
     assert_eq!(rows.len(), 1);
+
+    // A district with SMS only: the bureau's 企业微信 notice is not recorded.
+    let sms_only = Record::new(store.clone(), QuietHours::default(), every(&[Via::Sms]));
+    let rows = sms_only.rows(&a.events).await.expect("rows");
+    assert!(rows.iter().all(|n| n.via == Via::Sms), "{rows:?}");
+    assert_eq!(rows.len(), 2, "received and dispatched");
 }

@@ -6,9 +6,11 @@
 //! examples the gateways publish: the part of talking to a gateway that must be exactly right and
 //! that a fake gateway in the tests checks the way the real one does. `sms` makes each text
 //! message the exact call its gateway expects and reads the answer as what to do next (sent,
-//! retry, give up); `send` is the one place that does IO, sending a call over HTTPS. With the
+//! retry, give up); `send` is the one place that does IO, sending a call over HTTPS; `gateways`
+//! puts the configured gateways behind the `Gateway` port the notify role sends through. With the
 //! feature `fake`, `fake` holds fake gateways for the tests.
 
+pub mod gateways;
 pub mod send;
 pub mod sign;
 pub mod sms;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 mod cursors;
 pub mod escalations;
+pub mod gateway;
 pub mod history;
 pub mod notifications;
 pub mod page;
@@ -23,6 +24,7 @@ pub use accounts::{
 pub use audit::{Audit, AuditQuery};
 pub use cases::{Cases, ClockWindow, Committed, DeskItem, TaskFilter, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
+pub use gateway::{Address, Gateway, Outgoing, Sent};
 pub use history::{Histories, History};
 pub use notifications::{NoticeState, Notification, Notifications, Settle, Via};
 pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};

@@ -8,39 +8,13 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use jiesu_decisions::notices::{Audience, Notice, Topic};
+use jiesu_events::event::Event;
 use jiesu_model::ids::{EventId, RequestId};
 use uuid::Uuid;
 
+pub use jiesu_model::notice::Via;
+
 use crate::store::StoreError;
-
-/// How a notice travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Via {
-    Sms,
-    WeChat,
-    /// 企业微信 / 政务微信 application messages.
-    WeCom,
-    Email,
-    Webhook,
-}
-
-impl Via {
-    pub const ALL: [Via; 5] = [Self::Sms, Self::WeChat, Self::WeCom, Self::Email, Self::Webhook];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sms => "sms",
-            Self::WeChat => "wechat",
-            Self::WeCom => "wecom",
-            Self::Email => "email",
-            Self::Webhook => "webhook",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == raw)
-    }
-}
 
 /// Where a notification stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,7 +50,7 @@ pub struct Notification {
     pub topic: Topic,
     pub urgent: bool,
     pub state: NoticeState,
-    /// Tries made so far.
+    /// Tries made so far (counted when a sender takes the row).
     pub attempts: u32,
     /// When to try (next); a sent or given-up row keeps its last.
     pub next_at: DateTime<Utc>,
@@ -140,20 +114,26 @@ pub trait Notifications: Clone + Send + Sync + 'static {
         rows: &[Notification],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Pending rows due by `now`, the earliest first.
-    fn due_notifications(
+    /// Takes up to `limit` pending rows due by `now`, the earliest first, for sending: each
+    /// one's try is counted and it is not due again before `lease_until`, so two senders never
+    /// send the same row at once, and a sender that dies mid-send leaves its rows to be tried
+    /// again when the lease ends.
+    fn claim_notifications(
         &self,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
 
-    /// Records a try of a pending row at `at`; `false` when it was not pending any more (another
-    /// sender settled it first: nothing changes).
+    /// Records how a try of a pending row came out at `at`, and `history` (the `NoticeSent` or
+    /// `NoticeGivenUp` event for the request's history) in the same transaction. `false` when the
+    /// row was not pending any more (another sender settled it first): nothing is written.
     fn settle_notification(
         &self,
         id: Uuid,
         outcome: &Settle,
         at: DateTime<Utc>,
+        history: Option<&Event>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Rows given up on, the latest first: for supervisors.

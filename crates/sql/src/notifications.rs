@@ -1,6 +1,7 @@
 //! Notification rows, once for both backends (see `jiesu_ports::notifications`).
 
 use chrono::{DateTime, Utc};
+use jiesu_domain::event::Event;
 use jiesu_domain::ids::{EventId, RequestId};
 use jiesu_domain::notices::{Audience, Topic};
 use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, StoreError, Via};
@@ -8,8 +9,9 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{DbTime, JsonValue, Stmt, all, run};
+use crate::dialect::{DbTime, Dialect, JsonValue, Stmt, all, run};
 use crate::records::CorruptRow;
+use crate::writes::bind_event;
 use crate::{corrupt, store_error};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -90,17 +92,27 @@ impl<B: Backend> Notifications for SqlStore<B> {
         Ok(new)
     }
 
-    async fn due_notifications(
+    async fn claim_notifications(
         &self,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
-        let s = Stmt::<B::Db>::new(
-            "SELECT * FROM notifications WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT $2",
-        )
-        .bind(DbTime(now))
-        .bind(i64::from(limit));
-        parse(all(&mut *self.read().await?, s).await.map_err(store_error)?)
+        // On PostgreSQL, SKIP LOCKED: two senders claiming at once take disjoint rows (SQLite has
+        // one writer at a time).
+        let sql = format!(
+            "UPDATE notifications SET next_at = $2, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' AND next_at <= $1
+                          ORDER BY next_at, id LIMIT $3{})
+             RETURNING *",
+            B::Db::SKIP_LOCKED
+        );
+        let s =
+            Stmt::<B::Db>::assembled(sql).bind(DbTime(now)).bind(DbTime(lease_until)).bind(i64::from(limit));
+        let mut rows = parse(all(&mut *self.write().await?, s).await.map_err(store_error)?)?;
+        // Earliest first: `RETURNING` gives no order guarantee.
+        rows.sort_by_key(|n| n.created_at);
+        Ok(rows)
     }
 
     async fn settle_notification(
@@ -108,6 +120,7 @@ impl<B: Backend> Notifications for SqlStore<B> {
         id: Uuid,
         outcome: &Settle,
         at: DateTime<Utc>,
+        history: Option<&Event>,
     ) -> Result<bool, StoreError> {
         let (state, next_at, gateway_id, error) = match outcome {
             Settle::Sent { gateway_id } => (NoticeState::Sent, None, Some(gateway_id.clone()), None),
@@ -118,8 +131,7 @@ impl<B: Backend> Notifications for SqlStore<B> {
         };
         let settled = (state != NoticeState::Pending).then_some(DbTime(at));
         let s = Stmt::<B::Db>::new(
-            "UPDATE notifications SET state = $2, attempts = attempts + 1,
-                 next_at = COALESCE($3, next_at), settled_at = $4,
+            "UPDATE notifications SET state = $2, next_at = COALESCE($3, next_at), settled_at = $4,
                  gateway_id = COALESCE($5, gateway_id), last_error = COALESCE($6, last_error)
              WHERE id = $1 AND state = 'pending'",
         )
@@ -129,7 +141,20 @@ impl<B: Backend> Notifications for SqlStore<B> {
         .bind(settled)
         .bind(gateway_id)
         .bind(error);
-        Ok(run(&mut *self.write().await?, s).await.map_err(store_error)? > 0)
+        let mut tx = self.begin().await?;
+        if run(&mut *tx, s).await.map_err(store_error)? == 0 {
+            return Ok(false);
+        }
+        if let Some(e) = history {
+            // History only: no outbox row, as nothing reacts to a notice having gone.
+            let s = Stmt::<B::Db>::new(
+                "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            );
+            run(&mut *tx, bind_event(s, e).map_err(store_error)?).await.map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(true)
     }
 
     async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError> {

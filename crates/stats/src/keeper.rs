@@ -19,9 +19,6 @@ pub const STATS_QUEUE: &str = "stats";
 /// Every event: any change to a request may change what it counts towards.
 pub const TOPICS: &[&str] = &["event.*"];
 
-/// Attempts, with the database healthy, before an event that keeps failing is dead-lettered.
-const MAX_ATTEMPTS: u32 = 5;
-
 #[derive(Debug)]
 pub struct StatsKeeper<S, Q> {
     queue: Q,
@@ -31,17 +28,9 @@ pub struct StatsKeeper<S, Q> {
 
 impl<S: Cases + Stats + Store, Q: Queue> StatsKeeper<S, Q> {
     pub fn new(store: S, district: LiveDistrict, queue: Q, prefetch: u16) -> Self {
-        let settings = WorkerSettings {
-            queue: STATS_QUEUE.to_owned(),
-            prefetch,
-            take: usize::from(prefetch).min(128),
-            // The events of one request come together (received, routed, dispatched): a batch
-            // loads each request once and records them all in one commit.
-            batch: 64,
-            max_attempts: MAX_ATTEMPTS,
-            retry_after: Duration::from_millis(500),
-            consumers: 1,
-        };
+        // The events of one request come together (received, routed, dispatched): a batch
+        // loads each request once and records them all in one commit.
+        let settings = WorkerSettings::per_case(STATS_QUEUE, prefetch);
         Self { queue, handler: Keep { store, district }, settings }
     }
 

@@ -3,6 +3,7 @@
 //! adapter runs every case through `notifications_contract!`.
 
 use chrono::{Duration, Utc};
+use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::ids::EventId;
 use jiesu_domain::notices::{Audience, Notice, Topic};
 use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, Store, Via};
@@ -15,6 +16,8 @@ macro_rules! notifications_contract {
         $crate::notifications_contract!(@cases $factory;
             a_notice_is_stored_once_however_often_its_event_comes,
             due_notices_come_earliest_first_and_each_is_settled_once,
+            a_claimed_notice_is_not_claimed_again_until_its_lease_ends,
+            a_settled_notice_is_in_the_requests_history_once,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -39,6 +42,12 @@ fn notice(audience: Audience, topic: Topic, urgent: bool) -> Notice {
     Notice { audience, topic, urgent }
 }
 
+/// The citizen's 立案 SMS, due at `at`.
+fn receipt(request: jiesu_domain::ids::RequestId, at: chrono::DateTime<Utc>) -> Notification {
+    let n = notice(Audience::Citizen, Topic::Received, true);
+    Notification::new(EventId::generate(), request, n, Via::Sms, at)
+}
+
 pub async fn a_notice_is_stored_once_however_often_its_event_comes<S: Store + Notifications>(store: S) {
     let request = stored(&store).await;
     let event = EventId::generate();
@@ -59,7 +68,7 @@ pub async fn a_notice_is_stored_once_however_often_its_event_comes<S: Store + No
     assert_eq!(store.record_notifications(&rows(now)).await.expect("record"), 2);
     // The event again (a redelivery): new ids, the same keys: nothing more.
     assert_eq!(store.record_notifications(&rows(now)).await.expect("again"), 0);
-    let due = store.due_notifications(now, 10).await.expect("due");
+    let due = store.claim_notifications(now, now + Duration::minutes(1), 10).await.expect("due");
     assert_eq!(due.len(), 2);
     assert_eq!(due.iter().filter(|n| n.audience == Audience::Citizen).count(), 1);
     let citizen = due.iter().find(|n| n.audience == Audience::Citizen).expect("the citizen's");
@@ -88,32 +97,93 @@ pub async fn due_notices_come_earliest_first_and_each_is_settled_once<S: Store +
             })
             .collect();
     store.record_notifications(&rows).await.expect("record");
-    let due = store.due_notifications(at(5), 10).await.expect("due");
+    assert_eq!(store.claim_notifications(at(5), at(6), 2).await.expect("due").len(), 2, "the limit holds");
+    let due = store.claim_notifications(at(7), at(8), 10).await.expect("due");
     let topics: Vec<Topic> = due.iter().map(|n| n.topic.clone()).collect();
     assert_eq!(
         topics,
         vec![Topic::Received, Topic::Resolved, Topic::Closed],
         "by time; the later one not yet"
     );
-    assert_eq!(store.due_notifications(at(5), 2).await.expect("due").len(), 2, "the limit holds");
+    assert_eq!(due.iter().map(|n| n.attempts).collect::<Vec<_>>(), vec![2, 2, 1], "each claim is a try");
 
     let (sent, retried, failed) = (due[0].id, due[1].id, due[2].id);
     let ok = Settle::Sent { gateway_id: "900619746936498440^0".to_owned() };
-    assert!(store.settle_notification(sent, &ok, at(5)).await.expect("settle"));
-    assert!(!store.settle_notification(sent, &ok, at(5)).await.expect("again"), "settled once");
+    assert!(store.settle_notification(sent, &ok, at(7), None).await.expect("settle"));
+    assert!(!store.settle_notification(sent, &ok, at(7), None).await.expect("again"), "settled once");
     let retry = Settle::Retry { next_at: at(30), error: "http_503".to_owned() };
-    assert!(store.settle_notification(retried, &retry, at(5)).await.expect("retry"));
+    assert!(store.settle_notification(retried, &retry, at(7), None).await.expect("retry"));
     let give_up = Settle::GiveUp { error: "isv.MOBILE_NUMBER_ILLEGAL".to_owned() };
-    assert!(store.settle_notification(failed, &give_up, at(6)).await.expect("give up"));
+    assert!(store.settle_notification(failed, &give_up, at(7), None).await.expect("give up"));
 
-    assert!(store.due_notifications(at(10), 10).await.expect("due").is_empty(), "the retry waits");
-    let later = store.due_notifications(at(45), 10).await.expect("due");
+    assert!(store.claim_notifications(at(10), at(11), 10).await.expect("due").is_empty(), "the retry waits");
+    let later = store.claim_notifications(at(45), at(46), 10).await.expect("due");
     let again = later.iter().find(|n| n.id == retried).expect("the retry is due again");
-    assert_eq!((again.attempts, again.last_error.as_deref()), (1, Some("http_503")));
+    assert_eq!((again.attempts, again.last_error.as_deref()), (3, Some("http_503")));
     assert_eq!(again.state, NoticeState::Pending);
+    assert_eq!(later.len(), 1, "the retry; the one due at 60 minutes not yet");
     let given_up = store.given_up_notifications(10).await.expect("list");
     assert_eq!(given_up.len(), 1);
     assert_eq!(given_up[0].id, failed);
     assert_eq!(given_up[0].last_error.as_deref(), Some("isv.MOBILE_NUMBER_ILLEGAL"));
     assert!(given_up[0].settled_at.is_some());
+}
+
+pub async fn a_claimed_notice_is_not_claimed_again_until_its_lease_ends<S: Store + Notifications>(store: S) {
+    let request = stored(&store).await;
+    let now = Utc::now();
+    let row = receipt(request, now);
+    store.record_notifications(std::slice::from_ref(&row)).await.expect("record");
+    let lease = now + Duration::seconds(30);
+    let (a, b) =
+        tokio::join!(store.claim_notifications(now, lease, 10), store.claim_notifications(now, lease, 10));
+    let claimed = a.expect("claim").len() + b.expect("claim").len();
+    assert_eq!(claimed, 1, "two senders at once: one of them has it");
+    assert!(
+        store.claim_notifications(now + Duration::seconds(29), lease, 10).await.expect("claim").is_empty()
+    );
+    // The sender died without settling: when its lease ends, the row is tried again.
+    let again = store.claim_notifications(now + Duration::seconds(31), now + Duration::minutes(1), 10).await;
+    let again = again.expect("claim");
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id, again[0].attempts), (row.id, 2));
+}
+
+pub async fn a_settled_notice_is_in_the_requests_history_once<S: Store + Notifications>(store: S) {
+    let request = stored(&store).await;
+    let now = Utc::now();
+    let row = receipt(request, now);
+    store.record_notifications(std::slice::from_ref(&row)).await.expect("record");
+    let claimed = store.claim_notifications(now, now + Duration::minutes(1), 10).await.expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let history = |to: &str| Event {
+        id: EventId::generate(),
+        request_id: request,
+        task_id: None,
+        occurred_at: now,
+        actor: Actor::System,
+        kind: EventKind::NoticeSent {
+            via: Via::Sms,
+            audience: "citizen".to_owned(),
+            to: Some(to.to_owned()),
+            topic: "received".to_owned(),
+        },
+        http_request_id: None,
+    };
+    let ok = Settle::Sent { gateway_id: "2019".to_owned() };
+    assert!(
+        store.settle_notification(row.id, &ok, now, Some(&history("138********"))).await.expect("settle")
+    );
+    // A second sender whose lease had run out settles the same row: no second history line.
+    assert!(
+        !store.settle_notification(row.id, &ok, now, Some(&history("138********"))).await.expect("again")
+    );
+    let events = store.request_events(request).await.expect("events");
+    let notices: Vec<_> = events.iter().filter(|e| matches!(e.kind, EventKind::NoticeSent { .. })).collect();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].kind, history("138********").kind);
+    // History only: the relay has nothing to publish for it.
+    let outbox =
+        store.lease_outbox(1000, now + Duration::days(1), now + Duration::days(2)).await.expect("outbox");
+    assert!(outbox.iter().all(|o| o.event.id != notices[0].id), "not published");
 }

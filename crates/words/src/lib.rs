@@ -5,6 +5,7 @@
 //! is written once.
 
 pub mod history;
+pub mod links;
 pub mod names;
 pub mod notices;
 pub mod time;

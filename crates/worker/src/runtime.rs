@@ -74,6 +74,22 @@ pub struct WorkerSettings {
     pub consumers: usize,
 }
 
+impl WorkerSettings {
+    /// A role that reads each request's case for the events it is told about (the stats keeper,
+    /// the notifier): one consumer, a request's events loaded once per batch of 64, 5 attempts.
+    pub fn per_case(queue: &str, prefetch: u16) -> Self {
+        Self {
+            queue: queue.to_owned(),
+            prefetch,
+            take: usize::from(prefetch).min(128),
+            batch: 64,
+            max_attempts: 5,
+            retry_after: Duration::from_millis(500),
+            consumers: 1,
+        }
+    }
+}
+
 /// What became of work held in hand.
 enum Held {
     Done,

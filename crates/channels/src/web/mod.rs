@@ -31,7 +31,7 @@ use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{Cases, ChannelSessions, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
-use jiesu_domain::secret::{ServerKey, VisitSecret};
+use jiesu_domain::secret::ServerKey;
 use jiesu_media::MediaDir;
 use jiesu_words::Lang;
 use maud::Markup;
@@ -250,11 +250,7 @@ async fn proven<S: Store + ChannelSessions, Q: Queue>(
     .await
 }
 
-/// The link that gives a request's return visit (`base` empty: a link within the site). The
-/// notice that a request was resolved carries it, with `base` the public URL.
-pub fn visit_link(base: &str, tracking: &TrackingNumber, secret: &VisitSecret) -> String {
-    format!("{base}/track/visit?n={}&k={}", tracking.as_str(), secret.as_str())
-}
+pub use jiesu_words::links::visit_link;
 
 /// The request, if `secret` is its return-visit secret: the same answer as for an unknown number
 /// otherwise, and the same limit on failed attempts as the phone digits.

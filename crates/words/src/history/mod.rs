@@ -3,6 +3,9 @@
 //! notes and decisions, which stay inside the administration).
 
 mod escalation;
+mod notice;
+
+pub use notice::{topic_name, via_name};
 mod workflow;
 
 use jiesu_domain::district::District;
@@ -85,6 +88,9 @@ fn sentence(e: &Event, d: &District, lang: Lang, full: bool) -> String {
         }
         (EventKind::TaskDispatched { bureau, role, .. }, Lang::En) => {
             format!("Dispatched to {} ({})", bureau_name(d, bureau, lang), role_name(*role, lang))
+        }
+        (kind @ (EventKind::NoticeSent { .. } | EventKind::NoticeGivenUp { .. }), lang) => {
+            notice::sentence(kind, d, lang, full)
         }
         (kind, lang) => workflow::sentence(kind, d, lang, full),
     }

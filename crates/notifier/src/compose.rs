@@ -1,0 +1,91 @@
+//! A notification row made into the message its gateway sends: the address read from the
+//! request now (the rows keep none), the words in the citizen's language, and the SMS template's
+//! variables (the tracking number, the link, the bureau, the time).
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::district::District;
+use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route};
+use jiesu_domain::ports::{Address, Notification, Outgoing, Via};
+use jiesu_domain::secret::ServerKey;
+use jiesu_domain::workflow::Case;
+use jiesu_words::Lang;
+use jiesu_words::links::{track_link, visit_link};
+use jiesu_words::names::bureau_name;
+use jiesu_words::notices::notice_text;
+use jiesu_words::time::local_time;
+
+/// What the messages link to and sign with.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// The public URL the citizens' pages are served at (`https://12345.example.gov.cn`).
+    pub public_url: String,
+    /// Signs the return-visit links.
+    pub key: ServerKey,
+}
+
+/// Why a notification cannot be sent at all (given up at once, with this code).
+pub const NO_ADDRESS: &str = "no_address";
+
+/// The citizen's language: English when they wrote in it (letters and no Chinese), else Chinese.
+pub fn language(case: &Case) -> Lang {
+    let text = case.request.submitted.description.as_str();
+    let cjk = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    if !cjk && text.chars().any(|c| c.is_ascii_alphabetic()) { Lang::En } else { Lang::Zh }
+}
+
+/// Where `n` goes by its channel, as the case stands now; `None` when it has nowhere to go (the
+/// citizen's route changed, or the row's channel is not the one the route now takes).
+fn address(n: &Notification, case: &Case) -> Option<Address> {
+    match (&n.audience, n.via) {
+        (Audience::Citizen, via) => match (citizen_route(case)?, via) {
+            (CitizenRoute::Sms(phone), Via::Sms) => Some(Address::Phone(phone)),
+            (CitizenRoute::WeChat(openid), Via::WeChat) => Some(Address::OpenId(openid)),
+            _ => None,
+        },
+        (staff, _) => Some(Address::Staff(staff.key())),
+    }
+}
+
+/// The message for `n` about `case`, or why there is none.
+pub fn compose(
+    n: &Notification,
+    case: &Case,
+    district: &District,
+    links: &Links,
+    now: DateTime<Utc>,
+) -> Result<Outgoing, &'static str> {
+    let to = address(n, case).ok_or(NO_ADDRESS)?;
+    let lang = if n.audience == Audience::Citizen { language(case) } else { Lang::Zh };
+    let request = &case.request.submitted;
+    let tracking = &request.tracking;
+    let mut params = vec![("number", tracking.grouped())];
+    let link = match &n.topic {
+        Topic::Resolved => visit_link(&links.public_url, tracking, &links.key.visit_secret(request.id)),
+        _ => track_link(&links.public_url, tracking),
+    };
+    params.push(("link", link));
+    let bureau = match (&n.topic, &n.audience) {
+        (Topic::Dispatched { bureau } | Topic::MissedDeadline { bureau, .. }, _) => Some(bureau),
+        (_, Audience::Bureau(b) | Audience::BureauAdmins(b)) => Some(b),
+        _ => None,
+    };
+    if let Some(b) = bureau {
+        params.push(("bureau", bureau_name(district, b, lang)));
+    }
+    let time = match &n.topic {
+        Topic::Coordinating { at } | Topic::Meeting { at, .. } => Some(at),
+        Topic::MissedDeadline { due_at, .. } => Some(due_at),
+        _ => None,
+    };
+    if let Some(t) = time {
+        params.push(("time", local_time(*t, now, lang)));
+    }
+    Ok(Outgoing {
+        reference: n.id,
+        via: n.via,
+        to,
+        topic: n.topic.key(),
+        params,
+        text: notice_text(&n.topic, tracking, district, now, lang),
+    })
+}

@@ -1,0 +1,227 @@
+//! The notify role's second half: due notification rows taken (leased) from the store, each made
+//! into a message and handed to its gateway, then settled with the answer and written into the
+//! request's history, in one transaction. A row is sent after the commit that recorded it and
+//! is settled at most once; a sender that dies between the gateway's answer and the settle
+//! leaves the row to be sent again when its lease ends (at-least-once: see the README).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use jiesu_domain::event::{Actor, Event, EventKind};
+use jiesu_domain::ids::{EventId, RequestId};
+use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::ports::{
+    Address, Cases, Gateway, Notification, Notifications, Sent, Settle, StoreError, Via,
+};
+use jiesu_domain::workflow::Case;
+use jiesu_worker::{Backoff, pause};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::compose::{Links, compose};
+use crate::pace::Pace;
+use crate::quiet::QuietHours;
+
+/// How the sender works.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    /// Rows taken at a time.
+    pub batch: u32,
+    /// Messages in flight at once.
+    pub concurrency: usize,
+    /// How long a taken row is kept from other senders: longer than a batch takes to send.
+    pub lease: Duration,
+    /// The wait when nothing is due.
+    pub idle: Duration,
+    /// The wait after a first failed try; it doubles after each, up to `retry_max`.
+    pub retry_first: Duration,
+    pub retry_max: Duration,
+    /// Tries before giving up.
+    pub max_attempts: u32,
+    pub quiet: QuietHours,
+}
+
+impl Default for SenderSettings {
+    fn default() -> Self {
+        Self {
+            batch: 64,
+            concurrency: 16,
+            lease: Duration::from_secs(60),
+            idle: Duration::from_millis(500),
+            retry_first: Duration::from_secs(30),
+            retry_max: Duration::from_secs(30 * 60),
+            // 30 s, 1, 2, 4, 8, 16, 30, 30… minutes: about eight hours of tries.
+            max_attempts: 20,
+            quiet: QuietHours::default(),
+        }
+    }
+}
+
+impl SenderSettings {
+    /// The wait after the `attempts`-th failed try.
+    pub fn retry_wait(&self, attempts: u32) -> Duration {
+        let doublings = attempts.saturating_sub(1).min(20);
+        self.retry_first.saturating_mul(1 << doublings).min(self.retry_max)
+    }
+}
+
+/// The sender: one per notify process; several may run against one store.
+#[derive(Debug, Clone)]
+pub struct Sender<S, G> {
+    inner: Arc<Inner<S, G>>,
+}
+
+#[derive(Debug)]
+struct Inner<S, G> {
+    store: S,
+    gateway: G,
+    district: LiveDistrict,
+    links: Links,
+    settings: SenderSettings,
+    paces: HashMap<Via, Pace>,
+}
+
+impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
+    pub fn new(store: S, gateway: G, district: LiveDistrict, links: Links, settings: SenderSettings) -> Self {
+        let paces = Via::ALL.into_iter().filter_map(|v| Some((v, Pace::new(gateway.rate(v)?)))).collect();
+        Self { inner: Arc::new(Inner { store, gateway, district, links, settings, paces }) }
+    }
+
+    /// Sends until `shutdown`, finishing the messages in flight.
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!("notification sender started");
+        let mut outage = Backoff::outage();
+        while !shutdown.is_cancelled() {
+            let wait = match self.send_due().await {
+                Ok(0) => self.inner.settings.idle,
+                Ok(_) => {
+                    outage.reset();
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take due notifications; retrying");
+                    outage.next_wait()
+                }
+            };
+            if !wait.is_zero() && !pause(&shutdown, wait).await {
+                break;
+            }
+        }
+        tracing::info!("notification sender stopped");
+    }
+
+    /// Takes one batch of due rows and sends them; answers how many it took.
+    #[tracing::instrument(name = "notify.send", skip_all)]
+    pub async fn send_due(&self) -> Result<usize, StoreError> {
+        let s = &self.inner.settings;
+        let now = jiesu_domain::time::now();
+        let lease = chrono::Duration::from_std(s.lease).unwrap_or(chrono::Duration::minutes(1));
+        let rows = self.inner.store.claim_notifications(now, now + lease, s.batch).await?;
+        let taken = rows.len();
+        let mut cases: HashMap<RequestId, Option<Arc<Case>>> = HashMap::new();
+        for n in &rows {
+            if let Entry::Vacant(slot) = cases.entry(n.request_id) {
+                slot.insert(self.inner.store.load_case(n.request_id).await?.map(Arc::new));
+            }
+        }
+        let mut flying = JoinSet::new();
+        for n in rows {
+            if flying.len() >= s.concurrency.max(1) {
+                flying.join_next().await;
+            }
+            let case = cases.get(&n.request_id).cloned().flatten();
+            let me = self.clone();
+            flying.spawn(async move { me.deliver(n, case).await });
+        }
+        while flying.join_next().await.is_some() {}
+        Ok(taken)
+    }
+
+    /// One row: composed, sent, settled.
+    async fn deliver(&self, n: Notification, case: Option<Arc<Case>>) {
+        let i = &self.inner;
+        let district = i.district.current();
+        let message = match &case {
+            Some(case) => compose(&n, case, &district, &i.links, jiesu_domain::time::now()),
+            None => Err(crate::compose::NO_ADDRESS),
+        };
+        let (sent, to) = match message {
+            Ok(m) => {
+                if let Some(pace) = i.paces.get(&m.via) {
+                    pace.wait().await;
+                }
+                (i.gateway.send(&m).await, Some(m.to))
+            }
+            Err(code) => (Sent::GiveUp { code: code.to_owned() }, None),
+        };
+        let now = jiesu_domain::time::now();
+        let (settle, history) = self.outcome(&n, sent, to.as_ref(), now);
+        self.settle(&n, &settle, now, history.as_ref()).await;
+    }
+
+    /// What to record of a try: the row's new state, and the history line if it is settled.
+    fn outcome(
+        &self,
+        n: &Notification,
+        sent: Sent,
+        to: Option<&Address>,
+        now: DateTime<Utc>,
+    ) -> (Settle, Option<Event>) {
+        let s = &self.inner.settings;
+        let kind = |error: Option<String>| {
+            let (via, audience, topic) = (n.via, n.audience.key(), n.topic.key().to_owned());
+            let to = to.map(Address::masked);
+            match error {
+                None => EventKind::NoticeSent { via, audience, to, topic },
+                Some(error) => EventKind::NoticeGivenUp { via, audience, to, topic, error },
+            }
+        };
+        let event = |kind| Event {
+            id: EventId::generate(),
+            request_id: n.request_id,
+            task_id: None,
+            occurred_at: now,
+            actor: Actor::System,
+            kind,
+            http_request_id: None,
+        };
+        match sent {
+            Sent::Yes { id } => (Settle::Sent { gateway_id: id }, Some(event(kind(None)))),
+            Sent::Retry { code } if n.attempts < s.max_attempts => {
+                let wait = chrono::Duration::from_std(s.retry_wait(n.attempts)).unwrap_or_default();
+                let at = if n.urgent { now + wait } else { s.quiet.next_allowed(now + wait) };
+                (Settle::Retry { next_at: at, error: code }, None)
+            }
+            Sent::Retry { code } | Sent::GiveUp { code } => {
+                (Settle::GiveUp { error: code.clone() }, Some(event(kind(Some(code)))))
+            }
+        }
+    }
+
+    /// Records the try, retrying while the store is unwell, for as long as the lease lasts (after
+    /// that another sender may have the row: it will be sent again, which the README owns up to).
+    async fn settle(&self, n: &Notification, settle: &Settle, at: DateTime<Utc>, history: Option<&Event>) {
+        let mut backoff = Backoff::outage();
+        let until = tokio::time::Instant::now() + self.inner.settings.lease;
+        loop {
+            match self.inner.store.settle_notification(n.id, settle, at, history).await {
+                Ok(true) => {
+                    tracing::debug!(notification = %n.id, via = n.via.as_str(), ?settle, "notice settled");
+                    return;
+                }
+                Ok(false) => return,
+                Err(e) if tokio::time::Instant::now() < until => {
+                    tracing::warn!(notification = %n.id, error = %e, "cannot record a notice's try; retrying");
+                    tokio::time::sleep(backoff.next_wait()).await;
+                }
+                Err(e) => {
+                    tracing::error!(notification = %n.id, error = %e, "gave up recording a notice's try");
+                    return;
+                }
+            }
+        }
+    }
+}

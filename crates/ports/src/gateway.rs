@@ -1,0 +1,73 @@
+//! The gateways port (issue 16): a notice, worded and addressed, handed to whatever carries it
+//! (an SMS provider, WeChat, 企业微信, email), and what the gateway's answer means for the
+//! delivery. Adapters do the signing and the HTTP; the notify role decides what to send and
+//! settles the notification row with the answer.
+
+use std::future::Future;
+
+use jiesu_model::contact::{OpenId, PhoneNumber};
+use jiesu_model::notice::Via;
+use uuid::Uuid;
+
+/// Where a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    Phone(PhoneNumber),
+    OpenId(OpenId),
+    /// A bureau's staff, named by the bureau's code: the adapter knows where each bureau is in
+    /// 企业微信 or which mailbox is its.
+    Staff(String),
+}
+
+impl Address {
+    /// As the history may show it: a phone or OpenID masked, a bureau by its code.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Phone(p) => p.masked(),
+            Self::OpenId(o) => o.masked(),
+            Self::Staff(s) => s.clone(),
+        }
+    }
+}
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The notification's id: sent as the gateway's reference where it takes one (Alibaba
+    /// `OutId`, Tencent `SessionContext`), so a delivery receipt names its row.
+    pub reference: Uuid,
+    pub via: Via,
+    pub to: Address,
+    /// The notice's topic key (`received`, `new_task`): what picks an SMS template.
+    pub topic: &'static str,
+    /// The template's variables by name (`number`, `link`, `bureau`, `time`): an SMS template
+    /// takes the ones it was approved with, in the order the configuration gives.
+    pub params: Vec<(&'static str, String)>,
+    /// The notice in words, for the channels that take free text (WeChat's customer-service
+    /// message, 企业微信, email).
+    pub text: String,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// Accepted, with the gateway's id for it (Alibaba `BizId`, Tencent `SerialNo`).
+    Yes { id: String },
+    /// Not now (an outage, a rate limit, a timeout): try again after a back-off.
+    Retry { code: String },
+    /// Never (a bad number, a template not approved): give up.
+    GiveUp { code: String },
+}
+
+pub trait Gateway: Clone + Send + Sync + 'static {
+    /// Whether notices of `topic` (`Topic::key`) can be sent by `via` at all: the channel is
+    /// configured and, for SMS, the topic has an approved template. Notices it cannot carry are
+    /// not recorded.
+    fn carries(&self, via: Via, topic: &str) -> bool;
+
+    /// How many messages by `via` one process may send per second (the gateway's limit for the
+    /// account, shared out); `None`: no limit.
+    fn rate(&self, via: Via) -> Option<u32>;
+
+    fn send(&self, message: &Outgoing) -> impl Future<Output = Sent> + Send;
+}
