@@ -160,6 +160,8 @@ async fn roles_are_kept_apart_on_the_tasks_own_request(backend: Backend) {
         (&um, "POST", format!("/api/v1/extensions/{}/decision", s.extension), json!({ "approve": true })),
         (&desk, "POST", format!("/api/v1/extensions/{}/decision", s.extension), json!({ "approve": true })),
         (&um, "GET", "/api/v1/exemptions".to_owned(), Value::Null),
+        (&um, "GET", "/api/v1/notifications/undelivered".to_owned(), Value::Null),
+        (&desk, "GET", "/api/v1/notifications/undelivered".to_owned(), Value::Null),
         (
             &um,
             "POST",
@@ -221,9 +223,9 @@ async fn every_documented_route_exists_and_wants_a_session(backend: Backend) {
         }
     }
     // The routes `jiesu_api::work::routes` and `jiesu_api::auth::routes` register (besides the
-    // document itself): 39 work operations (appeals and final replies the newest) and 3 sign-in
+    // document itself): 40 work operations (the undelivered notices the newest) and 3 sign-in
     // ones; and the hotline's work orders, which want an API key. A new route must be documented
     // (tests/tests/openapi.rs checks the document against the router).
-    assert_eq!(checked, 43, "every operation of the staff and hotline APIs is documented");
+    assert_eq!(checked, 44, "every operation of the staff and hotline APIs is documented");
     app.stop().await;
 }

@@ -21,6 +21,7 @@ jiesu_e2e::e2e_on_both_backends!(
     a_requests_life_sends_the_citizen_each_sms_once,
     a_gateway_down_for_a_while_gets_every_notice_once_when_it_is_back,
     a_notify_process_killed_mid_batch_loses_nothing_when_restarted,
+    supervisors_see_the_notices_that_could_not_be_delivered,
 );
 
 const JIESU: &str = env!("CARGO_BIN_EXE_jiesu-under-test");
@@ -229,4 +230,53 @@ async fn a_notify_process_killed_mid_batch_loses_nothing_when_restarted(backend:
     let unsettled = "SELECT count(*) FROM notifications WHERE state <> 'sent'";
     assert_eq!(backend.count(unsettled).await, 0);
     assert!(server.terminate().await.success());
+}
+
+async fn supervisors_see_the_notices_that_could_not_be_delivered(backend: Backend) {
+    use jiesu_e2e::browser::Browser;
+    use jiesu_e2e::pages::{PageSession, assert_accessible, click, sign_in, text};
+    let fake = FakeAlibaba::start("LTAI-e2e", "secret-e2e").await.expect("fake gateway");
+    fake.set_mode(Mode::Refuse("isv.MOBILE_NUMBER_ILLEGAL".to_owned()));
+    let key = backend.api_key("e2e").await;
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
+    let app = backend.start_with(Roles::ALL, sms_through(&fake)).await;
+    let citizen = Open311Client::new(&app.base, &key);
+    let fields =
+        [("service_code", "010101"), ("lat", "22.742"), ("long", "114.387"), ("phone", "13812345678")];
+    let id = citizen.post(&fields, None).await.expect("POST").id();
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let list = boss
+        .get_until("/api/v1/notifications/undelivered", |v| {
+            v["notices"].as_array().is_some_and(|n| n.len() == 2)
+        })
+        .await;
+    let notices = list["notices"].as_array().expect("a list");
+    assert!(notices.iter().all(|n| n["tracking_number"] == id.as_str() && n["via"] == "sms"), "{list}");
+    assert!(
+        notices.iter().all(|n| n["error"] == "isv.MOBILE_NUMBER_ILLEGAL" && n["attempts"] == 1),
+        "{list}"
+    );
+    assert!(!list.to_string().contains("13812345678"), "never the number: {list}");
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(c, &app.base, "boss", "/staff/console").await;
+    click(c, "#link-notices").await;
+    assert_eq!(text(c, "#main h1").await, "未送达的通知");
+    let table = text(c, "#undelivered").await;
+    assert!(
+        table.contains("手机号码无效") && table.contains("受理通知") && table.contains("派单通知"),
+        "{table}"
+    );
+    assert!(table.contains(&id[..4]), "the request, by its number: {table}");
+    assert_accessible(c, "the notices not delivered").await;
+    browser.close().await;
+
+    // Bureau staff see neither.
+    let um = PageSession::sign_in(&app.base, "um-staff").await;
+    assert_eq!(um.get("/staff/console/notices").await.0, StatusCode::FORBIDDEN);
+    let um = StaffClient::login(&app.base, "um-staff").await;
+    assert_eq!(um.get("/api/v1/notifications/undelivered").await.0, StatusCode::FORBIDDEN);
+    app.stop().await;
 }

@@ -23,7 +23,9 @@ use jiesu_channels::open311::{self, Open311};
 use jiesu_channels::web::{self, Web};
 use jiesu_channels::wechat::{self, Wechat};
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{Accounts, Cases, ChannelSessions, Escalations, Queue, RuleBook, Stats, Store};
+use jiesu_domain::ports::{
+    Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats, Store,
+};
 use jiesu_media::MediaDir;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -80,7 +82,10 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     work::openapi::staff().merge_from(hotline::openapi())
 }
 
-pub fn router<S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats, Q: Queue>(
+pub fn router<
+    S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications,
+    Q: Queue,
+>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,

@@ -153,6 +153,7 @@ async fn a_refused_number_is_given_up_listed_and_written_in_the_history() {
     assert_eq!(r.sender.send_due().await.expect("send"), 0, "given up: not tried again");
     let given_up = r.store.given_up_notifications(10).await.expect("list");
     assert_eq!(given_up.len(), 2);
+    let given_up: Vec<_> = given_up.into_iter().map(|u| u.notice).collect();
     assert!(given_up.iter().all(|n| n.state == NoticeState::GivenUp && n.attempts == 1));
     assert!(given_up.iter().all(|n| n.last_error.as_deref() == Some("isv.MOBILE_NUMBER_ILLEGAL")));
     let history = notices_in_history(&r.store, id).await;

@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use jiesu_decisions::notices::{Audience, Notice, Topic};
 use jiesu_events::event::Event;
-use jiesu_model::ids::{EventId, RequestId};
+use jiesu_model::ids::{EventId, RequestId, TrackingNumber};
 use uuid::Uuid;
 
 pub use jiesu_model::notice::Via;
@@ -90,6 +90,13 @@ impl Notification {
     }
 }
 
+/// A notice given up on, as the supervisors' list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undelivered {
+    pub notice: Notification,
+    pub tracking: TrackingNumber,
+}
+
 /// What a try came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settle {
@@ -136,9 +143,10 @@ pub trait Notifications: Clone + Send + Sync + 'static {
         history: Option<&Event>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Rows given up on, the latest first: for supervisors.
+    /// Rows given up on, the latest first, each with its request's tracking number: for
+    /// supervisors.
     fn given_up_notifications(
         &self,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Undelivered>, StoreError>> + Send;
 }

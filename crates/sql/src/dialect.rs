@@ -288,6 +288,7 @@ pub trait Dialect:
     + Read<crate::records::ExtensionRecord>
     + Read<crate::records::ExemptionRecord>
     + Read<crate::notifications::NotificationRow>
+    + Read<crate::notifications::UndeliveredRow>
     + Read<crate::records::VisitRecord>
     + Read<crate::records::EscalationRecord>
     + Read<crate::records::MeetingRecord>

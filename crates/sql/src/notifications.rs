@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::event::Event;
-use jiesu_domain::ids::{EventId, RequestId};
+use jiesu_domain::ids::{EventId, RequestId, TrackingNumber};
 use jiesu_domain::notices::{Audience, Topic};
-use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, StoreError, Via};
+use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, StoreError, Undelivered, Via};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -54,6 +54,13 @@ impl TryFrom<NotificationRow> for Notification {
             last_error: r.last_error,
         })
     }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UndeliveredRow {
+    #[sqlx(flatten)]
+    pub notice: NotificationRow,
+    pub tracking: String,
 }
 
 fn parse(rows: Vec<NotificationRow>) -> Result<Vec<Notification>, StoreError> {
@@ -157,11 +164,20 @@ impl<B: Backend> Notifications for SqlStore<B> {
         Ok(true)
     }
 
-    async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError> {
+    async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Undelivered>, StoreError> {
         let s = Stmt::<B::Db>::new(
-            "SELECT * FROM notifications WHERE state = 'given_up' ORDER BY settled_at DESC, id DESC LIMIT $1",
+            "SELECT n.*, r.tracking FROM notifications n JOIN requests r ON r.id = n.request_id
+             WHERE n.state = 'given_up' ORDER BY n.settled_at DESC, n.id DESC LIMIT $1",
         )
         .bind(i64::from(limit));
-        parse(all(&mut *self.read().await?, s).await.map_err(store_error)?)
+        let rows: Vec<UndeliveredRow> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
+        rows.into_iter()
+            .map(|r| {
+                let tracking = TrackingNumber::parse(&r.tracking).map_err(|e| {
+                    corrupt(CorruptRow { table: "requests", message: format!("tracking: {e}") })
+                })?;
+                Ok(Undelivered { notice: r.notice.try_into()?, tracking })
+            })
+            .collect()
     }
 }

@@ -124,9 +124,12 @@ pub async fn due_notices_come_earliest_first_and_each_is_settled_once<S: Store +
     assert_eq!(later.len(), 1, "the retry; the one due at 60 minutes not yet");
     let given_up = store.given_up_notifications(10).await.expect("list");
     assert_eq!(given_up.len(), 1);
-    assert_eq!(given_up[0].id, failed);
-    assert_eq!(given_up[0].last_error.as_deref(), Some("isv.MOBILE_NUMBER_ILLEGAL"));
-    assert!(given_up[0].settled_at.is_some());
+    let (given_up, tracking) = (&given_up[0].notice, &given_up[0].tracking);
+    assert_eq!(given_up.id, failed);
+    assert_eq!(given_up.last_error.as_deref(), Some("isv.MOBILE_NUMBER_ILLEGAL"));
+    assert!(given_up.settled_at.is_some());
+    let stored = store.request_by_tracking(tracking).await.expect("read").expect("its request");
+    assert_eq!(stored.request.submitted.id, request, "with its request's tracking number");
 }
 
 pub async fn a_claimed_notice_is_not_claimed_again_until_its_lease_ends<S: Store + Notifications>(store: S) {

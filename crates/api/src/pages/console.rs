@@ -146,6 +146,8 @@ fn body(d: &District, lang: Lang, period: &Period, f: &Figures, q: &ConsoleQuery
             " · "
             a #link-hotspots href="/staff/console/hotspots" { (lang.pick("热点", "Hotspots")) }
             " · "
+            a #link-notices href="/staff/console/notices" { (lang.pick("未送达通知", "Notices not delivered")) }
+            " · "
             a #link-report href={ "/staff/console/report?month=" (month.format("%Y-%m")) } { (lang.pick("打印月报", "Monthly report")) }
         }
         p.small #exports {

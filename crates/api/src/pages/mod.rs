@@ -19,7 +19,7 @@
 //! | `GET /staff/tasks/{id}`, `POST /staff/tasks/{id}/{action}` | the task's bureau; district-wide roles read |
 //! | `GET /staff/desk` (`queue`, `after`), `GET /staff/requests/{tracking}`, `POST /staff/requests/{tracking}/{action}` | operators (supervisors and admins read) |
 //! | `GET /staff/meetings`, `GET /staff/meetings/{id}`, `POST /staff/meetings/{id}/{action}` | the convener's and invitees' staff, district-wide roles |
-//! | `GET /staff/console`, `GET /staff/console/escalations`, `POST .../{id}/dismiss` | supervisors and admins |
+//! | `GET /staff/console` and its pages (`escalations`, `extensions`, `exemptions`, `notices`, `meetings`, `hotspots`, `rules`, `report`) | supervisors and admins |
 //! | `/staff/admin/...` (users, API keys, the audit log; see `admin`) | admins |
 
 mod actions;
@@ -34,6 +34,7 @@ mod console_figures;
 mod console_filters;
 mod console_hotspots;
 mod console_meetings;
+mod console_notices;
 mod console_report;
 mod console_rules;
 mod desk;
@@ -53,7 +54,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiesu_auth::Auth;
-use jiesu_domain::ports::{Accounts, Cases, Escalations, RuleBook, Stats, Store};
+use jiesu_domain::ports::{Accounts, Cases, Escalations, Notifications, RuleBook, Stats, Store};
 use jiesu_domain::secret::ServerKey;
 
 use crate::work::WorkApi;
@@ -74,7 +75,9 @@ pub struct Pages<S> {
 
 pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
 
-pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(pages: Arc<Pages<S>>) -> Router {
+pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Notifications>(
+    pages: Arc<Pages<S>>,
+) -> Router {
     Router::new()
         .route("/staff", get(home::<S>))
         .route("/staff/", get(home::<S>))
@@ -94,6 +97,7 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats>(page
         .route("/staff/console/extensions", get(console_extensions::list::<S>))
         .route("/staff/console/exemptions", get(console_exemptions::list::<S>))
         .route("/staff/console/exemptions/{id}", post(console_exemptions::decide::<S>))
+        .route("/staff/console/notices", get(console_notices::list::<S>))
         .route("/staff/console/meetings", get(console_meetings::calendar::<S>))
         .route("/staff/console/hotspots", get(console_hotspots::list::<S>))
         .route("/staff/console/hotspots/{id}/resolve", post(console_hotspots::resolve::<S>))

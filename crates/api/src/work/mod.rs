@@ -19,6 +19,7 @@
 //! | `POST /api/v1/requests/{tracking}/assists` | the lead bureau, operators |
 //! | `GET /api/v1/extensions`, `POST /api/v1/extensions/{id}/decision` | supervisors |
 //! | `GET /api/v1/exemptions`, `POST /api/v1/exemptions/{id}/decision` (appeals, final replies) | supervisors |
+//! | `GET /api/v1/notifications/undelivered` (notices the notify role gave up on) | supervisors |
 //! | `GET /api/v1/escalations` (`trigger`, `state`, `older_than_hours`; paged), `GET /api/v1/escalations/{id}` | operators, supervisors |
 //! | `POST /api/v1/escalations/{id}/dismiss` | supervisors |
 //! | `GET /api/v1/meetings` (`from`, `to`), `GET /api/v1/meetings/{id}` | district-wide roles; the convener's and invitees' staff |
@@ -50,6 +51,7 @@ pub(crate) mod exemptions;
 pub(crate) mod export;
 pub(crate) mod extract;
 pub(crate) mod meetings;
+pub(crate) mod notices;
 pub mod openapi;
 pub(crate) mod paging;
 pub(crate) mod preview;
@@ -65,7 +67,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use jiesu_domain::ports::{Audit, Cases, Escalations, RuleBook, Stats, Store};
+use jiesu_domain::ports::{Audit, Cases, Escalations, Notifications, RuleBook, Stats, Store};
 use jiesu_media::MediaDir;
 use jiesu_workflow::{RulebookService, Workflow};
 
@@ -85,7 +87,9 @@ pub struct WorkApi<S> {
     pub weights: jiesu_domain::rates::Weights,
 }
 
-pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit>(api: Arc<WorkApi<S>>) -> Router {
+pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit + Notifications>(
+    api: Arc<WorkApi<S>>,
+) -> Router {
     Router::new()
         .route("/api/v1/tasks", get(tasks::list::<S>))
         .route("/api/v1/tasks/{id}", get(tasks::show::<S>))
@@ -110,6 +114,7 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit>(api: Ar
         .route("/api/v1/extensions/{id}/decision", post(desk::decide_extension::<S>))
         .route("/api/v1/exemptions", get(exemptions::pending::<S>))
         .route("/api/v1/exemptions/{id}/decision", post(exemptions::decide_endpoint::<S>))
+        .route("/api/v1/notifications/undelivered", get(notices::undelivered::<S>))
         .route("/api/v1/escalations", get(escalations::list::<S>))
         .route("/api/v1/escalations/{id}", get(escalations::show::<S>))
         .route("/api/v1/escalations/{id}/dismiss", post(escalations::dismiss::<S>))

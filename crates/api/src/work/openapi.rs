@@ -12,8 +12,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    desk, disclaims, escalations, exemptions, export, meetings, preview_api, progress, requests, rules,
-    stats, tasks,
+    desk, disclaims, escalations, exemptions, export, meetings, notices, preview_api, progress, requests,
+    rules, stats, tasks,
 };
 use crate::auth;
 
@@ -36,6 +36,7 @@ use crate::auth;
         requests::show, requests::dispatch, requests::transfer, requests::add_assist, requests::review,
         requests::visit, requests::reveal_phone,
         desk::desk, desk::extensions, desk::decide_extension, exemptions::pending, exemptions::decide_endpoint,
+        notices::undelivered,
         escalations::list, escalations::show, escalations::dismiss,
         meetings::list, meetings::show, meetings::confirm, meetings::reschedule, meetings::decide,
         rules::list, rules::show, rules::accept, rules::decline, preview_api::preview_rule,

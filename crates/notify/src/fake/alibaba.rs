@@ -21,12 +21,21 @@ pub struct FakeAlibaba;
 
 impl FakeAlibaba {
     pub async fn start(access_key_id: &str, access_key_secret: &str) -> std::io::Result<Handle> {
+        Self::start_on(([127, 0, 0, 1], 0).into(), access_key_id, access_key_secret).await
+    }
+
+    /// As `start`, on `addr` (the benchmark's fake listens where the server was told it is).
+    pub async fn start_on(
+        addr: std::net::SocketAddr,
+        access_key_id: &str,
+        access_key_secret: &str,
+    ) -> std::io::Result<Handle> {
         let shared = Shared::new();
         let keys = (access_key_id.to_owned(), access_key_secret.to_owned());
         let app = axum::Router::new()
             .route("/", post(receive))
             .with_state((shared.clone(), std::sync::Arc::new(keys)));
-        serve(app, shared).await
+        serve(app, shared, addr).await
     }
 }
 
@@ -138,7 +147,7 @@ async fn receive(
     }
     let reference = param("OutId").unwrap_or_default();
     let n = shared.with(|s| {
-        s.received.push(Received { phone, template, params, reference });
+        s.received.push(Received { phone, template, params, reference, at: std::time::Instant::now() });
         s.received.len()
     });
     axum::Json(json!({ "Code": "OK", "Message": "OK", "BizId": format!("fake-{n}^0"), "RequestId": "fake" }))

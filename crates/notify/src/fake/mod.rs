@@ -22,6 +22,8 @@ pub struct Received {
     pub params: serde_json::Value,
     /// Our reference (OutId, SessionContext).
     pub reference: String,
+    /// When the fake accepted it (for the benchmark's latencies).
+    pub at: std::time::Instant,
 }
 
 /// What a fake answers next.
@@ -89,9 +91,9 @@ impl Handle {
     }
 }
 
-/// Serves `app` on a free localhost port.
-pub(crate) async fn serve(app: axum::Router, shared: Shared) -> std::io::Result<Handle> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+/// Serves `app` on `addr` (port 0: a free one).
+pub(crate) async fn serve(app: axum::Router, shared: Shared, addr: SocketAddr) -> std::io::Result<Handle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;

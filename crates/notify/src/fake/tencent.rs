@@ -24,7 +24,7 @@ impl FakeTencent {
         let app = axum::Router::new()
             .route("/", post(receive))
             .with_state((shared.clone(), std::sync::Arc::new(keys)));
-        serve(app, shared).await
+        serve(app, shared, ([127, 0, 0, 1], 0).into()).await
     }
 }
 
@@ -105,7 +105,7 @@ async fn receive(State((shared, keys)): State<Fake>, headers: HeaderMap, body: B
             None => {
                 let n = shared.with(|s| {
                     let params = b["TemplateParamSet"].clone();
-                    s.received.push(Received { phone: phone.clone(), template: template.clone(), params, reference: reference.clone() });
+                    s.received.push(Received { phone: phone.clone(), template: template.clone(), params, reference: reference.clone(), at: std::time::Instant::now() });
                     s.received.len()
                 });
                 json!({ "SerialNo": format!("fake:{n}"), "PhoneNumber": phone, "Fee": 1, "SessionContext": reference, "Code": "Ok", "Message": "send success", "IsoCode": "CN" })

@@ -5,7 +5,7 @@
 mod escalation;
 mod notice;
 
-pub use notice::{topic_name, via_name};
+pub use notice::{audience_name, topic_name, via_name};
 mod workflow;
 
 use jiesu_domain::district::District;

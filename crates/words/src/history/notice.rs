@@ -38,9 +38,9 @@ pub fn topic_name(key: &str, lang: Lang) -> &str {
     }
 }
 
-/// Who it went to: the citizen's masked address, or the staff it was for.
-fn recipient(audience: &str, to: Option<&str>, d: &District, lang: Lang, full: bool) -> String {
-    let staff = |a: &Audience| match a {
+/// Who a notice is for, as a sentence names them ("the citizen", "坪山区水务局管理员").
+pub fn audience_name(d: &District, audience: &Audience, lang: Lang) -> String {
+    match audience {
         Audience::Citizen => lang.pick("诉求人", "the citizen").to_owned(),
         Audience::Bureau(b) => bureau_name(d, b, lang),
         Audience::BureauAdmins(b) => match lang {
@@ -49,10 +49,14 @@ fn recipient(audience: &str, to: Option<&str>, d: &District, lang: Lang, full: b
         },
         Audience::Supervisors => lang.pick("督办人员", "the supervisors").to_owned(),
         Audience::Desk => lang.pick("分拨中心", "the dispatch desk").to_owned(),
-    };
+    }
+}
+
+/// Who it went to: the citizen's masked address, or the staff it was for.
+fn recipient(audience: &str, to: Option<&str>, d: &District, lang: Lang, full: bool) -> String {
     match (Audience::parse(audience), to) {
         (Some(Audience::Citizen), Some(to)) if full => to.to_owned(),
-        (Some(a), _) => staff(&a),
+        (Some(a), _) => audience_name(d, &a, lang),
         (None, _) => audience.to_owned(),
     }
 }
