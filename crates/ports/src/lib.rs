@@ -16,6 +16,7 @@ pub mod rulebook;
 pub mod sessions;
 pub mod stats;
 pub mod store;
+pub mod tokens;
 
 pub use accounts::{
     AccountState, Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession,
@@ -33,3 +34,4 @@ pub use rulebook::{Decided, RuleBook, RulebookRevision, StoredDay};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
 pub use stats::{CaseTallies, Stats, StatsBy, StatsFilter, StatsQuery, StatsRow};
 pub use store::{ApiClientState, IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
+pub use tokens::{AccessToken, AccessTokens};

@@ -289,6 +289,7 @@ pub trait Dialect:
     + Read<crate::records::ExemptionRecord>
     + Read<crate::notifications::NotificationRow>
     + Read<crate::notifications::UndeliveredRow>
+    + Read<crate::tokens::TokenRow>
     + Read<crate::records::VisitRecord>
     + Read<crate::records::EscalationRecord>
     + Read<crate::records::MeetingRecord>

@@ -29,6 +29,7 @@ pub mod statements;
 mod stats;
 mod store;
 mod task_select;
+mod tokens;
 pub mod writes;
 
 pub use backend::{Backend, SqlStore};

@@ -2,11 +2,13 @@
 //! recorded, the due ones in time order, each settled once, the given-up ones listed. Every
 //! adapter runs every case through `notifications_contract!`.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike, Utc};
 use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::ids::EventId;
 use jiesu_domain::notices::{Audience, Notice, Topic};
-use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, Store, Via};
+use jiesu_domain::ports::{
+    AccessToken, AccessTokens, NoticeState, Notification, Notifications, Settle, Store, Via,
+};
 
 use crate::fixtures::{admission, new_request};
 
@@ -18,6 +20,7 @@ macro_rules! notifications_contract {
             due_notices_come_earliest_first_and_each_is_settled_once,
             a_claimed_notice_is_not_claimed_again_until_its_lease_ends,
             a_settled_notice_is_in_the_requests_history_once,
+            an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if_unchanged,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -189,4 +192,27 @@ pub async fn a_settled_notice_is_in_the_requests_history_once<S: Store + Notific
     let outbox =
         store.lease_outbox(1000, now + Duration::days(1), now + Duration::days(2)).await.expect("outbox");
     assert!(outbox.iter().all(|o| o.event.id != notices[0].id), "not published");
+}
+
+pub async fn an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if_unchanged<
+    S: Store + AccessTokens,
+>(
+    store: S,
+) {
+    let name = "wecom:ww1234:1000002";
+    assert_eq!(store.access_token(name).await.expect("read"), None);
+    let now = Utc::now().with_nanosecond(0).expect("whole seconds");
+    let token =
+        |t: &str, secs: i64| AccessToken { token: t.to_owned(), expires_at: now + Duration::seconds(secs) };
+    assert_eq!(store.save_access_token(name, &token("a", 7200)).await.expect("save"), token("a", 7200));
+    assert_eq!(store.access_token(name).await.expect("read"), Some(token("a", 7200)));
+    // Two processes refreshed at once: the one that lasts longer is kept, both read it.
+    assert_eq!(store.save_access_token(name, &token("b", 7000)).await.expect("save"), token("a", 7200));
+    assert_eq!(store.save_access_token(name, &token("c", 7300)).await.expect("save"), token("c", 7300));
+    assert_eq!(store.access_token("wechat:wx5678").await.expect("read"), None, "per account");
+    // The platform refused "a": it is not stored any more, "c" stays.
+    assert!(!store.drop_access_token(name, "a").await.expect("drop"));
+    assert_eq!(store.access_token(name).await.expect("read"), Some(token("c", 7300)));
+    assert!(store.drop_access_token(name, "c").await.expect("drop"));
+    assert_eq!(store.access_token(name).await.expect("read"), None);
 }
