@@ -9,13 +9,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::escalation::Meeting;
 use crate::workflow::Case;
 use jiesu_calendar::sla::DeadlineKind;
 use jiesu_events::event::{AssignedWhy, Event, EventKind, ReminderTo};
 use jiesu_model::bureau::BureauCode;
 use jiesu_model::contact::{OpenId, PhoneNumber};
 use jiesu_model::ids::{ExtensionId, MeetingId, TaskId};
-use jiesu_model::request::{Channel, Urgency};
+use jiesu_model::request::{Channel, Request, Urgency};
 use jiesu_model::task::TaskRole;
 
 /// Who a notice is for.
@@ -151,8 +152,8 @@ pub enum CitizenRoute {
     Sms(PhoneNumber),
 }
 
-pub fn citizen_route(case: &Case) -> Option<CitizenRoute> {
-    let s = &case.request.submitted;
+pub fn citizen_route(request: &Request) -> Option<CitizenRoute> {
+    let s = &request.submitted;
     match (&s.contact.openid, &s.contact.phone) {
         (Some(openid), _) if s.channel == Channel::Wechat => Some(CitizenRoute::WeChat(openid.clone())),
         (_, Some(phone)) => Some(CitizenRoute::Sms(phone.clone())),
@@ -162,7 +163,20 @@ pub fn citizen_route(case: &Case) -> Option<CitizenRoute> {
 
 /// The notices `event` calls for, given the case as it stands after it.
 pub fn notices(event: &Event, case: &Case) -> Vec<Notice> {
-    let pressing = case.request.submitted.details.urgency != Urgency::Normal;
+    notices_of(event, &case.request, &case.meetings)
+}
+
+/// Whether `notices_of` needs the request's meetings for `event` (a meeting's new time goes to
+/// its invitees); for every other event the request alone decides, so a consumer can read only
+/// the request.
+pub fn needs_meetings(event: &Event) -> bool {
+    matches!(event.kind, EventKind::MeetingRescheduled { .. })
+}
+
+/// The notices `event` calls for, given its request as it stands after it and, where
+/// `needs_meetings` says so, the request's meetings.
+pub fn notices_of(event: &Event, request: &Request, meetings: &[Meeting]) -> Vec<Notice> {
+    let pressing = request.submitted.details.urgency != Urgency::Normal;
     let to = |audience: Audience, topic: Topic, urgent: bool| Notice {
         audience,
         topic,
@@ -193,7 +207,7 @@ pub fn notices(event: &Event, case: &Case) -> Vec<Notice> {
             out
         }
         EventKind::MeetingRescheduled { meeting, scheduled_at, .. } => {
-            let Some(m) = case.meetings.iter().find(|m| m.id == *meeting) else { return Vec::new() };
+            let Some(m) = meetings.iter().find(|m| m.id == *meeting) else { return Vec::new() };
             let topic = Topic::Meeting { meeting: *meeting, at: *scheduled_at, changed: true };
             let mut bureaus: Vec<&BureauCode> = m.invitees.iter().map(|i| &i.bureau).collect();
             bureaus.push(&m.convener);

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use jiesu_domain::district::District;
 use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route};
 use jiesu_domain::ports::{Address, Notification, Outgoing, Via};
+use jiesu_domain::request::Request;
 use jiesu_domain::secret::ServerKey;
-use jiesu_domain::workflow::Case;
 use jiesu_words::Lang;
 use jiesu_words::links::{track_link, visit_link};
 use jiesu_words::names::bureau_name;
@@ -27,17 +27,17 @@ pub struct Links {
 pub const NO_ADDRESS: &str = "no_address";
 
 /// The citizen's language: English when they wrote in it (letters and no Chinese), else Chinese.
-pub fn language(case: &Case) -> Lang {
-    let text = case.request.submitted.description.as_str();
+pub fn language(request: &Request) -> Lang {
+    let text = request.submitted.description.as_str();
     let cjk = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     if !cjk && text.chars().any(|c| c.is_ascii_alphabetic()) { Lang::En } else { Lang::Zh }
 }
 
-/// Where `n` goes by its channel, as the case stands now; `None` when it has nowhere to go (the
-/// citizen's route changed, or the row's channel is not the one the route now takes).
-fn address(n: &Notification, case: &Case) -> Option<Address> {
+/// Where `n` goes by its channel, as the request stands now; `None` when it has nowhere to go
+/// (the citizen's route changed, or the row's channel is not the one the route now takes).
+fn address(n: &Notification, request: &Request) -> Option<Address> {
     match (&n.audience, n.via) {
-        (Audience::Citizen, via) => match (citizen_route(case)?, via) {
+        (Audience::Citizen, via) => match (citizen_route(request)?, via) {
             (CitizenRoute::Sms(phone), Via::Sms) => Some(Address::Phone(phone)),
             (CitizenRoute::WeChat(openid), Via::WeChat) => Some(Address::OpenId(openid)),
             _ => None,
@@ -46,17 +46,17 @@ fn address(n: &Notification, case: &Case) -> Option<Address> {
     }
 }
 
-/// The message for `n` about `case`, or why there is none.
+/// The message for `n` about `request`, or why there is none.
 pub fn compose(
     n: &Notification,
-    case: &Case,
+    request: &Request,
     district: &District,
     links: &Links,
     now: DateTime<Utc>,
 ) -> Result<Outgoing, &'static str> {
-    let to = address(n, case).ok_or(NO_ADDRESS)?;
-    let lang = if n.audience == Audience::Citizen { language(case) } else { Lang::Zh };
-    let request = &case.request.submitted;
+    let to = address(n, request).ok_or(NO_ADDRESS)?;
+    let lang = if n.audience == Audience::Citizen { language(request) } else { Lang::Zh };
+    let request = &request.submitted;
     let tracking = &request.tracking;
     let mut params = vec![("number", tracking.grouped())];
     let link = match &n.topic {

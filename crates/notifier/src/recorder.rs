@@ -4,12 +4,13 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
+use jiesu_domain::escalation::Meeting;
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::decode_event;
-use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route, notices};
+use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route, needs_meetings, notices_of};
 use jiesu_domain::ports::{Cases, Gateway, Message, Notification, Notifications, Store, StoreError, Via};
-use jiesu_domain::workflow::Case;
+use jiesu_domain::request::Request;
 use jiesu_worker::{Failure, Handler};
 
 use crate::quiet::QuietHours;
@@ -22,9 +23,9 @@ pub const TOPICS: &[&str] = &["event.*"];
 
 /// How a notice reaches its audience: the citizen by the route their request allows (none: no
 /// row), staff through 企业微信 (per-person preferences, email and digests are still to come).
-pub fn via_for(audience: &Audience, case: &Case) -> Option<Via> {
+pub fn via_for(audience: &Audience, request: &Request) -> Option<Via> {
     match audience {
-        Audience::Citizen => citizen_route(case).map(|r| match r {
+        Audience::Citizen => citizen_route(request).map(|r| match r {
             CitizenRoute::WeChat(_) => Via::WeChat,
             CitizenRoute::Sms(_) => Via::Sms,
         }),
@@ -55,21 +56,36 @@ impl<S> Record<S> {
 }
 
 impl<S: Cases + Notifications + Store> Record<S> {
-    /// The rows `events` call for, each case read as it stands now, once per request however
-    /// many of its events the batch holds (an event's notices are about what it says; the case
-    /// gives the route and the meeting's invitees).
+    /// The rows `events` call for, each request read as it stands now, all of the batch's in
+    /// one query (an event's notices are about what it says; the request gives the route); the
+    /// whole case only where a meeting's invitees are needed.
     pub async fn rows(&self, events: &[Event]) -> Result<Vec<Notification>, StoreError> {
         let now = jiesu_domain::time::now();
-        let mut cases: HashMap<RequestId, Option<Case>> = HashMap::new();
+        let mut ids: Vec<RequestId> = events.iter().map(|e| e.request_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let requests: HashMap<RequestId, Request> = self
+            .store
+            .requests_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|v| (v.request.submitted.id, v.request))
+            .collect();
+        let mut meetings: HashMap<RequestId, Vec<Meeting>> = HashMap::new();
+        for e in events.iter().filter(|e| needs_meetings(e)) {
+            if let Entry::Vacant(slot) = meetings.entry(e.request_id) {
+                slot.insert(
+                    self.store.load_case(e.request_id).await?.map(|c| c.meetings).unwrap_or_default(),
+                );
+            }
+        }
         let mut out = Vec::new();
         for e in events {
-            if let Entry::Vacant(slot) = cases.entry(e.request_id) {
-                slot.insert(self.store.load_case(e.request_id).await?);
-            }
-            let Some(Some(case)) = cases.get(&e.request_id) else { continue };
-            for n in notices(e, case) {
+            let Some(request) = requests.get(&e.request_id) else { continue };
+            let held = meetings.get(&e.request_id).map_or(&[][..], Vec::as_slice);
+            for n in notices_of(e, request, held) {
                 let carried = |v: &Via| self.carried.contains(&(*v, n.topic.key()));
-                let Some(via) = via_for(&n.audience, case).filter(carried) else {
+                let Some(via) = via_for(&n.audience, request).filter(carried) else {
                     continue;
                 };
                 let at = if n.urgent { now } else { self.quiet.next_allowed(now) };

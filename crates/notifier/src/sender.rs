@@ -5,7 +5,6 @@
 //! leaves the row to be sent again when its lease ends (at-least-once: see the README).
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{
     Address, Cases, Gateway, Notification, Notifications, Sent, Settle, StoreError, Via,
 };
-use jiesu_domain::workflow::Case;
+use jiesu_domain::request::Request;
 use jiesu_worker::{Backoff, pause};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -113,7 +112,8 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
         tracing::info!("notification sender stopped");
     }
 
-    /// Takes one batch of due rows and sends them; answers how many it took.
+    /// Takes one batch of due rows and sends them; answers how many it took. The batch's
+    /// requests are read in one query, the messages sent `concurrency` at a time.
     #[tracing::instrument(name = "notify.send", skip_all)]
     pub async fn send_due(&self) -> Result<usize, StoreError> {
         let s = &self.inner.settings;
@@ -121,31 +121,40 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
         let lease = chrono::Duration::from_std(s.lease).unwrap_or(chrono::Duration::minutes(1));
         let rows = self.inner.store.claim_notifications(now, now + lease, s.batch).await?;
         let taken = rows.len();
-        let mut cases: HashMap<RequestId, Option<Arc<Case>>> = HashMap::new();
-        for n in &rows {
-            if let Entry::Vacant(slot) = cases.entry(n.request_id) {
-                slot.insert(self.inner.store.load_case(n.request_id).await?.map(Arc::new));
-            }
+        if taken == 0 {
+            return Ok(0);
         }
+        // The batch's requests in one read: the address, the number, the language.
+        let mut ids: Vec<RequestId> = rows.iter().map(|n| n.request_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let requests: HashMap<RequestId, Arc<Request>> = self
+            .inner
+            .store
+            .requests_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|v| (v.request.submitted.id, Arc::new(v.request)))
+            .collect();
         let mut flying = JoinSet::new();
         for n in rows {
             if flying.len() >= s.concurrency.max(1) {
                 flying.join_next().await;
             }
-            let case = cases.get(&n.request_id).cloned().flatten();
+            let request = requests.get(&n.request_id).cloned();
             let me = self.clone();
-            flying.spawn(async move { me.deliver(n, case).await });
+            flying.spawn(async move { me.deliver(n, request).await });
         }
         while flying.join_next().await.is_some() {}
         Ok(taken)
     }
 
     /// One row: composed, sent, settled.
-    async fn deliver(&self, n: Notification, case: Option<Arc<Case>>) {
+    async fn deliver(&self, n: Notification, request: Option<Arc<Request>>) {
         let i = &self.inner;
         let district = i.district.current();
-        let message = match &case {
-            Some(case) => compose(&n, case, &district, &i.links, jiesu_domain::time::now()),
+        let message = match &request {
+            Some(request) => compose(&n, request, &district, &i.links, jiesu_domain::time::now()),
             None => Err(crate::compose::NO_ADDRESS),
         };
         let (sent, to) = match message {

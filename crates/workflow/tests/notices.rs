@@ -91,16 +91,26 @@ fn an_urgent_requests_notices_never_wait_and_the_route_follows_the_channel() {
     urgent.details.urgency = Urgency::Critical;
     let (c, said) = admitted(urgent);
     assert!(said.iter().all(|n| n.urgent), "{said:?}");
-    assert!(matches!(citizen_route(&c.case), Some(CitizenRoute::Sms(_))), "a web citizen with a phone: SMS");
+    assert!(
+        matches!(citizen_route(&c.case.request), Some(CitizenRoute::Sms(_))),
+        "a web citizen with a phone: SMS"
+    );
     let mut wechat = NewRequest { received_at: at(12, 1, 9, 0), channel: Channel::Wechat, ..new_request() };
     wechat.contact.openid =
         Some(jiesu_domain::contact::OpenId::parse("oX3Ny5TVpX4d4WJRtYAxbNxyCAxw").expect("openid"));
     let (w, _) = admitted(wechat.clone());
-    assert!(matches!(citizen_route(&w.case), Some(CitizenRoute::WeChat(_))), "a WeChat citizen: WeChat");
+    assert!(
+        matches!(citizen_route(&w.case.request), Some(CitizenRoute::WeChat(_))),
+        "a WeChat citizen: WeChat"
+    );
     wechat.contact.phone = None;
     wechat.channel = Channel::Open311;
     let (o, _) = admitted(wechat);
-    assert_eq!(citizen_route(&o.case), None, "an OpenID outside WeChat and no phone: no way to reach them");
+    assert_eq!(
+        citizen_route(&o.case.request),
+        None,
+        "an OpenID outside WeChat and no phone: no way to reach them"
+    );
 }
 
 #[test]
