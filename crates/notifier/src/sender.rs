@@ -13,7 +13,7 @@ use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::ids::{EventId, RequestId};
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{
-    Address, Cases, Gateway, Notification, Notifications, Sent, Settle, StoreError, Via,
+    Address, Cases, Gateway, Notification, Notifications, Sent, Settle, StoreError, Try, Via,
 };
 use jiesu_domain::request::Request;
 use jiesu_worker::{Backoff, pause};
@@ -136,21 +136,30 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
             .into_iter()
             .map(|v| (v.request.submitted.id, Arc::new(v.request)))
             .collect();
-        let mut flying = JoinSet::new();
-        for n in rows {
-            if flying.len() >= s.concurrency.max(1) {
-                flying.join_next().await;
+        // `concurrency` messages at once, then their tries recorded in one transaction: a
+        // commit per message was the sender's limit, and a crash still repeats at most one
+        // chunk's messages.
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut flying = JoinSet::new();
+            for n in rows.by_ref().take(s.concurrency.max(1)) {
+                let request = requests.get(&n.request_id).cloned();
+                let me = self.clone();
+                flying.spawn(async move { me.deliver(n, request).await });
             }
-            let request = requests.get(&n.request_id).cloned();
-            let me = self.clone();
-            flying.spawn(async move { me.deliver(n, request).await });
+            let mut tries = Vec::with_capacity(flying.len());
+            while let Some(done) = flying.join_next().await {
+                if let Ok(t) = done {
+                    tries.push(t);
+                }
+            }
+            self.settle(&tries).await;
         }
-        while flying.join_next().await.is_some() {}
         Ok(taken)
     }
 
-    /// One row: composed, sent, settled.
-    async fn deliver(&self, n: Notification, request: Option<Arc<Request>>) {
+    /// One row: composed and sent; answers what to record of it.
+    async fn deliver(&self, n: Notification, request: Option<Arc<Request>>) -> Try {
         let i = &self.inner;
         let district = i.district.current();
         let message = match &request {
@@ -167,8 +176,8 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
             Err(code) => (Sent::GiveUp { code: code.to_owned() }, None),
         };
         let now = jiesu_domain::time::now();
-        let (settle, history) = self.outcome(&n, sent, to.as_ref(), now);
-        self.settle(&n, &settle, now, history.as_ref()).await;
+        let (outcome, history) = self.outcome(&n, sent, to.as_ref(), now);
+        Try { id: n.id, outcome, history }
     }
 
     /// What to record of a try: the row's new state, and the history line if it is settled.
@@ -210,24 +219,28 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
         }
     }
 
-    /// Records the try, retrying while the store is unwell, for as long as the lease lasts (after
-    /// that another sender may have the row: it will be sent again, which the README owns up to).
-    async fn settle(&self, n: &Notification, settle: &Settle, at: DateTime<Utc>, history: Option<&Event>) {
+    /// Records the tries, retrying while the store is unwell, for as long as the lease lasts
+    /// (after that another sender may have the rows: they will be sent again, which the README
+    /// owns up to).
+    async fn settle(&self, tries: &[Try]) {
+        if tries.is_empty() {
+            return;
+        }
         let mut backoff = Backoff::outage();
         let until = tokio::time::Instant::now() + self.inner.settings.lease;
         loop {
-            match self.inner.store.settle_notification(n.id, settle, at, history).await {
-                Ok(true) => {
-                    tracing::debug!(notification = %n.id, via = n.via.as_str(), ?settle, "notice settled");
+            match self.inner.store.settle_notifications(tries, jiesu_domain::time::now()).await {
+                Ok(done) => {
+                    let recorded = done.iter().filter(|d| **d).count();
+                    tracing::debug!(tries = tries.len(), recorded, "notices settled");
                     return;
                 }
-                Ok(false) => return,
                 Err(e) if tokio::time::Instant::now() < until => {
-                    tracing::warn!(notification = %n.id, error = %e, "cannot record a notice's try; retrying");
+                    tracing::warn!(tries = tries.len(), error = %e, "cannot record notices' tries; retrying");
                     tokio::time::sleep(backoff.next_wait()).await;
                 }
                 Err(e) => {
-                    tracing::error!(notification = %n.id, error = %e, "gave up recording a notice's try");
+                    tracing::error!(tries = tries.len(), error = %e, "gave up recording notices' tries");
                     return;
                 }
             }

@@ -90,6 +90,14 @@ impl Notification {
     }
 }
 
+/// A try to record: the row, what came of it, and its line in the request's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Try {
+    pub id: Uuid,
+    pub outcome: Settle,
+    pub history: Option<Event>,
+}
+
 /// A notice given up on, as the supervisors' list shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undelivered {
@@ -132,16 +140,27 @@ pub trait Notifications: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
 
-    /// Records how a try of a pending row came out at `at`, and `history` (the `NoticeSent` or
-    /// `NoticeGivenUp` event for the request's history) in the same transaction. `false` when the
-    /// row was not pending any more (another sender settled it first): nothing is written.
+    /// Records how tries of pending rows came out at `at`, each with its `history` (the
+    /// `NoticeSent` or `NoticeGivenUp` event for the request's history), all in one transaction.
+    /// Answers, for each, whether it was recorded: `false` when the row was not pending any more
+    /// (another sender settled it first), and then nothing of it is written.
+    fn settle_notifications(
+        &self,
+        tries: &[Try],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+
+    /// `settle_notifications` for one try.
     fn settle_notification(
         &self,
         id: Uuid,
         outcome: &Settle,
         at: DateTime<Utc>,
         history: Option<&Event>,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let one = [Try { id, outcome: outcome.clone(), history: history.cloned() }];
+        async move { Ok(self.settle_notifications(&one, at).await?.first().copied().unwrap_or(false)) }
+    }
 
     /// Rows given up on, the latest first, each with its request's tracking number: for
     /// supervisors.

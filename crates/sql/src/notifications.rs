@@ -1,10 +1,11 @@
 //! Notification rows, once for both backends (see `jiesu_ports::notifications`).
 
 use chrono::{DateTime, Utc};
-use jiesu_domain::event::Event;
 use jiesu_domain::ids::{EventId, RequestId, TrackingNumber};
 use jiesu_domain::notices::{Audience, Topic};
-use jiesu_domain::ports::{NoticeState, Notification, Notifications, Settle, StoreError, Undelivered, Via};
+use jiesu_domain::ports::{
+    NoticeState, Notification, Notifications, Settle, StoreError, Try, Undelivered, Via,
+};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -61,6 +62,27 @@ pub struct UndeliveredRow {
     #[sqlx(flatten)]
     pub notice: NotificationRow,
     pub tracking: String,
+}
+
+/// The update that records `t` if its row is still pending.
+fn settle<DB: Dialect>(t: &Try, at: DateTime<Utc>) -> Stmt<DB> {
+    let (state, next_at, gateway_id, error) = match &t.outcome {
+        Settle::Sent { gateway_id } => (NoticeState::Sent, None, Some(gateway_id.clone()), None),
+        Settle::Retry { next_at, error } => (NoticeState::Pending, Some(*next_at), None, Some(error.clone())),
+        Settle::GiveUp { error } => (NoticeState::GivenUp, None, None, Some(error.clone())),
+    };
+    let settled = (state != NoticeState::Pending).then_some(DbTime(at));
+    Stmt::<DB>::new(
+        "UPDATE notifications SET state = $2, next_at = COALESCE($3, next_at), settled_at = $4,
+             gateway_id = COALESCE($5, gateway_id), last_error = COALESCE($6, last_error)
+         WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(t.id)
+    .bind(state.as_str().to_owned())
+    .bind(next_at.map(DbTime))
+    .bind(settled)
+    .bind(gateway_id)
+    .bind(error)
 }
 
 fn parse(rows: Vec<NotificationRow>) -> Result<Vec<Notification>, StoreError> {
@@ -122,46 +144,23 @@ impl<B: Backend> Notifications for SqlStore<B> {
         Ok(rows)
     }
 
-    async fn settle_notification(
-        &self,
-        id: Uuid,
-        outcome: &Settle,
-        at: DateTime<Utc>,
-        history: Option<&Event>,
-    ) -> Result<bool, StoreError> {
-        let (state, next_at, gateway_id, error) = match outcome {
-            Settle::Sent { gateway_id } => (NoticeState::Sent, None, Some(gateway_id.clone()), None),
-            Settle::Retry { next_at, error } => {
-                (NoticeState::Pending, Some(*next_at), None, Some(error.clone()))
-            }
-            Settle::GiveUp { error } => (NoticeState::GivenUp, None, None, Some(error.clone())),
-        };
-        let settled = (state != NoticeState::Pending).then_some(DbTime(at));
-        let s = Stmt::<B::Db>::new(
-            "UPDATE notifications SET state = $2, next_at = COALESCE($3, next_at), settled_at = $4,
-                 gateway_id = COALESCE($5, gateway_id), last_error = COALESCE($6, last_error)
-             WHERE id = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .bind(state.as_str().to_owned())
-        .bind(next_at.map(DbTime))
-        .bind(settled)
-        .bind(gateway_id)
-        .bind(error);
+    async fn settle_notifications(&self, tries: &[Try], at: DateTime<Utc>) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.begin().await?;
-        if run(&mut *tx, s).await.map_err(store_error)? == 0 {
-            return Ok(false);
-        }
-        if let Some(e) = history {
-            // History only: no outbox row, as nothing reacts to a notice having gone.
-            let s = Stmt::<B::Db>::new(
-                "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            );
-            run(&mut *tx, bind_event(s, e).map_err(store_error)?).await.map_err(store_error)?;
+        let mut done = Vec::with_capacity(tries.len());
+        for t in tries {
+            let recorded = run(&mut *tx, settle::<B::Db>(t, at)).await.map_err(store_error)? > 0;
+            if let (true, Some(e)) = (recorded, &t.history) {
+                // History only: no outbox row, as nothing reacts to a notice having gone.
+                let s = Stmt::<B::Db>::new(
+                    "INSERT INTO events (id, request_id, task_id, kind, payload, occurred_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                );
+                run(&mut *tx, bind_event(s, e).map_err(store_error)?).await.map_err(store_error)?;
+            }
+            done.push(recorded);
         }
         tx.commit().await.map_err(store_error)?;
-        Ok(true)
+        Ok(done)
     }
 
     async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Undelivered>, StoreError> {

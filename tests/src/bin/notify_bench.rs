@@ -129,6 +129,18 @@ async fn run(plan: Plan) -> bool {
         latencies.last().copied().unwrap_or_default().as_secs_f64()
     );
     let _ = writeln!(out, "sent {:.0} SMS/s (first to last SMS)", got.len() as f64 / span);
+    // While the requests came in, and after: what the notify role does beside a full intake,
+    // and alone.
+    let load_end = start + posted;
+    let during = got.iter().filter(|m| m.at <= load_end).count();
+    let after = got.len() - during;
+    let after_span = last.map_or(0.0, |l| l.saturating_duration_since(load_end).as_secs_f64());
+    let _ = writeln!(
+        out,
+        "during the load: {during} SMS ({:.0}/s); after it: {after} SMS in {after_span:.1} s ({:.0}/s)",
+        during as f64 / posted.as_secs_f64(),
+        if after_span > 0.0 { after as f64 / after_span } else { 0.0 }
+    );
     latencies.len() == answered.len()
 }
 
