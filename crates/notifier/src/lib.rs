@@ -17,3 +17,21 @@ pub use consumer::Recorder;
 pub use quiet::QuietHours;
 pub use recorder::{NOTIFY_QUEUE, Record, TOPICS, carried, via_for};
 pub use sender::{Sender, SenderSettings};
+
+use std::collections::HashMap;
+
+use jiesu_domain::ids::RequestId;
+use jiesu_domain::ports::{Cases, StoreError};
+use jiesu_domain::request::Request;
+
+/// The requests `ids` name (repeats read once), in one query: what both halves read a batch by.
+async fn requests_of<S: Cases>(
+    store: &S,
+    ids: impl Iterator<Item = RequestId>,
+) -> Result<HashMap<RequestId, Request>, StoreError> {
+    let mut ids: Vec<RequestId> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = store.requests_by_id(&ids).await?;
+    Ok(found.into_iter().map(|v| (v.request.submitted.id, v.request)).collect())
+}

@@ -61,16 +61,7 @@ impl<S: Cases + Notifications + Store> Record<S> {
     /// whole case only where a meeting's invitees are needed.
     pub async fn rows(&self, events: &[Event]) -> Result<Vec<Notification>, StoreError> {
         let now = jiesu_domain::time::now();
-        let mut ids: Vec<RequestId> = events.iter().map(|e| e.request_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let requests: HashMap<RequestId, Request> = self
-            .store
-            .requests_by_id(&ids)
-            .await?
-            .into_iter()
-            .map(|v| (v.request.submitted.id, v.request))
-            .collect();
+        let requests = crate::requests_of(&self.store, events.iter().map(|e| e.request_id)).await?;
         let mut meetings: HashMap<RequestId, Vec<Meeting>> = HashMap::new();
         for e in events.iter().filter(|e| needs_meetings(e)) {
             if let Entry::Vacant(slot) = meetings.entry(e.request_id) {

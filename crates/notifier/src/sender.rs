@@ -125,19 +125,14 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
             return Ok(0);
         }
         // The batch's requests in one read: the address, the number, the language.
-        let mut ids: Vec<RequestId> = rows.iter().map(|n| n.request_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let requests: HashMap<RequestId, Arc<Request>> = self
-            .inner
-            .store
-            .requests_by_id(&ids)
-            .await?
-            .into_iter()
-            .map(|v| (v.request.submitted.id, Arc::new(v.request)))
-            .collect();
-        // `concurrency` messages at once, then their tries recorded in one transaction: a
-        // commit per message was the sender's limit, and a crash still repeats at most one
+        let requests: HashMap<RequestId, Arc<Request>> =
+            crate::requests_of(&self.inner.store, rows.iter().map(|n| n.request_id))
+                .await?
+                .into_iter()
+                .map(|(id, r)| (id, Arc::new(r)))
+                .collect();
+        // `concurrency` messages at once, then their tries recorded in one transaction: one
+        // commit per chunk rather than per message, and a crash still repeats at most one
         // chunk's messages.
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
