@@ -15,10 +15,7 @@ use jiesu_dispatch::{DispatchSettings, Dispatcher};
 use jiesu_domain::district::District;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::INTAKE_QUEUE;
-use jiesu_domain::ports::{
-    Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, QueueError, RuleBook, Stats, Store,
-    StoreError,
-};
+use jiesu_domain::ports::{ChannelSessions, Queue, QueueError, StoreError};
 use jiesu_media::MediaDir;
 use jiesu_outbox::{Relay, RelaySettings};
 use jiesu_workflow::RulebookService;
@@ -27,7 +24,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::backends::{OpenOptions, UseBackends, with_backends};
+use crate::backends::{FullStore, OpenOptions, UseBackends, with_backends};
 use crate::routes::{Context, HttpRoles, HttpSettings};
 use crate::settings::Settings;
 
@@ -215,14 +212,7 @@ struct Starter<'a> {
 impl UseBackends for Starter<'_> {
     type Output = ();
 
-    async fn run<
-        S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications,
-        Q: Queue,
-    >(
-        self,
-        store: S,
-        queue: Q,
-    ) -> Result<(), StartError> {
+    async fn run<S: FullStore, Q: Queue>(self, store: S, queue: Q) -> Result<(), StartError> {
         let Starter { app, settings, roles, district, listener } = self;
         let policy = settings.policy_for(&district.current()).map_err(StartError::Config)?;
         // The district in force is the files plus the rules accepted from coordination meetings,

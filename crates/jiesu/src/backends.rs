@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiesu_domain::ports::{
-    Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats, Store,
+    AccessTokens, Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats, Store,
 };
 use jiesu_queue::{AmqpQueue, AmqpSettings, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -17,13 +17,29 @@ use secrecy::ExposeSecret;
 use crate::app::StartError;
 use crate::settings::{DatabaseKind, Settings, SqliteSynchronous};
 
+/// Every port the binary's roles use: what both stores implement, named once.
+pub trait FullStore:
+    Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications + AccessTokens
+{
+}
+
+impl<T> FullStore for T where
+    T: Store
+        + ChannelSessions
+        + Cases
+        + Accounts
+        + Escalations
+        + RuleBook
+        + Stats
+        + Notifications
+        + AccessTokens
+{
+}
+
 /// What to do with the store and queue once they are open.
 pub trait UseBackends {
     type Output;
-    fn run<
-        S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications,
-        Q: Queue,
-    >(
+    fn run<S: FullStore, Q: Queue>(
         self,
         store: S,
         queue: Q,

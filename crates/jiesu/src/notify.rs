@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use chrono::NaiveTime;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{Cases, Notifications, Queue, Store};
+use jiesu_domain::ports::{AccessTokens, Cases, Notifications, Queue, Store};
 use jiesu_domain::secret::ServerKey;
 use jiesu_notifier::{Links, QuietHours, Recorder, Sender, SenderSettings};
-use jiesu_notify::gateways::{Gateways, SmsAccount, SmsSettings, Template};
+use jiesu_notify::gateways::{
+    Gateways, SmsAccount, SmsSettings, Template, WeChatSettings, WeChatTemplate, WeComSettings,
+};
+use jiesu_notify::platform::wecom::Recipients;
+use jiesu_notify::platform::{wechat, wecom};
 use jiesu_notify::sms::{alibaba, tencent};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -28,6 +32,50 @@ pub struct NotifySettings {
     pub retry_max_secs: u64,
     pub max_attempts: u32,
     pub sms: SmsConfig,
+    pub wecom: WeComConfig,
+    pub wechat: WeChatConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeComConfig {
+    pub endpoint: String,
+    pub corp_id: String,
+    pub secret: SecretString,
+    pub agent_id: i64,
+    pub per_second: u32,
+    pub duplicate_check_secs: u32,
+    /// By audience key; TOML keys with a colon are quoted (`"bureau:pingshan-water"`).
+    pub to: BTreeMap<String, RecipientsConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecipientsConfig {
+    #[serde(deserialize_with = "text")]
+    pub users: String,
+    #[serde(deserialize_with = "text")]
+    pub parties: String,
+    #[serde(deserialize_with = "text")]
+    pub tags: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeChatConfig {
+    pub endpoint: String,
+    pub app_id: String,
+    pub secret: SecretString,
+    pub per_second: u32,
+    /// By topic key: the template's id and its fields, each naming the variable it shows.
+    pub templates: BTreeMap<String, WeChatTemplateConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeChatTemplateConfig {
+    pub id: String,
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,7 +118,28 @@ fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 /// The variables a message offers a template.
-const PARAMS: [&str; 4] = ["number", "link", "bureau", "time"];
+const PARAMS: [&str; 5] = ["number", "link", "bureau", "time", "status"];
+
+/// Checks that `topic` is a notice and `params` are variables a message offers.
+fn check_template<'p>(
+    section: &str,
+    topic: &str,
+    params: impl IntoIterator<Item = &'p String>,
+) -> Result<(), StartError> {
+    let bad = |what: String| StartError::Config(format!("{section}.templates.{topic}: {what}"));
+    if !jiesu_domain::notices::Topic::KEYS.contains(&topic) {
+        return Err(bad("no such notice".to_owned()));
+    }
+    match params.into_iter().find(|p| !PARAMS.contains(&p.as_str())) {
+        Some(p) => Err(bad(format!("`{p}` is not one of {}", PARAMS.join(", ")))),
+        None => Ok(()),
+    }
+}
+
+/// The platform's address: the configured one, else its own.
+fn endpoint_or(configured: &str, default: &str) -> String {
+    if configured.is_empty() { default.to_owned() } else { configured.to_owned() }
+}
 
 impl NotifySettings {
     fn quiet(&self) -> Result<QuietHours, StartError> {
@@ -102,8 +171,7 @@ impl NotifySettings {
     pub fn sms(&self) -> Result<Option<SmsSettings>, StartError> {
         let c = &self.sms;
         let bad = |what: String| StartError::Config(format!("notify.sms: {what}"));
-        let endpoint =
-            |default: &str| if c.endpoint.is_empty() { default.to_owned() } else { c.endpoint.clone() };
+        let endpoint = |default: &str| endpoint_or(&c.endpoint, default);
         let secret = c.access_key_secret.expose_secret().to_owned();
         let account = match c.provider.as_str() {
             "" => return Ok(None),
@@ -134,15 +202,71 @@ impl NotifySettings {
         }
         let mut templates = BTreeMap::new();
         for (topic, t) in &c.templates {
-            if !jiesu_domain::notices::Topic::KEYS.contains(&topic.as_str()) {
-                return Err(bad(format!("templates.{topic}: no such notice")));
-            }
-            if let Some(p) = t.params.iter().find(|p| !PARAMS.contains(&p.as_str())) {
-                return Err(bad(format!("templates.{topic}: `{p}` is not one of {}", PARAMS.join(", "))));
-            }
+            check_template("notify.sms", topic, &t.params)?;
             templates.insert(topic.clone(), Template { code: t.code.clone(), params: t.params.clone() });
         }
         Ok(Some(SmsSettings { account, templates, per_second: (c.per_second > 0).then_some(c.per_second) }))
+    }
+}
+
+impl NotifySettings {
+    /// The configured 企业微信 application, if any (an empty `corp_id`: none).
+    pub fn wecom(&self) -> Result<Option<WeComSettings>, StartError> {
+        let c = &self.wecom;
+        if c.corp_id.is_empty() {
+            return Ok(None);
+        }
+        let bad = |what: String| StartError::Config(format!("notify.wecom: {what}"));
+        if c.secret.expose_secret().is_empty() || c.agent_id == 0 {
+            return Err(bad("secret and agent_id are required with a corp_id".to_owned()));
+        }
+        let mut to = BTreeMap::new();
+        for (audience, r) in &c.to {
+            if jiesu_domain::notices::Audience::parse(audience).is_none() {
+                return Err(bad(format!(
+                    "to.\"{audience}\": not bureau:<code>, bureau_admins:<code>, supervisors or desk"
+                )));
+            }
+            let r = Recipients { users: r.users.clone(), parties: r.parties.clone(), tags: r.tags.clone() };
+            to.insert(audience.clone(), r);
+        }
+        Ok(Some(WeComSettings {
+            account: wecom::Account {
+                endpoint: endpoint_or(&c.endpoint, "https://qyapi.weixin.qq.com"),
+                corp_id: c.corp_id.clone(),
+                secret: c.secret.expose_secret().to_owned(),
+                agent_id: c.agent_id,
+            },
+            to,
+            duplicate_check_secs: c.duplicate_check_secs,
+            per_second: (c.per_second > 0).then_some(c.per_second),
+        }))
+    }
+
+    /// The configured official account, if any (an empty `app_id`: none).
+    pub fn wechat(&self) -> Result<Option<WeChatSettings>, StartError> {
+        let c = &self.wechat;
+        if c.app_id.is_empty() {
+            return Ok(None);
+        }
+        if c.secret.expose_secret().is_empty() {
+            return Err(StartError::Config("notify.wechat: secret is required with an app_id".to_owned()));
+        }
+        let mut templates = BTreeMap::new();
+        for (topic, t) in &c.templates {
+            check_template("notify.wechat", topic, t.fields.values())?;
+            let fields = t.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            templates.insert(topic.clone(), WeChatTemplate { id: t.id.clone(), fields });
+        }
+        Ok(Some(WeChatSettings {
+            account: wechat::Account {
+                endpoint: endpoint_or(&c.endpoint, "https://api.weixin.qq.com"),
+                app_id: c.app_id.clone(),
+                secret: c.secret.expose_secret().to_owned(),
+            },
+            templates,
+            per_second: (c.per_second > 0).then_some(c.per_second),
+        }))
     }
 }
 
@@ -159,11 +283,14 @@ pub struct NotifyStart<'a> {
 /// Starts the recording consumer and the sender.
 pub fn start<S, Q>(app: &App, s: NotifyStart<'_>, store: &S, queue: &Q) -> Result<(), StartError>
 where
-    S: Store + Cases + Notifications,
+    S: Store + Cases + Notifications + AccessTokens,
     Q: Queue,
 {
-    let gateways = Gateways::new(s.settings.sms()?)
-        .map_err(|e| StartError::Config(format!("notify: cannot build the HTTP client: {e}")))?;
+    let gateways = Gateways::new(store.clone())
+        .map_err(|e| StartError::Config(format!("notify: cannot build the HTTP client: {e}")))?
+        .with_sms(s.settings.sms()?)
+        .with_wecom(s.settings.wecom()?)
+        .with_wechat(s.settings.wechat()?);
     let carried = jiesu_notifier::carried(&gateways);
     if carried.is_empty() {
         // Nothing could be sent: no queue is declared, so no events pile up for nobody.

@@ -23,10 +23,10 @@ use jiesu_channels::open311::{self, Open311};
 use jiesu_channels::web::{self, Web};
 use jiesu_channels::wechat::{self, Wechat};
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{
-    Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats, Store,
-};
+use jiesu_domain::ports::Queue;
 use jiesu_media::MediaDir;
+
+use crate::backends::FullStore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -82,10 +82,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     work::openapi::staff().merge_from(hotline::openapi())
 }
 
-pub fn router<
-    S: Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications,
-    Q: Queue,
->(
+pub fn router<S: FullStore, Q: Queue>(
     ctx: Context<S, Q>,
     roles: HttpRoles,
     settings: &HttpSettings,

@@ -1,6 +1,7 @@
 //! A notification row made into the message its gateway sends: the address read from the
 //! request now (the rows keep none), the words in the citizen's language, and the SMS template's
-//! variables (the tracking number, the link, the bureau, the time).
+//! variables (the tracking number, the link, the bureau, the time, the notice's name). Citizens'
+//! links go to the public tracking page; staff's to their own pages (the task, the meeting).
 
 use chrono::{DateTime, Utc};
 use jiesu_domain::district::District;
@@ -9,7 +10,8 @@ use jiesu_domain::ports::{Address, Notification, Outgoing, Via};
 use jiesu_domain::request::Request;
 use jiesu_domain::secret::ServerKey;
 use jiesu_words::Lang;
-use jiesu_words::links::{track_link, visit_link};
+use jiesu_words::history::topic_name;
+use jiesu_words::links::{StaffPage, staff_link, track_link, visit_link};
 use jiesu_words::names::bureau_name;
 use jiesu_words::notices::notice_text;
 use jiesu_words::time::local_time;
@@ -59,9 +61,15 @@ pub fn compose(
     let request = &request.submitted;
     let tracking = &request.tracking;
     let mut params = vec![("number", tracking.grouped())];
+    let base = &links.public_url;
+    let staff = n.audience != Audience::Citizen;
     let link = match &n.topic {
-        Topic::Resolved => visit_link(&links.public_url, tracking, &links.key.visit_secret(request.id)),
-        _ => track_link(&links.public_url, tracking),
+        Topic::Resolved => visit_link(base, tracking, &links.key.visit_secret(request.id)),
+        // Staff go to their own pages: the task to claim, the meeting, else the request.
+        Topic::NewTask { task, .. } if staff => staff_link(base, StaffPage::Task(*task)),
+        Topic::Meeting { meeting, .. } if staff => staff_link(base, StaffPage::Meeting(*meeting)),
+        _ if staff => staff_link(base, StaffPage::Request(tracking)),
+        _ => track_link(base, tracking),
     };
     params.push(("link", link));
     let bureau = match (&n.topic, &n.audience) {
@@ -80,12 +88,15 @@ pub fn compose(
     if let Some(t) = time {
         params.push(("time", local_time(*t, now, lang)));
     }
+    let subject = topic_name(n.topic.key(), lang).to_owned();
+    params.push(("status", subject.clone()));
     Ok(Outgoing {
         reference: n.id,
         via: n.via,
         to,
         topic: n.topic.key(),
         params,
+        subject,
         text: notice_text(&n.topic, tracking, district, now, lang),
     })
 }

@@ -29,7 +29,7 @@ fn template(code: &str, params: &[&str]) -> Template {
     Template { code: code.to_owned(), params: params.iter().map(|p| (*p).to_owned()).collect() }
 }
 
-async fn gateways(fake: &Handle) -> Gateways {
+async fn gateways(store: &SqliteStore, fake: &Handle) -> Gateways<SqliteStore> {
     let account = SmsAccount::Alibaba(alibaba::Account {
         endpoint: fake.endpoint(),
         access_key_id: "LTAI-test".to_owned(),
@@ -40,13 +40,14 @@ async fn gateways(fake: &Handle) -> Gateways {
         ("received".to_owned(), template("SMS_1", &["number", "link"])),
         ("dispatched".to_owned(), template("SMS_2", &["number", "bureau"])),
     ]);
-    Gateways::new(Some(SmsSettings { account, templates, per_second: Some(50) })).expect("client")
+    let sms = SmsSettings { account, templates, per_second: Some(50) };
+    Gateways::new(store.clone()).expect("client").with_sms(Some(sms))
 }
 
 struct Rig {
     store: SqliteStore,
     record: Record<SqliteStore>,
-    sender: Sender<SqliteStore, Gateways>,
+    sender: Sender<SqliteStore, Gateways<SqliteStore>>,
     fake: Handle,
     _guard: jiesu_testkit::Guard,
 }
@@ -54,7 +55,7 @@ struct Rig {
 async fn rig(max_attempts: u32) -> Rig {
     let (store, guard) = jiesu_testkit::sqlite_store().await;
     let fake = FakeAlibaba::start("LTAI-test", "secret-test").await.expect("fake");
-    let gateways = gateways(&fake).await;
+    let gateways = gateways(&store, &fake).await;
     let record = Record::new(store.clone(), never_quiet(), carried(&gateways));
     let links = Links { public_url: "https://12345.example.gov.cn".to_owned(), key: test_key() };
     let settings = SenderSettings {

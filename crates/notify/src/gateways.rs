@@ -1,13 +1,19 @@
 //! The gateways a district configured, behind the `Gateway` port: SMS by Alibaba Cloud or
 //! Tencent Cloud (one, chosen in the configuration), each topic with its approved template and
-//! the template's variables in order. WeChat, 企业微信 and email join here as they are built.
+//! the template's variables in order; 企业微信 for staff, each audience mapped to the members,
+//! departments or tags it is in the directory; the WeChat official account for citizens who
+//! wrote through it. The platforms' access tokens are kept in the store (`T`), shared by every
+//! notify process.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use jiesu_ports::{Address, Gateway, Outgoing, Sent, Via};
+use jiesu_ports::{AccessTokens, Address, Gateway, Outgoing, Sent, Via};
 
-use crate::sms::{Outcome, Sms, alibaba, tencent};
+use crate::call::Outcome;
+use crate::platform::{wechat, wecom};
+use crate::sms::{Sms, alibaba, tencent};
+use crate::tokens::Tokens;
 
 /// An SMS provider's account.
 #[derive(Debug, Clone)]
@@ -18,7 +24,7 @@ pub enum SmsAccount {
 
 /// An approved template: its code (Alibaba `SMS_154950909`, Tencent `1110`) and the variables it
 /// was approved with, in its order (`["number", "link"]`), from those a message offers
-/// (`number`, `link`, `bureau`, `time`).
+/// (`number`, `link`, `bureau`, `time`, `status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub code: String,
@@ -35,24 +41,96 @@ pub struct SmsSettings {
     pub per_second: Option<u32>,
 }
 
-/// Every gateway the district configured.
+/// 企业微信: the application, and who each staff audience is in the directory.
 #[derive(Debug, Clone)]
-pub struct Gateways {
-    http: reqwest::Client,
-    sms: Option<Arc<SmsSettings>>,
+pub struct WeComSettings {
+    pub account: wecom::Account,
+    /// By audience key (`bureau:pingshan-water`, `bureau_admins:pingshan-water`,
+    /// `supervisors`, `desk`): an audience with none is given up (`no_recipient`), listed for
+    /// the supervisors as a directory to complete.
+    pub to: BTreeMap<String, wecom::Recipients>,
+    pub duplicate_check_secs: u32,
+    pub per_second: Option<u32>,
 }
 
-impl Gateways {
-    pub fn new(sms: Option<SmsSettings>) -> Result<Self, reqwest::Error> {
-        Ok(Self { http: crate::send::client()?, sms: sms.map(Arc::new) })
+/// A WeChat template for a topic: its id and its fields, each with the variable it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeChatTemplate {
+    pub id: String,
+    /// (the template's key, the variable): `("character_string1", "number")`.
+    pub fields: Vec<(String, String)>,
+}
+
+/// The WeChat official account: templates by topic; a topic without one goes as a
+/// customer-service text message (only within 48 hours of the citizen's last message).
+#[derive(Debug, Clone)]
+pub struct WeChatSettings {
+    pub account: wechat::Account,
+    pub templates: BTreeMap<String, WeChatTemplate>,
+    pub per_second: Option<u32>,
+}
+
+/// Every gateway the district configured.
+#[derive(Debug, Clone)]
+pub struct Gateways<T> {
+    http: reqwest::Client,
+    sms: Option<Arc<SmsSettings>>,
+    wecom: Option<Arc<WeComSettings>>,
+    wechat: Option<Arc<WeChatSettings>>,
+    tokens: Tokens<T>,
+}
+
+fn give_up(code: &str) -> Sent {
+    Sent::GiveUp { code: code.to_owned() }
+}
+
+impl From<Outcome> for Sent {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Sent { id } => Sent::Yes { id },
+            Outcome::Retry { code } => Sent::Retry { code },
+            Outcome::GiveUp { code } => Sent::GiveUp { code },
+        }
+    }
+}
+
+/// The variable `name` of `m`, if it has it.
+fn param<'m>(m: &'m Outgoing, name: &str) -> Option<&'m str> {
+    m.params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+}
+
+impl<T: AccessTokens> Gateways<T> {
+    /// No gateway yet; `tokens` keeps the platforms' access tokens.
+    pub fn new(tokens: T) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            http: crate::send::client()?,
+            sms: None,
+            wecom: None,
+            wechat: None,
+            tokens: Tokens::new(tokens),
+        })
+    }
+
+    pub fn with_sms(mut self, sms: Option<SmsSettings>) -> Self {
+        self.sms = sms.map(Arc::new);
+        self
+    }
+
+    pub fn with_wecom(mut self, wecom: Option<WeComSettings>) -> Self {
+        self.wecom = wecom.map(Arc::new);
+        self
+    }
+
+    pub fn with_wechat(mut self, wechat: Option<WeChatSettings>) -> Self {
+        self.wechat = wechat.map(Arc::new);
+        self
     }
 
     async fn sms(&self, sms: &SmsSettings, m: &Outgoing) -> Sent {
         let Address::Phone(to) = &m.to else { return give_up("not_a_phone") };
         let Some(template) = sms.templates.get(m.topic) else { return give_up("no_template") };
-        let value = |name: &String| m.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let params: Option<Vec<(String, String)>> =
-            template.params.iter().map(|name| Some((name.clone(), value(name)?))).collect();
+            template.params.iter().map(|name| Some((name.clone(), param(m, name)?.to_owned()))).collect();
         // A template that names a variable this notice has not: a configuration to fix.
         let Some(params) = params else { return give_up("template_params") };
         let message = Sms {
@@ -72,36 +150,80 @@ impl Gateways {
                 crate::send::send(&self.http, &tencent::call(a, &message, now), tencent::outcome).await
             }
         };
-        match outcome {
-            Outcome::Sent { id } => Sent::Yes { id },
-            Outcome::Retry { code } => Sent::Retry { code },
-            Outcome::GiveUp { code } => Sent::GiveUp { code },
-        }
+        outcome.into()
+    }
+
+    async fn wecom(&self, w: &WeComSettings, m: &Outgoing) -> Sent {
+        let Address::Staff(audience) = &m.to else { return give_up("not_staff") };
+        let Some(to) = w.to.get(audience).filter(|r| !r.is_empty()) else { return give_up("no_recipient") };
+        let card = wecom::Card {
+            title: m.subject.clone(),
+            description: m.text.clone(),
+            url: param(m, "link").unwrap_or_default().to_owned(),
+        };
+        let a = &w.account;
+        let make = |token: &str| wecom::message_call(a, token, to, &card, w.duplicate_check_secs);
+        let fetch = wecom::token_call(a);
+        self.tokens.send(&self.http, &a.token_name(), &fetch, make, wecom::reply).await.into()
+    }
+
+    async fn wechat(&self, w: &WeChatSettings, m: &Outgoing) -> Sent {
+        let Address::OpenId(openid) = &m.to else { return give_up("not_an_openid") };
+        let openid = openid.expose();
+        let a = &w.account;
+        let template = match w.templates.get(m.topic) {
+            None => None,
+            Some(t) => {
+                let fields: Option<Vec<(String, String)>> =
+                    t.fields.iter().map(|(k, v)| Some((k.clone(), param(m, v)?.to_owned()))).collect();
+                let Some(fields) = fields else { return give_up("template_params") };
+                Some(wechat::TemplateMessage {
+                    openid: openid.to_owned(),
+                    template_id: t.id.clone(),
+                    fields,
+                    url: param(m, "link").unwrap_or_default().to_owned(),
+                    reference: m.reference.to_string(),
+                })
+            }
+        };
+        // A text message carries its link in the text (a template message has a field for it).
+        let text = match param(m, "link") {
+            Some(link) if !link.is_empty() => format!("{}\n{link}", m.text),
+            _ => m.text.clone(),
+        };
+        let make = |token: &str| match &template {
+            Some(t) => wechat::template_call(a, token, t),
+            None => wechat::text_call(a, token, openid, &text),
+        };
+        let fetch = wechat::token_call(a);
+        self.tokens.send(&self.http, &a.token_name(), &fetch, make, wechat::reply).await.into()
     }
 }
 
-fn give_up(code: &str) -> Sent {
-    Sent::GiveUp { code: code.to_owned() }
-}
-
-impl Gateway for Gateways {
+impl<T: AccessTokens> Gateway for Gateways<T> {
     fn carries(&self, via: Via, topic: &str) -> bool {
         match via {
             Via::Sms => self.sms.as_ref().is_some_and(|s| s.templates.contains_key(topic)),
-            _ => false,
+            Via::WeCom => self.wecom.is_some(),
+            Via::WeChat => self.wechat.is_some(),
+            Via::Email | Via::Webhook => false,
         }
     }
 
     fn rate(&self, via: Via) -> Option<u32> {
         match via {
             Via::Sms => self.sms.as_ref().and_then(|s| s.per_second),
-            _ => None,
+            Via::WeCom => self.wecom.as_ref().and_then(|s| s.per_second),
+            Via::WeChat => self.wechat.as_ref().and_then(|s| s.per_second),
+            Via::Email | Via::Webhook => None,
         }
     }
 
     async fn send(&self, message: &Outgoing) -> Sent {
-        match (message.via, &self.sms) {
-            (Via::Sms, Some(sms)) => self.sms(sms, message).await,
+        match (message.via, &self.sms, &self.wecom, &self.wechat) {
+            (Via::Sms, Some(s), _, _) => self.sms(s, message).await,
+            (Via::WeCom, _, Some(w), _) => self.wecom(w, message).await,
+            (Via::WeChat, _, _, Some(w)) => self.wechat(w, message).await,
             _ => give_up("not_carried"),
         }
     }

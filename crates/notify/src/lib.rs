@@ -4,16 +4,20 @@
 //!
 //! `sign` holds each gateway's request signing, pure functions checked against the worked
 //! examples the gateways publish: the part of talking to a gateway that must be exactly right and
-//! that a fake gateway in the tests checks the way the real one does. `sms` makes each text
-//! message the exact call its gateway expects and reads the answer as what to do next (sent,
-//! retry, give up); `send` is the one place that does IO, sending a call over HTTPS; `gateways`
-//! puts the configured gateways behind the `Gateway` port the notify role sends through. With the
-//! feature `fake`, `fake` holds fake gateways for the tests.
+//! that a fake gateway in the tests checks the way the real one does. `sms` and `platform`
+//! (WeChat, 企业微信) make each message the exact `call` its gateway expects and read the answer
+//! as what to do next (sent, retry, give up; for the platforms also "fetch a new token"); `send`
+//! is the one place that does IO, sending a call over HTTPS; `tokens` keeps the platforms' access
+//! tokens in the store; `gateways` puts the configured gateways behind the `Gateway` port the
+//! notify role sends through. With the feature `fake`, `fake` holds fake gateways for the tests.
 
+pub mod call;
 pub mod gateways;
+pub mod platform;
 pub mod send;
 pub mod sign;
 pub mod sms;
+mod tokens;
 
 #[cfg(feature = "fake")]
 pub mod fake;

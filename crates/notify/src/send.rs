@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::sms::{Call, Outcome};
+use crate::call::{Call, Outcome};
 
 /// How long one call may take before it counts as failed.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,6 +18,16 @@ pub fn client() -> Result<reqwest::Client, reqwest::Error> {
 
 /// Sends `call`; `read` turns the gateway's answer (status, body) into the outcome.
 pub async fn send(http: &reqwest::Client, call: &Call, read: fn(u16, &[u8]) -> Outcome) -> Outcome {
+    match exchange(http, call).await {
+        Ok((status, body)) => read(status, &body),
+        Err(failed) => failed,
+    }
+}
+
+/// Sends `call` and answers the gateway's status and body, or, when no answer came, the retry
+/// that stands for it. The error never names the URL (a WeChat call carries its access token
+/// there), only what failed.
+pub async fn exchange(http: &reqwest::Client, call: &Call) -> Result<(u16, Vec<u8>), Outcome> {
     let method = reqwest::Method::from_bytes(call.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let mut request = http.request(method, &call.url).body(call.body.clone());
     for (k, v) in &call.headers {
@@ -26,15 +36,16 @@ pub async fn send(http: &reqwest::Client, call: &Call, read: fn(u16, &[u8]) -> O
             request = request.header(k, v);
         }
     }
+    let retry = |code: &str| Outcome::Retry { code: code.to_owned() };
     match request.send().await {
         Ok(answer) => {
             let status = answer.status().as_u16();
             match answer.bytes().await {
-                Ok(body) => read(status, &body),
-                Err(_) => Outcome::Retry { code: "answer_unreadable".to_owned() },
+                Ok(body) => Ok((status, body.to_vec())),
+                Err(_) => Err(retry("answer_unreadable")),
             }
         }
-        Err(e) if e.is_timeout() => Outcome::Retry { code: "timeout".to_owned() },
-        Err(_) => Outcome::Retry { code: "unreachable".to_owned() },
+        Err(e) if e.is_timeout() => Err(retry("timeout")),
+        Err(_) => Err(retry("unreachable")),
     }
 }

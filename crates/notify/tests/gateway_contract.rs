@@ -11,6 +11,7 @@ use jiesu_notify::fake::{FakeAlibaba, FakeTencent, Handle, Mode};
 use jiesu_notify::gateways::{Gateways, SmsAccount, SmsSettings, Template};
 use jiesu_notify::sms::{alibaba, tencent};
 use jiesu_ports::{Address, Gateway, Outgoing, Sent, Via};
+use jiesu_store_sqlite::SqliteStore;
 
 fn settings(account: SmsAccount) -> SmsSettings {
     let template = |code: &str, params: &[&str]| Template {
@@ -37,6 +38,7 @@ fn message(topic: &'static str) -> Outgoing {
             ("link", "https://12345.example.gov.cn/track?n=7ECP7JH1T9EW".to_owned()),
             ("number", "7ECP-7JH1-T9EW".to_owned()),
         ],
+        subject: "受理通知".to_owned(),
         text: "您的诉求已受理".to_owned(),
     }
 }
@@ -51,7 +53,7 @@ fn in_order(params: &serde_json::Value) -> Vec<String> {
     }
 }
 
-async fn contract(gateway: Gateways, fake: Handle, phone_as_sent: &str) {
+async fn contract(gateway: Gateways<SqliteStore>, fake: Handle, phone_as_sent: &str) {
     assert!(gateway.carries(Via::Sms, "received"));
     assert!(!gateway.carries(Via::Sms, "closed"), "no template: not carried");
     assert!(!gateway.carries(Via::WeCom, "new_task"), "not configured");
@@ -93,7 +95,8 @@ async fn alibaba_keeps_the_gateway_contract() {
         access_key_secret: "secret-test".to_owned(),
         sign_name: "坪山区民生诉求".to_owned(),
     });
-    let gateway = Gateways::new(Some(settings(account))).expect("client");
+    let (store, _guard) = jiesu_testkit::sqlite_store().await;
+    let gateway = Gateways::new(store).expect("client").with_sms(Some(settings(account)));
     contract(gateway, fake, "13812345678").await;
 }
 
@@ -108,13 +111,15 @@ async fn tencent_keeps_the_gateway_contract() {
         sign_name: "坪山区民生诉求".to_owned(),
         region: "ap-guangzhou".to_owned(),
     });
-    let gateway = Gateways::new(Some(settings(account))).expect("client");
+    let (store, _guard) = jiesu_testkit::sqlite_store().await;
+    let gateway = Gateways::new(store).expect("client").with_sms(Some(settings(account)));
     contract(gateway, fake, "+8613812345678").await;
 }
 
 #[tokio::test]
 async fn a_district_without_sms_carries_nothing() {
-    let gateway = Gateways::new(None).expect("client");
+    let (store, _guard) = jiesu_testkit::sqlite_store().await;
+    let gateway = Gateways::new(store).expect("client");
     assert!(Via::ALL.iter().all(|v| !gateway.carries(*v, "received")));
     assert_eq!(gateway.send(&message("received")).await, Sent::GiveUp { code: "not_carried".to_owned() });
 }

@@ -40,9 +40,11 @@ pub struct Outgoing {
     pub to: Address,
     /// The notice's topic key (`received`, `new_task`): what picks an SMS template.
     pub topic: &'static str,
-    /// The template's variables by name (`number`, `link`, `bureau`, `time`): an SMS template
+    /// The template's variables by name (`number`, `link`, `bureau`, `time`, `status`): an SMS template
     /// takes the ones it was approved with, in the order the configuration gives.
     pub params: Vec<(&'static str, String)>,
+    /// The notice's name (受理通知, 新任务提醒): a card's title, an email's subject.
+    pub subject: String,
     /// The notice in words, for the channels that take free text (WeChat's customer-service
     /// message, 企业微信, email).
     pub text: String,

@@ -1,9 +1,10 @@
-//! Fake SMS gateways for the tests (feature `fake`): real HTTP servers on localhost that check
+//! Fake gateways for the tests (feature `fake`): real HTTP servers on localhost that check
 //! what the real services check (the signature recomputed from the request as received, the
 //! clock within its window, a nonce used once, the required fields) and count what they accept.
 //! They can be switched to answer 503, as a gateway that is down, or to refuse with a code.
 
 mod alibaba;
+mod platform;
 mod tencent;
 
 use std::collections::HashSet;
@@ -11,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use alibaba::FakeAlibaba;
+pub use platform::{Delivered, FakeWeChat, FakeWeCom, PlatformHandle};
 pub use tencent::FakeTencent;
 
 /// One message a fake accepted.
