@@ -3,7 +3,8 @@
 //! citizen exactly the SMS it should, once each, and the staff history shows them with the number
 //! masked; a gateway down for a while gets every notice once it is back, none twice; a notify
 //! process killed (SIGKILL) mid-batch and restarted loses no notice, and sends again only what
-//! it had handed the gateway without recording it (counted and printed).
+//! it had handed the gateway without recording it (counted and printed); a citizen who replies
+//! TD (pushed by the provider to our reply endpoint) is sent nothing more.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -22,6 +23,7 @@ jiesu_e2e::e2e_on_both_backends!(
     a_gateway_down_for_a_while_gets_every_notice_once_when_it_is_back,
     a_notify_process_killed_mid_batch_loses_nothing_when_restarted,
     supervisors_see_the_notices_that_could_not_be_delivered,
+    a_citizen_who_replies_td_is_sent_no_more,
 );
 
 const JIESU: &str = env!("CARGO_BIN_EXE_jiesu-under-test");
@@ -278,5 +280,56 @@ async fn supervisors_see_the_notices_that_could_not_be_delivered(backend: Backen
     assert_eq!(um.get("/staff/console/notices").await.0, StatusCode::FORBIDDEN);
     let um = StaffClient::login(&app.base, "um-staff").await;
     assert_eq!(um.get("/api/v1/notifications/undelivered").await.0, StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+async fn a_citizen_who_replies_td_is_sent_no_more(backend: Backend) {
+    let fake = FakeAlibaba::start("LTAI-e2e", "secret-e2e").await.expect("fake gateway");
+    let key = backend.api_key("e2e").await;
+    backend.add_staff("desk", StaffRole::Operator, None).await;
+    backend.add_staff("chief", StaffRole::Supervisor, None).await;
+    let through = sms_through(&fake);
+    let app = backend
+        .start_with(Roles::ALL, |s| {
+            through(s);
+            s.notify.sms.reply_key = "reply-key-0123456789".to_owned().into();
+        })
+        .await;
+    let citizen = Open311Client::new(&app.base, &key);
+    let fields =
+        |phone| [("service_code", "010101"), ("lat", "22.742"), ("long", "114.387"), ("phone", phone)];
+    let first = citizen.post(&fields("13812345678"), None).await.expect("POST").id();
+    citizen.wait_for(&first, Duration::from_secs(15)).await;
+    received(&fake, 2, Duration::from_secs(30)).await;
+
+    // The citizen replies TD; Alibaba Cloud pushes it to the district's reply URL.
+    let http = reqwest::Client::new();
+    let url = format!("{}/notify/sms/replies", app.base);
+    let up = json!([{ "phone_number": "13812345678", "content": "TD", "send_time": "2026-12-07 10:00:00",
+                      "sign_name": "坪山区民生诉求", "dest_code": "", "sequence_id": 7 }]);
+    let wrong = http.post(&url).query(&[("key", "not-the-key")]).json(&up).send().await.expect("POST");
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    let taken =
+        http.post(&url).query(&[("key", "reply-key-0123456789")]).json(&up).send().await.expect("POST");
+    assert_eq!(taken.status(), StatusCode::OK);
+    assert_eq!(taken.json::<serde_json::Value>().await.expect("JSON")["code"], 0);
+
+    // Their next request: no SMS at all; another citizen's: as ever.
+    let second = citizen.post(&fields("13812345678"), None).await.expect("POST").id();
+    let other = citizen.post(&fields("13900001111"), None).await.expect("POST").id();
+    citizen.wait_for(&second, Duration::from_secs(15)).await;
+    citizen.wait_for(&other, Duration::from_secs(15)).await;
+    let got = received(&fake, 4, Duration::from_secs(30)).await;
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got[2..].iter().all(|m| m.phone == "13900001111"), "{got:?}");
+    let desk = StaffClient::login(&app.base, "desk").await;
+    let history = desk
+        .get_until(&format!("/api/v1/requests/{second}"), |c| c["history"].to_string().contains("已退订"))
+        .await;
+    let history = history["history"].to_string();
+    assert!(history.contains("短信未发送至138********（受理通知）：已退订"), "{history}");
+    let chief = StaffClient::login(&app.base, "chief").await;
+    let (_, undelivered) = chief.get("/api/v1/notifications/undelivered").await;
+    assert!(!undelivered.to_string().contains(&second), "an opt-out is not a failure: {undelivered}");
     app.stop().await;
 }

@@ -192,6 +192,7 @@ async fn full_router() -> axum::Router {
         request_timeout: Duration::from_secs(10),
         secure_cookies: false,
         trusted_proxies: Vec::new(),
+        sms_replies: None,
     };
     jiesu::routes::router(ctx, HttpRoles { intake: true, api: true }, &settings)
 }

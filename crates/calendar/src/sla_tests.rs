@@ -275,3 +275,35 @@ fn the_calendar_dates_used_here_are_the_published_ones() {
         assert!(cal.is_working_day(d(day)), "{day}");
     }
 }
+
+#[test]
+fn a_warning_falls_three_quarters_of_the_way_and_never_on_a_day_off() {
+    use crate::deadline::warning_at;
+    let cal = china();
+    // Tue 13 Oct 2026 10:00, 1 working day: due the end of Wed 14. Three quarters of 37:59:59
+    // is 28:29:59: 14:29 Wed 14, a working day, so it stays.
+    let start = local("2026-10-13 10:00");
+    let due = wd(1).due_from(start, &cal);
+    assert_eq!(due, end_of("2026-10-14"));
+    let at = warning_at(start, due, &wd(1), &cal).expect("a warning");
+    assert_eq!(at.with_timezone(&LOCAL).format("%m-%d %H:%M").to_string(), "10-14 14:29");
+    // Thu 15 Oct 10:00, 2 working days: due the end of Mon 19; three quarters of 109:59:59 is
+    // 82:29:59, 20:29 Sun 18, a weekend: 09:00 Mon 19.
+    let start = local("2026-10-15 10:00");
+    let due = wd(2).due_from(start, &cal);
+    assert_eq!(due, end_of("2026-10-19"));
+    assert_eq!(warning_at(start, due, &wd(2), &cal), Some(local("2026-10-19 09:00")));
+    // Wed 30 Sep 10:00, 1 working day: due the end of Thu 8 Oct. Three quarters of the way is in
+    // the National Day holiday: 09:00 Thu 8, the next working morning.
+    let start = local("2026-09-30 10:00");
+    let due = wd(1).due_from(start, &cal);
+    assert_eq!(due, end_of("2026-10-08"));
+    assert_eq!(warning_at(start, due, &wd(1), &cal), Some(local("2026-10-08 09:00")));
+    // Clock time runs through holidays: 2 hours from 10:00 on 1 Oct warns at 11:30 that day.
+    let start = local("2026-10-01 10:00");
+    let two_hours = Limit::Clock(Duration::hours(2));
+    let due = two_hours.due_from(start, &cal);
+    assert_eq!(warning_at(start, due, &two_hours, &cal), Some(local("2026-10-01 11:30")));
+    // No time left, no warning.
+    assert_eq!(warning_at(due, due, &two_hours, &cal), None);
+}

@@ -114,7 +114,8 @@ pub fn admit(mut new: NewRequest, district: &District, now: DateTime<Utc>) -> Ad
         for (kind, due) in
             [(DeadlineKind::Response, clocks.response), (DeadlineKind::Resolution, clocks.resolution)]
         {
-            deadlines.push(Deadline::new(request_id, t.id, kind, clocks.class.clone(), due));
+            let d = Deadline::new(request_id, t.id, kind, clocks.class.clone(), due);
+            deadlines.push(d.warned_from(now, &clocks.limit(kind), district.calendar()));
         }
         events.push(event(
             Some(t),

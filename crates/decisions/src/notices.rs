@@ -1,7 +1,8 @@
 //! What each event tells whom (the notify role's decisions, issue 16), without IO: the citizen
 //! hears that the request was received (立案, with its tracking number), to whom it went, that a
 //! coordination meeting was called on it, that it was resolved, reopened or closed; bureaus hear
-//! of a new task, a meeting they are invited to and its changes, an extension decided; a missed
+//! of a new task, a clock three quarters gone (the pre-breach warning), a meeting they are
+//! invited to and its changes, an extension decided; a missed
 //! deadline reaches whom its escalation chain names (the bureau's administrators, then the
 //! supervisors). How each notice travels (SMS, WeChat, 企业微信, email) and when (quiet hours)
 //! is the delivery's business; this says who and what, and whether it may wait.
@@ -83,6 +84,11 @@ pub enum Topic {
         task: TaskId,
         role: TaskRole,
     },
+    /// A clock of the bureau's task is three quarters gone: act before it runs out.
+    DeadlineNear {
+        kind: DeadlineKind,
+        due_at: DateTime<Utc>,
+    },
     /// A deadline the bureau missed.
     MissedDeadline {
         bureau: BureauCode,
@@ -104,7 +110,7 @@ pub enum Topic {
 
 impl Topic {
     /// Every topic's key, as the history's notice events name it.
-    pub const KEYS: [&'static str; 10] = [
+    pub const KEYS: [&'static str; 11] = [
         "received",
         "dispatched",
         "coordinating",
@@ -112,6 +118,7 @@ impl Topic {
         "reopened",
         "closed",
         "new_task",
+        "deadline_near",
         "missed_deadline",
         "meeting",
         "extension_decided",
@@ -127,6 +134,7 @@ impl Topic {
             Self::Reopened => "reopened",
             Self::Closed => "closed",
             Self::NewTask { .. } => "new_task",
+            Self::DeadlineNear { .. } => "deadline_near",
             Self::MissedDeadline { .. } => "missed_deadline",
             Self::Meeting { .. } => "meeting",
             Self::ExtensionDecided { .. } => "extension_decided",
@@ -220,6 +228,10 @@ pub fn notices_of(event: &Event, request: &Request, meetings: &[Meeting]) -> Vec
         EventKind::RequestClosed => vec![citizen(Topic::Closed, false)],
         EventKind::ExtensionDecided { bureau, extension, approved, .. } => {
             let topic = Topic::ExtensionDecided { extension: *extension, approved: *approved };
+            vec![to(Audience::Bureau(bureau.clone()), topic, false)]
+        }
+        EventKind::DeadlineApproaching { bureau, kind, due_at, .. } => {
+            let topic = Topic::DeadlineNear { kind: *kind, due_at: *due_at };
             vec![to(Audience::Bureau(bureau.clone()), topic, false)]
         }
         EventKind::DeadlineReminder { bureau, kind, due_at, to: whom, .. } => {

@@ -58,7 +58,12 @@ async fn a_scanner_stopped_for_an_hour_catches_up_without_firing_twice<S: Store 
     let ids = dispatched(&store, 4, local(9, 21, 10, 0)).await;
     let s = scanner(store.clone());
     let due = end_of(9, 22);
-    assert_eq!(scan_all(&s, due - Duration::minutes(1)).await, 0, "nothing due a minute before");
+    // A minute before: the response clocks' warnings (due three quarters of the way, 06:30 Tue).
+    assert_eq!(scan_all(&s, due - Duration::minutes(1)).await, 4, "each request's warning");
+    assert_eq!(scan_all(&s, due - Duration::minutes(1)).await, 0, "nothing more before the due time");
+    for id in &ids {
+        assert_eq!(count(&store, *id, &["deadline_approaching"]).await, [1], "warned once");
+    }
     // Stopped for an hour: the first scan after it fires every request's first step.
     assert_eq!(scan_all(&s, due + Duration::minutes(59)).await, 4);
     for again in [59, 60, 62] {
@@ -74,6 +79,9 @@ async fn a_scanner_stopped_for_an_hour_catches_up_without_firing_twice<S: Store 
     assert_eq!(scan_all(&s, monday + Duration::minutes(5)).await, 0);
     for id in &ids {
         assert_eq!(count(&store, *id, CHAIN).await, [2, 1, 1, 1], "supervisors; opened, raised, a meeting");
+        // The resolution clock's warning: its three-quarter point (Sun 27) is a holiday, so
+        // 09:00 Mon 28.
+        assert_eq!(count(&store, *id, &["deadline_approaching"]).await, [2]);
         let case = store.load_case(*id).await.expect("load").expect("stored");
         assert_eq!(case.meetings[0].scheduled_at, local(9, 28, 14, 30));
     }

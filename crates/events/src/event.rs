@@ -267,6 +267,14 @@ pub enum EventKind {
         topic: String,
         error: String,
     },
+    /// Three quarters of a task's clock have gone and it is still running: the bureau is warned
+    /// before it runs out.
+    DeadlineApproaching {
+        deadline: DeadlineId,
+        bureau: BureauCode,
+        kind: DeadlineKind,
+        due_at: DateTime<Utc>,
+    },
     /// A task's clock ran out and its chain moved: someone is reminded.
     DeadlineReminder {
         deadline: DeadlineId,
@@ -408,6 +416,7 @@ impl EventKind {
             Self::PhoneRevealed => "phone_revealed",
             Self::NoticeSent { .. } => "notice_sent",
             Self::NoticeGivenUp { .. } => "notice_given_up",
+            Self::DeadlineApproaching { .. } => "deadline_approaching",
             Self::DeadlineReminder { .. } => "deadline_reminder",
             Self::DeskReminder { .. } => "desk_reminder",
             Self::EscalationOpened { .. } => "escalation_opened",

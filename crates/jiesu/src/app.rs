@@ -339,6 +339,7 @@ impl UseBackends for Starter<'_> {
                 request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
                 secure_cookies: settings.server.public_url.starts_with("https://"),
                 trusted_proxies: settings.auth.trusted_proxies.clone(),
+                sms_replies: settings.notify.sms_replies()?,
             };
             let auth = jiesu_auth::Auth::new(store.clone(), settings.auth.to_auth());
             let work = Arc::new(jiesu_api::work::WorkApi {

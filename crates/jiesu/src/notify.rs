@@ -14,6 +14,7 @@ use jiesu_notify::gateways::{
 };
 use jiesu_notify::platform::wecom::Recipients;
 use jiesu_notify::platform::{wechat, wecom};
+use jiesu_notify::sms::replies::Provider;
 use jiesu_notify::sms::{alibaba, tencent};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -90,6 +91,8 @@ pub struct SmsConfig {
     pub sdk_app_id: String,
     pub region: String,
     pub per_second: u32,
+    /// The key in the reply callback's URL (`/notify/sms/replies?key=`); empty: no endpoint.
+    pub reply_key: SecretString,
     pub templates: BTreeMap<String, TemplateConfig>,
 }
 
@@ -210,6 +213,24 @@ impl NotifySettings {
 }
 
 impl NotifySettings {
+    /// Where citizens' SMS replies are taken (TD: no more messages): the provider's format and
+    /// the callback URL's key, when both are set.
+    pub fn sms_replies(&self) -> Result<Option<(Provider, String)>, StartError> {
+        let key = self.sms.reply_key.expose_secret();
+        if key.is_empty() {
+            return Ok(None);
+        }
+        if key.len() < 16 {
+            return Err(StartError::Config("notify.sms.reply_key: at least 16 characters".to_owned()));
+        }
+        let provider = match self.sms.provider.as_str() {
+            "alibaba" => Provider::Alibaba,
+            "tencent" => Provider::Tencent,
+            _ => return Err(StartError::Config("notify.sms.reply_key needs a provider".to_owned())),
+        };
+        Ok(Some((provider, key.to_owned())))
+    }
+
     /// The configured 企业微信 application, if any (an empty `corp_id`: none).
     pub fn wecom(&self) -> Result<Option<WeComSettings>, StartError> {
         let c = &self.wecom;

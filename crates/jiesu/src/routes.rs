@@ -27,6 +27,8 @@ use jiesu_domain::ports::Queue;
 use jiesu_media::MediaDir;
 
 use crate::backends::FullStore;
+use jiesu_notify::inbound::Replies;
+use jiesu_notify::sms::replies::Provider;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -52,6 +54,9 @@ pub struct HttpSettings {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client at login (`auth.trusted_proxies`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where the SMS provider pushes citizens' replies: its format and the callback URL's key
+    /// (`notify.sms.reply_key`); `None`: no such endpoint.
+    pub sms_replies: Option<(Provider, String)>,
 }
 
 /// Everything the routes need.
@@ -97,6 +102,11 @@ pub fn router<S: FullStore, Q: Queue>(
             .merge(web::submit_routes(ctx.web.clone()));
         if let Some(w) = &ctx.wechat {
             app = app.merge(wechat::routes(w.clone()));
+        }
+        if let Some((provider, secret)) = &settings.sms_replies {
+            let (store, key) = (ctx.store.clone(), ctx.key.clone());
+            let replies = Replies { store, key, provider: *provider, secret: secret.clone() };
+            app = app.merge(jiesu_notify::inbound::routes(replies));
         }
     }
     if roles.api {

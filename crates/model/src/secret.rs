@@ -39,6 +39,13 @@ impl ServerKey {
         }
         mac.finalize().into_bytes().into()
     }
+
+    /// A phone number as the opt-out list keeps it (26 Crockford base32 characters): the same
+    /// number always gives the same digest, and nobody without the key can tell the number
+    /// from it, or test a guessed number against it.
+    pub fn phone_digest(&self, phone: &crate::contact::PhoneNumber) -> String {
+        crockford(&self.mac("sms-opt-out", &[phone.expose().as_bytes()]), 26)
+    }
 }
 
 impl std::fmt::Debug for ServerKey {

@@ -82,7 +82,7 @@ pub fn compose(
     }
     let time = match &n.topic {
         Topic::Coordinating { at } | Topic::Meeting { at, .. } => Some(at),
-        Topic::MissedDeadline { due_at, .. } => Some(due_at),
+        Topic::MissedDeadline { due_at, .. } | Topic::DeadlineNear { due_at, .. } => Some(due_at),
         _ => None,
     };
     if let Some(t) = time {

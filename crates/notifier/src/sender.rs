@@ -4,7 +4,7 @@
 //! is settled at most once; a sender that dies between the gateway's answer and the settle
 //! leaves the row to be sent again when its lease ends (at-least-once: see the README).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,8 +12,10 @@ use chrono::{DateTime, Utc};
 use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::ids::{EventId, RequestId};
 use jiesu_domain::live_district::LiveDistrict;
+use jiesu_domain::notices::Audience;
 use jiesu_domain::ports::{
-    Address, Cases, Gateway, Notification, Notifications, Sent, Settle, StoreError, Try, Via,
+    Address, Cases, Gateway, Notification, Notifications, OPTED_OUT, OptOut, Sent, Settle, StoreError, Try,
+    Via,
 };
 use jiesu_domain::request::Request;
 use jiesu_worker::{Backoff, pause};
@@ -131,16 +133,18 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
                 .into_iter()
                 .map(|(id, r)| (id, Arc::new(r)))
                 .collect();
+        let silenced = self.silenced(&rows, &requests).await?;
         // `concurrency` messages at once, then their tries recorded in one transaction: one
         // commit per chunk rather than per message, and a crash still repeats at most one
         // chunk's messages.
-        let mut rows = rows.into_iter().peekable();
+        let mut rows = rows.into_iter().enumerate().peekable();
         while rows.peek().is_some() {
             let mut flying = JoinSet::new();
-            for n in rows.by_ref().take(s.concurrency.max(1)) {
+            for (i, n) in rows.by_ref().take(s.concurrency.max(1)) {
                 let request = requests.get(&n.request_id).cloned();
+                let quiet = silenced.contains(&i);
                 let me = self.clone();
-                flying.spawn(async move { me.deliver(n, request).await });
+                flying.spawn(async move { me.deliver(n, request, quiet).await });
             }
             let mut tries = Vec::with_capacity(flying.len());
             while let Some(done) = flying.join_next().await {
@@ -153,8 +157,45 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
         Ok(taken)
     }
 
-    /// One row: composed and sent; answers what to record of it.
-    async fn deliver(&self, n: Notification, request: Option<Arc<Request>>) -> Try {
+    /// The opt-outs a citizen's notice answers to: its request's (any channel) and, for a text
+    /// message, the phone's.
+    fn opt_outs(&self, n: &Notification, request: Option<&Request>) -> Vec<OptOut> {
+        if n.audience != Audience::Citizen {
+            return Vec::new();
+        }
+        let mut who = vec![OptOut::request(n.request_id)];
+        let phone = request.and_then(|r| r.submitted.contact.phone.as_ref());
+        if let (Via::Sms, Some(phone)) = (n.via, phone) {
+            who.push(OptOut::phone(phone, &self.inner.links.key));
+        }
+        who
+    }
+
+    /// The rows of the batch (by position) not to send because their recipient opted out, in one
+    /// read.
+    async fn silenced(
+        &self,
+        rows: &[Notification],
+        requests: &HashMap<RequestId, Arc<Request>>,
+    ) -> Result<HashSet<usize>, StoreError> {
+        let of = |n: &Notification| self.opt_outs(n, requests.get(&n.request_id).map(|r| &**r));
+        let asked: BTreeSet<OptOut> = rows.iter().flat_map(of).collect();
+        if asked.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let asked: Vec<OptOut> = asked.into_iter().collect();
+        let out: HashSet<OptOut> = self.inner.store.opted_out(&asked).await?.into_iter().collect();
+        Ok(rows
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| of(n).iter().any(|w| out.contains(w)))
+            .map(|(i, _)| i)
+            .collect())
+    }
+
+    /// One row: composed and sent (unless its recipient opted out: `quiet`); answers what to
+    /// record of it.
+    async fn deliver(&self, n: Notification, request: Option<Arc<Request>>, quiet: bool) -> Try {
         let i = &self.inner;
         let district = i.district.current();
         let message = match &request {
@@ -162,6 +203,7 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
             None => Err(crate::compose::NO_ADDRESS),
         };
         let (sent, to) = match message {
+            Ok(m) if quiet => (Sent::GiveUp { code: OPTED_OUT.to_owned() }, Some(m.to)),
             Ok(m) => {
                 if let Some(pace) = i.paces.get(&m.via) {
                     pace.wait().await;

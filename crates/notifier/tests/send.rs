@@ -178,3 +178,48 @@ async fn a_gateway_down_past_the_last_try_gives_the_notice_up() {
         "{history:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_that_replied_td_gets_nothing_more_and_a_request_set_quiet_neither() {
+    use jiesu_domain::contact::PhoneNumber;
+    use jiesu_domain::ports::OptOut;
+    let r = rig(5).await;
+    let phone = PhoneNumber::parse("13812345678").expect("phone");
+    assert!(r.store.opt_out(&OptOut::phone(&phone, &test_key()), chrono::Utc::now()).await.expect("TD"));
+    let id = admitted(&r).await;
+    assert_eq!(r.sender.send_due().await.expect("send"), 2);
+    assert!(r.fake.received().is_empty(), "nothing sent: {:?}", r.fake.received());
+    let history = notices_in_history(&r.store, id).await;
+    assert_eq!(history.len(), 2);
+    assert!(
+        history.iter().all(|k| matches!(k, EventKind::NoticeGivenUp { error, .. } if error == "opted_out"))
+    );
+    let event = r
+        .store
+        .request_events(id)
+        .await
+        .expect("events")
+        .into_iter()
+        .rev()
+        .find(|e| matches!(&e.kind, EventKind::NoticeGivenUp { topic, .. } if topic == "received"));
+    let line = jiesu_words::describe_in_full(
+        &event.expect("the receipt's line"),
+        jiesu_testkit::fixtures::district(),
+        jiesu_words::Lang::Zh,
+    );
+    assert_eq!(line, "短信未发送至138********（受理通知）：已退订");
+    assert!(r.store.given_up_notifications(10).await.expect("list").is_empty(), "not a failure to chase");
+
+    // Another phone, but this request asked for no more notices: the same.
+    let r = rig(5).await;
+    let a = admission(new_request());
+    r.store.opt_out(&OptOut::request(a.request.submitted.id), chrono::Utc::now()).await.expect("quiet");
+    r.store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+    r.record.handle(a.events.clone()).await.expect("recorded");
+    assert_eq!(r.sender.send_due().await.expect("send"), 2);
+    assert!(r.fake.received().is_empty());
+    // And a request that did not ask is sent to as ever.
+    admitted(&r).await;
+    assert_eq!(r.sender.send_due().await.expect("send"), 2);
+    assert_eq!(r.fake.received().len(), 2);
+}

@@ -9,10 +9,11 @@
 //! as what to do next (sent, retry, give up; for the platforms also "fetch a new token"); `send`
 //! is the one place that does IO, sending a call over HTTPS; `tokens` keeps the platforms' access
 //! tokens in the store; `gateways` puts the configured gateways behind the `Gateway` port the
-//! notify role sends through. With the feature `fake`, `fake` holds fake gateways for the tests.
+//! notify role sends through; `inbound` takes the citizens' SMS replies (TD: no more messages). With the feature `fake`, `fake` holds fake gateways for the tests.
 
 pub mod call;
 pub mod gateways;
+pub mod inbound;
 pub mod platform;
 pub mod send;
 pub mod sign;

@@ -27,7 +27,9 @@ pub use cases::{Cases, ClockWindow, Committed, DeskItem, TaskFilter, TaskListing
 pub use escalations::{EscalationQuery, Escalations};
 pub use gateway::{Address, Gateway, Outgoing, Sent};
 pub use history::{Histories, History};
-pub use notifications::{NoticeState, Notification, Notifications, Settle, Try, Undelivered, Via};
+pub use notifications::{
+    NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, Try, Undelivered, Via,
+};
 pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
 pub use rulebook::{Decided, RuleBook, RulebookRevision, StoredDay};

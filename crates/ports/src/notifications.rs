@@ -12,7 +12,7 @@ use jiesu_events::event::Event;
 use jiesu_model::ids::{EventId, RequestId, TrackingNumber};
 use uuid::Uuid;
 
-pub use jiesu_model::notice::Via;
+pub use jiesu_model::notice::{OPTED_OUT, OptOut, Via};
 
 use crate::store::StoreError;
 
@@ -162,8 +162,19 @@ pub trait Notifications: Clone + Send + Sync + 'static {
         async move { Ok(self.settle_notifications(&one, at).await?.first().copied().unwrap_or(false)) }
     }
 
+    /// Records that `who` wants no more text messages, from `at`; `false` when it was on the
+    /// list already.
+    fn opt_out(
+        &self,
+        who: &OptOut,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Which of `who` are on the opt-out list.
+    fn opted_out(&self, who: &[OptOut]) -> impl Future<Output = Result<Vec<OptOut>, StoreError>> + Send;
+
     /// Rows given up on, the latest first, each with its request's tracking number: for
-    /// supervisors.
+    /// supervisors. A notice not sent because its recipient opted out (`OPTED_OUT`) is not one.
     fn given_up_notifications(
         &self,
         limit: u32,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::district::District;
 use crate::{RouteInput, Routing};
-use jiesu_calendar::sla::{Limit, TimeLimitClass, deadlines};
+use jiesu_calendar::sla::{DeadlineKind, Limit, TimeLimitClass, deadlines};
 use jiesu_model::area::AreaCode;
 use jiesu_model::request::{NewRequest, Urgency};
 
@@ -15,6 +15,17 @@ pub struct Clocks {
     pub class: TimeLimitClass,
     pub response: DateTime<Utc>,
     pub resolution: DateTime<Utc>,
+    /// How each was counted (hours, or working days): where its warning may fall.
+    pub limits: (Limit, Limit),
+}
+
+impl Clocks {
+    pub fn limit(&self, kind: DeadlineKind) -> Limit {
+        match kind {
+            DeadlineKind::Response => self.limits.0,
+            DeadlineKind::Resolution => self.limits.1,
+        }
+    }
 }
 
 impl District {
@@ -23,7 +34,12 @@ impl District {
     pub fn clocks(&self, class: Option<&TimeLimitClass>, urgency: Urgency, at: DateTime<Utc>) -> Clocks {
         let class = self.time_limits().choose(class, urgency);
         let due = deadlines(class, at, self.calendar());
-        Clocks { class: class.code.clone(), response: due.response, resolution: due.resolution }
+        Clocks {
+            class: class.code.clone(),
+            response: due.response,
+            resolution: due.resolution,
+            limits: (class.response, class.resolution),
+        }
     }
 
     /// A deadline moved by an approved extension of `days` working days.

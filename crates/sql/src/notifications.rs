@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use jiesu_domain::ids::{EventId, RequestId, TrackingNumber};
 use jiesu_domain::notices::{Audience, Topic};
 use jiesu_domain::ports::{
-    NoticeState, Notification, Notifications, Settle, StoreError, Try, Undelivered, Via,
+    NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, StoreError, Try, Undelivered, Via,
 };
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{DbTime, Dialect, JsonValue, Stmt, all, run};
+use crate::dialect::{Col, DbList, DbTime, Dialect, JsonValue, Stmt, all, run};
 use crate::records::CorruptRow;
 use crate::writes::bind_event;
 use crate::{corrupt, store_error};
@@ -163,12 +163,35 @@ impl<B: Backend> Notifications for SqlStore<B> {
         Ok(done)
     }
 
+    async fn opt_out(&self, who: &OptOut, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let s = Stmt::<B::Db>::new(
+            "INSERT INTO notice_opt_outs (who, opted_out_at) VALUES ($1, $2) ON CONFLICT (who) DO NOTHING",
+        )
+        .bind(who.as_str().to_owned())
+        .bind(DbTime(at));
+        Ok(run(&mut *self.write().await?, s).await.map_err(store_error)? > 0)
+    }
+
+    async fn opted_out(&self, who: &[OptOut]) -> Result<Vec<OptOut>, StoreError> {
+        if who.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT who FROM notice_opt_outs WHERE {}", B::Db::any("who", 1));
+        let list: DbList<String> = who.iter().map(|w| w.as_str().to_owned()).collect();
+        let rows: Vec<Col<String>> = all(&mut *self.read().await?, Stmt::<B::Db>::assembled(sql).bind(list))
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(|(w,)| OptOut::from_stored(w)).collect())
+    }
+
     async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Undelivered>, StoreError> {
         let s = Stmt::<B::Db>::new(
             "SELECT n.*, r.tracking FROM notifications n JOIN requests r ON r.id = n.request_id
-             WHERE n.state = 'given_up' ORDER BY n.settled_at DESC, n.id DESC LIMIT $1",
+             WHERE n.state = 'given_up' AND (n.last_error IS NULL OR n.last_error <> $2)
+             ORDER BY n.settled_at DESC, n.id DESC LIMIT $1",
         )
-        .bind(i64::from(limit));
+        .bind(i64::from(limit))
+        .bind(OPTED_OUT.to_owned());
         let rows: Vec<UndeliveredRow> = all(&mut *self.read().await?, s).await.map_err(store_error)?;
         rows.into_iter()
             .map(|r| {

@@ -7,7 +7,8 @@ use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::ids::EventId;
 use jiesu_domain::notices::{Audience, Notice, Topic};
 use jiesu_domain::ports::{
-    AccessToken, AccessTokens, NoticeState, Notification, Notifications, Settle, Store, Via,
+    AccessToken, AccessTokens, NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, Store,
+    Via,
 };
 
 use crate::fixtures::{admission, new_request};
@@ -21,6 +22,7 @@ macro_rules! notifications_contract {
             a_claimed_notice_is_not_claimed_again_until_its_lease_ends,
             a_settled_notice_is_in_the_requests_history_once,
             an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if_unchanged,
+            an_opt_out_is_kept_once_and_a_notice_given_up_for_it_is_not_listed,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -192,6 +194,33 @@ pub async fn a_settled_notice_is_in_the_requests_history_once<S: Store + Notific
     let outbox =
         store.lease_outbox(1000, now + Duration::days(1), now + Duration::days(2)).await.expect("outbox");
     assert!(outbox.iter().all(|o| o.event.id != notices[0].id), "not published");
+}
+
+pub async fn an_opt_out_is_kept_once_and_a_notice_given_up_for_it_is_not_listed<S: Store + Notifications>(
+    store: S,
+) {
+    let key = jiesu_domain::secret::test_key();
+    let phone = jiesu_domain::contact::PhoneNumber::parse("13812345678").expect("phone");
+    let (td, other) =
+        (OptOut::phone(&phone, &key), OptOut::request(jiesu_domain::ids::RequestId::generate()));
+    let now = Utc::now();
+    assert!(store.opted_out(&[]).await.expect("none asked").is_empty());
+    assert!(store.opted_out(&[td.clone(), other.clone()]).await.expect("read").is_empty());
+    assert!(store.opt_out(&td, now).await.expect("opt out"));
+    assert!(!store.opt_out(&td, now).await.expect("again"), "kept once");
+    assert_eq!(store.opted_out(&[td.clone(), other]).await.expect("read"), [td]);
+
+    // Two notices given up: one for an opt-out (not a failure), one the gateway refused.
+    let request = stored(&store).await;
+    let rows = [receipt(request, now), receipt(request, now)];
+    store.record_notifications(&rows).await.expect("record");
+    for (row, error) in rows.iter().zip([OPTED_OUT, "isv.MOBILE_NUMBER_ILLEGAL"]) {
+        let give_up = Settle::GiveUp { error: error.to_owned() };
+        assert!(store.settle_notification(row.id, &give_up, now, None).await.expect("settle"));
+    }
+    let listed = store.given_up_notifications(10).await.expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].notice.id, rows[1].id);
 }
 
 pub async fn an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if_unchanged<

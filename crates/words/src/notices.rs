@@ -60,6 +60,15 @@ pub fn notice_text(
                 ),
             }
         }
+        (Topic::DeadlineNear { kind, due_at }, _) => {
+            let what = lang.pick(kind.name_zh(), kind.as_str());
+            match lang {
+                Lang::Zh => format!("工单 {n} 的{what}时限将到（{}），请抓紧办理。", at(due_at)),
+                Lang::En => {
+                    format!("The {what} deadline on request {n} is near ({}): please act on it.", at(due_at))
+                }
+            }
+        }
         (Topic::MissedDeadline { bureau, kind, due_at }, _) => {
             let what = lang.pick(kind.name_zh(), kind.as_str());
             match lang {

@@ -31,7 +31,11 @@ fn a_missed_response_reminds_admins_then_supervisors_then_goes_up_across_mid_aut
     assert_eq!(bureau, um());
     assert_eq!(c.clock(task, Response).due_at, end_of(9, 24));
 
-    assert!(c.check(end_of(9, 24) - MICRO).is_empty(), "nothing before the due time");
+    // Three quarters of the way from 10:00 Wed to the end of Thu (28.5 of 38 hours: 14:30 Thu),
+    // the bureau is warned, once.
+    assert!(c.check(at(9, 24, 14, 29)).is_empty(), "nothing before three quarters");
+    assert_eq!(c.check(at(9, 24, 14, 30)), ["warn urban-management about its response due 09-24 23:59"]);
+    assert!(c.check(end_of(9, 24) - MICRO).is_empty(), "nothing more before the due time");
     assert_eq!(c.check(end_of(9, 24)), ["remind admins about urban-management's response due 09-24 23:59"]);
     assert!(c.check(end_of(9, 24)).is_empty(), "each step once, however often the scanner looks");
     // One working day of grace: Fri 25 to Sun 27 are the holiday, so the end of Mon 28.
@@ -97,13 +101,16 @@ fn a_single_late_run_fires_every_step_due_so_far_once_each_in_order() {
     assert_eq!(late.clock(task, Response).due_at, end_of(10, 8));
     // Steps: the end of Thu 8 (admins), Fri 9 (supervisors), and Sat 10, the make-up working day
     // (district). A scanner that was down until Mon 12 Oct 08:00 does them all at once; the
-    // meeting is then called for the first slot two hours after it runs: 14:30 that day.
+    // meeting is then called for the first slot two hours after it runs: 14:30 that day. The
+    // resolution clock (due the end of Tue 13) has its warning in between, three quarters of
+    // the way there (14:30 Sat 10): still worth giving, since that clock has not run out.
     assert_eq!(
         late.check(at(10, 12, 8, 0)),
         [
             "remind admins about urban-management's response due 10-08 23:59",
             "remind supervisors about urban-management's response due 10-08 23:59",
             "open deadline_missed at street: street-kengzi",
+            "warn urban-management about its resolution due 10-13 23:59",
             "raise to district: service-centre",
             "call a district meeting by service-centre at 10-12 14:30",
         ]
@@ -111,13 +118,17 @@ fn a_single_late_run_fires_every_step_due_so_far_once_each_in_order() {
     assert!(late.check(at(10, 12, 8, 0)).is_empty());
     assert!(late.check(at(10, 12, 9, 0)).is_empty());
 
-    // Looked at on Saturday noon, the make-up day has not run out yet: two steps, then the third
-    // at its end.
+    // Looked at on Saturday noon, the make-up day has not run out yet: two steps, then the
+    // warning and the third at its end.
     let mut on_time = Clock::dispatched(at(9, 30, 10, 0));
     assert_eq!(on_time.check(at(10, 10, 12, 0)).len(), 3);
     assert_eq!(
         on_time.check(end_of(10, 10)),
-        ["raise to district: service-centre", "call a district meeting by service-centre at 10-12 09:30"]
+        [
+            "warn urban-management about its resolution due 10-13 23:59",
+            "raise to district: service-centre",
+            "call a district meeting by service-centre at 10-12 09:30"
+        ]
     );
     let (a, b) = (late.escalation(Trigger::DeadlineMissed), on_time.escalation(Trigger::DeadlineMissed));
     assert_eq!((a.level, a.state), (b.level, b.state), "the same place, however late the scanner");
@@ -215,6 +226,10 @@ fn an_extension_approved_in_time_moves_the_first_reminder_to_the_new_due_time() 
     // Three working days after Thu 8 Oct: Fri 9, Sat 10 (make-up), Mon 12.
     assert_eq!(c.clock(task, Resolution).due_at, end_of(10, 12));
     assert!(c.check(end_of(10, 8)).is_empty(), "the old due time no longer counts");
+    // Warned again three quarters of the way from the decision to the new due time: 20:30 Sun
+    // 11, a day off, so 09:00 Mon 12.
+    assert!(c.check(at(10, 12, 8, 59)).is_empty());
+    assert_eq!(c.check(at(10, 12, 9, 0)), ["warn urban-management about its resolution due 10-12 23:59"]);
     assert!(c.check(end_of(10, 12) - MICRO).is_empty());
     assert_eq!(
         c.check(end_of(10, 12)),

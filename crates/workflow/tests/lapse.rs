@@ -127,7 +127,12 @@ fn a_clock_missed_after_the_district_gave_up_calls_no_second_meeting() {
     }
     assert_eq!(
         c.check(end_of(10, 10)),
-        ["raise to district: service-centre", "call a district meeting by service-centre at 10-12 09:30"]
+        [
+            // The resolution clock's warning, three quarters of the way to it: 14:30 Sat 10.
+            "warn urban-management about its resolution due 10-13 23:59",
+            "raise to district: service-centre",
+            "call a district meeting by service-centre at 10-12 09:30"
+        ]
     );
     // Resolution: 5 working days, Oct 8, 9, 10, 12, 13: due as the meeting lapses.
     assert_eq!(

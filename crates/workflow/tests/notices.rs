@@ -148,3 +148,24 @@ fn a_meeting_invites_each_bureau_once_and_a_missed_deadline_reaches_the_bureaus_
     assert!(missed.iter().all(|n| n.urgent));
     assert_eq!(missed[0].audience, Audience::BureauAdmins(bureau));
 }
+
+#[test]
+fn three_quarters_of_a_clock_gone_warns_the_bureau_once_and_may_wait_for_the_morning() {
+    // Received Tue 1 Dec 09:00: claim by the end of Wed 2, so warned at 14:15 Wed 2 (three
+    // quarters of 39 hours).
+    let (mut late, _) = admitted(NewRequest { received_at: at(12, 1, 9, 0), ..new_request() });
+    let (task, bureau) = late.lead();
+    let due = late.clock(task, jiesu_domain::sla::DeadlineKind::Response).due_at;
+    let early = late.events(Caller::System, Command::CheckClocks, at(12, 2, 14, 14)).expect("check");
+    assert!(told(&late, &early).is_empty(), "nothing before three quarters");
+    let events = late.events(Caller::System, Command::CheckClocks, at(12, 2, 14, 15)).expect("check");
+    let said = told(&late, &events);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].audience, Audience::Bureau(bureau));
+    assert!(
+        matches!(said[0].topic, Topic::DeadlineNear { kind: jiesu_domain::sla::DeadlineKind::Response, due_at } if due_at == due)
+    );
+    assert!(!said[0].urgent, "a warning may wait out the quiet hours");
+    let again = late.events(Caller::System, Command::CheckClocks, at(12, 2, 16, 0)).expect("check");
+    assert!(told(&late, &again).is_empty(), "warned once");
+}

@@ -37,7 +37,19 @@ fn reason(code: Option<&str>, lang: Lang) -> String {
             Some(lang.pick("手机号码无效", "not a valid phone number"))
         }
         "no_template" | "template_params" | "not_carried" => {
-            Some(lang.pick("短信模板配置有误", "the message templates are misconfigured"))
+            Some(lang.pick("消息模板配置有误", "the message templates are misconfigured"))
+        }
+        "no_recipient" | "81013" => {
+            Some(lang.pick("企业微信通讯录中没有该单位的收件人", "nobody in the 企业微信 directory for them"))
+        }
+        "43004" | "43101" => {
+            Some(lang.pick("诉求人已取消关注或拒收公众号消息", "the citizen unfollowed the account"))
+        }
+        "45015" => {
+            Some(lang.pick("已超出微信客服消息的48小时回复时限", "past WeChat's 48-hour reply window"))
+        }
+        c if c.starts_with("token_") => {
+            Some(lang.pick("微信/企业微信的凭证获取失败，请检查配置", "the platform refused our credentials"))
         }
         _ => None,
     };

@@ -1,5 +1,7 @@
 //! A missed deadline's chain, driven by the deadline row's `stage` and `next_action_at`:
 //!
+//! 0. three quarters of its time have gone (`warning_at`): the bureau is warned, once, unless the
+//!    scanner comes to it only after it ran out (a warning then would say nothing);
 //! 1. it runs out: the late bureau's admins are reminded;
 //! 2. one `reminder_grace` later, still pending: the supervisors are reminded and a deadline
 //!    escalation opens at the request's own level (its community, else its street);
@@ -26,8 +28,9 @@ use jiesu_model::area::AreaLevel;
 use super::draft::Draft;
 use super::escalate;
 
-/// Steps a clock's chain can take: admins, supervisors, and at most three levels to climb.
-const MAX_STEPS: usize = 8;
+/// Steps a clock's chain can take: the warning, admins, supervisors, and at most three levels to
+/// climb.
+const MAX_STEPS: usize = 9;
 
 /// Moves every due chain of the case, as far as `now` allows.
 pub(crate) fn advance(d: &mut Draft) {
@@ -46,6 +49,20 @@ pub(crate) fn advance(d: &mut Draft) {
         else {
             break;
         };
+        if x.warns_at(at) {
+            // The warning is not a stage: the chain proper starts at the due time.
+            if now < x.due_at
+                && let Some(bureau) = d.case.task(x.task_id).map(|t| t.bureau.clone())
+            {
+                let kind =
+                    EventKind::DeadlineApproaching { deadline: x.id, bureau, kind: x.kind, due_at: x.due_at };
+                d.event(Some(x.task_id), kind);
+            }
+            if let Some(row) = d.deadline_mut(x.id) {
+                row.next_action_at = Some(x.due_at);
+            }
+            continue;
+        }
         let next = step(d, &x, at);
         if let Some(row) = d.deadline_mut(x.id) {
             row.stage = x.stage.saturating_add(1);

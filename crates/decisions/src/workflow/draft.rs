@@ -192,16 +192,21 @@ impl<'a> Draft<'a> {
         }
     }
 
-    /// Moves a task's pending resolution deadline. Its chain starts over from the new due time, and
-    /// an escalation its miss opened is over: the clock is no longer missed.
+    /// Moves a task's pending resolution deadline. Its chain starts over from the new due time
+    /// (warned again three quarters of the way from now to it), and an escalation its miss opened
+    /// is over: the clock is no longer missed.
     pub fn move_resolution_due(&mut self, task: TaskId, due: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let now = self.ctx.now;
         let d = self.case.deadlines.iter_mut().rev().find(|d| {
             d.task_id == task && d.kind == DeadlineKind::Resolution && d.state == DeadlineState::Pending
         })?;
         let (old, id) = (d.due_at, d.id);
         d.due_at = due;
         d.stage = 0;
-        d.next_action_at = Some(due);
+        // An extension is counted in working days.
+        let limit = jiesu_calendar::sla::Limit::WorkingDays(1);
+        let warning = jiesu_calendar::deadline::warning_at(now, due, &limit, self.ctx.district.calendar());
+        d.next_action_at = Some(warning.unwrap_or(due));
         touch(&mut self.deadlines, id);
         self.resolve_escalations_where(|e| {
             e.trigger == crate::escalation::Trigger::DeadlineMissed && e.deadline == Some(id)
@@ -273,7 +278,11 @@ impl<'a> Draft<'a> {
         for (kind, due) in
             [(DeadlineKind::Response, clocks.response), (DeadlineKind::Resolution, clocks.resolution)]
         {
-            let d = Deadline::new(request, id, kind, clocks.class.clone(), due);
+            let d = Deadline::new(request, id, kind, clocks.class.clone(), due).warned_from(
+                now,
+                &clocks.limit(kind),
+                self.ctx.district.calendar(),
+            );
             touch(&mut self.deadlines, d.id);
             self.case.deadlines.push(d);
         }

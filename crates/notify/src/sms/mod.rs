@@ -4,6 +4,7 @@
 //! never go through; a rate limit or an outage will). No IO here: the caller sends the `Call`.
 
 pub mod alibaba;
+pub mod replies;
 pub mod tencent;
 
 use jiesu_model::contact::PhoneNumber;

@@ -61,7 +61,9 @@ fn monday() -> DateTime<Utc> {
 
 pub async fn a_due_clock_is_leased_once_until_its_lease_runs_out<S: Store + Cases>(store: S) {
     let case = stored_at(&store, monday()).await;
-    let at = due(&case, DeadlineKind::Response);
+    // Its first step is the pre-breach warning, before the due time.
+    let at = case.deadlines.iter().filter_map(|d| d.next_action_at).min().expect("a first step");
+    assert!(at < due(&case, DeadlineKind::Response));
     assert!(lease(&store, at - Duration::microseconds(1)).await.is_empty(), "not due yet");
     assert_eq!(lease(&store, at).await, vec![case.id()]);
     assert!(lease(&store, at).await.is_empty(), "leased to the first scanner");

@@ -15,6 +15,18 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
     let b = |code| bureau_name(d, code, lang);
     let zh = lang == Lang::Zh;
     match kind {
+        EventKind::DeadlineApproaching { bureau, kind, due_at, .. } => {
+            if zh {
+                format!("{}{}时限（{}）将到，已预警", b(bureau), kind.name_zh(), time(due_at))
+            } else {
+                format!(
+                    "{}'s {} deadline ({}) is near; the bureau was warned",
+                    b(bureau),
+                    kind.as_str(),
+                    time(due_at)
+                )
+            }
+        }
         EventKind::DeadlineReminder { bureau, kind, due_at, to, .. } => {
             let who = match (to, zh) {
                 (ReminderTo::BureauAdmins { .. }, true) => "提醒单位管理员",

@@ -31,6 +31,7 @@ pub fn topic_name(key: &str, lang: Lang) -> &str {
         "reopened" => lang.pick("重办通知", "reopening notice"),
         "closed" => lang.pick("结案通知", "closure notice"),
         "new_task" => lang.pick("新任务提醒", "new task"),
+        "deadline_near" => lang.pick("时限预警", "deadline warning"),
         "missed_deadline" => lang.pick("超时提醒", "missed deadline"),
         "meeting" => lang.pick("协调会通知", "meeting notice"),
         "extension_decided" => lang.pick("延期审批结果", "extension decision"),
@@ -72,7 +73,10 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
     };
     let whom = recipient(audience, to.as_deref(), d, lang, full);
     let (what, topic) = (via_name(*via, lang), topic_name(topic, lang));
+    let opted_out = error.is_some_and(|e| e == jiesu_domain::ports::OPTED_OUT);
     match (error, lang) {
+        (Some(_), Lang::Zh) if opted_out => format!("{what}未发送至{whom}（{topic}）：已退订"),
+        (Some(_), Lang::En) if opted_out => format!("{what} to {whom} ({topic}) was not sent: opted out"),
         (None, Lang::Zh) => format!("{what}已发送至{whom}（{topic}）"),
         (None, Lang::En) => format!("{what} was sent to {whom} ({topic})"),
         (Some(e), Lang::Zh) => {

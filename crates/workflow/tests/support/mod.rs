@@ -45,6 +45,9 @@ fn show(t: &DateTime<Utc>) -> String {
 /// One escalation-related event as a line; `None` for the others (claims, disclaims, ...).
 pub fn line(kind: &EventKind) -> Option<String> {
     Some(match kind {
+        EventKind::DeadlineApproaching { bureau, kind, due_at, .. } => {
+            format!("warn {bureau} about its {} due {}", kind.as_str(), show(due_at))
+        }
         EventKind::DeadlineReminder { bureau, kind, due_at, to, .. } => {
             let who = match to {
                 ReminderTo::BureauAdmins { .. } => "admins",
