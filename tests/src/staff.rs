@@ -154,6 +154,16 @@ impl StaffClient {
     }
 }
 
+/// The bureau claims and resolves the request's task, and the desk approves the result: its
+/// return visit is due. Answers the task's id.
+pub async fn work_to_review(bureau: &StaffClient, desk: &StaffClient, id: &str) -> String {
+    let task = bureau.task_for(id, "dispatched").await.expect("a task");
+    bureau.ok(&format!("/api/v1/tasks/{task}/claim"), serde_json::json!({})).await;
+    bureau.ok(&format!("/api/v1/tasks/{task}/resolve"), serde_json::json!({ "result": "灯具已更换" })).await;
+    desk.ok(&format!("/api/v1/requests/{id}/review"), serde_json::json!({ "approve": true })).await;
+    task
+}
+
 /// A request's whole round through the staff API: the bureau claims and resolves its task, the
 /// desk approves the result and records the return visit (`solved`, `satisfaction`).
 pub async fn work_to_visit(
@@ -163,10 +173,7 @@ pub async fn work_to_visit(
     solved: bool,
     satisfaction: &str,
 ) {
-    let task = bureau.task_for(id, "dispatched").await.expect("a task");
-    bureau.ok(&format!("/api/v1/tasks/{task}/claim"), serde_json::json!({})).await;
-    bureau.ok(&format!("/api/v1/tasks/{task}/resolve"), serde_json::json!({ "result": "灯具已更换" })).await;
-    desk.ok(&format!("/api/v1/requests/{id}/review"), serde_json::json!({ "approve": true })).await;
+    work_to_review(bureau, desk, id).await;
     let visit = serde_json::json!({ "solved": solved, "satisfaction": satisfaction });
     desk.ok(&format!("/api/v1/requests/{id}/visit"), visit).await;
 }

@@ -4,7 +4,8 @@
 //! masked; a gateway down for a while gets every notice once it is back, none twice; a notify
 //! process killed (SIGKILL) mid-batch and restarted loses no notice, and sends again only what
 //! it had handed the gateway without recording it (counted and printed); a citizen who replies
-//! TD (pushed by the provider to our reply endpoint) is sent nothing more.
+//! TD (pushed by the provider to our reply endpoint) is sent nothing more, nor one who stopped a
+//! request's notices on its tracking page (in Chromium).
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -24,6 +25,7 @@ jiesu_e2e::e2e_on_both_backends!(
     a_notify_process_killed_mid_batch_loses_nothing_when_restarted,
     supervisors_see_the_notices_that_could_not_be_delivered,
     a_citizen_who_replies_td_is_sent_no_more,
+    a_citizen_stops_a_requests_notices_from_its_tracking_page,
 );
 
 const JIESU: &str = env!("CARGO_BIN_EXE_jiesu-under-test");
@@ -85,18 +87,28 @@ fn templates(got: &[Received]) -> Vec<&str> {
     t
 }
 
-async fn a_requests_life_sends_the_citizen_each_sms_once(backend: Backend) {
-    let fake = FakeAlibaba::start("LTAI-e2e", "secret-e2e").await.expect("fake gateway");
+/// The service sending SMS through `fake`, with a bureau's staff and the desk, and a request from
+/// 13812345678 whose 立案 and 派单 SMS have gone: the app, the request's number, the SMS.
+async fn one_request(
+    backend: &Backend,
+    fake: &Handle,
+) -> (jiesu_e2e::backend::Running, String, Vec<Received>) {
     let key = backend.api_key("e2e").await;
     backend.add_staff("um-staff", StaffRole::BureauStaff, Some("urban-management")).await;
     backend.add_staff("desk", StaffRole::Operator, None).await;
-    let app = backend.start_with(Roles::ALL, sms_through(&fake)).await;
+    let app = backend.start_with(Roles::ALL, sms_through(fake)).await;
     let citizen = Open311Client::new(&app.base, &key);
     let fields =
         [("service_code", "010101"), ("lat", "22.742"), ("long", "114.387"), ("phone", "13812345678")];
     let id = citizen.post(&fields, None).await.expect("POST").id();
     citizen.wait_for(&id, Duration::from_secs(15)).await;
-    let got = received(&fake, 2, Duration::from_secs(30)).await;
+    let got = received(fake, 2, Duration::from_secs(30)).await;
+    (app, id, got)
+}
+
+async fn a_requests_life_sends_the_citizen_each_sms_once(backend: Backend) {
+    let fake = FakeAlibaba::start("LTAI-e2e", "secret-e2e").await.expect("fake gateway");
+    let (app, id, got) = one_request(&backend, &fake).await;
     assert_eq!(templates(&got), ["SMS_1", "SMS_2"], "立案 and 派单");
     let receipt = got.iter().find(|m| m.template == "SMS_1").expect("立案");
     assert_eq!(receipt.phone, "13812345678");
@@ -331,5 +343,39 @@ async fn a_citizen_who_replies_td_is_sent_no_more(backend: Backend) {
     let chief = StaffClient::login(&app.base, "chief").await;
     let (_, undelivered) = chief.get("/api/v1/notifications/undelivered").await;
     assert!(!undelivered.to_string().contains(&second), "an opt-out is not a failure: {undelivered}");
+    app.stop().await;
+}
+
+async fn a_citizen_stops_a_requests_notices_from_its_tracking_page(backend: Backend) {
+    use fantoccini::Locator;
+    use jiesu_e2e::pages::assert_accessible;
+    let fake = FakeAlibaba::start("LTAI-e2e", "secret-e2e").await.expect("fake gateway");
+    let (app, id, _) = one_request(&backend, &fake).await;
+
+    let browser = jiesu_e2e::browser::Browser::start().await;
+    let c = &browser.client;
+    c.goto(&format!("{}/track?n={id}", app.base)).await.expect("open the tracking page");
+    c.find(Locator::Css("#last4")).await.expect("digits").send_keys("5678").await.expect("type");
+    c.find(Locator::Css("#look-up")).await.expect("button").click().await.expect("look up");
+    c.wait().for_element(Locator::Css("#quiet-form")).await.expect("the offer to stop notices");
+    assert_accessible(c, "the tracking page with the offer to stop notices").await;
+    c.find(Locator::Css("#quiet-submit")).await.expect("button").click().await.expect("stop");
+    c.wait().for_element(Locator::Css("#quiet-state")).await.expect("stopped");
+    let notice = c.find(Locator::Css("#visit-notice")).await.expect("notice").text().await.expect("text");
+    assert!(notice.contains("不再向您发送"), "{notice}");
+    assert!(c.find(Locator::Css("#quiet-form")).await.is_err(), "asked once");
+    browser.close().await;
+
+    // The bureau resolves it: the citizen is not told (the history says why), nor of anything after.
+    let um = StaffClient::login(&app.base, "um-staff").await;
+    let desk = StaffClient::login(&app.base, "desk").await;
+    jiesu_e2e::staff::work_to_review(&um, &desk, &id).await;
+    let case = desk
+        .get_until(&format!("/api/v1/requests/{id}"), |c| {
+            c["history"].to_string().contains("（办结通知）：已退订")
+        })
+        .await;
+    assert!(case["history"].to_string().contains("短信未发送至138********（办结通知）：已退订"));
+    assert_eq!(fake.received().len(), 2, "立案 and 派单 only: {:?}", fake.received());
     app.stop().await;
 }

@@ -40,11 +40,8 @@ async fn reviewed(backend: &Backend) -> Reviewed {
     let id = citizen.post(&fields, None).await.expect("POST").id();
     citizen.wait_for(&id, Duration::from_secs(15)).await;
     let um = StaffClient::login(&app.base, "um-staff").await;
-    let task = um.task_for(&id, "dispatched").await.expect("task");
-    um.ok(&format!("/api/v1/tasks/{task}/claim"), json!({})).await;
-    um.ok(&format!("/api/v1/tasks/{task}/resolve"), json!({ "result": "已更换灯泡" })).await;
     let desk = StaffClient::login(&app.base, "desk").await;
-    desk.ok(&format!("/api/v1/requests/{id}/review"), json!({ "approve": true })).await;
+    let task = jiesu_e2e::staff::work_to_review(&um, &desk, &id).await;
     Reviewed { app, id, um, task, desk }
 }
 
@@ -60,7 +57,7 @@ async fn a_citizen_who_says_not_solved_gets_the_request_reopened(backend: Backen
     let status = c.find(Locator::Css("#status")).await.expect("status").text().await.expect("text");
     assert_eq!(status, "待回访");
     let history = c.find(Locator::Css("#history")).await.expect("history").text().await.expect("text");
-    assert!(history.contains("已更换灯泡"), "the result is the citizen's to read: {history}");
+    assert!(history.contains("灯具已更换"), "the result is the citizen's to read: {history}");
     c.find(Locator::Css("#solved-no")).await.expect("radio").click().await.expect("choose");
     c.find(Locator::Css("#sat-dissatisfied")).await.expect("radio").click().await.expect("choose");
     c.find(Locator::Css("#comment"))

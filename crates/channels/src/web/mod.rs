@@ -29,7 +29,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use jiesu_domain::ids::TrackingNumber;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{Cases, ChannelSessions, Queue, RequestView, Store};
+use jiesu_domain::ports::{Cases, ChannelSessions, Notifications, OptOut, Queue, RequestView, Store};
 use jiesu_domain::request::MediaUrl;
 use jiesu_domain::secret::ServerKey;
 use jiesu_media::MediaDir;
@@ -96,10 +96,13 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
 }
 
 /// Tracking and the return visit: what the API role serves (with the photos, `jiesu_media::routes`).
-pub fn read_routes<S: Store + Cases + ChannelSessions, Q: Queue>(state: Shared<S, Q>) -> Router {
+pub fn read_routes<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
+    state: Shared<S, Q>,
+) -> Router {
     Router::new()
         .route("/track", get(track_form).post(track::<S, Q>))
         .route("/track/visit", get(visit_page::<S, Q>).post(visit::<S, Q>))
+        .route("/track/quiet", axum::routing::post(quiet::<S, Q>))
         .with_state(state)
 }
 
@@ -293,18 +296,35 @@ async fn proven_by<S: Store + ChannelSessions, Q: Queue>(
     }
 }
 
+/// Whether the page offers to stop the request's notices, and whether it was asked already (a
+/// store that cannot say: not offered this time).
+async fn quiet_of<S: Notifications, Q: Queue>(s: &Web<S, Q>, view: &RequestView) -> pages::Quiet {
+    let r = &view.request;
+    let contact = &r.submitted.contact;
+    let closed = r.status == jiesu_domain::request::RequestStatus::Closed;
+    if closed || (contact.phone.is_none() && contact.openid.is_none()) {
+        return pages::Quiet::NotOffered;
+    }
+    match s.store.opted_out(&[OptOut::request(r.submitted.id)]).await {
+        Ok(asked) if asked.is_empty() => pages::Quiet::Offered,
+        Ok(_) => pages::Quiet::Asked,
+        Err(_) => pages::Quiet::NotOffered,
+    }
+}
+
 /// The tracking page for a proven request, with its history.
-async fn result_page<S: Store, Q: Queue>(
+async fn result_page<S: Store + Notifications, Q: Queue>(
     s: &Web<S, Q>,
     lang: Lang,
     view: &RequestView,
     notice: Option<pages::Notice>,
 ) -> Response {
     let secret = s.key.visit_secret(view.request.submitted.id);
+    let quiet = quiet_of(s, view).await;
     match s.store.request_events(view.request.submitted.id).await {
         Ok(events) => page(
             StatusCode::OK,
-            pages::track_result(&s.district.current(), lang, view, &events, &secret, notice),
+            pages::track_result(&s.district.current(), lang, view, &events, &secret, notice, quiet),
         ),
         Err(e) => {
             tracing::error!(error = %e, "cannot read a request's history");
@@ -315,7 +335,7 @@ async fn result_page<S: Store, Q: Queue>(
     }
 }
 
-async fn track<S: Store + ChannelSessions, Q: Queue>(
+async fn track<S: Store + ChannelSessions + Notifications, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     peer: Peer,
     headers: HeaderMap,
@@ -341,7 +361,7 @@ struct VisitQuery {
 }
 
 /// The return-visit link: the request's page with the form, for whoever holds the link.
-async fn visit_page<S: Store + Cases + ChannelSessions, Q: Queue>(
+async fn visit_page<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     peer: Peer,
     headers: HeaderMap,
@@ -373,20 +393,16 @@ struct VisitForm {
 
 /// The citizen's return visit (回访): solved or not, and how satisfied. "Not solved" reopens the
 /// request to the bureau that resolved it.
-async fn visit<S: Store + Cases + ChannelSessions, Q: Queue>(
+async fn visit<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     peer: Peer,
     headers: HeaderMap,
     form: Result<Form<VisitForm>, FormRejection>,
 ) -> Response {
     use jiesu_domain::workflow::{Caller, Command, Note, Satisfaction};
-    let Ok(Form(f)) = form else {
-        return page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)));
-    };
-    let lang = Lang::from_param(f.lang.as_deref());
-    let client = client_address(peer_address(peer), &headers);
-    let view = match proven_by_link(&s, lang, &f.n, &f.k, client).await {
-        Ok(v) => v,
+    let Ok(Form(f)) = form else { return bad_form() };
+    let (lang, view) = match proven_form(&s, peer, &headers, &f.n, &f.k, f.lang.as_deref()).await {
+        Ok(proven) => proven,
         Err(refused) => return refused,
     };
     let solved = match f.solved.as_deref() {
@@ -414,4 +430,55 @@ async fn visit<S: Store + Cases + ChannelSessions, Q: Queue>(
         Ok(Some(v)) => result_page(&s, lang, &v, Some(notice)).await,
         _ => result_page(&s, lang, &view, Some(notice)).await,
     }
+}
+
+/// A form that could not be read.
+fn bad_form() -> Response {
+    page(StatusCode::BAD_REQUEST, pages::track_form(Lang::Zh, "", Some(text(Lang::Zh).err_form)))
+}
+
+/// A posted form's request, proved by its return-visit secret (`k`), and the page's language; or
+/// the answer to give instead.
+async fn proven_form<S: Store + ChannelSessions, Q: Queue>(
+    s: &Web<S, Q>,
+    peer: Peer,
+    headers: &HeaderMap,
+    number: &str,
+    secret: &str,
+    lang: Option<&str>,
+) -> Result<(Lang, RequestView), Response> {
+    let lang = Lang::from_param(lang);
+    let client = client_address(peer_address(peer), headers);
+    proven_by_link(s, lang, number, secret, client).await.map(|v| (lang, v))
+}
+
+#[derive(Debug, Deserialize)]
+struct QuietForm {
+    n: String,
+    /// The return-visit secret: the proof the page's form carries, as for the return visit.
+    #[serde(default)]
+    k: String,
+    lang: Option<String>,
+}
+
+/// The citizen asks for no more notices about this request (any channel): kept on the opt-out
+/// list, which the notify role checks before every send.
+async fn quiet<S: Store + ChannelSessions + Notifications, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    peer: Peer,
+    headers: HeaderMap,
+    form: Result<Form<QuietForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else { return bad_form() };
+    let (lang, view) = match proven_form(&s, peer, &headers, &f.n, &f.k, f.lang.as_deref()).await {
+        Ok(proven) => proven,
+        Err(refused) => return refused,
+    };
+    let id = view.request.submitted.id;
+    if let Err(e) = s.store.opt_out(&OptOut::request(id), jiesu_domain::time::now()).await {
+        tracing::error!(request.id = %id, error = %e, "cannot record that a request's notices stop");
+        let t = text(lang);
+        return page(StatusCode::SERVICE_UNAVAILABLE, pages::track_form(lang, &f.n, Some(t.busy)));
+    }
+    result_page(&s, lang, &view, Some(pages::Notice::Quiet)).await
 }

@@ -21,8 +21,8 @@ label{display:block;margin-top:1rem;font-weight:600}input,select,textarea{width:
 font-size:1rem;padding:.5rem}textarea{min-height:7rem}.row{display:flex;gap:.5rem}.hint{color:#555;font-size:.9rem;\
 font-weight:normal}.errors{background:#fdecea;border-left:4px solid #c0392b;padding:.5rem 1rem}\
 .notice{background:#fff6e0;border-left:4px solid #e69b00;padding:.5rem 1rem}button{font-size:1rem;padding:.6rem 1.2rem;\
-margin-top:1rem}.tracking{font-size:2rem;font-weight:700;letter-spacing:.1em}footer{margin-top:2rem;color:#777;font-size:.85rem}\
-ol.history li{margin-bottom:.5rem}";
+margin-top:1rem}.tracking{font-size:2rem;font-weight:700;letter-spacing:.1em}footer{margin-top:2rem;color:#595959;font-size:.85rem}\
+ol.history li{margin-bottom:.5rem}#quiet-form,#quiet-state{margin-top:1.5rem;color:#555}#quiet-form p{margin:0}#quiet-form button{margin-top:.5rem}";
 
 /// Fills latitude and longitude from the browser's geolocation, where the citizen allows it.
 const LOCATE: &str = "document.getElementById('locate').addEventListener('click',function(){\
@@ -175,6 +175,37 @@ pub enum Notice {
     Reopened,
     /// The answer could not be read: say what is missing.
     VisitIncomplete,
+    /// The citizen asked for no more notices about the request.
+    Quiet,
+}
+
+/// Whether the page offers to stop this request's notices: not for a request nobody can be told
+/// of (no phone, no WeChat) or one that is over; else whether it was asked already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    NotOffered,
+    Offered,
+    Asked,
+}
+
+/// The request's notices: stop them (a form carrying the return-visit secret, the proof this
+/// takes, like the return visit), or that they were stopped.
+fn quiet_form(t: &Text, tracking: &TrackingNumber, secret: &VisitSecret, quiet: Quiet) -> Markup {
+    html! {
+        @match quiet {
+            Quiet::NotOffered => {}
+            Quiet::Asked => { p #quiet-state { (t.quiet_state) } }
+            Quiet::Offered => {
+                form #quiet-form method="post" action="/track/quiet" {
+                    input type="hidden" name="lang" value=(t.param);
+                    input type="hidden" name="n" value=(tracking.as_str());
+                    input type="hidden" name="k" value=(secret.as_str());
+                    p { (t.quiet_intro) }
+                    button #quiet-submit type="submit" { (t.quiet_button) }
+                }
+            }
+        }
+    }
 }
 
 /// The return-visit form, for a request whose result passed the closure review. It carries the
@@ -218,6 +249,7 @@ pub fn track_result(
     events: &[Event],
     secret: &VisitSecret,
     notice: Option<Notice>,
+    quiet: Quiet,
 ) -> Markup {
     let t = text(lang);
     let r = &view.request;
@@ -228,6 +260,7 @@ pub fn track_result(
         Notice::Thanks => ("notice", t.visit_thanks),
         Notice::Reopened => ("notice", t.visit_reopened),
         Notice::VisitIncomplete => ("errors", t.err_visit),
+        Notice::Quiet => ("notice", t.quiet_done),
     });
     let body = html! {
         h1 { (t.track_title) }
@@ -242,6 +275,7 @@ pub fn track_result(
             dt { (t.description) } dd { (r.submitted.description) }
         }
         @if r.status == jiesu_domain::request::RequestStatus::Reviewed { (visit_form(t, &r.submitted.tracking, secret)) }
+        (quiet_form(t, &r.submitted.tracking, secret, quiet))
         h2 { (t.history) }
         ol.history #history {
             @for e in events { li { time { (datetime(e.occurred_at)) } " " (describe(e, d, lang)) } }

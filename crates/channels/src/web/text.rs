@@ -63,6 +63,11 @@ pub struct Text {
     pub err_visit: &'static str,
     /// Names the return-visit link: whoever has it may answer the return visit.
     pub visit_link: &'static str,
+    /// Asking for no more notices about this request, and what the page says once asked.
+    pub quiet_intro: &'static str,
+    pub quiet_button: &'static str,
+    pub quiet_state: &'static str,
+    pub quiet_done: &'static str,
     // Field errors.
     pub err_category: &'static str,
     pub err_description: &'static str,
@@ -131,6 +136,10 @@ pub static ZH: Text = Text {
     visit_satisfied: ["满意", "基本满意", "不满意"],
     visit_comment: "意见或建议（可选）",
     visit_submit: "提交评价",
+    quiet_intro: "受理、派单、办结等进展会以短信或微信通知您。",
+    quiet_button: "不再接收本诉求的进展通知",
+    quiet_state: "本诉求已不再向您发送进展通知，您仍可在此页查询办理进度。",
+    quiet_done: "好的，本诉求不再向您发送进展通知。",
     visit_thanks: "感谢您的评价。",
     visit_reopened: "感谢您的反馈。我们已安排承办单位重新办理。",
     err_visit: "请选择问题是否已解决。",
@@ -202,6 +211,10 @@ pub static EN: Text = Text {
     visit_satisfied: ["Satisfied", "Basically satisfied", "Dissatisfied"],
     visit_comment: "Comments (optional)",
     visit_submit: "Send",
+    quiet_intro: "We tell you of this request's progress by text message or WeChat.",
+    quiet_button: "Stop notices about this request",
+    quiet_state: "No more notices are sent about this request; this page still shows its progress.",
+    quiet_done: "Done: no more notices about this request.",
     visit_thanks: "Thank you for your answer.",
     visit_reopened: "Thank you. The bureau has been asked to handle it again.",
     err_visit: "Please say whether the problem is solved.",
