@@ -90,10 +90,18 @@ pub async fn axe(c: &Client, size: (u32, u32)) -> Vec<String> {
 }
 
 /// Asserts no serious or critical axe-core violation on the open page, at desktop and phone size.
+/// With `JIESU_SCREENSHOTS` set to a directory, it also saves each size's screenshot there (named
+/// after `page`), to look at what was checked.
 pub async fn assert_accessible(c: &Client, page: &str) {
     for size in [DESKTOP, PHONE] {
         let v = axe(c, size).await;
         assert!(v.is_empty(), "{page} at {}×{}: {v:#?}", size.0, size.1);
+        if let Some(dir) = std::env::var_os("JIESU_SCREENSHOTS") {
+            let name: String = page.chars().map(|ch| if ch.is_alphanumeric() { ch } else { '-' }).collect();
+            let png = c.screenshot().await.expect("a screenshot");
+            let file = std::path::Path::new(&dir).join(format!("{name}-{}x{}.png", size.0, size.1));
+            std::fs::write(&file, png).expect("write the screenshot");
+        }
     }
     c.set_window_size(DESKTOP.0, DESKTOP.1).await.expect("resize");
 }

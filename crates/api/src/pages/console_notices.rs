@@ -59,19 +59,33 @@ fn reason(code: Option<&str>, lang: Lang) -> String {
     }
 }
 
+/// The columns' names: the table's head, and each cell's label when a phone shows a row as a card.
+fn columns(lang: Lang) -> [&'static str; 7] {
+    [
+        lang.pick("停止时间", "Given up"),
+        lang.pick("诉求", "Request"),
+        lang.pick("对象", "For"),
+        lang.pick("方式", "By"),
+        lang.pick("内容", "About"),
+        lang.pick("尝试", "Tries"),
+        lang.pick("原因", "Why"),
+    ]
+}
+
 fn row(d: &District, lang: Lang, u: &Undelivered) -> Markup {
     let n = &u.notice;
     let now = jiesu_domain::time::now();
     let tracking = u.tracking.as_str();
+    let [at, request, whom, by, about, tries, why] = columns(lang);
     html! {
         tr {
-            td { (n.settled_at.map(|t| local_time(t, now, lang)).unwrap_or_default()) }
-            td { a href={ "/staff/requests/" (tracking) } { (u.tracking.grouped()) } }
-            td { (audience_cell(d, &n.audience, lang)) }
-            td { (via_name(n.via, lang)) }
-            td { (topic_name(n.topic.key(), lang)) }
-            td { (n.attempts) }
-            td.small { (reason(n.last_error.as_deref(), lang)) }
+            td data-label=(at) { (n.settled_at.map(|t| local_time(t, now, lang)).unwrap_or_default()) }
+            td data-label=(request) { a href={ "/staff/requests/" (tracking) } { (u.tracking.grouped()) } }
+            td data-label=(whom) { (audience_cell(d, &n.audience, lang)) }
+            td data-label=(by) { (via_name(n.via, lang)) }
+            td data-label=(about) { (topic_name(n.topic.key(), lang)) }
+            td data-label=(tries) { (n.attempts) }
+            td.small data-label=(why) { (reason(n.last_error.as_deref(), lang)) }
         }
     }
 }
@@ -101,16 +115,8 @@ pub(crate) async fn list<S: Store + Cases + Accounts + Notifications>(
             p.card.muted #empty { (lang.pick("没有未送达的通知。", "Every notice was delivered.")) }
         } @else {
             div.table-wrap tabindex="0" role="region" aria-label=(lang.pick("未送达的通知", "Notices not delivered")) {
-                table.list #undelivered {
-                    thead { tr {
-                        th scope="col" { (lang.pick("停止时间", "Given up")) }
-                        th scope="col" { (lang.pick("诉求", "Request")) }
-                        th scope="col" { (lang.pick("对象", "For")) }
-                        th scope="col" { (lang.pick("方式", "By")) }
-                        th scope="col" { (lang.pick("内容", "About")) }
-                        th scope="col" { (lang.pick("尝试", "Tries")) }
-                        th scope="col" { (lang.pick("原因", "Why")) }
-                    } }
+                table.list.stack #undelivered {
+                    thead { tr { @for c in columns(lang) { th scope="col" { (c) } } } }
                     tbody { @for u in &rows { (row(&d, lang, u)) } }
                 }
             }
