@@ -22,7 +22,7 @@ font-size:1rem;padding:.5rem}textarea{min-height:7rem}.row{display:flex;gap:.5re
 font-weight:normal}.errors{background:#fdecea;border-left:4px solid #c0392b;padding:.5rem 1rem}\
 .notice{background:#fff6e0;border-left:4px solid #e69b00;padding:.5rem 1rem}button{font-size:1rem;padding:.6rem 1.2rem;\
 margin-top:1rem}.tracking{font-size:2rem;font-weight:700;letter-spacing:.1em}footer{margin-top:2rem;color:#595959;font-size:.85rem}\
-ol.history li{margin-bottom:.5rem}#quiet-form,#quiet-state{margin-top:1.5rem;color:#555}#quiet-form p{margin:0}#quiet-form button{margin-top:.5rem}";
+ol.history li{margin-bottom:.5rem}@media (max-width:30rem){.tracking{font-size:1.5rem;letter-spacing:.05em}}#quiet-form,#quiet-state{margin-top:1.5rem;color:#555}#quiet-form p{margin:0}#quiet-form button{margin-top:.5rem}";
 
 /// Fills latitude and longitude from the browser's geolocation, where the citizen allows it.
 const LOCATE: &str = "document.getElementById('locate').addEventListener('click',function(){\
@@ -240,6 +240,13 @@ fn visit_form(t: &Text, tracking: &TrackingNumber, secret: &VisitSecret) -> Mark
     }
 }
 
+/// A time as people read it, in district time ("12月7日 18:02", with the year when it is not this
+/// one), marked up with the exact instant for machines.
+fn when(at: chrono::DateTime<chrono::Utc>, lang: Lang) -> Markup {
+    let shown = jiesu_words::time::local_time(at, jiesu_domain::time::now(), lang);
+    html! { time datetime=(datetime(at)) { (shown) } }
+}
+
 /// The request's page, for the citizen who proved it is theirs (with the phone digits or the
 /// return-visit link), with the return-visit form when it is due.
 pub fn track_result(
@@ -270,15 +277,15 @@ pub fn track_result(
             @if let Some(c) = category { dt { (t.category) } dd { (c) } }
             dt { (t.status) } dd #status { (status) }
             dt { (t.handled_by) } dd #handled-by { (lead.map(|x| bureau_name(d, &x.bureau, lang)).unwrap_or_else(|| "—".into())) }
-            dt { (t.received_at) } dd { (datetime(r.submitted.received_at)) }
-            @if let Some(due) = view.expected_at { dt { (t.expected_at) } dd #expected-at { (datetime(due)) } }
+            dt { (t.received_at) } dd { (when(r.submitted.received_at, lang)) }
+            @if let Some(due) = view.expected_at { dt { (t.expected_at) } dd #expected-at { (when(due, lang)) } }
             dt { (t.description) } dd { (r.submitted.description) }
         }
         @if r.status == jiesu_domain::request::RequestStatus::Reviewed { (visit_form(t, &r.submitted.tracking, secret)) }
         (quiet_form(t, &r.submitted.tracking, secret, quiet))
         h2 { (t.history) }
         ol.history #history {
-            @for e in events { li { time { (datetime(e.occurred_at)) } " " (describe(e, d, lang)) } }
+            @for e in events { li { (when(e.occurred_at, lang)) " " (describe(e, d, lang)) } }
         }
         p { a href={ "/?lang=" (t.param) } { (t.report_another) } }
     };
