@@ -174,6 +174,23 @@ pub fn notices(event: &Event, case: &Case) -> Vec<Notice> {
     notices_of(event, &case.request, &case.meetings)
 }
 
+/// The event kinds (`EventKind::name`) `notices_of` can answer with a notice: every other kind
+/// tells nobody anything, so the notify role need not even receive it. The workflow's notice
+/// tests check every event they see against it.
+pub const NOTIFYING: [&str; 11] = [
+    "request_received",
+    "task_dispatched",
+    "task_assigned",
+    "meeting_called",
+    "meeting_rescheduled",
+    "request_resolved",
+    "request_reopened",
+    "request_closed",
+    "extension_decided",
+    "deadline_approaching",
+    "deadline_reminder",
+];
+
 /// Whether `notices_of` needs the request's meetings for `event` (a meeting's new time goes to
 /// its invitees); for every other event the request alone decides, so a consumer can read only
 /// the request.

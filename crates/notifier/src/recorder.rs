@@ -8,7 +8,9 @@ use jiesu_domain::escalation::Meeting;
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::decode_event;
-use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route, needs_meetings, notices_of};
+use jiesu_domain::notices::{
+    Audience, CitizenRoute, NOTIFYING, Topic, citizen_route, needs_meetings, notices_of,
+};
 use jiesu_domain::ports::{Cases, Gateway, Message, Notification, Notifications, Store, StoreError, Via};
 use jiesu_domain::request::Request;
 use jiesu_worker::{Failure, Handler};
@@ -18,8 +20,22 @@ use crate::quiet::QuietHours;
 /// The queue the notify role consumes.
 pub const NOTIFY_QUEUE: &str = "notify";
 
-/// Every event: the notices depend on the kind, decided in the domain.
-pub const TOPICS: &[&str] = &["event.*"];
+/// The events that can tell someone something (`jiesu_domain::notices::NOTIFYING`, each as its
+/// routing key): the notify queue is spared the rest (most of the traffic: routing, claims,
+/// notes, escalations). A unit test keeps the two lists the same.
+pub const TOPICS: &[&str] = &[
+    "event.request_received",
+    "event.task_dispatched",
+    "event.task_assigned",
+    "event.meeting_called",
+    "event.meeting_rescheduled",
+    "event.request_resolved",
+    "event.request_reopened",
+    "event.request_closed",
+    "event.extension_decided",
+    "event.deadline_approaching",
+    "event.deadline_reminder",
+];
 
 /// How a notice reaches its audience: the citizen by the route their request allows (none: no
 /// row), staff through 企业微信 (per-person preferences, email and digests are still to come).
@@ -61,6 +77,9 @@ impl<S: Cases + Notifications + Store> Record<S> {
     /// whole case only where a meeting's invitees are needed.
     pub async fn rows(&self, events: &[Event]) -> Result<Vec<Notification>, StoreError> {
         let now = jiesu_domain::time::now();
+        // Only the kinds that can notify (a queue still bound by an older `event.*` brings them
+        // all): their requests are all that is read.
+        let events: Vec<&Event> = events.iter().filter(|e| NOTIFYING.contains(&e.kind.name())).collect();
         let requests = crate::requests_of(&self.store, events.iter().map(|e| e.request_id)).await?;
         let mut meetings: HashMap<RequestId, Vec<Meeting>> = HashMap::new();
         for e in events.iter().filter(|e| needs_meetings(e)) {
@@ -104,5 +123,16 @@ impl<S: Cases + Notifications + Store> Handler for Record<S> {
 
     async fn healthy(&self) -> bool {
         self.store.ping().await.is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_is_bound_to_exactly_the_kinds_that_notify() {
+        let keys: Vec<String> = NOTIFYING.iter().map(|k| format!("event.{k}")).collect();
+        assert_eq!(TOPICS, keys.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }

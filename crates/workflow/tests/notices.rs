@@ -8,7 +8,7 @@ mod support;
 use chrono::Duration;
 use jiesu_domain::bureau::BureauCode;
 use jiesu_domain::event::Event;
-use jiesu_domain::notices::{Audience, CitizenRoute, Notice, Topic, citizen_route, notices};
+use jiesu_domain::notices::{Audience, CitizenRoute, NOTIFYING, Notice, Topic, citizen_route, notices};
 use jiesu_domain::request::{Channel, NewRequest, Urgency};
 use jiesu_domain::staff::StaffRole;
 use jiesu_domain::task::TaskRole;
@@ -24,8 +24,18 @@ fn admitted(new: NewRequest) -> (Clock, Vec<Notice>) {
     (c, said)
 }
 
+/// The notices `events` call for; each event that calls for one is of a kind the notify queue is
+/// bound to (`NOTIFYING`), or it would never reach the notify role.
 fn told(c: &Clock, events: &[Event]) -> Vec<Notice> {
-    events.iter().flat_map(|e| notices(e, &c.case)).collect()
+    let said: Vec<(&Event, Vec<Notice>)> = events.iter().map(|e| (e, notices(e, &c.case))).collect();
+    for (e, n) in &said {
+        assert!(
+            n.is_empty() || NOTIFYING.contains(&e.kind.name()),
+            "{} notifies: add it to NOTIFYING",
+            e.kind.name()
+        );
+    }
+    said.into_iter().flat_map(|(_, n)| n).collect()
 }
 
 fn topics_for(said: &[Notice], audience: &Audience) -> Vec<Topic> {
