@@ -178,17 +178,19 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
         rows: &[Notification],
         requests: &HashMap<RequestId, Arc<Request>>,
     ) -> Result<HashSet<usize>, StoreError> {
-        let of = |n: &Notification| self.opt_outs(n, requests.get(&n.request_id).map(|r| &**r));
-        let asked: BTreeSet<OptOut> = rows.iter().flat_map(of).collect();
+        // Each row's keys once (a phone's is an HMAC), then one read for the batch.
+        let keys: Vec<Vec<OptOut>> =
+            rows.iter().map(|n| self.opt_outs(n, requests.get(&n.request_id).map(|r| &**r))).collect();
+        let asked: BTreeSet<&OptOut> = keys.iter().flatten().collect();
         if asked.is_empty() {
             return Ok(HashSet::new());
         }
-        let asked: Vec<OptOut> = asked.into_iter().collect();
+        let asked: Vec<OptOut> = asked.into_iter().cloned().collect();
         let out: HashSet<OptOut> = self.inner.store.opted_out(&asked).await?.into_iter().collect();
-        Ok(rows
+        Ok(keys
             .iter()
             .enumerate()
-            .filter(|(_, n)| of(n).iter().any(|w| out.contains(w)))
+            .filter(|(_, k)| k.iter().any(|w| out.contains(w)))
             .map(|(i, _)| i)
             .collect())
     }
