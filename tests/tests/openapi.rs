@@ -193,6 +193,7 @@ async fn full_router() -> axum::Router {
         secure_cookies: false,
         trusted_proxies: Vec::new(),
         sms_replies: None,
+        webhooks_on: false,
     };
     jiesu::routes::router(ctx, HttpRoles { intake: true, api: true }, &settings)
 }

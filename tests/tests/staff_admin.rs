@@ -270,6 +270,7 @@ async fn only_administrators_reach_the_administration(backend: Backend) {
         let paths = [
             "/staff/admin",
             "/staff/admin/keys",
+            "/staff/admin/webhooks",
             "/staff/admin/district",
             "/staff/admin/calendar",
             "/staff/admin/audit",
@@ -280,11 +281,18 @@ async fn only_administrators_reach_the_administration(backend: Backend) {
             assert_eq!(status, StatusCode::FORBIDDEN, "{who} GET {path}");
             assert!(page.contains("系统管理页面只对系统管理员开放"), "{who} is told why");
         }
-        let forms: [(&str, Vec<(&str, &str)>); 5] = [
+        let forms: [(&str, Vec<(&str, &str)>); 6] = [
             ("/staff/admin/users", vec![("username", "intruder"), ("role", "admin"), ("password", FIRST)]),
             ("/staff/admin/users/root/disable", vec![]),
             ("/staff/admin/users/root/password", vec![("password", SECOND)]),
             ("/staff/admin/keys", vec![("name", "intruder"), ("channel", "open311")]),
+            (
+                "/staff/admin/webhooks",
+                vec![
+                    ("client", "00000000-0000-0000-0000-000000000000"),
+                    ("url", "https://intruder.example/h"),
+                ],
+            ),
             (
                 "/staff/admin/calendar",
                 vec![("date", "2027-01-04"), ("kind", "holiday"), ("name", "intruder")],

@@ -19,6 +19,7 @@ use jiesu_model::contact::{OpenId, PhoneNumber};
 use jiesu_model::ids::{ExtensionId, MeetingId, TaskId};
 use jiesu_model::request::{Channel, Request, Urgency};
 use jiesu_model::task::TaskRole;
+use jiesu_model::webhook::Webhook;
 
 /// Who a notice is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,10 +34,13 @@ pub enum Audience {
     Supervisors,
     /// The dispatch desk's operators.
     Desk,
+    /// A client application's webhook (`jiesu_model::webhook`), by its id.
+    Webhook(uuid::Uuid),
 }
 
 impl Audience {
-    /// As stored: `citizen`, `bureau:water`, `bureau_admins:water`, `supervisors`, `desk`.
+    /// As stored: `citizen`, `bureau:water`, `bureau_admins:water`, `supervisors`, `desk`,
+    /// `webhook:<id>`.
     pub fn key(&self) -> String {
         match self {
             Self::Citizen => "citizen".to_owned(),
@@ -44,6 +48,7 @@ impl Audience {
             Self::BureauAdmins(b) => format!("bureau_admins:{b}"),
             Self::Supervisors => "supervisors".to_owned(),
             Self::Desk => "desk".to_owned(),
+            Self::Webhook(id) => format!("webhook:{id}"),
         }
     }
 
@@ -55,6 +60,7 @@ impl Audience {
             None if raw == "desk" => Self::Desk,
             Some(("bureau", code)) => Self::Bureau(bureau(code)?),
             Some(("bureau_admins", code)) => Self::BureauAdmins(bureau(code)?),
+            Some(("webhook", id)) => Self::Webhook(uuid::Uuid::parse_str(id).ok()?),
             _ => return None,
         })
     }
@@ -191,6 +197,25 @@ pub const NOTIFYING: [&str; 11] = [
     "deadline_reminder",
 ];
 
+/// The webhooks' share of `notices`: each notice to the citizen, of a topic a webhook asked for,
+/// to that webhook too, at once (a machine has no quiet hours). Nothing of a request the public
+/// may not see (保密): a webhook is a third party.
+pub fn for_webhooks(notices: &[Notice], request: &Request, hooks: &[Webhook]) -> Vec<Notice> {
+    if !request.submitted.is_public() {
+        return Vec::new();
+    }
+    let citizen = notices.iter().filter(|n| n.audience == Audience::Citizen);
+    citizen
+        .flat_map(|n| {
+            hooks.iter().filter(|h| h.wants(n.topic.key())).map(|h| Notice {
+                audience: Audience::Webhook(h.id),
+                topic: n.topic.clone(),
+                urgent: true,
+            })
+        })
+        .collect()
+}
+
 /// Whether `notices_of` needs the request's meetings for `event` (a meeting's new time goes to
 /// its invitees); for every other event the request alone decides, so a consumer can read only
 /// the request.
@@ -277,11 +302,13 @@ mod tests {
             Audience::BureauAdmins(water.clone()),
             Audience::Supervisors,
             Audience::Desk,
+            Audience::Webhook(uuid::Uuid::now_v7()),
         ] {
             assert_eq!(Audience::parse(&a.key()), Some(a));
         }
         assert_eq!(Audience::parse("bureau:"), None);
         assert_eq!(Audience::parse("everyone"), None);
+        assert_eq!(Audience::parse("webhook:42"), None);
         let due_at = DateTime::from_timestamp(1_765_069_323, 0).expect("time");
         for t in [
             Topic::Dispatched { bureau: water.clone() },

@@ -18,7 +18,7 @@ pub use jiesu_decisions::{admission, escalation, notices, what_if, workflow};
 pub use jiesu_events::{event, messages, trigger};
 pub use jiesu_model::{
     ValidationError, api_client, area, audit, bureau, category, codes, contact, exemption, geo, ids, note,
-    notice, records, request, request_status, secret, staff, task, text, time,
+    notice, records, request, request_status, secret, staff, task, text, time, webhook,
 };
 pub use jiesu_ports as ports;
 pub use jiesu_rates as rates;

@@ -340,6 +340,7 @@ impl UseBackends for Starter<'_> {
                 secure_cookies: settings.server.public_url.starts_with("https://"),
                 trusted_proxies: settings.auth.trusted_proxies.clone(),
                 sms_replies: settings.notify.sms_replies()?,
+                webhooks_on: settings.notify.webhooks.enabled,
             };
             let auth = jiesu_auth::Auth::new(store.clone(), settings.auth.to_auth());
             let work = Arc::new(jiesu_api::work::WorkApi {

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiesu_domain::ports::{
-    AccessTokens, Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats, Store,
+    AccessTokens, Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats,
+    Store, Webhooks,
 };
 use jiesu_queue::{AmqpQueue, AmqpSettings, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -19,7 +20,16 @@ use crate::settings::{DatabaseKind, Settings, SqliteSynchronous};
 
 /// Every port the binary's roles use: what both stores implement, named once.
 pub trait FullStore:
-    Store + ChannelSessions + Cases + Accounts + Escalations + RuleBook + Stats + Notifications + AccessTokens
+    Store
+    + ChannelSessions
+    + Cases
+    + Accounts
+    + Escalations
+    + RuleBook
+    + Stats
+    + Notifications
+    + AccessTokens
+    + Webhooks
 {
 }
 
@@ -33,6 +43,7 @@ impl<T> FullStore for T where
         + Stats
         + Notifications
         + AccessTokens
+        + Webhooks
 {
 }
 

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `check-config`, `api-key add`, `import hotline`, `user ...`,
+//! The command line: `serve`, `migrate`, `check-config`, `api-key add`, `webhook ...`, `import hotline`, `user ...`,
 //! `dlq ...`, `generate-history`.
 
 use std::io::Write;
@@ -53,6 +53,11 @@ enum Command {
     ApiKey {
         #[command(subcommand)]
         action: ApiKeyAction,
+    },
+    /// Manage client applications' webhooks (signed calls on their requests' public notices).
+    Webhook {
+        #[command(subcommand)]
+        action: crate::webhooks::WebhookAction,
     },
     /// Manage staff accounts (passwords are read from standard input).
     User {
@@ -145,6 +150,7 @@ pub fn main() -> ExitCode {
                 crate::import::hotline(&settings, &file).await
             }
             Command::User { action } => crate::users::run(&settings, action).await,
+            Command::Webhook { action } => crate::webhooks::run(&settings, action).await,
             Command::Dlq { action } => crate::dlq::run(&settings, action).await,
             Command::GenerateHistory(args) => crate::generate::run(&settings, args).await,
             Command::Stats { action } => crate::stats::run(&settings, action).await,

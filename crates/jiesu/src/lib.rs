@@ -20,6 +20,7 @@ pub mod settings;
 pub mod stats;
 mod telemetry;
 mod users;
+mod webhooks;
 
 pub use app::{App, Role, Roles, StartError};
 pub use settings::Settings;

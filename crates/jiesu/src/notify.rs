@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use chrono::NaiveTime;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{AccessTokens, Cases, Notifications, Queue, Store};
+use jiesu_domain::ports::{AccessTokens, Cases, Notifications, Queue, Store, Webhooks};
 use jiesu_domain::secret::ServerKey;
 use jiesu_notifier::{Links, QuietHours, Recorder, Sender, SenderSettings};
 use jiesu_notify::gateways::{
     Gateways, SmsAccount, SmsSettings, Template, WeChatSettings, WeChatTemplate, WeComSettings,
+    WebhookSettings,
 };
 use jiesu_notify::platform::wecom::Recipients;
 use jiesu_notify::platform::{wechat, wecom};
@@ -32,9 +33,18 @@ pub struct NotifySettings {
     pub retry_first_secs: u64,
     pub retry_max_secs: u64,
     pub max_attempts: u32,
+    pub webhooks: WebhooksConfig,
     pub sms: SmsConfig,
     pub wecom: WeComConfig,
     pub wechat: WeChatConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    pub enabled: bool,
+    pub allow_private: bool,
+    pub per_second: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -265,6 +275,14 @@ impl NotifySettings {
     }
 
     /// The configured official account, if any (an empty `app_id`: none).
+    pub fn webhooks(&self) -> Option<WebhookSettings> {
+        let w = &self.webhooks;
+        w.enabled.then(|| WebhookSettings {
+            allow_private: w.allow_private,
+            per_second: (w.per_second > 0).then_some(w.per_second),
+        })
+    }
+
     pub fn wechat(&self) -> Result<Option<WeChatSettings>, StartError> {
         let c = &self.wechat;
         if c.app_id.is_empty() {
@@ -304,14 +322,19 @@ pub struct NotifyStart<'a> {
 /// Starts the recording consumer and the sender.
 pub fn start<S, Q>(app: &App, s: NotifyStart<'_>, store: &S, queue: &Q) -> Result<(), StartError>
 where
-    S: Store + Cases + Notifications + AccessTokens,
+    S: Store + Cases + Notifications + AccessTokens + Webhooks,
     Q: Queue,
 {
+    let http = |e: jiesu_notify::send::HttpError| {
+        StartError::Config(format!("notify: cannot build the HTTP client: {e}"))
+    };
     let gateways = Gateways::new(store.clone())
-        .map_err(|e| StartError::Config(format!("notify: cannot build the HTTP client: {e}")))?
+        .map_err(http)?
         .with_sms(s.settings.sms()?)
         .with_wecom(s.settings.wecom()?)
-        .with_wechat(s.settings.wechat()?);
+        .with_wechat(s.settings.wechat()?)
+        .with_webhooks(s.settings.webhooks())
+        .map_err(http)?;
     let carried = jiesu_notifier::carried(&gateways);
     if carried.is_empty() {
         // Nothing could be sent: no queue is declared, so no events pile up for nobody.

@@ -57,6 +57,9 @@ pub struct HttpSettings {
     /// Where the SMS provider pushes citizens' replies: its format and the callback URL's key
     /// (`notify.sms.reply_key`); `None`: no such endpoint.
     pub sms_replies: Option<(Provider, String)>,
+    /// Whether the notify role calls client applications' webhooks (`notify.webhooks.enabled`):
+    /// the administration page says so when it does not.
+    pub webhooks_on: bool,
 }
 
 /// Everything the routes need.
@@ -123,6 +126,7 @@ pub fn router<S: FullStore, Q: Queue>(
                 key: ctx.key.clone(),
                 secure_cookie: settings.secure_cookies,
                 trusted_proxies: settings.trusted_proxies.clone(),
+                webhooks_on: settings.webhooks_on,
             })))
             .merge(jiesu_assets::routes())
             .merge(work::openapi::routes(&openapi_document()));

@@ -30,6 +30,9 @@ pub enum AuditAction {
     UserUnlocked,
     KeyCreated,
     KeyRevoked,
+    /// A client application's webhook registered or removed.
+    WebhookAdded,
+    WebhookRemoved,
     PhoneRevealed,
     RuleDecided,
     /// A day of the working-day calendar set on the administration pages.
@@ -39,7 +42,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::SignedIn,
         Self::SignInFailed,
         Self::Locked,
@@ -52,6 +55,8 @@ impl AuditAction {
         Self::UserUnlocked,
         Self::KeyCreated,
         Self::KeyRevoked,
+        Self::WebhookAdded,
+        Self::WebhookRemoved,
         Self::PhoneRevealed,
         Self::RuleDecided,
         Self::CalendarChanged,
@@ -72,6 +77,8 @@ impl AuditAction {
             Self::UserUnlocked => "user_unlocked",
             Self::KeyCreated => "key_created",
             Self::KeyRevoked => "key_revoked",
+            Self::WebhookAdded => "webhook_added",
+            Self::WebhookRemoved => "webhook_removed",
             Self::PhoneRevealed => "phone_revealed",
             Self::RuleDecided => "rule_decided",
             Self::CalendarChanged => "calendar_changed",
@@ -97,6 +104,8 @@ impl AuditAction {
             Self::UserUnlocked => "解除锁定",
             Self::KeyCreated => "新建接入密钥",
             Self::KeyRevoked => "吊销接入密钥",
+            Self::WebhookAdded => "登记回调地址",
+            Self::WebhookRemoved => "删除回调地址",
             Self::PhoneRevealed => "查看来电号码",
             Self::RuleDecided => "规则审定",
             Self::CalendarChanged => "工作日历变更",
@@ -118,6 +127,8 @@ impl AuditAction {
             Self::UserUnlocked => "user unlocked",
             Self::KeyCreated => "API key created",
             Self::KeyRevoked => "API key revoked",
+            Self::WebhookAdded => "webhook registered",
+            Self::WebhookRemoved => "webhook removed",
             Self::PhoneRevealed => "phone number revealed",
             Self::RuleDecided => "rule decided",
             Self::CalendarChanged => "calendar day set",

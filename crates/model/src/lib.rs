@@ -28,5 +28,6 @@ pub mod staff;
 pub mod task;
 pub mod text;
 pub mod time;
+pub mod webhook;
 
 pub use text::ValidationError;

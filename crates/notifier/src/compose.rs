@@ -3,18 +3,22 @@
 //! variables (the tracking number, the link, the bureau, the time, the notice's name). Citizens'
 //! links go to the public tracking page; staff's to their own pages (the task, the meeting).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use jiesu_domain::district::District;
 use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route};
 use jiesu_domain::ports::{Address, Notification, Outgoing, Via};
 use jiesu_domain::request::Request;
 use jiesu_domain::secret::ServerKey;
+use jiesu_domain::webhook::Webhook;
 use jiesu_words::Lang;
 use jiesu_words::history::topic_name;
 use jiesu_words::links::{StaffPage, staff_link, track_link, visit_link};
 use jiesu_words::names::bureau_name;
 use jiesu_words::notices::notice_text;
 use jiesu_words::time::local_time;
+use uuid::Uuid;
 
 /// What the messages link to and sign with.
 #[derive(Debug, Clone)]
@@ -28,6 +32,15 @@ pub struct Links {
 /// Why a notification cannot be sent at all (given up at once, with this code).
 pub const NO_ADDRESS: &str = "no_address";
 
+/// A webhook's notice whose webhook was removed, or whose client's key was revoked.
+pub const NO_WEBHOOK: &str = "webhook_removed";
+
+/// A webhook's notice of a request made confidential since: a third party hears nothing of it.
+pub const NOT_PUBLIC: &str = "not_public";
+
+/// The registered webhooks by id: where webhook notices go.
+pub type Hooks = HashMap<Uuid, Webhook>;
+
 /// The citizen's language: English when they wrote in it (letters and no Chinese), else Chinese.
 pub fn language(request: &Request) -> Lang {
     let text = request.submitted.description.as_str();
@@ -35,16 +48,19 @@ pub fn language(request: &Request) -> Lang {
     if !cjk && text.chars().any(|c| c.is_ascii_alphabetic()) { Lang::En } else { Lang::Zh }
 }
 
-/// Where `n` goes by its channel, as the request stands now; `None` when it has nowhere to go
-/// (the citizen's route changed, or the row's channel is not the one the route now takes).
-fn address(n: &Notification, request: &Request) -> Option<Address> {
+/// Where `n` goes by its channel, as the request stands now, or why it has nowhere to go (the
+/// citizen's route changed, or the row's channel is not the one the route now takes; the
+/// webhook was removed; the request became confidential).
+fn address(n: &Notification, request: &Request, hooks: &Hooks) -> Result<Address, &'static str> {
     match (&n.audience, n.via) {
-        (Audience::Citizen, via) => match (citizen_route(request)?, via) {
-            (CitizenRoute::Sms(phone), Via::Sms) => Some(Address::Phone(phone)),
-            (CitizenRoute::WeChat(openid), Via::WeChat) => Some(Address::OpenId(openid)),
-            _ => None,
+        (Audience::Webhook(_), _) if !request.submitted.is_public() => Err(NOT_PUBLIC),
+        (Audience::Webhook(id), _) => hooks.get(id).cloned().map(Address::Webhook).ok_or(NO_WEBHOOK),
+        (Audience::Citizen, via) => match (citizen_route(request), via) {
+            (Some(CitizenRoute::Sms(phone)), Via::Sms) => Ok(Address::Phone(phone)),
+            (Some(CitizenRoute::WeChat(openid)), Via::WeChat) => Ok(Address::OpenId(openid)),
+            _ => Err(NO_ADDRESS),
         },
-        (staff, _) => Some(Address::Staff(staff.key())),
+        (staff, _) => Ok(Address::Staff(staff.key())),
     }
 }
 
@@ -54,17 +70,21 @@ pub fn compose(
     request: &Request,
     district: &District,
     links: &Links,
+    hooks: &Hooks,
     now: DateTime<Utc>,
 ) -> Result<Outgoing, &'static str> {
-    let to = address(n, request).ok_or(NO_ADDRESS)?;
+    let to = address(n, request, hooks)?;
     let lang = if n.audience == Audience::Citizen { language(request) } else { Lang::Zh };
     let request = &request.submitted;
     let tracking = &request.tracking;
-    let mut params = vec![("number", tracking.grouped())];
+    let mut params = vec![("number", tracking.grouped()), ("tracking", tracking.as_str().to_owned())];
     let base = &links.public_url;
-    let staff = n.audience != Audience::Citizen;
+    let webhook = matches!(n.audience, Audience::Webhook(_));
+    let staff = !webhook && n.audience != Audience::Citizen;
     let link = match &n.topic {
-        Topic::Resolved => visit_link(base, tracking, &links.key.visit_secret(request.id)),
+        // The return-visit link is the citizen's own (it carries their proof): a webhook gets
+        // the public tracking page.
+        Topic::Resolved if !webhook => visit_link(base, tracking, &links.key.visit_secret(request.id)),
         // Staff go to their own pages: the task to claim, the meeting, else the request.
         Topic::NewTask { task, .. } if staff => staff_link(base, StaffPage::Task(*task)),
         Topic::Meeting { meeting, .. } if staff => staff_link(base, StaffPage::Meeting(*meeting)),

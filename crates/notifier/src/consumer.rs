@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use jiesu_domain::ports::{Cases, Notifications, Queue, QueueError, Store, Via};
+use jiesu_domain::ports::{Cases, Notifications, Queue, QueueError, Store, Via, Webhooks};
 use jiesu_worker::{Worker, WorkerSettings};
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +16,7 @@ pub struct Recorder<S, Q> {
     settings: WorkerSettings,
 }
 
-impl<S: Cases + Notifications + Store, Q: Queue> Recorder<S, Q> {
+impl<S: Cases + Notifications + Store + Webhooks, Q: Queue> Recorder<S, Q> {
     pub fn new(
         store: S,
         queue: Q,

@@ -12,7 +12,7 @@ mod quiet;
 mod recorder;
 mod sender;
 
-pub use compose::{Links, NO_ADDRESS, compose, language};
+pub use compose::{Hooks, Links, NO_ADDRESS, NO_WEBHOOK, NOT_PUBLIC, compose, language};
 pub use consumer::Recorder;
 pub use quiet::QuietHours;
 pub use recorder::{NOTIFY_QUEUE, Record, TOPICS, carried, via_for};

@@ -9,10 +9,13 @@ use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::decode_event;
 use jiesu_domain::notices::{
-    Audience, CitizenRoute, NOTIFYING, Topic, citizen_route, needs_meetings, notices_of,
+    Audience, CitizenRoute, NOTIFYING, Topic, citizen_route, for_webhooks, needs_meetings, notices_of,
 };
-use jiesu_domain::ports::{Cases, Gateway, Message, Notification, Notifications, Store, StoreError, Via};
+use jiesu_domain::ports::{
+    Cases, Gateway, Message, Notification, Notifications, Store, StoreError, Via, Webhooks,
+};
 use jiesu_domain::request::Request;
+use jiesu_domain::webhook::Webhook;
 use jiesu_worker::{Failure, Handler};
 
 use crate::quiet::QuietHours;
@@ -38,13 +41,15 @@ pub const TOPICS: &[&str] = &[
 ];
 
 /// How a notice reaches its audience: the citizen by the route their request allows (none: no
-/// row), staff through 企业微信 (per-person preferences, email and digests are still to come).
+/// row), a webhook by itself, staff through 企业微信 (per-person preferences, email and digests
+/// are still to come).
 pub fn via_for(audience: &Audience, request: &Request) -> Option<Via> {
     match audience {
         Audience::Citizen => citizen_route(request).map(|r| match r {
             CitizenRoute::WeChat(_) => Via::WeChat,
             CitizenRoute::Sms(_) => Via::Sms,
         }),
+        Audience::Webhook(_) => Some(Via::Webhook),
         _ => Some(Via::WeCom),
     }
 }
@@ -71,10 +76,11 @@ impl<S> Record<S> {
     }
 }
 
-impl<S: Cases + Notifications + Store> Record<S> {
+impl<S: Cases + Notifications + Store + Webhooks> Record<S> {
     /// The rows `events` call for, each request read as it stands now, all of the batch's in
     /// one query (an event's notices are about what it says; the request gives the route); the
-    /// whole case only where a meeting's invitees are needed.
+    /// whole case only where a meeting's invitees are needed; the webhooks once, when the
+    /// gateways carry them.
     pub async fn rows(&self, events: &[Event]) -> Result<Vec<Notification>, StoreError> {
         let now = jiesu_domain::time::now();
         // Only the kinds that can notify (a queue still bound by an older `event.*` brings them
@@ -89,11 +95,14 @@ impl<S: Cases + Notifications + Store> Record<S> {
                 );
             }
         }
+        let hooks = self.webhooks(&events).await?;
         let mut out = Vec::new();
         for e in events {
             let Some(request) = requests.get(&e.request_id) else { continue };
             let held = meetings.get(&e.request_id).map_or(&[][..], Vec::as_slice);
-            for n in notices_of(e, request, held) {
+            let mut notices = notices_of(e, request, held);
+            notices.extend(for_webhooks(&notices, request, &hooks));
+            for n in notices {
                 let carried = |v: &Via| self.carried.contains(&(*v, n.topic.key()));
                 let Some(via) = via_for(&n.audience, request).filter(carried) else {
                     continue;
@@ -104,9 +113,20 @@ impl<S: Cases + Notifications + Store> Record<S> {
         }
         Ok(out)
     }
+
+    /// The active webhooks, read only when the gateways carry webhooks and the batch has an
+    /// event that can tell the public something.
+    async fn webhooks(&self, events: &[&Event]) -> Result<Vec<Webhook>, StoreError> {
+        let carried = self.carried.iter().any(|(v, _)| *v == Via::Webhook);
+        if !carried || events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = self.store.webhooks().await?;
+        Ok(all.into_iter().filter(|w| w.active()).map(|w| w.webhook).collect())
+    }
 }
 
-impl<S: Cases + Notifications + Store> Handler for Record<S> {
+impl<S: Cases + Notifications + Store + Webhooks> Handler for Record<S> {
     type Work = Event;
 
     fn decode(&self, messages: &[&Message]) -> Vec<Result<Event, String>> {

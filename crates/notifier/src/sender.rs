@@ -15,14 +15,14 @@ use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::notices::Audience;
 use jiesu_domain::ports::{
     Address, Cases, Gateway, Notification, Notifications, OPTED_OUT, OptOut, Sent, Settle, StoreError, Try,
-    Via,
+    Via, Webhooks,
 };
 use jiesu_domain::request::Request;
 use jiesu_worker::{Backoff, pause};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::compose::{Links, compose};
+use crate::compose::{Hooks, Links, compose};
 use crate::pace::Pace;
 use crate::quiet::QuietHours;
 
@@ -85,7 +85,7 @@ struct Inner<S, G> {
     paces: HashMap<Via, Pace>,
 }
 
-impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
+impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
     pub fn new(store: S, gateway: G, district: LiveDistrict, links: Links, settings: SenderSettings) -> Self {
         let paces = Via::ALL.into_iter().filter_map(|v| Some((v, Pace::new(gateway.rate(v)?)))).collect();
         Self { inner: Arc::new(Inner { store, gateway, district, links, settings, paces }) }
@@ -134,6 +134,7 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
                 .map(|(id, r)| (id, Arc::new(r)))
                 .collect();
         let silenced = self.silenced(&rows, &requests).await?;
+        let hooks = Arc::new(self.hooks(&rows).await?);
         // `concurrency` messages at once, then their tries recorded in one transaction: one
         // commit per chunk rather than per message, and a crash still repeats at most one
         // chunk's messages.
@@ -143,8 +144,8 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
             for (i, n) in rows.by_ref().take(s.concurrency.max(1)) {
                 let request = requests.get(&n.request_id).cloned();
                 let quiet = silenced.contains(&i);
-                let me = self.clone();
-                flying.spawn(async move { me.deliver(n, request, quiet).await });
+                let (me, hooks) = (self.clone(), hooks.clone());
+                flying.spawn(async move { me.deliver(n, request, &hooks, quiet).await });
             }
             let mut tries = Vec::with_capacity(flying.len());
             while let Some(done) = flying.join_next().await {
@@ -195,13 +196,28 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
             .collect())
     }
 
+    /// The active webhooks, when the batch has a row for one.
+    async fn hooks(&self, rows: &[Notification]) -> Result<Hooks, StoreError> {
+        if rows.iter().all(|n| n.via != Via::Webhook) {
+            return Ok(Hooks::new());
+        }
+        let all = self.inner.store.webhooks().await?;
+        Ok(all.into_iter().filter(|w| w.active()).map(|w| (w.webhook.id, w.webhook)).collect())
+    }
+
     /// One row: composed and sent (unless its recipient opted out: `quiet`); answers what to
     /// record of it.
-    async fn deliver(&self, n: Notification, request: Option<Arc<Request>>, quiet: bool) -> Try {
+    async fn deliver(
+        &self,
+        n: Notification,
+        request: Option<Arc<Request>>,
+        hooks: &Hooks,
+        quiet: bool,
+    ) -> Try {
         let i = &self.inner;
         let district = i.district.current();
         let message = match &request {
-            Some(request) => compose(&n, request, &district, &i.links, jiesu_domain::time::now()),
+            Some(request) => compose(&n, request, &district, &i.links, hooks, jiesu_domain::time::now()),
             None => Err(crate::compose::NO_ADDRESS),
         };
         let (sent, to) = match message {
@@ -236,24 +252,28 @@ impl<S: Cases + Notifications, G: Gateway> Sender<S, G> {
                 Some(error) => EventKind::NoticeGivenUp { via, audience, to, topic, error },
             }
         };
-        let event = |kind| Event {
-            id: EventId::generate(),
-            request_id: n.request_id,
-            task_id: None,
-            occurred_at: now,
-            actor: Actor::System,
-            kind,
-            http_request_id: None,
+        // A webhook's delivery is a call between machines, not a notice to a person: the
+        // request's history (which the citizen reads) does not list it; the row keeps its state.
+        let event = |kind| {
+            (n.via != Via::Webhook).then(|| Event {
+                id: EventId::generate(),
+                request_id: n.request_id,
+                task_id: None,
+                occurred_at: now,
+                actor: Actor::System,
+                kind,
+                http_request_id: None,
+            })
         };
         match sent {
-            Sent::Yes { id } => (Settle::Sent { gateway_id: id }, Some(event(kind(None)))),
+            Sent::Yes { id } => (Settle::Sent { gateway_id: id }, event(kind(None))),
             Sent::Retry { code } if n.attempts < s.max_attempts => {
                 let wait = chrono::Duration::from_std(s.retry_wait(n.attempts)).unwrap_or_default();
                 let at = if n.urgent { now + wait } else { s.quiet.next_allowed(now + wait) };
                 (Settle::Retry { next_at: at, error: code }, None)
             }
             Sent::Retry { code } | Sent::GiveUp { code } => {
-                (Settle::GiveUp { error: code.clone() }, Some(event(kind(Some(code)))))
+                (Settle::GiveUp { error: code.clone() }, event(kind(Some(code))))
             }
         }
     }

@@ -70,6 +70,15 @@ pub struct WeChatSettings {
     pub per_second: Option<u32>,
 }
 
+/// Client applications' webhooks: on unless a district turns them off.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookSettings {
+    /// Whether webhooks may call addresses on the district's own network (receivers inside
+    /// it, and the tests); off, only public addresses are called (`webhook::guard`).
+    pub allow_private: bool,
+    pub per_second: Option<u32>,
+}
+
 /// Every gateway the district configured.
 #[derive(Debug, Clone)]
 pub struct Gateways<T> {
@@ -77,6 +86,8 @@ pub struct Gateways<T> {
     sms: Option<Arc<SmsSettings>>,
     wecom: Option<Arc<WeComSettings>>,
     wechat: Option<Arc<WeChatSettings>>,
+    /// Webhooks, with their own client (it resolves names to public addresses only).
+    webhooks: Option<(Arc<WebhookSettings>, reqwest::Client)>,
     tokens: Tokens<T>,
 }
 
@@ -107,8 +118,38 @@ impl<T: AccessTokens> Gateways<T> {
             sms: None,
             wecom: None,
             wechat: None,
+            webhooks: None,
             tokens: Tokens::new(tokens),
         })
+    }
+
+    pub fn with_webhooks(mut self, webhooks: Option<WebhookSettings>) -> Result<Self, reqwest::Error> {
+        self.webhooks = match webhooks {
+            None => None,
+            Some(w) => {
+                let client = crate::send::builder();
+                let client = if w.allow_private {
+                    client
+                } else {
+                    client.dns_resolver(Arc::new(crate::webhook::guard::PublicOnly))
+                };
+                Some((Arc::new(w), client.build()?))
+            }
+        };
+        Ok(self)
+    }
+
+    async fn webhook(&self, w: &WebhookSettings, http: &reqwest::Client, m: &Outgoing) -> Sent {
+        let Address::Webhook(hook) = &m.to else { return give_up("not_a_webhook") };
+        if !w.allow_private && !crate::webhook::guard::literal_allowed(hook.url.as_str()) {
+            return give_up("private_address");
+        }
+        let call = crate::webhook::call(hook, m, chrono::Utc::now());
+        let delivery = m.reference.to_string();
+        match crate::send::exchange(http, &call).await {
+            Ok((status, _)) => crate::webhook::outcome(status, &delivery).into(),
+            Err(failed) => failed.into(),
+        }
     }
 
     pub fn with_sms(mut self, sms: Option<SmsSettings>) -> Self {
@@ -206,7 +247,8 @@ impl<T: AccessTokens> Gateway for Gateways<T> {
             Via::Sms => self.sms.as_ref().is_some_and(|s| s.templates.contains_key(topic)),
             Via::WeCom => self.wecom.is_some(),
             Via::WeChat => self.wechat.is_some(),
-            Via::Email | Via::Webhook => false,
+            Via::Webhook => self.webhooks.is_some() && jiesu_model::webhook::TOPICS.contains(&topic),
+            Via::Email => false,
         }
     }
 
@@ -215,7 +257,8 @@ impl<T: AccessTokens> Gateway for Gateways<T> {
             Via::Sms => self.sms.as_ref().and_then(|s| s.per_second),
             Via::WeCom => self.wecom.as_ref().and_then(|s| s.per_second),
             Via::WeChat => self.wechat.as_ref().and_then(|s| s.per_second),
-            Via::Email | Via::Webhook => None,
+            Via::Webhook => self.webhooks.as_ref().and_then(|(s, _)| s.per_second),
+            Via::Email => None,
         }
     }
 
@@ -224,6 +267,10 @@ impl<T: AccessTokens> Gateway for Gateways<T> {
             (Via::Sms, Some(s), _, _) => self.sms(s, message).await,
             (Via::WeCom, _, Some(w), _) => self.wecom(w, message).await,
             (Via::WeChat, _, _, Some(w)) => self.wechat(w, message).await,
+            (Via::Webhook, ..) => match &self.webhooks {
+                Some((w, http)) => self.webhook(w, http, message).await,
+                None => give_up("not_carried"),
+            },
             _ => give_up("not_carried"),
         }
     }

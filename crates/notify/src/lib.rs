@@ -9,7 +9,8 @@
 //! as what to do next (sent, retry, give up; for the platforms also "fetch a new token"); `send`
 //! is the one place that does IO, sending a call over HTTPS; `tokens` keeps the platforms' access
 //! tokens in the store; `gateways` puts the configured gateways behind the `Gateway` port the
-//! notify role sends through; `inbound` takes the citizens' SMS replies (TD: no more messages). With the feature `fake`, `fake` holds fake gateways for the tests.
+//! notify role sends through; `inbound` takes the citizens' SMS replies (TD: no more messages); `webhook` makes a
+//! client application's webhook call and keeps it off the district's own network. With the feature `fake`, `fake` holds fake gateways for the tests.
 
 pub mod call;
 pub mod gateways;
@@ -19,6 +20,7 @@ pub mod send;
 pub mod sign;
 pub mod sms;
 mod tokens;
+pub mod webhook;
 
 #[cfg(feature = "fake")]
 pub mod fake;

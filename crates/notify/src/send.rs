@@ -7,13 +7,21 @@ use std::time::Duration;
 
 use crate::call::{Call, Outcome};
 
+/// Why an HTTP client could not be built (its TLS roots would not load).
+pub type HttpError = reqwest::Error;
+
 /// How long one call may take before it counts as failed.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An HTTP client for the gateways: rustls, a timeout per call, no redirects (a gateway never
 /// sends one; following it would send the signed request elsewhere).
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder().timeout(TIMEOUT).redirect(reqwest::redirect::Policy::none()).build()
+    builder().build()
+}
+
+/// `client`'s settings, for a client that adds its own (the webhooks' resolver).
+pub fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(TIMEOUT).redirect(reqwest::redirect::Policy::none())
 }
 
 /// Sends `call`; `read` turns the gateway's answer (status, body) into the outcome.

@@ -7,6 +7,7 @@ use std::future::Future;
 
 use jiesu_model::contact::{OpenId, PhoneNumber};
 use jiesu_model::notice::Via;
+use jiesu_model::webhook::Webhook;
 use uuid::Uuid;
 
 /// Where a message goes.
@@ -17,6 +18,8 @@ pub enum Address {
     /// A bureau's staff, named by the bureau's code: the adapter knows where each bureau is in
     /// 企业微信 or which mailbox is its.
     Staff(String),
+    /// A client application's webhook: its URL and signing secret.
+    Webhook(Webhook),
 }
 
 impl Address {
@@ -26,6 +29,7 @@ impl Address {
             Self::Phone(p) => p.masked(),
             Self::OpenId(o) => o.masked(),
             Self::Staff(s) => s.clone(),
+            Self::Webhook(w) => w.url.host().to_owned(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod stats;
 pub mod store;
 pub mod tokens;
+pub mod webhooks;
 
 pub use accounts::{
     AccountState, Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession,
@@ -37,3 +38,4 @@ pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};
 pub use stats::{CaseTallies, Stats, StatsBy, StatsFilter, StatsQuery, StatsRow};
 pub use store::{ApiClientState, IngestOutcome, OutboxEvent, RequestQuery, RequestView, Store, StoreError};
 pub use tokens::{AccessToken, AccessTokens};
+pub use webhooks::{RegisteredWebhook, Webhooks};

@@ -290,6 +290,7 @@ pub trait Dialect:
     + Read<crate::notifications::NotificationRow>
     + Read<crate::notifications::UndeliveredRow>
     + Read<crate::tokens::TokenRow>
+    + Read<crate::webhooks::WebhookRow>
     + Read<crate::records::VisitRecord>
     + Read<crate::records::EscalationRecord>
     + Read<crate::records::MeetingRecord>

@@ -30,6 +30,7 @@ mod stats;
 mod store;
 mod task_select;
 mod tokens;
+mod webhooks;
 pub mod writes;
 
 pub use backend::{Backend, SqlStore};

@@ -8,8 +8,9 @@ use jiesu_domain::ids::EventId;
 use jiesu_domain::notices::{Audience, Notice, Topic};
 use jiesu_domain::ports::{
     AccessToken, AccessTokens, NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, Store,
-    Via,
+    StoreError, Via, Webhooks,
 };
+use jiesu_domain::webhook::{Webhook, WebhookSecret, WebhookUrl};
 
 use crate::fixtures::{admission, new_request};
 
@@ -23,6 +24,7 @@ macro_rules! notifications_contract {
             a_settled_notice_is_in_the_requests_history_once,
             an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if_unchanged,
             an_opt_out_is_kept_once_and_a_notice_given_up_for_it_is_not_listed,
+            a_webhook_is_registered_once_listed_with_its_client_and_removed,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -244,4 +246,53 @@ pub async fn an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if
     assert_eq!(store.access_token(name).await.expect("read"), Some(token("c", 7300)));
     assert!(store.drop_access_token(name, "c").await.expect("drop"));
     assert_eq!(store.access_token(name).await.expect("read"), None);
+}
+
+pub async fn a_webhook_is_registered_once_listed_with_its_client_and_removed<
+    S: Store + Webhooks + jiesu_domain::ports::Audit,
+>(
+    store: S,
+) {
+    use jiesu_domain::api_client::{ApiClient, ApiKey, ClientChannel};
+    use jiesu_domain::audit::{AuditAction, AuditEntry};
+    use jiesu_domain::ports::AuditQuery;
+    let now = Utc::now().with_nanosecond(0).expect("whole seconds");
+    let app = ApiClient::new("坪山 app", ClientChannel::Open311, now).expect("client");
+    let made = AuditEntry::new(None, AuditAction::KeyCreated, &app.name, "", now);
+    store.insert_api_client(&app, &ApiKey::from_random([1; 20]).hash(), &made).await.expect("client");
+    let url = |u: &str| WebhookUrl::parse(u).expect("url");
+    let secret = WebhookSecret::from_random([9; 32]);
+    let topics = ["resolved".to_owned(), "received".to_owned()];
+    let hook =
+        Webhook::new(app.id, url("https://app.example.cn/hook"), &topics, secret.clone(), now).expect("hook");
+    let audit = |a: AuditAction| AuditEntry::new(None, a, &app.name, "https://app.example.cn/hook", now);
+    assert!(store.webhooks().await.expect("list").is_empty());
+    store.add_webhook(&hook, &audit(AuditAction::WebhookAdded)).await.expect("add");
+    let listed = store.webhooks().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].webhook, hook, "read back whole, the secret too");
+    assert_eq!((listed[0].client_name.as_str(), listed[0].active()), ("坪山 app", true));
+    // The same URL again for the same client: refused.
+    let again =
+        Webhook::new(app.id, url("https://app.example.cn/hook"), &[], secret.clone(), now).expect("hook");
+    let refused = store.add_webhook(&again, &audit(AuditAction::WebhookAdded)).await;
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    // A client that does not exist: refused.
+    let stray = Webhook::new(uuid::Uuid::now_v7(), url("https://x.cn/h"), &[], secret, now).expect("hook");
+    let refused = store.add_webhook(&stray, &audit(AuditAction::WebhookAdded)).await;
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    // The client's key revoked: listed, not active.
+    let revoked = AuditEntry::new(None, AuditAction::KeyRevoked, &app.name, "", now);
+    assert!(store.revoke_api_client(app.id, now, &revoked).await.expect("revoke"));
+    assert!(!store.webhooks().await.expect("list")[0].active());
+    assert!(store.remove_webhook(hook.id, &audit(AuditAction::WebhookRemoved)).await.expect("remove"));
+    assert!(!store.remove_webhook(hook.id, &audit(AuditAction::WebhookRemoved)).await.expect("again"));
+    assert!(store.webhooks().await.expect("list").is_empty());
+    // Added once, removed once: the refused and the repeated left no entry.
+    let actions = vec![AuditAction::WebhookAdded, AuditAction::WebhookRemoved];
+    let page = jiesu_domain::ports::Page::first(10);
+    let query = AuditQuery { actions, page, ..Default::default() };
+    let log = store.audit_log(&query).await.expect("audit");
+    let actions: Vec<AuditAction> = log.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [AuditAction::WebhookRemoved, AuditAction::WebhookAdded], "newest first");
 }

@@ -54,7 +54,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiesu_auth::Auth;
-use jiesu_domain::ports::{Accounts, Cases, Escalations, Notifications, RuleBook, Stats, Store};
+use jiesu_domain::ports::{Accounts, Cases, Escalations, Notifications, RuleBook, Stats, Store, Webhooks};
 use jiesu_domain::secret::ServerKey;
 
 use crate::work::WorkApi;
@@ -71,11 +71,13 @@ pub struct Pages<S> {
     pub secure_cookie: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client at sign-in.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Whether the notify role calls webhooks (the administration page says when it does not).
+    pub webhooks_on: bool,
 }
 
 pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
 
-pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Notifications>(
+pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Notifications + Webhooks>(
     pages: Arc<Pages<S>>,
 ) -> Router {
     Router::new()
@@ -111,6 +113,8 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Not
         .route("/staff/admin/users/{username}/{action}", post(admin::users::change::<S>))
         .route("/staff/admin/keys", get(admin::keys::list::<S>).post(admin::keys::create::<S>))
         .route("/staff/admin/keys/{id}/revoke", post(admin::keys::revoke::<S>))
+        .route("/staff/admin/webhooks", get(admin::webhooks::list::<S>).post(admin::webhooks::create::<S>))
+        .route("/staff/admin/webhooks/{id}/remove", post(admin::webhooks::remove::<S>))
         .route("/staff/admin/district", get(admin::district::page::<S>))
         .route("/staff/admin/calendar", get(admin::calendar::page::<S>).post(admin::calendar::set::<S>))
         .route("/staff/admin/audit", get(admin::audit::list::<S>))

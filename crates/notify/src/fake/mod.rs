@@ -5,6 +5,7 @@
 
 mod alibaba;
 mod platform;
+mod receiver;
 mod tencent;
 
 use std::collections::HashSet;
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use alibaba::FakeAlibaba;
 pub use platform::{Delivered, FakeWeChat, FakeWeCom, PlatformHandle};
+pub use receiver::{FakeReceiver, Hooked, ReceiverMode};
 pub use tencent::FakeTencent;
 
 /// One message a fake accepted.

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `GET /staff/admin`, `POST /staff/admin/users`, `POST /staff/admin/users/{username}/{action}` | accounts: create; disable, enable, role, password, unlock |
 //! | `GET/POST /staff/admin/keys`, `POST /staff/admin/keys/{id}/revoke` | API keys: list, create (shown once), revoke |
+//! | `GET/POST /staff/admin/webhooks`, `POST /staff/admin/webhooks/{id}/remove` | client applications' webhooks: list, register (secret shown once), remove |
 //! | `GET /staff/admin/district` (`q`) | the district in force, read-only: the files' state, bureaus, areas, categories, rules with their source |
 //! | `GET/POST /staff/admin/calendar` (`year`) | the working-day calendar: a year's days, set a day |
 //! | `GET /staff/admin/audit`, `GET /staff/admin/audit.csv` | the audit log, filtered; the same as CSV |
@@ -16,6 +17,7 @@ pub(super) mod calendar;
 pub(super) mod district;
 pub(super) mod keys;
 pub(super) mod users;
+pub(super) mod webhooks;
 
 use std::sync::Arc;
 
@@ -41,6 +43,7 @@ pub(crate) const ADMIN: &[StaffRole] = &[StaffRole::Admin];
 pub(super) enum Tab {
     Users,
     Keys,
+    Webhooks,
     District,
     Calendar,
     Audit,
@@ -102,6 +105,7 @@ pub(super) fn tabs(current: Tab, lang: Lang) -> Markup {
         nav.tabs aria-label=(lang.pick("系统管理", "Administration")) {
             a href="/staff/admin" aria-current=[here(Tab::Users)] { (lang.pick("用户", "Users")) }
             a href="/staff/admin/keys" aria-current=[here(Tab::Keys)] { (lang.pick("接入密钥", "API keys")) }
+            a href="/staff/admin/webhooks" aria-current=[here(Tab::Webhooks)] { (lang.pick("回调地址", "Webhooks")) }
             a href="/staff/admin/district" aria-current=[here(Tab::District)] { (lang.pick("区划与职责", "District")) }
             a href="/staff/admin/calendar" aria-current=[here(Tab::Calendar)] { (lang.pick("工作日历", "Calendar")) }
             a href="/staff/admin/audit" aria-current=[here(Tab::Audit)] { (lang.pick("审计日志", "Audit log")) }
