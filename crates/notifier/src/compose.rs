@@ -55,8 +55,12 @@ fn address(n: &Notification, request: &Request, hooks: &Hooks) -> Result<Address
     match (&n.audience, n.via) {
         (Audience::Webhook(_), _) if !request.submitted.is_public() => Err(NOT_PUBLIC),
         (Audience::Webhook(id), _) => hooks.get(id).cloned().map(Address::Webhook).ok_or(NO_WEBHOOK),
+        // A text message goes to the phone given, whichever route the request takes (a WeChat
+        // citizen WeChat could not reach is sent one instead).
+        (Audience::Citizen, Via::Sms) => {
+            request.submitted.contact.phone.clone().map(Address::Phone).ok_or(NO_ADDRESS)
+        }
         (Audience::Citizen, via) => match (citizen_route(request), via) {
-            (Some(CitizenRoute::Sms(phone)), Via::Sms) => Ok(Address::Phone(phone)),
             (Some(CitizenRoute::WeChat(openid)), Via::WeChat) => Ok(Address::OpenId(openid)),
             _ => Err(NO_ADDRESS),
         },

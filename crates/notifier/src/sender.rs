@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use jiesu_domain::event::{Actor, Event, EventKind};
 use jiesu_domain::ids::{EventId, RequestId};
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::notices::Audience;
+use jiesu_domain::notices::{Audience, Notice};
 use jiesu_domain::ports::{
     Address, Cases, Gateway, Notification, Notifications, OPTED_OUT, OptOut, Sent, Settle, StoreError, Try,
     Via, Webhooks,
@@ -231,8 +231,30 @@ impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
             Err(code) => (Sent::GiveUp { code: code.to_owned() }, None),
         };
         let now = jiesu_domain::time::now();
+        let instead = match &sent {
+            Sent::Unreachable { .. } => self.by_sms(&n, request.as_deref(), now),
+            _ => None,
+        };
         let (outcome, history) = self.outcome(&n, sent, to.as_ref(), now);
-        Try { id: n.id, outcome, history }
+        Try { id: n.id, outcome, history, instead }
+    }
+
+    /// The same notice by SMS, for a citizen WeChat cannot reach now (outside its 48-hour window,
+    /// or who unfollowed) who gave a phone, when the district sends that notice by SMS.
+    fn by_sms(
+        &self,
+        n: &Notification,
+        request: Option<&Request>,
+        now: DateTime<Utc>,
+    ) -> Option<Notification> {
+        let phone = request.is_some_and(|r| r.submitted.contact.phone.is_some());
+        let carried = self.inner.gateway.carries(Via::Sms, n.topic.key());
+        if !(phone && carried && n.audience == Audience::Citizen && n.via == Via::WeChat) {
+            return None;
+        }
+        let notice = Notice { audience: n.audience.clone(), topic: n.topic.clone(), urgent: n.urgent };
+        let at = if n.urgent { now } else { self.inner.settings.quiet.next_allowed(now) };
+        Some(Notification::new(n.event_id, n.request_id, notice, Via::Sms, at))
     }
 
     /// What to record of a try: the row's new state, and the history line if it is settled.
@@ -272,7 +294,7 @@ impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
                 let at = if n.urgent { now + wait } else { s.quiet.next_allowed(now + wait) };
                 (Settle::Retry { next_at: at, error: code }, None)
             }
-            Sent::Retry { code } | Sent::GiveUp { code } => {
+            Sent::Retry { code } | Sent::GiveUp { code } | Sent::Unreachable { code } => {
                 (Settle::GiveUp { error: code.clone() }, event(kind(Some(code))))
             }
         }

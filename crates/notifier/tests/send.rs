@@ -223,3 +223,67 @@ async fn a_phone_that_replied_td_gets_nothing_more_and_a_request_set_quiet_neith
     assert_eq!(r.sender.send_due().await.expect("send"), 2);
     assert_eq!(r.fake.received().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wechat_citizen_wechat_cannot_reach_is_sent_the_notice_by_sms_once() {
+    use jiesu_domain::contact::OpenId;
+    use jiesu_domain::request::Channel;
+    use jiesu_notify::fake::FakeWeChat;
+    use jiesu_notify::gateways::WeChatSettings;
+    use jiesu_notify::platform::wechat;
+    let (store, _guard) = jiesu_testkit::sqlite_store().await;
+    let sms = FakeAlibaba::start("LTAI-test", "secret-test").await.expect("fake");
+    let wx = FakeWeChat::start("wx-test", "wx-secret").await.expect("fake");
+    let account = wechat::Account {
+        endpoint: wx.endpoint(),
+        app_id: "wx-test".to_owned(),
+        secret: "wx-secret".to_owned(),
+    };
+    let settings = WeChatSettings { account, templates: BTreeMap::new(), per_second: None };
+    let gateways = gateways(&store, &sms).await.with_wechat(Some(settings));
+    let record = Record::new(store.clone(), never_quiet(), carried(&gateways));
+    let links = Links { public_url: "https://12345.example.gov.cn".to_owned(), key: test_key() };
+    let settings =
+        SenderSettings { retry_first: Duration::ZERO, quiet: never_quiet(), ..SenderSettings::default() };
+    let district = LiveDistrict::new(jiesu_testkit::fixtures::district().clone());
+    let sender = Sender::new(store.clone(), gateways, district, links, settings);
+
+    // Two citizens wrote through WeChat, one with a phone; the account may not write to either
+    // any more (outside the 48-hour window).
+    let mut ids = Vec::new();
+    for (openid, phone) in [("oWithPhone", true), ("oWithoutPhone", false)] {
+        let mut r = new_request();
+        r.channel = Channel::Wechat;
+        r.contact.openid = Some(OpenId::parse(openid).expect("openid"));
+        if !phone {
+            r.contact.phone = None;
+        }
+        wx.refuse(openid, 45015);
+        let a = admission(r);
+        store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+        record.handle(a.events.clone()).await.expect("recorded");
+        ids.push(a.request.submitted.id);
+    }
+    assert_eq!(sender.send_due().await.expect("send"), 4, "立案 and 派单 by WeChat for each");
+    assert!(wx.delivered().is_empty());
+    assert_eq!(sender.send_due().await.expect("send"), 2, "the one with a phone: both by SMS instead");
+    assert_eq!(sender.send_due().await.expect("send"), 0, "and nothing more");
+    let got = sms.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|m| m.phone == "13812345678"));
+    let history = notices_in_history(&store, ids[0]).await;
+    let lines: Vec<(Via, bool)> = history
+        .iter()
+        .map(|k| match k {
+            EventKind::NoticeSent { via, .. } => (*via, true),
+            EventKind::NoticeGivenUp { via, .. } => (*via, false),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(lines.iter().filter(|l| **l == (Via::WeChat, false)).count(), 2, "{history:?}");
+    assert_eq!(lines.iter().filter(|l| **l == (Via::Sms, true)).count(), 2, "{history:?}");
+    // Only the citizen who could not be reached at all is on the supervisors' list.
+    let listed = store.given_up_notifications(10).await.expect("list");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|u| u.notice.request_id == ids[1] && u.notice.via == Via::WeChat));
+}

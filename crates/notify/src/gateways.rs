@@ -237,7 +237,12 @@ impl<T: AccessTokens> Gateways<T> {
             None => wechat::text_call(a, token, openid, &text),
         };
         let fetch = wechat::token_call(a);
-        self.tokens.send(&self.http, &a.token_name(), &fetch, make, wechat::reply).await.into()
+        match self.tokens.send(&self.http, &a.token_name(), &fetch, make, wechat::reply).await {
+            Outcome::GiveUp { code } if wechat::UNREACHABLE.contains(&code.as_str()) => {
+                Sent::Unreachable { code }
+            }
+            other => other.into(),
+        }
     }
 }
 

@@ -187,11 +187,14 @@ async fn wechat_sends_a_template_where_one_is_configured_else_a_customer_service
     assert!(matches!(gateway.send(&message(Via::WeChat, to(), "reopened")).await, Sent::Yes { .. }));
     assert_eq!(fake.fetches(), 2);
 
-    // The citizen unfollowed the account, or the 48-hour window closed: never, so given up.
-    for code in [43004, 45015] {
+    // The citizen unfollowed the account, or the 48-hour window closed: not by WeChat (the
+    // sender tries SMS where there is a phone); a template not approved: never.
+    for code in [43004, 45015, 43101] {
         fake.refuse(openid, code);
-        assert_eq!(gateway.send(&closed).await, Sent::GiveUp { code: code.to_string() });
+        assert_eq!(gateway.send(&closed).await, Sent::Unreachable { code: code.to_string() });
     }
+    fake.refuse(openid, 40037);
+    assert_eq!(gateway.send(&closed).await, Sent::GiveUp { code: "40037".to_owned() });
     assert_eq!(
         gateway.send(&message(Via::WeChat, staff("desk"), "closed")).await,
         Sent::GiveUp { code: "not_an_openid".to_owned() }

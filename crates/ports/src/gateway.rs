@@ -63,6 +63,10 @@ pub enum Sent {
     Retry { code: String },
     /// Never (a bad number, a template not approved): give up.
     GiveUp { code: String },
+    /// Not this recipient by this channel (a WeChat citizen outside WeChat's 48-hour window, or
+    /// who unfollowed the account): given up here, and another channel may reach them (the
+    /// phone they gave).
+    Unreachable { code: String },
 }
 
 pub trait Gateway: Clone + Send + Sync + 'static {

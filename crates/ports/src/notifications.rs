@@ -96,6 +96,9 @@ pub struct Try {
     pub id: Uuid,
     pub outcome: Settle,
     pub history: Option<Event>,
+    /// A row to record with it, as `record_notifications` would (once per event, audience and
+    /// channel): the same notice by another channel, when this one cannot reach its recipient.
+    pub instead: Option<Notification>,
 }
 
 /// A notice given up on, as the supervisors' list shows it.
@@ -141,7 +144,8 @@ pub trait Notifications: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
 
     /// Records how tries of pending rows came out at `at`, each with its `history` (the
-    /// `NoticeSent` or `NoticeGivenUp` event for the request's history), all in one transaction.
+    /// `NoticeSent` or `NoticeGivenUp` event for the request's history) and the row it calls for
+    /// `instead`, all in one transaction.
     /// Answers, for each, whether it was recorded: `false` when the row was not pending any more
     /// (another sender settled it first), and then nothing of it is written.
     fn settle_notifications(
@@ -158,7 +162,7 @@ pub trait Notifications: Clone + Send + Sync + 'static {
         at: DateTime<Utc>,
         history: Option<&Event>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        let one = [Try { id, outcome: outcome.clone(), history: history.cloned() }];
+        let one = [Try { id, outcome: outcome.clone(), history: history.cloned(), instead: None }];
         async move { Ok(self.settle_notifications(&one, at).await?.first().copied().unwrap_or(false)) }
     }
 
@@ -174,7 +178,8 @@ pub trait Notifications: Clone + Send + Sync + 'static {
     fn opted_out(&self, who: &[OptOut]) -> impl Future<Output = Result<Vec<OptOut>, StoreError>> + Send;
 
     /// Rows given up on, the latest first, each with its request's tracking number: for
-    /// supervisors. A notice not sent because its recipient opted out (`OPTED_OUT`) is not one.
+    /// supervisors. A notice not sent because its recipient opted out (`OPTED_OUT`) is not one,
+    /// nor one sent by another channel instead (its row there is listed if that failed too).
     fn given_up_notifications(
         &self,
         limit: u32,

@@ -85,6 +85,28 @@ fn settle<DB: Dialect>(t: &Try, at: DateTime<Utc>) -> Stmt<DB> {
     .bind(error)
 }
 
+/// The insert that records `n` unless its (event, audience, via) is recorded already.
+fn insert<DB: Dialect>(n: &Notification) -> Result<Stmt<DB>, StoreError> {
+    let topic = serde_json::to_value(&n.topic).map_err(|e| StoreError::Unexpected(e.to_string()))?;
+    Ok(Stmt::<DB>::new(
+        "INSERT INTO notifications (id, event_id, request_id, audience, via, topic, urgent, state,
+             attempts, next_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (event_id, audience, via) DO NOTHING",
+    )
+    .bind(n.id)
+    .bind(n.event_id.as_uuid())
+    .bind(n.request_id.as_uuid())
+    .bind(n.audience.key())
+    .bind(n.via.as_str().to_owned())
+    .bind(Json(topic))
+    .bind(n.urgent)
+    .bind(n.state.as_str().to_owned())
+    .bind(i32::try_from(n.attempts).unwrap_or(i32::MAX))
+    .bind(DbTime(n.next_at))
+    .bind(DbTime(n.created_at)))
+}
+
 fn parse(rows: Vec<NotificationRow>) -> Result<Vec<Notification>, StoreError> {
     rows.into_iter().map(Notification::try_from).collect()
 }
@@ -97,25 +119,7 @@ impl<B: Backend> Notifications for SqlStore<B> {
         let mut tx = self.begin().await?;
         let mut new = 0;
         for n in rows {
-            let topic = serde_json::to_value(&n.topic).map_err(|e| StoreError::Unexpected(e.to_string()))?;
-            let s = Stmt::<B::Db>::new(
-                "INSERT INTO notifications (id, event_id, request_id, audience, via, topic, urgent, state,
-                     attempts, next_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                 ON CONFLICT (event_id, audience, via) DO NOTHING",
-            )
-            .bind(n.id)
-            .bind(n.event_id.as_uuid())
-            .bind(n.request_id.as_uuid())
-            .bind(n.audience.key())
-            .bind(n.via.as_str().to_owned())
-            .bind(Json(topic))
-            .bind(n.urgent)
-            .bind(n.state.as_str().to_owned())
-            .bind(i32::try_from(n.attempts).unwrap_or(i32::MAX))
-            .bind(DbTime(n.next_at))
-            .bind(DbTime(n.created_at));
-            new += run(&mut *tx, s).await.map_err(store_error)?;
+            new += run(&mut *tx, insert::<B::Db>(n)?).await.map_err(store_error)?;
         }
         tx.commit().await.map_err(store_error)?;
         Ok(new)
@@ -157,6 +161,9 @@ impl<B: Backend> Notifications for SqlStore<B> {
                 );
                 run(&mut *tx, bind_event(s, e).map_err(store_error)?).await.map_err(store_error)?;
             }
+            if let (true, Some(n)) = (recorded, &t.instead) {
+                run(&mut *tx, insert::<B::Db>(n)?).await.map_err(store_error)?;
+            }
             done.push(recorded);
         }
         tx.commit().await.map_err(store_error)?;
@@ -188,6 +195,9 @@ impl<B: Backend> Notifications for SqlStore<B> {
         let s = Stmt::<B::Db>::new(
             "SELECT n.*, r.tracking FROM notifications n JOIN requests r ON r.id = n.request_id
              WHERE n.state = 'given_up' AND (n.last_error IS NULL OR n.last_error <> $2)
+               AND NOT EXISTS (SELECT 1 FROM notifications o
+                               WHERE o.event_id = n.event_id AND o.audience = n.audience AND o.via <> n.via
+                                 AND o.created_at > n.created_at)
              ORDER BY n.settled_at DESC, n.id DESC LIMIT $1",
         )
         .bind(i64::from(limit))

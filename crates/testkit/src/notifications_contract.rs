@@ -8,7 +8,7 @@ use jiesu_domain::ids::EventId;
 use jiesu_domain::notices::{Audience, Notice, Topic};
 use jiesu_domain::ports::{
     AccessToken, AccessTokens, NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, Store,
-    StoreError, Via, Webhooks,
+    StoreError, Try, Via, Webhooks,
 };
 use jiesu_domain::webhook::{Webhook, WebhookSecret, WebhookUrl};
 
@@ -25,6 +25,7 @@ macro_rules! notifications_contract {
             an_access_token_is_shared_the_longer_lived_kept_and_dropped_only_if_unchanged,
             an_opt_out_is_kept_once_and_a_notice_given_up_for_it_is_not_listed,
             a_webhook_is_registered_once_listed_with_its_client_and_removed,
+            a_notice_sent_instead_is_recorded_with_the_try_and_only_its_failure_listed,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -295,4 +296,50 @@ pub async fn a_webhook_is_registered_once_listed_with_its_client_and_removed<
     let log = store.audit_log(&query).await.expect("audit");
     let actions: Vec<AuditAction> = log.iter().map(|e| e.action).collect();
     assert_eq!(actions, [AuditAction::WebhookRemoved, AuditAction::WebhookAdded], "newest first");
+}
+
+pub async fn a_notice_sent_instead_is_recorded_with_the_try_and_only_its_failure_listed<
+    S: Store + Notifications,
+>(
+    store: S,
+) {
+    let request = stored(&store).await;
+    let now = Utc::now();
+    let later = now + Duration::seconds(1);
+    let wechat = Notification::new(
+        EventId::generate(),
+        request,
+        notice(Audience::Citizen, Topic::Received, true),
+        Via::WeChat,
+        now,
+    );
+    store.record_notifications(std::slice::from_ref(&wechat)).await.expect("record");
+    let due = store.claim_notifications(now, now + Duration::minutes(1), 10).await.expect("due");
+    assert_eq!(due.len(), 1);
+    // WeChat cannot reach the citizen: given up, and the same notice by SMS instead.
+    let sms = Notification::new(
+        wechat.event_id,
+        request,
+        notice(Audience::Citizen, Topic::Received, true),
+        Via::Sms,
+        later,
+    );
+    let t = Try {
+        id: wechat.id,
+        outcome: Settle::GiveUp { error: "45015".to_owned() },
+        history: None,
+        instead: Some(sms.clone()),
+    };
+    assert_eq!(store.settle_notifications(std::slice::from_ref(&t), later).await.expect("settle"), [true]);
+    // The same try again (another sender after a lease ran out): not recorded, nothing added.
+    let again = Try { instead: Some(Notification { id: uuid::Uuid::now_v7(), ..sms.clone() }), ..t };
+    assert_eq!(store.settle_notifications(&[again], later).await.expect("settle"), [false]);
+    let due = store.claim_notifications(later, later + Duration::minutes(1), 10).await.expect("due");
+    assert_eq!(due.iter().map(|n| (n.id, n.via)).collect::<Vec<_>>(), [(sms.id, Via::Sms)], "the SMS, once");
+    assert!(store.given_up_notifications(10).await.expect("list").is_empty(), "sent another way: not listed");
+    // The SMS fails too: that one is listed.
+    let give_up = Settle::GiveUp { error: "isv.MOBILE_NUMBER_ILLEGAL".to_owned() };
+    assert!(store.settle_notification(sms.id, &give_up, later, None).await.expect("settle"));
+    let listed = store.given_up_notifications(10).await.expect("list");
+    assert_eq!(listed.iter().map(|u| u.notice.id).collect::<Vec<_>>(), [sms.id]);
 }

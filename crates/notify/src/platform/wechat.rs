@@ -87,6 +87,11 @@ pub fn text_call(a: &Account, token: &str, openid: &str, text: &str) -> Call {
     post_json(with_token(&a.endpoint, "/cgi-bin/message/custom/send", token), &body)
 }
 
+/// The answers that say this citizen cannot be reached through the account now (43004 unfollowed,
+/// 43101 refuses its messages, 45015 outside the 48-hour window), though a text message to the
+/// phone they gave may reach them.
+pub const UNREACHABLE: [&str; 3] = ["43004", "43101", "45015"];
+
 /// What the answer means: 43004 (the citizen unfollowed the account), 43101 (they refuse its
 /// messages), 40003 (an OpenID not of this account), 45015 (outside the 48-hour window), 40037
 /// (a template id not approved) are given up; the token and busy codes as for every platform.
