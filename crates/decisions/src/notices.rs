@@ -18,6 +18,7 @@ use jiesu_model::bureau::BureauCode;
 use jiesu_model::contact::{OpenId, PhoneNumber};
 use jiesu_model::ids::{ExtensionId, MeetingId, TaskId};
 use jiesu_model::request::{Channel, Request, Urgency};
+use jiesu_model::staff::{StaffRole, Username};
 use jiesu_model::task::TaskRole;
 use jiesu_model::webhook::Webhook;
 
@@ -36,6 +37,8 @@ pub enum Audience {
     Desk,
     /// A client application's webhook (`jiesu_model::webhook`), by its id.
     Webhook(uuid::Uuid),
+    /// One staff member, by email (their own choice of how to hear: `StaffNotices`).
+    Person(Username),
 }
 
 impl Audience {
@@ -49,7 +52,25 @@ impl Audience {
             Self::Supervisors => "supervisors".to_owned(),
             Self::Desk => "desk".to_owned(),
             Self::Webhook(id) => format!("webhook:{id}"),
+            Self::Person(u) => format!("person:{u}"),
         }
+    }
+
+    /// Whether a staff member of `role` (in `bureau`) is one of this audience: a bureau's staff
+    /// are its staff and administrators; the desk is the operators.
+    pub fn includes(&self, role: StaffRole, bureau: Option<&BureauCode>) -> bool {
+        match self {
+            Self::Bureau(b) => role.belongs_to_bureau() && bureau == Some(b),
+            Self::BureauAdmins(b) => role == StaffRole::BureauAdmin && bureau == Some(b),
+            Self::Supervisors => role == StaffRole::Supervisor,
+            Self::Desk => role == StaffRole::Operator,
+            Self::Citizen | Self::Webhook(_) | Self::Person(_) => false,
+        }
+    }
+
+    /// Whether it is a group of staff (what `includes` answers for).
+    pub fn is_staff_group(&self) -> bool {
+        matches!(self, Self::Bureau(_) | Self::BureauAdmins(_) | Self::Supervisors | Self::Desk)
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
@@ -61,6 +82,7 @@ impl Audience {
             Some(("bureau", code)) => Self::Bureau(bureau(code)?),
             Some(("bureau_admins", code)) => Self::BureauAdmins(bureau(code)?),
             Some(("webhook", id)) => Self::Webhook(uuid::Uuid::parse_str(id).ok()?),
+            Some(("person", name)) => Self::Person(Username::parse(name).ok()?),
             _ => return None,
         })
     }
@@ -294,6 +316,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bureaus_staff_are_its_staff_and_administrators_and_the_desk_its_operators() {
+        let water = BureauCode::parse("water").expect("code");
+        let roads = BureauCode::parse("roads").expect("code");
+        let bureau = Audience::Bureau(water.clone());
+        assert!(bureau.includes(StaffRole::BureauStaff, Some(&water)));
+        assert!(bureau.includes(StaffRole::BureauAdmin, Some(&water)));
+        assert!(!bureau.includes(StaffRole::BureauStaff, Some(&roads)));
+        assert!(!bureau.includes(StaffRole::Supervisor, None));
+        let admins = Audience::BureauAdmins(water.clone());
+        assert!(admins.includes(StaffRole::BureauAdmin, Some(&water)));
+        assert!(!admins.includes(StaffRole::BureauStaff, Some(&water)));
+        assert!(Audience::Desk.includes(StaffRole::Operator, None));
+        assert!(!Audience::Desk.includes(StaffRole::Admin, None));
+        assert!(Audience::Supervisors.includes(StaffRole::Supervisor, None));
+        assert!(!Audience::Citizen.includes(StaffRole::Operator, None));
+    }
+
+    #[test]
     fn audiences_and_topics_read_back_as_stored() {
         let water = BureauCode::parse("water").expect("code");
         for a in [
@@ -303,6 +343,7 @@ mod tests {
             Audience::Supervisors,
             Audience::Desk,
             Audience::Webhook(uuid::Uuid::now_v7()),
+            Audience::Person(Username::parse("li.lei").expect("name")),
         ] {
             assert_eq!(Audience::parse(&a.key()), Some(a));
         }

@@ -147,7 +147,7 @@ pub fn main() -> ExitCode {
                 add_api_key(&settings, &name, channel.into()).await
             }
             Command::Import { what: ImportKind::Hotline { file } } => {
-                crate::import::hotline(&settings, &file).await
+                Box::pin(crate::import::hotline(&settings, &file)).await
             }
             Command::User { action } => crate::users::run(&settings, action).await,
             Command::Webhook { action } => crate::webhooks::run(&settings, action).await,

@@ -58,11 +58,12 @@ pub async fn hotline(settings: &Settings, file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = match with_backends(
+    // Boxed: the import carries the whole settings, too big a future for the stack.
+    let report = match Box::pin(with_backends(
         settings,
         OpenOptions { serve: false, migrate: true },
         Import { settings: settings.clone(), district, rows },
-    )
+    ))
     .await
     {
         Ok((report, _)) => report,

@@ -9,9 +9,10 @@ use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::ports::{AccessTokens, Cases, Notifications, Queue, Store, Webhooks};
 use jiesu_domain::secret::ServerKey;
 use jiesu_notifier::{Links, QuietHours, Recorder, Sender, SenderSettings};
+use jiesu_notify::email::{EmailAccount, Security};
 use jiesu_notify::gateways::{
-    Gateways, SmsAccount, SmsSettings, Template, WeChatSettings, WeChatTemplate, WeComSettings,
-    WebhookSettings,
+    EmailSettings, Gateways, SmsAccount, SmsSettings, Template, WeChatSettings, WeChatTemplate,
+    WeComSettings, WebhookSettings,
 };
 use jiesu_notify::platform::wecom::Recipients;
 use jiesu_notify::platform::{wechat, wecom};
@@ -33,10 +34,24 @@ pub struct NotifySettings {
     pub retry_first_secs: u64,
     pub retry_max_secs: u64,
     pub max_attempts: u32,
+    pub email: EmailConfig,
     pub webhooks: WebhooksConfig,
     pub sms: SmsConfig,
     pub wecom: WeComConfig,
     pub wechat: WeChatConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    pub username: String,
+    pub password: SecretString,
+    pub from: String,
+    pub per_second: u32,
+    pub digest_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -275,6 +290,33 @@ impl NotifySettings {
     }
 
     /// The configured official account, if any (an empty `app_id`: none).
+    pub fn email(&self) -> Result<Option<EmailSettings>, StartError> {
+        let e = &self.email;
+        if e.host.is_empty() {
+            return Ok(None);
+        }
+        let bad = |what: &str| StartError::Config(format!("notify.email.{what}"));
+        let security = Security::parse(&e.security).ok_or_else(|| bad("security: starttls, tls or none"))?;
+        if e.from.is_empty() {
+            return Err(bad("from: the sender's address, e.g. \"接诉即办 <notices@pingshan.gov.cn>\""));
+        }
+        let account = EmailAccount {
+            host: e.host.clone(),
+            port: e.port,
+            security,
+            username: e.username.clone(),
+            password: e.password.expose_secret().to_owned(),
+            from: e.from.clone(),
+        };
+        Ok(Some(EmailSettings { account, per_second: (e.per_second > 0).then_some(e.per_second) }))
+    }
+
+    /// When the daily digests go.
+    pub fn digest_at(&self) -> Result<NaiveTime, StartError> {
+        NaiveTime::parse_from_str(&self.email.digest_at, "%H:%M")
+            .map_err(|_| StartError::Config("notify.email.digest_at: a time such as \"08:30\"".to_owned()))
+    }
+
     pub fn webhooks(&self) -> Option<WebhookSettings> {
         let w = &self.webhooks;
         w.enabled.then(|| WebhookSettings {
@@ -334,7 +376,9 @@ where
         .with_wecom(s.settings.wecom()?)
         .with_wechat(s.settings.wechat()?)
         .with_webhooks(s.settings.webhooks())
-        .map_err(http)?;
+        .map_err(http)?
+        .with_email(s.settings.email()?)
+        .map_err(StartError::Config)?;
     let carried = jiesu_notifier::carried(&gateways);
     if carried.is_empty() {
         // Nothing could be sent: no queue is declared, so no events pile up for nobody.
@@ -345,7 +389,8 @@ where
         tracing::warn!("server.public_url is not set: the links in notices lead nowhere");
     }
     let quiet = s.settings.quiet()?;
-    let recorder = Recorder::new(store.clone(), queue.clone(), quiet, carried, s.prefetch);
+    let recorder = Recorder::new(store.clone(), queue.clone(), quiet, carried, s.prefetch)
+        .with_digest_at(s.settings.digest_at()?);
     app.spawn_consumer("the notification recorder", |token| recorder.run(token));
     let links = Links { public_url: s.public_url, key: s.key };
     let sender = Sender::new(store.clone(), gateways, s.district, links, s.settings.sender()?);

@@ -63,6 +63,82 @@ impl OptOut {
     }
 }
 
+/// How a staff member wants to hear of their notices (new tasks, deadlines, meetings,
+/// extensions): through 企业微信 (the default, as before anyone chose), by email at once, by
+/// email once a day (a digest of the day's notices), or not at all (they read the inbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StaffNotices {
+    #[default]
+    WeCom,
+    Email,
+    Digest,
+    Off,
+}
+
+impl StaffNotices {
+    pub const ALL: [Self; 4] = [Self::WeCom, Self::Email, Self::Digest, Self::Off];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WeCom => "wecom",
+            Self::Email => "email",
+            Self::Digest => "digest",
+            Self::Off => "off",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == raw)
+    }
+
+    /// Whether it needs an email address.
+    pub fn by_email(self) -> bool {
+        matches!(self, Self::Email | Self::Digest)
+    }
+}
+
+/// An email address as a person types it: `local@domain`, at most 254 characters, no spaces or
+/// line breaks (it goes into a message's header), a domain with a dot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<Self, crate::ValidationError> {
+        let s = raw.trim();
+        let bad = || crate::ValidationError::invalid("email", "an address such as li.lei@pingshan.gov.cn");
+        let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
+        let clean = |p: &str| {
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_graphic() && !"<>()[],;:\\\"@".contains(c))
+        };
+        let domain_ok =
+            clean(domain) && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.');
+        if s.len() > 254 || !clean(local) || !domain_ok {
+            return Err(bad());
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// As pages and histories show it: the first letter and the domain (`l***@pingshan.gov.cn`).
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        format!("{first}***@{domain}")
+    }
+}
+
+/// A staff member's notice settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NoticePrefs {
+    pub how: StaffNotices,
+    pub email: Option<EmailAddress>,
+    /// Their 企业微信 account (`userid`) where it is not their username.
+    pub wecom_id: Option<String>,
+}
+
 /// The code a notice not sent because its recipient opted out is settled with: not a failure,
 /// so not on the supervisors' list of undelivered notices.
 pub const OPTED_OUT: &str = "opted_out";
@@ -82,6 +158,21 @@ mod tests {
         assert!(!OptOut::phone(&phone, &key).as_str().contains("5678"), "never the number");
         let id = RequestId::generate();
         assert_eq!(OptOut::request(id).as_str(), format!("request:{id}"));
+    }
+
+    #[test]
+    fn an_email_address_is_checked_and_masked() {
+        let a = EmailAddress::parse(" li.lei@pingshan.gov.cn ").expect("address");
+        assert_eq!((a.as_str(), a.masked().as_str()), ("li.lei@pingshan.gov.cn", "l***@pingshan.gov.cn"));
+        for bad in
+            ["", "li.lei", "li lei@x.cn", "li@x", "li@.cn", "@x.cn", "li@x.cn\r\nBcc: a@b.cn", "a<b@x.cn"]
+        {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        for v in StaffNotices::ALL {
+            assert_eq!(StaffNotices::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(StaffNotices::default(), StaffNotices::WeCom);
     }
 
     #[test]

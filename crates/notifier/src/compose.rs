@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use jiesu_domain::district::District;
 use jiesu_domain::notices::{Audience, CitizenRoute, Topic, citizen_route};
-use jiesu_domain::ports::{Address, Notification, Outgoing, Via};
+use jiesu_domain::ports::{Address, Notification, OPTED_OUT, Outgoing, StaffNotices, StaffPrefs, Via};
 use jiesu_domain::request::Request;
 use jiesu_domain::secret::ServerKey;
 use jiesu_domain::webhook::Webhook;
@@ -41,6 +41,14 @@ pub const NOT_PUBLIC: &str = "not_public";
 /// The registered webhooks by id: where webhook notices go.
 pub type Hooks = HashMap<Uuid, Webhook>;
 
+/// Who the batch's staff and webhook notices go to, read once per batch.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub hooks: Hooks,
+    /// The staff with their notice settings (read when the batch has a staff notice).
+    pub staff: Vec<StaffPrefs>,
+}
+
 /// The citizen's language: English when they wrote in it (letters and no Chinese), else Chinese.
 pub fn language(request: &Request) -> Lang {
     let text = request.submitted.description.as_str();
@@ -51,10 +59,30 @@ pub fn language(request: &Request) -> Lang {
 /// Where `n` goes by its channel, as the request stands now, or why it has nowhere to go (the
 /// citizen's route changed, or the row's channel is not the one the route now takes; the
 /// webhook was removed; the request became confidential).
-fn address(n: &Notification, request: &Request, hooks: &Hooks) -> Result<Address, &'static str> {
+fn address(n: &Notification, request: &Request, dir: &Directory) -> Result<Address, &'static str> {
     match (&n.audience, n.via) {
         (Audience::Webhook(_), _) if !request.submitted.is_public() => Err(NOT_PUBLIC),
-        (Audience::Webhook(id), _) => hooks.get(id).cloned().map(Address::Webhook).ok_or(NO_WEBHOOK),
+        (Audience::Webhook(id), _) => dir.hooks.get(id).cloned().map(Address::Webhook).ok_or(NO_WEBHOOK),
+        // A person's email, if they still want email (they may have changed their mind, or
+        // left: then it is not sent, and not a failure either).
+        (Audience::Person(who), _) => dir
+            .staff
+            .iter()
+            .find(|p| p.username == *who)
+            .filter(|p| p.prefs.how.by_email())
+            .and_then(|p| p.prefs.email.clone())
+            .map(Address::Email)
+            .ok_or(OPTED_OUT),
+        // A staff group by 企业微信: as the configuration maps it, else those of it who chose it.
+        (group, Via::WeCom) if group.is_staff_group() => Ok(Address::People {
+            audience: group.key(),
+            ids: dir
+                .staff
+                .iter()
+                .filter(|p| p.prefs.how == StaffNotices::WeCom && group.includes(p.role, p.bureau.as_ref()))
+                .map(StaffPrefs::wecom_id)
+                .collect(),
+        }),
         // A text message goes to the phone given, whichever route the request takes (a WeChat
         // citizen WeChat could not reach is sent one instead).
         (Audience::Citizen, Via::Sms) => {
@@ -74,10 +102,10 @@ pub fn compose(
     request: &Request,
     district: &District,
     links: &Links,
-    hooks: &Hooks,
+    dir: &Directory,
     now: DateTime<Utc>,
 ) -> Result<Outgoing, &'static str> {
-    let to = address(n, request, hooks)?;
+    let to = address(n, request, dir)?;
     let lang = if n.audience == Audience::Citizen { language(request) } else { Lang::Zh };
     let request = &request.submitted;
     let tracking = &request.tracking;

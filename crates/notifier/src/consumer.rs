@@ -29,6 +29,12 @@ impl<S: Cases + Notifications + Store + Webhooks, Q: Queue> Recorder<S, Q> {
         Self { queue, handler: Record::new(store, quiet, carried), settings }
     }
 
+    /// Daily digests at `at`, district time.
+    pub fn with_digest_at(mut self, at: chrono::NaiveTime) -> Self {
+        self.handler = self.handler.with_digest_at(at);
+        self
+    }
+
     /// Consumes until `shutdown`, finishing the batch in hand.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), QueueError> {
         self.queue.declare(NOTIFY_QUEUE, TOPICS).await?;

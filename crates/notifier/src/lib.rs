@@ -5,6 +5,7 @@
 //! `Gateway` port), and settled: sent, tried again later with a growing wait, or given up, each
 //! settled try written into the request's history.
 
+mod bundle;
 mod compose;
 mod consumer;
 mod pace;
@@ -12,7 +13,7 @@ mod quiet;
 mod recorder;
 mod sender;
 
-pub use compose::{Hooks, Links, NO_ADDRESS, NO_WEBHOOK, NOT_PUBLIC, compose, language};
+pub use compose::{Directory, Hooks, Links, NO_ADDRESS, NO_WEBHOOK, NOT_PUBLIC, compose, language};
 pub use consumer::Recorder;
 pub use quiet::QuietHours;
 pub use recorder::{NOTIFY_QUEUE, Record, TOPICS, carried, via_for};

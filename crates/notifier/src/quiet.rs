@@ -40,6 +40,14 @@ impl QuietHours {
     }
 }
 
+/// The next time the district's clock shows `at` after `now` (today's if it is still to come):
+/// when a daily digest goes.
+pub fn next_daily(at: NaiveTime, now: DateTime<Utc>) -> DateTime<Utc> {
+    let local = now.with_timezone(&LOCAL);
+    let day = if local.time() < at { local.date_naive() } else { local.date_naive() + Duration::days(1) };
+    day.and_time(at).and_local_timezone(LOCAL).single().map_or(now, |t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +69,13 @@ mod tests {
             end: NaiveTime::from_hms_opt(14, 0, 0).expect("t"),
         };
         assert_eq!(day.next_allowed(local(7, 13, 0)), local(7, 14, 0), "a window within a day");
+    }
+
+    #[test]
+    fn a_digest_goes_at_its_hour_today_if_still_to_come_else_tomorrow() {
+        let at = NaiveTime::from_hms_opt(8, 30, 0).expect("t");
+        assert_eq!(next_daily(at, local(7, 6, 0)), local(7, 8, 30));
+        assert_eq!(next_daily(at, local(7, 8, 30)), local(8, 8, 30));
+        assert_eq!(next_daily(at, local(7, 17, 45)), local(8, 8, 30));
     }
 }

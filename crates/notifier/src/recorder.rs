@@ -4,18 +4,23 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::NaiveTime;
+
 use jiesu_domain::escalation::Meeting;
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::messages::decode_event;
 use jiesu_domain::notices::{
-    Audience, CitizenRoute, NOTIFYING, Topic, citizen_route, for_webhooks, needs_meetings, notices_of,
+    Audience, CitizenRoute, NOTIFYING, Notice, Topic, citizen_route, for_webhooks, needs_meetings, notices_of,
 };
 use jiesu_domain::ports::{
-    Cases, Gateway, Message, Notification, Notifications, Store, StoreError, Via, Webhooks,
+    Cases, Gateway, Message, Notification, Notifications, StaffNotices, StaffPrefs, Store, StoreError, Via,
+    Webhooks,
 };
 use jiesu_domain::request::Request;
 use jiesu_domain::webhook::Webhook;
+
+use crate::quiet::next_daily;
 use jiesu_worker::{Failure, Handler};
 
 use crate::quiet::QuietHours;
@@ -50,8 +55,30 @@ pub fn via_for(audience: &Audience, request: &Request) -> Option<Via> {
             CitizenRoute::Sms(_) => Via::Sms,
         }),
         Audience::Webhook(_) => Some(Via::Webhook),
+        Audience::Person(_) => Some(Via::Email),
         _ => Some(Via::WeCom),
     }
+}
+
+/// The email share of a staff group's notice: to each of the group who chose email (at once or
+/// in the daily digest) and gave an address, as a notice to that person.
+fn by_email(n: &Notice, staff: &[StaffPrefs]) -> Vec<(Notice, StaffNotices)> {
+    if !n.audience.is_staff_group() {
+        return Vec::new();
+    }
+    staff
+        .iter()
+        .filter(|p| p.prefs.how.by_email() && p.prefs.email.is_some())
+        .filter(|p| n.audience.includes(p.role, p.bureau.as_ref()))
+        .map(|p| {
+            let notice = Notice {
+                audience: Audience::Person(p.username.clone()),
+                topic: n.topic.clone(),
+                urgent: n.urgent,
+            };
+            (notice, p.prefs.how)
+        })
+        .collect()
 }
 
 /// The handler: a batch of events, their rows in one commit.
@@ -62,6 +89,8 @@ pub struct Record<S> {
     /// The channels and topics the gateways carry: a notice by any other is not recorded (a
     /// district without 企业微信 keeps no rows that could never go).
     carried: BTreeSet<(Via, &'static str)>,
+    /// When, district time, the daily digests go.
+    digest_at: NaiveTime,
 }
 
 /// What `gateway` carries, as `Record` takes it.
@@ -72,7 +101,13 @@ pub fn carried(gateway: &impl Gateway) -> BTreeSet<(Via, &'static str)> {
 
 impl<S> Record<S> {
     pub fn new(store: S, quiet: QuietHours, carried: BTreeSet<(Via, &'static str)>) -> Self {
-        Self { store, quiet, carried }
+        Self { store, quiet, carried, digest_at: NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default() }
+    }
+
+    /// The digests at `at` (default 08:30).
+    pub fn with_digest_at(mut self, at: NaiveTime) -> Self {
+        self.digest_at = at;
+        self
     }
 }
 
@@ -96,12 +131,25 @@ impl<S: Cases + Notifications + Store + Webhooks> Record<S> {
             }
         }
         let hooks = self.webhooks(&events).await?;
+        let staff = self.staff(&events).await?;
         let mut out = Vec::new();
         for e in events {
             let Some(request) = requests.get(&e.request_id) else { continue };
             let held = meetings.get(&e.request_id).map_or(&[][..], Vec::as_slice);
             let mut notices = notices_of(e, request, held);
             notices.extend(for_webhooks(&notices, request, &hooks));
+            let by_email: Vec<(Notice, StaffNotices)> =
+                notices.iter().flat_map(|n| by_email(n, &staff)).collect();
+            for (n, how) in by_email {
+                let at = match how {
+                    StaffNotices::Digest => next_daily(self.digest_at, now),
+                    _ if n.urgent => now,
+                    _ => self.quiet.next_allowed(now),
+                };
+                if self.carried.contains(&(Via::Email, n.topic.key())) {
+                    out.push(Notification::new(e.id, e.request_id, n, Via::Email, at));
+                }
+            }
             for n in notices {
                 let carried = |v: &Via| self.carried.contains(&(*v, n.topic.key()));
                 let Some(via) = via_for(&n.audience, request).filter(carried) else {
@@ -112,6 +160,16 @@ impl<S: Cases + Notifications + Store + Webhooks> Record<S> {
             }
         }
         Ok(out)
+    }
+
+    /// The staff and their notice settings, read only when the gateways carry email and the
+    /// batch has an event that can tell staff something.
+    async fn staff(&self, events: &[&Event]) -> Result<Vec<StaffPrefs>, StoreError> {
+        let carried = self.carried.iter().any(|(v, _)| *v == Via::Email);
+        if !carried || events.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.staff_prefs().await
     }
 
     /// The active webhooks, read only when the gateways carry webhooks and the batch has an

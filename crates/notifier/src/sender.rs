@@ -14,17 +14,40 @@ use jiesu_domain::ids::{EventId, RequestId};
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::notices::{Audience, Notice};
 use jiesu_domain::ports::{
-    Address, Cases, Gateway, Notification, Notifications, OPTED_OUT, OptOut, Sent, Settle, StoreError, Try,
-    Via, Webhooks,
+    Address, Cases, Gateway, NO_RECIPIENT, Notification, Notifications, OPTED_OUT, OptOut, Outgoing, Sent,
+    Settle, StoreError, Try, Via, Webhooks,
 };
 use jiesu_domain::request::Request;
 use jiesu_worker::{Backoff, pause};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::compose::{Hooks, Links, compose};
+use crate::compose::{Directory, Links, compose};
 use crate::pace::Pace;
 use crate::quiet::QuietHours;
+
+/// A row to send: its request, whether its recipient opted out, the row.
+type Unit = (Option<Arc<Request>>, bool, Notification);
+
+fn opted_out() -> Sent {
+    Sent::GiveUp { code: OPTED_OUT.to_owned() }
+}
+
+/// A staff group's 企业微信 notice that found nobody because everyone in the group chose another
+/// way (email, the digest, nothing) is not a failure: settled as they asked.
+fn quiet_group(sent: Sent, to: &Address, dir: &Directory) -> Sent {
+    match (&sent, to) {
+        (Sent::GiveUp { code }, Address::People { audience, ids })
+            if code == NO_RECIPIENT && ids.is_empty() =>
+        {
+            let group = Audience::parse(audience);
+            let members =
+                group.is_some_and(|g| dir.staff.iter().any(|p| g.includes(p.role, p.bureau.as_ref())));
+            if members { opted_out() } else { sent }
+        }
+        _ => sent,
+    }
+}
 
 /// How the sender works.
 #[derive(Debug, Clone)]
@@ -134,23 +157,25 @@ impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
                 .map(|(id, r)| (id, Arc::new(r)))
                 .collect();
         let silenced = self.silenced(&rows, &requests).await?;
-        let hooks = Arc::new(self.hooks(&rows).await?);
+        let dir = Arc::new(self.directory(&rows).await?);
         // `concurrency` messages at once, then their tries recorded in one transaction: one
         // commit per chunk rather than per message, and a crash still repeats at most one
-        // chunk's messages.
-        let mut rows = rows.into_iter().enumerate().peekable();
-        while rows.peek().is_some() {
+        // chunk's messages. Email to one person due together is one message (the digest).
+        let mut units = crate::bundle::units(rows.into_iter().enumerate().collect()).into_iter().peekable();
+        while units.peek().is_some() {
             let mut flying = JoinSet::new();
-            for (i, n) in rows.by_ref().take(s.concurrency.max(1)) {
-                let request = requests.get(&n.request_id).cloned();
-                let quiet = silenced.contains(&i);
-                let (me, hooks) = (self.clone(), hooks.clone());
-                flying.spawn(async move { me.deliver(n, request, &hooks, quiet).await });
+            for unit in units.by_ref().take(s.concurrency.max(1)) {
+                let unit: Vec<Unit> = unit
+                    .into_iter()
+                    .map(|(i, n)| (requests.get(&n.request_id).cloned(), silenced.contains(&i), n))
+                    .collect();
+                let (me, dir) = (self.clone(), dir.clone());
+                flying.spawn(async move { me.deliver(unit, &dir).await });
             }
             let mut tries = Vec::with_capacity(flying.len());
             while let Some(done) = flying.join_next().await {
                 if let Ok(t) = done {
-                    tries.push(t);
+                    tries.extend(t);
                 }
             }
             self.settle(&tries).await;
@@ -196,46 +221,64 @@ impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
             .collect())
     }
 
-    /// The active webhooks, when the batch has a row for one.
-    async fn hooks(&self, rows: &[Notification]) -> Result<Hooks, StoreError> {
-        if rows.iter().all(|n| n.via != Via::Webhook) {
-            return Ok(Hooks::new());
+    /// The active webhooks when the batch has a row for one, the staff's settings when it has
+    /// a staff notice.
+    async fn directory(&self, rows: &[Notification]) -> Result<Directory, StoreError> {
+        let store = &self.inner.store;
+        let mut dir = Directory::default();
+        if rows.iter().any(|n| n.via == Via::Webhook) {
+            let all = store.webhooks().await?;
+            dir.hooks = all.into_iter().filter(|w| w.active()).map(|w| (w.webhook.id, w.webhook)).collect();
         }
-        let all = self.inner.store.webhooks().await?;
-        Ok(all.into_iter().filter(|w| w.active()).map(|w| (w.webhook.id, w.webhook)).collect())
+        if rows.iter().any(|n| n.audience.is_staff_group() || matches!(n.audience, Audience::Person(_))) {
+            dir.staff = store.staff_prefs().await?;
+        }
+        Ok(dir)
     }
 
-    /// One row: composed and sent (unless its recipient opted out: `quiet`); answers what to
-    /// record of it.
-    async fn deliver(
-        &self,
-        n: Notification,
-        request: Option<Arc<Request>>,
-        hooks: &Hooks,
-        quiet: bool,
-    ) -> Try {
+    /// A unit of rows (one, or several emails to one person): each composed, sent together as
+    /// one message (unless its recipient opted out), and what to record of each.
+    async fn deliver(&self, unit: Vec<Unit>, dir: &Directory) -> Vec<Try> {
         let i = &self.inner;
         let district = i.district.current();
-        let message = match &request {
-            Some(request) => compose(&n, request, &district, &i.links, hooks, jiesu_domain::time::now()),
-            None => Err(crate::compose::NO_ADDRESS),
-        };
-        let (sent, to) = match message {
-            Ok(m) if quiet => (Sent::GiveUp { code: OPTED_OUT.to_owned() }, Some(m.to)),
-            Ok(m) => {
-                if let Some(pace) = i.paces.get(&m.via) {
-                    pace.wait().await;
+        let now = jiesu_domain::time::now();
+        let mut tries = Vec::with_capacity(unit.len());
+        let mut going = Vec::with_capacity(unit.len());
+        for (request, quiet, n) in unit {
+            let message = match &request {
+                Some(r) => compose(&n, r, &district, &i.links, dir, now),
+                None => Err(crate::compose::NO_ADDRESS),
+            };
+            match message {
+                Ok(m) if quiet => tries.push(self.tried(&n, request.as_deref(), opted_out(), Some(&m.to))),
+                Ok(m) => going.push((n, request, m)),
+                Err(code) => {
+                    let sent = Sent::GiveUp { code: code.to_owned() };
+                    tries.push(self.tried(&n, request.as_deref(), sent, None));
                 }
-                (i.gateway.send(&m).await, Some(m.to))
             }
-            Err(code) => (Sent::GiveUp { code: code.to_owned() }, None),
-        };
+        }
+        let messages: Vec<Outgoing> = going.iter().map(|(_, _, m)| m.clone()).collect();
+        if let Some(m) = crate::bundle::combine(messages) {
+            if let Some(pace) = i.paces.get(&m.via) {
+                pace.wait().await;
+            }
+            let sent = quiet_group(i.gateway.send(&m).await, &m.to, dir);
+            for (n, request, m) in &going {
+                tries.push(self.tried(n, request.as_deref(), sent.clone(), Some(&m.to)));
+            }
+        }
+        tries
+    }
+
+    /// What to record of a try of `n` that came to `sent`.
+    fn tried(&self, n: &Notification, request: Option<&Request>, sent: Sent, to: Option<&Address>) -> Try {
         let now = jiesu_domain::time::now();
         let instead = match &sent {
-            Sent::Unreachable { .. } => self.by_sms(&n, request.as_deref(), now),
+            Sent::Unreachable { .. } => self.by_sms(n, request, now),
             _ => None,
         };
-        let (outcome, history) = self.outcome(&n, sent, to.as_ref(), now);
+        let (outcome, history) = self.outcome(n, sent, to, now);
         Try { id: n.id, outcome, history, instead }
     }
 

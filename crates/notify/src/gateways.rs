@@ -70,6 +70,13 @@ pub struct WeChatSettings {
     pub per_second: Option<u32>,
 }
 
+/// Email for staff who chose it: the SMTP account and its rate for one process.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    pub account: crate::email::EmailAccount,
+    pub per_second: Option<u32>,
+}
+
 /// Client applications' webhooks: on unless a district turns them off.
 #[derive(Debug, Clone, Default)]
 pub struct WebhookSettings {
@@ -88,6 +95,7 @@ pub struct Gateways<T> {
     wechat: Option<Arc<WeChatSettings>>,
     /// Webhooks, with their own client (it resolves names to public addresses only).
     webhooks: Option<(Arc<WebhookSettings>, reqwest::Client)>,
+    email: Option<(Arc<EmailSettings>, crate::email::Mailer)>,
     tokens: Tokens<T>,
 }
 
@@ -105,6 +113,14 @@ impl From<Outcome> for Sent {
     }
 }
 
+/// The notice's words with its link on a line of its own (for the channels of free text).
+fn with_link(m: &Outgoing) -> String {
+    match param(m, "link") {
+        Some(link) if !link.is_empty() => format!("{}\n{link}", m.text),
+        _ => m.text.clone(),
+    }
+}
+
 /// The variable `name` of `m`, if it has it.
 fn param<'m>(m: &'m Outgoing, name: &str) -> Option<&'m str> {
     m.params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
@@ -119,8 +135,21 @@ impl<T: AccessTokens> Gateways<T> {
             wecom: None,
             wechat: None,
             webhooks: None,
+            email: None,
             tokens: Tokens::new(tokens),
         })
+    }
+
+    /// Email for staff; an account whose sender address does not parse is an error.
+    pub fn with_email(mut self, email: Option<EmailSettings>) -> Result<Self, String> {
+        self.email = match email {
+            None => None,
+            Some(e) => {
+                let mailer = crate::email::Mailer::new(&e.account)?;
+                Some((Arc::new(e), mailer))
+            }
+        };
+        Ok(self)
     }
 
     pub fn with_webhooks(mut self, webhooks: Option<WebhookSettings>) -> Result<Self, reqwest::Error> {
@@ -195,8 +224,20 @@ impl<T: AccessTokens> Gateways<T> {
     }
 
     async fn wecom(&self, w: &WeComSettings, m: &Outgoing) -> Sent {
-        let Address::Staff(audience) = &m.to else { return give_up("not_staff") };
-        let Some(to) = w.to.get(audience).filter(|r| !r.is_empty()) else { return give_up("no_recipient") };
+        // The group as the configuration maps it; else the people of it who chose 企业微信.
+        let people;
+        let to = match &m.to {
+            Address::Staff(audience) => w.to.get(audience).filter(|r| !r.is_empty()),
+            Address::People { audience, ids } => match w.to.get(audience).filter(|r| !r.is_empty()) {
+                Some(mapped) => Some(mapped),
+                None => {
+                    people = wecom::Recipients { users: ids.join("|"), ..wecom::Recipients::default() };
+                    Some(&people).filter(|r| !r.is_empty())
+                }
+            },
+            _ => return give_up("not_staff"),
+        };
+        let Some(to) = to else { return give_up(jiesu_ports::NO_RECIPIENT) };
         let card = wecom::Card {
             title: m.subject.clone(),
             description: m.text.clone(),
@@ -228,10 +269,7 @@ impl<T: AccessTokens> Gateways<T> {
             }
         };
         // A text message carries its link in the text (a template message has a field for it).
-        let text = match param(m, "link") {
-            Some(link) if !link.is_empty() => format!("{}\n{link}", m.text),
-            _ => m.text.clone(),
-        };
+        let text = with_link(m);
         let make = |token: &str| match &template {
             Some(t) => wechat::template_call(a, token, t),
             None => wechat::text_call(a, token, openid, &text),
@@ -253,7 +291,7 @@ impl<T: AccessTokens> Gateway for Gateways<T> {
             Via::WeCom => self.wecom.is_some(),
             Via::WeChat => self.wechat.is_some(),
             Via::Webhook => self.webhooks.is_some() && jiesu_model::webhook::TOPICS.contains(&topic),
-            Via::Email => false,
+            Via::Email => self.email.is_some(),
         }
     }
 
@@ -263,7 +301,7 @@ impl<T: AccessTokens> Gateway for Gateways<T> {
             Via::WeCom => self.wecom.as_ref().and_then(|s| s.per_second),
             Via::WeChat => self.wechat.as_ref().and_then(|s| s.per_second),
             Via::Webhook => self.webhooks.as_ref().and_then(|(s, _)| s.per_second),
-            Via::Email => None,
+            Via::Email => self.email.as_ref().and_then(|(s, _)| s.per_second),
         }
     }
 
@@ -272,6 +310,13 @@ impl<T: AccessTokens> Gateway for Gateways<T> {
             (Via::Sms, Some(s), _, _) => self.sms(s, message).await,
             (Via::WeCom, _, Some(w), _) => self.wecom(w, message).await,
             (Via::WeChat, _, _, Some(w)) => self.wechat(w, message).await,
+            (Via::Email, ..) => match (&self.email, &message.to) {
+                (Some((_, mailer)), Address::Email(to)) => {
+                    mailer.send(to, &message.subject, &with_link(message), message.reference).await.into()
+                }
+                (Some(_), _) => give_up("not_an_email"),
+                (None, _) => give_up("not_carried"),
+            },
             (Via::Webhook, ..) => match &self.webhooks {
                 Some((w, http)) => self.webhook(w, http, message).await,
                 None => give_up("not_carried"),

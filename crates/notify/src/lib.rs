@@ -13,6 +13,7 @@
 //! client application's webhook call and keeps it off the district's own network. With the feature `fake`, `fake` holds fake gateways for the tests.
 
 pub mod call;
+pub mod email;
 pub mod gateways;
 pub mod inbound;
 pub mod platform;

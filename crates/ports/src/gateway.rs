@@ -6,9 +6,13 @@
 use std::future::Future;
 
 use jiesu_model::contact::{OpenId, PhoneNumber};
-use jiesu_model::notice::Via;
+use jiesu_model::notice::{EmailAddress, Via};
 use jiesu_model::webhook::Webhook;
 use uuid::Uuid;
+
+/// The code a staff notice is given up with when nobody is there to receive it (an audience
+/// the 企业微信 directory does not name and nobody of it chose 企业微信).
+pub const NO_RECIPIENT: &str = "no_recipient";
 
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +24,15 @@ pub enum Address {
     Staff(String),
     /// A client application's webhook: its URL and signing secret.
     Webhook(Webhook),
+    /// A staff group (`Staff`'s key) with the 企业微信 accounts of those of them who chose to
+    /// hear through it: the adapter sends to the group as the configuration maps it, else to
+    /// these people.
+    People {
+        audience: String,
+        ids: Vec<String>,
+    },
+    /// A staff member's mailbox.
+    Email(EmailAddress),
 }
 
 impl Address {
@@ -30,6 +43,8 @@ impl Address {
             Self::OpenId(o) => o.masked(),
             Self::Staff(s) => s.clone(),
             Self::Webhook(w) => w.url.host().to_owned(),
+            Self::People { audience, .. } => audience.clone(),
+            Self::Email(e) => e.masked(),
         }
     }
 }

@@ -26,10 +26,11 @@ pub use accounts::{
 pub use audit::{Audit, AuditQuery};
 pub use cases::{Cases, ClockWindow, Committed, DeskItem, TaskFilter, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};
-pub use gateway::{Address, Gateway, Outgoing, Sent};
+pub use gateway::{Address, Gateway, NO_RECIPIENT, Outgoing, Sent};
 pub use history::{Histories, History};
 pub use notifications::{
-    NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, Try, Undelivered, Via,
+    EmailAddress, NoticePrefs, NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle,
+    StaffNotices, StaffPrefs, Try, Undelivered, Via,
 };
 pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};

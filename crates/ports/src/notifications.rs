@@ -9,10 +9,12 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use jiesu_decisions::notices::{Audience, Notice, Topic};
 use jiesu_events::event::Event;
+use jiesu_model::bureau::BureauCode;
 use jiesu_model::ids::{EventId, RequestId, TrackingNumber};
+use jiesu_model::staff::{StaffRole, UserId, Username};
 use uuid::Uuid;
 
-pub use jiesu_model::notice::{OPTED_OUT, OptOut, Via};
+pub use jiesu_model::notice::{EmailAddress, NoticePrefs, OPTED_OUT, OptOut, StaffNotices, Via};
 
 use crate::store::StoreError;
 
@@ -101,6 +103,24 @@ pub struct Try {
     pub instead: Option<Notification>,
 }
 
+/// A staff member who can be notified, with their settings: the recorder picks who in a staff
+/// group hears by email, the sender who by 企业微信.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffPrefs {
+    pub user: UserId,
+    pub username: Username,
+    pub role: StaffRole,
+    pub bureau: Option<BureauCode>,
+    pub prefs: NoticePrefs,
+}
+
+impl StaffPrefs {
+    /// Their 企业微信 account: the one they gave, else their username (the usual directory id).
+    pub fn wecom_id(&self) -> String {
+        self.prefs.wecom_id.clone().unwrap_or_else(|| self.username.to_string())
+    }
+}
+
 /// A notice given up on, as the supervisors' list shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undelivered {
@@ -176,6 +196,21 @@ pub trait Notifications: Clone + Send + Sync + 'static {
 
     /// Which of `who` are on the opt-out list.
     fn opted_out(&self, who: &[OptOut]) -> impl Future<Output = Result<Vec<OptOut>, StoreError>> + Send;
+
+    /// Every staff member who is not disabled, with their notice settings (the default for
+    /// those who never chose).
+    fn staff_prefs(&self) -> impl Future<Output = Result<Vec<StaffPrefs>, StoreError>> + Send;
+
+    /// One staff member's notice settings (the default if they never chose).
+    fn notice_prefs(&self, user: UserId) -> impl Future<Output = Result<NoticePrefs, StoreError>> + Send;
+
+    /// Sets a staff member's notice settings.
+    fn set_notice_prefs(
+        &self,
+        user: UserId,
+        prefs: &NoticePrefs,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Rows given up on, the latest first, each with its request's tracking number: for
     /// supervisors. A notice not sent because its recipient opted out (`OPTED_OUT`) is not one,

@@ -291,6 +291,8 @@ pub trait Dialect:
     + Read<crate::notifications::UndeliveredRow>
     + Read<crate::tokens::TokenRow>
     + Read<crate::webhooks::WebhookRow>
+    + Read<crate::staff_prefs::PrefsRow>
+    + Read<crate::staff_prefs::StaffPrefsRow>
     + Read<crate::records::VisitRecord>
     + Read<crate::records::EscalationRecord>
     + Read<crate::records::MeetingRecord>

@@ -25,6 +25,7 @@ mod paging;
 pub mod records;
 mod rulebook;
 mod sessions;
+mod staff_prefs;
 pub mod statements;
 mod stats;
 mod store;

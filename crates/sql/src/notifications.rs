@@ -4,8 +4,10 @@ use chrono::{DateTime, Utc};
 use jiesu_domain::ids::{EventId, RequestId, TrackingNumber};
 use jiesu_domain::notices::{Audience, Topic};
 use jiesu_domain::ports::{
-    NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, StoreError, Try, Undelivered, Via,
+    NoticePrefs, NoticeState, Notification, Notifications, OPTED_OUT, OptOut, Settle, StaffPrefs, StoreError,
+    Try, Undelivered, Via,
 };
+use jiesu_domain::staff::UserId;
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -189,6 +191,23 @@ impl<B: Backend> Notifications for SqlStore<B> {
             .await
             .map_err(store_error)?;
         Ok(rows.into_iter().map(|(w,)| OptOut::from_stored(w)).collect())
+    }
+
+    async fn staff_prefs(&self) -> Result<Vec<StaffPrefs>, StoreError> {
+        self.all_staff_prefs().await
+    }
+
+    async fn notice_prefs(&self, user: UserId) -> Result<NoticePrefs, StoreError> {
+        self.prefs_of(user).await
+    }
+
+    async fn set_notice_prefs(
+        &self,
+        user: UserId,
+        prefs: &NoticePrefs,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.save_prefs(user, prefs, at).await
     }
 
     async fn given_up_notifications(&self, limit: u32) -> Result<Vec<Undelivered>, StoreError> {

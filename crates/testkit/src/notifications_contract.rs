@@ -26,6 +26,7 @@ macro_rules! notifications_contract {
             an_opt_out_is_kept_once_and_a_notice_given_up_for_it_is_not_listed,
             a_webhook_is_registered_once_listed_with_its_client_and_removed,
             a_notice_sent_instead_is_recorded_with_the_try_and_only_its_failure_listed,
+            staff_notice_settings_default_to_wecom_are_kept_and_skip_disabled_accounts,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -342,4 +343,62 @@ pub async fn a_notice_sent_instead_is_recorded_with_the_try_and_only_its_failure
     assert!(store.settle_notification(sms.id, &give_up, later, None).await.expect("settle"));
     let listed = store.given_up_notifications(10).await.expect("list");
     assert_eq!(listed.iter().map(|u| u.notice.id).collect::<Vec<_>>(), [sms.id]);
+}
+
+pub async fn staff_notice_settings_default_to_wecom_are_kept_and_skip_disabled_accounts<
+    S: Store + Notifications + jiesu_domain::ports::Accounts,
+>(
+    store: S,
+) {
+    use jiesu_domain::audit::{AuditAction, AuditEntry};
+    use jiesu_domain::notice::{EmailAddress, NoticePrefs, StaffNotices};
+    use jiesu_domain::ports::{PasswordHash, UserChange};
+    use jiesu_domain::staff::{StaffRole, User, Username};
+    let now = Utc::now().with_nanosecond(0).expect("whole seconds");
+    let water = jiesu_domain::bureau::BureauCode::parse("water").expect("code");
+    let hash = PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$x".to_owned());
+    let mut users = Vec::new();
+    for (name, role, bureau) in [
+        ("li.lei", StaffRole::BureauStaff, Some(water.clone())),
+        ("han.mei", StaffRole::Supervisor, None),
+        ("gone", StaffRole::Operator, None),
+    ] {
+        let u = User::new(Username::parse(name).expect("name"), role, bureau, now).expect("user");
+        let made = AuditEntry::new(None, AuditAction::UserCreated, name, "", now);
+        store.insert_user(&u, &hash, &made).await.expect("insert");
+        users.push(u);
+    }
+    let gone = AuditEntry::new(None, AuditAction::UserDisabled, "gone", "", now);
+    store.change_user(&users[2].username, &UserChange::Disable, now, &gone).await.expect("disable");
+    assert_eq!(
+        store.notice_prefs(users[0].id).await.expect("read"),
+        NoticePrefs::default(),
+        "企业微信 by default"
+    );
+    let email = EmailAddress::parse("li.lei@water.example.cn").expect("email");
+    let digest = NoticePrefs {
+        how: StaffNotices::Digest,
+        email: Some(email.clone()),
+        wecom_id: Some("LiLei01".to_owned()),
+    };
+    store.set_notice_prefs(users[0].id, &digest, now).await.expect("save");
+    assert_eq!(store.notice_prefs(users[0].id).await.expect("read"), digest);
+    let off = NoticePrefs { how: StaffNotices::Off, ..NoticePrefs::default() };
+    store.set_notice_prefs(users[1].id, &off, now).await.expect("save");
+    let all = store.staff_prefs().await.expect("all");
+    let seen: Vec<(&str, StaffNotices)> = all.iter().map(|p| (p.username.as_str(), p.prefs.how)).collect();
+    assert_eq!(
+        seen,
+        [("han.mei", StaffNotices::Off), ("li.lei", StaffNotices::Digest)],
+        "a disabled account is not told"
+    );
+    assert_eq!(
+        (all[1].role, all[1].bureau.as_ref(), all[1].wecom_id().as_str()),
+        (StaffRole::BureauStaff, Some(&water), "LiLei01")
+    );
+    assert_eq!(all[0].wecom_id(), "han.mei", "their username when they gave none");
+    // Changed again: the latest is kept.
+    let email_now = NoticePrefs { how: StaffNotices::Email, email: Some(email), wecom_id: None };
+    store.set_notice_prefs(users[0].id, &email_now, now).await.expect("save");
+    assert_eq!(store.notice_prefs(users[0].id).await.expect("read"), email_now);
 }

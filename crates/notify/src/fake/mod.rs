@@ -6,6 +6,7 @@
 mod alibaba;
 mod platform;
 mod receiver;
+mod smtp;
 mod tencent;
 
 use std::collections::HashSet;
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub use alibaba::FakeAlibaba;
 pub use platform::{Delivered, FakeWeChat, FakeWeCom, PlatformHandle};
 pub use receiver::{FakeReceiver, Hooked, ReceiverMode};
+pub use smtp::{FakeSmtp, Mail, SmtpMode};
 pub use tencent::FakeTencent;
 
 /// One message a fake accepted.

@@ -51,6 +51,7 @@ pub fn audience_name(d: &District, audience: &Audience, lang: Lang) -> String {
         Audience::Supervisors => lang.pick("督办人员", "the supervisors").to_owned(),
         Audience::Desk => lang.pick("分拨中心", "the dispatch desk").to_owned(),
         Audience::Webhook(_) => lang.pick("接入系统的回调地址", "a client application's webhook").to_owned(),
+        Audience::Person(u) => u.to_string(),
     }
 }
 
