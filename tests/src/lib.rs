@@ -57,3 +57,24 @@ macro_rules! e2e_on_both_backends {
         }
     };
 }
+
+/// Waits until `seen()` holds `n` items (failing after `patience` with them shown), then two
+/// seconds more, so that one too many would show; answers what it holds then. For the fake
+/// gateways' counts: the SMS, cards, calls and mails a test expects.
+pub async fn arrived<T: std::fmt::Debug>(
+    n: usize,
+    patience: std::time::Duration,
+    seen: impl Fn() -> Vec<T>,
+) -> Vec<T> {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let now = seen();
+        if now.len() >= n {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{} of {n} arrived: {now:?}", now.len());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    seen()
+}

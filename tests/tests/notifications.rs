@@ -67,18 +67,7 @@ fn sms_through(fake: &Handle) -> impl FnOnce(&mut jiesu::Settings) + use<> {
 /// Waits until `fake` has `n` messages (and fails after `patience`), then a moment more, so that
 /// a message too many would show.
 async fn received(fake: &Handle, n: usize, patience: Duration) -> Vec<Received> {
-    let deadline = tokio::time::Instant::now() + patience;
-    while fake.received().len() < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} of {n} SMS: {:?}",
-            fake.received().len(),
-            fake.received()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    fake.received()
+    jiesu_e2e::arrived(n, patience, || fake.received()).await
 }
 
 fn templates(got: &[Received]) -> Vec<&str> {

@@ -64,18 +64,7 @@ async fn say(base: &str, xml: &str) -> String {
 
 /// Waits until `fake` delivered `n` messages, then a moment more, so one too many would show.
 async fn delivered(fake: &PlatformHandle, n: usize) -> Vec<Delivered> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while fake.delivered().len() < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} of {n}: {:?}",
-            fake.delivered().len(),
-            fake.delivered()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    fake.delivered()
+    jiesu_e2e::arrived(n, Duration::from_secs(30), || fake.delivered()).await
 }
 
 async fn a_wechat_citizen_hears_in_wechat_and_the_bureau_in_wecom(backend: Backend) {

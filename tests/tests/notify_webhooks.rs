@@ -39,19 +39,9 @@ fn webhooks_on(s: &mut jiesu::Settings) {
 /// Waits until `receiver` has accepted `n` calls (and fails after `patience`), then a moment
 /// more, so that a call too many would show.
 async fn accepted(receiver: &FakeReceiver, n: usize, patience: Duration) -> Vec<Hooked> {
-    let deadline = tokio::time::Instant::now() + patience;
-    while receiver.accepted().len() < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} of {n} calls: {:?}; rejected: {:?}",
-            receiver.accepted().len(),
-            receiver.accepted(),
-            receiver.rejected()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    receiver.accepted()
+    let got = jiesu_e2e::arrived(n, patience, || receiver.accepted()).await;
+    assert!(receiver.rejected().is_empty(), "every call signed and fresh: {:?}", receiver.rejected());
+    got
 }
 
 fn topics(got: &[Hooked]) -> Vec<&str> {

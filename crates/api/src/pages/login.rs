@@ -253,6 +253,7 @@ fn password_page(v: &Viewer<impl Sized>, notice: Option<Markup>) -> Markup {
                 div.actions { button #change type="submit" { (lang.pick("修改密码", "Change password")) } }
             }
             p.hint { (lang.pick("修改后所有设备上的登录都会结束，需要用新密码重新登录。", "Changing it ends your sessions on every device: sign in again with the new one.")) }
+            p { a #to-notice-settings href="/staff/notifications" { (lang.pick("通知方式：企业微信、邮件或每日汇总", "How I am notified: WeCom, email or a daily digest")) } }
         }
     };
     layout::page(v.chrome(), Section::Account, lang.pick("修改密码", "Change password"), body)

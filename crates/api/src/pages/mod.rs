@@ -13,7 +13,7 @@
 //!
 //! | page | who |
 //! |---|---|
-//! | `GET/POST /staff/login`, `POST /staff/logout`, `GET/POST /staff/password` | everyone |
+//! | `GET/POST /staff/login`, `POST /staff/logout`, `GET/POST /staff/password`, `GET/POST /staff/notifications` | everyone |
 //! | `GET /staff` | everyone: their start page |
 //! | `GET /staff/inbox` (`tab`, filters, `after`) | bureau staff and admins: their bureau's tasks |
 //! | `GET /staff/tasks/{id}`, `POST /staff/tasks/{id}/{action}` | the task's bureau; district-wide roles read |
@@ -44,6 +44,7 @@ mod layout;
 mod login;
 mod map;
 mod meetings;
+mod notice_settings;
 mod session;
 mod words;
 
@@ -86,6 +87,7 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Not
         .route("/staff/login", get(login::form::<S>).post(login::submit::<S>))
         .route("/staff/logout", post(login::logout::<S>))
         .route("/staff/password", get(login::password_form::<S>).post(login::change_password::<S>))
+        .route("/staff/notifications", get(notice_settings::show::<S>).post(notice_settings::save::<S>))
         .route("/staff/lang/{lang}", get(session::switch_language))
         .route("/staff/inbox", get(inbox::inbox::<S>))
         .route("/staff/tasks/{id}", get(case::task_page::<S>))
