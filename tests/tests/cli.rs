@@ -78,6 +78,27 @@ fn check_config_names_an_escalation_setting_the_district_cannot_honour() {
 }
 
 #[test]
+fn check_config_names_each_notification_setting_serve_would_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_jiesu-under-test"))
+        .arg("check-config")
+        .current_dir(dir.path())
+        .env("JIESU__LOG__FILTER", "warn")
+        .env("JIESU__NOTIFY__EMAIL__HOST", "smtp.example.cn")
+        .env("JIESU__NOTIFY__EMAIL__SECURITY", "ssl")
+        .env("JIESU__NOTIFY__EMAIL__DIGEST_AT", "half past eight")
+        .env("JIESU__NOTIFY__QUIET_START", "22h")
+        .output()
+        .expect("run jiesu");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for named in ["notify.email.security", "notify.email.digest_at", "notify.quiet_start"] {
+        assert!(err.contains(named), "{named} in: {err}");
+    }
+}
+
+#[test]
 fn an_api_key_is_printed_once_and_names_are_unique() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = jiesu(dir.path(), &["api-key", "add", "坪山 app"]);

@@ -233,6 +233,7 @@ fn check_config(settings: &Settings) -> ExitCode {
     if let Err(e) = policy {
         problems.push(e);
     }
+    problems.extend(settings.notify.problems());
     if !problems.is_empty() {
         for p in &problems {
             let _ = writeln!(std::io::stderr().lock(), "{p}");

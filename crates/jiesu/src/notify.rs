@@ -170,6 +170,29 @@ fn endpoint_or(configured: &str, default: &str) -> String {
 }
 
 impl NotifySettings {
+    /// Every problem `serve` would stop at, each in words (`check-config` lists them all).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut note = |r: Result<(), StartError>| {
+            if let Err(e) = r {
+                out.push(e.to_string());
+            }
+        };
+        note(self.quiet().map(drop));
+        note(self.sender().map(drop));
+        note(self.sms().map(drop));
+        note(self.sms_replies().map(drop));
+        note(self.wecom().map(drop));
+        note(self.wechat().map(drop));
+        note(self.digest_at().map(drop));
+        // The sender's address must parse as the mailer reads it.
+        note(self.email().and_then(|e| match e {
+            Some(e) => jiesu_notify::email::Mailer::new(&e.account).map(drop).map_err(StartError::Config),
+            None => Ok(()),
+        }));
+        out
+    }
+
     fn quiet(&self) -> Result<QuietHours, StartError> {
         let time = |key: &str, raw: &str| {
             NaiveTime::parse_from_str(raw, "%H:%M")
