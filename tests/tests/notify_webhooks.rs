@@ -17,7 +17,6 @@ use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use jiesu_notify::fake::{FakeReceiver, Hooked, ReceiverMode};
 use reqwest::StatusCode;
-use serde_json::json;
 
 jiesu_e2e::e2e_on_both_backends!(
     a_webhook_registered_on_the_page_hears_a_requests_public_life_once_each,
@@ -101,11 +100,8 @@ async fn a_webhook_registered_on_the_page_hears_a_requests_public_life_once_each
     let got = accepted(&receiver, 2, Duration::from_secs(30)).await;
     assert_eq!(topics(&got), ["dispatched", "received"]);
     let um = StaffClient::login(&app.base, "um-staff").await;
-    let task = um.task_for(&id, "dispatched").await.expect("task");
-    um.ok(&format!("/api/v1/tasks/{task}/claim"), json!({})).await;
-    um.ok(&format!("/api/v1/tasks/{task}/resolve"), json!({ "result": "已更换灯泡" })).await;
     let desk = StaffClient::login(&app.base, "desk").await;
-    desk.ok(&format!("/api/v1/requests/{id}/review"), json!({ "approve": true })).await;
+    jiesu_e2e::staff::work_to_review(&um, &desk, &id).await;
     let got = accepted(&receiver, 3, Duration::from_secs(30)).await;
     let resolved = got.iter().find(|h| h.event == "resolved").expect("resolved");
     assert_eq!(resolved.body["tracking"], id.as_str(), "{resolved:?}");
