@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::super::layout::{self, Section, flash};
 use super::super::session::Viewer;
 use super::super::{Pages, State};
-use super::{Admin, AdminForm, Tab, tabs, unreadable};
+use super::{Admin, AdminForm, ShownOnce, Tab, shown_once, tabs, unreadable};
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct KeysQuery {
@@ -167,25 +167,20 @@ pub(crate) async fn create<S: Store + Cases + Accounts>(
     match pages.work.workflow.store().insert_api_client(&new, &key.hash(), &entry).await {
         Ok(()) => {
             tracing::info!(client = %new.name, channel = channel.as_str(), "API key created");
-            let body = html! {
-                h1 { (lang.pick("系统管理", "Administration")) }
-                (tabs(Tab::Keys, lang))
-                section.card #created aria-labelledby="h-created" {
-                    h2 #h-created { (lang.pick("密钥已创建", "Key created")) }
-                    p { (new.name) " · " (channel_name(channel, lang)) }
-                    p.flash.warn role="status" { (lang.pick(
-                        "请立即复制并安全地交给对方系统的管理员：密钥只显示这一次，系统只保存它的摘要。",
-                        "Copy it now and hand it safely to the other system's administrator: it is shown only this once; only its hash is kept.",
-                    )) }
-                    label for="new-key-value" { (lang.pick("密钥", "Key")) }
-                    input type="text" id="new-key-value" readonly value=(key.expose()) autocomplete="off" spellcheck="false";
-                    p { a href="/staff/admin/keys" { (lang.pick("返回密钥列表", "Back to the keys")) } }
-                }
+            let shown = ShownOnce {
+                tab: Tab::Keys,
+                title: lang.pick("密钥已创建", "Key created"),
+                summary: format!("{} · {}", new.name, channel_name(channel, lang)),
+                warning: lang.pick(
+                    "请立即复制并安全地交给对方系统的管理员：密钥只显示这一次，系统只保存它的摘要。",
+                    "Copy it now and hand it safely to the other system's administrator: it is shown only this once; only its hash is kept.",
+                ),
+                label: lang.pick("密钥", "Key"),
+                id: "new-key-value",
+                value: key.expose(),
+                back: ("/staff/admin/keys", lang.pick("返回密钥列表", "Back to the keys")),
             };
-            layout::respond(
-                StatusCode::OK,
-                layout::page(viewer.chrome(), Section::Admin, lang.pick("密钥已创建", "Key created"), body),
-            )
+            shown_once(&viewer, &shown)
         }
         Err(StoreError::Conflict(_)) => {
             let why = lang.pick("已有同名的密钥。", "A key of that name exists.");

@@ -99,6 +99,40 @@ pub(super) fn unreadable(lang: Lang, error: &dyn std::fmt::Display, zh: &str, en
     layout::error_page(lang, StatusCode::SERVICE_UNAVAILABLE, &why)
 }
 
+/// A secret shown once, on the answer to the form that made it (an API key, a webhook's signing
+/// secret): what it is for, the warning to copy it now, the value in a read-only field the browser
+/// neither remembers nor spell-checks, and the way back to the list.
+pub(super) struct ShownOnce<'a> {
+    pub tab: Tab,
+    /// The page's title and the card's heading.
+    pub title: &'a str,
+    /// What was made (`name · channel`).
+    pub summary: String,
+    pub warning: &'a str,
+    pub label: &'a str,
+    /// The field's id (the tests read the value by it).
+    pub id: &'a str,
+    pub value: &'a str,
+    pub back: (&'a str, &'a str),
+}
+
+pub(super) fn shown_once<S>(viewer: &Viewer<S>, s: &ShownOnce<'_>) -> Response {
+    let lang = viewer.lang;
+    let body = html! {
+        h1 { (lang.pick("系统管理", "Administration")) }
+        (tabs(s.tab, lang))
+        section.card #created aria-labelledby="h-created" {
+            h2 #h-created { (s.title) }
+            p { (s.summary) }
+            p.flash.warn role="status" { (s.warning) }
+            label for=(s.id) { (s.label) }
+            input type="text" id=(s.id) readonly value=(s.value) autocomplete="off" spellcheck="false";
+            p { a href=(s.back.0) { (s.back.1) } }
+        }
+    };
+    layout::respond(StatusCode::OK, layout::page(viewer.chrome(), layout::Section::Admin, s.title, body))
+}
+
 pub(super) fn tabs(current: Tab, lang: Lang) -> Markup {
     let here = |t: Tab| (t == current).then_some("page");
     html! {

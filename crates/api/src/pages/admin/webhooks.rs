@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::super::layout::{self, Section, flash};
 use super::super::session::Viewer;
 use super::super::{Pages, State};
-use super::{Admin, AdminForm, Tab, tabs, unreadable};
+use super::{Admin, AdminForm, ShownOnce, Tab, shown_once, tabs, unreadable};
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Done {
@@ -250,23 +250,20 @@ pub(crate) async fn create<S: Store + Cases + Accounts + Webhooks>(
 /// The answer to a registration: the secret, shown this once.
 fn created<S>(viewer: &Viewer<S>, name: &str, hook: &Webhook) -> Response {
     let lang = viewer.lang;
-    let body = html! {
-        h1 { (lang.pick("系统管理", "Administration")) }
-        (tabs(Tab::Webhooks, lang))
-        section.card #created aria-labelledby="h-created" {
-            h2 #h-created { (lang.pick("回调地址已登记", "Webhook registered")) }
-            p { (name) " · " (hook.url.as_str()) " · " (topics_in_words(&hook.topics, lang)) }
-            p.flash.warn role="status" { (lang.pick(
-                "请立即复制签名密钥并安全地交给对方系统的管理员：它只显示这一次。对方用它校验每次回调的 X-Jiesu-Signature。",
-                "Copy the signing secret now and hand it safely to the other system's administrator: it is shown only this once. Their receiver checks each call's X-Jiesu-Signature with it.",
-            )) }
-            label for="new-webhook-secret" { (lang.pick("签名密钥", "Signing secret")) }
-            input type="text" id="new-webhook-secret" readonly value=(hook.secret.expose()) autocomplete="off" spellcheck="false";
-            p { a href="/staff/admin/webhooks" { (lang.pick("返回回调地址列表", "Back to the webhooks")) } }
-        }
+    let shown = ShownOnce {
+        tab: Tab::Webhooks,
+        title: lang.pick("回调地址已登记", "Webhook registered"),
+        summary: format!("{name} · {} · {}", hook.url.as_str(), topics_in_words(&hook.topics, lang)),
+        warning: lang.pick(
+            "请立即复制签名密钥并安全地交给对方系统的管理员：它只显示这一次。对方用它校验每次回调的 X-Jiesu-Signature。",
+            "Copy the signing secret now and hand it safely to the other system's administrator: it is shown only this once. Their receiver checks each call's X-Jiesu-Signature with it.",
+        ),
+        label: lang.pick("签名密钥", "Signing secret"),
+        id: "new-webhook-secret",
+        value: hook.secret.expose(),
+        back: ("/staff/admin/webhooks", lang.pick("返回回调地址列表", "Back to the webhooks")),
     };
-    let title = lang.pick("回调地址已登记", "Webhook registered");
-    layout::respond(StatusCode::OK, layout::page(viewer.chrome(), Section::Admin, title, body))
+    shown_once(viewer, &shown)
 }
 
 /// `POST /staff/admin/webhooks/{id}/remove`.
