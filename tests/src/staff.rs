@@ -177,3 +177,29 @@ pub async fn work_to_visit(
     let visit = serde_json::json!({ "solved": solved, "satisfaction": satisfaction });
     desk.ok(&format!("/api/v1/requests/{id}/visit"), visit).await;
 }
+
+/// Each of `candidates` (bureau, username), in turn, disclaims the request ("not our function");
+/// then waits, as `watcher`, until the escalation service has called its meeting, and answers the
+/// meeting's id.
+pub async fn declined_by_all(
+    base: &str,
+    tracking: &str,
+    candidates: &[(&str, &str)],
+    watcher: &StaffClient,
+) -> String {
+    for (bureau, name) in candidates {
+        let who = StaffClient::login(base, name).await;
+        let task = who.task_for(tracking, "dispatched").await.unwrap_or_else(|| panic!("{bureau}'s task"));
+        who.ok(
+            &format!("/api/v1/tasks/{task}/disclaim"),
+            serde_json::json!({ "reason": "not_our_function", "explanation": format!("{bureau}：非本单位职责") }),
+        )
+        .await;
+    }
+    let case = watcher
+        .get_until(&format!("/api/v1/requests/{tracking}"), |c| {
+            c["meetings"].as_array().is_some_and(|m| !m.is_empty())
+        })
+        .await;
+    case["meetings"][0]["id"].as_str().expect("the meeting's id").to_owned()
+}

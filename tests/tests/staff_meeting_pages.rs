@@ -38,22 +38,8 @@ async fn a_meeting_is_confirmed_and_decided_through_the_pages_and_binds_the_lead
     let citizen = Open311Client::new(&app.base, &key);
     let tracking = citizen.post(&LAMP, None).await.expect("POST").id();
     citizen.wait_for(&tracking, Duration::from_secs(15)).await;
-    for (bureau, name) in CANDIDATES {
-        let who = StaffClient::login(&app.base, name).await;
-        let task = who.task_for(&tracking, "dispatched").await.unwrap_or_else(|| panic!("{bureau}'s task"));
-        who.ok(
-            &format!("/api/v1/tasks/{task}/disclaim"),
-            json!({ "reason": "not_our_function", "explanation": format!("{bureau}：非本单位职责") }),
-        )
-        .await;
-    }
     let boss = StaffClient::login(&app.base, "boss").await;
-    let case = boss
-        .get_until(&format!("/api/v1/requests/{tracking}"), |c| {
-            c["meetings"].as_array().is_some_and(|m| !m.is_empty())
-        })
-        .await;
-    let meeting = case["meetings"][0]["id"].as_str().expect("meeting id").to_owned();
+    let meeting = jiesu_e2e::staff::declined_by_all(&app.base, &tracking, &CANDIDATES, &boss).await;
 
     // Another bureau reaches nothing of it.
     let outsider = PageSession::sign_in(&app.base, "outsider").await;

@@ -10,7 +10,10 @@ use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
 
-jiesu_e2e::e2e_on_both_backends!(a_wrong_digit_flood_from_one_address_is_refused_for_other_numbers_too);
+jiesu_e2e::e2e_on_both_backends!(
+    a_wrong_digit_flood_from_one_address_is_refused_for_other_numbers_too,
+    the_21st_wrong_lookup_in_a_minute_from_one_client_is_refused,
+);
 
 /// Reports a request with phone 138 1234 5678 and returns its tracking number once stored.
 async fn reported(base: &str) -> String {
@@ -75,6 +78,32 @@ async fn a_wrong_digit_flood_from_one_address_is_refused_for_other_numbers_too(b
         look(&app.base, &tracking, "5678", Some("203.0.113.9")).await,
         StatusCode::OK,
         "another client (named by a proxy on this host) is served"
+    );
+    app.stop().await;
+}
+
+/// With the shipped limits: one client enumerating numbers (a new number each time, so no
+/// number's own limit is reached) gets twenty answers, then is refused; another client is not.
+async fn the_21st_wrong_lookup_in_a_minute_from_one_client_is_refused(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let client = Some("198.51.100.77");
+    for i in 0..20 {
+        assert_eq!(
+            look(&app.base, &guessed(i), "0000", client).await,
+            StatusCode::NOT_FOUND,
+            "lookup {}",
+            i + 1
+        );
+    }
+    assert_eq!(
+        look(&app.base, &guessed(20), "0000", client).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the 21st"
+    );
+    assert_eq!(
+        look(&app.base, &guessed(21), "0000", Some("198.51.100.78")).await,
+        StatusCode::NOT_FOUND,
+        "another client is answered"
     );
     app.stop().await;
 }

@@ -15,7 +15,7 @@ use jiesu_model::exemption::ExemptionKind;
 use jiesu_model::ids::{
     EscalationId, EventId, ExemptionId, ExtensionId, MeetingId, ProposalId, RequestId, TaskId, TrackingNumber,
 };
-use jiesu_model::note::{DisclaimReason, Note, Satisfaction};
+use jiesu_model::note::{DisclaimReason, Note, Satisfaction, Stars};
 use jiesu_model::notice::Via;
 use jiesu_model::request::{Channel, Kind};
 use jiesu_model::task::TaskRole;
@@ -236,6 +236,8 @@ pub enum EventKind {
         solved: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         satisfaction: Option<Satisfaction>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stars: Option<Stars>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<Note>,
         by_phone: bool,

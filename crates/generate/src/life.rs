@@ -11,7 +11,7 @@ use jiesu_domain::request::RequestStatus;
 use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
 use jiesu_domain::task::TaskState;
 use jiesu_domain::workflow::{
-    Caller, Case, Command, Ctx, DisclaimReason, DisclaimState, Note, Satisfaction, decide,
+    Caller, Case, Command, Ctx, DisclaimReason, DisclaimState, Note, Satisfaction, Stars, decide,
 };
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -283,7 +283,14 @@ impl Life<'_> {
         ));
         let by_citizen = self.rng.random_bool(0.35);
         let comment = (!solved).then(|| note("问题没有解决"));
-        let command = Command::RecordVisit { solved, satisfaction, comment };
+        // Citizens rate with stars on the tracking page, in line with the scale they chose.
+        let stars = by_citizen.then(|| match satisfaction {
+            Some(Satisfaction::Satisfied) => 5 - u8::from(self.rng.random_bool(0.2)),
+            Some(Satisfaction::BasicallySatisfied) => 3 + u8::from(self.rng.random_bool(0.5)),
+            _ => 1 + u8::from(self.rng.random_bool(0.4)),
+        });
+        let stars = stars.and_then(|n| Stars::new(n).ok());
+        let command = Command::RecordVisit { solved, satisfaction, stars, comment };
         if by_citizen {
             self.act(Caller::Citizen, command);
         } else {

@@ -106,3 +106,53 @@ impl Satisfaction {
         })
     }
 }
+
+/// The citizen's star rating of the result, one to five, given beside the 满意/基本满意/不满意
+/// scale (Pingshan reports its average, 4.59★, with the satisfaction rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Stars(u8);
+
+impl Stars {
+    pub const MAX: u8 = 5;
+
+    pub fn new(n: u8) -> Result<Self, ValidationError> {
+        if (1..=Self::MAX).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err(ValidationError::invalid("stars", "a whole number from 1 to 5"))
+        }
+    }
+
+    /// From a form's or an API's text ("4").
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        raw.trim()
+            .parse::<u8>()
+            .map_err(|_| ValidationError::invalid("stars", "a whole number from 1 to 5"))
+            .and_then(Self::new)
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// "★★★★☆".
+    pub fn drawn(self) -> String {
+        let n = usize::from(self.0);
+        format!("{}{}", "★".repeat(n), "☆".repeat(usize::from(Self::MAX) - n))
+    }
+}
+
+impl TryFrom<u8> for Stars {
+    type Error = ValidationError;
+
+    fn try_from(n: u8) -> Result<Self, ValidationError> {
+        Self::new(n)
+    }
+}
+
+impl From<Stars> for u8 {
+    fn from(s: Stars) -> u8 {
+        s.0
+    }
+}

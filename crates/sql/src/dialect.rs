@@ -266,6 +266,7 @@ pub trait Dialect:
     + Bind<Option<String>>
     + Bind<i64>
     + Bind<i32>
+    + Bind<Option<i16>>
     + Bind<bool>
     + Bind<Option<bool>>
     + Bind<f64>

@@ -86,8 +86,8 @@ async fn write<B: Backend>(c: &mut Conn<B::Db>, histories: &[History]) -> Result
     .await?;
     insert_rows::<B::Db, _>(
         c,
-        "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at)",
-        7,
+        "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at, stars)",
+        8,
         cases().flat_map(|c| &c.visits).map(VisitRecord::from).collect(),
         |s, v| Ok(bind_visit(s, v)),
     )

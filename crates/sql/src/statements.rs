@@ -62,8 +62,8 @@ pub const UPSERT_EXEMPTION: &str =
          decided_at = excluded.decided_at, decision_note = excluded.decision_note";
 
 pub const INSERT_VISIT: &str =
-    "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO return_visits (id, request_id, solved, satisfaction, comment, operator, at, stars)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 pub const EXTENSION_REQUEST: &str = "SELECT request_id FROM extensions WHERE id = $1";
 pub const PENDING_EXTENSIONS: &str =

@@ -173,6 +173,7 @@ pub(crate) fn bind_visit<DB: Dialect>(s: Stmt<DB>, v: VisitRecord) -> Stmt<DB> {
         .bind(v.comment)
         .bind(v.operator)
         .bind(v.at)
+        .bind(v.stars)
 }
 
 /// New escalations, or known ones moved.

@@ -164,7 +164,12 @@ async fn workload<S: Store + Cases + Stats>(store: &S) -> Vec<RequestId> {
                     ][dice.roll(4) as usize];
                     (
                         operator.clone(),
-                        Command::RecordVisit { solved: dice.chance(75), satisfaction, comment: None },
+                        Command::RecordVisit {
+                            solved: dice.chance(75),
+                            satisfaction,
+                            stars: None,
+                            comment: None,
+                        },
                     )
                 }
                 _ => break,

@@ -292,6 +292,7 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
     let visit = Command::RecordVisit {
         solved: true,
         satisfaction: Some(Satisfaction::BasicallySatisfied),
+        stars: Some(jiesu_domain::workflow::Stars::new(4).expect("four stars")),
         comment: Some(note("修好了")),
     };
     let c = decided(&case, Caller::Citizen, visit);

@@ -9,6 +9,7 @@ pub mod links;
 pub mod names;
 pub mod notices;
 pub mod time;
+pub mod timeline;
 
 pub use history::{describe, describe_in_full};
 pub use names::{bureau_name, kind_name, status_name};

@@ -92,7 +92,12 @@ fn the_ordinary_path_from_claim_to_closure() {
     assert_eq!(r.status(), RequestStatus::Reviewed);
     r.try_do(
         Caller::Citizen,
-        Command::RecordVisit { solved: true, satisfaction: Some(Satisfaction::Satisfied), comment: None },
+        Command::RecordVisit {
+            solved: true,
+            satisfaction: Some(Satisfaction::Satisfied),
+            stars: None,
+            comment: None,
+        },
     )
     .expect("visit");
     assert_eq!(r.status(), RequestStatus::Closed);
@@ -264,6 +269,7 @@ fn not_solved_on_the_return_visit_reopens_it_to_the_same_bureau() {
         Command::RecordVisit {
             solved: false,
             satisfaction: Some(Satisfaction::Dissatisfied),
+            stars: None,
             comment: Some(note("还是不亮")),
         },
     );

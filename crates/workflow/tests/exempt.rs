@@ -30,6 +30,7 @@ fn visited(solved: bool, satisfaction: Satisfaction) -> (Clock, TaskId, BureauCo
     let visit = Command::RecordVisit {
         solved,
         satisfaction: Some(satisfaction),
+        stars: None,
         comment: Some(note("要求赔偿十万元")),
     };
     c.by(&operator, visit, at(12, 3, 9, 0));

@@ -109,8 +109,12 @@ fn a_meeting_whose_request_was_closed_meanwhile_lapses_without_raising_anything(
     c.by(&of(&water), Command::Claim { task }, at(9, 28, 11, 30));
     c.by(&of(&water), Command::Resolve { task, result: note("已修复"), photos: vec![] }, at(9, 28, 15, 0));
     c.by(&operator, Command::ReviewResolution { approve: true, note: None }, at(9, 28, 16, 0));
-    let visit =
-        Command::RecordVisit { solved: true, satisfaction: Some(Satisfaction::Satisfied), comment: None };
+    let visit = Command::RecordVisit {
+        solved: true,
+        satisfaction: Some(Satisfaction::Satisfied),
+        stars: None,
+        comment: None,
+    };
     assert_eq!(c.by(&operator, visit, at(9, 28, 17, 0)), ["close: resolved"]);
     assert_eq!(c.check(end_of(9, 29)), ["lapse the district meeting"]);
     assert_eq!(c.escalation(Trigger::Exhausted).state, EscalationState::Resolved);

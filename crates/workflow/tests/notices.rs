@@ -58,7 +58,12 @@ fn worked(c: &mut Clock, solved: bool) -> Vec<Notice> {
         said.extend(told(c, &events));
         t += Duration::hours(1);
     }
-    let visit = Command::RecordVisit { solved, satisfaction: Some(Satisfaction::Satisfied), comment: None };
+    let visit = Command::RecordVisit {
+        solved,
+        satisfaction: Some(Satisfaction::Satisfied),
+        stars: None,
+        comment: None,
+    };
     let events = c.events(Caller::Citizen, visit, t).expect("visit");
     said.extend(told(c, &events));
     said

@@ -114,6 +114,11 @@ pub(super) fn forms(d: &District, v: &Viewer<impl Sized>, case: &CaseView, base:
                             label { input id={ "sat-" (s.as_str()) } type="radio" name="satisfaction" value=(s.as_str()); " " (satisfaction_name(s, lang)) }
                         }
                     }
+                    label for="visit-stars" { (lang.pick("星级评价（可选）", "Stars (optional)")) }
+                    select #visit-stars name="stars" {
+                        option value="" { (lang.pick("未评", "Not given")) }
+                        @for n in (1..=jiesu_domain::workflow::Stars::MAX).rev() { option value=(n) { (n) (lang.pick(" 星", " stars")) } }
+                    }
                     label for="visit-comment" { (lang.pick("群众意见", "What the citizen said")) }
                     textarea #visit-comment name="comment" maxlength="2000" {}
                     div.actions { button #record-visit type="submit" { (lang.pick("记录电话回访", "Record the phone visit")) } }
@@ -160,6 +165,7 @@ pub(crate) struct DeskForm {
     approve: Option<String>,
     solved: Option<String>,
     satisfaction: Option<String>,
+    stars: Option<String>,
     comment: Option<String>,
 }
 
@@ -221,6 +227,7 @@ pub(crate) async fn act<S: Store + Cases + Accounts>(
             "visit" => Command::RecordVisit {
                 solved: yes(f.solved.as_deref())?,
                 satisfaction: optional(f.satisfaction.clone(), Satisfaction::parse)?,
+                stars: optional(f.stars.clone(), jiesu_domain::workflow::Stars::parse)?,
                 comment: optional(f.comment.clone(), Note::parse)?,
             },
             _ => return Err(ApiError::not_found("no such action")),

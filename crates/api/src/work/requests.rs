@@ -224,6 +224,9 @@ pub(super) struct VisitBody {
     solved: bool,
     /// satisfied, basically_satisfied, dissatisfied.
     satisfaction: Option<String>,
+    /// The citizen's rating, 1 to 5 stars, where they gave one.
+    #[schema(minimum = 1, maximum = 5)]
+    stars: Option<u8>,
     #[schema(max_length = 2000)]
     comment: Option<String>,
 }
@@ -250,6 +253,11 @@ pub(super) async fn visit<S: Store + Cases>(
     let command = Command::RecordVisit {
         solved: b.solved,
         satisfaction: optional(b.satisfaction, Satisfaction::parse)?,
+        stars: b
+            .stars
+            .map(jiesu_domain::workflow::Stars::new)
+            .transpose()
+            .map_err(|e| crate::work::errors::invalid(&e))?,
         comment: optional(b.comment, Note::parse)?,
     };
     act(&api, &me, &tracking, command).await

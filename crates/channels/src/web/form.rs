@@ -168,13 +168,18 @@ pub fn check(
     if location.is_err() && !errors.contains(&t.err_point) && !errors.contains(&t.err_address) {
         errors.push(t.err_location);
     }
-    let phone = PhoneNumber::parse(&v.phone).map_err(|_| errors.push(t.err_phone)).ok();
+    // Optional: it serves SMS notices and a return visit by phone; the private link the received
+    // page gives tracks the request without it.
+    let phone = match v.phone.trim() {
+        "" => Ok(None),
+        p => PhoneNumber::parse(p).map(Some).map_err(|_| errors.push(t.err_phone)),
+    };
     let name = match v.name.trim() {
         "" => None,
         n => PersonName::parse(n).map_err(|_| errors.push(t.err_name)).ok(),
     };
     let channel_ref = ChannelRef::parse(v.form_token.trim()).map_err(|_| errors.push(t.err_form)).ok();
-    let (Some(category), Some(description), Ok(location), Some(phone), Some(channel_ref), true) =
+    let (Some(category), Some(description), Ok(location), Ok(phone), Some(channel_ref), true) =
         (category, description, location, phone, channel_ref, errors.is_empty())
     else {
         return Err(errors);
@@ -188,7 +193,7 @@ pub fn check(
         category: Some(category),
         description,
         location,
-        contact: Contact { name, phone: Some(phone), ..Contact::default() },
+        contact: Contact { name, phone, ..Contact::default() },
         attributes: Default::default(),
         media: vec![],
         details: Default::default(),
@@ -229,6 +234,17 @@ mod tests {
                 .map(|r| r.tracking),
             "the same form twice: one number"
         );
+    }
+
+    #[test]
+    fn the_phone_is_optional_but_a_wrong_one_is_refused() {
+        let d = jiesu_testkit::fixtures::district();
+        let key = jiesu_domain::secret::test_key();
+        let now = jiesu_domain::time::now();
+        let none = Values { phone: "  ".into(), ..values() };
+        assert_eq!(check(&none, &key, d, &ZH, now).expect("no phone is fine").contact.phone, None);
+        let wrong = Values { phone: "12".into(), ..values() };
+        assert_eq!(check(&wrong, &key, d, &ZH, now).expect_err("a wrong phone"), [ZH.err_phone]);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! visit at `/track/visit`; the photos citizens attach go to the photo store (`jiesu_media`).
 //! Chinese first; `?lang=en` for English.
 //!
-//! The tracking page shows a request to whoever gives its number and the last four digits of the
-//! phone it was reported with (staff never see those digits). The return visit takes more: the
-//! request's own return-visit secret (`secret::ServerKey::visit_secret`), which the link from
-//! `visit_link` carries and the citizen is given (on the tracking page, and by whoever tells them
-//! the request was resolved). Nobody can make it from what staff see, so a bureau cannot give its
-//! own return visit.
+//! The phone number is optional. Every submission is answered with the request's private link
+//! (`visit_link`: its number and its return-visit secret, `secret::ServerKey::visit_secret`), which
+//! shows the request and, once resolved, takes its return visit; for a citizen who gave no phone
+//! it is the only way back. With a phone, the tracking page also shows a request to whoever gives
+//! its number and the last four digits (staff never see those digits), and gives the link.
+//! Nobody can make the link from what staff see, so a bureau cannot give its own return visit.
 //!
 //! Like every channel, a submission is answered with its tracking number only once the intake
 //! queue confirmed it. A form submitted twice (a double click, a reload) is stored once.
@@ -107,13 +107,14 @@ pub fn read_routes<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>
 }
 
 /// A page with the headers every page gets: no framing by other sites, nothing loaded from
-/// elsewhere (the style sheet and script are inline and fixed).
+/// elsewhere, and no inline code (the style sheets and the script are Jiesu's static files; WeUI's
+/// icons are `data:` images in its sheet).
 fn page(status: StatusCode, markup: Markup) -> Response {
     let headers = [
         (header::X_FRAME_OPTIONS, "DENY"),
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
+            "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'",
         ),
         (header::REFERRER_POLICY, "same-origin"),
     ];
@@ -214,7 +215,9 @@ async fn submit<S: Store, Q: Queue>(
         return busy(&values);
     }
     tracing::debug!(request.id = %request.id, tracking = %request.tracking, photos = staged.len(), "web request received");
-    page(StatusCode::OK, pages::received(lang, &request.tracking))
+    let link = visit_link(&base, &request.tracking, &s.key.visit_secret(request.id));
+    let link = format!("{link}&lang={}", t.param);
+    page(StatusCode::OK, pages::received(lang, &request.tracking, &link, request.contact.phone.is_some()))
 }
 
 async fn track_form(Query(q): Query<PageQuery>) -> Response {
@@ -312,20 +315,32 @@ async fn quiet_of<S: Notifications, Q: Queue>(s: &Web<S, Q>, view: &RequestView)
     }
 }
 
-/// The tracking page for a proven request, with its history.
-async fn result_page<S: Store + Notifications, Q: Queue>(
+/// The tracking page for a proven request, with its history (and the case's meetings, for where
+/// they are held).
+async fn result_page<S: Store + Cases + Notifications, Q: Queue>(
     s: &Web<S, Q>,
     lang: Lang,
     view: &RequestView,
     notice: Option<pages::Notice>,
 ) -> Response {
-    let secret = s.key.visit_secret(view.request.submitted.id);
+    let id = view.request.submitted.id;
+    let secret = s.key.visit_secret(id);
     let quiet = quiet_of(s, view).await;
-    match s.store.request_events(view.request.submitted.id).await {
-        Ok(events) => page(
-            StatusCode::OK,
-            pages::track_result(&s.district.current(), lang, view, &events, &secret, notice, quiet),
-        ),
+    let read = async {
+        Ok::<_, jiesu_domain::ports::StoreError>((
+            s.store.request_events(id).await?,
+            s.store.load_case(id).await?,
+        ))
+    };
+    match read.await {
+        Ok((events, case)) => {
+            let meetings = case.map(|c| c.meetings).unwrap_or_default();
+            let d = s.district.current();
+            page(
+                StatusCode::OK,
+                pages::track_result(&d, lang, (view, &events, &meetings), &secret, notice, quiet),
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot read a request's history");
             let t = text(lang);
@@ -335,7 +350,7 @@ async fn result_page<S: Store + Notifications, Q: Queue>(
     }
 }
 
-async fn track<S: Store + ChannelSessions + Notifications, Q: Queue>(
+async fn track<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     peer: Peer,
     headers: HeaderMap,
@@ -388,6 +403,8 @@ struct VisitForm {
     /// `yes` or `no`.
     solved: Option<String>,
     satisfaction: Option<String>,
+    /// One to five stars, where given.
+    stars: Option<String>,
     comment: Option<String>,
 }
 
@@ -399,7 +416,7 @@ async fn visit<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
     headers: HeaderMap,
     form: Result<Form<VisitForm>, FormRejection>,
 ) -> Response {
-    use jiesu_domain::workflow::{Caller, Command, Note, Satisfaction};
+    use jiesu_domain::workflow::{Caller, Command, Note, Satisfaction, Stars};
     let Ok(Form(f)) = form else { return bad_form() };
     let (lang, view) = match proven_form(&s, peer, &headers, &f.n, &f.k, f.lang.as_deref()).await {
         Ok(proven) => proven,
@@ -412,14 +429,15 @@ async fn visit<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
     };
     let satisfaction =
         f.satisfaction.as_deref().filter(|x| !x.is_empty()).map(Satisfaction::parse).transpose();
+    let stars = f.stars.as_deref().filter(|x| !x.is_empty()).map(Stars::parse).transpose();
     let comment = f.comment.as_deref().filter(|x| !x.trim().is_empty()).map(Note::parse).transpose();
-    let (Ok(satisfaction), Ok(comment)) = (satisfaction, comment) else {
+    let (Ok(satisfaction), Ok(stars), Ok(comment)) = (satisfaction, stars, comment) else {
         return result_page(&s, lang, &view, Some(pages::Notice::VisitIncomplete)).await;
     };
     let workflow = jiesu_workflow::Workflow::new(s.store.clone(), s.district.clone(), s.policy.clone());
     let id = view.request.submitted.id;
-    let outcome =
-        workflow.act(Caller::Citizen, id, Command::RecordVisit { solved, satisfaction, comment }).await;
+    let command = Command::RecordVisit { solved, satisfaction, stars, comment };
+    let outcome = workflow.act(Caller::Citizen, id, command).await;
     if let Err(e) = outcome {
         // Answered twice (a double click), or not yet reviewed: show the page as it stands.
         tracing::info!(request.id = %id, refused = %e, "return visit not recorded");
@@ -463,7 +481,7 @@ struct QuietForm {
 
 /// The citizen asks for no more notices about this request (any channel): kept on the opt-out
 /// list, which the notify role checks before every send.
-async fn quiet<S: Store + ChannelSessions + Notifications, Q: Queue>(
+async fn quiet<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     peer: Peer,
     headers: HeaderMap,

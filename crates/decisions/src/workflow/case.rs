@@ -11,7 +11,7 @@ use jiesu_model::bureau::BureauCode;
 pub use jiesu_model::exemption::{ExemptionKind, ExemptionState};
 pub use jiesu_model::ids::{DisclaimId, ExemptionId, ExtensionId, VisitId};
 use jiesu_model::ids::{RequestId, TaskId};
-pub use jiesu_model::note::{Decision, DisclaimReason, Note, Satisfaction};
+pub use jiesu_model::note::{Decision, DisclaimReason, Note, Satisfaction, Stars};
 use jiesu_model::request::{MediaUrl, Request};
 use jiesu_model::task::{Task, TaskRole};
 use jiesu_routing::{Candidate, Routing};
@@ -139,6 +139,7 @@ pub struct ReturnVisit {
     pub request_id: RequestId,
     pub solved: bool,
     pub satisfaction: Option<Satisfaction>,
+    pub stars: Option<Stars>,
     pub comment: Option<Note>,
     pub by: VisitBy,
     pub at: DateTime<Utc>,

@@ -12,7 +12,7 @@ use jiesu_model::request::{IllegalRequestTransition, MediaUrl, RequestStatus};
 use jiesu_model::staff::Principal;
 use jiesu_model::task::TaskTransitionError;
 
-use super::case::{DisclaimReason, ExtensionId, Note, Satisfaction};
+use super::case::{DisclaimReason, ExtensionId, Note, Satisfaction, Stars};
 
 /// What the convener records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +144,8 @@ pub enum Command {
     RecordVisit {
         solved: bool,
         satisfaction: Option<Satisfaction>,
+        /// The citizen's 1-5 stars, beside the satisfaction scale.
+        stars: Option<Stars>,
         comment: Option<Note>,
     },
 

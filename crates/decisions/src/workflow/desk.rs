@@ -10,7 +10,8 @@ use jiesu_model::request::{RequestStatus, RequestTransition};
 use jiesu_model::task::{TaskAction, TaskRole, TaskState};
 
 use super::case::{
-    Decision, DisclaimState, ExtensionId, ExtensionState, Note, ReturnVisit, Satisfaction, VisitBy, VisitId,
+    Decision, DisclaimState, ExtensionId, ExtensionState, Note, ReturnVisit, Satisfaction, Stars, VisitBy,
+    VisitId,
 };
 use super::command::WorkflowError;
 use super::draft::{Draft, Why};
@@ -218,7 +219,7 @@ pub(crate) fn record_visit(
     d: &mut Draft,
     by: VisitBy,
     solved: bool,
-    satisfaction: Option<Satisfaction>,
+    (satisfaction, stars): (Option<Satisfaction>, Option<Stars>),
     comment: Option<Note>,
 ) -> Result<(), WorkflowError> {
     if d.status() != RequestStatus::Reviewed {
@@ -230,11 +231,12 @@ pub(crate) fn record_visit(
         request_id: d.case.id(),
         solved,
         satisfaction,
+        stars,
         comment: comment.clone(),
         by,
         at: d.now(),
     });
-    d.event(None, EventKind::ReturnVisitRecorded { solved, satisfaction, comment, by_phone });
+    d.event(None, EventKind::ReturnVisitRecorded { solved, satisfaction, stars, comment, by_phone });
     if solved {
         d.transition(RequestTransition::Close)?;
         d.event(None, EventKind::RequestClosed);

@@ -39,7 +39,7 @@ pub use bureau::MAX_EXTENSION_DAYS;
 pub use case::{
     Case, Decision, Disclaim, DisclaimId, DisclaimReason, DisclaimState, Exemption, ExemptionId,
     ExemptionKind, ExemptionState, Extension, ExtensionId, ExtensionState, Note, ReturnVisit, Satisfaction,
-    VisitBy, VisitId,
+    Stars, VisitBy, VisitId,
 };
 pub use command::{Caller, Command, DecisionInput, WorkflowError};
 pub use draft::Change;
@@ -152,10 +152,10 @@ pub fn decide(
             role(p, SUPERVISORS)?;
             desk::decide_extension(&mut d, extension, approve, note)?
         }
-        (Caller::Staff(p), C::RecordVisit { solved, satisfaction, comment }) => {
+        (Caller::Staff(p), C::RecordVisit { solved, satisfaction, stars, comment }) => {
             role(p, DESK)?;
             let by = VisitBy::Operator { username: p.username.to_string() };
-            desk::record_visit(&mut d, by, solved, satisfaction, comment)?
+            desk::record_visit(&mut d, by, solved, (satisfaction, stars), comment)?
         }
         (Caller::Staff(p), C::RevealPhone) => {
             // The roles that must call: the desk (it calls back, and for return visits) and the
@@ -174,8 +174,8 @@ pub fn decide(
             }
             d.event(None, EventKind::PhoneRevealed);
         }
-        (Caller::Citizen, C::RecordVisit { solved, satisfaction, comment }) => {
-            desk::record_visit(&mut d, VisitBy::Citizen, solved, satisfaction, comment)?
+        (Caller::Citizen, C::RecordVisit { solved, satisfaction, stars, comment }) => {
+            desk::record_visit(&mut d, VisitBy::Citizen, solved, (satisfaction, stars), comment)?
         }
         (Caller::Citizen, _) => {
             return Err(WorkflowError::Forbidden("citizens only answer the return visit"));

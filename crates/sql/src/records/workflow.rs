@@ -6,7 +6,7 @@ use jiesu_domain::ids::{RequestId, TaskId};
 use jiesu_domain::sla::{DeadlineKind, TimeLimitClass};
 use jiesu_domain::workflow::{
     Decision, Disclaim, DisclaimId, DisclaimReason, DisclaimState, Extension, ExtensionId, ExtensionState,
-    Note, ReturnVisit, Satisfaction, VisitBy, VisitId,
+    Note, ReturnVisit, Satisfaction, Stars, VisitBy, VisitId,
 };
 use uuid::Uuid;
 
@@ -197,6 +197,7 @@ pub struct VisitRecord {
     pub request_id: Uuid,
     pub solved: bool,
     pub satisfaction: Option<String>,
+    pub stars: Option<i16>,
     pub comment: Option<String>,
     /// The operator's username; `None` when the citizen answered.
     pub operator: Option<String>,
@@ -210,6 +211,7 @@ impl From<&ReturnVisit> for VisitRecord {
             request_id: v.request_id.as_uuid(),
             solved: v.solved,
             satisfaction: v.satisfaction.map(|s| s.as_str().to_owned()),
+            stars: v.stars.map(|s| i16::from(s.get())),
             comment: v.comment.as_ref().map(|c| c.to_string()),
             operator: match &v.by {
                 VisitBy::Operator { username } => Some(username.clone()),
@@ -234,6 +236,14 @@ impl TryFrom<VisitRecord> for ReturnVisit {
                 .map(Satisfaction::parse)
                 .transpose()
                 .map_err(|e| bad(e.to_string()))?,
+            stars: r
+                .stars
+                .map(|n| {
+                    u8::try_from(n)
+                        .map_err(|e| bad(e.to_string()))
+                        .and_then(|n| Stars::new(n).map_err(|e| bad(e.to_string())))
+                })
+                .transpose()?,
             comment: note("return_visits", r.comment.as_deref())?,
             by: match r.operator {
                 Some(username) => VisitBy::Operator { username },

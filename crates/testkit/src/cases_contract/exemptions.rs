@@ -38,8 +38,12 @@ pub async fn appeals_and_final_replies_round_trip_and_pending_ones_are_listed<S:
     case = step(&store, case, Caller::Staff(&worker), resolve).await;
     let review = Command::ReviewResolution { approve: true, note: None };
     case = step(&store, case, Caller::Staff(&operator()), review).await;
-    let visit =
-        Command::RecordVisit { solved: true, satisfaction: Some(Satisfaction::Dissatisfied), comment: None };
+    let visit = Command::RecordVisit {
+        solved: true,
+        satisfaction: Some(Satisfaction::Dissatisfied),
+        stars: None,
+        comment: None,
+    };
     case = step(&store, case, Caller::Citizen, visit).await;
     assert_eq!(case.request.status, RequestStatus::Closed);
     let appeal = Command::Appeal {

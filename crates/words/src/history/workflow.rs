@@ -188,7 +188,7 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             };
             with_note(base, note.as_ref().map(|n| n.as_str()), full, lang)
         }
-        EventKind::ReturnVisitRecorded { solved, satisfaction, comment, by_phone } => {
+        EventKind::ReturnVisitRecorded { solved, satisfaction, stars, comment, by_phone } => {
             let how = match (by_phone, zh) {
                 (true, true) => "电话回访",
                 (false, true) => "市民评价",
@@ -203,10 +203,13 @@ pub(super) fn sentence(kind: &EventKind, d: &District, lang: Lang, full: bool) -
             };
             let rating =
                 satisfaction.map(|s| if zh { s.name_zh().to_owned() } else { s.as_str().replace('_', " ") });
-            let base = match rating {
+            let mut base = match rating {
                 Some(r) => format!("{how}{}{verdict}, {r}", lang.pick("：", ": ")),
                 None => format!("{how}{}{verdict}", lang.pick("：", ": ")),
             };
+            if let Some(s) = stars {
+                base = format!("{base} {}", s.drawn());
+            }
             with_note(base, comment.as_ref().map(|n| n.as_str()), full, lang)
         }
         EventKind::RequestReopened { bureau } => {

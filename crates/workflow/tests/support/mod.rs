@@ -133,6 +133,8 @@ pub struct Clock {
     pub case: Case,
     pub policy: Policy,
     district: &'static District,
+    /// Every event so far, oldest first, as the store would list them.
+    pub history: Vec<jiesu_domain::event::Event>,
 }
 
 impl Clock {
@@ -153,7 +155,7 @@ impl Clock {
 
     /// The case of an admission the test holds (with its events).
     pub fn from(a: &jiesu_domain::admission::Admission, district: &'static District, policy: Policy) -> Self {
-        Self { case: Case::admitted(a), policy, district }
+        Self { case: Case::admitted(a), policy, district, history: a.events.clone() }
     }
 
     /// The escalation service looks at the clocks at `now`; the lines of what it did.
@@ -191,6 +193,7 @@ impl Clock {
         let ctx = Ctx { district: self.district, policy: &self.policy, now };
         let change = decide(self.case.clone(), caller, command, &ctx)?;
         self.case.apply(&change);
+        self.history.extend(change.events.iter().cloned());
         Ok(change.events)
     }
 
@@ -199,6 +202,7 @@ impl Clock {
         let change = decide(self.case.clone(), caller, command.clone(), &ctx)
             .unwrap_or_else(|e| panic!("{command:?}: {e}"));
         self.case.apply(&change);
+        self.history.extend(change.events.iter().cloned());
         change.events.iter().filter_map(|e| line(&e.kind)).collect()
     }
 
