@@ -5,14 +5,17 @@
 
 use std::time::Instant;
 
-use jiesu_answers::{EvaluationSet, KnowledgeBase, evaluate};
+use jiesu_answers::{Case, Entry, EvaluationSet, KnowledgeBase, Thresholds, evaluate};
 
 const SAMPLE: &str = include_str!("../../../config/answers/sample.toml");
 const EVALUATION: &str = include_str!("../../../config/answers/evaluation.toml");
 
 fn main() {
     let started = Instant::now();
-    let kb = KnowledgeBase::from_toml(SAMPLE).expect("the sample knowledge base is valid");
+    let thresholds = thresholds_from_args();
+    let kb = KnowledgeBase::from_toml(SAMPLE)
+        .expect("the sample knowledge base is valid")
+        .with_thresholds(thresholds);
     let built = started.elapsed();
     let set = EvaluationSet::from_toml(EVALUATION).expect("the evaluation set is valid");
     let ev = evaluate(&kb, &set.cases, set.today);
@@ -63,6 +66,31 @@ fn main() {
         }
     }
 
+    if std::env::args().any(|a| a == "--detail") {
+        // Every question's best two hits, to see where the thresholds fall.
+        println!("\nok  score  cover  lead  best / expected  question");
+        for c in &set.cases {
+            let hits = kb.search(&c.question, set.today);
+            let Some(best) = hits.first() else {
+                println!("--      -      -     -  (no hit) / {:?}  {}", c.expect, c.question);
+                continue;
+            };
+            let lead = hits.get(1).map_or(f32::INFINITY, |s| best.score / s.score);
+            let ok = if c.expect.as_deref() == Some(best.id()) { "ok" } else { "XX" };
+            println!(
+                "{ok} {:6.2} {:6.2} {:5.2}  {} / {}  {}",
+                best.score,
+                best.coverage,
+                lead,
+                best.id(),
+                c.expect.as_deref().unwrap_or("none"),
+                c.question
+            );
+        }
+    }
+
+    leave_one_out(kb.entries(), &set, thresholds);
+
     // A micro measurement, not a test: the mean over many rounds of every question.
     let rounds = 50;
     let started = Instant::now();
@@ -78,4 +106,54 @@ fn main() {
 
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// A second opinion the thresholds were not tuned on: each question variant of the knowledge
+/// base asked of the knowledge base without that variant (entries with one variant skipped).
+fn leave_one_out(entries: &[Entry], set: &EvaluationSet, thresholds: Thresholds) {
+    let (mut n, mut top1, mut top3, mut wrong) = (0, 0, 0, 0);
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.questions.len() < 2 || !entry.is_valid_on(set.today) {
+            continue;
+        }
+        for q in 0..entry.questions.len() {
+            let mut held = entries.to_vec();
+            let question = held[i].questions.remove(q);
+            let kb = KnowledgeBase::new(held)
+                .expect("one variant fewer is still valid")
+                .with_thresholds(thresholds);
+            let case = Case { question, expect: Some(entry.id.clone()) };
+            let ev = evaluate(&kb, &[case], set.today);
+            n += 1;
+            top1 += ev.totals.top1;
+            top3 += ev.totals.top3;
+            wrong += ev.totals.wrong;
+            if ev.totals.wrong > 0 && std::env::args().any(|a| a == "--misses") {
+                let o = &ev.outcomes[0];
+                println!("  loo wrong: {} → {:?} (expected {})", o.question, o.answered, entry.id);
+            }
+        }
+    }
+    let pct = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
+    println!(
+        "\nleave-one-out over the entries' own {n} variants: top-1 {:.1}%, top-3 {:.1}%, wrong {:.1}%",
+        pct(top1),
+        pct(top3),
+        pct(wrong)
+    );
+}
+
+/// The default thresholds, or those given as `--score S --coverage C --lead L`, to try others.
+fn thresholds_from_args() -> Thresholds {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        let at = args.iter().position(|a| a == name)?;
+        args.get(at + 1)?.parse::<f32>().ok()
+    };
+    let d = Thresholds::default();
+    Thresholds {
+        min_score: arg("--score").unwrap_or(d.min_score),
+        min_coverage: arg("--coverage").unwrap_or(d.min_coverage),
+        min_lead: arg("--lead").unwrap_or(d.min_lead),
+    }
 }

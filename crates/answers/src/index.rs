@@ -19,9 +19,6 @@ const B_QUESTIONS: f32 = 0.5;
 const B_ANSWER: f32 = 0.75;
 /// A term in the answer counts this much of one in the questions.
 const ANSWER_WEIGHT: f32 = 0.25;
-/// A bigram counts this much of a word: it is the fallback for a segmentation mismatch, and
-/// a word's own bigram would otherwise count the word twice.
-pub(crate) const BIGRAM_WEIGHT: f32 = 0.35;
 
 /// How one entry contains one term.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +33,9 @@ struct Posting {
 /// The scores of one query against every entry that shares a term with it.
 #[derive(Debug)]
 pub(crate) struct Scored {
-    /// `(entry index, BM25F score, coverage)`, unsorted.
+    /// `(entry index, score, coverage)`, unsorted. The score is BM25F divided by the inverse
+    /// document frequency of a word no entry has: in units of "one rare word matched", so a
+    /// threshold on it means the same in a knowledge base of 40 entries and of 400.
     pub(crate) hits: Vec<(usize, f32, f32)>,
 }
 
@@ -61,15 +60,14 @@ impl Index {
             let mut c: HashMap<Term, (f32, f32)> = HashMap::new();
             let (mut lq, mut la) = (0.0, 0.0);
             for q in &e.questions {
-                for t in terms(q) {
-                    let w = weight(&t);
+                for (t, w) in terms(q) {
                     lq += w;
-                    c.entry(t).or_default().0 += 1.0;
+                    c.entry(t).or_default().0 += w;
                 }
             }
-            for t in terms(&e.answer) {
-                la += weight(&t);
-                c.entry(t).or_default().1 += 1.0;
+            for (t, w) in terms(&e.answer) {
+                la += w;
+                c.entry(t).or_default().1 += w;
             }
             counts.push(c);
             lengths.push((lq, la));
@@ -98,15 +96,16 @@ impl Index {
 
     /// Scores every entry that shares a term with `query`, valid or not (the caller filters).
     pub(crate) fn score(&self, query: &str) -> Scored {
+        // Each term once, at its highest weight in the query.
         let mut query_terms = terms(query);
-        query_terms.sort_unstable();
-        query_terms.dedup();
+        query_terms.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        query_terms.dedup_by(|later, first| later.0 == first.0);
 
         let mut total = 0.0;
         let mut acc: Vec<(f32, f32)> = vec![(0.0, 0.0); self.entries];
         let mut touched = Vec::new();
-        for t in &query_terms {
-            let w = weight(t);
+        for (t, w) in &query_terms {
+            let w = *w;
             let Some(&id) = self.vocabulary.get(t) else {
                 total += w * self.unseen_idf;
                 continue;
@@ -125,7 +124,7 @@ impl Index {
         }
         let hits = touched
             .into_iter()
-            .map(|i| (i, acc[i].0, if total > 0.0 { acc[i].1 / total } else { 0.0 }))
+            .map(|i| (i, acc[i].0 / self.unseen_idf, if total > 0.0 { acc[i].1 / total } else { 0.0 }))
             .collect();
         Scored { hits }
     }
@@ -134,11 +133,4 @@ impl Index {
 /// BM25's inverse document frequency, always positive.
 fn idf(n: usize, df: usize) -> f32 {
     (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln()
-}
-
-fn weight(t: &Term) -> f32 {
-    match t {
-        Term::Word(_) => 1.0,
-        Term::Bigram(..) => BIGRAM_WEIGHT,
-    }
 }

@@ -22,4 +22,4 @@ mod text;
 
 pub use entry::{Entry, Error};
 pub use evaluate::{Case, Counts, Evaluation, EvaluationSet, Outcome, evaluate};
-pub use kb::{Hit, KnowledgeBase};
+pub use kb::{Hit, KnowledgeBase, Thresholds};

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use jieba_rs::Jieba;
 
-use crate::lexicon::{DOMAIN_WORDS, STOP_WORDS, SYNONYMS};
+use crate::lexicon::{DOMAIN_WORDS, STOP_WORDS, SYNONYMS, VERBS, WEAK_WORDS};
 
 /// A term of the index: a segmented word, or two adjacent Han characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,23 +41,38 @@ static SYNONYM_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 });
 
 static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+static WEAK: LazyLock<HashSet<&'static str>> = LazyLock::new(|| WEAK_WORDS.iter().copied().collect());
 
 /// Loads the dictionary now rather than on the first query.
 pub(crate) fn warm_up() {
     LazyLock::force(&JIEBA);
     LazyLock::force(&SYNONYM_FINDER);
     LazyLock::force(&STOP);
+    LazyLock::force(&WEAK);
 }
 
-/// The terms of `text`, in order, repeats kept (the index counts them).
-pub(crate) fn terms(text: &str) -> Vec<Term> {
+/// A whole word (as jieba cut it) counts fully.
+const WORD_WEIGHT: f32 = 1.0;
+/// A dictionary word inside a longer one (医疗 in 医疗保险) counts half: it lets 结婚 find
+/// 结婚登记, without a long word counting as all its parts over again.
+const SUBWORD_WEIGHT: f32 = 0.5;
+/// A lone character that is no stop word and no known verb (钱, 拍): some meaning, little.
+const CHAR_WEIGHT: f32 = 0.4;
+/// Two adjacent characters: the fallback for a segmentation mismatch, and a word's own bigram
+/// would otherwise count the word twice.
+const BIGRAM_WEIGHT: f32 = 0.35;
+/// A word of [`WEAK_WORDS`] counts this much of the weight it would have.
+const WEAK_FACTOR: f32 = 0.5;
+
+/// The weighted terms of `text`, in order, repeats kept (the index counts them).
+pub(crate) fn terms(text: &str) -> Vec<(Term, f32)> {
     let text = canonical(&fold(text));
     let mut out = Vec::new();
     // Han characters of consecutive kept tokens: a stop word or punctuation ends a run, so no
     // bigram spans "怎么" or a comma.
     let mut run: Vec<char> = Vec::new();
     for token in JIEBA.cut(&text, true) {
-        let word = token.word;
+        let word = strip_aspect(token.word);
         if is_stop(word) || !word.chars().any(char::is_alphanumeric) {
             push_bigrams(&mut run, &mut out);
             continue;
@@ -65,22 +80,25 @@ pub(crate) fn terms(text: &str) -> Vec<Term> {
         if !word.chars().all(is_han) {
             push_bigrams(&mut run, &mut out);
             // Numbers and Latin words ("520", "app") are terms of their own.
-            out.push(Term::Word(word.into()));
+            out.push((Term::Word(word.into()), WORD_WEIGHT));
             continue;
         }
         run.extend(word.chars());
         let chars: Vec<char> = word.chars().collect();
-        if chars.len() >= 2 {
-            out.push(Term::Word(word.into()));
+        if chars.len() == 1 {
+            match VERBS.iter().find(|(verb, _)| *verb == word) {
+                Some((_, canonical)) => out.push(word_term(canonical, WORD_WEIGHT)),
+                None => out.push((Term::Word(word.into()), CHAR_WEIGHT)),
+            }
+            continue;
         }
+        out.push(word_term(word, WORD_WEIGHT));
         // Search mode: the dictionary words inside a longer word, as jieba's cut_for_search.
-        if chars.len() >= 3 {
-            for n in 2..chars.len() {
-                for part in chars.windows(n) {
-                    let part: String = part.iter().collect();
-                    if JIEBA.has_word(&part) && !is_stop(&part) {
-                        out.push(Term::Word(part.into()));
-                    }
+        for n in 2..chars.len() {
+            for part in chars.windows(n) {
+                let part: String = part.iter().collect();
+                if JIEBA.has_word(&part) && !is_stop(&part) {
+                    out.push(word_term(&part, SUBWORD_WEIGHT));
                 }
             }
         }
@@ -89,8 +107,22 @@ pub(crate) fn terms(text: &str) -> Vec<Term> {
     out
 }
 
-fn push_bigrams(run: &mut Vec<char>, out: &mut Vec<Term>) {
-    out.extend(run.windows(2).map(|w| Term::Bigram(w[0], w[1])));
+fn word_term(word: &str, weight: f32) -> (Term, f32) {
+    let weight = if WEAK.contains(word) { weight * WEAK_FACTOR } else { weight };
+    (Term::Word(word.into()), weight)
+}
+
+/// A verb with its aspect particle, as jieba often keeps it (交了, 转过), without the particle.
+fn strip_aspect(word: &str) -> &str {
+    let mut chars = word.char_indices();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(_), Some((at, '了' | '过' | '着')), None) => &word[..at],
+        _ => word,
+    }
+}
+
+fn push_bigrams(run: &mut Vec<char>, out: &mut Vec<(Term, f32)>) {
+    out.extend(run.windows(2).map(|w| (Term::Bigram(w[0], w[1]), BIGRAM_WEIGHT)));
     run.clear();
 }
 
@@ -132,7 +164,7 @@ mod tests {
     fn words(text: &str) -> Vec<String> {
         terms(text)
             .into_iter()
-            .filter_map(|t| match t {
+            .filter_map(|(t, _)| match t {
                 Term::Word(w) => Some(w.into()),
                 Term::Bigram(..) => None,
             })
@@ -158,6 +190,6 @@ mod tests {
     #[test]
     fn stop_words_break_bigram_runs() {
         let t = terms("怎么补办");
-        assert!(!t.contains(&Term::Bigram('么', '补')), "{t:?}");
+        assert!(!t.iter().any(|(t, _)| *t == Term::Bigram('么', '补')), "{t:?}");
     }
 }
