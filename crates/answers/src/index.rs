@@ -30,13 +30,18 @@ struct Posting {
     in_questions: bool,
 }
 
-/// The scores of one query against every entry that shares a term with it.
-#[derive(Debug)]
+/// How well one entry matches one query.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Scored {
-    /// `(entry index, score, coverage)`, unsorted. The score is BM25F divided by the inverse
-    /// document frequency of a word no entry has: in units of "one rare word matched", so a
-    /// threshold on it means the same in a knowledge base of 40 entries and of 400.
-    pub(crate) hits: Vec<(usize, f32, f32)>,
+    /// The entry's position.
+    pub(crate) entry: usize,
+    /// BM25F divided by the inverse document frequency of a word no entry has: in units of
+    /// "one rare word matched", so a threshold on it means much the same in a knowledge base of
+    /// 40 entries and of 400.
+    pub(crate) score: f32,
+    /// The share of the query's weight (its terms' weights times their inverse document
+    /// frequencies, unseen terms included) that the entry contains.
+    pub(crate) coverage: f32,
 }
 
 #[derive(Debug)]
@@ -94,8 +99,9 @@ impl Index {
         Index { vocabulary, postings, idf: idfs, unseen_idf: idf(n, 0), entries: n }
     }
 
-    /// Scores every entry that shares a term with `query`, valid or not (the caller filters).
-    pub(crate) fn score(&self, query: &str) -> Scored {
+    /// Scores every entry that shares a term with `query`, valid or not (the caller filters),
+    /// unsorted.
+    pub(crate) fn score(&self, query: &str) -> Vec<Scored> {
         // Each term once, at its highest weight in the query.
         let mut query_terms = terms(query);
         query_terms.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
@@ -122,11 +128,15 @@ impl Index {
                 slot.1 += w * idf * if p.in_questions { 1.0 } else { ANSWER_WEIGHT };
             }
         }
-        let hits = touched
+        // Every weight is positive, so an entry touched has a positive total behind it.
+        touched
             .into_iter()
-            .map(|i| (i, acc[i].0 / self.unseen_idf, if total > 0.0 { acc[i].1 / total } else { 0.0 }))
-            .collect();
-        Scored { hits }
+            .map(|entry| Scored {
+                entry,
+                score: acc[entry].0 / self.unseen_idf,
+                coverage: acc[entry].1 / total,
+            })
+            .collect()
     }
 }
 

@@ -120,10 +120,14 @@ impl KnowledgeBase {
         let mut hits: Vec<Hit<'_>> = self
             .index
             .score(query)
-            .hits
             .into_iter()
-            .filter(|&(i, _, _)| self.entries[i].is_valid_on(today))
-            .map(|(index, score, coverage)| Hit { entry: &self.entries[index], index, score, coverage })
+            .filter(|s| self.entries[s.entry].is_valid_on(today))
+            .map(|s| Hit {
+                entry: &self.entries[s.entry],
+                index: s.entry,
+                score: s.score,
+                coverage: s.coverage,
+            })
             .collect();
         // Ties by position keep the order stable from one run to the next.
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
