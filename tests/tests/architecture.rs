@@ -41,6 +41,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("jiesu-worker", Layer::Service),
     ("jiesu-auth", Layer::Service),
     ("jiesu-words", Layer::Service),
+    ("jiesu-answers", Layer::Service),
     ("jiesu-generate", Layer::Service),
     ("jiesu-district", Layer::Adapter),
     ("jiesu-sql", Layer::Adapter),
