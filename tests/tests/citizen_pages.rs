@@ -17,6 +17,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 jiesu_e2e::e2e_on_both_backends!(
+    a_citizen_marks_the_place_on_the_map_and_sends_two_photos,
     a_citizen_without_a_phone_follows_the_private_link_and_rates_the_result_with_stars,
     the_page_of_a_request_every_unit_declined_tells_of_the_meeting_in_plain_words,
 );
@@ -37,6 +38,76 @@ async fn report_lamp(c: &Client, base: &str, phone: Option<&str>) {
     }
     c.find(Locator::Css("#submit")).await.expect("button").click().await.expect("submit");
     c.wait().for_element(Locator::Css("#tracking")).await.expect("the received page");
+}
+
+/// A photo's first bytes (JPEG), enough for the form's check by content.
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+
+async fn a_citizen_marks_the_place_on_the_map_and_sends_two_photos(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let photos: Vec<String> = (1..=2)
+        .map(|i| {
+            let path = backend.media.path().join(format!("upload-{i}.jpg"));
+            std::fs::write(&path, [JPEG, &[i; 2000]].concat()).expect("write a photo");
+            path.display().to_string()
+        })
+        .collect();
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.set_window_size(PHONE.0, PHONE.1).await.expect("a phone's screen");
+    c.goto(&format!("{}/", app.base)).await.expect("open the form");
+    c.wait().for_element(Locator::Css("#map[data-ready=true]")).await.expect("the district drawn");
+    assert!(
+        c.find(Locator::Css("#map path.leaflet-interactive")).await.is_ok(),
+        "the district's own outlines, with no tile server"
+    );
+    assert_accessible(c, "the report form with its map").await;
+    c.set_window_size(PHONE.0, PHONE.1).await.expect("a phone's screen");
+
+    // An address found on the map by the district's gazetteer, the street picked with it.
+    c.find(Locator::Css("#address")).await.expect("address").send_keys("坑梓街道秀新路").await.expect("type");
+    c.find(Locator::Css("#find-address")).await.expect("the find button").click().await.expect("find");
+    let found = text(c, "#find-status").await;
+    assert!(found.contains("坑梓街道"), "{found}");
+    let area = c.find(Locator::Css("#area")).await.expect("picker").prop("value").await.expect("value");
+    assert_eq!(area.as_deref(), Some("pingshan.kengzi"));
+
+    // A tap on the map marks the place: the coordinates fields are filled (WGS84).
+    c.find(Locator::Css("#map")).await.expect("the map").click().await.expect("tap the map");
+    let value = |id: &'static str| async move {
+        let v =
+            c.find(Locator::Css(id)).await.expect(id).prop("value").await.expect("value").unwrap_or_default();
+        v.parse::<f64>().unwrap_or_else(|_| panic!("{id} is a number: {v:?}"))
+    };
+    let (lat, lon) = (value("#lat").await, value("#lon").await);
+    assert!((22.6..22.8).contains(&lat) && (114.2..114.5).contains(&lon), "in Pingshan: {lat}, {lon}");
+
+    c.find(Locator::Css("#category"))
+        .await
+        .expect("category")
+        .select_by_value("010101")
+        .await
+        .expect("choose");
+    c.find(Locator::Css("#description")).await.expect("field").send_keys("路灯不亮").await.expect("type");
+    c.find(Locator::Css("#photos"))
+        .await
+        .expect("photos")
+        .send_keys(&photos.join("\n"))
+        .await
+        .expect("attach");
+    c.find(Locator::Css("#submit")).await.expect("button").click().await.expect("submit");
+    c.wait().for_element(Locator::Css("#private-link")).await.expect("the received page");
+    let tracking = text(c, "#tracking").await.replace('-', "");
+    let stored = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(15)).await;
+    let at = (stored["lat"].as_f64().expect("lat"), stored["long"].as_f64().expect("long"));
+    assert!((at.0 - lat).abs() < 1e-5 && (at.1 - lon).abs() < 1e-5, "the point tapped: {at:?}");
+
+    // Both photos are the request's, on its page.
+    c.find(Locator::Css("#private-link")).await.expect("link").click().await.expect("open");
+    c.wait().for_element(Locator::Css("#history")).await.expect("the request's page");
+    assert_eq!(c.find_all(Locator::Css(".summary .photos img")).await.expect("photos").len(), 2);
+    browser.close().await;
+    app.stop().await;
 }
 
 async fn a_citizen_without_a_phone_follows_the_private_link_and_rates_the_result_with_stars(

@@ -56,11 +56,14 @@ pub static ASSETS: &[Asset] = &[
     vendored!("htmx.min.js", "htmx.org/dist/htmx.min.js", "text/javascript; charset=utf-8"),
     vendored!("echarts.min.js", "echarts/dist/echarts.min.js", "text/javascript; charset=utf-8"),
     vendored!("weui.min.css", "weui/dist/style/weui.min.css", "text/css; charset=utf-8"),
+    vendored!("leaflet.js", "leaflet/dist/leaflet.js", "text/javascript; charset=utf-8"),
+    vendored!("leaflet.css", "leaflet/dist/leaflet.css", "text/css; charset=utf-8"),
     own!("staff.css", "text/css; charset=utf-8"),
     own!("staff.js", "text/javascript; charset=utf-8"),
     own!("console.js", "text/javascript; charset=utf-8"),
     own!("citizen.css", "text/css; charset=utf-8"),
     own!("citizen.js", "text/javascript; charset=utf-8"),
+    own!("report-map.js", "text/javascript; charset=utf-8"),
 ];
 
 /// Each asset's short digest, computed once.

@@ -317,6 +317,7 @@ impl UseBackends for Starter<'_> {
             );
             web.policy = policy.clone();
             web.attempts = settings.web.attempts(settings.database_kind().map_err(StartError::Config)?);
+            web.map = settings.web.map.clone();
             let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),

@@ -95,6 +95,9 @@ pub struct WebSettings {
     pub track_failures_per_number: u32,
     pub track_failures_per_address: u32,
     pub track_window_mins: u64,
+    /// Tiles under the report form's map (none: the district's outlines alone).
+    #[serde(default)]
+    pub map: jiesu_channels::web::MapTiles,
 }
 
 impl WebSettings {

@@ -3,12 +3,13 @@
 
 use axum::extract::Multipart;
 use chrono::{DateTime, Utc};
+use jiesu_domain::area::AreaCode;
 use jiesu_domain::category::CategoryCode;
 use jiesu_domain::contact::{Contact, PhoneNumber};
 use jiesu_domain::district::District;
 use jiesu_domain::geo::GeoPoint;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::request::{Channel, ChannelRef, Kind, Location, NewRequest};
+use jiesu_domain::request::{Channel, ChannelRef, Details, Kind, Location, NewRequest};
 use jiesu_domain::secret::ServerKey;
 use jiesu_domain::text::{AddressText, Description, PersonName};
 use jiesu_media::ImageType;
@@ -27,6 +28,8 @@ pub struct Values {
     pub kind: String,
     pub description: String,
     pub address: String,
+    /// The street or community picked from the list (an area code), for whoever does not use the map.
+    pub area: String,
     pub lat: String,
     pub lon: String,
     pub phone: String,
@@ -115,6 +118,7 @@ pub async fn read(mut multipart: Multipart, max_photo_bytes: usize) -> Result<Su
             "kind" => v.kind = value,
             "description" => v.description = value,
             "address" => v.address = value,
+            "area" => v.area = value,
             "lat" => v.lat = value,
             "lon" => v.lon = value,
             "phone" => v.phone = value,
@@ -160,9 +164,26 @@ pub fn check(
         errors.push(t.err_point);
         None
     });
-    let address = match v.address.trim() {
+    // A street or community from the list: it places the request when no point does, and
+    // stands for the address when none was typed.
+    let area = match v.area.trim() {
         "" => None,
-        a => AddressText::parse(a).map_err(|_| errors.push(t.err_address)).ok(),
+        code => {
+            let known = AreaCode::parse(code).ok().and_then(|c| d.areas().get(&c));
+            if known.is_none() {
+                errors.push(t.err_area);
+            }
+            known
+        }
+    };
+    let address = match (v.address.trim(), area) {
+        ("", None) => None,
+        ("", Some(a)) => {
+            let path: Vec<&str> =
+                d.areas().ancestry(&a.code).iter().rev().skip(1).map(|x| x.name.as_str()).collect();
+            AddressText::parse(&path.join("")).ok()
+        }
+        (typed, _) => AddressText::parse(typed).map_err(|_| errors.push(t.err_address)).ok(),
     };
     let location = Location::new(point, address);
     if location.is_err() && !errors.contains(&t.err_point) && !errors.contains(&t.err_address) {
@@ -196,7 +217,7 @@ pub fn check(
         contact: Contact { name, phone, ..Contact::default() },
         attributes: Default::default(),
         media: vec![],
-        details: Default::default(),
+        details: Details { area_hint: area.map(|a| a.code.clone()), ..Details::default() },
         received_at: now,
     })
 }
@@ -234,6 +255,19 @@ mod tests {
                 .map(|r| r.tracking),
             "the same form twice: one number"
         );
+    }
+
+    #[test]
+    fn a_community_from_the_list_places_the_request_and_names_it_when_no_address_was_typed() {
+        let d = jiesu_testkit::fixtures::district();
+        let key = jiesu_domain::secret::test_key();
+        let now = jiesu_domain::time::now();
+        let picked = Values { address: "".into(), area: "pingshan.kengzi".into(), ..values() };
+        let r = check(&picked, &key, d, &ZH, now).expect("a street is a place");
+        assert_eq!(r.details.area_hint.as_ref().map(|a| a.as_str()), Some("pingshan.kengzi"));
+        assert_eq!(r.location.address().map(|a| a.as_str()), Some("坑梓街道"));
+        let unknown = Values { area: "pingshan.nowhere".into(), ..values() };
+        assert_eq!(check(&unknown, &key, d, &ZH, now).expect_err("unknown area"), [ZH.err_area]);
     }
 
     #[test]

@@ -12,8 +12,10 @@
 //! Like every channel, a submission is answered with its tracking number only once the intake
 //! queue confirmed it. A form submitted twice (a double click, a reload) is stored once.
 
+mod areas;
 mod form;
 mod limiter;
+mod map;
 mod pages;
 mod text;
 
@@ -40,6 +42,7 @@ use serde::Deserialize;
 pub use form::MAX_PHOTOS;
 use form::{Values, check, read};
 pub use limiter::{AttemptLimits, Attempts, Keys, client_address};
+pub use map::{MapTiles, TileCrs};
 use text::text;
 
 use crate::publish::Intake;
@@ -57,6 +60,8 @@ pub struct Web<S, Q> {
     pub policy: jiesu_domain::workflow::Policy,
     /// The server's key: tracking numbers and return-visit links are derived with it.
     pub key: ServerKey,
+    /// Tiles under the form's map, if the deployment has any.
+    pub map: MapTiles,
 }
 
 type Shared<S, Q> = Arc<Web<S, Q>>;
@@ -73,7 +78,8 @@ impl<S, Q> Web<S, Q> {
     ) -> Self {
         let attempts = Attempts::new(AttemptLimits::default());
         let policy = jiesu_domain::workflow::Policy::default();
-        Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy, key }
+        let map = MapTiles::default();
+        Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy, key, map }
     }
 
     /// The largest photo accepted, in MB, as the pages state it (`{mb}` in their text).
@@ -83,6 +89,20 @@ impl<S, Q> Web<S, Q> {
         // Never overstated: a tenth rounded down.
         if rest == 0 { whole.to_string() } else { format!("{whole}.{}", rest * 10 / MB) }
     }
+
+    /// The report form, as given (`values`), with what is wrong or worth saying; its security
+    /// policy also allows the map's tiles.
+    fn form_page(
+        &self,
+        status: StatusCode,
+        lang: Lang,
+        values: &Values,
+        said: (&[&str], Option<&str>),
+    ) -> Response {
+        let markup =
+            pages::report_form(&self.district.current(), lang, values, said, &self.photo_mb(), &self.map);
+        page_allowing(status, markup, self.map.image_source().as_deref())
+    }
 }
 
 /// The form and its submission: what the intake role serves.
@@ -91,6 +111,7 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
     let limit = MAX_PHOTOS * state.max_photo_bytes + 1024 * 1024;
     Router::new()
         .route("/", get(report_form::<S, Q>))
+        .route("/areas.geojson", get(areas_geojson::<S, Q>))
         .route("/requests", axum::routing::post(submit::<S, Q>).layer(DefaultBodyLimit::max(limit)))
         .with_state(state)
 }
@@ -110,15 +131,34 @@ pub fn read_routes<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>
 /// elsewhere, and no inline code (the style sheets and the script are Jiesu's static files; WeUI's
 /// icons are `data:` images in its sheet).
 fn page(status: StatusCode, markup: Markup) -> Response {
+    page_allowing(status, markup, None)
+}
+
+/// As `page`, with images also from `tiles` (the map's tile server) and the district's areas
+/// fetched from here.
+fn page_allowing(status: StatusCode, markup: Markup, tiles: Option<&str>) -> Response {
+    let csp = format!(
+        "default-src 'none'; img-src 'self' data:{}; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'",
+        tiles.map(|t| format!(" {t}")).unwrap_or_default()
+    );
     let headers = [
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'",
-        ),
-        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY".to_owned()),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::REFERRER_POLICY, "same-origin".to_owned()),
     ];
     (status, headers, Html(markup.into_string())).into_response()
+}
+
+/// The district's areas for the form's map, in the page's language (`jiesu_channels::web::areas`).
+async fn areas_geojson<S: Store, Q: Queue>(
+    State(s): State<Shared<S, Q>>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = Lang::from_param(q.lang.as_deref());
+    let body = areas::geojson(&s.district.current(), lang).to_string();
+    let headers =
+        [(header::CONTENT_TYPE, "application/geo+json"), (header::CACHE_CONTROL, "public, max-age=300")];
+    (StatusCode::OK, headers, body).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,17 +172,7 @@ async fn report_form<S: Store, Q: Queue>(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let lang = Lang::from_param(q.lang.as_deref());
-    page(
-        StatusCode::OK,
-        pages::report_form(
-            &s.district.current(),
-            lang,
-            &Values { lang: lang_param(lang), ..Values::fresh() },
-            &[],
-            None,
-            &s.photo_mb(),
-        ),
-    )
+    s.form_page(StatusCode::OK, lang, &Values { lang: lang_param(lang), ..Values::fresh() }, (&[], None))
 }
 
 fn lang_param(lang: Lang) -> String {
@@ -155,18 +185,7 @@ async fn submit<S: Store, Q: Queue>(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let unreadable = || {
-        let t = text(Lang::Zh);
-        page(
-            StatusCode::BAD_REQUEST,
-            pages::report_form(
-                &s.district.current(),
-                Lang::Zh,
-                &Values::fresh(),
-                &[t.err_form],
-                None,
-                &s.photo_mb(),
-            ),
-        )
+        s.form_page(StatusCode::BAD_REQUEST, Lang::Zh, &Values::fresh(), (&[text(Lang::Zh).err_form], None))
     };
     let Ok(multipart) = multipart else { return unreadable() };
     let Ok(submitted) = read(multipart, s.max_photo_bytes).await else { return unreadable() };
@@ -185,18 +204,11 @@ async fn submit<S: Store, Q: Queue>(
         _ => {
             let notice = (!submitted.photos.is_empty() || !submitted.photo_errors.is_empty())
                 .then_some(t.reselect_photos);
-            return page(
-                StatusCode::BAD_REQUEST,
-                pages::report_form(&s.district.current(), lang, &values, &errors, notice, &photo_mb),
-            );
+            return s.form_page(StatusCode::BAD_REQUEST, lang, &values, (&errors, notice));
         }
     };
-    let busy = |values: &Values| {
-        page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            pages::report_form(&s.district.current(), lang, values, &[], Some(t.busy), &photo_mb),
-        )
-    };
+    let busy =
+        |values: &Values| s.form_page(StatusCode::SERVICE_UNAVAILABLE, lang, values, (&[], Some(t.busy)));
 
     // Photos are stored once the form is known to be good, so a refused form leaves none behind.
     let base = crate::base_url(&s.public_url, &headers);

@@ -16,9 +16,20 @@ use crate::open311::datetime;
 pub use report::{received, report_form};
 pub use track::{Notice, Quiet, track_form, track_result};
 
+/// A page's own style sheets and scripts, beyond WeUI's and ours (the map's, on the form).
+#[derive(Debug, Clone, Copy, Default)]
+struct Extras {
+    styles: &'static [&'static str],
+    scripts: &'static [&'static str],
+}
+
 /// The page around a body: WeUI's sheet, then ours; the district's name, the other language,
 /// and the sample-data note.
 fn layout(t: &Text, title: &str, switch_to: &str, body: Markup) -> Markup {
+    layout_with(t, title, switch_to, body, Extras::default())
+}
+
+fn layout_with(t: &Text, title: &str, switch_to: &str, body: Markup, extras: Extras) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.html_lang) {
@@ -27,6 +38,7 @@ fn layout(t: &Text, title: &str, switch_to: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
                 title { (title) " · " (t.site) }
                 link rel="stylesheet" href=(href("weui.min.css"));
+                @for s in extras.styles { link rel="stylesheet" href=(href(s)); }
                 link rel="stylesheet" href=(href("citizen.css"));
             }
             body data-weui-theme="light" {
@@ -37,6 +49,7 @@ fn layout(t: &Text, title: &str, switch_to: &str, body: Markup) -> Markup {
                 main.page { (body) }
                 footer.weui-footer { p.weui-footer__text { (t.sample_note) } }
                 script src=(href("citizen.js")) defer {}
+                @for s in extras.scripts { script src=(href(s)) defer {} }
             }
         }
     }

@@ -7,18 +7,21 @@ use jiesu_words::names::local_name;
 use jiesu_words::{Lang, kind_name};
 use maud::{Markup, html};
 
+use super::super::areas;
 use super::super::form::Values;
+use super::super::map::MapTiles;
 use super::super::text::text;
-use super::{errors_box, layout, other};
+use super::{Extras, errors_box, layout, layout_with, other};
 
-/// `photo_mb`: the largest photo accepted, in MB, as the label states it.
+/// `photo_mb`: the largest photo accepted, in MB, as the label states it; `map`: the tiles under
+/// the district's outlines, if the deployment has any.
 pub fn report_form(
     d: &District,
     lang: Lang,
     v: &Values,
-    errors: &[&str],
-    notice: Option<&str>,
+    (errors, notice): (&[&str], Option<&str>),
     photo_mb: &str,
+    map: &MapTiles,
 ) -> Markup {
     let t = text(lang);
     let name = |zh: &str, en: &Option<String>| local_name(zh, en.as_deref(), lang);
@@ -78,7 +81,32 @@ pub fn report_form(
                             label.weui-label for="address" { (t.address) }
                             input.weui-input #address type="text" name="address" maxlength="500" value=(v.address) aria-describedby="address-hint";
                             p.hint #address-hint { (t.address_hint) }
+                            p.find {
+                                button.weui-btn.weui-btn_mini.weui-btn_default #find-address type="button" hidden { (t.find_address) }
+                                " " span #find-status role="status" data-found=(t.find_found) data-none=(t.find_none) {}
+                            }
                         }
+                    }
+                    div.weui-cell.weui-cell_active.weui-cell_select.weui-cell_select-after {
+                        div.weui-cell__hd { label.weui-label for="area" { (t.area) } }
+                        div.weui-cell__bd {
+                            select.weui-select #area name="area" {
+                                option value="" { (t.area_none) }
+                                @for ((code, name), communities) in areas::streets(d, lang) {
+                                    optgroup label=(name) {
+                                        option value=(code) selected[v.area == code] { (name) }
+                                        @for (c, n) in communities { option value=(c) selected[v.area == c] { (n) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    div.weui-cell.stacked.map-cell {
+                        div #map hidden role="region" aria-label=(t.map_label)
+                            data-areas={ "/areas.geojson?lang=" (t.param) }
+                            data-tiles=(map.tiles) data-crs=(map.crs.as_str())
+                            data-attribution=(map.attribution) data-subdomains=(map.subdomains) {}
+                        p.hint #map-hint { (t.map_hint) }
                     }
                     fieldset.weui-cell.weui-cell_active.stacked.point {
                         legend.weui-label { (t.point) }
@@ -120,7 +148,8 @@ pub fn report_form(
         }
         p.links { a href={ "/track?lang=" (t.param) } { (t.track_it) } }
     };
-    layout(t, t.report_title, &format!("/?lang={}", other(lang)), body)
+    let assets = Extras { styles: &["leaflet.css"], scripts: &["leaflet.js", "report-map.js"] };
+    layout_with(t, t.report_title, &format!("/?lang={}", other(lang)), body, assets)
 }
 
 /// The answer to a submission: its tracking number and its private link (`link`, absolute), which
