@@ -1,8 +1,9 @@
 //! The citizens' pages as a citizen uses them on a phone (390×844) in headless Chromium, with
-//! axe-core on every page: a report without a phone number, tracked by its private link and
-//! rated with stars once resolved; and a request every candidate declined, whose page tells of the
-//! coordination meeting in plain words and lists who declined and why on request. On both
-//! backends (issue 17).
+//! axe-core on every page: a question 秒回 answers as it is typed, settled without a bureau; the
+//! place marked on the district's map with two photos; a report without a phone number, tracked
+//! by its private link and rated with stars once resolved; and a request every candidate
+//! declined, whose page tells of the coordination meeting in plain words and lists who declined
+//! and why on request. On both backends (issue 17).
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 jiesu_e2e::e2e_on_both_backends!(
+    a_question_the_knowledge_base_answers_is_settled_on_the_form_and_recorded_closed,
     a_citizen_marks_the_place_on_the_map_and_sends_two_photos,
     a_citizen_without_a_phone_follows_the_private_link_and_rates_the_result_with_stars,
     the_page_of_a_request_every_unit_declined_tells_of_the_meeting_in_plain_words,
@@ -240,6 +242,45 @@ async fn the_page_of_a_request_every_unit_declined_tells_of_the_meeting_in_plain
     look_up(c, &app.base, &tracking).await;
     let history = text(c, "#history").await;
     assert!(history.contains("协调会决定：由坪山区城市管理和综合执法局牵头办理"), "{history}");
+    browser.close().await;
+    app.stop().await;
+}
+
+async fn a_question_the_knowledge_base_answers_is_settled_on_the_form_and_recorded_closed(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    // The answers endpoint: a confident answer for a marriage question, nothing for small talk
+    // or a problem that needs a bureau.
+    let ask = |q: &'static str| {
+        let get =
+            reqwest::Client::new().get(format!("{}/answers", app.base)).query(&[("lang", "zh"), ("q", q)]);
+        async move { get.send().await.expect("GET").json::<serde_json::Value>().await.expect("JSON") }
+    };
+    let marriage = ask("请问在坪山办结婚登记需要带什么材料").await;
+    assert!(marriage["answers"][0]["answer"].as_str().is_some_and(|a| a.contains("结婚")), "{marriage}");
+    assert_eq!(ask("你好").await["answers"], json!([]));
+    assert_eq!(ask("秀新路口的路灯连续三晚不亮").await["answers"], json!([]));
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.set_window_size(PHONE.0, PHONE.1).await.expect("a phone's screen");
+    c.goto(&format!("{}/", app.base)).await.expect("open the form");
+    c.find(Locator::Css("#description"))
+        .await
+        .expect("field")
+        .send_keys("请问在坪山办结婚登记需要带什么材料")
+        .await
+        .expect("type");
+    c.wait().for_element(Locator::Css("#kb-suggest:not([hidden]) .kb-accept")).await.expect("a suggestion");
+    let offered = text(c, "#kb-suggest").await;
+    assert!(offered.contains("这些回答能解决您的问题吗") && offered.contains("结婚"), "{offered}");
+    assert_accessible(c, "the report form with an instant answer").await;
+    c.set_window_size(PHONE.0, PHONE.1).await.expect("a phone's screen");
+    c.find(Locator::Css(".kb-accept")).await.expect("the accept button").click().await.expect("accept");
+    c.wait().for_element(Locator::Css("#answered")).await.expect("the answered page");
+    let tracking = text(c, "#tracking").await.replace('-', "");
+    assert_accessible(c, "the page after an instant answer").await;
+    let stored = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(15)).await;
+    assert_eq!(stored["status"], "closed", "answered at once, never dispatched: {stored}");
     browser.close().await;
     app.stop().await;
 }

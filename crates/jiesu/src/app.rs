@@ -318,6 +318,8 @@ impl UseBackends for Starter<'_> {
             web.policy = policy.clone();
             web.attempts = settings.web.attempts(settings.database_kind().map_err(StartError::Config)?);
             web.map = settings.web.map.clone();
+            let answers = crate::answers::load_answers(&settings.district.dir).map_err(StartError::Config)?;
+            web.answers = Some(Arc::new(answers));
             let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),

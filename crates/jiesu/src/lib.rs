@@ -4,6 +4,7 @@
 //! runs until the given future completes, then shuts down gracefully. Tests start the real
 //! application in-process this way.
 
+mod answers;
 pub mod app;
 pub mod backends;
 pub mod cli;

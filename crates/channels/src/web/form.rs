@@ -34,6 +34,8 @@ pub struct Values {
     pub lon: String,
     pub phone: String,
     pub name: String,
+    /// The 秒回 entry the citizen said settled the question (empty: none).
+    pub answered_by: String,
 }
 
 impl Values {
@@ -123,6 +125,7 @@ pub async fn read(mut multipart: Multipart, max_photo_bytes: usize) -> Result<Su
             "lon" => v.lon = value,
             "phone" => v.phone = value,
             "name" => v.name = value,
+            "answered_by" => v.answered_by = value,
             _ => {}
         }
     }

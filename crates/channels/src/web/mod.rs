@@ -14,6 +14,7 @@
 
 mod areas;
 mod form;
+mod instant;
 mod limiter;
 mod map;
 mod pages;
@@ -62,6 +63,8 @@ pub struct Web<S, Q> {
     pub key: ServerKey,
     /// Tiles under the form's map, if the deployment has any.
     pub map: MapTiles,
+    /// 秒回: the district's knowledge base, offered as the citizen types (none: not offered).
+    pub answers: Option<Arc<jiesu_answers::KnowledgeBase>>,
 }
 
 type Shared<S, Q> = Arc<Web<S, Q>>;
@@ -79,7 +82,19 @@ impl<S, Q> Web<S, Q> {
         let attempts = Attempts::new(AttemptLimits::default());
         let policy = jiesu_domain::workflow::Policy::default();
         let map = MapTiles::default();
-        Self { store, queue, district, media, public_url, max_photo_bytes, attempts, policy, key, map }
+        Self {
+            store,
+            queue,
+            district,
+            media,
+            public_url,
+            max_photo_bytes,
+            attempts,
+            policy,
+            key,
+            map,
+            answers: None,
+        }
     }
 
     /// The largest photo accepted, in MB, as the pages state it (`{mb}` in their text).
@@ -112,6 +127,7 @@ pub fn submit_routes<S: Store, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new()
         .route("/", get(report_form::<S, Q>))
         .route("/areas.geojson", get(areas_geojson::<S, Q>))
+        .route("/answers", get(instant::answers::<S, Q>))
         .route("/requests", axum::routing::post(submit::<S, Q>).layer(DefaultBodyLimit::max(limit)))
         .with_state(state)
 }
@@ -192,6 +208,9 @@ async fn submit<S: Store, Q: Queue>(
     let values = submitted.values;
     let lang = Lang::from_param(Some(&values.lang));
     let t = text(lang);
+    if let Some(entry) = instant::accepted(s.answers.as_ref(), &values) {
+        return settled_at_once(&s, &headers, lang, &values, entry).await;
+    }
     let photo_mb = s.photo_mb();
     let too_large = t.err_photo_size.replace("{mb}", &photo_mb);
     let mut errors: Vec<&str> = submitted.photo_errors.iter().map(|e| e.text(t, &too_large)).collect();
@@ -230,6 +249,29 @@ async fn submit<S: Store, Q: Queue>(
     let link = visit_link(&base, &request.tracking, &s.key.visit_secret(request.id));
     let link = format!("{link}&lang={}", t.param);
     page(StatusCode::OK, pages::received(lang, &request.tracking, &link, request.contact.phone.is_some()))
+}
+
+/// The citizen said an instant answer settled the question: the consultation is queued as
+/// answered (closed on receipt, never dispatched) and the page says so, with its number. Only once
+/// the queue confirmed, as for every submission.
+async fn settled_at_once<S: Store, Q: Queue>(
+    s: &Web<S, Q>,
+    headers: &HeaderMap,
+    lang: Lang,
+    values: &Values,
+    entry: &jiesu_answers::Entry,
+) -> Response {
+    let t = text(lang);
+    let now = jiesu_domain::time::now();
+    let Ok(request) = instant::answered(values, entry, &s.key, &s.district.current(), now) else {
+        return s.form_page(StatusCode::BAD_REQUEST, lang, values, (&[t.err_description], None));
+    };
+    if let Err(e) = Intake::for_http(&s.queue, headers).send([&request]).await {
+        tracing::error!(error = %e, request.id = %request.id, "the intake queue did not accept an answered consultation");
+        return s.form_page(StatusCode::SERVICE_UNAVAILABLE, lang, values, (&[], Some(t.busy)));
+    }
+    tracing::debug!(request.id = %request.id, entry = %entry.id, "web question answered by the knowledge base");
+    page(StatusCode::OK, pages::answered(lang, &request.tracking, &entry.answer))
 }
 
 async fn track_form(Query(q): Query<PageQuery>) -> Response {

@@ -13,7 +13,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::text::Text;
 use crate::open311::datetime;
 
-pub use report::{received, report_form};
+pub use report::{answered, received, report_form};
 pub use track::{Notice, Quiet, track_form, track_result};
 
 /// A page's own style sheets and scripts, beyond WeUI's and ours (the map's, on the form).

@@ -71,6 +71,12 @@ pub fn report_form(
                             label.weui-label for="description" { (t.description) }
                             textarea.weui-textarea #description name="description" maxlength="4000" rows="5" required aria-describedby="description-hint" { (v.description) }
                             p.hint #description-hint { (t.description_hint) }
+                            input #answered_by type="hidden" name="answered_by" value="";
+                            section.kb #kb-suggest hidden aria-live="polite" data-url={ "/answers?lang=" (t.param) } data-accept=(t.kb_accept) {
+                                h2 { (t.kb_title) }
+                                p.hint { (t.kb_hint) }
+                                div #kb-list {}
+                            }
                         }
                     }
                 }
@@ -150,6 +156,27 @@ pub fn report_form(
     };
     let assets = Extras { styles: &["leaflet.css"], scripts: &["leaflet.js", "report-map.js"] };
     layout_with(t, t.report_title, &format!("/?lang={}", other(lang)), body, assets)
+}
+
+/// The answer to a question an instant answer settled: recorded, closed, with its number.
+pub fn answered(lang: Lang, tracking: &TrackingNumber, answer: &str) -> Markup {
+    let t = text(lang);
+    let body = html! {
+        div.weui-msg #answered {
+            div.weui-msg__icon-area { i.weui-icon-success.weui-icon_msg aria-hidden="true" {} }
+            div.weui-msg__text-area {
+                h1.weui-msg__title { (t.answered_title) }
+                p.weui-msg__desc { (t.answered_intro) }
+                p.weui-msg__desc { (t.tracking_number) }
+                p.tracking #tracking { (tracking.grouped()) }
+            }
+            section.private { h2 { (t.kb_answer) } p { (answer) } }
+            div.weui-msg__opr-area {
+                p.weui-btn-area { a.weui-btn.weui-btn_default href={ "/?lang=" (t.param) } { (t.report_another) } }
+            }
+        }
+    };
+    layout(t, t.answered_title, &format!("/?lang={}", other(lang)), body)
 }
 
 /// The answer to a submission: its tracking number and its private link (`link`, absolute), which

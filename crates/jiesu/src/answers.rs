@@ -1,0 +1,53 @@
+//! The district's 秒回 knowledge base, read once at start-up: every `answers/*.toml` of the
+//! district folder (none: no instant answers), or, with the built-in sample district, the sample
+//! knowledge base (SAMPLE DATA, `config/answers/sample.toml`).
+
+use std::path::Path;
+
+use jiesu_answers::{Entry, KnowledgeBase};
+
+/// The knowledge base for the district at `dir`; an error names the file and what is wrong.
+pub fn load_answers(dir: &Path) -> Result<KnowledgeBase, String> {
+    if !dir.is_dir() {
+        return KnowledgeBase::from_toml(include_str!("../../../config/answers/sample.toml"))
+            .map_err(|e| format!("config/answers/sample.toml: {e}"));
+    }
+    let folder = dir.join("answers");
+    let mut files: Vec<_> = match std::fs::read_dir(&folder) {
+        Ok(listing) => listing
+            .flatten()
+            .map(|f| f.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    let mut entries: Vec<Entry> = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let kb = KnowledgeBase::from_toml(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        entries.extend(kb.entries().iter().cloned());
+    }
+    KnowledgeBase::new(entries).map_err(|e| format!("{}: {e}", folder.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_district_has_the_sample_knowledge_base_and_a_folder_its_own() {
+        let sample = load_answers(Path::new("none")).expect("the sample");
+        assert!(sample.entries().len() > 40);
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(load_answers(dir.path()).expect("no answers folder").entries().len(), 0);
+        std::fs::create_dir(dir.path().join("answers")).expect("folder");
+        let one = "[[entry]]\nid = \"residence-permit\"\nquestions = [\"居住证怎么办\"]\nanswer = \"到社区工作站办理。\"\nbureau = \"police\"\ncategory = \"household\"\n";
+        std::fs::write(dir.path().join("answers/household.toml"), one).expect("write");
+        assert_eq!(load_answers(dir.path()).expect("one entry").entries().len(), 1);
+        std::fs::write(dir.path().join("answers/broken.toml"), "[[entry]]\nid = \"Bad Id\"\n")
+            .expect("write");
+        let e = load_answers(dir.path()).expect_err("a broken file");
+        assert!(e.contains("broken.toml"), "{e}");
+    }
+}
