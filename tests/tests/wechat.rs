@@ -68,6 +68,9 @@ async fn url_verification_echoes_only_a_correct_signature(backend: Backend) {
 
 async fn a_citizen_reports_over_several_encrypted_messages(backend: Backend) {
     let app = backend.start(Roles::ALL).await;
+    let reply =
+        say(&app.base, &message(OPENID, Some("1000"), &["--type", "text", "--content", "你好"]), true).await;
+    assert!(reply.starts_with("您好，我在。"), "a greeting is answered: {reply}");
     let reply = say(
         &app.base,
         &message(OPENID, Some("1001"), &["--type", "text", "--content", "秀新路口的路灯不亮了"]),
@@ -83,14 +86,24 @@ async fn a_citizen_reports_over_several_encrypted_messages(backend: Backend) {
     );
     let reply = say(&app.base, &location, true).await;
     assert!(reply.contains("提交"), "{reply}");
-    let photo = message(
-        OPENID,
-        Some("1003"),
-        &["--type", "image", "--pic-url", "http://mmbiz.qpic.cn/mmbiz_jpg/x/0", "--media-id", "m1"],
-    );
-    let reply = say(&app.base, &photo, true).await;
-    assert!(reply.starts_with("已受理"), "complete with a photo: submitted by itself ({reply})");
+    for i in 0..3 {
+        let (id, url, media) =
+            (format!("100{}", 3 + i), format!("http://mmbiz.qpic.cn/mmbiz_jpg/x/{i}"), format!("m{i}"));
+        let photo = message(OPENID, Some(&id), &["--type", "image", "--pic-url", &url, "--media-id", &media]);
+        let reply = say(&app.base, &photo, true).await;
+        assert!(
+            reply.contains(&format!("已收到{}张照片", i + 1)),
+            "kept for the submit, not submitted: {reply}"
+        );
+    }
+    let reply =
+        say(&app.base, &message(OPENID, Some("1006"), &["--type", "text", "--content", "提交"]), true).await;
+    assert!(reply.starts_with("已受理"), "submitted on 提交 ({reply})");
     let tracking = tracking_in(&reply);
+    let again =
+        say(&app.base, &message(OPENID, Some("1007"), &["--type", "text", "--content", "提交"]), true).await;
+    assert!(again.contains("已经提交"), "a late 提交 says it is in: {again}");
+    assert_eq!(tracking_in(&again), tracking, "with its number");
     let record = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(10)).await;
     assert_eq!(record["agency_responsible"], "坪山区城市管理和综合执法局", "路灯 read from the words");
     assert_eq!(record["address"], "坑梓街道秀新路");

@@ -155,23 +155,28 @@ pub enum Action {
 }
 
 pub const HELP: &str = "您好，这里是“接诉即办”。请直接发送文字描述问题，再发送位置（点击“+”→“位置”），\
-可附照片（最多3张）。信息齐全后自动提交，也可以回复“提交”。回复“查询”查看最近一件诉求的进度，回复“取消”放弃未提交的内容。";
+可附照片（最多3张）。信息齐全后回复“提交”即可提交。回复“查询”查看最近一件诉求的进度，回复“取消”放弃未提交的内容。";
 
 /// What to ask for next, or to submit when everything is there.
 fn next(state: &mut State, prefix: &str) -> Action {
     let Some(d) = &state.draft else {
         return Action::Reply(format!("{prefix}{HELP}"));
     };
-    if d.ready() && !d.photos.is_empty() {
-        return submit(state);
-    }
+    let photos = match d.photos.len() {
+        0 => String::new(),
+        n => format!("已收到{n}张照片（最多{MAX_PHOTOS}张）。"),
+    };
     let ask = match (d.text.is_empty(), d.point.is_none()) {
         (true, true) => "请用文字描述您要反映的问题，并发送问题位置（点击“+”→“位置”）。",
         (true, false) => "已收到位置。请用文字描述您要反映的问题。",
         (false, true) => "已记录您的描述。请发送问题位置（点击“+”→“位置”），可附照片。",
-        (false, false) => "已收到描述和位置。可以再发送照片（最多3张），或回复“提交”直接提交。",
+        // Never submitted by itself: the citizen may still be sending photos.
+        (false, false) if d.photos.len() < MAX_PHOTOS => {
+            "描述和位置已齐全。可以继续发送照片，或回复“提交”提交。"
+        }
+        (false, false) => "描述和位置已齐全，请回复“提交”提交。",
     };
-    Action::Reply(format!("{prefix}{ask}"))
+    Action::Reply(format!("{prefix}{photos}{ask}"))
 }
 
 fn submit(state: &mut State) -> Action {
@@ -197,6 +202,21 @@ fn command(text: &str) -> Option<&'static str> {
     }
 }
 
+/// Greetings, thanks and "are you there": answered, never written into a request's description.
+fn small_talk(text: &str) -> Option<&'static str> {
+    let t: String = text
+        .trim()
+        .trim_matches(|c: char| c.is_ascii_punctuation() || "。，！？～~ ".contains(c))
+        .to_lowercase();
+    match t.as_str() {
+        "你好" | "您好" | "你好呀" | "您好呀" | "hello" | "hi" | "嗨" | "哈喽" | "在吗" | "在不在"
+        | "有人吗" => Some("您好，我在。"),
+        "谢谢" | "谢谢你" | "谢谢您" | "多谢" | "thanks" | "thank you" => Some("不客气。"),
+        "好的" | "好" | "嗯" | "嗯嗯" | "ok" | "收到" => Some(""),
+        _ => None,
+    }
+}
+
 fn draft(state: &mut State, now: DateTime<Utc>) -> &mut Draft {
     state.draft.get_or_insert_with(|| Draft::new(None, now))
 }
@@ -210,6 +230,11 @@ pub fn step(state: &mut State, input: Input, now: DateTime<Utc>, ttl: Duration) 
     match input {
         Input::Text(t) | Input::Voice(Some(t)) => match command(&t) {
             Some("submit") if state.draft.as_ref().is_some_and(Draft::ready) => submit(state),
+            // "提交" again after the automatic answer, or sent twice: it is in already.
+            Some("submit") if state.draft.is_none() && state.last.is_some() => Action::Reply(format!(
+                "您的诉求已经提交，工单编号：{}。回复“查询”查看办理进度。",
+                state.last.as_ref().map(|n| n.grouped()).unwrap_or_default()
+            )),
             Some("submit") => next(state, "信息还不完整，暂不能提交。"),
             Some("cancel") => {
                 state.draft = None;
@@ -217,10 +242,20 @@ pub fn step(state: &mut State, input: Input, now: DateTime<Utc>, ttl: Duration) 
             }
             Some("status") => Action::Status,
             Some(_) => Action::Reply(HELP.into()),
-            None => {
-                draft(state, now).text.push(t);
-                next(state, prefix)
-            }
+            None => match small_talk(&t) {
+                Some(hello) => {
+                    let said =
+                        if state.draft.is_some() { next(state, prefix) } else { Action::Reply(HELP.into()) };
+                    match said {
+                        Action::Reply(r) => Action::Reply(format!("{hello}{r}")),
+                        other => other,
+                    }
+                }
+                None => {
+                    draft(state, now).text.push(t);
+                    next(state, prefix)
+                }
+            },
         },
         Input::Voice(None) => Action::Reply("抱歉，没能识别这段语音，请发送文字。".into()),
         Input::Location { lat, lon, label } => {

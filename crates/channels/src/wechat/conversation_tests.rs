@@ -18,7 +18,7 @@ fn reply(a: &Action) -> &str {
 const PINGSHAN_GCJ: (f64, f64) = (22.7393, 114.3918); // roughly Kengzi, as WeChat reports it
 
 #[test]
-fn text_then_location_then_photo_submits_by_itself() {
+fn text_location_and_three_photos_wait_for_submit() {
     let mut s = State::default();
     let a = step(&mut s, Input::Text("秀新路口路灯不亮".into()), now(), ttl());
     assert!(reply(&a).contains("请发送问题位置"));
@@ -31,17 +31,42 @@ fn text_then_location_then_photo_submits_by_itself() {
         ttl(),
     );
     assert!(reply(&a).contains("提交"));
-    let Action::Submit(d) = step(&mut s, Input::Image("http://mmbiz.qpic.cn/x.jpg".into()), now(), ttl())
-    else {
-        panic!("complete: submitted")
+    for i in 1..=MAX_PHOTOS {
+        let a = step(&mut s, Input::Image(format!("http://mmbiz.qpic.cn/{i}.jpg")), now(), ttl());
+        assert!(reply(&a).contains(&format!("已收到{i}张照片")), "kept, not submitted: {a:?}");
+    }
+    let Action::Submit(d) = step(&mut s, Input::Text("提交".into()), now(), ttl()) else {
+        panic!("submitted on 提交")
     };
     assert_eq!(d.text, ["秀新路口路灯不亮"]);
-    assert_eq!(d.photos.len(), 1);
+    assert_eq!(d.photos.len(), MAX_PHOTOS);
     let p = d.point.expect("a point");
     let (glat, glon) = jiesu_domain::geo::wgs84_to_gcj02(p.lat(), p.lon());
     assert!((glat - PINGSHAN_GCJ.0).abs() < 1e-7 && (glon - PINGSHAN_GCJ.1).abs() < 1e-7, "stored as WGS84");
     assert_eq!(s.draft, None);
     assert_eq!(s.last, None, "the handler records it, with the number the server key gives");
+}
+
+#[test]
+fn greetings_are_answered_and_never_part_of_the_description() {
+    let mut s = State::default();
+    let a = step(&mut s, Input::Text("你好".into()), now(), ttl());
+    assert!(reply(&a).starts_with("您好，我在。") && reply(&a).contains("文字描述"), "{a:?}");
+    assert_eq!(s.draft, None, "a greeting starts no draft");
+    step(&mut s, Input::Text("小区门口的井盖丢了".into()), now(), ttl());
+    let a = step(&mut s, Input::Text("在吗？".into()), now(), ttl());
+    assert!(reply(&a).contains("请发送问题位置"), "the draft's next question: {a:?}");
+    step(&mut s, Input::Text("谢谢".into()), now(), ttl());
+    assert_eq!(s.draft.as_ref().map(|d| d.text.clone()), Some(vec!["小区门口的井盖丢了".to_owned()]));
+}
+
+#[test]
+fn submit_after_the_request_went_in_says_it_is_in_with_its_number() {
+    let key = jiesu_domain::secret::test_key();
+    let number = TrackingNumber::for_key(&key, "wechat", "draft", "x");
+    let mut s = State { draft: None, last: Some(number.clone()) };
+    let a = step(&mut s, Input::Text("提交".into()), now(), ttl());
+    assert!(reply(&a).contains("已经提交") && reply(&a).contains(&number.grouped()), "{a:?}");
 }
 
 #[test]
