@@ -159,6 +159,7 @@ async fn full_router() -> axum::Router {
             deadline: Duration::from_secs(4),
         },
         key: key.clone(),
+        answers: None,
     };
     let policy = jiesu_domain::workflow::Policy::default();
     let work = jiesu_api::work::WorkApi {

@@ -16,6 +16,7 @@ jiesu_e2e::e2e_on_both_backends!(
     a_menu_tap_and_a_voice_message_in_plain_mode,
     replays_stale_pushes_and_bad_signatures_are_refused,
     a_stuck_database_still_gets_an_answer_in_time,
+    a_question_answered_at_once_is_recorded_and_one_declined_becomes_a_request,
 );
 
 const OPENID: &str = "oJiesuTestUser0000000000001";
@@ -274,4 +275,37 @@ fn gcj02_points_convert_as_an_independent_implementation_does() {
         let apart = haversine_m(ours, other);
         assert!(apart < 0.5, "{p:?}: ours {ours:?}, eviltransform's {other:?}: {apart:.3} m apart");
     }
+}
+
+/// 秒回 in the conversation: one citizen's question is answered and they say it is settled (a
+/// consultation stored closed); another says the answer does not settle theirs, so it becomes the
+/// request's description and is reported as usual.
+async fn a_question_answered_at_once_is_recorded_and_one_declined_becomes_a_request(backend: Backend) {
+    let app = backend.start(Roles::ALL).await;
+    let text = |from: &'static str, id: &'static str, content: &'static str| {
+        message(from, Some(id), &["--type", "text", "--content", content])
+    };
+    let reply = say(&app.base, &text(OPENID, "5001", "请问在坪山办结婚登记需要带什么材料"), true).await;
+    assert!(reply.contains("身份证") && reply.contains("解决了"), "answered at once: {reply}");
+    let reply = say(&app.base, &text(OPENID, "5002", "解决了"), true).await;
+    assert!(reply.contains("直接办结"), "{reply}");
+    let answered = tracking_in(&reply);
+    let record = Open311Client::new(&app.base, "").wait_for(&answered, Duration::from_secs(10)).await;
+    assert_eq!(record["status"], "closed", "never dispatched: {record}");
+
+    // Another citizen, in plain mode (the conversation is the same as in safe mode).
+    const OTHER: &str = "oJiesuTestUser0000000000002";
+    let reply = say(&app.base, &text(OTHER, "5101", "我的社保卡丢了怎么补办"), false).await;
+    assert!(reply.contains("解决了"), "an answer is offered: {reply}");
+    let reply = say(&app.base, &text(OTHER, "5102", "没解决"), false).await;
+    assert!(reply.contains("位置"), "the question is the draft's description: {reply}");
+    let (lat, lon) = KENGZI_GCJ;
+    say(&app.base, &message(OTHER, Some("5103"), &["--type", "location", "--lat", lat, "--lng", lon]), false)
+        .await;
+    let reply = say(&app.base, &text(OTHER, "5104", "提交"), false).await;
+    assert!(reply.starts_with("已受理"), "{reply}");
+    let record =
+        Open311Client::new(&app.base, "").wait_for(&tracking_in(&reply), Duration::from_secs(10)).await;
+    assert_eq!(record["description"], "我的社保卡丢了怎么补办");
+    app.stop().await;
 }

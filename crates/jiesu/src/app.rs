@@ -300,7 +300,10 @@ impl UseBackends for Starter<'_> {
             // One cache of API keys for every channel that takes them.
             let keys =
                 Arc::new(ApiKeys::new(store.clone(), Duration::from_secs(settings.open311.key_cache_secs)));
-            let wechat = wechat_channel(settings, &store, &queue, &district, &key)?;
+            // 秒回: one knowledge base for the web form and WeChat.
+            let answers = crate::answers::load_answers(&settings.district.dir).map_err(StartError::Config)?;
+            let answers = Some(Arc::new(answers));
+            let wechat = wechat_channel(settings, &store, &queue, &district, &key, &answers)?;
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
@@ -318,8 +321,7 @@ impl UseBackends for Starter<'_> {
             web.policy = policy.clone();
             web.attempts = settings.web.attempts(settings.database_kind().map_err(StartError::Config)?);
             web.map = settings.web.map.clone();
-            let answers = crate::answers::load_answers(&settings.district.dir).map_err(StartError::Config)?;
-            web.answers = Some(Arc::new(answers));
+            web.answers = answers;
             let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
@@ -394,6 +396,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
     queue: &Q,
     district: &LiveDistrict,
     server_key: &jiesu_domain::secret::ServerKey,
+    answers: &Option<Arc<jiesu_answers::KnowledgeBase>>,
 ) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
     let w = &settings.wechat;
     let token = w.token.expose_secret();
@@ -422,6 +425,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
             deadline: Duration::from_millis(w.reply_deadline_ms),
         },
         key: server_key.clone(),
+        answers: answers.clone(),
     })))
 }
 

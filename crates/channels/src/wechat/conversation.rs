@@ -9,9 +9,9 @@ use jiesu_domain::contact::{Contact, OpenId};
 use jiesu_domain::district::District;
 use jiesu_domain::geo::{GeoPoint, gcj02_to_wgs84};
 use jiesu_domain::ids::{RequestId, TrackingNumber};
-use jiesu_domain::request::{Channel, ChannelRef, Kind, Location, MediaUrl, NewRequest};
+use jiesu_domain::request::{Channel, ChannelRef, Details, Kind, Location, MediaUrl, NewRequest};
 use jiesu_domain::secret::ServerKey;
-use jiesu_domain::text::{AddressText, Description};
+use jiesu_domain::text::{AddressText, Answer, Description};
 use serde::{Deserialize, Serialize};
 
 use super::message::Push;
@@ -26,6 +26,63 @@ pub struct State {
     /// The last request this user submitted, for "查询".
     #[serde(default)]
     pub last: Option<TrackingNumber>,
+    /// An instant answer offered for the user's question, until they say whether it settled it.
+    #[serde(default)]
+    pub offered: Option<Offered>,
+}
+
+/// What the knowledge base would answer to a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub entry: String,
+    pub answer: String,
+}
+
+/// An instant answer (秒回) offered, and the question it was offered for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offered {
+    /// Becomes the consultation's channel reference if the answer settles it.
+    pub id: String,
+    pub entry: String,
+    pub question: String,
+    pub answer: String,
+}
+
+impl Offered {
+    /// The consultation's tracking number, the same however often the step is redone.
+    pub fn tracking(&self, key: &ServerKey) -> TrackingNumber {
+        TrackingNumber::for_key(key, Channel::Wechat.as_str(), "answered", &self.id)
+    }
+
+    /// The question, answered at once: a consultation stored closed, never dispatched. It has no
+    /// place of its own: the district's name stands for it.
+    pub fn into_request(
+        self,
+        key: &ServerKey,
+        openid: OpenId,
+        district: &District,
+        now: DateTime<Utc>,
+    ) -> Result<NewRequest, ValidationError> {
+        let place = AddressText::parse(&district.areas().root().name)?;
+        Ok(NewRequest {
+            id: RequestId::generate(),
+            tracking: self.tracking(key),
+            channel: Channel::Wechat,
+            channel_ref: ChannelRef::parse(&self.id)?,
+            kind: Kind::Consultation,
+            category: None,
+            description: Description::parse(&self.question)?,
+            location: Location::new(None, Some(place))?,
+            contact: Contact { openid: Some(openid), ..Contact::default() },
+            attributes: Default::default(),
+            media: Vec::new(),
+            details: Details {
+                answer: Some(Answer::parse(&format!("秒回：{}", self.answer))?),
+                ..Details::default()
+            },
+            received_at: now,
+        })
+    }
 }
 
 /// A request being put together.
@@ -150,6 +207,8 @@ pub enum Action {
     Submit(Draft),
     /// Tell the user where their last request stands.
     Status,
+    /// The offered answer settled the question: store it as a consultation answered at once.
+    Answered(Offered),
     /// Answer nothing (WeChat then shows nothing).
     Silent,
 }
@@ -217,11 +276,63 @@ fn small_talk(text: &str) -> Option<&'static str> {
     }
 }
 
+/// The citizen's answer to an offered instant answer: settled (stored as answered), not settled
+/// (the question becomes a draft's description), or something else (the offer lapses, and the
+/// words are taken as a new message).
+fn settle_offer(state: &mut State, text: String, now: DateTime<Utc>) -> Action {
+    let Some(offered) = state.offered.take() else { return Action::Reply(HELP.into()) };
+    match verdict(&text) {
+        Some(true) => Action::Answered(offered),
+        Some(false) => {
+            draft(state, now).text.push(offered.question);
+            next(state, "好的，我们会转交部门办理。")
+        }
+        None if small_talk(&text).is_some() => {
+            state.offered = Some(offered);
+            Action::Reply(ASK_SETTLED.into())
+        }
+        None => {
+            draft(state, now).text.push(text);
+            next(state, "")
+        }
+    }
+}
+
 fn draft(state: &mut State, now: DateTime<Utc>) -> &mut Draft {
     state.draft.get_or_insert_with(|| Draft::new(None, now))
 }
 
+/// The citizen's verdict on an offered answer: settled, not settled, or something else.
+fn verdict(text: &str) -> Option<bool> {
+    let t: String =
+        text.trim().trim_matches(|c: char| c.is_ascii_punctuation() || "。，！？ ".contains(c)).to_owned();
+    match t.as_str() {
+        "解决了" | "已解决" | "解决" | "有用" | "是的" | "是" | "明白了" | "知道了" => {
+            Some(true)
+        }
+        "没解决" | "没有解决" | "未解决" | "没用" | "不是" | "不行" | "没有" | "否" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+const ASK_SETTLED: &str =
+    "这个回答解决您的问题了吗？回复“解决了”结束；回复“没解决”，我们记下您的问题，转交部门办理。";
+
+/// A step with no knowledge base: nothing is ever answered at once.
 pub fn step(state: &mut State, input: Input, now: DateTime<Utc>, ttl: Duration) -> Action {
+    step_with(state, input, now, ttl, &|_| None)
+}
+
+/// A step; `answers` is the knowledge base, asked for a question that starts no draft yet.
+pub fn step_with(
+    state: &mut State,
+    input: Input,
+    now: DateTime<Utc>,
+    ttl: Duration,
+    answers: &dyn Fn(&str) -> Option<Suggestion>,
+) -> Action {
     let mut prefix = "";
     if state.draft.as_ref().is_some_and(|d| d.started_at + ttl < now) {
         state.draft = None;
@@ -242,6 +353,19 @@ pub fn step(state: &mut State, input: Input, now: DateTime<Utc>, ttl: Duration) 
             }
             Some("status") => Action::Status,
             Some(_) => Action::Reply(HELP.into()),
+            None if state.offered.is_some() => settle_offer(state, t, now),
+            None if state.draft.is_none() && small_talk(&t).is_none() => match answers(&t) {
+                Some(s) => {
+                    let reply = format!("{}\n\n{ASK_SETTLED}", s.answer);
+                    let id = uuid::Uuid::now_v7().to_string();
+                    state.offered = Some(Offered { id, entry: s.entry, question: t, answer: s.answer });
+                    Action::Reply(reply)
+                }
+                None => {
+                    draft(state, now).text.push(t);
+                    next(state, prefix)
+                }
+            },
             None => match small_talk(&t) {
                 Some(hello) => {
                     let said =

@@ -64,7 +64,7 @@ fn greetings_are_answered_and_never_part_of_the_description() {
 fn submit_after_the_request_went_in_says_it_is_in_with_its_number() {
     let key = jiesu_domain::secret::test_key();
     let number = TrackingNumber::for_key(&key, "wechat", "draft", "x");
-    let mut s = State { draft: None, last: Some(number.clone()) };
+    let mut s = State { last: Some(number.clone()), ..State::default() };
     let a = step(&mut s, Input::Text("提交".into()), now(), ttl());
     assert!(reply(&a).contains("已经提交") && reply(&a).contains(&number.grouped()), "{a:?}");
 }
@@ -148,4 +148,49 @@ fn a_draft_becomes_a_wechat_request() {
     assert_eq!((r.channel, r.tracking, r.contact.openid), (Channel::Wechat, tracking, Some(openid)));
     assert_eq!(r.location.address().map(|a| a.as_str()), Some("秀新路"));
     assert_eq!(r.category.map(|c| c.to_string()), Some("010101".into()));
+}
+
+fn marriage(q: &str) -> Option<Suggestion> {
+    q.contains("结婚")
+        .then(|| Suggestion {
+            entry: "marriage-registration".into(), answer: "带身份证和合影照片。".into()
+        })
+}
+
+#[test]
+fn a_question_the_knowledge_base_answers_is_answered_and_settled_on_解决了() {
+    let mut s = State::default();
+    let a = step_with(&mut s, Input::Text("结婚登记要带什么".into()), now(), ttl(), &marriage);
+    assert!(reply(&a).starts_with("带身份证和合影照片。") && reply(&a).contains("解决了"), "{a:?}");
+    assert_eq!(s.draft, None, "no draft while the answer is offered");
+    let Action::Answered(o) = step_with(&mut s, Input::Text("解决了".into()), now(), ttl(), &marriage)
+    else {
+        panic!("settled")
+    };
+    assert_eq!((o.entry.as_str(), o.question.as_str()), ("marriage-registration", "结婚登记要带什么"));
+    assert_eq!(s.offered, None);
+    let key = jiesu_domain::secret::test_key();
+    let openid = OpenId::parse("oJiesuTestUser0000000000001").expect("openid");
+    let r =
+        o.clone().into_request(&key, openid, jiesu_testkit::fixtures::district(), now()).expect("a request");
+    assert_eq!(r.kind, Kind::Consultation);
+    assert!(r.details.answer.is_some_and(|a| a.as_str().starts_with("秒回：")));
+    assert_eq!(r.tracking, o.tracking(&key), "the same number on a redone step");
+}
+
+#[test]
+fn an_answer_declined_turns_the_question_into_a_draft_and_other_words_let_the_offer_lapse() {
+    let mut s = State::default();
+    step_with(&mut s, Input::Text("结婚登记要带什么".into()), now(), ttl(), &marriage);
+    let a = step_with(&mut s, Input::Text("没解决".into()), now(), ttl(), &marriage);
+    assert!(reply(&a).contains("转交部门") && reply(&a).contains("位置"), "{a:?}");
+    assert_eq!(s.draft.as_ref().map(|d| d.text.clone()), Some(vec!["结婚登记要带什么".to_owned()]));
+
+    let mut s = State::default();
+    step_with(&mut s, Input::Text("结婚登记要带什么".into()), now(), ttl(), &marriage);
+    let a = step_with(&mut s, Input::Text("好的".into()), now(), ttl(), &marriage);
+    assert!(reply(&a).contains("解决了"), "small talk keeps the offer: {a:?}");
+    step_with(&mut s, Input::Text("门口的路灯坏了".into()), now(), ttl(), &marriage);
+    assert_eq!(s.offered, None);
+    assert_eq!(s.draft.as_ref().map(|d| d.text.clone()), Some(vec!["门口的路灯坏了".to_owned()]));
 }

@@ -23,7 +23,7 @@ use jiesu_words::{Lang, bureau_name};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::conversation::{Action, Input, State as Conversation, step};
+use super::conversation::{Action, Input, State as Conversation, Suggestion, step_with};
 use super::crypto::{Cipher, same, signature};
 use super::message::{self, Push};
 use crate::publish::Intake;
@@ -50,6 +50,8 @@ pub struct Wechat<S, Q> {
     pub config: WechatConfig,
     /// The server's key, which tracking numbers are derived with.
     pub key: jiesu_domain::secret::ServerKey,
+    /// 秒回: a question it answers is answered before a request is drafted (none: never).
+    pub answers: Option<Arc<jiesu_answers::KnowledgeBase>>,
 }
 
 type Shared<S, Q> = Arc<Wechat<S, Q>>;
@@ -225,7 +227,13 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
         let mut state: Conversation =
             session.as_ref().and_then(|x| serde_json::from_str(&x.state).ok()).unwrap_or_default();
         let now = jiesu_domain::time::now();
-        let reply = match step(&mut state, Input::from_push(push), now, s.config.draft_ttl) {
+        let today = now.with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+        let suggest = |q: &str| {
+            let kb = s.answers.as_ref()?;
+            kb.answer(q, today)
+                .map(|h| Suggestion { entry: h.id().to_owned(), answer: h.entry.answer.clone() })
+        };
+        let reply = match step_with(&mut state, Input::from_push(push), now, s.config.draft_ttl, &suggest) {
             Action::Reply(text) => text,
             Action::Silent => String::new(),
             Action::Status => status(s, &state).await?,
@@ -241,6 +249,21 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                 tracing::debug!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
                 format!(
                     "已受理！工单编号：{}\n我们会尽快派给承办单位处理。回复“查询”可查看进度。",
+                    request.tracking.grouped()
+                )
+            }
+            Action::Answered(offered) => {
+                state.last = Some(offered.tracking(&s.key));
+                let entry = offered.entry.clone();
+                let Ok(request) = offered.into_request(&s.key, openid.clone(), &s.district.current(), now)
+                else {
+                    return Ok(String::new());
+                };
+                // A consultation answered at once (直办): stored closed, counted, never dispatched.
+                Intake::for_http(&s.queue, headers).send([&request]).await?;
+                tracing::debug!(request.id = %request.id, entry = %entry, "WeChat question answered by the knowledge base");
+                format!(
+                    "好的，已为您记录为直接办结，工单编号：{}。如还有其他问题，可以随时发送。",
                     request.tracking.grouped()
                 )
             }
