@@ -160,6 +160,7 @@ async fn full_router() -> axum::Router {
         },
         key: key.clone(),
         answers: None,
+        public_url: String::new(),
     };
     let policy = jiesu_domain::workflow::Policy::default();
     let work = jiesu_api::work::WorkApi {

@@ -101,6 +101,13 @@ async fn a_citizen_reports_over_several_encrypted_messages(backend: Backend) {
         say(&app.base, &message(OPENID, Some("1006"), &["--type", "text", "--content", "提交"]), true).await;
     assert!(reply.starts_with("已受理"), "submitted on 提交 ({reply})");
     let tracking = tracking_in(&reply);
+    // No phone was given: the reply carries the request's private link, which shows its page.
+    let link = reply.split("评价：").nth(1).and_then(|l| l.split('\n').next()).expect("a private link");
+    assert!(link.contains(&format!("/track/visit?n={tracking}&k=")), "{reply}");
+    let local = format!("{}{}", app.base, &link[link.find("/track/").expect("a path")..]);
+    let page = reqwest::get(&local).await.expect("GET the link");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("page").contains("秀新路口的路灯不亮了"), "the request's page");
     let again =
         say(&app.base, &message(OPENID, Some("1007"), &["--type", "text", "--content", "提交"]), true).await;
     assert!(again.contains("已经提交"), "a late 提交 says it is in: {again}");

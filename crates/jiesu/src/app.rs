@@ -426,6 +426,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
         },
         key: server_key.clone(),
         answers: answers.clone(),
+        public_url: settings.server.public_url.clone(),
     })))
 }
 

@@ -52,6 +52,9 @@ pub struct Wechat<S, Q> {
     pub key: jiesu_domain::secret::ServerKey,
     /// 秒回: a question it answers is answered before a request is drafted (none: never).
     pub answers: Option<Arc<jiesu_answers::KnowledgeBase>>,
+    /// Where citizens reach Jiesu: each request's private link (its page, and its return visit
+    /// once resolved) starts with it.
+    pub public_url: String,
 }
 
 type Shared<S, Q> = Arc<Wechat<S, Q>>;
@@ -247,8 +250,9 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                 // race, the redone step resends the same draft, which the dispatcher stores once.
                 Intake::for_http(&s.queue, headers).send([&request]).await?;
                 tracing::debug!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
+                let link = private_link(s, &request.tracking, request.id);
                 format!(
-                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。回复“查询”可查看进度。",
+                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。查看进度、办结后评价：{link}\n回复“查询”也可查看进度。",
                     request.tracking.grouped()
                 )
             }
@@ -300,5 +304,19 @@ async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<S
             format!("预计办结：{}。", t.with_timezone(&jiesu_domain::time::LOCAL).format("%Y-%m-%d %H:%M"))
         })
         .unwrap_or_default();
-    Ok(format!("工单 {}：{}。承办单位：{who}。{by}", tracking.grouped(), view.request.status.name_zh()))
+    let link = private_link(s, tracking, view.request.submitted.id);
+    Ok(format!(
+        "工单 {}：{}。承办单位：{who}。{by}\n详情：{link}",
+        tracking.grouped(),
+        view.request.status.name_zh()
+    ))
+}
+
+/// The request's private link: its page for whoever holds it, with no phone digits to give.
+fn private_link<S, Q>(
+    s: &Wechat<S, Q>,
+    tracking: &jiesu_domain::ids::TrackingNumber,
+    id: jiesu_domain::ids::RequestId,
+) -> String {
+    crate::web::visit_link(s.public_url.trim_end_matches('/'), tracking, &s.key.visit_secret(id))
 }
