@@ -177,9 +177,14 @@ async fn a_citizen_without_a_phone_follows_the_private_link_and_rates_the_result
     assert!(history.contains("您的评价：已解决，满意，★★★★☆"), "{history}");
     assert_accessible(c, "the request's page after the return visit").await;
 
-    // The stars are the desk's to read too, in the request's history.
+    // The stars are the desk's to read too, in the request's history, and the supervisors'
+    // average rating counts them.
     let (_, case) = desk.get(&format!("/api/v1/requests/{tracking}")).await;
     assert!(case["history"].to_string().contains("★★★★☆"), "{}", case["history"]);
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let stats = boss.get_until("/api/v1/stats", |v| v["total"]["counts"]["rated"] == 1).await;
+    assert_eq!(stats["total"]["rates"]["average_stars"], 4.0, "{}", stats["total"]);
     browser.close().await;
     app.stop().await;
 }

@@ -102,6 +102,10 @@ counters!(
     /// reply), on the day received, to that bureau. Such a request counts nothing else for it:
     /// none of the counters above, received included.
     exempted,
+    /// Return visits that gave stars (on the day made; bureau: the lead).
+    rated,
+    /// The stars they gave, summed: the average rating is `stars / rated` (Pingshan's 4.59★).
+    stars,
 );
 
 impl Counts {

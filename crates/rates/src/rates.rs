@@ -10,7 +10,8 @@
 //! | 退单率 disclaim | disclaims | tasks dispatched |
 //! | 重办率 reopen | of the requests received, visits answering "not solved" (each sends one back) | of those, requests closed |
 //!
-//! and the average handling time: working hours from dispatch to resolution per resolved task.
+//! and the average handling time: working hours from dispatch to resolution per resolved task,
+//! and the average rating: the stars return visits gave, per visit that gave stars.
 //! A request a supervisor exempted for a bureau (an upheld appeal of an unfair return visit, an
 //! approved final reply) counts in none of these for that bureau; it is counted as `exempted`.
 //! Each is over one period's counts, numerator and denominator counted on the same day so the
@@ -66,6 +67,8 @@ pub struct Rates {
     pub reopen: Rate,
     /// Working hours from dispatch to resolution, per resolved task.
     pub handling_hours: Option<f64>,
+    /// Stars per return visit that gave stars (1 to 5).
+    pub average_stars: Option<f64>,
 }
 
 impl Rates {
@@ -81,6 +84,7 @@ impl Rates {
             disclaim: Rate::of(n(c.disclaimed), c.dispatched),
             reopen: Rate::of(n(c.reopened), c.closed),
             handling_hours: (c.resolved > 0).then(|| n(c.handling_minutes) / 60.0 / n(c.resolved)),
+            average_stars: (c.rated > 0).then(|| n(c.stars) / n(c.rated)),
         }
     }
 }
@@ -97,5 +101,8 @@ mod tests {
         assert_eq!(Rates::of(&c, &Weights::default()).satisfaction.value(), Some(0.8));
         assert_eq!(r.response.value(), None, "no task dispatched: no response rate");
         assert_eq!(r.handling_hours, None);
+        assert_eq!(r.average_stars, None, "no stars given: no average");
+        let rated = Counts { rated: 4, stars: 17, ..Counts::default() };
+        assert_eq!(Rates::of(&rated, &Weights::default()).average_stars, Some(4.25));
     }
 }

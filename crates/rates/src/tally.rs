@@ -104,6 +104,8 @@ pub fn tally(case: &Case, d: &District) -> Tallies {
             satisfied: is(Satisfaction::Satisfied),
             basically_satisfied: is(Satisfaction::BasicallySatisfied),
             dissatisfied: is(Satisfaction::Dissatisfied),
+            rated: i64::from(v.stars.is_some()),
+            stars: v.stars.map_or(0, |s| i64::from(s.get())),
             ..Counts::default()
         };
         add(key(v.at, lead.as_ref()), c);

@@ -40,6 +40,8 @@ pub struct TotalsRow {
     pub dissatisfied: i64,
     pub reopened: i64,
     pub exempted: i64,
+    pub rated: i64,
+    pub stars: i64,
 }
 
 impl TotalsRow {
@@ -60,6 +62,8 @@ impl TotalsRow {
             self.dissatisfied,
             self.reopened,
             self.exempted,
+            self.rated,
+            self.stars,
         ]);
         StatsRow { group: self.grp, counts }
     }

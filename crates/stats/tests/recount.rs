@@ -21,7 +21,9 @@ use jiesu_domain::request::{Channel, Kind, Location, NewRequest};
 use jiesu_domain::staff::{Principal, StaffRole, UserId, Username};
 use jiesu_domain::text::AddressText;
 use jiesu_domain::time::LOCAL;
-use jiesu_domain::workflow::{Caller, Command, DisclaimReason, ExemptionState, Note, Policy, Satisfaction};
+use jiesu_domain::workflow::{
+    Caller, Command, DisclaimReason, ExemptionState, Note, Policy, Satisfaction, Stars,
+};
 use jiesu_stats::tallies_of;
 use jiesu_testkit::fixtures::{district, new_request};
 use jiesu_workflow::Workflow;
@@ -167,7 +169,10 @@ async fn workload<S: Store + Cases + Stats>(store: &S) -> Vec<RequestId> {
                         Command::RecordVisit {
                             solved: dice.chance(75),
                             satisfaction,
-                            stars: None,
+                            // Stars in half the visits, so the summary's sum of them is checked too.
+                            stars: dice
+                                .chance(50)
+                                .then(|| Stars::new(1 + dice.roll(5) as u8).expect("1 to 5")),
                             comment: None,
                         },
                     )
@@ -244,6 +249,7 @@ struct RawVisit {
     request_id: String,
     solved: bool,
     satisfaction: Option<String>,
+    stars: Option<i64>,
     at: i64,
 }
 
@@ -349,6 +355,8 @@ fn recount(raw: Raw) -> BTreeMap<TableKey, Counts> {
                 satisfied: s("satisfied"),
                 basically_satisfied: s("basically_satisfied"),
                 dissatisfied: s("dissatisfied"),
+                rated: i64::from(v.stars.is_some()),
+                stars: v.stars.unwrap_or(0),
                 ..Counts::default()
             };
             add(day(v.at), &lead, c);
@@ -479,7 +487,7 @@ fn statements(x: &Dialect) -> [String; 7] {
             us("at")
         ),
         format!(
-            "SELECT {o}('request_id', {}, 'solved', {}, 'satisfaction', satisfaction, 'at', {}){t} FROM return_visits",
+            "SELECT {o}('request_id', {}, 'solved', {}, 'satisfaction', satisfaction, 'stars', stars, 'at', {}){t} FROM return_visits",
             id("request_id"),
             (x.boolean)("solved"),
             us("at")

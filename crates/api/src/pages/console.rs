@@ -179,6 +179,11 @@ fn body(d: &District, lang: Lang, period: &Period, f: &Figures, q: &ConsoleQuery
                     strong.kpi-value { (now.rates.handling_hours.map_or_else(|| "—".to_owned(), |h| format!("{h:.1} h"))) }
                     span.kpi-change { (lang.pick("工作时间（小时）", "working hours")) }
                 }
+                div.kpi #kpi-stars {
+                    span.kpi-name { (lang.pick("平均星级", "Average rating")) }
+                    strong.kpi-value { (now.rates.average_stars.map_or_else(|| "—".to_owned(), |s| format!("{s:.2}★"))) }
+                    span.kpi-change { (lang.pick("评价人数 ", "rated by ")) (now.counts.rated) }
+                }
             }
             (definitions(lang, f.now.basically_satisfied_weight, false))
         }

@@ -75,6 +75,8 @@ pub struct RatesView {
     pub reopen: RateView,
     /// Average working hours from dispatch to resolution.
     pub handling_hours: Option<f64>,
+    /// Average stars of the return visits that gave stars (1 to 5).
+    pub average_stars: Option<f64>,
 }
 
 impl RatesView {
@@ -89,6 +91,7 @@ impl RatesView {
             disclaim: r.disclaim.into(),
             reopen: r.reopen.into(),
             handling_hours: r.handling_hours,
+            average_stars: r.average_stars,
         }
     }
 }
