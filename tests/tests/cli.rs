@@ -14,7 +14,7 @@ fn jiesu(dir: &Path, args: &[&str]) -> std::process::Output {
 
 fn copy_config(to: &Path) {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
-    for sub in ["", "areas", "rules"] {
+    for sub in ["", "areas", "rules", "answers"] {
         std::fs::create_dir_all(to.join("config").join(sub)).expect("mkdir");
         for entry in std::fs::read_dir(from.join(sub)).expect("read config") {
             let path = entry.expect("entry").path();
@@ -33,6 +33,22 @@ fn check_config_accepts_the_sample_district() {
     let out = jiesu(dir.path(), &["check-config"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("OK"));
+}
+
+#[test]
+fn check_config_reads_the_districts_knowledge_base_as_serve_would() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_config(dir.path());
+    let bad = "[[entry]]\nid = \"local-permit\"\nquestions = [\"本地停车证怎么办\"]\nanswer = \"到社区工作站办理。\"\nbureau = \"ministry-of-magic\"\ncategory = \"household\"\n";
+    std::fs::write(dir.path().join("config/answers/local.toml"), bad).expect("write");
+    let out = jiesu(dir.path(), &["check-config"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("entry `local-permit` names unknown bureau `ministry-of-magic`"), "{err}");
+    std::fs::write(dir.path().join("config/answers/local.toml"), "[[entry]]\nid = \"Bad Id\"\n")
+        .expect("write");
+    let err = String::from_utf8_lossy(&jiesu(dir.path(), &["check-config"]).stderr).into_owned();
+    assert!(err.contains("local.toml"), "the file is named: {err}");
 }
 
 #[test]

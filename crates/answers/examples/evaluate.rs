@@ -8,7 +8,7 @@ use std::time::Instant;
 use jiesu_answers::{Case, Entry, EvaluationSet, KnowledgeBase, Thresholds, evaluate};
 
 const SAMPLE: &str = include_str!("../../../config/answers/sample.toml");
-const EVALUATION: &str = include_str!("../../../config/answers/evaluation.toml");
+const EVALUATION: &str = include_str!("../evaluation.toml");
 
 fn main() {
     let started = Instant::now();

@@ -5,7 +5,7 @@
 //! Pure code, no IO: the caller reads the knowledge base's TOML and hands it over, then asks
 //! [`KnowledgeBase::search`] for ranked hits or [`KnowledgeBase::answer`] for the one answer
 //! worth giving. [`evaluate`] measures both against labelled questions
-//! (`config/answers/evaluation.toml`).
+//! (`crates/answers/evaluation.toml`).
 //!
 //! - `entry`: an entry, its TOML form and its checks.
 //! - `lexicon`, `text`: how Chinese text becomes terms (stop words, synonyms, jieba, bigrams).

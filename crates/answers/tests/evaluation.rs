@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use jiesu_answers::{EvaluationSet, KnowledgeBase, evaluate};
 
 const SAMPLE: &str = include_str!("../../../config/answers/sample.toml");
-const EVALUATION: &str = include_str!("../../../config/answers/evaluation.toml");
+const EVALUATION: &str = include_str!("../evaluation.toml");
 
 fn load() -> (KnowledgeBase, EvaluationSet) {
     let kb = KnowledgeBase::from_toml(SAMPLE).expect("the sample is valid");

@@ -6,6 +6,20 @@ use std::path::Path;
 
 use jiesu_answers::{Entry, KnowledgeBase};
 
+/// Entries naming a bureau the district does not have: each as a sentence for `check-config`.
+pub fn unknown_bureaus(kb: &KnowledgeBase, district: &jiesu_domain::district::District) -> Vec<String> {
+    kb.entries()
+        .iter()
+        .filter(|e| {
+            jiesu_domain::bureau::BureauCode::parse(&e.bureau)
+                .ok()
+                .and_then(|b| district.bureau(&b))
+                .is_none()
+        })
+        .map(|e| format!("answers: entry `{}` names unknown bureau `{}`", e.id, e.bureau))
+        .collect()
+}
+
 /// The knowledge base for the district at `dir`; an error names the file and what is wrong.
 pub fn load_answers(dir: &Path) -> Result<KnowledgeBase, String> {
     if !dir.is_dir() {
@@ -49,5 +63,18 @@ mod tests {
             .expect("write");
         let e = load_answers(dir.path()).expect_err("a broken file");
         assert!(e.contains("broken.toml"), "{e}");
+    }
+
+    #[test]
+    fn entries_are_checked_against_the_districts_bureaus() {
+        let district = jiesu_district::load(&jiesu_district::sample_sources()).expect("the sample");
+        let sample = load_answers(Path::new("none")).expect("the sample");
+        assert_eq!(unknown_bureaus(&sample, &district), Vec::<String>::new());
+        let one = "[[entry]]\nid = \"x\"\nquestions = [\"q\"]\nanswer = \"a\"\nbureau = \"ministry-of-magic\"\ncategory = \"c\"\n";
+        let kb = KnowledgeBase::from_toml(one).expect("an entry");
+        assert_eq!(
+            unknown_bureaus(&kb, &district),
+            ["answers: entry `x` names unknown bureau `ministry-of-magic`"]
+        );
     }
 }

@@ -233,6 +233,13 @@ fn check_config(settings: &Settings) -> ExitCode {
     if let Err(e) = policy {
         problems.push(e);
     }
+    // The district's 秒回 knowledge base, as serve would read it.
+    if let Some(d) = &district {
+        match crate::answers::load_answers(dir) {
+            Ok(kb) => problems.extend(crate::answers::unknown_bureaus(&kb, d)),
+            Err(e) => problems.push(e),
+        }
+    }
     problems.extend(settings.notify.problems());
     if !problems.is_empty() {
         for p in &problems {
