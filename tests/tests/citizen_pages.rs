@@ -217,6 +217,9 @@ async fn the_page_of_a_request_every_unit_declined_tells_of_the_meeting_in_plain
     let boss = StaffClient::login(&app.base, "boss").await;
     let meeting = jiesu_e2e::staff::declined_by_all(&app.base, &tracking, &CANDIDATES, &boss).await;
 
+    c.goto(&format!("{}/track?n={tracking}", app.base)).await.expect("the tracking page");
+    assert_accessible(c, "the tracking form").await;
+    c.set_window_size(PHONE.0, PHONE.1).await.expect("a phone's screen");
     look_up(c, &app.base, &tracking).await;
     let history = text(c, "#history").await;
     assert!(history.contains("多个部门对职责有不同意见") && history.contains("已召集协调会"), "{history}");
