@@ -209,12 +209,14 @@ pub(super) fn definitions(lang: Lang, weight: f64, open: bool) -> Markup {
                     li { "按时办结率 = 期限内办结的任务（含批准的延期）÷ 办结的任务" }
                     li { "退单率 = 退单次数 ÷ 派发的任务" }
                     li { "重办率 = 本期受理的诉求回访答“未解决”而重办的次数 ÷ 其中已办结的诉求" }
+                    li { "平均星级 = 回访所给星级之和 ÷ 给出星级的回访" }
                     li { "经督办审核剔除的诉求（申诉成立、同意最终答复）不计入该单位的任何指标，单列为“剔除”件数" }
                 }
             } @else {
                 ul {
                     li { "Response: tasks claimed within their limit ÷ tasks dispatched (by dispatch day)" }
                     li { "Resolution: visits answering “solved” ÷ visits" }
+                    li { "Average rating: the stars return visits gave ÷ visits that gave stars" }
                     li { "Satisfaction: (satisfied + basically satisfied × " (weight) ") ÷ visits that rated" }
                     li { "Closure: of the period's requests, those closed ÷ the period's requests" }
                     li { "On time: tasks resolved by their deadline (extensions counted) ÷ tasks resolved" }
