@@ -11,7 +11,7 @@ use fantoccini::{Client, Locator};
 use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::browser::Browser;
-use jiesu_e2e::pages::{PHONE, assert_accessible, text};
+use jiesu_e2e::pages::{DESKTOP, PHONE, assert_accessible, sign_in, text};
 use jiesu_e2e::staff::StaffClient;
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
@@ -289,6 +289,16 @@ async fn a_question_the_knowledge_base_answers_is_settled_on_the_form_and_record
     assert_accessible(c, "the page after an instant answer").await;
     let stored = Open311Client::new(&app.base, "").wait_for(&tracking, Duration::from_secs(15)).await;
     assert_eq!(stored["status"], "closed", "answered at once, never dispatched: {stored}");
+
+    // The supervisors count it as answered on receipt (直办), beside what was received.
+    backend.add_staff("boss", StaffRole::Supervisor, None).await;
+    let boss = StaffClient::login(&app.base, "boss").await;
+    let stats = boss.get_until("/api/v1/stats", |v| v["total"]["counts"]["direct"] == 1).await;
+    assert_eq!(stats["total"]["rates"]["direct"]["value"], 1.0, "{}", stats["total"]);
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.expect("a desktop's screen");
+    sign_in(c, &app.base, "boss", "/staff/console").await;
+    let tile = text(c, "#kpi-direct").await;
+    assert!(tile.contains("直办") && tile.contains('1') && tile.contains("100.0%"), "{tile}");
     browser.close().await;
     app.stop().await;
 }

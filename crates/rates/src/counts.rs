@@ -106,6 +106,10 @@ counters!(
     rated,
     /// The stars they gave, summed: the average rating is `stars / rated` (Pingshan's 4.59★).
     stars,
+    /// Requests answered where they came in and closed on receipt (直办: a 秒回 answer the
+    /// citizen accepted, an operator's answer on the call), on the day received. Also in
+    /// `received` and `closed`; never dispatched, so in no bureau's work.
+    direct,
 );
 
 impl Counts {

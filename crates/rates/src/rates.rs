@@ -65,6 +65,8 @@ pub struct Rates {
     pub on_time: Rate,
     pub disclaim: Rate,
     pub reopen: Rate,
+    /// 直办率: the share of requests answered on receipt, never dispatched.
+    pub direct: Rate,
     /// Working hours from dispatch to resolution, per resolved task.
     pub handling_hours: Option<f64>,
     /// Stars per return visit that gave stars (1 to 5).
@@ -83,6 +85,7 @@ impl Rates {
             on_time: Rate::of(n(c.resolved_on_time), c.resolved),
             disclaim: Rate::of(n(c.disclaimed), c.dispatched),
             reopen: Rate::of(n(c.reopened), c.closed),
+            direct: Rate::of(n(c.direct), c.received),
             handling_hours: (c.resolved > 0).then(|| n(c.handling_minutes) / 60.0 / n(c.resolved)),
             average_stars: (c.rated > 0).then(|| n(c.stars) / n(c.rated)),
         }
@@ -102,6 +105,8 @@ mod tests {
         assert_eq!(r.response.value(), None, "no task dispatched: no response rate");
         assert_eq!(r.handling_hours, None);
         assert_eq!(r.average_stars, None, "no stars given: no average");
+        let direct = Counts { received: 8, closed: 3, direct: 2, ..Counts::default() };
+        assert_eq!(Rates::of(&direct, &Weights::default()).direct.value(), Some(0.25));
         let rated = Counts { rated: 4, stars: 17, ..Counts::default() };
         assert_eq!(Rates::of(&rated, &Weights::default()).average_stars, Some(4.25));
     }

@@ -66,7 +66,8 @@ pub fn tally(case: &Case, d: &District) -> Tallies {
         }
     };
 
-    add(key(r.submitted.received_at, lead.as_ref()), Counts { received: 1, ..Counts::default() });
+    let direct = i64::from(r.submitted.details.answer.is_some());
+    add(key(r.submitted.received_at, lead.as_ref()), Counts { received: 1, direct, ..Counts::default() });
     // Closing and reopening are counted with the request's own cohort (the day received).
     let reopened = case.visits.iter().filter(|v| !v.solved).count() as i64;
     let closed = i64::from(r.status == RequestStatus::Closed);

@@ -42,6 +42,7 @@ pub struct TotalsRow {
     pub exempted: i64,
     pub rated: i64,
     pub stars: i64,
+    pub direct: i64,
 }
 
 impl TotalsRow {
@@ -64,6 +65,7 @@ impl TotalsRow {
             self.exempted,
             self.rated,
             self.stars,
+            self.direct,
         ]);
         StatsRow { group: self.grp, counts }
     }

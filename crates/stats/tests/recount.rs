@@ -193,6 +193,17 @@ async fn workload<S: Store + Cases + Stats>(store: &S) -> Vec<RequestId> {
             }
         }
     }
+    // Three consultations answered where they came in (直办), closed on receipt.
+    for i in 0..3 {
+        let at = start + Duration::days(i);
+        let mut new = NewRequest { received_at: at, ..new_request() };
+        new.kind = Kind::Consultation;
+        new.details.answer = Some(jiesu_domain::text::Answer::parse("已当场答复").expect("answer"));
+        let a = jiesu_domain::admission::admit(new, d, at);
+        store.ingest(std::slice::from_ref(&a)).await.expect("ingest");
+        record(store, a.request.submitted.id, &mut stale).await;
+        ids.push(a.request.submitted.id);
+    }
     // Two recorders at once over every request, and the stale tallies all over again.
     let everything = tallies_of(store, d, &ids).await.expect("tallies");
     let (a, b) = tokio::join!(store.record_tallies(&everything), store.record_tallies(&everything));
@@ -215,6 +226,7 @@ struct RawRequest {
     area: Option<String>,
     status: String,
     received_at: i64,
+    answered: i64,
 }
 
 #[derive(Deserialize)]
@@ -337,7 +349,7 @@ fn recount(raw: Raw) -> BTreeMap<TableKey, Counts> {
         for b in exempt.clone() {
             add(day(r.received_at), b, Counts { exempted: 1, ..Counts::default() });
         }
-        add(day(r.received_at), &lead, Counts { received: 1, ..Counts::default() });
+        add(day(r.received_at), &lead, Counts { received: 1, direct: r.answered, ..Counts::default() });
         let mut my_visits: Vec<&RawVisit> = visits.iter().filter(|v| v.request_id == r.id).collect();
         my_visits.sort_by_key(|v| v.at);
         // Closed and reopened go with the request's own day.
@@ -426,7 +438,7 @@ macro_rules! verify {
         });
         compare($store, table(rows!($pool, s.clone())), expected.clone()).await;
         let rebuilt = jiesu_stats::rebuild($store, district(), 5).await.expect("rebuild");
-        assert_eq!(rebuilt.requests, 36);
+        assert_eq!(rebuilt.requests, 39, "36 worked, 3 answered on receipt");
         compare($store, table(rows!($pool, s)), expected).await;
     }};
 }
@@ -463,7 +475,7 @@ fn statements(x: &Dialect) -> [String; 7] {
     [
         format!(
             "SELECT {o}('id', {}, 'category', category, 'channel', channel, 'kind', kind, 'area', area,
-                'status', status, 'received_at', {}){t} FROM requests",
+                'status', status, 'received_at', {}, 'answered', CASE WHEN answer IS NULL THEN 0 ELSE 1 END){t} FROM requests",
             id("id"),
             us("received_at")
         ),
@@ -557,6 +569,7 @@ async fn compare<S: Stats>(
     );
     assert!(all.resolved_on_time > 0 && all.closed > 0 && all.reopened > 0, "{all:?}");
     assert!(all.exempted > 0, "an appeal or a final reply was granted: {all:?}");
+    assert!(all.direct > 0 && all.direct < all.closed, "some answered on receipt: {all:?}");
     let missing: Vec<_> = want_rows.iter().filter(|(k, c)| summary.get(*k) != Some(*c)).collect();
     let extra: Vec<_> = summary.iter().filter(|(k, _)| !want_rows.contains_key(*k)).collect();
     assert!(missing.is_empty() && extra.is_empty(), "differ:\nrecount {missing:#?}\nsummary only {extra:#?}");

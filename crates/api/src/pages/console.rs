@@ -184,6 +184,11 @@ fn body(d: &District, lang: Lang, period: &Period, f: &Figures, q: &ConsoleQuery
                     strong.kpi-value { (now.rates.average_stars.map_or_else(|| "—".to_owned(), |s| format!("{s:.2}★"))) }
                     span.kpi-change { (lang.pick("评价人数 ", "rated by ")) (now.counts.rated) }
                 }
+                div.kpi #kpi-direct {
+                    span.kpi-name { (lang.pick("直办", "Answered on receipt")) }
+                    strong.kpi-value { (now.counts.direct) }
+                    span.kpi-change { (lang.pick("占受理 ", "of received ")) (percent(&now.rates.direct)) }
+                }
             }
             (definitions(lang, f.now.basically_satisfied_weight, false))
         }
@@ -210,6 +215,7 @@ pub(super) fn definitions(lang: Lang, weight: f64, open: bool) -> Markup {
                     li { "退单率 = 退单次数 ÷ 派发的任务" }
                     li { "重办率 = 本期受理的诉求回访答“未解决”而重办的次数 ÷ 其中已办结的诉求" }
                     li { "平均星级 = 回访所给星级之和 ÷ 给出星级的回访" }
+                    li { "直办 = 受理时当场答复并办结、未派发的诉求（市民采纳了秒回答复，或话务员在通话中解答）" }
                     li { "经督办审核剔除的诉求（申诉成立、同意最终答复）不计入该单位的任何指标，单列为“剔除”件数" }
                 }
             } @else {
@@ -217,6 +223,7 @@ pub(super) fn definitions(lang: Lang, weight: f64, open: bool) -> Markup {
                     li { "Response: tasks claimed within their limit ÷ tasks dispatched (by dispatch day)" }
                     li { "Resolution: visits answering “solved” ÷ visits" }
                     li { "Average rating: the stars return visits gave ÷ visits that gave stars" }
+                    li { "Answered on receipt (直办): requests answered where they came in and closed without dispatch (a 秒回 answer the citizen accepted, an operator's answer on the call)" }
                     li { "Satisfaction: (satisfied + basically satisfied × " (weight) ") ÷ visits that rated" }
                     li { "Closure: of the period's requests, those closed ÷ the period's requests" }
                     li { "On time: tasks resolved by their deadline (extensions counted) ÷ tasks resolved" }

@@ -73,6 +73,8 @@ pub struct RatesView {
     pub disclaim: RateView,
     /// 重办率
     pub reopen: RateView,
+    /// 直办率: requests answered on receipt (closed, never dispatched) ÷ received
+    pub direct: RateView,
     /// Average working hours from dispatch to resolution.
     pub handling_hours: Option<f64>,
     /// Average stars of the return visits that gave stars (1 to 5).
@@ -90,6 +92,7 @@ impl RatesView {
             on_time: r.on_time.into(),
             disclaim: r.disclaim.into(),
             reopen: r.reopen.into(),
+            direct: r.direct.into(),
             handling_hours: r.handling_hours,
             average_stars: r.average_stars,
         }
