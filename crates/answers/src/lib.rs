@@ -12,14 +12,20 @@
 //! - `index`: the inverted index and BM25F scoring.
 //! - `kb`: the knowledge base, ranked search and the answer thresholds.
 //! - `evaluate`: top-1, top-3 and wrong-answer figures over labelled questions.
+//! - `group`: the questions it could not answer, grouped by what they ask, for a bureau to answer.
+//! - `live`: the knowledge base in force, the files composed with the approved stored answers.
 
 mod entry;
 mod evaluate;
+mod group;
 mod index;
 mod kb;
 mod lexicon;
+mod live;
 mod text;
 
 pub use entry::{Entry, Error};
 pub use evaluate::{Case, Counts, Evaluation, EvaluationSet, Outcome, evaluate};
+pub use group::{JOIN_AT, group};
 pub use kb::{Hit, KnowledgeBase, Thresholds};
+pub use live::LiveAnswers;

@@ -1,10 +1,36 @@
-//! The district's 秒回 knowledge base, read once at start-up: every `answers/*.toml` of the
-//! district folder (none: no instant answers), or, with the built-in sample district, the sample
-//! knowledge base (SAMPLE DATA, `config/answers/sample.toml`).
+//! The district's 秒回 knowledge base: every `answers/*.toml` of the district folder (none: no
+//! instant answers), or, with the built-in sample district, the sample knowledge base (SAMPLE
+//! DATA, `config/answers/sample.toml`), read once at start-up; composed with the answers bureaus
+//! wrote and the desk approved, read from the database every minute.
 
 use std::path::Path;
+use std::time::Duration;
 
-use jiesu_answers::{Entry, KnowledgeBase};
+use jiesu_answers::{Entry, KnowledgeBase, LiveAnswers};
+use jiesu_domain::ports::AnswerBook;
+use tokio_util::sync::CancellationToken;
+
+/// How often the approved answers are read again: an approval in another process reaches this
+/// one's citizens within it.
+const REFRESH: Duration = Duration::from_secs(60);
+
+/// Keeps `live` composed with the approved answers until shutdown. A failed read keeps the
+/// knowledge base as it was (the files' answers never depend on the database) and is tried again
+/// at the next turn.
+pub async fn keep_current<S: AnswerBook>(store: S, live: LiveAnswers, shutdown: CancellationToken) {
+    loop {
+        match jiesu_api::work::answers::refresh(&store, &live).await {
+            Ok(n) => tracing::debug!(approved = n, "knowledge base refreshed"),
+            Err(e) => {
+                tracing::warn!(error = %e.message, "the approved answers could not be read; the knowledge base stays as it was")
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(REFRESH) => {}
+        }
+    }
+}
 
 /// Entries naming a bureau the district does not have: each as a sentence for `check-config`.
 pub fn unknown_bureaus(kb: &KnowledgeBase, district: &jiesu_domain::district::District) -> Vec<String> {

@@ -302,7 +302,15 @@ impl UseBackends for Starter<'_> {
                 Arc::new(ApiKeys::new(store.clone(), Duration::from_secs(settings.open311.key_cache_secs)));
             // 秒回: one knowledge base for the web form and WeChat.
             let answers = crate::answers::load_answers(&settings.district.dir).map_err(StartError::Config)?;
-            let answers = Some(Arc::new(answers));
+            let answers = jiesu_answers::LiveAnswers::new(answers);
+            // With the answers bureaus wrote and the desk approved, now and every minute (the desk
+            // may approve one in another process).
+            app.tracker.spawn(crate::answers::keep_current(
+                store.clone(),
+                answers.clone(),
+                app.shutdown.clone(),
+            ));
+            let answers = Some(answers);
             let wechat = wechat_channel(settings, &store, &queue, &district, &key, &answers)?;
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
@@ -321,7 +329,7 @@ impl UseBackends for Starter<'_> {
             web.policy = policy.clone();
             web.attempts = settings.web.attempts(settings.database_kind().map_err(StartError::Config)?);
             web.map = settings.web.map.clone();
-            web.answers = answers;
+            web.answers = answers.clone();
             let web = Arc::new(web);
             let hotline = Arc::new(Hotline {
                 store: store.clone(),
@@ -355,6 +363,7 @@ impl UseBackends for Starter<'_> {
                 max_photo_bytes: settings.web.max_photo_mb * 1024 * 1024,
                 rules: rulebook,
                 weights: settings.rates,
+                answers,
             });
             let ops = jiesu_api::ops::Ops { queue: queue.clone(), checks: roles.ready_checks(), metrics };
             let router = crate::routes::router(
@@ -396,7 +405,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
     queue: &Q,
     district: &LiveDistrict,
     server_key: &jiesu_domain::secret::ServerKey,
-    answers: &Option<Arc<jiesu_answers::KnowledgeBase>>,
+    answers: &Option<jiesu_answers::LiveAnswers>,
 ) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
     let w = &settings.wechat;
     let token = w.token.expose_secret();

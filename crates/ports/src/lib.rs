@@ -3,6 +3,7 @@
 //! start-up. Each port has a contract test suite (`jiesu-testkit`) that every adapter must pass.
 
 pub mod accounts;
+pub mod answers;
 pub mod audit;
 pub mod cases;
 mod cursors;
@@ -23,6 +24,7 @@ pub use accounts::{
     AccountState, Accounts, LockoutPolicy, LoginClient, LoginRecord, LoginState, NewStaffSession,
     PasswordHash, SessionKind, TokenHash, UserChange, UserRecord,
 };
+pub use answers::{AnswerBook, AnswerState, OpenQuestion, Review, StoredAnswer};
 pub use audit::{Audit, AuditQuery};
 pub use cases::{Cases, ClockWindow, Committed, DeskItem, TaskFilter, TaskListing, TaskQuery};
 pub use escalations::{EscalationQuery, Escalations};

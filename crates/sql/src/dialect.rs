@@ -292,6 +292,8 @@ pub trait Dialect:
     + Read<crate::notifications::UndeliveredRow>
     + Read<crate::tokens::TokenRow>
     + Read<crate::webhooks::WebhookRow>
+    + Read<crate::answers::QuestionRow>
+    + Read<crate::answers::AnswerRow>
     + Read<crate::staff_prefs::PrefsRow>
     + Read<crate::staff_prefs::StaffPrefsRow>
     + Read<crate::records::VisitRecord>

@@ -9,6 +9,7 @@
 //! brings a database fully up to date.
 
 mod accounts;
+mod answers;
 mod api_clients;
 mod audit;
 pub mod backend;

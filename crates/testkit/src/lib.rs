@@ -7,7 +7,8 @@
 //!   `amqp://guest:guest@127.0.0.1:5672/%2f`), whose queues are deleted afterwards.
 //! - `store_contract!`, `sessions_contract!`, `accounts_contract!`, `cases_contract!` (with
 //!   `hotspot_contract!`, the cases port's hotspot part), `rulebook_contract!`, `queue_contract!`:
-//!   each port's contract, one test per case, for any adapter.
+//!   `answers_contract!` (the knowledge base's queue): each port's contract, one test per case,
+//!   for any adapter.
 //! - `faults`: database faults (disk full, read-only, refused data) to switch on per adapter, and
 //!   `faults_contract!`, what the store reports under them.
 //! - `queries::count`: how many SQL statements a call issues, to keep listings batched.
@@ -20,6 +21,7 @@
 
 pub mod accounts_contract;
 pub mod amqp;
+pub mod answers_contract;
 pub mod audit_contract;
 pub mod cases_contract;
 pub mod faults;

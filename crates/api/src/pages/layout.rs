@@ -27,6 +27,7 @@ pub(crate) enum Section {
     Inbox,
     Desk,
     Meetings,
+    Answers,
     Console,
     Admin,
     Account,
@@ -84,6 +85,7 @@ pub(crate) fn page(c: Chrome<'_>, section: Section, title: &str, body: Markup) -
                                     a href="/staff/inbox" aria-current=[current(Section::Inbox)] { (lang.pick("全部任务", "All tasks")) }
                                 }
                                 a href="/staff/meetings" aria-current=[current(Section::Meetings)] { (lang.pick("协调会", "Meetings")) }
+                                a #nav-answers href="/staff/answers" aria-current=[current(Section::Answers)] { (lang.pick("知识库", "Answers")) }
                                 @if me.is(crate::staff::Supervising::ROLES) {
                                     // A whole page load: the console's charts load their script.
                                     a #nav-console href="/staff/console" hx-boost="false" aria-current=[current(Section::Console)] { (lang.pick("督办台", "Console")) }

@@ -20,10 +20,14 @@
 //! | `GET /staff/desk` (`queue`, `after`), `GET /staff/requests/{tracking}`, `POST /staff/requests/{tracking}/{action}` | operators (supervisors and admins read) |
 //! | `GET /staff/meetings`, `GET /staff/meetings/{id}`, `POST /staff/meetings/{id}/{action}` | the convener's and invitees' staff, district-wide roles |
 //! | `GET /staff/console` and its pages (`escalations`, `extensions`, `exemptions`, `notices`, `meetings`, `hotspots`, `rules`, `report`) | supervisors and admins |
+//! | `GET/POST /staff/answers`, `POST /staff/answers/questions/{request}/set-aside` | bureau staff and admins: their bureau's questions 秒回 could not answer |
+//! | `GET /staff/answers`, `POST /staff/answers/{id}/review` | operators, supervisors, admins: the answers to review |
 //! | `/staff/admin/...` (users, API keys, the audit log; see `admin`) | admins |
 
 mod actions;
 mod admin;
+mod answers;
+mod answers_review;
 mod case;
 mod case_exempt;
 mod console;
@@ -55,7 +59,9 @@ use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiesu_auth::Auth;
-use jiesu_domain::ports::{Accounts, Cases, Escalations, Notifications, RuleBook, Stats, Store, Webhooks};
+use jiesu_domain::ports::{
+    Accounts, AnswerBook, Cases, Escalations, Notifications, RuleBook, Stats, Store, Webhooks,
+};
 use jiesu_domain::secret::ServerKey;
 
 use crate::work::WorkApi;
@@ -78,7 +84,9 @@ pub struct Pages<S> {
 
 pub(crate) type State<S> = axum::extract::State<Arc<Pages<S>>>;
 
-pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Notifications + Webhooks>(
+pub fn routes<
+    S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Notifications + Webhooks + AnswerBook,
+>(
     pages: Arc<Pages<S>>,
 ) -> Router {
     Router::new()
@@ -121,6 +129,9 @@ pub fn routes<S: Store + Cases + Accounts + Escalations + RuleBook + Stats + Not
         .route("/staff/admin/calendar", get(admin::calendar::page::<S>).post(admin::calendar::set::<S>))
         .route("/staff/admin/audit", get(admin::audit::list::<S>))
         .route("/staff/admin/audit.csv", get(admin::audit::export::<S>))
+        .route("/staff/answers", get(answers::page::<S>).post(answers::propose::<S>))
+        .route("/staff/answers/questions/{request}/set-aside", post(answers::set_aside::<S>))
+        .route("/staff/answers/{id}/review", post(answers_review::review::<S>))
         .route("/staff/meetings", get(meetings::list::<S>))
         .route("/staff/meetings/{id}", get(meetings::page::<S>))
         .route("/staff/meetings/{id}/{action}", post(meetings::act::<S>))

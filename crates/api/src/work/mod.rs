@@ -41,6 +41,7 @@
 //! `openapi::staff` gathers them; the binary adds the hotline's part and serves the whole at
 //! `/api/v1/openapi.json`.
 
+pub mod answers;
 pub(crate) mod case_view;
 mod desk;
 mod disclaims;
@@ -85,6 +86,8 @@ pub struct WorkApi<S> {
     pub rules: RulebookService<S>,
     /// How the rates weigh their parts (`[rates]`).
     pub weights: jiesu_domain::rates::Weights,
+    /// 秒回's knowledge base in force (`None`: the district has none).
+    pub answers: Option<jiesu_answers::LiveAnswers>,
 }
 
 pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit + Notifications>(
@@ -124,6 +127,7 @@ pub fn routes<S: Store + Cases + Escalations + RuleBook + Stats + Audit + Notifi
         .route("/api/v1/meetings/{id}/reschedule", post(meetings::reschedule::<S>))
         .route("/api/v1/meetings/{id}/decision", post(meetings::decide::<S>))
         .route("/api/v1/stats", get(stats::stats::<S>))
+        .route("/api/v1/answers", get(answers::search::<S>))
         .route("/api/v1/exports/requests.csv", get(export::csv::<S>))
         .route("/api/v1/exports/requests.xlsx", get(export::xlsx::<S>))
         .route("/api/v1/rules/proposed", get(rules::list::<S>))

@@ -12,8 +12,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    desk, disclaims, escalations, exemptions, export, meetings, notices, preview_api, progress, requests,
-    rules, stats, tasks,
+    answers, desk, disclaims, escalations, exemptions, export, meetings, notices, preview_api, progress,
+    requests, rules, stats, tasks,
 };
 use crate::auth;
 
@@ -40,7 +40,7 @@ use crate::auth;
         escalations::list, escalations::show, escalations::dismiss,
         meetings::list, meetings::show, meetings::confirm, meetings::reschedule, meetings::decide,
         rules::list, rules::show, rules::accept, rules::decline, preview_api::preview_rule,
-        stats::stats, export::csv, export::xlsx,
+        stats::stats, export::csv, export::xlsx, answers::search,
     ),
     security(("bearer" = []), ("session" = [])),
     modifiers(&SecuritySchemes, &StatusMeanings),

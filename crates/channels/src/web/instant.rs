@@ -1,5 +1,5 @@
 //! 秒回 on the web form: the knowledge base's answers to what the citizen is typing
-//! (`GET /answers?q=`, JSON, also for the call centre's operators with `all=true`), and the
+//! (`GET /answers?q=`, JSON; operators have `/api/v1/answers` with scores), and the
 //! request stored when the citizen says an answer settled it: a consultation answered at once
 //! (直办), closed on receipt, never dispatched, counted like every request.
 
@@ -29,9 +29,6 @@ const MAX_QUERY: usize = 500;
 pub(super) struct AnswersQuery {
     #[serde(default)]
     q: String,
-    /// `true`: the first five hits whatever their score, with it (for operators, who judge).
-    #[serde(default)]
-    all: bool,
 }
 
 /// The answers worth showing for `q`: the one the knowledge base would give and any close
@@ -40,26 +37,20 @@ pub(super) async fn answers<S: Store, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     Query(q): Query<AnswersQuery>,
 ) -> Json<Value> {
-    let Some(kb) = &s.answers else { return Json(json!({ "answers": [] })) };
+    let Some(live) = &s.answers else { return Json(json!({ "answers": [] })) };
+    let kb = live.current();
     let query: String = q.q.chars().take(MAX_QUERY).collect();
     let today = jiesu_domain::time::now().with_timezone(&jiesu_domain::time::LOCAL).date_naive();
-    let hits: Vec<Hit<'_>> =
-        if q.all { kb.search(&query, today).into_iter().take(5).collect() } else { shown(kb, &query, today) };
-    let list: Vec<Value> = hits
+    let list: Vec<Value> = shown(&kb, &query, today)
         .iter()
         .map(|h| {
-            let mut v = json!({
+            json!({
                 "id": h.id(),
                 "question": h.entry.questions.first(),
                 "answer": h.entry.answer,
                 "source": h.entry.source,
                 "bureau": h.entry.bureau,
-            });
-            if q.all {
-                v["score"] = json!(h.score);
-                v["given"] = json!(kb.answer(&query, today).is_some_and(|a| a.index == h.index));
-            }
-            v
+            })
         })
         .collect();
     Json(json!({ "answers": list }))

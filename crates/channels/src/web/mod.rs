@@ -63,7 +63,7 @@ pub struct Web<S, Q> {
     /// Tiles under the form's map, if the deployment has any.
     pub map: MapTiles,
     /// 秒回: the district's knowledge base, offered as the citizen types (none: not offered).
-    pub answers: Option<Arc<jiesu_answers::KnowledgeBase>>,
+    pub answers: Option<jiesu_answers::LiveAnswers>,
 }
 
 type Shared<S, Q> = Arc<Web<S, Q>>;
@@ -207,7 +207,8 @@ async fn submit<S: Store, Q: Queue>(
     let values = submitted.values;
     let lang = Lang::from_param(Some(&values.lang));
     let t = text(lang);
-    if let Some(entry) = instant::accepted(s.answers.as_ref(), &values) {
+    let kb = s.answers.as_ref().map(jiesu_answers::LiveAnswers::current);
+    if let Some(entry) = instant::accepted(kb.as_ref(), &values) {
         return settled_at_once(&s, &headers, lang, &values, entry).await;
     }
     let photo_mb = s.photo_mb();

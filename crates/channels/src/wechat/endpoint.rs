@@ -51,7 +51,7 @@ pub struct Wechat<S, Q> {
     /// The server's key, which tracking numbers are derived with.
     pub key: jiesu_domain::secret::ServerKey,
     /// 秒回: a question it answers is answered before a request is drafted (none: never).
-    pub answers: Option<Arc<jiesu_answers::KnowledgeBase>>,
+    pub answers: Option<jiesu_answers::LiveAnswers>,
     /// Where citizens reach Jiesu: each request's private link (its page, and its return visit
     /// once resolved) starts with it.
     pub public_url: String,
@@ -231,9 +231,10 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
             session.as_ref().and_then(|x| serde_json::from_str(&x.state).ok()).unwrap_or_default();
         let now = jiesu_domain::time::now();
         let today = now.with_timezone(&jiesu_domain::time::LOCAL).date_naive();
+        let kb = s.answers.as_ref().map(jiesu_answers::LiveAnswers::current);
         let suggest = |q: &str| {
-            let kb = s.answers.as_ref()?;
-            kb.answer(q, today)
+            kb.as_ref()?
+                .answer(q, today)
                 .map(|h| Suggestion { entry: h.id().to_owned(), answer: h.entry.answer.clone() })
         };
         let reply = match step_with(&mut state, Input::from_push(push), now, s.config.draft_ttl, &suggest) {
