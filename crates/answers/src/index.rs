@@ -99,6 +99,11 @@ impl Index {
         Index { vocabulary, postings, idf: idfs, unseen_idf: idf(n, 0), entries: n }
     }
 
+    /// Whether any entry has `word` as a whole word (in its questions or answer).
+    pub(crate) fn knows_word(&self, word: &str) -> bool {
+        self.vocabulary.contains_key(&Term::Word(word.into()))
+    }
+
     /// Scores every entry that shares a term with `query`, valid or not (the caller filters),
     /// unsorted.
     pub(crate) fn score(&self, query: &str) -> Vec<Scored> {

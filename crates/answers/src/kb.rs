@@ -142,6 +142,10 @@ impl KnowledgeBase {
         let best = *hits.first()?;
         let t = self.thresholds;
         let clear_lead = hits.get(1).is_none_or(|second| best.score >= t.min_lead * second.score);
-        (best.score >= t.min_score && best.coverage >= t.min_coverage && clear_lead).then_some(best)
+        let relevant = best.score >= t.min_score && best.coverage >= t.min_coverage && clear_lead;
+        // A shared word under another modifier (高龄津贴 asked, 生育津贴 known) scores as a
+        // match but answers another question: no answer rather than a wrong one.
+        let unseen = |w: &str| !self.index.knows_word(w);
+        (relevant && !text::modifier_conflict(query, &best.entry.questions, unseen)).then_some(best)
     }
 }

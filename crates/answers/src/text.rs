@@ -107,6 +107,68 @@ pub(crate) fn terms(text: &str) -> Vec<(Term, f32)> {
     out
 }
 
+/// A content word and its part of speech as jieba tags it (`n` noun, `vn` verbal noun, `ns`
+/// place, `m` numeral, ...).
+type Tagged = (String, String);
+
+/// The content words of `text` in order, `None` where a stop word or punctuation breaks the run
+/// (so two words are adjacent only when nothing stood between them).
+fn content_words(text: &str) -> Vec<Option<Tagged>> {
+    let text = canonical(&fold(text));
+    JIEBA
+        .tag(&text, true)
+        .into_iter()
+        .map(|token| {
+            let word = strip_aspect(token.word);
+            let content = !is_stop(word) && word.chars().any(char::is_alphanumeric);
+            content.then(|| (word.to_owned(), token.tag.to_owned()))
+        })
+        .collect()
+}
+
+/// The (modifier, head) pairs of adjacent nouns of two characters or more (高龄 津贴, 生育 津贴):
+/// a place (东莞 社保), a numeral (一张 社保卡) or a locative (楼下 药店) narrows the question
+/// without changing its subject, and a noun before a verb (我爸 去世) is no compound.
+fn compounds(words: &[Option<Tagged>]) -> Vec<(&str, &str)> {
+    // Our domain words carry no tag (`x`); abbreviations are `j` (社保).
+    fn noun(tag: &str) -> bool {
+        matches!(tag, "n" | "vn" | "nz")
+    }
+    fn long(w: &Option<Tagged>) -> Option<&Tagged> {
+        w.as_ref().filter(|(w, _)| w.chars().count() >= 2)
+    }
+    let adjacent = words
+        .windows(2)
+        .filter_map(|p| Some((long(&p[0])?, long(&p[1])?)))
+        .filter(|((_, m), (_, h))| noun(m) && (noun(h) || matches!(h.as_str(), "j" | "x")))
+        .map(|((m, _), (h, _))| (m.as_str(), h.as_str()));
+    // A compound kept whole (生育津贴, one of our domain words): its dictionary parts.
+    let inside = words.iter().flatten().filter(|(w, _)| w.chars().count() >= 4).flat_map(|(w, _)| {
+        w.char_indices().skip(2).map(|(at, _)| (&w[..at], &w[at..])).filter(|(m, h)| {
+            h.chars().count() >= 2 && JIEBA.has_word(m) && JIEBA.has_word(h) && !is_stop(m) && !is_stop(h)
+        })
+    });
+    adjacent.chain(inside).collect()
+}
+
+/// Whether the query and the entry's questions share a head word under different modifiers,
+/// the query's one a word the knowledge base never uses (`unseen`) and the entry's absent from
+/// the query: 高龄津贴 asked, only 生育津贴 known. The shared word makes such an entry score as a
+/// match, but it answers another question. (A modifier the knowledge base knows elsewhere, 补办
+/// or 异地, is a detail of the question, not another subject.)
+pub(crate) fn modifier_conflict(query: &str, questions: &[String], unseen: impl Fn(&str) -> bool) -> bool {
+    let asked = content_words(query);
+    let asked_words: Vec<&str> = asked.iter().flatten().map(|(w, _)| w.as_str()).collect();
+    let known: Vec<Vec<Option<Tagged>>> = questions.iter().map(|q| content_words(q)).collect();
+    let known_words: Vec<&str> = known.iter().flatten().flatten().map(|(w, _)| w.as_str()).collect();
+    let known_pairs: Vec<(&str, &str)> = known.iter().flat_map(|k| compounds(k)).collect();
+    compounds(&asked).into_iter().any(|(modifier, head)| {
+        !known_words.contains(&modifier)
+            && unseen(modifier)
+            && known_pairs.iter().any(|(m, h)| *h == head && !asked_words.contains(m))
+    })
+}
+
 fn word_term(word: &str, weight: f32) -> (Term, f32) {
     let weight = if WEAK.contains(word) { weight * WEAK_FACTOR } else { weight };
     (Term::Word(word.into()), weight)
@@ -169,6 +231,24 @@ mod tests {
                 Term::Bigram(..) => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn one_head_word_under_two_modifiers_is_a_conflict() {
+        let known = ["生育津贴怎么领".to_owned(), "生了孩子能领多少生育津贴".to_owned()];
+        let unseen = |w: &str| w == "高龄";
+        assert!(modifier_conflict("请问高龄津贴在哪里申请", &known, unseen));
+        assert!(
+            !modifier_conflict("请问高龄津贴在哪里申请", &known, |_| false),
+            "a modifier known elsewhere"
+        );
+        assert!(!modifier_conflict("生育津贴在哪里申请", &known, unseen), "the same modifier");
+        assert!(!modifier_conflict("津贴在哪里申请", &known, unseen), "no modifier asked");
+        let id = ["身份证丢了怎么补办".to_owned()];
+        assert!(
+            !modifier_conflict("补办身份证要多久", &id, |_| true),
+            "the modifier is a word the entry has"
+        );
     }
 
     #[test]

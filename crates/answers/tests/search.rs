@@ -173,3 +173,15 @@ fn the_sample_is_40_to_60_entries_of_three_to_seven_variants_and_short_answers()
         assert!(categories.contains(&e.category.as_str()), "{}: {}", e.id, e.category);
     }
 }
+
+#[test]
+fn a_shared_word_under_another_noun_is_another_question() {
+    // Found in use: 高龄津贴 (the old-age allowance, which the sample does not cover) scored as
+    // the maternity allowance (生育津贴) on the shared 津贴 alone, and was answered with it.
+    let kb = sample();
+    let today = day(2026, 3, 2);
+    assert_eq!(answer_id(&kb, "请问高龄津贴在哪里申请", today), None);
+    assert_eq!(answer_id(&kb, "八十岁以上老人的高龄津贴怎么申请", today), None);
+    assert_eq!(answer_id(&kb, "生育津贴怎么申请", today).as_deref(), Some("maternity-allowance"));
+    assert_eq!(answer_id(&kb, "我老婆生孩子了生育津贴怎么领", today).as_deref(), Some("maternity-allowance"));
+}
