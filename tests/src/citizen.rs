@@ -71,3 +71,20 @@ pub async fn report_on_web(base: &str, category: &str) -> String {
     let at = page.find("id=\"tracking\">").expect("the received page") + "id=\"tracking\">".len();
     page[at..at + 14].replace('-', "")
 }
+
+/// Asks a consultation (咨询) on the web form, under `category`, in Liulian community, with no
+/// phone; answers its tracking number.
+pub async fn ask_on_web(base: &str, category: &str, question: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("form_token", uuid::Uuid::now_v7().to_string())
+        .text("category", category.to_owned())
+        .text("kind", "consultation")
+        .text("description", question.to_owned())
+        .text("address", "坪山街道六联社区");
+    let resp =
+        reqwest::Client::new().post(format!("{base}/requests")).multipart(form).send().await.expect("POST");
+    assert_eq!(resp.status(), StatusCode::OK, "the form is accepted");
+    let page = resp.text().await.expect("page");
+    let at = page.find("id=\"tracking\">").expect("the received page") + "id=\"tracking\">".len();
+    page[at..at + 14].replace('-', "")
+}

@@ -12,6 +12,7 @@ use jiesu::Roles;
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::Backend;
 use jiesu_e2e::browser::Browser;
+use jiesu_e2e::citizen::ask_on_web;
 use jiesu_e2e::pages::{
     DESKTOP, PageSession, assert_accessible, click, fill, hidden, sign_in, sign_out, text,
 };
@@ -22,22 +23,6 @@ use serde_json::{Value, json};
 jiesu_e2e::e2e_on_both_backends!(
     a_question_nobody_could_answer_is_answered_by_its_bureau_approved_and_then_answered_at_once
 );
-
-/// Asks a consultation on the web form, under `category`; answers its tracking number.
-async fn ask_on_web(base: &str, category: &str, question: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("form_token", uuid::Uuid::now_v7().to_string())
-        .text("category", category.to_owned())
-        .text("kind", "consultation")
-        .text("description", question.to_owned())
-        .text("address", "坪山街道六联社区");
-    let resp =
-        reqwest::Client::new().post(format!("{base}/requests")).multipart(form).send().await.expect("POST");
-    assert_eq!(resp.status(), StatusCode::OK, "the form is accepted");
-    let page = resp.text().await.expect("page");
-    let at = page.find("id=\"tracking\">").expect("the received page") + "id=\"tracking\">".len();
-    page[at..at + 14].replace('-', "")
-}
 
 async fn instant(base: &str, q: &str) -> Value {
     let get = reqwest::Client::new().get(format!("{base}/answers")).query(&[("lang", "zh"), ("q", q)]);

@@ -1,10 +1,13 @@
-//! Screenshots of the staff pages for the README (`scripts/screenshots`): starts the application
-//! on a fresh embedded store with the sample district, reports a few requests as citizens do,
-//! signs a bureau clerk, an operator, a supervisor and an administrator in through the sign-in form and photographs each page at
-//! desktop (1280 px) and phone (390 × 844) width, whole pages, into the directory given
-//! (default `docs/screenshots`). The files are what a district sees before installing.
+//! Screenshots of the citizens' and the staff's pages for the README (`scripts/screenshots`):
+//! starts the application on a fresh embedded store with the sample district, reports a few
+//! requests as citizens do (on the form in the browser too), signs a bureau clerk, an operator, a
+//! supervisor and an administrator in through the sign-in form and photographs each page at
+//! desktop (1280 px) and phone (390 × 844) width, whole pages, into the directory given (default
+//! `docs/screenshots`). The files are what a district sees before installing.
 //!
 //!   screenshots [DIR]
+
+mod citizen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -170,6 +173,9 @@ async fn main() {
     sign_in(c, &app.base, "sk-staff", &format!("/staff/meetings/{meeting}")).await;
     both(c, &dir, "meeting").await;
     sign_out(c).await;
+
+    citizen::citizens(c, &app.base, &dir).await;
+    citizen::knowledge_base(c, &backend, &app.base, &dir).await;
 
     // Only now the year of history: the pictures above show the requests reported here.
     history(&backend).await;
