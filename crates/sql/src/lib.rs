@@ -22,6 +22,7 @@ pub mod ingest;
 mod multirow;
 mod notifications;
 mod paging;
+mod photos;
 pub mod records;
 mod rulebook;
 mod sessions;
