@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiesu_domain::ports::{
-    AccessTokens, Accounts, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook, Stats,
-    Store, Webhooks,
+    AccessTokens, Accounts, Cases, ChannelSessions, Escalations, Notifications, PendingPhotos, Queue,
+    RuleBook, Stats, Store, Webhooks,
 };
 use jiesu_queue::{AmqpQueue, AmqpSettings, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -30,6 +30,7 @@ pub trait FullStore:
     + Notifications
     + AccessTokens
     + Webhooks
+    + PendingPhotos
 {
 }
 
@@ -44,6 +45,7 @@ impl<T> FullStore for T where
         + Notifications
         + AccessTokens
         + Webhooks
+        + PendingPhotos
 {
 }
 
