@@ -248,7 +248,11 @@ async fn handle<S: Store + ChannelSessions + PendingPhotos, Q: Queue>(
         let reply = match step_with(&mut state, input, now, s.config.draft_ttl, &suggest) {
             Action::Reply(text) => text,
             Action::Silent => String::new(),
-            Action::Status => status(s, &state).await?,
+            Action::Status => status(s, &state, &openid).await?,
+            Action::Mine => format!(
+                "我的诉求（您通过本公众号反映的全部诉求，链接30天内有效）：{}",
+                mine_link(s, &openid, now)
+            ),
             Action::Submit(draft) => {
                 state.last = Some(draft.tracking(&s.key));
                 let request = match draft.into_request(&s.key, openid.clone(), &s.district.current(), now) {
@@ -261,8 +265,9 @@ async fn handle<S: Store + ChannelSessions + PendingPhotos, Q: Queue>(
                 tracing::debug!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
                 let link = private_link(s, &request.tracking, request.id);
                 format!(
-                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。查看进度、办结后评价：{link}\n回复“查询”也可查看进度。",
-                    request.tracking.grouped()
+                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。查看进度、办结后评价：{link}\n回复“查询”也可查看进度。\n我的诉求：{}",
+                    request.tracking.grouped(),
+                    mine_link(s, &openid, now)
                 )
             }
             Action::Answered(offered) => {
@@ -334,7 +339,11 @@ fn ours<S, Q>(s: &Wechat<S, Q>, push: &Push, key: &str, headers: &HeaderMap) -> 
     Some(Ours { url: format!("{base}/media/{name}"), pending })
 }
 
-async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<String, StoreError> {
+async fn status<S: Store, Q>(
+    s: &Wechat<S, Q>,
+    state: &Conversation,
+    openid: &OpenId,
+) -> Result<String, StoreError> {
     let Some(tracking) = &state.last else {
         return Ok("您还没有通过本公众号提交过诉求。".into());
     };
@@ -352,10 +361,16 @@ async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<S
         .unwrap_or_default();
     let link = private_link(s, tracking, view.request.submitted.id);
     Ok(format!(
-        "工单 {}：{}。承办单位：{who}。{by}\n详情：{link}",
+        "工单 {}：{}。承办单位：{who}。{by}\n详情：{link}\n我的诉求：{}",
         tracking.grouped(),
-        view.request.status.name_zh()
+        view.request.status.name_zh(),
+        mine_link(s, openid, jiesu_domain::time::now())
     ))
+}
+
+/// The citizen's list of requests (我的诉求), behind a sealed link that names nobody.
+fn mine_link<S, Q>(s: &Wechat<S, Q>, openid: &OpenId, now: chrono::DateTime<Utc>) -> String {
+    crate::web::mine::link(s.public_url.trim_end_matches('/'), &s.key, openid, now)
 }
 
 /// The request's private link: its page for whoever holds it, with no phone digits to give.
