@@ -108,3 +108,30 @@ pub async fn send(base: &str, p: &Push) -> (reqwest::StatusCode, String) {
         .expect("POST /wechat");
     (resp.status(), resp.text().await.expect("body"))
 }
+
+/// Says `xml` to the account (`encrypted`: in safe mode) and answers the reply's text, checking
+/// the reply goes back to the push's sender from the account (decrypted and verified by
+/// wechatpy in safe mode; in plain mode the reply is the message XML itself).
+pub async fn say(base: &str, xml: &str, encrypted: bool) -> String {
+    let (status, body) = send(base, &push(xml, encrypted, None, None)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let sender = cdata(xml, "FromUserName");
+    if encrypted {
+        let fields = decrypt_reply(&body);
+        assert_eq!(fields["ToUserName"].as_str(), Some(sender.as_str()));
+        assert_eq!(fields["FromUserName"], ACCOUNT);
+        fields["Content"].as_str().unwrap_or_default().to_owned()
+    } else {
+        assert_eq!(cdata(&body, "ToUserName"), sender);
+        cdata(&body, "Content")
+    }
+}
+
+/// The text of `<field><![CDATA[...]]></field>` in a message's XML (empty when absent).
+fn cdata(xml: &str, field: &str) -> String {
+    xml.split(&format!("<{field}><![CDATA["))
+        .nth(1)
+        .and_then(|c| c.split(&format!("]]></{field}>")).next())
+        .unwrap_or_default()
+        .to_owned()
+}

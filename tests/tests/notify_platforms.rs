@@ -13,9 +13,8 @@ use jiesu::notify::{RecipientsConfig, WeChatTemplateConfig};
 use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::Backend;
 use jiesu_e2e::staff::StaffClient;
-use jiesu_e2e::wechat::{APP_ID, message, push, send};
+use jiesu_e2e::wechat::{APP_ID, message};
 use jiesu_notify::fake::{Delivered, FakeWeChat, FakeWeCom, PlatformHandle};
-use reqwest::StatusCode;
 use serde_json::json;
 
 jiesu_e2e::e2e_on_both_backends!(a_wechat_citizen_hears_in_wechat_and_the_bureau_in_wecom);
@@ -53,13 +52,7 @@ fn through(wecom: &PlatformHandle, wechat: &PlatformHandle) -> impl FnOnce(&mut 
 
 /// Says `xml` to the account in plain mode and answers the reply's text.
 async fn say(base: &str, xml: &str) -> String {
-    let (status, body) = send(base, &push(xml, false, None, None)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body.split("<Content><![CDATA[")
-        .nth(1)
-        .and_then(|c| c.split("]]></Content>").next())
-        .unwrap_or_default()
-        .to_owned()
+    jiesu_e2e::wechat::say(base, xml, false).await
 }
 
 /// Waits until `fake` delivered `n` messages, then a moment more, so one too many would show.

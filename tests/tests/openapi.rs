@@ -161,6 +161,7 @@ async fn full_router() -> axum::Router {
         key: key.clone(),
         answers: None,
         public_url: String::new(),
+        photos: None,
     };
     let policy = jiesu_domain::workflow::Policy::default();
     let work = jiesu_api::work::WorkApi {

@@ -58,6 +58,20 @@ async fn a_wechat_openid_never_appears_in_the_logs(backend: Backend) {
         let (status, _) = send(&server.base, &p).await;
         assert_eq!(status, StatusCode::OK);
     }
+    // 我的诉求: the list's link, and the list read by the OpenID it seals.
+    let (_, body) = send(
+        &server.base,
+        &push(&message(openid, Some("9004"), &["--type", "text", "--content", "我的诉求"]), true, None, None),
+    )
+    .await;
+    let reply = jiesu_e2e::wechat::decrypt_reply(&body)["Content"].as_str().unwrap_or_default().to_owned();
+    let token = reply.split("/track/mine?t=").nth(1).expect("a list link").trim().to_owned();
+    let list = format!("{}/track/mine?t={token}", server.base);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !reqwest::get(&list).await.expect("GET").text().await.expect("page").contains("id=\"mine\"") {
+        assert!(std::time::Instant::now() < deadline, "the list never showed the request");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let logs = logs_of(server).await;
     assert!(logs.contains("WeChat request received"), "the logs do show the request");
     assert!(!logs.contains(openid), "an OpenID leaked into the logs");

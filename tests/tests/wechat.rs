@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use jiesu::Roles;
-use jiesu_e2e::wechat::{ACCOUNT, TOKEN, decrypt_reply, message, peer, push, send};
+use jiesu_e2e::wechat::{TOKEN, message, peer, push, say, send};
 use jiesu_e2e::{Backend, Open311Client};
 use reqwest::StatusCode;
 
@@ -26,25 +26,6 @@ const KENGZI_GCJ: (&str, &str) = ("22.7393", "114.3918");
 fn tracking_in(reply: &str) -> String {
     let after = reply.split("工单编号：").nth(1).unwrap_or_else(|| panic!("no tracking number in {reply:?}"));
     after.chars().take(14).filter(|c| *c != '-').collect()
-}
-
-async fn say(base: &str, xml: &str, encrypted: bool) -> String {
-    let p = push(xml, encrypted, None, None);
-    let (status, body) = send(base, &p).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    if encrypted {
-        let fields = decrypt_reply(&body);
-        assert_eq!(fields["ToUserName"], OPENID);
-        assert_eq!(fields["FromUserName"], ACCOUNT);
-        fields["Content"].as_str().unwrap_or_default().to_owned()
-    } else {
-        // Plain mode: the reply is the message XML itself.
-        body.split("<Content><![CDATA[")
-            .nth(1)
-            .and_then(|c| c.split("]]></Content>").next())
-            .unwrap_or_default()
-            .to_owned()
-    }
 }
 
 async fn url_verification_echoes_only_a_correct_signature(backend: Backend) {

@@ -311,12 +311,14 @@ impl UseBackends for Starter<'_> {
                 app.shutdown.clone(),
             ));
             let answers = Some(answers);
-            let wechat = wechat_channel(settings, &store, &queue, &district, &key, &answers)?;
+            // One photo store: the web form writes it, staff progress notes and WeChat's photos
+            // too, and the API serves it.
+            let media = MediaDir::new(&settings.web.media_dir);
+            let photos = crate::wechat_photos::start(app, settings, &store, &media)?;
+            let wechat = wechat_channel(settings, &store, &queue, &district, &key, &answers, photos)?;
             if let Some(w) = &wechat {
                 app.tracker.spawn(purge_channel_records(w.store.clone(), app.shutdown.clone()));
             }
-            // One photo store: the web form writes it, staff progress notes too, and the API serves it.
-            let media = MediaDir::new(&settings.web.media_dir);
             let mut web = Web::new(
                 store.clone(),
                 queue.clone(),
@@ -406,6 +408,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
     district: &LiveDistrict,
     server_key: &jiesu_domain::secret::ServerKey,
     answers: &Option<jiesu_answers::LiveAnswers>,
+    photos: Option<jiesu_channels::wechat::photos::Downloads>,
 ) -> Result<Option<Arc<Wechat<S, Q>>>, StartError> {
     let w = &settings.wechat;
     let token = w.token.expose_secret();
@@ -436,6 +439,7 @@ fn wechat_channel<S: Clone, Q: Clone>(
         key: server_key.clone(),
         answers: answers.clone(),
         public_url: settings.server.public_url.clone(),
+        photos,
     })))
 }
 

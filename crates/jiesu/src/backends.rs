@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiesu_domain::ports::{
-    AccessTokens, Accounts, AnswerBook, Cases, ChannelSessions, Escalations, Notifications, Queue, RuleBook,
-    Stats, Store, Webhooks,
+    AccessTokens, Accounts, AnswerBook, Cases, ChannelSessions, Escalations, Notifications, PendingPhotos,
+    Queue, RuleBook, Stats, Store, Webhooks,
 };
 use jiesu_queue::{AmqpQueue, AmqpSettings, LocalQueue, LocalSettings};
 use jiesu_store_postgres::{PgSettings, PgStore};
@@ -31,6 +31,7 @@ pub trait FullStore:
     + AccessTokens
     + Webhooks
     + AnswerBook
+    + PendingPhotos
 {
 }
 
@@ -46,6 +47,7 @@ impl<T> FullStore for T where
         + AccessTokens
         + Webhooks
         + AnswerBook
+        + PendingPhotos
 {
 }
 

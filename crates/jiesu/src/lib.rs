@@ -22,6 +22,7 @@ pub mod stats;
 mod telemetry;
 mod users;
 mod webhooks;
+mod wechat_photos;
 
 pub use app::{App, Role, Roles, StartError};
 pub use settings::Settings;

@@ -128,6 +128,11 @@ pub struct WechatSettings {
     pub max_clock_skew_secs: i64,
     pub draft_ttl_mins: i64,
     pub reply_deadline_ms: u64,
+    /// The account's AppSecret: with it (and `app_id`), photos are downloaded through the media
+    /// API into the photo store; without, a request keeps WeChat's temporary photo links.
+    pub app_secret: SecretString,
+    /// The WeChat API's base URL (empty: `https://api.weixin.qq.com`).
+    pub api_endpoint: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -86,6 +86,21 @@ impl MediaDir {
         Staged { name: format!("{}.{}", uuid::Uuid::new_v4().simple(), kind.extension()), bytes }
     }
 
+    /// The name a photo announced before it is seen gets (`stem`: 32 hex digits): `.jpg`
+    /// whatever its bytes turn out to be, as nobody has seen them yet; `get` serves the type the
+    /// bytes say. `None` for a stem this store would not serve.
+    pub fn name_beforehand(stem: &str) -> Option<String> {
+        valid_stem(stem).then(|| format!("{stem}.jpg"))
+    }
+
+    /// Stages a photo under a name given beforehand (`name_beforehand`), for a photo named when it
+    /// was announced and fetched later (a WeChat photo: named at once in the citizen's draft,
+    /// downloaded after the reply). `None` for a name this store would not serve.
+    pub fn stage_as(name: &str, bytes: Vec<u8>) -> Option<Staged> {
+        let stem = name.strip_suffix(".jpg")?;
+        valid_stem(stem).then(|| Staged { name: name.to_owned(), bytes })
+    }
+
     /// Writes staged photos, each to a temporary file renamed into place, so a half-written
     /// photo is never served. If one cannot be written, those already written are removed: a
     /// failure leaves nothing behind.
@@ -120,18 +135,30 @@ impl MediaDir {
         }
     }
 
-    /// A stored photo and its type. Only names this store makes are looked up (no paths).
+    /// A stored photo and its type, as its bytes say (a name given before the photo was seen,
+    /// `stage_as`, may not match them). Only names this store makes are looked up (no paths).
     pub async fn get(&self, name: &str) -> Option<(Vec<u8>, ImageType)> {
         let (stem, ext) = name.split_once('.')?;
-        let valid = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit());
-        let kind = ImageType::from_extension(ext).filter(|_| valid)?;
+        let named = ImageType::from_extension(ext).filter(|_| valid_stem(stem))?;
         let bytes = tokio::fs::read(self.dir.join(name)).await.ok()?;
+        let kind = ImageType::sniff(&bytes).unwrap_or(named);
         Some((bytes, kind))
+    }
+
+    /// Whether a photo is stored under `name`.
+    pub async fn has(&self, name: &str) -> bool {
+        let file = Path::new(name).file_name().unwrap_or_default();
+        tokio::fs::try_exists(self.dir.join(file)).await.unwrap_or(false)
     }
 
     pub async fn remove(&self, name: &str) {
         let _ = tokio::fs::remove_file(self.dir.join(Path::new(name).file_name().unwrap_or_default())).await;
     }
+}
+
+/// A name's stem as this store makes them: 32 hex digits, so no name is a path.
+fn valid_stem(stem: &str) -> bool {
+    stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -153,6 +180,23 @@ mod tests {
         for bad in ["../etc/passwd", "x.jpg", &format!("{}.exe", &name[..32]), "/etc/passwd.jpg"] {
             assert_eq!(media.get(bad).await, None, "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_photo_named_beforehand_is_served_as_its_bytes_say() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let media = MediaDir::new(dir.path());
+        let png = b"\x89PNG\r\n\x1a\n rest".to_vec();
+        let stem = "0123456789abcdef0123456789abcdef";
+        assert!(MediaDir::stage_as("../x.jpg", png.clone()).is_none());
+        assert!(MediaDir::name_beforehand("../x").is_none());
+        let name = MediaDir::name_beforehand(stem).expect("a valid stem");
+        let staged = MediaDir::stage_as(&name, png.clone()).expect("a valid name");
+        assert_eq!(staged.name(), format!("{stem}.jpg"));
+        assert!(!media.has(staged.name()).await);
+        media.write_all(std::slice::from_ref(&staged)).await.expect("stored");
+        assert!(media.has(staged.name()).await);
+        assert_eq!(media.get(staged.name()).await, Some((png, ImageType::Png)));
     }
 
     #[tokio::test]

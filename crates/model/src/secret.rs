@@ -46,6 +46,20 @@ impl ServerKey {
     pub fn phone_digest(&self, phone: &crate::contact::PhoneNumber) -> String {
         crockford(&self.mac("sms-opt-out", &[phone.expose().as_bytes()]), 26)
     }
+
+    /// HMAC-SHA256 of `data` under this key for `purpose`, for an adapter's own derivation (a key
+    /// for its cipher, a signature over a token it hands out), apart from every other one.
+    pub fn keyed(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        self.mac(purpose, &[data])
+    }
+
+    /// The photo store's name (32 lowercase hex digits, as `jiesu_media` names photos) for the
+    /// photo a channel message carries (`message`: the channel's key of that message). The same
+    /// message always gives the same name, so a step redone after a lost race, or WeChat's retry,
+    /// names the photo it already named; nobody without the key can guess it from the message.
+    pub fn photo_name(&self, message: &str) -> String {
+        self.mac("channel photo", &[message.as_bytes()])[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 impl std::fmt::Debug for ServerKey {
@@ -135,6 +149,16 @@ pub fn test_key() -> ServerKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_s_photo_name_is_stable_keyed_and_a_store_name() {
+        let name = test_key().photo_name("msg:1001");
+        assert_eq!(name, test_key().photo_name("msg:1001"), "a redone step names the same photo");
+        assert_ne!(name, test_key().photo_name("msg:1002"));
+        let other = ServerKey::new(b"another key of 16+ bytes").expect("key");
+        assert_ne!(name, other.photo_name("msg:1001"));
+        assert!(name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    }
 
     #[test]
     fn form_tokens_differ_per_session_and_key_and_match_only_themselves() {

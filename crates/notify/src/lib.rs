@@ -9,13 +9,14 @@
 //! as what to do next (sent, retry, give up; for the platforms also "fetch a new token"); `send`
 //! is the one place that does IO, sending a call over HTTPS; `tokens` keeps the platforms' access
 //! tokens in the store; `gateways` puts the configured gateways behind the `Gateway` port the
-//! notify role sends through; `inbound` takes the citizens' SMS replies (TD: no more messages); `webhook` makes a
+//! notify role sends through; `inbound` takes the citizens' SMS replies (TD: no more messages); `media` downloads the photos citizens send the official account; `webhook` makes a
 //! client application's webhook call and keeps it off the district's own network. With the feature `fake`, `fake` holds fake gateways for the tests.
 
 pub mod call;
 pub mod email;
 pub mod gateways;
 pub mod inbound;
+pub mod media;
 pub mod platform;
 pub mod send;
 pub mod sign;

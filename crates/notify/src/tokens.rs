@@ -67,19 +67,32 @@ impl<T: AccessTokens> Tokens<T> {
         make: impl Fn(&str) -> Call,
         read: fn(u16, &[u8]) -> Reply,
     ) -> Outcome {
+        let read = |status: u16, body: Vec<u8>| match read(status, &body) {
+            Reply::Done(o) => Ok(o),
+            Reply::TokenRefused { code } => Err(code),
+        };
+        self.call(http, name, fetch, make, read).await.unwrap_or_else(|o| o)
+    }
+
+    /// Makes the call `make` builds with the token under `name` and reads its answer (status,
+    /// body) with `read`, which answers what the caller wanted or, as `Err`, the code of a refused
+    /// token: that token is dropped and the call made once more with a fresh one. `Err` here is
+    /// why there is no answer (no token, no connection, the token refused twice).
+    pub(crate) async fn call<R>(
+        &self,
+        http: &reqwest::Client,
+        name: &str,
+        fetch: &Call,
+        make: impl Fn(&str) -> Call,
+        read: impl Fn(u16, Vec<u8>) -> Result<R, String>,
+    ) -> Result<R, Outcome> {
         let mut refused = String::new();
         for _ in 0..2 {
-            let token = match self.token(http, name, fetch).await {
-                Ok(t) => t,
-                Err(o) => return o,
-            };
-            let (status, body) = match exchange(http, &make(&token)).await {
-                Ok(answer) => answer,
-                Err(o) => return o,
-            };
-            match read(status, &body) {
-                Reply::Done(o) => return o,
-                Reply::TokenRefused { code } => {
+            let token = self.token(http, name, fetch).await?;
+            let (status, body) = exchange(http, &make(&token)).await?;
+            match read(status, body) {
+                Ok(answer) => return Ok(answer),
+                Err(code) => {
                     tracing::info!(name, code, "access token refused: fetching a new one");
                     if let Err(e) = self.store.drop_access_token(name, &token).await {
                         tracing::warn!(name, error = %e, "could not drop a refused access token");
@@ -88,6 +101,6 @@ impl<T: AccessTokens> Tokens<T> {
                 }
             }
         }
-        Outcome::Retry { code: format!("token_refused_{refused}") }
+        Err(Outcome::Retry { code: format!("token_refused_{refused}") })
     }
 }

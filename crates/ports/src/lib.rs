@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod history;
 pub mod notifications;
 pub mod page;
+pub mod photos;
 pub mod queue;
 pub mod rulebook;
 pub mod sessions;
@@ -35,6 +36,7 @@ pub use notifications::{
     StaffNotices, StaffPrefs, Try, Undelivered, Via,
 };
 pub use page::{Cursor, CursorError, Listing, Page, Start, split_page};
+pub use photos::{PendingPhoto, PendingPhotos, PhotoOutcome};
 pub use queue::{Consumer, DeadLetter, Delivery, Message, Queue, QueueError, Selection};
 pub use rulebook::{Decided, RuleBook, RulebookRevision, StoredDay};
 pub use sessions::{AttemptKey, ChannelSessions, Saved, Session};

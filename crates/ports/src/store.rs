@@ -10,6 +10,7 @@ use jiesu_events::event::Event;
 use jiesu_model::api_client::{ApiClient, ApiKeyHash};
 use jiesu_model::audit::AuditEntry;
 use jiesu_model::category::CategoryCode;
+use jiesu_model::contact::OpenId;
 use jiesu_model::ids::{RequestId, TrackingNumber};
 use jiesu_model::request::{Channel, ChannelRef, Request};
 use jiesu_model::task::Task;
@@ -106,6 +107,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<RequestView>, StoreError>> + Send;
 
     /// The request's history, in the order it happened.
+    /// The requests a WeChat citizen sent (by their OpenID), newest first, at most `limit`, each
+    /// with its tasks: their own, confidential ones included (我的诉求).
+    fn requests_of_openid(
+        &self,
+        openid: &OpenId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<RequestView>, StoreError>> + Send;
+
     fn request_events(&self, id: RequestId) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
 
     fn list_requests(

@@ -291,6 +291,7 @@ pub trait Dialect:
     + Read<crate::notifications::NotificationRow>
     + Read<crate::notifications::UndeliveredRow>
     + Read<crate::tokens::TokenRow>
+    + Read<crate::photos::PhotoRow>
     + Read<crate::webhooks::WebhookRow>
     + Read<crate::answers::QuestionRow>
     + Read<crate::answers::AnswerRow>

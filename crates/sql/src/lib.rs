@@ -23,6 +23,7 @@ pub mod ingest;
 mod multirow;
 mod notifications;
 mod paging;
+mod photos;
 pub mod records;
 mod rulebook;
 mod sessions;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::backend::{Backend, SqlStore};
 use crate::dialect::{Col, DbList, DbTime, Dialect, JsonValue, Stmt, all, run};
 use crate::records::CorruptRow;
+use crate::statements::Lease;
 use crate::writes::bind_event;
 use crate::{corrupt, store_error};
 
@@ -133,17 +134,15 @@ impl<B: Backend> Notifications for SqlStore<B> {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
-        // On PostgreSQL, SKIP LOCKED: two senders claiming at once take disjoint rows (SQLite has
-        // one writer at a time).
-        let sql = format!(
-            "UPDATE notifications SET next_at = $2, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' AND next_at <= $1
-                          ORDER BY next_at, id LIMIT $3{})
-             RETURNING *",
-            B::Db::SKIP_LOCKED
-        );
-        let s =
-            Stmt::<B::Db>::assembled(sql).bind(DbTime(now)).bind(DbTime(lease_until)).bind(i64::from(limit));
+        const LEASE: Lease = Lease {
+            table: "notifications",
+            key: "id",
+            due: "next_at",
+            pending: "state = 'pending'",
+            then_by: ", id",
+            returning: "*",
+        };
+        let s = LEASE.stmt::<B::Db>(now, lease_until, limit);
         let mut rows = parse(all(&mut *self.write().await?, s).await.map_err(store_error)?)?;
         // Earliest first: `RETURNING` gives no order guarantee.
         rows.sort_by_key(|n| n.created_at);

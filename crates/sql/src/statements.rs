@@ -4,7 +4,11 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
+
 use jiesu_domain::escalation::EscalationState;
+
+use crate::dialect::{DbTime, Dialect, Stmt};
 
 /// Writes the request's part of a workflow change, if it is still at the version the change was
 /// decided on ($6).
@@ -232,3 +236,39 @@ pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures
 
 pub const LOGIN_FAILURE_STATE: &str =
     "SELECT failed_logins, locked_until FROM login_failures WHERE user_id = $1 AND client = $2";
+
+/// A leasing statement for a table of rows due at a time and tried a number of times: the rows
+/// leased, and which of them, named by the table's own columns. Every constant, never input.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    pub table: &'static str,
+    pub key: &'static str,
+    pub due: &'static str,
+    /// What makes a row still to do (besides being due).
+    pub pending: &'static str,
+    /// After `ORDER BY {due}`: the rest of the order (", id"), if any.
+    pub then_by: &'static str,
+    pub returning: &'static str,
+}
+
+impl Lease {
+    /// Up to `limit` rows due at `now` get the lease's end (`until`) as their due time and one
+    /// more try. With the dialect's SKIP LOCKED, so that on PostgreSQL two workers leasing at once
+    /// take disjoint rows (SQLite's one writer already holds them).
+    pub fn stmt<DB: Dialect>(&self, now: DateTime<Utc>, until: DateTime<Utc>, limit: u32) -> Stmt<DB> {
+        Stmt::<DB>::assembled(self.sql(DB::SKIP_LOCKED))
+            .bind(DbTime(now))
+            .bind(DbTime(until))
+            .bind(i64::from(limit))
+    }
+
+    fn sql(&self, skip_locked: &str) -> String {
+        let Self { table, key, due, pending, then_by, returning } = self;
+        format!(
+            "UPDATE {table} SET {due} = $2, attempts = attempts + 1
+             WHERE {key} IN (SELECT {key} FROM {table} WHERE {pending} AND {due} <= $1
+                             ORDER BY {due}{then_by} LIMIT $3{skip_locked})
+             RETURNING {returning}"
+        )
+    }
+}

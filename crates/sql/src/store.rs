@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use jiesu_domain::admission::Admission;
 use jiesu_domain::api_client::{ApiClient, ApiKeyHash};
 use jiesu_domain::audit::AuditEntry;
+use jiesu_domain::contact::OpenId;
 use jiesu_domain::event::Event;
 use jiesu_domain::ids::{RequestId, TrackingNumber};
 use jiesu_domain::ports::{
@@ -83,6 +84,19 @@ impl<B: Backend> Store for SqlStore<B> {
         };
         let request = Request::try_from(row).map_err(corrupt)?;
         Ok(views::<B::Db>(c, vec![request]).await?.pop())
+    }
+
+    async fn requests_of_openid(&self, openid: &OpenId, limit: u32) -> Result<Vec<RequestView>, StoreError> {
+        // `requests_openid` (contact_openid, received_at, id) gives them in order.
+        let s = Stmt::<B::Db>::new(
+            "SELECT * FROM requests WHERE contact_openid = $1 ORDER BY received_at DESC, id DESC LIMIT $2",
+        )
+        .bind(openid.expose().to_owned())
+        .bind(i64::from(limit));
+        let mut conn = self.read().await?;
+        let c = &mut *conn;
+        let rows: Vec<RequestRecord> = all(c, s).await.map_err(store_error)?;
+        views::<B::Db>(c, parse(rows)?).await
     }
 
     async fn request_events(&self, id: RequestId) -> Result<Vec<Event>, StoreError> {

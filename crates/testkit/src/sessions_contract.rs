@@ -1,8 +1,10 @@
-//! The sessions port's contract. Every adapter runs every case through `sessions_contract!`.
+//! The sessions port's contract, with the channel's pending photos (`PendingPhotos`, what a
+//! conversation leaves to fetch after its reply). Every adapter runs every case through
+//! `sessions_contract!`.
 
 use chrono::Duration;
 use chrono::{DateTime, Utc};
-use jiesu_domain::ports::{AttemptKey, ChannelSessions, Saved};
+use jiesu_domain::ports::{AttemptKey, ChannelSessions, PendingPhoto, PendingPhotos, PhotoOutcome, Saved};
 use jiesu_domain::request::Channel;
 
 #[macro_export]
@@ -17,6 +19,7 @@ macro_rules! sessions_contract {
             attempts_are_counted_per_key_and_window,
             concurrent_attempts_each_get_their_own_count,
             old_attempt_windows_are_purged,
+            a_pending_photo_is_queued_once_leased_by_one_and_settled,
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {
@@ -155,4 +158,38 @@ pub async fn old_attempt_windows_are_purged(s: impl ChannelSessions) {
     assert_eq!(s.purge_channel_records(now - Duration::days(1)).await.expect("purge"), 1);
     assert_eq!(s.attempts(&key(1), window(60 * 48)).await.expect("read"), 0);
     assert_eq!(s.attempts(&key(2), window(0)).await.expect("read"), 1);
+}
+
+pub async fn a_pending_photo_is_queued_once_leased_by_one_and_settled(s: impl PendingPhotos) {
+    let now = jiesu_domain::time::now();
+    let photo = |name: &str| PendingPhoto {
+        name: name.to_owned(),
+        media_id: format!("media-{name}"),
+        pic_url: format!("http://mmbiz.qpic.cn/{name}"),
+        attempts: 0,
+    };
+    for p in [photo("a.jpg"), photo("a.jpg"), photo("b.jpg"), photo("c.jpg")] {
+        s.queue_photo(&p, now).await.expect("queue");
+    }
+    let lease = now + Duration::minutes(2);
+    let mut leased = s.lease_photos(now, lease, 10).await.expect("lease");
+    leased.sort_by(|x, y| x.name.cmp(&y.name));
+    let names: Vec<_> = leased.iter().map(|p| (p.name.as_str(), p.attempts)).collect();
+    assert_eq!(names, [("a.jpg", 1), ("b.jpg", 1), ("c.jpg", 1)], "queued once each, a try counted");
+    assert_eq!(leased[0], PendingPhoto { attempts: 1, ..photo("a.jpg") });
+    assert!(s.lease_photos(now, lease, 10).await.expect("lease").is_empty(), "leased: not due again");
+
+    s.settle_photo("a.jpg", &PhotoOutcome::Stored).await.expect("stored");
+    let later = now + Duration::minutes(1);
+    s.settle_photo("b.jpg", &PhotoOutcome::Retry { at: later, why: "-1".into() }).await.expect("retry");
+    s.settle_photo("c.jpg", &PhotoOutcome::Failed { why: "40007".into() }).await.expect("failed");
+    let again = s.lease_photos(later, later + Duration::minutes(2), 10).await.expect("lease");
+    let names: Vec<_> = again.iter().map(|p| (p.name.as_str(), p.attempts)).collect();
+    assert_eq!(names, [("b.jpg", 2)], "the retry comes back; the stored and the failed do not");
+    assert_eq!(s.photo_failure("c.jpg").await.expect("read").as_deref(), Some("40007"));
+    assert_eq!(s.photo_failure("b.jpg").await.expect("read"), None);
+    assert_eq!(s.photo_failure("a.jpg").await.expect("read"), None);
+    // A stored photo queued again (WeChat's retry after the row went) is fetched once more at
+    // most: the downloader finds the file and settles it.
+    s.queue_photo(&photo("a.jpg"), later).await.expect("queue");
 }

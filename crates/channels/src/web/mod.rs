@@ -1,5 +1,5 @@
 //! The citizens' web channel: the report form at `/`, the tracking page at `/track`, the return
-//! visit at `/track/visit`; the photos citizens attach go to the photo store (`jiesu_media`).
+//! visit at `/track/visit`, a WeChat citizen's list at `/track/mine` (`mine`); the photos citizens attach go to the photo store (`jiesu_media`).
 //! Chinese first; `?lang=en` for English.
 //!
 //! The phone number is optional. Every submission is answered with the request's private link
@@ -17,6 +17,7 @@ mod form;
 mod instant;
 mod limiter;
 mod map;
+pub mod mine;
 mod pages;
 mod text;
 mod track;
@@ -138,6 +139,7 @@ pub fn read_routes<S: Store + Cases + ChannelSessions + Notifications, Q: Queue>
     Router::new()
         .route("/track", get(track::track_form).post(track::track::<S, Q>))
         .route("/track/visit", get(track::visit_page::<S, Q>).post(track::visit::<S, Q>))
+        .route("/track/mine", get(mine::mine::<S, Q>))
         .route("/track/quiet", axum::routing::post(track::quiet::<S, Q>))
         .with_state(state)
 }

@@ -207,6 +207,8 @@ pub enum Action {
     Submit(Draft),
     /// Tell the user where their last request stands.
     Status,
+    /// Give the user the link to their list of requests (我的诉求).
+    Mine,
     /// The offered answer settled the question: store it as a consultation answered at once.
     Answered(Offered),
     /// Answer nothing (WeChat then shows nothing).
@@ -214,7 +216,7 @@ pub enum Action {
 }
 
 pub const HELP: &str = "您好，这里是“接诉即办”。请直接发送文字描述问题，再发送位置（点击“+”→“位置”），\
-可附照片（最多3张）。信息齐全后回复“提交”即可提交。回复“查询”查看最近一件诉求的进度，回复“取消”放弃未提交的内容。";
+可附照片（最多3张）。信息齐全后回复“提交”即可提交。回复“查询”查看最近一件诉求的进度，回复“我的诉求”查看您反映过的全部诉求，回复“取消”放弃未提交的内容。";
 
 /// What to ask for next, or to submit when everything is there.
 fn next(state: &mut State, prefix: &str) -> Action {
@@ -256,6 +258,7 @@ fn command(text: &str) -> Option<&'static str> {
         "提交" | "submit" => Some("submit"),
         "取消" | "cancel" => Some("cancel"),
         "查询" | "进度" | "status" => Some("status"),
+        "我的诉求" | "我的工单" | "mine" => Some("mine"),
         "帮助" | "help" | "?" | "？" => Some("help"),
         _ => None,
     }
@@ -352,6 +355,7 @@ pub fn step_with(
                 Action::Reply("已取消，未提交的内容已清除。".into())
             }
             Some("status") => Action::Status,
+            Some("mine") => Action::Mine,
             Some(_) => Action::Reply(HELP.into()),
             None if state.offered.is_some() => settle_offer(state, t, now),
             None if state.draft.is_none() && small_talk(&t).is_none() => match answers(&t) {
@@ -404,6 +408,7 @@ pub fn step_with(
         }
         Input::Menu(key) => match key.as_str() {
             "STATUS" => Action::Status,
+            "MY_REQUESTS" => Action::Mine,
             "REPORT" => {
                 state.draft = Some(Draft::new(None, now));
                 next(state, "")

@@ -194,3 +194,14 @@ fn an_answer_declined_turns_the_question_into_a_draft_and_other_words_let_the_of
     assert_eq!(s.offered, None);
     assert_eq!(s.draft.as_ref().map(|d| d.text.clone()), Some(vec!["门口的路灯坏了".to_owned()]));
 }
+
+#[test]
+fn my_requests_is_asked_for_by_words_or_the_menu_and_leaves_the_draft_alone() {
+    let now = Utc::now();
+    let mut state = State::default();
+    step(&mut state, Input::Text("路灯不亮".into()), now, Duration::minutes(60));
+    let draft = state.draft.clone();
+    assert_eq!(step(&mut state, Input::Text("我的诉求".into()), now, Duration::minutes(60)), Action::Mine);
+    assert_eq!(step(&mut state, Input::Menu("MY_REQUESTS".into()), now, Duration::minutes(60)), Action::Mine);
+    assert_eq!(state.draft, draft, "the words are not part of the description");
+}

@@ -17,7 +17,7 @@ use axum::routing::get;
 use chrono::Utc;
 use jiesu_domain::contact::OpenId;
 use jiesu_domain::live_district::LiveDistrict;
-use jiesu_domain::ports::{ChannelSessions, Queue, Saved, Store, StoreError};
+use jiesu_domain::ports::{ChannelSessions, PendingPhoto, PendingPhotos, Queue, Saved, Store, StoreError};
 use jiesu_domain::request::Channel;
 use jiesu_words::{Lang, bureau_name};
 use serde::Deserialize;
@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::conversation::{Action, Input, State as Conversation, Suggestion, step_with};
 use super::crypto::{Cipher, same, signature};
 use super::message::{self, Push};
+use super::photos::Downloads;
 use crate::publish::Intake;
 
 #[derive(Debug, Clone)]
@@ -55,11 +56,14 @@ pub struct Wechat<S, Q> {
     /// Where citizens reach Jiesu: each request's private link (its page, and its return visit
     /// once resolved) starts with it.
     pub public_url: String,
+    /// Photos are downloaded into the photo store after the reply (`photos`); none: the draft
+    /// keeps WeChat's temporary link, as when the account's secret is not configured.
+    pub photos: Option<Downloads>,
 }
 
 type Shared<S, Q> = Arc<Wechat<S, Q>>;
 
-pub fn routes<S: Store + ChannelSessions, Q: Queue>(state: Shared<S, Q>) -> Router {
+pub fn routes<S: Store + ChannelSessions + PendingPhotos, Q: Queue>(state: Shared<S, Q>) -> Router {
     Router::new().route("/wechat", get(verify::<S, Q>).post(receive::<S, Q>)).with_state(state)
 }
 
@@ -108,7 +112,7 @@ async fn verify<S, Q>(State(s): State<Shared<S, Q>>, Query(p): Query<Params>) ->
     }
 }
 
-async fn receive<S: Store + ChannelSessions, Q: Queue>(
+async fn receive<S: Store + ChannelSessions + PendingPhotos, Q: Queue>(
     State(s): State<Shared<S, Q>>,
     Query(p): Query<Params>,
     headers: HeaderMap,
@@ -211,7 +215,7 @@ enum Failure {
     Contention,
 }
 
-async fn handle<S: Store + ChannelSessions, Q: Queue>(
+async fn handle<S: Store + ChannelSessions + PendingPhotos, Q: Queue>(
     s: &Wechat<S, Q>,
     push: &Push,
     key: &str,
@@ -225,6 +229,7 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
         return Ok(String::new());
     };
     let user = user_key(&openid);
+    let photo = ours(s, push, key, headers);
     for _ in 0..5 {
         let session = s.store.session(Channel::Wechat, &user).await?;
         let mut state: Conversation =
@@ -237,10 +242,18 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                 .answer(q, today)
                 .map(|h| Suggestion { entry: h.id().to_owned(), answer: h.entry.answer.clone() })
         };
-        let reply = match step_with(&mut state, Input::from_push(push), now, s.config.draft_ttl, &suggest) {
+        let input = match &photo {
+            Some(p) => Input::Image(p.url.clone()),
+            None => Input::from_push(push),
+        };
+        let reply = match step_with(&mut state, input, now, s.config.draft_ttl, &suggest) {
             Action::Reply(text) => text,
             Action::Silent => String::new(),
-            Action::Status => status(s, &state).await?,
+            Action::Status => status(s, &state, &openid).await?,
+            Action::Mine => format!(
+                "我的诉求（您通过本公众号反映的全部诉求，链接30天内有效）：{}",
+                mine_link(s, &openid, now)
+            ),
             Action::Submit(draft) => {
                 state.last = Some(draft.tracking(&s.key));
                 let request = match draft.into_request(&s.key, openid.clone(), &s.district.current(), now) {
@@ -253,8 +266,9 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                 tracing::debug!(request.id = %request.id, tracking = %request.tracking, "WeChat request received");
                 let link = private_link(s, &request.tracking, request.id);
                 format!(
-                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。查看进度、办结后评价：{link}\n回复“查询”也可查看进度。",
-                    request.tracking.grouped()
+                    "已受理！工单编号：{}\n我们会尽快派给承办单位处理。查看进度、办结后评价：{link}\n回复“查询”也可查看进度。\n我的诉求：{}",
+                    request.tracking.grouped(),
+                    mine_link(s, &openid, now)
                 )
             }
             Action::Answered(offered) => {
@@ -273,13 +287,24 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
                 )
             }
         };
+        // The draft names the photo: its download is recorded before the reply, so it is never
+        // lost (a photo over the limit is not kept, so not fetched).
+        let kept = |p: &Ours| state.draft.as_ref().is_some_and(|d| d.photos.contains(&p.url));
+        if let Some(p) = photo.as_ref().filter(|p| kept(p)) {
+            s.store.queue_photo(&p.pending, now).await?;
+        }
         let json = serde_json::to_string(&state).unwrap_or_default();
         match s
             .store
             .save_session(Channel::Wechat, &user, session.map(|x| x.version), &json, key, &reply, now)
             .await?
         {
-            Saved::Saved => return Ok(reply),
+            Saved::Saved => {
+                if let (Some(downloads), Some(_)) = (&s.photos, &photo) {
+                    downloads.queued();
+                }
+                return Ok(reply);
+            }
             Saved::AlreadyHandled => {
                 return Ok(s.store.recorded_reply(Channel::Wechat, key).await?.unwrap_or(reply));
             }
@@ -289,7 +314,37 @@ async fn handle<S: Store + ChannelSessions, Q: Queue>(
     Err(Failure::Contention)
 }
 
-async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<String, StoreError> {
+/// A photo the citizen sent, named in our photo store: its URL there, and what to download.
+#[derive(Debug)]
+struct Ours {
+    url: String,
+    pending: PendingPhoto,
+}
+
+/// The photo store's name and URL for an image push, when downloads are on and it carries a
+/// `MediaId` (else the draft keeps WeChat's link, `Input::from_push`).
+fn ours<S, Q>(s: &Wechat<S, Q>, push: &Push, key: &str, headers: &HeaderMap) -> Option<Ours> {
+    s.photos.as_ref()?;
+    if push.msg_type != "image" {
+        return None;
+    }
+    let media_id = push.media_id.as_deref().map(str::trim).filter(|m| !m.is_empty())?;
+    let name = jiesu_media::MediaDir::name_beforehand(&s.key.photo_name(key))?;
+    let base = crate::base_url(&s.public_url, headers);
+    let pending = PendingPhoto {
+        name: name.clone(),
+        media_id: media_id.to_owned(),
+        pic_url: push.pic_url.clone().unwrap_or_default(),
+        attempts: 0,
+    };
+    Some(Ours { url: format!("{base}/media/{name}"), pending })
+}
+
+async fn status<S: Store, Q>(
+    s: &Wechat<S, Q>,
+    state: &Conversation,
+    openid: &OpenId,
+) -> Result<String, StoreError> {
     let Some(tracking) = &state.last else {
         return Ok("您还没有通过本公众号提交过诉求。".into());
     };
@@ -307,10 +362,16 @@ async fn status<S: Store, Q>(s: &Wechat<S, Q>, state: &Conversation) -> Result<S
         .unwrap_or_default();
     let link = private_link(s, tracking, view.request.submitted.id);
     Ok(format!(
-        "工单 {}：{}。承办单位：{who}。{by}\n详情：{link}",
+        "工单 {}：{}。承办单位：{who}。{by}\n详情：{link}\n我的诉求：{}",
         tracking.grouped(),
-        view.request.status.name_zh()
+        view.request.status.name_zh(),
+        mine_link(s, openid, jiesu_domain::time::now())
     ))
+}
+
+/// The citizen's list of requests (我的诉求), behind a sealed link that names nobody.
+fn mine_link<S, Q>(s: &Wechat<S, Q>, openid: &OpenId, now: chrono::DateTime<Utc>) -> String {
+    crate::web::mine::link(s.public_url.trim_end_matches('/'), &s.key, openid, now)
 }
 
 /// The request's private link: its page for whoever holds it, with no phone digits to give.

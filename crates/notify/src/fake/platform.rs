@@ -2,7 +2,8 @@
 //! access tokens for the right credentials only, refuse a message whose token they never issued
 //! (40014) or have expired (42001), check the fields the real APIs require (the `agentid`, a
 //! recipient, a text card's title, description and link; a template's id and its fields'
-//! lengths; a customer-service message's text), and count what they accept. Like the real ones
+//! lengths; a customer-service message's text), serve WeChat's temporary media (a photo by its
+//! `MediaId`, 40007 for one it does not hold), and count what they accept. Like the real ones
 //! they absorb a repeat: 企业微信's duplicate check (same card, same recipients, within the
 //! interval) and WeChat's `client_msg_id` (same OpenID and id within ten minutes) accept it
 //! without delivering it again, and the fake counts those apart.
@@ -46,6 +47,9 @@ struct Ledger {
     rejected: Vec<String>,
     /// Recipients the platform refuses, with the code (an OpenID that unfollowed: 43004).
     refused: HashMap<String, i64>,
+    /// WeChat's temporary media by `MediaId`, and how many downloads it served.
+    media: HashMap<String, Vec<u8>>,
+    media_served: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +174,17 @@ impl PlatformHandle {
         });
     }
 
+    /// Holds `bytes` as the temporary media `media_id` (a photo a citizen sent), for
+    /// `/cgi-bin/media/get`.
+    pub fn add_media(&self, media_id: &str, bytes: Vec<u8>) {
+        self.fake.with(|s, _| s.media.insert(media_id.to_owned(), bytes));
+    }
+
+    /// How many media downloads it served.
+    pub fn media_served(&self) -> usize {
+        self.fake.with(|s, _| s.media_served)
+    }
+
     /// Refuses every message to `who` (an OpenID, a 企业微信 member) with `code`.
     pub fn refuse(&self, who: &str, code: i64) {
         self.fake.with(|s, _| s.refused.insert(who.to_owned(), code));
@@ -265,6 +280,8 @@ impl FakeWeChat {
         let f = fake(app_id, secret, 0);
         let app = axum::Router::new()
             .route("/cgi-bin/stable_token", post(wechat_token))
+            .route("/cgi-bin/token", get(wechat_plain_token))
+            .route("/cgi-bin/media/get", get(wechat_media))
             .route("/cgi-bin/message/template/send", post(wechat_template))
             .route("/cgi-bin/message/custom/send", post(wechat_custom))
             .with_state(f.clone());
@@ -287,6 +304,37 @@ async fn wechat_token(State(f): State<Fake>, body: axum::body::Bytes) -> Respons
         return f.error(40125, "invalid appsecret");
     }
     f.issue()
+}
+
+/// `GET /cgi-bin/token`, the older token call: the same credentials, in the query.
+async fn wechat_plain_token(State(f): State<Fake>, Query(q): Params) -> Response {
+    if f.with(|_, m| *m == Mode::Down) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    if q.get("grant_type").map(String::as_str) != Some("client_credential") {
+        return f.error(40002, "invalid grant_type");
+    }
+    if q.get("appid") != Some(&f.id) {
+        return f.error(40013, "invalid appid");
+    }
+    if q.get("secret") != Some(&f.secret) {
+        return f.error(40125, "invalid appsecret");
+    }
+    f.issue()
+}
+
+/// `GET /cgi-bin/media/get`: a known media's bytes as `image/jpeg` for a valid token, else
+/// WeChat's JSON error (40007 for a media id it does not hold).
+async fn wechat_media(State(f): State<Fake>, Query(q): Params) -> Response {
+    if let Some(refused) = f.gate(q.get("access_token"), 40001) {
+        return refused;
+    }
+    let id = q.get("media_id").cloned().unwrap_or_default();
+    let Some(bytes) = f.with(|s, _| s.media.get(&id).cloned()) else {
+        return f.error(40007, "invalid media_id");
+    };
+    f.with(|s, _| s.media_served += 1);
+    ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()
 }
 
 /// The body, once the token and the recipient pass.

@@ -30,9 +30,9 @@ pub struct Issued {
 }
 
 #[derive(Debug, Deserialize)]
-struct Answer {
+pub(crate) struct Answer {
     #[serde(default)]
-    errcode: i64,
+    pub(crate) errcode: i64,
     #[serde(default)]
     access_token: Option<String>,
     #[serde(default)]
@@ -43,11 +43,11 @@ struct Answer {
 
 /// Error codes both platforms use for a token that is no longer any good: 40001 (WeChat: invalid
 /// credential), 40014 (invalid access_token), 41001 (missing), 42001 (expired).
-const TOKEN_CODES: &[i64] = &[40001, 40014, 41001, 42001];
+pub(crate) const TOKEN_CODES: &[i64] = &[40001, 40014, 41001, 42001];
 
 /// Error codes that waiting fixes: -1 (the platform is busy), 45009 (the API's rate limit),
 /// 45033 (too many at once), 45011 (calls too frequent).
-const BUSY_CODES: &[i64] = &[-1, 45009, 45033, 45011];
+pub(crate) const BUSY_CODES: &[i64] = &[-1, 45009, 45033, 45011];
 
 /// The answer to a token fetch: the token, or why there is none. A refused secret or an address
 /// not on the platform's allow-list is a configuration to fix; it is retried all the same (the

@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Reply, post_json, read_reply, with_token};
-use crate::call::Call;
+use super::{Answer, BUSY_CODES, Reply, TOKEN_CODES, post_json, read_reply, with_token};
+use crate::call::{Call, Outcome};
 
 /// A district's official account.
 #[derive(Debug, Clone)]
@@ -97,4 +97,65 @@ pub const UNREACHABLE: [&str; 3] = ["43004", "43101", "45015"];
 /// (a template id not approved) are given up; the token and busy codes as for every platform.
 pub fn reply(status: u16, body: &[u8]) -> Reply {
     read_reply(status, body)
+}
+
+/// The call that downloads a temporary media file a citizen sent (`GET /cgi-bin/media/get`): a
+/// photo's bytes, for three days after it was sent.
+pub fn media_call(a: &Account, token: &str, media_id: &str) -> Call {
+    let id: String =
+        form_urlencoded::Serializer::new(String::new()).append_pair("media_id", media_id).finish();
+    let url = format!("{}&{id}", with_token(&a.endpoint, "/cgi-bin/media/get", token));
+    Call { method: "GET", url, headers: Vec::new(), body: Vec::new() }
+}
+
+/// A media file's bytes, or why there are none (retry later, or never).
+pub type Media = Result<Vec<u8>, Outcome>;
+
+/// What the media API answered. The file comes as its bytes (the caller checks they are an
+/// image); an error as JSON: a token code is `Err` (fetch a new token), a busy code or a server
+/// failure is retried, 40007 (no such media: unknown, or past its three days) and any other code
+/// are given up on.
+pub fn media(status: u16, body: Vec<u8>) -> Result<Media, String> {
+    let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let answer = if json { serde_json::from_slice::<Answer>(&body).ok() } else { None };
+    let Some(a) = answer else {
+        return Ok(if status == 200 { Ok(body) } else { Err(Outcome::from_status(status)) });
+    };
+    let code = a.errcode.to_string();
+    match a.errcode {
+        c if TOKEN_CODES.contains(&c) => Err(code),
+        c if BUSY_CODES.contains(&c) => Ok(Err(Outcome::Retry { code })),
+        // A JSON answer with no error is not a file either.
+        0 => Ok(Err(Outcome::GiveUp { code: "media_not_a_file".to_owned() })),
+        _ => Ok(Err(Outcome::GiveUp { code })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_media_answer_is_the_file_a_token_to_renew_a_retry_or_never() {
+        let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2];
+        assert_eq!(media(200, jpeg.clone()), Ok(Ok(jpeg)));
+        let err = |code: i64| format!(r#"{{"errcode":{code},"errmsg":"x"}}"#).into_bytes();
+        assert_eq!(media(200, err(42001)), Err("42001".to_owned()));
+        assert_eq!(media(200, err(40001)), Err("40001".to_owned()));
+        assert_eq!(media(200, err(40007)), Ok(Err(Outcome::GiveUp { code: "40007".to_owned() })));
+        assert_eq!(media(200, err(-1)), Ok(Err(Outcome::Retry { code: "-1".to_owned() })));
+        assert_eq!(
+            media(502, b"<html>bad gateway".to_vec()),
+            Ok(Err(Outcome::Retry { code: "http_502".to_owned() }))
+        );
+        let a = Account {
+            endpoint: "https://api.weixin.qq.com/".into(),
+            app_id: "wx1".into(),
+            secret: "s".into(),
+        };
+        assert_eq!(
+            media_call(&a, "t/k", "m 1").url,
+            "https://api.weixin.qq.com/cgi-bin/media/get?access_token=t%2Fk&media_id=m+1"
+        );
+    }
 }

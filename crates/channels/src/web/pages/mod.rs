@@ -3,6 +3,7 @@
 //! maud; the style sheets and the one script are static files (`jiesu_assets`), so the pages need
 //! no inline code and their security policy allows none.
 
+mod mine;
 mod report;
 mod track;
 
@@ -13,6 +14,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::text::Text;
 use crate::open311::datetime;
 
+pub use mine::{mine, mine_refused};
 pub use report::{answered, received, report_form};
 pub use track::{Notice, Quiet, track_form, track_result};
 
