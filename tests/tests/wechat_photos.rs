@@ -9,13 +9,14 @@ use std::time::Duration;
 use jiesu::Roles;
 use jiesu_e2e::wechat::{APP_ID, message, say};
 use jiesu_e2e::{Backend, Open311Client};
-use jiesu_notify::fake::{FakeWeChat, PlatformHandle};
+use jiesu_notify::fake::{FakeWeChat, Mode, PlatformHandle};
 use reqwest::StatusCode;
 
 jiesu_e2e::e2e_on_both_backends!(
     three_photos_in_safe_mode_are_served_by_jiesu_with_wechat_s_bytes,
     three_photos_in_plain_mode_are_served_by_jiesu_with_wechat_s_bytes,
     an_expired_access_token_is_renewed_and_a_vanished_photo_does_not_hold_the_request,
+    a_photo_wechat_could_not_give_before_a_restart_is_fetched_after_it,
 );
 
 const OPENID: &str = "oJiesuPhotoUser000000000001";
@@ -71,7 +72,11 @@ async fn photo_urls(base: &str, page: &str) -> Vec<String> {
 
 /// Waits for Jiesu to serve `url`; its bytes.
 async fn served(url: &str) -> Vec<u8> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    served_within(url, Duration::from_secs(15)).await
+}
+
+async fn served_within(url: &str, patience: Duration) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + patience;
     loop {
         let answer = reqwest::get(url).await.expect("GET the photo");
         if answer.status() == StatusCode::OK {
@@ -154,5 +159,38 @@ async fn an_expired_access_token_is_renewed_and_a_vanished_photo_does_not_hold_t
     let missing = reqwest::get(&urls[2]).await.expect("GET");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND, "never fetched, never served");
     assert_eq!(fake.rejected().iter().filter(|r| r.starts_with("40007")).count(), 1, "and not asked again");
+    app.stop().await;
+}
+
+/// WeChat's API is down when the photo comes: the reply goes out all the same, the download waits
+/// in the database. The process stops; WeChat comes back; a new process (the same database)
+/// fetches the photo, and the request submitted meanwhile shows it.
+async fn a_photo_wechat_could_not_give_before_a_restart_is_fetched_after_it(backend: Backend) {
+    let fake = FakeWeChat::start(APP_ID, SECRET).await.expect("fake WeChat");
+    fake.add_media("m-r", jpeg("restart"));
+    fake.set_mode(Mode::Down);
+    let app = backend.start_with(Roles::ALL, with_media_api(&fake)).await;
+    let text = message(OPENID, Some("8201"), &["--type", "text", "--content", "小区门口井盖丢了"]);
+    say(&app.base, &text, false).await;
+    let reply = say(&app.base, &photo("8202", "m-r"), false).await;
+    assert!(reply.contains("已收到1张照片"), "answered while WeChat's API is down: {reply}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.stop().await;
+    assert_eq!(fake.media_served(), 0);
+
+    fake.set_mode(Mode::Up);
+    let app = backend.start_with(Roles::ALL, with_media_api(&fake)).await;
+    let at = ["--type", "location", "--lat", "22.7393", "--lng", "114.3918"];
+    say(&app.base, &message(OPENID, Some("8203"), &at), false).await;
+    let reply =
+        say(&app.base, &message(OPENID, Some("8204"), &["--type", "text", "--content", "提交"]), false).await;
+    let link = reply.split("评价：").nth(1).and_then(|l| l.split('\n').next()).expect("a private link");
+    let page = format!("{}{}", app.base, &link[link.find("/track/").expect("a path")..]);
+    let urls = photo_urls(&app.base, &page).await;
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    // The first process's port is gone; the photo's name is what carries over.
+    let name = urls[0].rsplit('/').next().expect("a name");
+    let here = format!("{}/media/{name}", app.base);
+    assert_eq!(served_within(&here, Duration::from_secs(40)).await, jpeg("restart"));
     app.stop().await;
 }
