@@ -2,7 +2,8 @@
 //! WeChat API (a real HTTP server on localhost that issues tokens for the right AppId and secret
 //! only and serves a media file only for a valid, unexpired token and a known `MediaId`) plays the
 //! media API. The reply never waits for a download; the request's photos end up served by Jiesu
-//! (`/media/...`) with the fake's bytes. Plain and safe mode, on both backends.
+//! (`/media/...`) with the fake's bytes, and the notify role sends with the same token. Plain and
+//! safe mode, an expired token, a vanished photo and a restart, on both backends.
 
 use std::time::Duration;
 
@@ -34,6 +35,20 @@ fn with_media_api(fake: &PlatformHandle) -> impl FnOnce(&mut jiesu::Settings) + 
     move |s| {
         s.wechat.app_secret = SECRET.into();
         s.wechat.api_endpoint = endpoint;
+    }
+}
+
+/// As `with_media_api`, and the notify role telling citizens through the same account, at any hour.
+fn with_notices_too(fake: &PlatformHandle) -> impl FnOnce(&mut jiesu::Settings) + use<> {
+    let endpoint = fake.endpoint();
+    let media = with_media_api(fake);
+    move |s| {
+        media(s);
+        let n = &mut s.notify;
+        (n.quiet_start, n.quiet_end) = ("00:00".to_owned(), "00:00".to_owned());
+        n.wechat.endpoint = endpoint;
+        n.wechat.app_id = APP_ID.to_owned();
+        n.wechat.secret = SECRET.to_owned().into();
     }
 }
 
@@ -93,7 +108,7 @@ async fn three_photos_are_served_with_wechat_s_bytes(backend: Backend, encrypted
     for m in ["m-a", "m-b", "m-c"] {
         fake.add_media(m, jpeg(m));
     }
-    let app = backend.start_with(Roles::ALL, with_media_api(&fake)).await;
+    let app = backend.start_with(Roles::ALL, with_notices_too(&fake)).await;
     let page = report(&app.base, &[("8003", "m-a"), ("8004", "m-b"), ("8005", "m-c")], encrypted).await;
     let urls = photo_urls(&app.base, &page).await;
     assert_eq!(urls.len(), 3, "{urls:?}");
@@ -104,8 +119,15 @@ async fn three_photos_are_served_with_wechat_s_bytes(backend: Backend, encrypted
     let tracking = page.split("n=").nth(1).and_then(|n| n.split('&').next()).expect("a number");
     let record = Open311Client::new(&app.base, "").wait_for(tracking, Duration::from_secs(10)).await;
     assert_eq!(record["media_url"], urls[0].as_str(), "the request links Jiesu's copy, not WeChat's");
-    assert_eq!(fake.fetches(), 1, "one token for all three");
     assert_eq!(fake.media_served(), 3);
+    // The notify role tells the citizen the request was received, with the token the photos'
+    // download fetched and stored: one token for the account, whichever role needed it first.
+    let told = tokio::time::Instant::now() + Duration::from_secs(20);
+    while fake.delivered().is_empty() {
+        assert!(tokio::time::Instant::now() < told, "the citizen was never told: {:?}", fake.rejected());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(fake.fetches(), 1, "one token for the three photos and the notice");
     app.stop().await;
 }
 
