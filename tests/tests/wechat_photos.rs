@@ -2,20 +2,22 @@
 //! WeChat API (a real HTTP server on localhost that issues tokens for the right AppId and secret
 //! only and serves a media file only for a valid, unexpired token and a known `MediaId`) plays the
 //! media API. The reply never waits for a download; the request's photos end up served by Jiesu
-//! (`/media/...`) with the fake's bytes. Plain and safe mode, on both backends.
+//! (`/media/...`) with the fake's bytes, and the notify role sends with the same token. Plain and
+//! safe mode, an expired token, a vanished photo and a restart, on both backends.
 
 use std::time::Duration;
 
 use jiesu::Roles;
 use jiesu_e2e::wechat::{APP_ID, message, say};
 use jiesu_e2e::{Backend, Open311Client};
-use jiesu_notify::fake::{FakeWeChat, PlatformHandle};
+use jiesu_notify::fake::{FakeWeChat, Mode, PlatformHandle};
 use reqwest::StatusCode;
 
 jiesu_e2e::e2e_on_both_backends!(
     three_photos_in_safe_mode_are_served_by_jiesu_with_wechat_s_bytes,
     three_photos_in_plain_mode_are_served_by_jiesu_with_wechat_s_bytes,
     an_expired_access_token_is_renewed_and_a_vanished_photo_does_not_hold_the_request,
+    a_photo_wechat_could_not_give_before_a_restart_is_fetched_after_it,
 );
 
 const OPENID: &str = "oJiesuPhotoUser000000000001";
@@ -33,6 +35,20 @@ fn with_media_api(fake: &PlatformHandle) -> impl FnOnce(&mut jiesu::Settings) + 
     move |s| {
         s.wechat.app_secret = SECRET.into();
         s.wechat.api_endpoint = endpoint;
+    }
+}
+
+/// As `with_media_api`, and the notify role telling citizens through the same account, at any hour.
+fn with_notices_too(fake: &PlatformHandle) -> impl FnOnce(&mut jiesu::Settings) + use<> {
+    let endpoint = fake.endpoint();
+    let media = with_media_api(fake);
+    move |s| {
+        media(s);
+        let n = &mut s.notify;
+        (n.quiet_start, n.quiet_end) = ("00:00".to_owned(), "00:00".to_owned());
+        n.wechat.endpoint = endpoint;
+        n.wechat.app_id = APP_ID.to_owned();
+        n.wechat.secret = SECRET.to_owned().into();
     }
 }
 
@@ -71,7 +87,11 @@ async fn photo_urls(base: &str, page: &str) -> Vec<String> {
 
 /// Waits for Jiesu to serve `url`; its bytes.
 async fn served(url: &str) -> Vec<u8> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    served_within(url, Duration::from_secs(15)).await
+}
+
+async fn served_within(url: &str, patience: Duration) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + patience;
     loop {
         let answer = reqwest::get(url).await.expect("GET the photo");
         if answer.status() == StatusCode::OK {
@@ -88,7 +108,7 @@ async fn three_photos_are_served_with_wechat_s_bytes(backend: Backend, encrypted
     for m in ["m-a", "m-b", "m-c"] {
         fake.add_media(m, jpeg(m));
     }
-    let app = backend.start_with(Roles::ALL, with_media_api(&fake)).await;
+    let app = backend.start_with(Roles::ALL, with_notices_too(&fake)).await;
     let page = report(&app.base, &[("8003", "m-a"), ("8004", "m-b"), ("8005", "m-c")], encrypted).await;
     let urls = photo_urls(&app.base, &page).await;
     assert_eq!(urls.len(), 3, "{urls:?}");
@@ -99,8 +119,15 @@ async fn three_photos_are_served_with_wechat_s_bytes(backend: Backend, encrypted
     let tracking = page.split("n=").nth(1).and_then(|n| n.split('&').next()).expect("a number");
     let record = Open311Client::new(&app.base, "").wait_for(tracking, Duration::from_secs(10)).await;
     assert_eq!(record["media_url"], urls[0].as_str(), "the request links Jiesu's copy, not WeChat's");
-    assert_eq!(fake.fetches(), 1, "one token for all three");
     assert_eq!(fake.media_served(), 3);
+    // The notify role tells the citizen the request was received, with the token the photos'
+    // download fetched and stored: one token for the account, whichever role needed it first.
+    let told = tokio::time::Instant::now() + Duration::from_secs(20);
+    while fake.delivered().is_empty() {
+        assert!(tokio::time::Instant::now() < told, "the citizen was never told: {:?}", fake.rejected());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(fake.fetches(), 1, "one token for the three photos and the notice");
     app.stop().await;
 }
 
@@ -154,5 +181,38 @@ async fn an_expired_access_token_is_renewed_and_a_vanished_photo_does_not_hold_t
     let missing = reqwest::get(&urls[2]).await.expect("GET");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND, "never fetched, never served");
     assert_eq!(fake.rejected().iter().filter(|r| r.starts_with("40007")).count(), 1, "and not asked again");
+    app.stop().await;
+}
+
+/// WeChat's API is down when the photo comes: the reply goes out all the same, the download waits
+/// in the database. The process stops; WeChat comes back; a new process (the same database)
+/// fetches the photo, and the request submitted meanwhile shows it.
+async fn a_photo_wechat_could_not_give_before_a_restart_is_fetched_after_it(backend: Backend) {
+    let fake = FakeWeChat::start(APP_ID, SECRET).await.expect("fake WeChat");
+    fake.add_media("m-r", jpeg("restart"));
+    fake.set_mode(Mode::Down);
+    let app = backend.start_with(Roles::ALL, with_media_api(&fake)).await;
+    let text = message(OPENID, Some("8201"), &["--type", "text", "--content", "小区门口井盖丢了"]);
+    say(&app.base, &text, false).await;
+    let reply = say(&app.base, &photo("8202", "m-r"), false).await;
+    assert!(reply.contains("已收到1张照片"), "answered while WeChat's API is down: {reply}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.stop().await;
+    assert_eq!(fake.media_served(), 0);
+
+    fake.set_mode(Mode::Up);
+    let app = backend.start_with(Roles::ALL, with_media_api(&fake)).await;
+    let at = ["--type", "location", "--lat", "22.7393", "--lng", "114.3918"];
+    say(&app.base, &message(OPENID, Some("8203"), &at), false).await;
+    let reply =
+        say(&app.base, &message(OPENID, Some("8204"), &["--type", "text", "--content", "提交"]), false).await;
+    let link = reply.split("评价：").nth(1).and_then(|l| l.split('\n').next()).expect("a private link");
+    let page = format!("{}{}", app.base, &link[link.find("/track/").expect("a path")..]);
+    let urls = photo_urls(&app.base, &page).await;
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    // The first process's port is gone; the photo's name is what carries over.
+    let name = urls[0].rsplit('/').next().expect("a name");
+    let here = format!("{}/media/{name}", app.base);
+    assert_eq!(served_within(&here, Duration::from_secs(40)).await, jpeg("restart"));
     app.stop().await;
 }

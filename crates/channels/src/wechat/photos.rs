@@ -160,15 +160,38 @@ impl<S: PendingPhotos, F: PhotoSource> Downloader<S, F> {
         }
     }
 
-    /// Retried after a doubling wait, or given up after the last try.
     fn retry(&self, attempts: u32, why: String, now: DateTime<Utc>) -> PhotoOutcome {
-        let s = &self.settings;
-        if attempts >= s.max_attempts {
-            return PhotoOutcome::Failed { why: format!("gave_up: {why}") };
-        }
-        let wait =
-            s.retry_first.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1))).min(s.retry_max);
-        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
-        PhotoOutcome::Retry { at: now + wait, why }
+        backoff(&self.settings, attempts, why, now)
+    }
+}
+
+/// After the `attempts`-th failed try: again after a wait doubling from `retry_first` (capped at
+/// `retry_max`), or given up after the last try.
+fn backoff(s: &DownloadSettings, attempts: u32, why: String, now: DateTime<Utc>) -> PhotoOutcome {
+    if attempts >= s.max_attempts {
+        return PhotoOutcome::Failed { why: format!("gave_up: {why}") };
+    }
+    let wait = s.retry_first.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1))).min(s.retry_max);
+    let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+    PhotoOutcome::Retry { at: now + wait, why }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_download_waits_doubling_up_to_the_cap_then_gives_up() {
+        let s = DownloadSettings::default();
+        let now = jiesu_domain::time::now();
+        let at = |attempts| match backoff(&s, attempts, "-1".into(), now) {
+            PhotoOutcome::Retry { at, .. } => Some((at - now).num_seconds()),
+            _ => None,
+        };
+        assert_eq!([at(1), at(2), at(3), at(20)], [Some(10), Some(20), Some(40), Some(3600)]);
+        assert_eq!(
+            backoff(&s, s.max_attempts, "-1".into(), now),
+            PhotoOutcome::Failed { why: "gave_up: -1".into() }
+        );
     }
 }

@@ -16,7 +16,7 @@ pub fn mine(d: &District, lang: Lang, items: &[(&RequestView, String)], token: &
     let t = text(lang);
     let body = html! {
         h1.page-title { (t.mine_title) }
-        p.weui-form__desc { (t.mine_intro) }
+        p.mine-intro { (t.mine_intro) }
         @if items.is_empty() {
             p #mine-none { (t.mine_none) }
         } @else {
