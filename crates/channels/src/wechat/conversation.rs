@@ -97,6 +97,10 @@ pub struct Draft {
     pub label: Option<String>,
     pub photos: Vec<String>,
     pub started_at: DateTime<Utc>,
+    /// A question 秒回 offered an answer to and the citizen said it did not settle: the request
+    /// is a consultation (咨询), so it also waits in the knowledge base's queue for its bureau.
+    #[serde(default)]
+    pub question: bool,
 }
 
 impl Draft {
@@ -109,6 +113,7 @@ impl Draft {
             label: None,
             photos: Vec::new(),
             started_at: now,
+            question: false,
         }
     }
 
@@ -129,12 +134,15 @@ impl Draft {
         now: DateTime<Utc>,
     ) -> Result<NewRequest, ValidationError> {
         let tracking = self.tracking(key);
-        let kind = self
-            .category
-            .as_ref()
-            .and_then(|c| district.taxonomy().get(c))
-            .and_then(|c| c.kind)
-            .unwrap_or(Kind::Help);
+        let kind = match self.question {
+            true => Kind::Consultation,
+            false => self
+                .category
+                .as_ref()
+                .and_then(|c| district.taxonomy().get(c))
+                .and_then(|c| c.kind)
+                .unwrap_or(Kind::Help),
+        };
         let address = self.label.as_deref().map(AddressText::parse).transpose()?;
         Ok(NewRequest {
             id: RequestId::generate(),
@@ -287,7 +295,9 @@ fn settle_offer(state: &mut State, text: String, now: DateTime<Utc>) -> Action {
     match verdict(&text) {
         Some(true) => Action::Answered(offered),
         Some(false) => {
-            draft(state, now).text.push(offered.question);
+            let d = draft(state, now);
+            d.text.push(offered.question);
+            d.question = true;
             next(state, "好的，我们会转交部门办理。")
         }
         None if small_talk(&text).is_some() => {

@@ -185,6 +185,13 @@ fn an_answer_declined_turns_the_question_into_a_draft_and_other_words_let_the_of
     let a = step_with(&mut s, Input::Text("没解决".into()), now(), ttl(), &marriage);
     assert!(reply(&a).contains("转交部门") && reply(&a).contains("位置"), "{a:?}");
     assert_eq!(s.draft.as_ref().map(|d| d.text.clone()), Some(vec!["结婚登记要带什么".to_owned()]));
+    // A consultation, so the question also waits in the knowledge base's queue.
+    let d = Draft { label: Some("坪山街道六联社区".into()), ..s.draft.clone().expect("a draft") };
+    let openid = OpenId::parse("oJiesuTestUser0000000000001").expect("openid");
+    let key = jiesu_domain::secret::test_key();
+    let request =
+        d.into_request(&key, openid, jiesu_testkit::fixtures::district(), now()).expect("a request");
+    assert_eq!(request.kind, Kind::Consultation);
 
     let mut s = State::default();
     step_with(&mut s, Input::Text("结婚登记要带什么".into()), now(), ttl(), &marriage);
