@@ -135,3 +135,28 @@ fn cdata(xml: &str, field: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// `who` reports `what` in plain mode (a text, a location on Xiuxin Road, 提交), with `ids` as
+/// the three messages' ids; answers the reply to 提交, once the request is stored.
+pub async fn report(base: &str, who: &str, ids: [&str; 3], what: &str) -> String {
+    say(base, &message(who, Some(ids[0]), &["--type", "text", "--content", what]), false).await;
+    let at = ["--type", "location", "--lat", "22.7393", "--lng", "114.3918", "--label", "坑梓街道秀新路"];
+    say(base, &message(who, Some(ids[1]), &at), false).await;
+    let reply = say(base, &message(who, Some(ids[2]), &["--type", "text", "--content", "提交"]), false).await;
+    assert!(reply.starts_with("已受理"), "{reply}");
+    let tracking: String =
+        reply.split("工单编号：").nth(1).expect("a number").chars().take(14).filter(|c| *c != '-').collect();
+    crate::Open311Client::new(base, "").wait_for(&tracking, std::time::Duration::from_secs(10)).await;
+    reply
+}
+
+/// The 我的诉求 link in a reply, as a URL on this server.
+pub fn mine_link(base: &str, reply: &str) -> String {
+    let link = reply.split("我的诉求").find_map(|part| part.split_once("/track/mine?t=")).map(|(_, t)| t);
+    let token: String = link
+        .unwrap_or_else(|| panic!("no 我的诉求 link in {reply:?}"))
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    format!("{base}/track/mine?t={token}")
+}

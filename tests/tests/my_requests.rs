@@ -4,16 +4,14 @@
 //! citizen's request is not there. A changed link and an expired one get a page saying so,
 //! never a list. On both backends (issue 17).
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 use jiesu::Roles;
 use jiesu_domain::contact::OpenId;
 use jiesu_domain::secret::ServerKey;
+use jiesu_e2e::Backend;
 use jiesu_e2e::browser::Browser;
 use jiesu_e2e::pages::{PHONE, assert_accessible, text};
-use jiesu_e2e::wechat::message;
-use jiesu_e2e::{Backend, Open311Client};
+use jiesu_e2e::wechat::{message, mine_link, report};
 use reqwest::StatusCode;
 
 jiesu_e2e::e2e_on_both_backends!(
@@ -33,30 +31,6 @@ fn with_key(s: &mut jiesu::Settings) {
 /// Plain mode: the reply's text.
 async fn say(base: &str, xml: &str) -> String {
     jiesu_e2e::wechat::say(base, xml, false).await
-}
-
-/// `who` reports `what` (text, location, 提交); the reply to 提交.
-async fn report(base: &str, who: &str, ids: [&str; 3], what: &str) -> String {
-    say(base, &message(who, Some(ids[0]), &["--type", "text", "--content", what])).await;
-    let at = ["--type", "location", "--lat", "22.7393", "--lng", "114.3918", "--label", "坑梓街道秀新路"];
-    say(base, &message(who, Some(ids[1]), &at)).await;
-    let reply = say(base, &message(who, Some(ids[2]), &["--type", "text", "--content", "提交"])).await;
-    assert!(reply.starts_with("已受理"), "{reply}");
-    let tracking: String =
-        reply.split("工单编号：").nth(1).expect("a number").chars().take(14).filter(|c| *c != '-').collect();
-    Open311Client::new(base, "").wait_for(&tracking, Duration::from_secs(10)).await;
-    reply
-}
-
-/// The 我的诉求 link in a reply, as a URL on this server.
-fn mine_link(base: &str, reply: &str) -> String {
-    let link = reply.split("我的诉求").find_map(|part| part.split_once("/track/mine?t=")).map(|(_, t)| t);
-    let token: String = link
-        .unwrap_or_else(|| panic!("no 我的诉求 link in {reply:?}"))
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    format!("{base}/track/mine?t={token}")
 }
 
 async fn a_wechat_citizen_opens_my_requests_from_a_reply_and_sees_their_two_requests(backend: Backend) {
@@ -83,9 +57,12 @@ async fn a_wechat_citizen_opens_my_requests_from_a_reply_and_sees_their_two_requ
         .iter()
         .map(|r| r.split("工单编号：").nth(1).expect("a number").chars().take(14).collect())
         .collect();
-    for (item, number) in items.iter().zip(&numbers) {
+    for ((item, number), words) in
+        items.iter().zip(&numbers).zip(["坪山大道有个大坑", "秀新路口的路灯不亮了"])
+    {
         let shown = item.text().await.expect("an item's text");
         assert!(shown.contains(number.as_str()), "newest first: {shown:?} should be {number}");
+        assert!(shown.contains(words), "the citizen's own words: {shown}");
         assert!(shown.contains("月") && shown.contains("日"), "a local time in words: {shown}");
         assert!(!shown.contains("+00:00") && !shown.contains(":00Z"), "no ISO time: {shown}");
         assert!(

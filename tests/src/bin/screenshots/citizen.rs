@@ -1,5 +1,6 @@
 //! The citizens' pages (the report form with its map, 秒回's suggestion, the page after
-//! submitting, a request's page telling of a coordination meeting, the return visit with stars)
+//! submitting, a request's page telling of a coordination meeting, the return visit with stars,
+//! a WeChat citizen's 我的诉求)
 //! and 秒回's knowledge base on the staff side (a bureau's questions, the desk's review).
 
 use std::path::Path;
@@ -10,6 +11,7 @@ use jiesu_domain::staff::StaffRole;
 use jiesu_e2e::citizen::ask_on_web;
 use jiesu_e2e::pages::{DESKTOP, PHONE, click, fill, sign_in, sign_out};
 use jiesu_e2e::staff::{StaffClient, declined_by_all, work_to_review};
+use jiesu_e2e::wechat::{mine_link, report};
 use jiesu_e2e::{Backend, Open311Client};
 
 use super::both;
@@ -65,6 +67,13 @@ pub(super) async fn citizens(c: &Client, base: &str, dir: &Path) {
     work_to_review(&clerk, &desk, &resolved).await;
     c.goto(&link).await.expect("the private link");
     both(c, dir, "citizen-visit").await;
+
+    // 我的诉求: a WeChat citizen's two requests, from the link in the reply.
+    let me = "oJiesuScreenshots000000001";
+    report(base, me, ["7001", "7002", "7003"], "秀新路口的路灯不亮了").await;
+    let reply = report(base, me, ["7004", "7005", "7006"], "坪山大道有个大坑，电动车差点摔倒").await;
+    c.goto(&mine_link(base, &reply)).await.expect("我的诉求");
+    both(c, dir, "citizen-mine").await;
 }
 
 /// A bureau's questions 秒回 could not answer, one answered, and the desk's review of it.

@@ -31,6 +31,8 @@ pub fn mine(d: &District, lang: Lang, items: &[(&RequestView, String)], token: &
                                 (r.submitted.category.as_ref().and_then(|c| category_name(d, c, lang)).unwrap_or_else(|| t.mine_no_category.to_owned()))
                             }
                             span.mine-when { (when(r.submitted.received_at, lang)) }
+                            // Their own words, so a request without a category is still known.
+                            span.mine-desc { (r.submitted.description.as_str().chars().take(60).collect::<String>()) }
                         }
                     }
                 }
