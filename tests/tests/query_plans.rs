@@ -2,7 +2,7 @@
 //! history of about 100,000 requests (their tasks, clocks, events and return visits), the test
 //! drives what the district's people and the workers do (Open311 reads and writes, the tracking
 //! page, every staff, desk and supervisor action and listing with its next page by cursor, a
-//! bureau inbox's tabs with their counts, dispatch, relay, escalation). The
+//! bureau inbox's tabs with their counts, 秒回's queue, 我的诉求, dispatch, relay, escalation). The
 //! database runs every statement on its generic plan (the plan PostgreSQL settles on once a
 //! prepared statement has run a few times, whatever its parameters) and `auto_explain` sends
 //! each plan to the application's connection as a notice, in JSON: no `Seq Scan` of a big table
@@ -62,6 +62,7 @@ async fn no_statement_scans_a_big_table_from_end_to_end() {
         people_and_workers(&app.base, &citizen, &templates).await;
         inbox_tabs(&inbox).await;
         desk_queues(&inbox).await;
+        answers_and_mine(&inbox).await;
     })
     .await;
     app.stop().await;
@@ -81,6 +82,10 @@ async fn no_statement_scans_a_big_table_from_end_to_end() {
         "(received_at, id) <",
     ] {
         assert!(planned.iter().any(|sql| sql.contains(keyset)), "no statement with `{keyset}` was planned");
+    }
+    // 秒回's queue and 我的诉求 among them.
+    for table in ["kb_questions_done d WHERE d.request_id", "FROM kb_answers", "contact_openid ="] {
+        assert!(planned.iter().any(|sql| sql.contains(table)), "no statement with `{table}` was planned");
     }
     let mut scans: Vec<String> = plans
         .iter()
@@ -355,6 +360,24 @@ async fn desk_queues(store: &PgStore) {
         store.desk_clocks_due(kind, Page::first(30)).await.expect("list");
         store.desk_clocks_due(kind, Page::after(30, a_year_back)).await.expect("list");
     }
+}
+
+/// 秒回's queue as a bureau's page and the desk's read it (its questions, the answers waiting and
+/// what each covers, a question set aside), and a WeChat citizen's 我的诉求.
+async fn answers_and_mine(store: &PgStore) {
+    use jiesu_domain::ports::{AnswerBook, AnswerState, Store};
+    let um = BureauCode::parse("urban-management").expect("code");
+    let since = chrono::Utc::now() - chrono::Duration::days(90);
+    store.open_questions(Some(&um), since, 400).await.expect("a bureau's questions");
+    store.open_questions(None, since, 1000).await.expect("every bureau's");
+    store.stored_answers(AnswerState::Proposed, None, 50).await.expect("to review");
+    store.stored_answers(AnswerState::Approved, Some(&um), 20).await.expect("approved");
+    store.covered_questions(uuid::Uuid::nil()).await.expect("covered");
+    let by = jiesu_domain::staff::Username::parse("um-staff").expect("name");
+    let none = jiesu_domain::ids::RequestId::generate();
+    store.set_aside(none, &um, &by, chrono::Utc::now()).await.expect("set aside");
+    let openid = jiesu_domain::contact::OpenId::parse("oJiesuPlans000000000000001").expect("openid");
+    store.requests_of_openid(&openid, 50).await.expect("我的诉求");
 }
 
 /// The extension's id in a task's reply, wherever the API puts it.
