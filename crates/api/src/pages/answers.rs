@@ -284,31 +284,29 @@ fn proposal(
         d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().filter(|d| *d >= today)?),
     };
     let source = Some(form.source.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
+    let questions = wordings(&form.questions)?;
     let ok = !covers.is_empty()
         && covers.len() <= MAX_QUESTIONS as usize
         && !answer.is_empty()
         && answer.chars().count() <= 2000
         && slug_ok
         && source.as_ref().is_none_or(|s| s.chars().count() <= 200);
-    ok.then(|| {
-        let a = StoredAnswer {
-            id: Uuid::now_v7(),
-            bureau,
-            category: slug.to_owned(),
-            questions: Vec::new(),
-            answer: answer.to_owned(),
-            source,
-            valid_to,
-            state: AnswerState::Proposed,
-            proposed_by: viewer.username.clone(),
-            proposed_at: Utc::now(),
-            reviewed_by: None,
-            reviewed_at: None,
-            review_note: None,
-        };
-        (a, covers)
-    })
-    .and_then(|(a, covers)| Some((StoredAnswer { questions: wordings(&form.questions)?, ..a }, covers)))
+    let a = StoredAnswer {
+        id: Uuid::now_v7(),
+        bureau,
+        category: slug.to_owned(),
+        questions,
+        answer: answer.to_owned(),
+        source,
+        valid_to,
+        state: AnswerState::Proposed,
+        proposed_by: viewer.username.clone(),
+        proposed_at: jiesu_domain::time::now(),
+        reviewed_by: None,
+        reviewed_at: None,
+        review_note: None,
+    };
+    ok.then_some((a, covers))
 }
 
 /// `POST /staff/answers`: a bureau's answer for a group of its questions.
