@@ -113,6 +113,11 @@ pub trait Cases: Clone + Send + Sync + 'static {
     /// The request with its tasks, disclaims, extensions, deadlines, visits, routing and version.
     fn load_case(&self, id: RequestId) -> impl Future<Output = Result<Option<Case>, StoreError>> + Send;
 
+    /// The cases of `ids`, each as `load_case` reads it, in the order asked and each once (an id
+    /// with no request is left out), in a fixed number of statements whatever their number: what
+    /// a consumer taking a batch of events reads.
+    fn load_cases(&self, ids: &[RequestId]) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
+
     /// Writes the change in one transaction if the request is still at `expected_version`
     /// (bumping it); otherwise writes nothing and answers `Stale`.
     fn commit(&self, change: &Change) -> impl Future<Output = Result<Committed, StoreError>> + Send;

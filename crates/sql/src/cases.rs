@@ -21,12 +21,12 @@ use jiesu_domain::workflow::{Case, Change, Exemption, ExemptionId, Extension, Ex
 use uuid::Uuid;
 
 use crate::backend::{Backend, SqlStore};
-use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Read, Stmt, all, one, optional, run};
-use crate::escalations::with_linked;
+use crate::case_load;
+use crate::dialect::{Col, Conn, DbList, DbTime, Dialect, Stmt, all, one, optional, run};
 use crate::paging::Keyset;
 use crate::records::{
-    CaseHead, DeadlineRecord, DeskClockRecord, DisclaimRecord, EscalationRecord, ExemptionRecord,
-    ExtensionRecord, MeetingRecord, NeighbourRow, RequestRecord, SubjectRow, TaskRecord, VisitRecord,
+    DeadlineRecord, DeskClockRecord, ExemptionRecord, ExtensionRecord, NeighbourRow, RequestRecord,
+    SubjectRow, TaskRecord,
 };
 use crate::store::{parse, requests_of, views};
 use crate::task_select::TaskSelect;
@@ -37,17 +37,6 @@ use crate::{corrupt, statements, store_error};
 const DESK: Keyset = Keyset { key: "updated_at", id: "id", newest_first: false };
 /// `desk_clocks_queue` (kind, due_at, id) over the running clocks.
 const DESK_CLOCKS: Keyset = Keyset { key: "due_at", id: "id", newest_first: false };
-
-/// One table's rows of a request, in `order`. Table and order are constants of this module.
-async fn rows_of<DB: Dialect + Read<R>, R>(
-    c: &mut Conn<DB>,
-    table: &str,
-    id: RequestId,
-    order: &str,
-) -> Result<Vec<R>, StoreError> {
-    let sql = format!("SELECT * FROM {table} WHERE request_id = $1 ORDER BY {order}");
-    all(c, Stmt::<DB>::assembled(sql).bind(id.as_uuid())).await.map_err(store_error)
-}
 
 /// The hotspot trigger's bounded search (`statements::near`), then the domain's exact distance.
 async fn neighbours<DB: Dialect>(
@@ -83,41 +72,12 @@ async fn request_id<DB: Dialect>(c: &mut Conn<DB>, s: Stmt<DB>) -> Result<Option
 impl<B: Backend> Cases for SqlStore<B> {
     #[tracing::instrument(name = "store.load_case", level = "debug", skip_all, fields(request.id = %id))]
     async fn load_case(&self, id: RequestId) -> Result<Option<Case>, StoreError> {
-        let mut conn = self.read().await?;
-        let c = &mut *conn;
-        let s = Stmt::<B::Db>::new("SELECT * FROM requests WHERE id = $1").bind(id.as_uuid());
-        let Some(head) = optional::<_, CaseHead>(c, s).await.map_err(store_error)? else {
-            return Ok(None);
-        };
-        let tasks: Vec<TaskRecord> = rows_of::<B::Db, _>(c, "tasks", id, "dispatched_at, id").await?;
-        let disclaims: Vec<DisclaimRecord> = rows_of::<B::Db, _>(c, "disclaims", id, "at, id").await?;
-        let extensions: Vec<ExtensionRecord> =
-            rows_of::<B::Db, _>(c, "extensions", id, "requested_at, id").await?;
-        let exemptions: Vec<ExemptionRecord> =
-            rows_of::<B::Db, _>(c, "exemptions", id, "requested_at, id").await?;
-        let deadlines: Vec<DeadlineRecord> = rows_of::<B::Db, _>(c, "deadlines", id, "due_at, id").await?;
-        let desk_clocks: Vec<DeskClockRecord> =
-            rows_of::<B::Db, _>(c, "desk_clocks", id, "started_at, id").await?;
-        let visits: Vec<VisitRecord> = rows_of::<B::Db, _>(c, "return_visits", id, "at, id").await?;
-        let escalations: Vec<EscalationRecord> =
-            rows_of::<B::Db, _>(c, "escalations", id, "opened_at, id").await?;
-        let meetings: Vec<MeetingRecord> = rows_of::<B::Db, _>(c, "meetings", id, "called_at, id").await?;
-        let mut escalations = parse(escalations)?;
-        with_linked::<B::Db>(c, &mut escalations).await?;
-        Ok(Some(Case {
-            routing: head.routing()?,
-            version: head.version,
-            request: Request::try_from(head.request).map_err(corrupt)?,
-            tasks: parse(tasks)?,
-            disclaims: parse(disclaims)?,
-            extensions: parse(extensions)?,
-            exemptions: parse(exemptions)?,
-            deadlines: parse(deadlines)?,
-            desk_clocks: parse(desk_clocks)?,
-            visits: parse(visits)?,
-            escalations,
-            meetings: parse(meetings)?,
-        }))
+        case_load::load_case::<B>(&mut *self.read().await?, id).await
+    }
+
+    #[tracing::instrument(name = "store.load_cases", level = "debug", skip_all, fields(requests = ids.len()))]
+    async fn load_cases(&self, ids: &[RequestId]) -> Result<Vec<Case>, StoreError> {
+        case_load::load_cases::<B>(&mut *self.read().await?, ids).await
     }
 
     #[tracing::instrument(name = "store.commit", level = "debug", skip_all,

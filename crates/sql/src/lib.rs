@@ -14,6 +14,7 @@ mod api_clients;
 mod audit;
 pub mod backend;
 mod calendar_days;
+mod case_load;
 mod cases;
 pub mod classify;
 pub mod dialect;

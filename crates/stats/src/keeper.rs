@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use jiesu_domain::event::Event;
+use jiesu_domain::event::{Event, EventKind};
 use jiesu_domain::ids::RequestId;
 use jiesu_domain::live_district::LiveDistrict;
 use jiesu_domain::messages::decode_event;
@@ -16,7 +16,8 @@ use crate::rebuild::tallies_of;
 /// The queue the stats role consumes.
 pub const STATS_QUEUE: &str = "stats";
 
-/// Every event: any change to a request may change what it counts towards.
+/// Every event: any change to a request may change what it counts towards (the handler passes
+/// over the kinds that cannot, `may_change_tallies`).
 pub const TOPICS: &[&str] = &["event.*"];
 
 #[derive(Debug)]
@@ -64,7 +65,11 @@ impl<S: Cases + Stats + Store> Handler for Keep<S> {
 
     #[tracing::instrument(name = "stats.keep", skip_all, fields(events = events.len()))]
     async fn handle(&self, events: Vec<Event>) -> Result<(), Failure> {
-        let requests: BTreeSet<RequestId> = events.iter().map(|e| e.request_id).collect();
+        let requests: BTreeSet<RequestId> =
+            events.iter().filter(|e| may_change_tallies(&e.kind)).map(|e| e.request_id).collect();
+        if requests.is_empty() {
+            return Ok(());
+        }
         let requests: Vec<RequestId> = requests.into_iter().collect();
         let tallies = tallies_of(&self.store, &self.district.current(), &requests).await?;
         Ok(self.store.record_tallies(&tallies).await?)
@@ -72,5 +77,62 @@ impl<S: Cases + Stats + Store> Handler for Keep<S> {
 
     async fn healthy(&self) -> bool {
         self.store.ping().await.is_ok()
+    }
+}
+
+/// Whether a change that records this event can change what its case counts towards (`tally`
+/// reads the request, its tasks, clocks, disclaims, exemptions and return visits). The notices,
+/// reminders and escalation steps a request gathers by the thousand under load change none of
+/// them, so they are not worth a read of the case. No wildcard arm: a new kind is decided here.
+fn may_change_tallies(kind: &EventKind) -> bool {
+    use EventKind as K;
+    match kind {
+        K::RequestReceived { .. }
+        | K::RequestRouted { .. }
+        | K::RequestRecategorized { .. }
+        | K::RequestAnswered { .. }
+        | K::TaskDispatched { .. }
+        | K::TaskAssigned { .. }
+        | K::RequestAwaitingOperator { .. }
+        | K::TaskClaimed { .. }
+        | K::TaskProgressed { .. }
+        | K::TaskResolved { .. }
+        | K::TaskDisclaimed { .. }
+        | K::DisclaimReviewed { .. }
+        | K::TaskCancelled { .. }
+        | K::TaskReleased { .. }
+        | K::RequestEscalated { .. }
+        | K::ExtensionRequested { .. }
+        | K::ExtensionDecided { .. }
+        | K::ExemptionRequested { .. }
+        | K::ExemptionDecided { .. }
+        | K::RequestResolved
+        | K::ResolutionReviewed { .. }
+        | K::ReturnVisitRecorded { .. }
+        | K::RequestReopened { .. }
+        | K::RequestClosed
+        // Rare, and a meeting's decision or a closed escalation may place the request again.
+        | K::EscalationClosed { .. }
+        | K::MeetingCalled { .. }
+        | K::MeetingDecided { .. }
+        | K::MeetingLapsed { .. } => true,
+        // Lines of the history only: who was told, who saw the number, a clock's warning or
+        // reminder step, an escalation opened or raised (its own table), a meeting's time, a
+        // rule's fate.
+        K::PhoneRevealed
+        | K::NoticeSent { .. }
+        | K::NoticeGivenUp { .. }
+        | K::DeadlineApproaching { .. }
+        | K::DeadlineReminder { .. }
+        | K::DeskReminder { .. }
+        | K::EscalationOpened { .. }
+        | K::HotspotLinked { .. }
+        | K::EscalationRaised { .. }
+        | K::EscalationOverdue { .. }
+        | K::MeetingConfirmed { .. }
+        | K::MeetingRescheduled { .. }
+        | K::RuleProposed { .. }
+        | K::RuleAccepted { .. }
+        | K::RuleDeclined { .. } => false,
     }
 }

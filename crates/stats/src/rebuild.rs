@@ -11,13 +11,15 @@ pub async fn tallies_of<S: Cases>(
     district: &District,
     requests: &[RequestId],
 ) -> Result<Vec<CaseTallies>, StoreError> {
-    let mut out = Vec::with_capacity(requests.len());
-    for id in requests {
-        if let Some(case) = store.load_case(*id).await? {
-            out.push(CaseTallies { request_id: *id, version: case.version, tallies: tally(&case, district) });
-        }
-    }
-    Ok(out)
+    let cases = store.load_cases(requests).await?;
+    Ok(cases
+        .iter()
+        .map(|case| CaseTallies {
+            request_id: case.id(),
+            version: case.version,
+            tallies: tally(case, district),
+        })
+        .collect())
 }
 
 /// What a rebuild went through.

@@ -14,12 +14,14 @@ use jiesu_domain::workflow::{
 
 use crate::fixtures::{admission, district, new_request};
 
+mod batch;
 mod desk;
 mod exemptions;
 mod inbox;
 mod keyset;
 mod lease;
 mod listing;
+pub use batch::*;
 pub use desk::*;
 pub use exemptions::*;
 pub use inbox::*;
@@ -38,6 +40,7 @@ macro_rules! cases_contract {
             of_two_concurrent_commits_on_one_version_exactly_one_wins,
             a_second_disclaim_by_the_same_bureau_is_refused_by_the_database,
             a_whole_lifecycle_round_trips,
+            many_cases_read_together_are_each_as_read_alone,
             a_category_the_desk_corrects_is_stored_and_routes_again,
             tasks_are_found_only_within_the_scope,
             task_lists_filter_by_scope_state_and_overdue_clocks,
@@ -249,7 +252,19 @@ pub async fn a_second_disclaim_by_the_same_bureau_is_refused_by_the_database<S: 
 
 /// Every step also checks that the case worked out after a commit is the one read back.
 pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
-    let mut case = stored(&store).await;
+    let case = lived(&store).await;
+    assert_eq!(case.request.status, RequestStatus::Closed);
+    assert_eq!(case.disclaims.len(), 1);
+    assert!(case.extensions[0].new_due.is_some());
+    assert_eq!(case.visits.len(), 1);
+    assert_eq!(case.visits[0].satisfaction, Some(Satisfaction::BasicallySatisfied));
+    assert!(case.deadlines.is_sorted_by_key(|d| (d.due_at, d.id.as_uuid())), "clocks in the store's order");
+}
+
+/// A request taken through a whole life: disclaimed once, claimed, extended, resolved, reviewed,
+/// visited and closed.
+async fn lived<S: Store + Cases>(store: &S) -> Case {
+    let mut case = stored(store).await;
     let first = case.active_lead().expect("lead").clone();
     let steps: Vec<(Principal, Command)> = vec![(
         staff(&first.bureau),
@@ -261,7 +276,7 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
     )];
     for (who, command) in steps {
         let c = decided(&case, Caller::Staff(&who), command);
-        case = commit_known(&store, &case, &c).await;
+        case = commit_known(store, &case, &c).await;
     }
     let lead = case.active_lead().expect("next lead").clone();
     let who = staff(&lead.bureau);
@@ -270,7 +285,7 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
         Command::RequestExtension { task: lead.id, days: 2, reason: note("等配件") },
     ] {
         let c = decided(&case, Caller::Staff(&who), command);
-        case = commit_known(&store, &case, &c).await;
+        case = commit_known(store, &case, &c).await;
     }
     let supervisor = Principal { role: StaffRole::Supervisor, bureau: None, ..operator() };
     let ext = case.extensions[0].id;
@@ -279,16 +294,16 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
         Caller::Staff(&supervisor),
         Command::DecideExtension { extension: ext, approve: true, note: None },
     );
-    case = commit_known(&store, &case, &c).await;
+    case = commit_known(store, &case, &c).await;
     let c = decided(
         &case,
         Caller::Staff(&who),
         Command::Resolve { task: lead.id, result: note("已修复"), photos: vec![] },
     );
-    case = commit_known(&store, &case, &c).await;
+    case = commit_known(store, &case, &c).await;
     let c =
         decided(&case, Caller::Staff(&operator()), Command::ReviewResolution { approve: true, note: None });
-    case = commit_known(&store, &case, &c).await;
+    case = commit_known(store, &case, &c).await;
     let visit = Command::RecordVisit {
         solved: true,
         satisfaction: Some(Satisfaction::BasicallySatisfied),
@@ -296,13 +311,7 @@ pub async fn a_whole_lifecycle_round_trips<S: Store + Cases>(store: S) {
         comment: Some(note("修好了")),
     };
     let c = decided(&case, Caller::Citizen, visit);
-    case = commit_known(&store, &case, &c).await;
-    assert_eq!(case.request.status, RequestStatus::Closed);
-    assert_eq!(case.disclaims.len(), 1);
-    assert!(case.extensions[0].new_due.is_some());
-    assert_eq!(case.visits.len(), 1);
-    assert_eq!(case.visits[0].satisfaction, Some(Satisfaction::BasicallySatisfied));
-    assert!(case.deadlines.is_sorted_by_key(|d| (d.due_at, d.id.as_uuid())), "clocks in the store's order");
+    commit_known(store, &case, &c).await
 }
 
 pub async fn tasks_are_found_only_within_the_scope<S: Store + Cases>(store: S) {

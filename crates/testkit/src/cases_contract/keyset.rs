@@ -174,7 +174,7 @@ pub async fn desk_pages_after_cursors_hold_every_request_once_in_order<S: Store 
 }
 
 /// Opens escalations on a stored request, as the escalation service's commit would.
-async fn escalate<S: Cases>(store: &S, a: &Admission, escalations: Vec<Escalation>) {
+pub(super) async fn escalate<S: Cases>(store: &S, a: &Admission, escalations: Vec<Escalation>) {
     let case = store.load_case(a.request.submitted.id).await.expect("load").expect("stored");
     let change = Change {
         request_id: case.id(),
@@ -200,7 +200,7 @@ async fn escalate<S: Cases>(store: &S, a: &Admission, escalations: Vec<Escalatio
     assert_eq!(store.commit(&change).await.expect("commit"), Committed::Yes);
 }
 
-fn opened(a: &Admission, trigger: Trigger, at: DateTime<Utc>, id: Option<u128>) -> Escalation {
+pub(super) fn opened(a: &Admission, trigger: Trigger, at: DateTime<Utc>, id: Option<u128>) -> Escalation {
     let mut e = Escalation::open(a.request.submitted.id, trigger, AreaLevel::Street, None, at);
     if let Some(id) = id {
         e.id = EscalationId::from_uuid(Uuid::from_u128(id));
