@@ -30,6 +30,7 @@ pub struct NotifySettings {
     pub quiet_end: String,
     pub batch: u32,
     pub concurrency: usize,
+    pub batches: usize,
     pub lease_secs: u64,
     pub retry_first_secs: u64,
     pub retry_max_secs: u64,
@@ -208,6 +209,7 @@ impl NotifySettings {
         Ok(SenderSettings {
             batch: self.batch.max(1),
             concurrency: self.concurrency.max(1),
+            batches: self.batches.max(1),
             lease: Duration::from_secs(self.lease_secs.max(1)),
             retry_first: Duration::from_secs(self.retry_first_secs),
             retry_max: Duration::from_secs(self.retry_max_secs.max(self.retry_first_secs)),

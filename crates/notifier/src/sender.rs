@@ -54,8 +54,12 @@ fn quiet_group(sent: Sent, to: &Address, dir: &Directory) -> Sent {
 pub struct SenderSettings {
     /// Rows taken at a time.
     pub batch: u32,
-    /// Messages in flight at once.
+    /// Messages in flight at once, per batch.
     pub concurrency: usize,
+    /// Batches in flight at once: each loop takes its own rows (a lease keeps them from the
+    /// others, as from another notify process), so the store's and the gateway's round trips of
+    /// one overlap another's.
+    pub batches: usize,
     /// How long a taken row is kept from other senders: longer than a batch takes to send.
     pub lease: Duration,
     /// The wait when nothing is due.
@@ -73,6 +77,7 @@ impl Default for SenderSettings {
         Self {
             batch: 64,
             concurrency: 16,
+            batches: 4,
             lease: Duration::from_secs(60),
             idle: Duration::from_millis(500),
             retry_first: Duration::from_secs(30),
@@ -114,9 +119,18 @@ impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
         Self { inner: Arc::new(Inner { store, gateway, district, links, settings, paces }) }
     }
 
-    /// Sends until `shutdown`, finishing the messages in flight.
+    /// Sends until `shutdown`, finishing the messages in flight: `batches` loops at once.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!("notification sender started");
+        let mut loops = JoinSet::new();
+        for _ in 0..self.inner.settings.batches.max(1) {
+            loops.spawn(self.clone().send_until(shutdown.clone()));
+        }
+        while loops.join_next().await.is_some() {}
+        tracing::info!("notification sender stopped");
+    }
+
+    async fn send_until(self, shutdown: CancellationToken) {
         let mut outage = Backoff::outage();
         while !shutdown.is_cancelled() {
             let wait = match self.send_due().await {
@@ -134,7 +148,6 @@ impl<S: Cases + Notifications + Webhooks, G: Gateway> Sender<S, G> {
                 break;
             }
         }
-        tracing::info!("notification sender stopped");
     }
 
     /// Takes one batch of due rows and sends them; answers how many it took. The batch's

@@ -53,17 +53,17 @@ struct Rig {
 }
 
 async fn rig(max_attempts: u32) -> Rig {
+    rig_with(SenderSettings { max_attempts, ..SenderSettings::default() }).await
+}
+
+/// A rig whose sender works as `settings` say, never quiet and retrying at once.
+async fn rig_with(settings: SenderSettings) -> Rig {
     let (store, guard) = jiesu_testkit::sqlite_store().await;
     let fake = FakeAlibaba::start("LTAI-test", "secret-test").await.expect("fake");
     let gateways = gateways(&store, &fake).await;
     let record = Record::new(store.clone(), never_quiet(), carried(&gateways));
     let links = Links { public_url: "https://12345.example.gov.cn".to_owned(), key: test_key() };
-    let settings = SenderSettings {
-        retry_first: Duration::ZERO,
-        max_attempts,
-        quiet: never_quiet(),
-        ..SenderSettings::default()
-    };
+    let settings = SenderSettings { retry_first: Duration::ZERO, quiet: never_quiet(), ..settings };
     let district = LiveDistrict::new(jiesu_testkit::fixtures::district().clone());
     let sender = Sender::new(store.clone(), gateways, district, links, settings);
     Rig { store, record, sender, fake, _guard: guard }
@@ -286,4 +286,30 @@ async fn a_wechat_citizen_wechat_cannot_reach_is_sent_the_notice_by_sms_once() {
     let listed = store.given_up_notifications(10).await.expect("list");
     assert_eq!(listed.len(), 2, "{listed:?}");
     assert!(listed.iter().all(|u| u.notice.request_id == ids[1] && u.notice.via == Via::WeChat));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_batches_in_flight_send_every_notice_once() {
+    let r =
+        rig_with(SenderSettings { batch: 4, concurrency: 2, batches: 4, ..SenderSettings::default() }).await;
+    for _ in 0..30 {
+        admitted(&r).await;
+    }
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(r.sender.clone().run(shutdown.clone()));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while r.fake.received().len() < 60 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Long enough for a loop that took a row twice to have sent it twice.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shutdown.cancel();
+    running.await.expect("the sender stops");
+    let got = r.fake.received();
+    assert!(r.fake.rejected().is_empty(), "{:?}", r.fake.rejected());
+    let mut each: Vec<(String, String)> =
+        got.iter().map(|m| (m.template.clone(), m.params["number"].to_string())).collect();
+    each.sort();
+    each.dedup();
+    assert_eq!((got.len(), each.len()), (60, 60), "30 requests' 立案 and 派单, each once");
 }
